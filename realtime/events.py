@@ -1,0 +1,173 @@
+"""Typed domain events: what :mod:`realtime.voicenter` turns raw Voicenter events into.
+
+Pure data. Every event is a frozen dataclass with a ``kind`` literal so that code can match on it;
+entities (:class:`Queue`, :class:`Agent`, :class:`Call`, :class:`WaitingCall`) carry times already
+converted to UTC epoch seconds (``None`` where Voicenter sent 0, "not set").
+
+``offset_min`` on an event is the ``servertimeoffset`` that payload itself carried (``None`` when
+it carried none): the caller keeps the last one it saw and hands it back to the normaliser for
+payloads that omit it (the docs' ``loginStatus`` and ``AllExtensionsStatus`` examples do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+QueueReason = Literal["JOIN", "EXIT", "ANSWER", "ABANDONED"]
+ConfigKind = Literal["extensions", "queues", "dialers"]
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingCall:
+    """A caller waiting in a queue."""
+
+    call_id: str
+    caller_number: str
+    caller_name: str
+    joined_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """A queue with its full current waiting list, in join order."""
+
+    id: str
+    name: str
+    waiting: tuple[WaitingCall, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One active call on an extension."""
+
+    call_id: str
+    direction: str
+    state: str
+    number: str
+    name: str
+    did: str
+    started_at: float | None
+    answered_at: float | None
+    queue_id: str | None
+    leg: int | None  # Click2Call leg (c2cdirection): 1 the agent's leg, 2 the target's
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """An extension's full current view.
+
+    ``calls`` is ``None`` when the payload did not say (then the previous list stands), and a
+    tuple (possibly empty) when it did: Voicenter sends the full list of active calls.
+    """
+
+    extension: str
+    number: str
+    user_id: int | None
+    user_name: str
+    agent_name: str
+    status: int | None
+    status_name: str
+    status_since: float | None
+    peer_status: str
+    calls: tuple[Call, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSuccess:
+    kind: Literal["login_success"]
+    server_time: float | None
+    offset_min: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuesSnapshot:
+    """``loginStatus``: every monitored queue. Replaces all queues."""
+
+    kind: Literal["queues_snapshot"]
+    queues: tuple[Queue, ...]
+    at: float | None
+    offset_min: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentsSnapshot:
+    """``AllExtensionsStatus``: every monitored extension. Replaces all agents."""
+
+    kind: Literal["agents_snapshot"]
+    agents: tuple[Agent, ...]
+    at: float | None
+    offset_min: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChanged:
+    """``QueueEvent``: one queue's new waiting list, and the call the event is about."""
+
+    kind: Literal["queue_changed"]
+    reason: QueueReason
+    queue: Queue
+    call_id: str
+    at: float | None
+    offset_min: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChanged:
+    """``ExtensionEvent``: one extension's new view, and the call the event is about."""
+
+    kind: Literal["agent_changed"]
+    reason: str  # NEWCALL, ANSWER, HOLD, UNHOLD, HANGUP, userStatusUpdate
+    agent: Agent
+    call_id: str
+    cause: str
+    at: float | None
+    offset_min: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeepaliveAnswer:
+    kind: Literal["keepalive_response"]
+    ok: bool
+    error_code: int
+    error_desc: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChanged:
+    """``ExtensionsUpdated`` / ``QueuesUpdated`` / ``DialersUpdated``: ask for a resync."""
+
+    kind: Literal["config_changed"]
+    what: ConfigKind
+
+
+@dataclass(frozen=True, slots=True)
+class VoicenterError:
+    """A snapshot or login event that carried a non-zero ``errorCode``."""
+
+    kind: Literal["voicenter_error"]
+    event: str
+    code: int
+    desc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Input we could not use (or only partly): to be logged and counted by the caller."""
+
+    kind: Literal["rejected"]
+    event: str
+    problem: str
+
+
+Event = (
+    LoginSuccess
+    | QueuesSnapshot
+    | AgentsSnapshot
+    | QueueChanged
+    | AgentChanged
+    | KeepaliveAnswer
+    | ConfigChanged
+    | VoicenterError
+    | Rejected
+)

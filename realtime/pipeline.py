@@ -1,0 +1,95 @@
+"""The path every raw Voicenter event takes: normalise -> reduce -> store -> publish.
+
+The live worker and the ``replay`` command both feed events through one :class:`Pipeline`, one
+at a time and in arrival order. The pipeline keeps the reducer's state in memory (the store
+mirrors it), remembers the server's ``servertimeoffset`` for payloads that omit it, and logs and
+counts what it could not use. Counters (``P stats`` in Redis):
+
+- ``events_total`` and ``events:<EventName>``: raw events fed in;
+- ``rejected_total`` and ``rejected:<EventName>``: unusable events or parts of events;
+- ``voicenter_errors``: events that carried a non-zero ``errorCode``;
+- ``deltas_total``: committed deltas; ``rebuilds_total``: rebuilds under a new epoch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import tzinfo
+
+from realtime.events import Event, Rejected, VoicenterError
+from realtime.state import State, empty_state, reduce
+from realtime.store import EpochLost, StateStore
+from realtime.voicenter import normalise
+
+log = logging.getLogger("realtime.pipeline")
+
+
+class Pipeline:
+    def __init__(self, store: StateStore, tz: tzinfo | None = None) -> None:
+        self.store = store
+        self.tz = tz
+        self.state: State = empty_state()
+        self.epoch: str | None = None
+        self.seq = 0
+        self.offset_min: int | None = None
+        self._pending: Counter[str] = Counter()
+
+    async def load(self) -> None:
+        """Continue from what the store holds; rebuild under a new epoch if it holds nothing."""
+        snap = await self.store.snapshot()
+        if snap.epoch is None:
+            await self.rebuild(empty_state())
+            return
+        self.state, self.epoch, self.seq = snap.state, snap.epoch, snap.seq
+
+    async def rebuild(self, state: State) -> None:
+        """Start from ``state`` under a new epoch (worker start, reconnect, lost data)."""
+        self.epoch = await self.store.reset(state)
+        self.state, self.seq = state, 0
+        self._pending["rebuilds_total"] += 1
+        await self.flush_stats()
+
+    async def feed(self, name: str, payload: object) -> tuple[Event, ...]:
+        """Run one raw event through; returns its typed events (the worker acts on some)."""
+        if self.epoch is None:
+            await self.load()
+        events = normalise(name, payload, offset_min=self.offset_min, tz=self.tz)
+        self._pending["events_total"] += 1
+        self._pending[f"events:{name}"[:100]] += 1
+        for event in events:
+            await self._apply(event)
+        return events
+
+    async def _apply(self, event: Event) -> None:
+        own_offset = getattr(event, "offset_min", None)
+        if own_offset is not None:
+            self.offset_min = own_offset
+        if isinstance(event, Rejected):
+            log.warning("rejected Voicenter %s: %s", event.event, event.problem)
+            self._pending["rejected_total"] += 1
+            self._pending[f"rejected:{event.event}"[:100]] += 1
+            return
+        if isinstance(event, VoicenterError):
+            log.error("Voicenter %s error %s: %s", event.event, event.code, event.desc)
+            self._pending["voicenter_errors"] += 1
+            return
+        new_state, delta = reduce(self.state, event)
+        if delta is None:
+            return
+        self._pending["deltas_total"] += 1
+        stats = dict(self._pending)
+        try:
+            self.seq = await self.store.commit(self.epoch, delta, stats)  # type: ignore[arg-type]
+        except EpochLost:
+            log.warning("stored epoch %s is gone (Redis lost data?); rebuilding", self.epoch)
+            self._pending.clear()
+            self._pending.update(stats)
+            await self.rebuild(new_state)
+            return
+        self._pending.clear()
+        self.state = new_state
+
+    async def flush_stats(self) -> None:
+        stats, self._pending = dict(self._pending), Counter()
+        await self.store.add_stats(stats)

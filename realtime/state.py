@@ -1,0 +1,220 @@
+"""The wallboard state, the reducer that applies typed events to it, and deltas.
+
+Pure: no I/O, no framework imports. The state is plain JSON-able data and is the very object a
+browser receives in a ``snapshot`` (see ``docs/protocol.md``). Times are UTC epoch seconds;
+``None`` means unknown.
+
+State shape
+===========
+
+Example::
+
+    {
+      "queues": {
+        "12345678": {
+          "id": "12345678", "name": "Queue1",
+          "waiting": [                                  # in join order
+            {"call_id": "2020082015645675456434324949c071d", "caller_number": "0501234567",
+             "caller_name": "John Doe", "joined_at": 1597930909}
+          ]
+        }
+      },
+      "agents": {
+        "SIPSIP2": {                                    # keyed by the extension's SIP user
+          "extension": "SIPSIP2", "number": "9876542",
+          "user_id": 12345679, "user_name": "Lois Lane",
+          "agent_name": "Lois Lane",                    # who works the extension now
+          "status": 1, "status_name": "Login", "status_since": 1597934133,
+          "peer_status": "OK",
+          "calls": [
+            {"call_id": "202012021122010135330b4f77", "direction": "Incoming",
+             "state": "Talking", "number": "0501234567", "name": "Test Voicenter",
+             "did": "0722776772", "started_at": 1606900923, "answered_at": 1606900934,
+             "queue_id": null, "leg": null}
+          ]
+        }
+      }
+    }
+
+``state`` is one of Ringing, Dialing, Talking, Hold; ``direction`` one of Incoming, Outgoing,
+Spy, Click2Call; ``leg`` is the Click2Call leg (1 or 2) or null.
+
+Deltas
+======
+
+:func:`reduce` returns the new state and the delta that leads to it from the old one, or
+``None`` when nothing changed (a no-op emits nothing). A delta names, per collection, the
+entities to set (added or changed: the whole new entity) and the keys to delete; empty parts are
+left out::
+
+    {"queues": {"set": {"12345678": {...whole queue...}}},
+     "agents": {"set": {"SIPSIP1": {...}}, "del": ["SIPSIP9"]}}
+
+Invariant (tested as a property): ``apply_delta(old, delta) == new``.
+
+Rules
+=====
+
+- ``loginStatus`` replaces every queue; ``AllExtensionsStatus`` replaces every agent (one
+  missing from it is removed).
+- A ``QueueEvent`` replaces that queue (its waiting list is ``data.Calls``); an
+  ``ExtensionEvent`` replaces that agent. Voicenter sends the entity's whole current view each
+  time, so replaying an event is harmless.
+- ``status_since``: Voicenter's ``representativeUpdated`` when it sent one; else the previous
+  value if the status did not change; else the time of the live event that changed it
+  (unknown for a snapshot).
+- An event that does not say which calls an extension has (no ``calls`` key) keeps its calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from realtime.events import (
+    Agent,
+    AgentChanged,
+    AgentsSnapshot,
+    Call,
+    Event,
+    Queue,
+    QueueChanged,
+    QueuesSnapshot,
+)
+
+Entity = dict[str, Any]
+State = dict[str, dict[str, Entity]]
+Delta = dict[str, dict[str, Any]]
+
+COLLECTIONS = ("queues", "agents")
+
+
+def empty_state() -> State:
+    return {"queues": {}, "agents": {}}
+
+
+def queue_view(queue: Queue) -> Entity:
+    return {
+        "id": queue.id,
+        "name": queue.name,
+        "waiting": [
+            {
+                "call_id": c.call_id,
+                "caller_number": c.caller_number,
+                "caller_name": c.caller_name,
+                "joined_at": c.joined_at,
+            }
+            for c in queue.waiting
+        ],
+    }
+
+
+def call_view(call: Call) -> Entity:
+    return {
+        "call_id": call.call_id,
+        "direction": call.direction,
+        "state": call.state,
+        "number": call.number,
+        "name": call.name,
+        "did": call.did,
+        "started_at": call.started_at,
+        "answered_at": call.answered_at,
+        "queue_id": call.queue_id,
+        "leg": call.leg,
+    }
+
+
+def agent_view(agent: Agent, previous: Mapping[str, Any] | None, at: float | None) -> Entity:
+    """The agent's state entry; ``at`` is the time of the live event (None for a snapshot)."""
+    same_status = previous is not None and previous.get("status") == agent.status
+    if agent.status_since is not None:
+        since = agent.status_since
+    elif same_status:
+        since = previous.get("status_since")  # type: ignore[union-attr]
+    else:
+        since = at
+    if agent.calls is not None:
+        calls = [call_view(c) for c in agent.calls]
+    else:
+        calls = list(previous.get("calls", [])) if previous is not None else []
+    return {
+        "extension": agent.extension,
+        "number": agent.number,
+        "user_id": agent.user_id,
+        "user_name": agent.user_name,
+        "agent_name": agent.agent_name,
+        "status": agent.status,
+        "status_name": agent.status_name,
+        "status_since": since,
+        "peer_status": agent.peer_status,
+        "calls": calls,
+    }
+
+
+def reduce(state: State, event: Event) -> tuple[State, Delta | None]:
+    """Apply one typed event. Returns the new state and its delta (None: nothing changed).
+
+    The input state is not modified.
+    """
+    if isinstance(event, QueuesSnapshot):
+        return _replace_all(state, "queues", {q.id: queue_view(q) for q in event.queues})
+    if isinstance(event, AgentsSnapshot):
+        old = state["agents"]
+        new = {a.extension: agent_view(a, old.get(a.extension), None) for a in event.agents}
+        return _replace_all(state, "agents", new)
+    if isinstance(event, QueueChanged):
+        return _replace_one(state, "queues", event.queue.id, queue_view(event.queue))
+    if isinstance(event, AgentChanged):
+        ext = event.agent.extension
+        view = agent_view(event.agent, state["agents"].get(ext), event.at)
+        return _replace_one(state, "agents", ext, view)
+    return state, None
+
+
+def _replace_all(state: State, name: str, new: dict[str, Entity]) -> tuple[State, Delta | None]:
+    part = diff(state[name], new)
+    if part is None:
+        return state, None
+    return {**state, name: new}, {name: part}
+
+
+def _replace_one(state: State, name: str, key: str, view: Entity) -> tuple[State, Delta | None]:
+    if state[name].get(key) == view:
+        return state, None
+    return {**state, name: {**state[name], key: view}}, {name: {"set": {key: view}}}
+
+
+def diff(old: Mapping[str, Entity], new: Mapping[str, Entity]) -> dict[str, Any] | None:
+    """The part of a delta that turns collection ``old`` into ``new``; None when equal."""
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    removed = [k for k in old if k not in new]
+    if not changed and not removed:
+        return None
+    part: dict[str, Any] = {}
+    if changed:
+        part["set"] = changed
+    if removed:
+        part["del"] = removed
+    return part
+
+
+def diff_states(old: State, new: State) -> Delta | None:
+    """The delta between two whole states (None when equal)."""
+    delta = {}
+    for name in COLLECTIONS:
+        part = diff(old.get(name, {}), new.get(name, {}))
+        if part is not None:
+            delta[name] = part
+    return delta or None
+
+
+def apply_delta(state: State, delta: Delta) -> State:
+    """The state after ``delta``; the input is not modified."""
+    result = dict(state)
+    for name, part in delta.items():
+        collection = dict(result.get(name, {}))
+        collection.update(part.get("set", {}))
+        for key in part.get("del", ()):
+            collection.pop(key, None)
+        result[name] = collection
+    return result

@@ -1,0 +1,167 @@
+"""The Redis store of the wallboard state: atomic writes, epoch + seq, publish after commit.
+
+Keys (``P`` is the configured prefix, ``wallboard:`` by default):
+
+=====================  ====================================================================
+``P meta``             hash: ``epoch`` (string, new on every rebuild from scratch), ``seq``
+                       (integer, +1 per committed delta, 0 right after a rebuild),
+                       ``rebuilt_at`` (UTC epoch seconds)
+``P queues``           hash: queue id -> queue entity (JSON)
+``P agents``           hash: extension SIP user -> agent entity (JSON)
+``P stats``            hash: counters (``events_total``, ``events:<Name>``, ``rejected_total``,
+                       ``voicenter_errors``, ...), see :class:`realtime.pipeline.Pipeline`
+``P deltas``           pub/sub channel, see below
+=====================  ====================================================================
+
+Every change is one Lua script that checks the epoch, writes the entities, increments ``seq``
+and then publishes, so the state and its ``seq`` always move together and nothing is published
+that was not written. A snapshot is read in one ``MULTI``, so state, epoch and seq agree.
+
+Messages on ``P deltas`` (JSON)::
+
+    {"type": "delta", "epoch": "18c2f3a1b2c-5e0f", "seq": 42, "delta": {...}}
+    {"type": "reset", "epoch": "18c2f3a1b2d-9a41", "seq": 0}
+
+``delta`` has the format of :mod:`realtime.state`. A ``reset`` says the state was rebuilt from
+scratch under a new epoch: readers fetch a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import orjson
+import redis.asyncio as aioredis
+
+from realtime.state import COLLECTIONS, Delta, State
+
+DEFAULT_PREFIX = "wallboard:"
+
+# KEYS: meta, queues, agents, channel.  ARGV: epoch, delta JSON, then for each collection in
+# COLLECTIONS order: n_set, n_set pairs (key, JSON), n_del, n_del keys.
+_COMMIT = """
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
+  return -1
+end
+local i = 3
+for c = 2, 3 do
+  local n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    redis.call('HSET', KEYS[c], ARGV[i], ARGV[i + 1]); i = i + 2
+  end
+  n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    redis.call('HDEL', KEYS[c], ARGV[i]); i = i + 1
+  end
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('PUBLISH', KEYS[4],
+  '{"type":"delta","epoch":"' .. ARGV[1] .. '","seq":' .. seq .. ',"delta":' .. ARGV[2] .. '}')
+return seq
+"""
+
+
+class EpochLost(Exception):
+    """The stored epoch is not the writer's (Redis lost its data, or another rebuild ran)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    epoch: str | None  # None: nothing stored yet
+    seq: int
+    state: State
+
+    def as_json(self) -> dict:
+        return {"epoch": self.epoch, "seq": self.seq, "state": self.state}
+
+
+def new_epoch() -> str:
+    """Unique and increasing in time: milliseconds in hex, then random bits."""
+    return f"{time.time_ns() // 1_000_000:x}-{secrets.token_hex(2)}"
+
+
+class StateStore:
+    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self.redis = client
+        self.prefix = prefix
+        self.meta_key = prefix + "meta"
+        self.keys = {name: prefix + name for name in COLLECTIONS}
+        self.stats_key = prefix + "stats"
+        self.channel = prefix + "deltas"
+        self._commit = client.register_script(_COMMIT)
+
+    async def snapshot(self) -> Snapshot:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(self.meta_key)
+            for name in COLLECTIONS:
+                pipe.hgetall(self.keys[name])
+            meta, *collections = await pipe.execute()
+        epoch = meta.get(b"epoch")
+        state = {
+            name: {k.decode(): orjson.loads(v) for k, v in raw.items()}
+            for name, raw in zip(COLLECTIONS, collections, strict=True)
+        }
+        return Snapshot(
+            epoch=epoch.decode() if epoch else None, seq=int(meta.get(b"seq", 0)), state=state
+        )
+
+    async def reset(self, state: State) -> str:
+        """Replace everything with ``state`` under a new epoch (seq 0); returns the epoch."""
+        epoch = new_epoch()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for name in COLLECTIONS:
+                pipe.delete(self.keys[name])
+                if state[name]:
+                    pipe.hset(
+                        self.keys[name],
+                        mapping={k: orjson.dumps(v) for k, v in state[name].items()},
+                    )
+            pipe.hset(
+                self.meta_key, mapping={"epoch": epoch, "seq": 0, "rebuilt_at": int(time.time())}
+            )
+            pipe.publish(self.channel, orjson.dumps({"type": "reset", "epoch": epoch, "seq": 0}))
+            await pipe.execute()
+        return epoch
+
+    async def commit(self, epoch: str, delta: Delta, stats: Mapping[str, int] | None = None) -> int:
+        """Write ``delta`` and bump seq atomically, then publish it; returns the new seq.
+
+        ``stats`` counters are added in the same round trip. Raises :class:`EpochLost` when the
+        stored epoch is not ``epoch``; then nothing was written or published.
+        """
+        args: list[str | bytes | int] = [epoch, orjson.dumps(delta)]
+        for name in COLLECTIONS:
+            part = delta.get(name, {})
+            sets = part.get("set", {})
+            args.append(len(sets))
+            for key, value in sets.items():
+                args += [key, orjson.dumps(value)]
+            dels = part.get("del", ())
+            args.append(len(dels))
+            args += dels
+        keys = [self.meta_key, self.keys["queues"], self.keys["agents"], self.channel]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            await self._commit(keys=keys, args=args, client=pipe)
+            self._add_stats(pipe, stats)
+            seq, *_ = await pipe.execute()
+        if seq == -1:
+            raise EpochLost(epoch)
+        return int(seq)
+
+    async def add_stats(self, stats: Mapping[str, int]) -> None:
+        if not stats:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self._add_stats(pipe, stats)
+            await pipe.execute()
+
+    def _add_stats(self, pipe, stats: Mapping[str, int] | None) -> None:
+        for key, amount in (stats or {}).items():
+            pipe.hincrby(self.stats_key, key, amount)
+
+    async def stats(self) -> dict[str, int]:
+        raw = await self.redis.hgetall(self.stats_key)
+        return {k.decode(): int(v) for k, v in raw.items()}

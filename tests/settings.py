@@ -1,0 +1,32 @@
+"""Test settings: the product's settings, with Redis on a database of the tests' own.
+
+``REDIS_URL`` (CI: the machine's Redis) or the embedded server; either way the tests use
+database ``WALLBOARD_TEST_REDIS_DB`` (default 9), which the suite flushes at its start and end.
+"""
+
+import os
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from wallboard.settings import *  # noqa: F403
+from wallboard.settings import REDIS_URL, WALLBOARD_REDIS_PREFIX
+
+TEST_REDIS_DB = int(os.environ.get("WALLBOARD_TEST_REDIS_DB", "9"))
+
+
+def with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str(db)
+        return f"unix://{parts.path}?{urlencode(query)}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+REDIS_URL = with_db(REDIS_URL, TEST_REDIS_DB)
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "test-" + WALLBOARD_REDIS_PREFIX + "layer"},
+    }
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests

@@ -1,0 +1,76 @@
+"""``replay`` and ``dump_state``: the live path, minus the socket."""
+
+from __future__ import annotations
+
+import io
+
+import orjson
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import FIXTURES
+
+DOC_FILE = FIXTURES / "voicenter_doc_examples.jsonl"
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def dump() -> dict:
+    return orjson.loads(run("dump_state")[0])
+
+
+def test_replaying_the_doc_examples_gives_callers_statuses_and_no_stale_calls(use_prefix):
+    out, _ = run("replay", str(DOC_FILE))
+    assert "replayed 15 events, skipped 0 bad lines" in out
+    doc = dump()
+    assert doc["seq"] == 13 and doc["epoch"]
+    queues, agents = doc["state"]["queues"], doc["state"]["agents"]
+    assert [c["caller_name"] for c in queues["12345678"]["waiting"]] == ["John Doe"]
+    assert queues["1234567"]["waiting"] == []
+    assert {ext: a["status_name"] for ext, a in agents.items()} == {
+        "SIPSIP1": "Lunch",
+        "SIPSIP2": "Login",
+    }
+    assert agents["SIPSIP1"]["calls"] == []  # every call of the examples hung up
+    assert doc["stats"]["events_total"] == 15
+
+
+def test_bad_lines_are_reported_with_their_number_and_skipped(use_prefix, tmp_path):
+    lines = DOC_FILE.read_text().splitlines()
+    raw_doc_join = lines[3].replace('"John Doe"', '"John Doe\u201d')  # as the doc prints it
+    source = tmp_path / "events.jsonl"
+    source.write_text(
+        "\n".join([lines[0], "# a comment", raw_doc_join, "{not json", '{"a": 1}', "", lines[1]])
+    )
+    out, err = run("replay", str(source))
+    assert "replayed 2 events, skipped 3 bad lines" in out
+    assert "line 3: not JSON" in err
+    assert "line 4: not JSON" in err
+    assert 'line 5: not an ["EventName", {payload}] array' in err
+    assert list(dump()["state"]["queues"]) == ["12345678", "12345679"]
+
+
+def test_replay_continues_the_stored_state_and_reset_starts_a_new_epoch(use_prefix):
+    run("replay", str(DOC_FILE))
+    first = dump()
+    run("replay", str(DOC_FILE))
+    again = dump()
+    assert again["epoch"] == first["epoch"]
+    assert again["state"] == first["state"]
+    run("replay", "--reset", str(DOC_FILE))
+    reset = dump()
+    assert reset["epoch"] != first["epoch"]
+    assert reset["state"] == first["state"]
+
+
+def test_a_missing_file_is_a_clear_error(use_prefix, tmp_path):
+    with pytest.raises(CommandError, match="cannot read"):
+        run("replay", str(tmp_path / "nope.jsonl"))
+
+
+def test_dump_state_of_an_empty_store(use_prefix):
+    assert dump() == {"epoch": None, "seq": 0, "state": {"queues": {}, "agents": {}}, "stats": {}}

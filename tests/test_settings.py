@@ -1,0 +1,73 @@
+"""Settings come from the environment, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_value(expr: str, **env: str) -> subprocess.CompletedProcess:
+    code = f"import wallboard.settings as s; print({expr})"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+
+
+def test_defaults_point_at_voicenter_and_jerusalem():
+    result = settings_value(
+        "s.TIME_ZONE, s.VOICENTER_LOGIN_TYPE, s.VOICENTER_API_URL, s.VOICENTER_COMET_URL",
+        TIME_ZONE="",
+        VOICENTER_LOGIN_TYPE="",
+        VOICENTER_API_URL="",
+        VOICENTER_COMET_URL="",
+    )
+    assert result.stdout.strip() == str(
+        (
+            "Asia/Jerusalem",
+            "token",
+            "https://api.voicenter.com",
+            "https://monitor.voicenter.co.il/Comet/api",
+        )
+    )
+
+
+def test_every_voicenter_url_can_be_overridden():
+    result = settings_value("s.VOICENTER_LOGIN_URL", VOICENTER_LOGIN_URL="http://127.0.0.1:9/x")
+    assert result.stdout.strip() == "http://127.0.0.1:9/x"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("VOICENTER_LOGIN_TYPE", "sms", "VOICENTER_LOGIN_TYPE must be token, account or user"),
+        ("TIME_ZONE", "Mars/Olympus", "is not a known time zone"),
+    ],
+)
+def test_a_wrong_setting_is_a_clear_error(name, value, message):
+    result = settings_value("1", **{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_project_passes_djangos_checks_and_has_no_missing_migrations():
+    call_command("check")
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_the_database_works():
+    User.objects.create_user("supervisor", password="x" * 12)
+    assert User.objects.filter(username="supervisor").exists()

@@ -1,0 +1,114 @@
+"""The reducer: typed events -> state + delta."""
+
+from __future__ import annotations
+
+import copy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from realtime.events import Agent, AgentChanged, Queue, QueueChanged, QueuesSnapshot, WaitingCall
+from realtime.state import apply_delta, diff_states, empty_state, reduce
+from realtime.voicenter import status_name
+from tests.strategies import events
+
+
+def run(state, *evs):
+    for ev in evs:
+        state, _ = reduce(state, ev)
+    return state
+
+
+def agent(ext="SIP1", status=1, since=None, calls=()):
+    return Agent(ext, "100", 7, "Clark", "Clark", status, status_name(status), since, "OK", calls)
+
+
+def changed(ag, at=None, reason="userStatusUpdate"):
+    return AgentChanged("agent_changed", reason, ag, "", "", at, None)
+
+
+def queue_event(qid, *waiting_ids):
+    waiting = tuple(WaitingCall(c, "050", "", 1) for c in waiting_ids)
+    return QueueChanged("queue_changed", "JOIN", Queue(qid, "Q", waiting), "", None, None)
+
+
+@settings(max_examples=300)
+@given(st.lists(events, max_size=12), events)
+def test_hybrid_state_old_state_plus_delta_is_the_new_state(history, event):
+    old = run(empty_state(), *history)
+    new, delta = reduce(old, event)
+    assert apply_delta(old, delta) == new if delta is not None else new == old
+
+
+@settings(max_examples=300)
+@given(st.lists(events, max_size=12), events)
+def test_no_op_emits_nothing_and_replaying_an_event_is_harmless(history, event):
+    state, _ = reduce(run(empty_state(), *history), event)
+    again, delta = reduce(state, event)
+    assert delta is None
+    assert again == state
+
+
+@settings(max_examples=200)
+@given(st.lists(events, max_size=12), events)
+def test_reduce_does_not_modify_its_input(history, event):
+    old = run(empty_state(), *history)
+    frozen = copy.deepcopy(old)
+    reduce(old, event)
+    assert old == frozen
+
+
+@settings(max_examples=200)
+@given(st.lists(events, max_size=20))
+def test_deltas_replayed_on_a_stale_state_reach_the_fresh_state(stream):
+    # What a browser does: start from a snapshot, apply each delta in order.
+    fresh, stale = empty_state(), empty_state()
+    for event in stream:
+        fresh, delta = reduce(fresh, event)
+        if delta is not None:
+            stale = apply_delta(stale, delta)
+    assert stale == fresh
+    assert diff_states(stale, fresh) is None
+
+
+def test_queues_snapshot_replaces_all_queues():
+    state = run(empty_state(), queue_event("1", "a"), queue_event("2"))
+    snap = QueuesSnapshot("queues_snapshot", (Queue("3", "New", ()),), None, None)
+    state, delta = reduce(state, snap)
+    assert list(state["queues"]) == ["3"]
+    assert sorted(delta["queues"]["del"]) == ["1", "2"]
+
+
+def test_agent_missing_from_the_snapshot_is_removed():
+    from realtime.events import AgentsSnapshot
+
+    state = run(empty_state(), changed(agent("SIP1")), changed(agent("SIP2")))
+    state, delta = reduce(state, AgentsSnapshot("agents_snapshot", (agent("SIP2"),), None, None))
+    assert list(state["agents"]) == ["SIP2"]
+    assert delta == {"agents": {"del": ["SIP1"]}}
+
+
+def test_queue_event_replaces_that_queues_waiting_list():
+    state = run(empty_state(), queue_event("1", "a", "b"), queue_event("1", "b"))
+    assert [c["call_id"] for c in state["queues"]["1"]["waiting"]] == ["b"]
+
+
+def test_status_since_is_the_live_event_time_when_voicenter_sends_none():
+    state = run(empty_state(), changed(agent(status=1, since=100)))
+    state = run(state, changed(agent(status=3), at=500))
+    assert state["agents"]["SIP1"]["status_since"] == 500
+
+
+def test_status_since_is_kept_while_the_status_does_not_change():
+    state = run(empty_state(), changed(agent(status=3, since=100)))
+    state = run(state, changed(agent(status=3), at=900, reason="NEWCALL"))
+    assert state["agents"]["SIP1"]["status_since"] == 100
+
+
+def test_an_event_without_a_calls_list_keeps_the_calls():
+    from realtime.events import Call
+
+    call = Call("c1", "Incoming", "Talking", "050", "", "", 1, 2, None, None)
+    state = run(empty_state(), changed(agent(calls=(call,))))
+    state = run(state, changed(agent(status=3, calls=None), at=5))
+    assert [c["call_id"] for c in state["agents"]["SIP1"]["calls"]] == ["c1"]

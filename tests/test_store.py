@@ -1,0 +1,105 @@
+"""The Redis store: atomic state + seq, epochs, publish after commit (real Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+
+from realtime.state import empty_state
+from realtime.store import EpochLost
+
+
+def agent_delta(n: int) -> dict:
+    return {"agents": {"set": {"SIP1": {"extension": "SIP1", "n": n}}}}
+
+
+async def test_an_empty_store_has_no_epoch(store):
+    snap = await store.snapshot()
+    assert (snap.epoch, snap.seq, snap.state) == (None, 0, empty_state())
+
+
+async def test_reset_stores_the_state_under_a_new_epoch_at_seq_zero(store):
+    state = {"queues": {"1": {"id": "1", "waiting": []}}, "agents": {}}
+    first = await store.reset(state)
+    second = await store.reset(state)
+    snap = await store.snapshot()
+    assert first != second
+    assert (snap.epoch, snap.seq, snap.state) == (second, 0, state)
+
+
+async def test_reset_drops_what_was_there(store):
+    await store.reset({"queues": {"old": {"id": "old"}}, "agents": {}})
+    await store.reset(empty_state())
+    assert (await store.snapshot()).state == empty_state()
+
+
+async def test_commit_writes_the_delta_and_bumps_seq(store):
+    epoch = await store.reset({"queues": {}, "agents": {"GONE": {"extension": "GONE"}}})
+    seq = await store.commit(epoch, {"agents": {"set": {"SIP1": {"n": 1}}, "del": ["GONE"]}})
+    snap = await store.snapshot()
+    assert seq == 1
+    assert (snap.seq, snap.state["agents"]) == (1, {"SIP1": {"n": 1}})
+
+
+async def test_commit_publishes_the_delta_after_it_is_stored(store, aredis):
+    epoch = await store.reset(empty_state())
+    pubsub = aredis.pubsub()
+    await pubsub.subscribe(store.channel)
+    await pubsub.get_message(timeout=1)  # the subscribe confirmation
+    await store.commit(epoch, agent_delta(1))
+    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
+    body = orjson.loads(message["data"])
+    assert body == {"type": "delta", "epoch": epoch, "seq": 1, "delta": agent_delta(1)}
+    assert (await store.snapshot()).seq >= body["seq"]
+    await pubsub.aclose()
+
+
+async def test_reset_is_announced(store, aredis):
+    pubsub = aredis.pubsub()
+    await pubsub.subscribe(store.channel)
+    await pubsub.get_message(timeout=1)
+    epoch = await store.reset(empty_state())
+    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
+    assert orjson.loads(message["data"]) == {"type": "reset", "epoch": epoch, "seq": 0}
+    await pubsub.aclose()
+
+
+async def test_commit_under_a_lost_epoch_writes_and_publishes_nothing(store, aredis):
+    epoch = await store.reset(empty_state())
+    await aredis.delete(store.meta_key)  # as if Redis lost its data
+    pubsub = aredis.pubsub()
+    await pubsub.subscribe(store.channel)
+    await pubsub.get_message(timeout=1)
+    with pytest.raises(EpochLost):
+        await store.commit(epoch, agent_delta(1))
+    assert await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.3) is None
+    assert (await store.snapshot()).state == empty_state()
+    await pubsub.aclose()
+
+
+async def test_a_snapshot_never_sees_state_and_seq_apart(store, aredis):
+    epoch = await store.reset(empty_state())
+
+    async def writer():
+        for n in range(1, 301):
+            await store.commit(epoch, agent_delta(n))
+
+    task = asyncio.create_task(writer())
+    seen = []
+    while not task.done():
+        snap = await store.snapshot()
+        agent = snap.state["agents"].get("SIP1")
+        seen.append((snap.seq, agent["n"] if agent else 0))
+        await asyncio.sleep(0)
+    await task
+    assert all(seq == n for seq, n in seen)
+    assert len({seq for seq, _ in seen}) > 1  # the reader really ran during the writes
+
+
+async def test_stats_are_added_with_the_commit(store):
+    epoch = await store.reset(empty_state())
+    await store.commit(epoch, agent_delta(1), {"events_total": 2})
+    await store.add_stats({"events_total": 3, "rejected_total": 1})
+    assert await store.stats() == {"events_total": 5, "rejected_total": 1}

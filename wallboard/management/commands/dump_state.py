@@ -1,0 +1,33 @@
+"""``python manage.py dump_state``: print the current snapshot as JSON.
+
+Output: ``{"epoch", "seq", "state": {"queues": ..., "agents": ...}, "stats": {...}}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+from django.core.management.base import BaseCommand
+
+from wallboard.services import state_store
+
+
+class Command(BaseCommand):
+    help = "Print the wallboard state stored in Redis (epoch, seq, state, counters) as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--compact", action="store_true", help="one line, no indentation")
+
+    def handle(self, *args, **options):
+        document = asyncio.run(self._read())
+        option = orjson.OPT_SORT_KEYS | (0 if options["compact"] else orjson.OPT_INDENT_2)
+        self.stdout.write(orjson.dumps(document, option=option).decode())
+
+    async def _read(self) -> dict:
+        store = state_store()
+        try:
+            snap = await store.snapshot()
+            return {**snap.as_json(), "stats": await store.stats()}
+        finally:
+            await store.redis.aclose()

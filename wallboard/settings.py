@@ -1,0 +1,163 @@
+"""Django settings. Everything comes from the environment, with safe defaults (see README).
+
+Unset ``REDIS_URL`` starts (or reuses) an embedded, real Redis server in ``WALLBOARD_DATA_DIR``;
+unset ``DATABASE_URL`` means SQLite in the same directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    """The variable's value; unset or blank means the default."""
+    return os.environ.get(name, "").strip() or default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env(name)
+    if not raw:
+        return default
+    return raw.lower() in ("1", "true", "yes", "on")
+
+
+def env_float(name: str, default: float) -> float:
+    raw = env(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from exc
+
+
+DEBUG = env_bool("DEBUG", False)
+# Without SECRET_KEY a development key is used; it is fine for the demo and tests only.
+SECRET_KEY = env("SECRET_KEY") or "dev-only-insecure-key-set-SECRET_KEY-in-production"
+if not DEBUG and not env("SECRET_KEY") and env("WALLBOARD_REQUIRE_SECRET_KEY") == "1":
+    raise ImproperlyConfigured("SECRET_KEY must be set in production")
+ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")]
+
+DATA_DIR = Path(env("WALLBOARD_DATA_DIR") or BASE_DIR / "var")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "wallboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "wallboard.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "wallboard.wsgi.application"
+ASGI_APPLICATION = "wallboard.asgi.application"
+
+if env("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "wallboard.sqlite3"}
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "Asia/Jerusalem")
+try:
+    ZoneInfo(TIME_ZONE)
+except Exception as exc:  # ZoneInfoNotFoundError or a malformed key
+    raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known time zone") from exc
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+
+# --- Redis -----------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if not REDIS_URL:
+    from realtime.redis_server import ensure_embedded_redis
+
+    REDIS_URL = ensure_embedded_redis(DATA_DIR / "redis")
+WALLBOARD_REDIS_PREFIX = env("WALLBOARD_REDIS_PREFIX", "wallboard:")
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": WALLBOARD_REDIS_PREFIX + "layer"},
+    }
+}
+
+# --- Voicenter -------------------------------------------------------------------------------
+# Secrets: read here, used only by server-side code; never rendered into a page or a frame.
+VOICENTER_LOGIN_TYPE = env("VOICENTER_LOGIN_TYPE", "token").lower()
+if VOICENTER_LOGIN_TYPE not in ("token", "account", "user"):
+    raise ImproperlyConfigured(
+        f"VOICENTER_LOGIN_TYPE must be token, account or user, not {VOICENTER_LOGIN_TYPE!r}"
+    )
+VOICENTER_TOKEN = env("VOICENTER_TOKEN")
+VOICENTER_USERNAME = env("VOICENTER_USERNAME")
+VOICENTER_PASSWORD = env("VOICENTER_PASSWORD")
+VOICENTER_EMAIL = env("VOICENTER_EMAIL")
+VOICENTER_PIN = env("VOICENTER_PIN")
+VOICENTER_API_CODE = env("VOICENTER_API_CODE")
+VOICENTER_LOGIN_URL = env(
+    "VOICENTER_LOGIN_URL", "https://loginapi.voicenter.co.il/monitorAPI/Login"
+)
+VOICENTER_REFRESH_URL = env(
+    "VOICENTER_REFRESH_URL", "https://loginapi.voicenter.co.il/monitorAPI/RefreshIdentityToken"
+)
+VOICENTER_API_URL = env("VOICENTER_API_URL", "https://api.voicenter.com")
+VOICENTER_COMET_URL = env("VOICENTER_COMET_URL", "https://monitor.voicenter.co.il/Comet/api")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+}
