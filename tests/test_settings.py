@@ -33,14 +33,12 @@ def test_defaults_point_at_voicenter_and_jerusalem():
         VOICENTER_API_URL="",
         VOICENTER_COMET_URL="",
     )
-    assert result.stdout.strip() == str(
-        (
-            "Asia/Jerusalem",
-            "token",
-            "https://api.voicenter.com",
-            "https://monitor.voicenter.co.il/Comet/api",
-        )
-    )
+    assert result.stdout.split() == [
+        "Asia/Jerusalem",
+        "token",
+        "https://api.voicenter.com",
+        "https://monitor.voicenter.co.il/Comet/api",
+    ]
 
 
 def test_every_voicenter_url_can_be_overridden():
