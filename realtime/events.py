@@ -57,8 +57,9 @@ class Call:
 class Agent:
     """An extension's full current view.
 
-    ``calls`` is ``None`` when the payload did not say (then the previous list stands), and a
-    tuple (possibly empty) when it did: Voicenter sends the full list of active calls.
+    ``calls`` (likewise ``peer_status``) is ``None`` when the payload did not say (then the
+    previous value stands), and a tuple (possibly empty) when it did: Voicenter sends the full
+    list of active calls.
     """
 
     extension: str
@@ -69,7 +70,7 @@ class Agent:
     status: int | None
     status_name: str
     status_since: float | None
-    peer_status: str
+    peer_status: str | None  # None: not in this payload (ExtensionEvents omit it)
     calls: tuple[Call, ...] | None
 
 

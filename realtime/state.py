@@ -63,7 +63,8 @@ Rules
 - ``status_since``: Voicenter's ``representativeUpdated`` when it sent one; else the previous
   value if the status did not change; else the time of the live event that changed it
   (unknown for a snapshot).
-- An event that does not say which calls an extension has (no ``calls`` key) keeps its calls.
+- An event that does not say which calls an extension has (no ``calls`` key) keeps its calls;
+  likewise ``peer_status``, which ``ExtensionEvent`` payloads omit.
 """
 
 from __future__ import annotations
@@ -146,7 +147,11 @@ def agent_view(agent: Agent, previous: Mapping[str, Any] | None, at: float | Non
         "status": agent.status,
         "status_name": agent.status_name,
         "status_since": since,
-        "peer_status": agent.peer_status,
+        "peer_status": (
+            agent.peer_status
+            if agent.peer_status is not None
+            else (previous.get("peer_status", "") if previous is not None else "")
+        ),
         "calls": calls,
     }
 

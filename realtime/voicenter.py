@@ -405,7 +405,7 @@ def _agent(
         status=status,
         status_name=status_name(status),
         status_since=to_utc(updated),
-        peer_status=_text(ext.get("peerstatus")),
+        peer_status=_text(ext["peerstatus"]) if "peerstatus" in ext else None,
         calls=calls,
     )
 

@@ -53,7 +53,7 @@ def agents(draw):
         status=status,
         status_name=status_name(status),
         status_since=draw(times),
-        peer_status="OK",
+        peer_status=draw(st.sampled_from([None, "OK", "UNREACHABLE"])),
         calls=draw(st.one_of(st.none(), st.lists(calls, max_size=2).map(tuple))),
     )
 
