@@ -29,8 +29,7 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --verbosity 0
-	$(BIN)/python manage.py replay --reset tests/fixtures/voicenter_doc_examples.jsonl
-	$(BIN)/python manage.py dump_state
+	$(BIN)/python manage.py demo
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

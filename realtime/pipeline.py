@@ -34,6 +34,10 @@ class Pipeline:
         self.seq = 0
         self.offset_min: int | None = None
         self._pending: Counter[str] = Counter()
+        # While rebuilding (after a reconnect), events build a fresh state here instead of
+        # being committed; it replaces the stored state once both snapshots have arrived.
+        self._staging: State | None = None
+        self._staged: set[str] = set()
 
     async def load(self) -> None:
         """Continue from what the store holds; rebuild under a new epoch if it holds nothing."""
@@ -49,6 +53,17 @@ class Pipeline:
         self.state, self.seq = state, 0
         self._pending["rebuilds_total"] += 1
         await self.flush_stats()
+
+    def begin_rebuild(self) -> None:
+        """Build the next state from scratch: from the coming ``loginStatus`` and
+        ``AllExtensionsStatus`` and what arrives with them. Until both are in, the stored
+        state (and its epoch) stands; then it is replaced at once under a new epoch."""
+        self._staging, self._staged = empty_state(), set()
+        self.offset_min = None
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._staging is not None
 
     async def feed(self, name: str, payload: object) -> tuple[Event, ...]:
         """Run one raw event through; returns its typed events (the worker acts on some)."""
@@ -73,6 +88,14 @@ class Pipeline:
         if isinstance(event, VoicenterError):
             log.error("Voicenter %s error %s: %s", event.event, event.code, event.desc)
             self._pending["voicenter_errors"] += 1
+            return
+        if self._staging is not None:
+            self._staging, _ = reduce(self._staging, event)
+            if event.kind in ("queues_snapshot", "agents_snapshot"):
+                self._staged.add(event.kind)
+            if len(self._staged) == 2:
+                staged, self._staging = self._staging, None
+                await self.rebuild(staged)
             return
         new_state, delta = reduce(self.state, event)
         if delta is None:

@@ -10,6 +10,8 @@ Keys (``P`` is the configured prefix, ``wallboard:`` by default):
 ``P agents``           hash: extension SIP user -> agent entity (JSON)
 ``P stats``            hash: counters (``events_total``, ``events:<Name>``, ``rejected_total``,
                        ``voicenter_errors``, ...), see :class:`realtime.pipeline.Pipeline`
+``P health``           hash: the worker's health (JSON values), see
+                       :mod:`realtime.worker`
 ``P deltas``           pub/sub channel, see below
 =====================  ====================================================================
 
@@ -90,6 +92,7 @@ class StateStore:
         self.meta_key = prefix + "meta"
         self.keys = {name: prefix + name for name in COLLECTIONS}
         self.stats_key = prefix + "stats"
+        self.health_key = prefix + "health"
         self.channel = prefix + "deltas"
         self._commit = client.register_script(_COMMIT)
 
@@ -165,3 +168,12 @@ class StateStore:
     async def stats(self) -> dict[str, int]:
         raw = await self.redis.hgetall(self.stats_key)
         return {k.decode(): int(v) for k, v in raw.items()}
+
+    async def write_health(self, health: Mapping[str, object]) -> None:
+        await self.redis.hset(
+            self.health_key, mapping={k: orjson.dumps(v) for k, v in health.items()}
+        )
+
+    async def health(self) -> dict[str, object]:
+        raw = await self.redis.hgetall(self.health_key)
+        return {k.decode(): orjson.loads(v) for k, v in raw.items()}

@@ -56,6 +56,22 @@ direction (Incoming, Outgoing, Spy, Click2Call or Click2call), did, callStarted,
 c2cdirection (1 = leg 1, 2 = leg 2), queueID?}``. The snapshot's calls may also come in the
 queue-call spelling (``CallerID``, ``CallerName``, ``IvrUniqueID``, ``JoinTimeStamp``).
 
+Login over HTTP
+===============
+
+Before the socket, ``POST <VOICENTER_LOGIN_URL>/{Token|Account|User}`` with a JSON body:
+``{"token"}`` (login type ``token``), ``{"username", "password"}`` (``account``) or
+``{"email", "pin"}`` (``user``). The answer is ``{"StatusCode", "Status", "Data": {"Socket":
+{"Token", "URLList", "Url" | "URL", "RefreshToken", "TokenExpiry", "RefreshTokenExpiry",
+"Client", "Version", "PersonId"}}}``; a body with ``error``, an HTTP 400/401/403/500, or no
+``Token`` means refused (:func:`login_request`, :func:`parse_login_answer`). ``TokenExpiry`` is
+ISO 8601 or ``/Date(ms)/``. The socket is then opened at ``URLList[0]`` with ``?token=<Token>``
+(Engine.IO 3, websocket only, namespace ``/``, no login emit). Refresh: ``GET
+<VOICENTER_REFRESH_URL>`` with ``Authorization: Bearer <RefreshToken>``, same answer.
+
+Client -> server emits: ``keepalive`` (the token string) after 60 s without events,
+``resync`` ``{"cache": false}`` after any ``*Updated`` event or when snapshots are late.
+
 Time
 ====
 
@@ -80,7 +96,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -517,3 +533,92 @@ _HANDLERS = {
     "extensionevent": _extension_event,
     "keepaliveresponse": _keepalive,
 }
+
+
+# --- login ---------------------------------------------------------------------------------
+
+#: The login body per login type: (path suffix, {body field: credential name}).
+LOGIN_TYPES: Mapping[str, tuple[str, Mapping[str, str]]] = {
+    "token": ("Token", {"token": "token"}),
+    "account": ("Account", {"username": "username", "password": "password"}),
+    "user": ("User", {"email": "email", "pin": "pin"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SocketGrant:
+    """What a successful login gives: where and with which token to open the socket."""
+
+    token: str
+    urls: tuple[str, ...]
+    refresh_token: str
+    token_expiry: float | None  # UTC epoch seconds; None: not said
+    refresh_token_expiry: float | None
+
+
+class LoginRefused(Exception):
+    """Voicenter refused the login or refresh (bad credentials, or an answer we cannot use)."""
+
+
+def login_request(login_type: str, credentials: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """(path suffix, JSON body) of the HTTP login for ``login_type``."""
+    if login_type not in LOGIN_TYPES:
+        raise ValueError(f"unknown login type {login_type!r}: use token, account or user")
+    suffix, fields = LOGIN_TYPES[login_type]
+    missing = [name for name in fields.values() if not credentials.get(name)]
+    if missing:
+        raise ValueError(f"login type {login_type} needs {', '.join(missing)}")
+    return suffix, {field: credentials[name] for field, name in fields.items()}
+
+
+def parse_expiry(value: object) -> float | None:
+    """``TokenExpiry``: ISO 8601 (UTC unless it says), ``/Date(ms)/``, or epoch seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) / (1000 if value > MAX_EPOCH else 1)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.startswith("/Date(") and text.endswith(")/"):
+        digits = text[6:-2].split("+")[0].split("-")[0] if text[6:7] != "-" else ""
+        number = _int(digits)
+        return number / 1000 if number is not None else None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        number = _num(text)
+        return float(number) if number is not None else None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def parse_login_answer(http_status: int, body: object) -> SocketGrant:
+    """The login (or refresh) answer -> :class:`SocketGrant`; raises :class:`LoginRefused`."""
+    if http_status in (400, 401, 403) or http_status >= 500:
+        raise LoginRefused(f"HTTP {http_status}")
+    if not isinstance(body, Mapping):
+        raise LoginRefused("the answer is not a JSON object")
+    top = _ci(body)
+    if top.get("error"):
+        raise LoginRefused(f"error: {_text(top.get('error')) or 'refused'}")
+    data = _obj(top.get("data")) or {}
+    socket = _obj(data.get("socket")) or {}
+    token = _text(socket.get("token"))
+    if not token:
+        status = _text(_first(top, "status", "statuscode")) or "no Socket.Token"
+        raise LoginRefused(f"no socket token in the answer ({status})")
+    raw_urls = socket.get("urllist")
+    urls = [_text(u) for u in raw_urls] if isinstance(raw_urls, list) else []
+    single = _text(_first(socket, "url"))
+    if single and single not in urls:
+        urls.append(single)
+    urls = [u for u in urls if u]
+    if not urls:
+        raise LoginRefused("no monitor server URL in the answer")
+    return SocketGrant(
+        token=token,
+        urls=tuple(urls),
+        refresh_token=_text(socket.get("refreshtoken")),
+        token_expiry=parse_expiry(socket.get("tokenexpiry")),
+        refresh_token_expiry=parse_expiry(socket.get("refreshtokenexpiry")),
+    )

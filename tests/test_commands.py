@@ -73,4 +73,10 @@ def test_a_missing_file_is_a_clear_error(use_prefix, tmp_path):
 
 
 def test_dump_state_of_an_empty_store(use_prefix):
-    assert dump() == {"epoch": None, "seq": 0, "state": {"queues": {}, "agents": {}}, "stats": {}}
+    assert dump() == {
+        "epoch": None,
+        "seq": 0,
+        "state": {"queues": {}, "agents": {}},
+        "stats": {},
+        "health": {},
+    }

@@ -153,6 +153,11 @@ VOICENTER_REFRESH_URL = env(
 )
 VOICENTER_API_URL = env("VOICENTER_API_URL", "https://api.voicenter.com")
 VOICENTER_COMET_URL = env("VOICENTER_COMET_URL", "https://monitor.voicenter.co.il/Comet/api")
+# Timings of the realtime connection (defaults: what Voicenter's SDKs do).
+VOICENTER_KEEPALIVE_S = env_float("VOICENTER_KEEPALIVE_S", 60)
+VOICENTER_DEAD_AFTER_S = env_float("VOICENTER_DEAD_AFTER_S", 120)
+VOICENTER_RECONNECT_MIN_S = env_float("VOICENTER_RECONNECT_MIN_S", 5)
+VOICENTER_RECONNECT_MAX_S = env_float("VOICENTER_RECONNECT_MAX_S", 120)
 
 LOGGING = {
     "version": 1,
@@ -160,4 +165,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # the socket libraries narrate every packet at INFO
+    "loggers": {name: {"level": "WARNING"} for name in ("engineio", "socketio", "aiohttp.access")},
 }

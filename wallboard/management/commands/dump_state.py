@@ -1,6 +1,7 @@
 """``python manage.py dump_state``: print the current snapshot as JSON.
 
-Output: ``{"epoch", "seq", "state": {"queues": ..., "agents": ...}, "stats": {...}}``.
+Output: ``{"epoch", "seq", "state": {"queues": ..., "agents": ...}, "stats": {...},
+"health": {...}}`` (health: the worker's, see :mod:`realtime.worker`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Command(BaseCommand):
         store = state_store()
         try:
             snap = await store.snapshot()
-            return {**snap.as_json(), "stats": await store.stats()}
+            return {
+                **snap.as_json(),
+                "stats": await store.stats(),
+                "health": await store.health(),
+            }
         finally:
             await store.redis.aclose()

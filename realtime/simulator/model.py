@@ -1,0 +1,526 @@
+"""A call center that speaks Voicenter: the model behind the simulator.
+
+Agents work queues; callers arrive at random (seeded), wait, ring an available agent, talk and
+hang up, or give up after their patience runs out; agents take breaks and now and then dial out.
+Every change comes out as the raw Voicenter event a real account would send
+(``["QueueEvent", {...}]``, ``["ExtensionEvent", {...}]``), shaped exactly like the examples of
+``shared/voicenter-docs/realtime-api.txt`` (see :mod:`realtime.voicenter` for the format). Time
+is passed in (``now``, UTC epoch seconds), so the model is deterministic for a seed and a clock;
+``speed`` divides every duration.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+RawEvent = tuple[str, dict]
+
+FIRST_NAMES = [
+    "Dana",
+    "Noa",
+    "Yossi",
+    "Avi",
+    "Maya",
+    "Tamar",
+    "Eitan",
+    "Lior",
+    "Shira",
+    "Omer",
+    "Yael",
+    "Roni",
+    "Amit",
+    "Gal",
+    "Tal",
+    "Ido",
+    "Michal",
+    "Nir",
+    "Hila",
+    "Oren",
+]
+LAST_NAMES = [
+    "Cohen",
+    "Levi",
+    "Mizrahi",
+    "Peretz",
+    "Biton",
+    "Dahan",
+    "Avraham",
+    "Friedman",
+    "Katz",
+    "Azulay",
+    "Malka",
+    "Shapiro",
+    "Ben-David",
+    "Golan",
+    "Harel",
+]
+QUEUE_NAMES = [
+    "Sales",
+    "Support",
+    "Billing",
+    "VIP",
+    "Retention",
+    "Technical",
+    "Orders",
+    "Returns",
+    "Partners",
+    "General",
+]
+BREAK_STATUSES = [3, 5, 7, 9, 11, 12, 13]  # Voicenter's non-working statuses (Login/Logout API)
+
+# Durations in seconds of simulated time (divided by ``speed``); typical call-center figures.
+RING_S = (2.0, 8.0)
+TALK_MEAN_S = 150.0
+PATIENCE_MEAN_S = 90.0
+BREAK_S = (120.0, 900.0)
+BREAK_CHANCE_PER_IDLE_MIN = 0.03
+OUTBOUND_CHANCE_PER_IDLE_MIN = 0.02
+
+
+@dataclass
+class SimCall:
+    ivrid: str
+    direction: str  # Incoming, Outgoing, Click2Call
+    status: str  # Ringing, Dialing, Talking, Hold
+    phone: str
+    name: str
+    did: str
+    started: int  # server-local epoch seconds
+    answered: int = 0
+    queue_id: int | None = None
+    leg: int | None = None
+
+
+@dataclass
+class SimAgent:
+    ext: str  # SIP user (extenUser)
+    number: int
+    user_id: int
+    name: str
+    queues: list[int]
+    status: int = 1
+    status_updated_ms: int = 0
+    calls: list[SimCall] = field(default_factory=list)
+    last_call: int = 0
+    last_answered: int = 0
+    last_hangup: int = 0
+    idle_since: float = 0.0
+
+
+@dataclass
+class Caller:
+    ivrid: str
+    phone: str
+    name: str
+    joined: int  # server-local epoch seconds
+    queue_id: int
+    ringing: str | None = None  # the agent ringing for this caller
+
+
+@dataclass
+class SimQueue:
+    id: int
+    name: str
+    waiting: list[Caller] = field(default_factory=list)
+
+
+class CallCenter:
+    def __init__(
+        self,
+        *,
+        agents: int = 20,
+        queues: int = 4,
+        calls_per_minute: float = 6.0,
+        speed: float = 1.0,
+        seed: int = 1,
+        now: float = 0.0,
+        tz: str = "Asia/Jerusalem",
+        logged_out_share: float = 0.1,
+    ) -> None:
+        if agents < 0 or agents > 10_000:
+            raise ValueError("agents must be between 0 and 10,000")
+        if queues < 1:
+            raise ValueError("queues must be at least 1")
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.rng = random.Random(seed)
+        self.speed = speed
+        self.calls_per_minute = calls_per_minute
+        self.tz = ZoneInfo(tz)
+        self.now = now
+        self.outbox: list[RawEvent] = []
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        self._ids = itertools.count(1)
+        self.queues: dict[int, SimQueue] = {}
+        for i in range(queues):
+            name = QUEUE_NAMES[i % len(QUEUE_NAMES)]
+            if i >= len(QUEUE_NAMES):
+                name = f"{name} {i // len(QUEUE_NAMES) + 1}"
+            self.queues[1000 + i] = SimQueue(1000 + i, name)
+        queue_ids = list(self.queues)
+        self.agents: dict[str, SimAgent] = {}
+        for i in range(agents):
+            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+            member_of = [queue_ids[i % len(queue_ids)]]
+            if len(queue_ids) > 1 and self.rng.random() < 0.4:
+                member_of.append(queue_ids[(i + 1) % len(queue_ids)])
+            agent = SimAgent(
+                ext=f"SIM{100 + i:04d}",
+                number=2000 + i,
+                user_id=500_000 + i,
+                name=f"{first} {last}",
+                queues=member_of,
+                status=2 if self.rng.random() < logged_out_share else 1,
+                status_updated_ms=self._local_ms(now - self.rng.uniform(60, 3600)),
+                idle_since=now,
+            )
+            self.agents[agent.ext] = agent
+        self._by_number = {str(a.number): a for a in self.agents.values()}
+        self.members: dict[int, list[SimAgent]] = {q: [] for q in self.queues}
+        for agent in self.agents.values():
+            for queue_id in agent.queues:
+                self.members[queue_id].append(agent)
+        if calls_per_minute > 0:
+            self._schedule_arrival()
+        self._at(60 / speed, self._agent_round)
+
+    # --- time -------------------------------------------------------------------------------
+
+    def offset_min(self, at: float | None = None) -> int:
+        moment = datetime.fromtimestamp(self.now if at is None else at, UTC)
+        return int(moment.astimezone(self.tz).utcoffset().total_seconds() // 60)
+
+    def _local(self, at: float | None = None) -> int:
+        at = self.now if at is None else at
+        return int(at) + self.offset_min(at) * 60
+
+    def _local_ms(self, at: float) -> int:
+        return self._local(at) * 1000
+
+    def _at(self, delay: float, action: Callable[[], None]) -> None:
+        heapq.heappush(self._timers, (self.now + delay, next(self._order), action))
+
+    def advance(self, now: float) -> list[RawEvent]:
+        """Run everything due by ``now``; return the events that happened, in order."""
+        while self._timers and self._timers[0][0] <= now:
+            due, _, action = heapq.heappop(self._timers)
+            self.now = max(self.now, due)
+            action()
+        self.now = max(self.now, now)
+        return self.drain()
+
+    def drain(self) -> list[RawEvent]:
+        out, self.outbox = self.outbox, []
+        return out
+
+    def _new_id(self) -> str:
+        stamp = datetime.fromtimestamp(self.now, UTC).strftime("%Y%m%d%H%M%S")
+        return f"{stamp}{next(self._ids):08d}sim"
+
+    # --- wire format (Voicenter's, as its docs show it) --------------------------------------
+
+    def _call_json(self, call: SimCall) -> dict:
+        body = {
+            "callStarted": call.started,
+            "calldurationinterval": call.started,
+            "callAnswered": call.answered,
+            "answered": 1 if call.answered else 0,
+            "callername": call.name,
+            "callerphone": call.phone,
+            "callstatus": call.status,
+            "customdata": {},
+            "direction": call.direction,
+            "ivrid": call.ivrid,
+            "recording": {"Filename": "", "IsMuted": 0},
+            "did": call.did,
+        }
+        if call.leg is not None:
+            body["c2cdirection"] = str(call.leg)
+        if call.queue_id is not None:
+            body["queueID"] = call.queue_id
+        return body
+
+    def _extension_json(self, agent: SimAgent) -> dict:
+        return {
+            "calls": [self._call_json(c) for c in agent.calls],
+            "userID": agent.user_id,
+            "userName": agent.name,
+            "number": agent.number,
+            "extenUser": agent.ext,
+            "summery": {"representative": agent.name},
+            "onlineUserID": agent.user_id,
+            "representative": agent.user_id if agent.status != 2 else 0,
+            "representativeStatus": agent.status,
+            "lastCallEventEpoch": agent.last_call,
+            "lastAnsweredCallEventEpoch": agent.last_answered,
+            "lastHangupCallEpoch": agent.last_hangup,
+            "representativeUpdated": agent.status_updated_ms,
+            "peerStatus": "OK",
+        }
+
+    def _queue_json(self, queue: SimQueue) -> dict:
+        return {
+            "QueueID": queue.id,
+            "QueueName": queue.name,
+            "Calls": [
+                {
+                    "CallerID": c.phone,
+                    "CallerName": c.name,
+                    "IvrUniqueID": c.ivrid,
+                    "JoinTimeStamp": c.joined,
+                    "calldurationinterval": c.joined,
+                    "ivrid": c.ivrid,
+                }
+                for c in queue.waiting
+            ],
+        }
+
+    def _stamp(self) -> dict:
+        return {"servertime": self._local(), "servertimeoffset": self.offset_min()}
+
+    def snapshot_events(self) -> list[RawEvent]:
+        """What a freshly connected client receives: loginSuccess, loginStatus, extensions."""
+        ok = {"errorCode": 0, "errorDesc": "OK", **self._stamp()}
+        return [
+            ("loginSuccess", ok),
+            ("loginStatus", {**ok, "queues": [self._queue_json(q) for q in self.queues.values()]}),
+            (
+                "AllExtensionsStatus",
+                {**ok, "extensions": [self._extension_json(a) for a in self.agents.values()]},
+            ),
+        ]
+
+    def _queue_event(self, queue: SimQueue, reason: str, ivrid: str) -> None:
+        stamp = self._stamp()
+        self.outbox.append(
+            (
+                "QueueEvent",
+                {
+                    "data": self._queue_json(queue),
+                    "eventName": "queue",
+                    "reason": reason,
+                    **stamp,
+                    "telephonyservertime": stamp["servertime"],
+                    "ivruniqueid": ivrid,
+                },
+            )
+        )
+
+    def _extension_event(
+        self, agent: SimAgent, reason: str, call: SimCall | None, cause: str = ""
+    ) -> None:
+        if reason == "userStatusUpdate":  # the docs show this one with reason beside data
+            self.outbox.append(
+                (
+                    "ExtensionEvent",
+                    {
+                        "eventName": "extension",
+                        "reason": reason,
+                        **self._stamp(),
+                        "data": self._extension_json(agent),
+                    },
+                )
+            )
+            return
+        data = {
+            "eventName": "extension",
+            "reason": reason,
+            **self._stamp(),
+            **self._extension_json(agent),
+        }
+        if call is not None:
+            data["currentCall"] = self._call_json(call)
+        if reason == "HANGUP" and call is not None:
+            data.update(
+                {
+                    "cause": cause or "Normal hangup",
+                    "callerID": call.phone,
+                    "ivruniqueid": call.ivrid,
+                }
+            )
+        self.outbox.append(("ExtensionEvent", {"data": data}))
+
+    # --- callers ----------------------------------------------------------------------------
+
+    def _schedule_arrival(self) -> None:
+        rate_per_s = self.calls_per_minute / 60 * self.speed
+        self._at(self.rng.expovariate(rate_per_s), self._arrive)
+
+    def _arrive(self) -> None:
+        self._schedule_arrival()
+        queue = self.rng.choice(list(self.queues.values()))
+        name = (
+            f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+            if self.rng.random() < 0.6
+            else ""
+        )
+        self.join(queue.id, f"05{self.rng.randint(0, 99_999_999):08d}", name)
+
+    def join(self, queue_id: int, phone: str, name: str = "") -> Caller:
+        """A caller enters a queue (also used by tests and the demo for named callers)."""
+        queue = self.queues[queue_id]
+        caller = Caller(self._new_id(), phone, name, self._local(), queue_id)
+        queue.waiting.append(caller)
+        self._queue_event(queue, "JOIN", caller.ivrid)
+        patience = self.rng.expovariate(1 / PATIENCE_MEAN_S) / self.speed
+        self._at(max(patience, 5 / self.speed), lambda: self._abandon(caller))
+        self._dispatch([queue_id])
+        return caller
+
+    def _abandon(self, caller: Caller) -> None:
+        queue = self.queues[caller.queue_id]
+        if caller not in queue.waiting:
+            return
+        queue.waiting.remove(caller)
+        if caller.ringing:
+            agent = self.agents[caller.ringing]
+            call = next((c for c in agent.calls if c.ivrid == caller.ivrid), None)
+            if call is not None:
+                self._end_call(agent, call, "Normal hangup")
+        self._queue_event(queue, "ABANDONED", caller.ivrid)
+
+    def _available(self, agent: SimAgent) -> bool:
+        return agent.status == 1 and not agent.calls
+
+    def _dispatch(self, queue_ids: list[int]) -> None:
+        """Offer the oldest waiting callers of these queues to their longest-idle agents."""
+        for queue_id in queue_ids:
+            queue = self.queues[queue_id]
+            for caller in queue.waiting:
+                if caller.ringing:
+                    continue
+                free = [a for a in self.members[queue_id] if self._available(a)]
+                if not free:
+                    break
+                self._ring(min(free, key=lambda a: a.idle_since), caller)
+
+    def _ring(self, agent: SimAgent, caller: Caller) -> None:
+        caller.ringing = agent.ext
+        call = SimCall(
+            caller.ivrid,
+            "Incoming",
+            "Ringing",
+            caller.phone,
+            caller.name,
+            "0722776772",
+            self._local(),
+            queue_id=caller.queue_id,
+        )
+        agent.calls.append(call)
+        agent.last_call = self._local()
+        self._extension_event(agent, "NEWCALL", call)
+        self._at(self.rng.uniform(*RING_S) / self.speed, lambda: self._answer(agent, caller))
+
+    def _answer(self, agent: SimAgent, caller: Caller) -> None:
+        queue = self.queues[caller.queue_id]
+        call = next((c for c in agent.calls if c.ivrid == caller.ivrid), None)
+        if call is None or caller not in queue.waiting:
+            return
+        queue.waiting.remove(caller)
+        call.status, call.answered = "Talking", self._local()
+        agent.last_answered = self._local()
+        self._extension_event(agent, "ANSWER", call)
+        self._queue_event(queue, "EXIT", caller.ivrid)
+        talk = self.rng.expovariate(1 / TALK_MEAN_S) / self.speed
+        self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))
+
+    def _end_call(self, agent: SimAgent, call: SimCall, cause: str = "Normal hangup") -> None:
+        if call not in agent.calls:
+            return
+        agent.calls.remove(call)
+        agent.last_hangup = self._local()
+        agent.idle_since = self.now
+        self._extension_event(agent, "HANGUP", call, cause)
+        self._dispatch(agent.queues)
+
+    # --- agents -----------------------------------------------------------------------------
+
+    def _agent_round(self) -> None:
+        """Once a simulated minute: idle agents may take a break or dial out."""
+        self._at(60 / self.speed, self._agent_round)
+        for agent in self.agents.values():
+            if not self._available(agent):
+                continue
+            roll = self.rng.random()
+            if roll < BREAK_CHANCE_PER_IDLE_MIN:
+                self.set_status(agent.ext, self.rng.choice(BREAK_STATUSES))
+                back = self.rng.uniform(*BREAK_S) / self.speed
+                self._at(back, lambda a=agent: a.status != 2 and self.set_status(a.ext, 1))
+            elif roll < BREAK_CHANCE_PER_IDLE_MIN + OUTBOUND_CHANCE_PER_IDLE_MIN:
+                self.dial_out(agent.ext, f"03{self.rng.randint(0, 9_999_999):07d}")
+
+    def set_status(self, ext: str, status: int) -> bool:
+        agent = self.agents.get(ext)
+        if agent is None:
+            return False
+        if agent.status != status:
+            agent.status = status
+            agent.status_updated_ms = self._local() * 1000
+            self._extension_event(agent, "userStatusUpdate", None)
+            if status == 1:
+                agent.idle_since = self.now
+                self._dispatch(agent.queues)
+        return True
+
+    def dial_out(self, ext: str, target: str) -> SimCall:
+        agent = self.agents[ext]
+        call = SimCall(self._new_id(), "Outgoing", "Dialing", target, target, "", self._local())
+        agent.calls.append(call)
+        agent.last_call = self._local()
+        self._extension_event(agent, "NEWCALL", call)
+
+        def answer() -> None:
+            if call in agent.calls:
+                call.status, call.answered = "Talking", self._local()
+                self._extension_event(agent, "ANSWER", call)
+                talk = self.rng.expovariate(1 / TALK_MEAN_S) / self.speed
+                self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))
+
+        self._at(self.rng.uniform(*RING_S) / self.speed, answer)
+        return call
+
+    def click2call(self, phone: str, target: str) -> SimCall:
+        """Leg 1 rings the agent's phone; once answered, leg 2 dials the target, then talk."""
+        agent = self.agents.get(phone) or self._by_number[phone]
+        call = SimCall(
+            self._new_id(), "Click2Call", "Dialing", target, target, "", self._local(), leg=1
+        )
+        agent.calls.append(call)
+        agent.last_call = self._local()
+        self._extension_event(agent, "NEWCALL", call)
+
+        def leg1_answered() -> None:
+            if call not in agent.calls:
+                return
+            call.status, call.answered = "Talking", self._local()
+            self._extension_event(agent, "ANSWER", call)
+            self._at(1 / self.speed, leg2_rings)
+
+        def leg2_rings() -> None:
+            if call not in agent.calls:
+                return
+            call.leg, call.answered = 2, 0
+            self._extension_event(agent, "NEWCALL", call)
+            self._at(self.rng.uniform(*RING_S) / self.speed, leg2_answered)
+
+        def leg2_answered() -> None:
+            if call not in agent.calls:
+                return
+            call.answered = self._local()
+            agent.last_answered = self._local()
+            self._extension_event(agent, "ANSWER", call)
+            talk = self.rng.expovariate(1 / TALK_MEAN_S) / self.speed
+            self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))
+
+        self._at(self.rng.uniform(*RING_S) / self.speed, leg1_answered)
+        return call
+
+    def find_agent(self, phone: str) -> SimAgent | None:
+        return self.agents.get(phone) or self._by_number.get(phone)

@@ -1,0 +1,486 @@
+"""The Voicenter simulator's servers: HTTP login, the Engine.IO 3 socket, and the REST APIs.
+
+One aiohttp application stands in for all of Voicenter's hosts, at these paths:
+
+=====================================================  ========================================
+``POST /monitorAPI/Login/{Token,Account,User}``        login; ``Data.Socket.URLList`` points
+                                                       back at this server
+``GET /monitorAPI/RefreshIdentityToken``               ``Authorization: Bearer <RefreshToken>``
+``GET /socket.io/?EIO=3&transport=websocket&token=``   Socket.IO 2.x over Engine.IO 3
+``POST|GET /UserLogin/SetStatusFromAPI``               Login/Logout API
+``POST|GET /ForwardDialer/click2call.aspx``            Click2Call
+``POST /Comet/api/GetExtensions``                      extension list
+``POST /Comet/api/GetExtensionsCalls``                 active calls per extension
+``POST /Comet/api/GetQueuesCallers``                   waiting callers per queue
+=====================================================  ========================================
+
+Engine.IO 3 over a websocket, as the official clients expect: the server opens with
+``0{"sid","upgrades":[],"pingInterval","pingTimeout"}`` and ``40`` (connected to ``/``); the
+*client* pings (``2``) and the server answers ``3``; events are ``42["Name",{...}]``. A socket
+whose token is unknown or expired is refused before the upgrade (HTTP 401). After connecting, a
+client receives ``loginSuccess``, ``loginStatus`` and ``AllExtensionsStatus``, then live traffic;
+``keepalive`` is answered with ``keepaliveResponse`` and ``resync`` with fresh snapshots.
+
+The model (:class:`realtime.simulator.model.CallCenter`) runs on a tick; every event is encoded
+once and queued to every socket. Tests reach the knobs on :class:`Simulator` directly: refuse
+logins, drop every socket, fall silent, answer keep-alives with an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiohttp import WSMsgType, web
+
+from realtime.simulator.model import CallCenter, RawEvent
+
+log = logging.getLogger("realtime.simulator")
+
+PING_INTERVAL_MS = 25_000  # Engine.IO 3 defaults (socket.io 2.x servers)
+PING_TIMEOUT_MS = 60_000
+TICK_S = 0.1
+#: A socket that falls this many frames behind is cut off rather than buffered for ever.
+MAX_BACKLOG = 50_000
+
+ERR_OK, ERR_PARAMS, ERR_APP, ERR_OFFLINE = 0, 1, 2, 3  # Click2Call ERRORCODE values
+
+
+@dataclass
+class Credentials:
+    token: str = "demo-token"
+    username: str = "demo"
+    password: str = "demo"
+    email: str = "demo@example.com"
+    pin: str = "1234"
+    api_code: str = "demo-code"
+
+
+@dataclass
+class Session:
+    token: str
+    refresh_token: str
+    expires_at: float
+
+
+@dataclass(eq=False)  # identity: peers live in a set
+class Peer:
+    ws: web.WebSocketResponse
+    token: str
+    outbox: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    received: list[tuple[str, object]] = field(default_factory=list)
+
+
+def frame(name: str, payload: object) -> str:
+    """A Socket.IO 2.x event packet on Engine.IO 3: ``42["name",payload]``."""
+    return "42" + json.dumps([name, payload], separators=(",", ":"), ensure_ascii=False)
+
+
+def _dotnet_date(epoch: float) -> str:
+    return f"/Date({int(epoch * 1000)})/"
+
+
+class Simulator:
+    def __init__(
+        self,
+        model: CallCenter | None = None,
+        *,
+        credentials: Credentials | None = None,
+        token_ttl_s: float = 3600.0,
+        urls: list[str] | None = None,
+        replay: Iterable[RawEvent] | None = None,
+        replay_fast: bool = False,
+    ) -> None:
+        self.model = model
+        self.credentials = credentials or Credentials()
+        self.token_ttl_s = token_ttl_s
+        self.urls = urls  # what login answers in URLList; None: this server's own address
+        self.replay = replay
+        self.replay_fast = replay_fast
+        self.sessions: dict[str, Session] = {}
+        self.refresh_tokens: dict[str, str] = {}
+        self.peers: set[Peer] = set()
+        # test knobs
+        self.accept_logins = True
+        self.accept_sockets = True
+        self.silent = False
+        self.keepalive_error = 0
+        self.logins = 0
+        self.sockets_opened = 0
+        self._tasks: list[asyncio.Task] = []
+        self.app = self._build_app()
+
+    # --- application --------------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/monitorAPI/Login/{kind}", self.login)
+        app.router.add_get("/monitorAPI/RefreshIdentityToken", self.refresh)
+        app.router.add_get("/socket.io/", self.socket)
+        for path, handler in [
+            ("/UserLogin/SetStatusFromAPI", self.set_status),
+            ("/ForwardDialer/click2call.aspx", self.click2call),
+        ]:
+            app.router.add_route("GET", path, handler)
+            app.router.add_route("POST", path, handler)
+        app.router.add_post("/Comet/api/GetExtensions", self.get_extensions)
+        app.router.add_post("/Comet/api/GetExtensionsCalls", self.get_extensions_calls)
+        app.router.add_post("/Comet/api/GetQueuesCallers", self.get_queues_callers)
+        app.on_startup.append(self._start)
+        app.on_shutdown.append(self._stop)
+        return app
+
+    async def _start(self, app: web.Application) -> None:
+        if self.replay is not None:
+            self._tasks.append(asyncio.create_task(self._replay_loop()))
+        elif self.model is not None:
+            self._tasks.append(asyncio.create_task(self._tick_loop()))
+
+    async def _stop(self, app: web.Application) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for peer in list(self.peers):
+            await peer.ws.close()
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                self.broadcast(self.model.advance(time.time()))  # type: ignore[union-attr]
+            except Exception:  # a model bug must not stop the simulator
+                log.exception("simulator model failed")
+
+    async def _replay_loop(self) -> None:
+        previous: float | None = None
+        for name, payload in self.replay or ():
+            stamp = _servertime(payload)
+            if not self.replay_fast and stamp is not None and previous is not None:
+                await asyncio.sleep(max(0.0, min(stamp - previous, 60.0)))
+            if stamp is not None:
+                previous = stamp
+            self.broadcast([(name, payload)])
+            await asyncio.sleep(0)
+
+    def broadcast(self, events: list[RawEvent]) -> None:
+        if self.silent or not events:
+            return
+        frames = [frame(name, payload) for name, payload in events]  # encoded once
+        for peer in list(self.peers):
+            if peer.outbox.qsize() > MAX_BACKLOG:
+                log.warning("cutting off a socket %d frames behind", peer.outbox.qsize())
+                self.peers.discard(peer)
+                self._tasks.append(asyncio.ensure_future(peer.ws.close()))
+                continue
+            for item in frames:
+                peer.outbox.put_nowait(item)
+
+    async def drop_all(self) -> None:
+        """Close every socket, as a network failure or a server restart would."""
+        for peer in list(self.peers):
+            self.peers.discard(peer)
+            await peer.ws.close()
+
+    # --- login --------------------------------------------------------------------------
+
+    def _base_url(self, request: web.Request) -> str:
+        return f"{request.scheme}://{request.host}"
+
+    def _grant(self, request: web.Request) -> dict:
+        token, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        expires = time.time() + self.token_ttl_s
+        self.sessions[token] = Session(token, refresh, expires)
+        self.refresh_tokens[refresh] = token
+        urls = self.urls or [self._base_url(request)]
+        return {
+            "StatusCode": 0,
+            "Status": "OK",
+            "Data": {
+                "Socket": {
+                    "Token": token,
+                    "URLList": urls,
+                    "Url": urls[0],
+                    "RefreshToken": refresh,
+                    "TokenExpiry": datetime.fromtimestamp(expires, UTC).isoformat(),
+                    "RefreshTokenExpiry": _dotnet_date(expires + 86_400),
+                    "Client": "simulator",
+                    "Version": "1",
+                    "PersonId": 1,
+                }
+            },
+        }
+
+    async def login(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"].lower()
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return web.json_response({"error": "Unexpected token"}, status=500)
+        c = self.credentials
+        expected = {
+            "token": {"token": c.token},
+            "account": {"username": c.username, "password": c.password},
+            "user": {"email": c.email, "pin": c.pin},
+        }.get(kind)
+        if not isinstance(body, dict) or expected is None:
+            return web.json_response({"error": "Bad request"}, status=400)
+        if not self.accept_logins:
+            return web.json_response({"error": "Service unavailable"}, status=500)
+        if any(body.get(k) != v for k, v in expected.items()):
+            return web.json_response({"error": "Unauthorized"}, status=401)
+        self.logins += 1
+        return web.json_response(self._grant(request))
+
+    async def refresh(self, request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization", "")
+        refresh = auth.removeprefix("Bearer ").strip()
+        old = self.refresh_tokens.pop(refresh, None)
+        if old is None or not self.accept_logins:
+            return web.json_response({"error": "Unauthorized"}, status=401)
+        self.sessions.pop(old, None)
+        return web.json_response(self._grant(request))
+
+    def _valid(self, token: str) -> bool:
+        session = self.sessions.get(token)
+        return session is not None and session.expires_at > time.time()
+
+    # --- the socket ---------------------------------------------------------------------
+
+    async def socket(self, request: web.Request) -> web.StreamResponse:
+        query = request.query
+        if query.get("EIO") != "3":
+            return web.json_response(
+                {"code": 5, "message": "Unsupported protocol version"}, status=400
+            )
+        if query.get("transport") != "websocket":
+            return web.json_response({"code": 0, "message": "Transport unknown"}, status=400)
+        token = query.get("token", "")
+        if not self.accept_sockets or not self._valid(token):
+            return web.json_response({"error": "Unauthorized"}, status=401)
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        peer = Peer(ws, token)
+        self.sockets_opened += 1
+        open_packet = {
+            "sid": secrets.token_urlsafe(15),
+            "upgrades": [],
+            "pingInterval": PING_INTERVAL_MS,
+            "pingTimeout": PING_TIMEOUT_MS,
+        }
+        await ws.send_str("0" + json.dumps(open_packet, separators=(",", ":")))
+        await ws.send_str("40")
+        for name, payload in self._snapshot():
+            peer.outbox.put_nowait(frame(name, payload))
+        self.peers.add(peer)
+        writer = asyncio.create_task(self._writer(peer))
+        try:
+            await self._reader(peer)
+        finally:
+            self.peers.discard(peer)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            await ws.close()
+        return ws
+
+    def _snapshot(self) -> list[RawEvent]:
+        if self.model is None:
+            return []
+        self.broadcast(self.model.advance(time.time()))  # bring the model to now first
+        return self.model.snapshot_events()
+
+    async def _writer(self, peer: Peer) -> None:
+        while True:
+            item = await peer.outbox.get()
+            if peer.ws.closed:
+                return
+            await peer.ws.send_str(item)
+
+    async def _reader(self, peer: Peer) -> None:
+        timeout = (PING_INTERVAL_MS + PING_TIMEOUT_MS) / 1000
+        while True:
+            try:
+                msg = await peer.ws.receive(timeout=timeout)
+            except TimeoutError:
+                return  # no ping from the client: Engine.IO 3 says the connection is dead
+            if msg.type != WSMsgType.TEXT:
+                return
+            data = msg.data
+            if data.startswith("2"):
+                await peer.outbox.put("3" + data[1:])
+            elif data.startswith("41") or data.startswith("1"):
+                return
+            elif data.startswith("42"):
+                self._on_event(peer, data[2:])
+
+    def _on_event(self, peer: Peer, body: str) -> None:
+        # an ack id may stand between "42" and the array
+        body = body[body.index("[") :] if "[" in body else body
+        try:
+            name, *args = json.loads(body)
+        except (ValueError, TypeError):
+            log.warning("unreadable packet from a client: %.80s", body)
+            return
+        peer.received.append((name, args[0] if args else None))
+        if name == "keepalive":
+            code = self.keepalive_error or (0 if self._valid(peer.token) else 1)
+            answer = {
+                "isOk": code == 0,
+                "errorCode": code,
+                "errorDesc": "OK" if code == 0 else "token expired",
+            }
+            peer.outbox.put_nowait(frame("keepaliveResponse", answer))
+        elif name == "resync" and not self.silent:
+            for event_name, payload in self._snapshot()[1:]:
+                peer.outbox.put_nowait(frame(event_name, payload))
+
+    # --- REST ---------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict:
+        params = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                try:
+                    body = await request.json()
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    body = None
+                if isinstance(body, dict):
+                    params.update({k: v for k, v in body.items() if v is not None})
+            else:
+                params.update(await request.post())
+        return params
+
+    async def set_status(self, request: web.Request) -> web.Response:
+        p = {k.lower(): v for k, v in (await self._params(request)).items()}
+        if not all(
+            p.get(k) not in (None, "") for k in ("code", "userid", "extensionuser", "status")
+        ):
+            return _status_answer(2, 6, "Missing parameters")
+        if p["code"] != self.credentials.api_code:
+            return _status_answer(2, 1, "Authorization Failed")
+        agent = self.model.find_agent(str(p["extensionuser"])) if self.model else None
+        if agent is None:
+            return _status_answer(3, 1, "No extension found")
+        if str(agent.user_id) != str(p["userid"]):
+            return _status_answer(2, 1, "Authorization Failed")
+        try:
+            status = int(p["status"])
+        except (TypeError, ValueError):
+            return _status_answer(4, 1, "Status not support")
+        if status not in (1, 2, 3, 5, 7, 9, 11, 12, 13):
+            return _status_answer(4, 1, "Status not support")
+        self.model.set_status(agent.ext, status)  # type: ignore[union-attr]
+        self.broadcast(self.model.drain())  # type: ignore[union-attr]
+        return _status_answer(1, 1, "OK")
+
+    async def click2call(self, request: web.Request) -> web.Response:
+        p = {k.lower(): v for k, v in (await self._params(request)).items()}
+        as_json = str(p.get("format", "")).upper() == "JSON"
+        phone, target = str(p.get("phone", "")), str(p.get("target", ""))
+        action = str(p.get("action", "call")).lower()
+        if p.get("code") != self.credentials.api_code:
+            return _c2c_answer(as_json, ERR_PARAMS, "Invalid code")
+        if not phone or (action == "call" and not target.strip("+").isdigit()):
+            return _c2c_answer(as_json, ERR_PARAMS, "Invalid parameters")
+        agent = self.model.find_agent(phone) if self.model else None
+        if agent is None:
+            return _c2c_answer(as_json, ERR_PARAMS, "Invalid phone")
+        if agent.status == 2:
+            return _c2c_answer(as_json, ERR_OFFLINE, "Extension representative offline")
+        if action != "call":
+            for call in list(agent.calls):
+                self.model._end_call(agent, call)  # type: ignore[union-attr]
+            self.broadcast(self.model.drain())  # type: ignore[union-attr]
+            return _c2c_answer(as_json, ERR_OK, "OK")
+        call = self.model.click2call(agent.ext, target)  # type: ignore[union-attr]
+        self.broadcast(self.model.drain())  # type: ignore[union-attr]
+        return _c2c_answer(as_json, ERR_OK, "OK", call.ivrid)
+
+    async def _comet_ok(self, request: web.Request) -> bool:
+        p = {k.lower(): v for k, v in (await self._params(request)).items()}
+        return p.get("code") == self.credentials.api_code
+
+    async def get_extensions(self, request: web.Request) -> web.Response:
+        if not await self._comet_ok(request) or self.model is None:
+            return web.json_response({"ERR": 0, "DESC": "OK", "EXTENSIONS": []})
+        return web.json_response(
+            {
+                "ERR": 0,
+                "DESC": "OK",
+                "EXTENSIONS": [
+                    {
+                        "SIP": a.ext,
+                        "Name": a.name,
+                        "SpeedDial": a.number,
+                        "AccountID": 1,
+                        "AccountName": "Simulated call center",
+                        "UserName": a.name,
+                        "UserEmail": f"{a.ext.lower()}@example.com",
+                    }
+                    for a in self.model.agents.values()
+                ],
+            }
+        )
+
+    async def get_extensions_calls(self, request: web.Request) -> web.Response:
+        if not await self._comet_ok(request) or self.model is None:
+            return web.json_response({"ERR": 0, "DESC": "OK", "EXTENSIONS": []})
+        return web.json_response(
+            {
+                "ERR": 0,
+                "DESC": "OK",
+                "EXTENSIONS": [
+                    {"SIP": a.ext, "Calls": [self.model._call_json(c) for c in a.calls]}
+                    for a in self.model.agents.values()
+                    if a.calls
+                ],
+            }
+        )
+
+    async def get_queues_callers(self, request: web.Request) -> web.Response:
+        if not await self._comet_ok(request) or self.model is None:
+            return web.json_response({"ERR": 0, "DESC": "OK", "QUEUES": []})
+        return web.json_response(
+            {
+                "ERR": 0,
+                "DESC": "OK",
+                "QUEUES": [
+                    {
+                        "Name": q.name,
+                        "ID": q.id,
+                        "Callers": [
+                            {"Phone": c.phone, "CallID": c.ivrid, "JoinTime": c.joined}
+                            for c in q.waiting
+                        ],
+                    }
+                    for q in self.model.queues.values()
+                ],
+            }
+        )
+
+
+def _status_answer(status: int, error: int, message: str) -> web.Response:
+    return web.json_response(
+        {"Status": status, "StatusError": error, "StatusErrorMessage": message}
+    )
+
+
+def _c2c_answer(as_json: bool, code: int, message: str, call_id: str = "") -> web.Response:
+    if as_json:
+        return web.json_response({"ERRORCODE": code, "ERRORMESSAGE": message, "CALLID": call_id})
+    return web.Response(text=f"ERRORCODE={code}&ERRORMESSAGE={message}&CALLID={call_id}")
+
+
+def _servertime(payload: object) -> float | None:
+    if not isinstance(payload, dict):
+        return None
+    for holder in (payload, payload.get("data")):
+        if isinstance(holder, dict) and isinstance(holder.get("servertime"), int | float):
+            return float(holder["servertime"])
+    return None

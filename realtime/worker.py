@@ -1,0 +1,359 @@
+"""The worker: holds Voicenter's realtime socket and feeds its events through the pipeline.
+
+Protocol (``shared/voicenter-realtime-protocol.md``, the official SDKs' behaviour):
+
+1. Log in over HTTP (token, account or user), read ``Data.Socket``.
+2. Open ``URLList[i]`` with ``?token=``: Engine.IO 3, websocket only, python-socketio 4.x
+   ``AsyncClient`` with its own reconnection off, connect wrapped in a 10 s timeout. No login
+   emit on the socket. Exactly one socket at a time: the old one is torn down before the next.
+3. Every event goes on one in-process queue and is applied, in arrival order, by one loop.
+4. Each (re)connect rebuilds the state from scratch: the fresh ``loginStatus`` and
+   ``AllExtensionsStatus`` (and what arrives with them) replace the stored state at once under a
+   new epoch; until then the old state stands. Late snapshots, and any ``*Updated`` event, are
+   answered with ``resync`` ``{"cache": false}``.
+5. Keep-alive: ``keepalive`` with the token after ``keepalive_s`` without events; no event for
+   ``dead_after_s`` means the connection is dead. A ``keepaliveResponse`` with a non-zero
+   ``errorCode`` means reconnect (with a fresh login).
+6. Reconnect with jittered exponential backoff (``reconnect_min_s`` doubling to
+   ``reconnect_max_s``, reset after a session that got its snapshots), moving to the next
+   ``URLList`` entry on each failure and back to the primary after ``primary_retry_s`` on a
+   secondary. Refresh the token shortly before ``TokenExpiry``; log in again when the socket or
+   the refresh is refused.
+
+Health, written to ``P health`` in Redis about once a second (JSON values): ``connected``,
+``syncing`` (connected, snapshots not yet in), ``server``, ``connected_since``,
+``last_event_at`` (UTC epoch seconds), ``events_per_s`` (last 10 s), ``reconnects``,
+``login_errors``, ``last_error``, ``pid``, ``updated_at``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import engineio.asyncio_client
+import httpx
+import socketio
+
+from realtime.events import ConfigChanged, KeepaliveAnswer
+from realtime.pipeline import Pipeline
+from realtime.voicenter import LoginRefused, SocketGrant, login_request, parse_login_answer
+
+log = logging.getLogger("realtime.worker")
+
+# python-engineio 3.x installs a SIGINT handler that stops the loop unless told one is set;
+# the worker command handles SIGINT and SIGTERM itself.
+engineio.asyncio_client.async_signal_handler_set = True
+
+#: Refresh this long before TokenExpiry (the SDKs use 5 s).
+REFRESH_AHEAD_S = 5.0
+HEALTH_EVERY_S = 1.0
+RATE_WINDOW_S = 10.0
+_DISCONNECTED = object()
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    login_type: str
+    credentials: Mapping[str, str]
+    login_url: str
+    refresh_url: str
+    keepalive_s: float = 60.0  # the SDKs' keep-alive period
+    dead_after_s: float = 120.0  # the SDKs treat 2 minutes of silence as a dead connection
+    reconnect_min_s: float = 5.0
+    reconnect_max_s: float = 120.0
+    primary_retry_s: float = 360.0  # the .NET SDK returns to the primary after ~6 minutes
+    connect_timeout_s: float = 10.0  # the SDKs' connect timeout
+    snapshot_timeout_s: float = 10.0
+    http_timeout_s: float = 15.0
+
+
+@dataclass
+class Health:
+    connected: bool = False
+    syncing: bool = False
+    server: str = ""
+    connected_since: float | None = None
+    last_event_at: float | None = None
+    reconnects: int = 0
+    login_errors: int = 0
+    last_error: str = ""
+    _arrivals: deque[float] = field(default_factory=deque)
+
+    def on_event(self, now: float) -> None:
+        self.last_event_at = now
+        self._arrivals.append(now)
+
+    def events_per_s(self, now: float) -> float:
+        while self._arrivals and self._arrivals[0] < now - RATE_WINDOW_S:
+            self._arrivals.popleft()
+        return round(len(self._arrivals) / RATE_WINDOW_S, 2)
+
+    def as_mapping(self, now: float) -> dict[str, object]:
+        return {
+            "connected": self.connected,
+            "syncing": self.syncing,
+            "server": self.server,
+            "connected_since": self.connected_since,
+            "last_event_at": self.last_event_at,
+            "events_per_s": self.events_per_s(now),
+            "reconnects": self.reconnects,
+            "login_errors": self.login_errors,
+            "last_error": self.last_error,
+            "pid": os.getpid(),
+            "updated_at": now,
+        }
+
+
+class _CatchAll(socketio.AsyncClientNamespace):
+    """python-socketio 4.x has no '*' handler: every event lands in one queue, in order."""
+
+    def __init__(self, queue: asyncio.Queue) -> None:
+        super().__init__("/")
+        self.queue = queue
+
+    async def trigger_event(self, event, *args):
+        # No await before the put: the engine.io client runs each message as its own task,
+        # and tasks start in arrival order, so the queue keeps Voicenter's order.
+        if event == "disconnect":
+            self.queue.put_nowait(_DISCONNECTED)
+        elif event != "connect":
+            self.queue.put_nowait((event, args[0] if args else None))
+
+
+def backoff_delay(attempt: int, low: float, high: float, rng: random.Random) -> float:
+    """Exponential from ``low`` to ``high``, jittered into its upper half."""
+    ceiling = min(high, low * (2 ** min(attempt, 30)))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+class VoicenterWorker:
+    def __init__(
+        self,
+        config: WorkerConfig,
+        pipeline: Pipeline,
+        http: httpx.AsyncClient | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.pipeline = pipeline
+        self.store = pipeline.store
+        self.http = http or httpx.AsyncClient(timeout=config.http_timeout_s)
+        self.rng = rng or random.Random()
+        self.health = Health()
+        self.grant: SocketGrant | None = None
+        self.url_index = 0
+        self.sessions = 0  # sockets opened (tests watch this)
+        self.last_synced = False  # did the last socket get its snapshots?
+        self._stop = asyncio.Event()
+        self._last_health = 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # --- the outer loop -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        attempt = 0
+        try:
+            while not self._stop.is_set():
+                try:
+                    outcome = await self._attempt()
+                except Exception as exc:  # e.g. Redis unreachable: log, back off, go on
+                    log.exception("the realtime connection failed")
+                    self.health.last_error = f"internal error: {exc!r}"
+                    outcome = "failed"
+                if self._stop.is_set():
+                    break
+                if outcome in ("refresh", "primary"):
+                    continue  # planned: straight back, no backoff
+                if self.last_synced:
+                    attempt = 0  # the connection worked: start the backoff over
+                delay = backoff_delay(
+                    attempt, self.config.reconnect_min_s, self.config.reconnect_max_s, self.rng
+                )
+                attempt += 1
+                self.health.reconnects += 1
+                log.info("reconnecting in %.1f s", delay)
+                with contextlib.suppress(Exception):  # Redis may be what failed
+                    await self._publish_health(force=True)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+        finally:
+            self.health.connected = self.health.syncing = False
+            with contextlib.suppress(Exception):
+                await self._publish_health(force=True)
+                await self.pipeline.flush_stats()
+
+    async def _attempt(self) -> str:
+        """Log in if needed, hold one socket until it ends; say how it ended."""
+        try:
+            if self.grant is None or self._token_expired():
+                self.grant = await self._login()
+        except LoginRefused as exc:
+            self.health.login_errors += 1
+            self._error(f"Voicenter refused the login: {exc}")
+            return "failed"
+        except httpx.HTTPError as exc:
+            self._error(f"cannot reach Voicenter's login server: {exc!r}")
+            return "failed"
+        grant = self.grant
+        url = grant.urls[self.url_index % len(grant.urls)]
+        outcome = await self._session(grant, url)
+        if outcome in ("failed", "dead", "lost", "refused"):
+            self.url_index = (self.url_index + 1) % len(grant.urls)
+        elif outcome == "primary":
+            self.url_index = 0
+        elif outcome == "refresh":
+            await self._refresh()
+        elif outcome == "refused":
+            self.grant = None  # the socket refused the token: log in again
+            return "failed"
+        return outcome
+
+    def _error(self, message: str) -> None:
+        log.error(message)
+        self.health.last_error = message
+
+    def _token_expired(self) -> bool:
+        expiry = self.grant.token_expiry if self.grant else None
+        return expiry is not None and time.time() >= expiry - REFRESH_AHEAD_S
+
+    # --- HTTP login and refresh ---------------------------------------------------------
+
+    async def _login(self) -> SocketGrant:
+        try:
+            suffix, body = login_request(self.config.login_type, self.config.credentials)
+        except ValueError as exc:
+            raise LoginRefused(str(exc)) from None
+        url = f"{self.config.login_url.rstrip('/')}/{suffix}"
+        response = await self.http.post(url, json=body)
+        grant = parse_login_answer(response.status_code, _json(response))
+        log.info(
+            "logged in to Voicenter (%s); monitor servers: %s",
+            self.config.login_type,
+            ", ".join(grant.urls),
+        )
+        self.url_index = 0
+        return grant
+
+    async def _refresh(self) -> None:
+        grant = self.grant
+        if grant is None or not grant.refresh_token:
+            self.grant = None
+            return
+        try:
+            response = await self.http.get(
+                self.config.refresh_url,
+                headers={"Authorization": f"Bearer {grant.refresh_token}"},
+            )
+            self.grant = parse_login_answer(response.status_code, _json(response))
+            log.info("refreshed the Voicenter token")
+        except (LoginRefused, httpx.HTTPError) as exc:
+            log.warning("token refresh failed (%s); logging in again", exc)
+            self.grant = None
+
+    # --- one socket ---------------------------------------------------------------------
+
+    async def _session(self, grant: SocketGrant, url: str) -> str:
+        queue: asyncio.Queue = asyncio.Queue()
+        client = socketio.AsyncClient(reconnection=False)
+        client.register_namespace(_CatchAll(queue))
+        sep = "&" if urlsplit(url).query else "?"
+        self.sessions += 1
+        try:
+            await asyncio.wait_for(
+                client.connect(f"{url}{sep}token={grant.token}", transports=["websocket"]),
+                self.config.connect_timeout_s,
+            )
+        except (TimeoutError, socketio.exceptions.ConnectionError, OSError) as exc:
+            await _close(client)
+            self._error(f"cannot open the socket at {url}: {exc or type(exc).__name__}")
+            return "refused" if "401" in str(exc) or "403" in str(exc) else "failed"
+        log.info("connected to %s", url)
+        self.health.connected, self.health.syncing = True, True
+        self.health.server = urlsplit(url).netloc
+        self.health.connected_since = time.time()
+        self.pipeline.begin_rebuild()
+        self.last_synced = False
+        try:
+            return await self._consume(client, queue, grant)
+        finally:
+            await _close(client)
+            self.health.connected = self.health.syncing = False
+            await self._publish_health(force=True)
+
+    async def _consume(self, client, queue: asyncio.Queue, grant: SocketGrant) -> str:
+        cfg = self.config
+        opened = last_event = last_resync = time.monotonic()
+        keepalive_sent = synced = False
+        while not self._stop.is_set():
+            try:
+                item = await asyncio.wait_for(queue.get(), HEALTH_EVERY_S)
+            except TimeoutError:
+                item = None
+            now = time.monotonic()
+            if item is _DISCONNECTED:
+                self._error("Voicenter closed the socket")
+                return "lost"
+            if item is not None:
+                last_event, keepalive_sent = now, False
+                self.health.on_event(time.time())
+                name, payload = item
+                for event in await self.pipeline.feed(name, payload):
+                    if isinstance(event, ConfigChanged):
+                        await client.emit("resync", {"cache": False})
+                    elif isinstance(event, KeepaliveAnswer) and not event.ok:
+                        self._error(f"keep-alive refused ({event.error_code} {event.error_desc})")
+                        self.grant = None
+                        return "failed"
+            if self.pipeline.rebuilding:
+                if now - last_resync > cfg.snapshot_timeout_s:
+                    log.warning("snapshots are late; asking for a resync")
+                    await client.emit("resync", {"cache": False})
+                    last_resync = now
+            elif not synced:
+                synced, self.health.syncing = True, False
+                self.last_synced = True
+                log.info("state rebuilt from fresh snapshots (epoch %s)", self.pipeline.epoch)
+            if now - last_event > cfg.dead_after_s:
+                self._error(f"no event for {cfg.dead_after_s:.0f} s: the connection is dead")
+                return "dead"
+            if now - last_event > cfg.keepalive_s and not keepalive_sent:
+                await client.emit("keepalive", grant.token)
+                keepalive_sent = True
+            if self._token_expired():
+                return "refresh"
+            if self.url_index != 0 and now - opened > cfg.primary_retry_s:
+                log.info("back to the primary monitor server")
+                return "primary"
+            await self._publish_health()
+        return "stopped"
+
+    async def _publish_health(self, force: bool = False) -> None:
+        now = time.time()
+        if not force and now - self._last_health < HEALTH_EVERY_S:
+            return
+        self._last_health = now
+        await self.store.write_health(self.health.as_mapping(now))
+        await self.pipeline.flush_stats()
+
+
+async def _close(client: socketio.AsyncClient) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(client.disconnect(), 5)
+
+
+def _json(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,170 @@
+"""The worker against the simulator, end to end, over real sockets and a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from realtime.pipeline import Pipeline
+from realtime.simulator.model import CallCenter
+from realtime.simulator.server import Simulator
+from realtime.worker import VoicenterWorker, WorkerConfig, backoff_delay
+
+
+def config(base: str, **overrides) -> WorkerConfig:
+    values = dict(
+        login_type="token",
+        credentials={"token": "demo-token"},
+        login_url=f"{base}/monitorAPI/Login",
+        refresh_url=f"{base}/monitorAPI/RefreshIdentityToken",
+        reconnect_min_s=0.1,
+        reconnect_max_s=0.4,
+        snapshot_timeout_s=1.0,
+    )
+    values.update(overrides)
+    return WorkerConfig(**values)
+
+
+@pytest.fixture
+async def sim():
+    model = CallCenter(agents=8, queues=2, calls_per_minute=120, speed=20, seed=7, now=time.time())
+    simulator = Simulator(model)
+    server = TestServer(simulator.app, host="127.0.0.1")
+    await server.start_server()
+    simulator.base = str(server.make_url("")).rstrip("/")
+    yield simulator
+    await server.close()
+
+
+@pytest.fixture
+async def running(sim, store):
+    workers = []
+
+    async def start(**overrides):
+        pipeline = Pipeline(store)
+        worker = VoicenterWorker(config(sim.base, **overrides), pipeline)
+        task = asyncio.create_task(worker.run())
+        workers.append((worker, task))
+        return worker
+
+    yield start
+    for worker, task in workers:
+        worker.stop()
+        await asyncio.wait_for(task, 10)
+        await worker.http.aclose()
+
+
+async def until(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = await check()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_it_logs_in_gets_snapshots_and_follows_live_events(sim, store, running):
+    await running()
+    snap = await until(lambda: _snap_with_agents(store))
+    assert set(snap.state["agents"]) == set(sim.model.agents)
+    first_seq = snap.seq
+    await until(lambda: _seq_above(store, first_seq))  # live traffic keeps arriving
+    health = await until(lambda: _health_connected(store))
+    assert health["server"].startswith("127.0.0.1")
+
+
+async def test_the_socket_uses_engine_io_3_with_the_token_and_no_login_emit(sim, store, running):
+    await running()
+    await until(lambda: _snap_with_agents(store))
+    [peer] = list(sim.peers)
+    assert peer.token in sim.sessions
+    assert all(name != "login" for name, _ in peer.received)
+
+
+async def test_a_dropped_connection_rebuilds_under_a_new_epoch_with_no_ghost_calls(
+    sim, store, running
+):
+    worker = await running()
+    before = await until(lambda: _snap_with_agents(store))
+    ext = next(iter(sim.model.agents))
+    sim.model.agents[ext].calls.clear()  # the call ends while we are away...
+    sim.silent = True
+    await sim.drop_all()
+    await until(lambda: _bool(worker.sessions >= 2))
+    sim.silent = False
+    await sim.drop_all()  # make sure the fresh socket gets fresh snapshots
+    after = await until(lambda: _new_epoch(store, before.epoch))
+    assert after.state["agents"][ext]["calls"] == []
+    assert (await store.stats())["rebuilds_total"] >= 2
+
+
+async def test_bad_credentials_are_counted_and_retried_without_a_crash(sim, store, running):
+    worker = await running(credentials={"token": "wrong"})
+    await until(lambda: _bool(worker.health.login_errors >= 2))
+    assert worker.sessions == 0
+    assert "refused the login" in worker.health.last_error
+
+
+async def test_a_dead_primary_moves_to_the_next_server(sim, store, running):
+    sim.urls = ["http://127.0.0.1:9", sim.base]  # nothing listens on port 9
+    worker = await running()
+    await until(lambda: _snap_with_agents(store))
+    assert worker.url_index == 1
+
+
+async def test_a_keepalive_goes_out_after_silence_and_an_error_answer_reconnects(
+    sim, store, running
+):
+    sim.silent = True
+    await running(keepalive_s=0.5, snapshot_timeout_s=30)
+    await until(lambda: _bool(any(p.received for p in sim.peers)))
+    [peer] = list(sim.peers)
+    assert ("keepalive", peer.token) in peer.received
+    sim.keepalive_error = 1
+    logins = sim.logins
+    await until(lambda: _bool(sim.logins > logins), timeout=10)  # logged in again
+
+
+async def test_the_token_is_refreshed_before_it_expires(sim, store, running):
+    sim.token_ttl_s = 6.0  # refresh is due 5 s before expiry
+    await running()
+    await until(lambda: _snap_with_agents(store))
+    first = set(sim.sessions)
+    await until(lambda: _bool(set(sim.sessions) - first))
+    assert sim.logins == 1  # refreshed, not logged in again
+
+
+def test_backoff_grows_to_its_ceiling_with_jitter():
+    import random
+
+    rng = random.Random(1)
+    delays = [backoff_delay(n, 5, 120, rng) for n in range(8)]
+    assert 2.5 <= delays[0] <= 5
+    assert all(60 <= d <= 120 for d in delays[5:])
+
+
+async def _snap_with_agents(store):
+    snap = await store.snapshot()
+    return snap if snap.state["agents"] else None
+
+
+async def _seq_above(store, seq):
+    return (await store.snapshot()).seq > seq
+
+
+async def _health_connected(store):
+    health = await store.health()
+    return health if health.get("connected") and not health.get("syncing") else None
+
+
+async def _new_epoch(store, old):
+    snap = await store.snapshot()
+    return snap if snap.epoch != old and snap.state["agents"] else None
+
+
+async def _bool(value):
+    return value

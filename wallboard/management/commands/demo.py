@@ -1,0 +1,98 @@
+"""``python manage.py demo``: the whole product on embedded defaults, one Ctrl-C to stop.
+
+Starts the Voicenter simulator, the worker pointed at it, and the web server (daphne); the
+embedded Redis is started by the settings when ``REDIS_URL`` is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the simulator, the worker and the web server together (Ctrl-C stops all)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="web server port")
+        parser.add_argument("--sim-port", type=int, default=8765)
+        parser.add_argument("--agents", type=int, default=40)
+        parser.add_argument("--queues", type=int, default=6)
+        parser.add_argument("--calls-per-minute", type=float, default=12.0)
+        parser.add_argument("--speed", type=float, default=1.0)
+
+    def handle(self, *args, **o):
+        sim = f"http://127.0.0.1:{o['sim_port']}"
+        env = {
+            **os.environ,
+            "REDIS_URL": settings.REDIS_URL,
+            "VOICENTER_LOGIN_TYPE": "token",
+            "VOICENTER_TOKEN": "demo-token",
+            "VOICENTER_API_CODE": "demo-code",
+            "VOICENTER_LOGIN_URL": f"{sim}/monitorAPI/Login",
+            "VOICENTER_REFRESH_URL": f"{sim}/monitorAPI/RefreshIdentityToken",
+            "VOICENTER_API_URL": sim,
+            "VOICENTER_COMET_URL": f"{sim}/Comet/api",
+        }
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        commands = {
+            "simulator": [
+                *manage,
+                "simulate",
+                "--port",
+                str(o["sim_port"]),
+                "--agents",
+                str(o["agents"]),
+                "--queues",
+                str(o["queues"]),
+                "--calls-per-minute",
+                str(o["calls_per_minute"]),
+                "--speed",
+                str(o["speed"]),
+            ],
+            "worker": [*manage, "voicenter_worker"],
+            "web": [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(o["port"]),
+                "wallboard.asgi:application",
+            ],
+        }
+        procs: dict[str, subprocess.Popen] = {}
+        for name, command in commands.items():
+            procs[name] = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
+            if name == "simulator":
+                time.sleep(1.0)  # let it listen before the worker logs in
+        self.stdout.write(
+            f"\nDemo running: web http://127.0.0.1:{o['port']}/  simulator {sim}\n"
+            "See the live state: .venv/bin/python manage.py dump_state\n"
+            "Ctrl-C stops everything.\n"
+        )
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        try:
+            while all(p.poll() is None for p in procs.values()):
+                time.sleep(0.5)
+            dead = [n for n, p in procs.items() if p.poll() is not None]
+            self.stderr.write(f"stopped because {', '.join(dead)} exited")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+            for proc in procs.values():
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        self.stdout.write("demo stopped")

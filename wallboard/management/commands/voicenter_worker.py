@@ -1,0 +1,57 @@
+"""``python manage.py voicenter_worker``: hold Voicenter's realtime socket (see
+:mod:`realtime.worker`). SIGTERM and Ctrl-C stop it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from realtime.pipeline import Pipeline
+from realtime.worker import VoicenterWorker, WorkerConfig
+from wallboard.services import account_tz, state_store
+
+
+def worker_config() -> WorkerConfig:
+    s = settings
+    return WorkerConfig(
+        login_type=s.VOICENTER_LOGIN_TYPE,
+        credentials={
+            "token": s.VOICENTER_TOKEN,
+            "username": s.VOICENTER_USERNAME,
+            "password": s.VOICENTER_PASSWORD,
+            "email": s.VOICENTER_EMAIL,
+            "pin": s.VOICENTER_PIN,
+        },
+        login_url=s.VOICENTER_LOGIN_URL,
+        refresh_url=s.VOICENTER_REFRESH_URL,
+        keepalive_s=s.VOICENTER_KEEPALIVE_S,
+        dead_after_s=s.VOICENTER_DEAD_AFTER_S,
+        reconnect_min_s=s.VOICENTER_RECONNECT_MIN_S,
+        reconnect_max_s=s.VOICENTER_RECONNECT_MAX_S,
+    )
+
+
+class Command(BaseCommand):
+    help = "Connect to Voicenter's realtime API and keep the wallboard state in Redis."
+
+    def handle(self, *args, **options):
+        asyncio.run(self._run())
+
+    async def _run(self):
+        store = state_store()
+        pipeline = Pipeline(store, tz=account_tz())
+        await pipeline.load()
+        worker = VoicenterWorker(worker_config(), pipeline)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, worker.stop)
+        self.stdout.write(f"Voicenter worker: logging in at {settings.VOICENTER_LOGIN_URL}")
+        try:
+            await worker.run()
+        finally:
+            await worker.http.aclose()
+            await store.redis.aclose()
+        self.stdout.write("Voicenter worker stopped")
