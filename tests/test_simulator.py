@@ -1,0 +1,130 @@
+"""The simulator: a seeded call center speaking Voicenter's wire format and REST answers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from realtime.events import Rejected
+from realtime.simulator.model import CallCenter
+from realtime.simulator.server import Simulator
+from realtime.state import empty_state, reduce
+from realtime.voicenter import normalise
+
+NOW = 1_795_000_000.0
+
+
+def run_model(seed: int, seconds: int = 600) -> list:
+    model = CallCenter(agents=30, queues=3, calls_per_minute=30, speed=4, seed=seed, now=NOW)
+    events = model.snapshot_events()
+    for step in range(seconds * 2):
+        events += model.advance(NOW + step / 2)
+    return events
+
+
+def test_the_same_seed_gives_the_same_call_center():
+    assert run_model(3) == run_model(3)
+    assert run_model(3) != run_model(4)
+
+
+def test_every_simulated_event_is_valid_voicenter_and_calls_end_cleanly():
+    events = run_model(5)
+    state, offset = empty_state(), None
+    reasons = set()
+    for name, payload in events:
+        for event in normalise(name, payload, offset_min=offset):
+            assert not isinstance(event, Rejected), event
+            offset = getattr(event, "offset_min", None) or offset
+            reasons.add(getattr(event, "reason", event.kind))
+            state, _ = reduce(state, event)
+    assert {"JOIN", "EXIT", "ABANDONED", "NEWCALL", "ANSWER", "HANGUP"} <= reasons
+    for agent in state["agents"].values():
+        assert len(agent["calls"]) <= 1  # nobody rings twice at once
+
+
+@pytest.fixture
+async def client():
+    model = CallCenter(agents=4, queues=1, calls_per_minute=0, seed=1, now=time.time())
+    sim = Simulator(model)
+    async with TestClient(TestServer(sim.app)) as test_client:
+        test_client.sim = sim
+        yield test_client
+
+
+async def test_set_status_answers_like_voicenter_and_emits_user_status_update(client):
+    sim = client.sim
+    agent = next(iter(sim.model.agents.values()))
+    bad = await client.post(
+        "/UserLogin/SetStatusFromAPI",
+        json={
+            "Code": "wrong",
+            "UserId": str(agent.user_id),
+            "ExtensionUser": agent.ext,
+            "Status": 3,
+        },
+    )
+    assert (await bad.json())["Status"] == 2
+    sent = []
+    sim.broadcast = sent.extend
+    ok = await client.post(
+        "/UserLogin/SetStatusFromAPI",
+        json={
+            "Code": "demo-code",
+            "UserId": str(agent.user_id),
+            "ExtensionUser": agent.ext,
+            "Status": 3,
+        },
+    )
+    assert await ok.json() == {"Status": 1, "StatusError": 1, "StatusErrorMessage": "OK"}
+    [(name, payload)] = sent
+    assert (name, payload["reason"], payload["data"]["representativeStatus"]) == (
+        "ExtensionEvent",
+        "userStatusUpdate",
+        3,
+    )
+
+
+async def test_click2call_rings_leg_one_first(client):
+    sim = client.sim
+    agent = next(iter(sim.model.agents.values()))
+    sent = []
+    sim.broadcast = sent.extend
+    answer = await client.get(
+        "/ForwardDialer/click2call.aspx",
+        params={"code": "demo-code", "phone": agent.ext, "target": "0501234567", "format": "JSON"},
+    )
+    body = await answer.json()
+    assert body["ERRORCODE"] == 0 and body["CALLID"]
+    call = sent[0][1]["data"]["currentCall"]
+    assert (call["direction"], call["callstatus"], call["c2cdirection"]) == (
+        "Click2Call",
+        "Dialing",
+        "1",
+    )
+
+
+async def test_click2call_errors_are_voicenters_codes(client):
+    answer = await client.get(
+        "/ForwardDialer/click2call.aspx",
+        params={"code": "demo-code", "phone": "nobody", "target": "050", "format": "JSON"},
+    )
+    assert (await answer.json())["ERRORCODE"] == 1
+
+
+async def test_only_engine_io_3_with_a_valid_token_may_open_the_socket(client):
+    old = await client.get("/socket.io/", params={"EIO": "4", "transport": "websocket"})
+    assert old.status == 400
+    stranger = await client.get(
+        "/socket.io/", params={"EIO": "3", "transport": "websocket", "token": "nope"}
+    )
+    assert stranger.status == 401
+
+
+async def test_login_refuses_bad_credentials_with_401(client):
+    answer = await client.post("/monitorAPI/Login/Token", json={"token": "wrong"})
+    assert answer.status == 401
+    good = await client.post("/monitorAPI/Login/Token", json={"token": "demo-token"})
+    socket = (await good.json())["Data"]["Socket"]
+    assert socket["Token"] and socket["URLList"]
