@@ -1,0 +1,93 @@
+"""Throughput of the pure core (normalise + reduce) and of the full pipeline into Redis.
+
+Run: .venv/bin/python bench/bench_core.py [--agents 1000] [--queues 50] [--redis-url URL]
+Prints events per second for each stage and the peak memory of the in-memory state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import redis.asyncio as aioredis
+
+from realtime.events import Rejected
+from realtime.pipeline import Pipeline
+from realtime.simulator.model import CallCenter
+from realtime.state import empty_state, reduce
+from realtime.store import StateStore
+from realtime.voicenter import normalise
+
+
+def recorded(agents: int, queues: int, seconds: int) -> list:
+    now = time.time()
+    model = CallCenter(agents=agents, queues=queues, calls_per_minute=agents * 0.5, seed=1, now=now)
+    events = model.snapshot_events()
+    for step in range(seconds * 10):
+        events += model.advance(now + step / 10)
+    return events
+
+
+def bench_core(events: list) -> None:
+    started = time.perf_counter()
+    state, offset = empty_state(), None
+    for name, payload in events:
+        for event in normalise(name, payload, offset_min=offset):
+            if not isinstance(event, Rejected):
+                offset = getattr(event, "offset_min", None) or offset
+                state, _ = reduce(state, event)
+    elapsed = time.perf_counter() - started
+    print(f"normalise+reduce: {len(events) / elapsed:,.0f} events/s ({len(events)} events)")
+    tracemalloc.start()
+    state, offset = empty_state(), None
+    for name, payload in events[:3]:
+        for event in normalise(name, payload, offset_min=offset):
+            state, _ = reduce(state, event)
+    current, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"state of {len(state['agents'])} agents: {current / 1e6:.1f} MB in memory")
+
+
+async def bench_pipeline(events: list, url: str) -> None:
+    client = aioredis.from_url(url)
+    store = StateStore(client, "bench:")
+    pipeline = Pipeline(store)
+    await pipeline.rebuild(empty_state())
+    started = time.perf_counter()
+    for name, payload in events:
+        await pipeline.feed(name, payload)
+    elapsed = time.perf_counter() - started
+    snap_started = time.perf_counter()
+    for _ in range(20):
+        await store.snapshot()
+    snap_ms = (time.perf_counter() - snap_started) / 20 * 1000
+    print(
+        f"pipeline into Redis: {len(events) / elapsed:,.0f} events/s; "
+        f"snapshot read: {snap_ms:.1f} ms"
+    )
+    keys = [k async for k in client.scan_iter(match="bench:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--queues", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=300)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    args = parser.parse_args()
+    events = recorded(args.agents, args.queues, args.seconds)
+    bench_core(events)
+    asyncio.run(bench_pipeline(events, args.redis_url))
+
+
+if __name__ == "__main__":
+    main()
