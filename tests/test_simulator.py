@@ -128,3 +128,10 @@ async def test_login_refuses_bad_credentials_with_401(client):
     good = await client.post("/monitorAPI/Login/Token", json={"token": "demo-token"})
     socket = (await good.json())["Data"]["Socket"]
     assert socket["Token"] and socket["URLList"]
+
+
+async def test_comet_apis_answer_err_0_and_an_empty_list_to_a_wrong_code(client):
+    wrong = await client.post("/Comet/api/GetQueuesCallers", json={"code": "wrong"})
+    assert await wrong.json() == {"ERR": 0, "DESC": "OK", "QUEUES": []}
+    right = await client.post("/Comet/api/GetExtensions", json={"code": "demo-code"})
+    assert len((await right.json())["EXTENSIONS"]) == len(client.sim.model.agents)

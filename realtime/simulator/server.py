@@ -354,10 +354,10 @@ class Simulator:
                     params.update({k: v for k, v in body.items() if v is not None})
             else:
                 params.update(await request.post())
-        return params
+        return {k.lower(): v for k, v in params.items()}
 
     async def set_status(self, request: web.Request) -> web.Response:
-        p = {k.lower(): v for k, v in (await self._params(request)).items()}
+        p = await self._params(request)
         if not all(
             p.get(k) not in (None, "") for k in ("code", "userid", "extensionuser", "status")
         ):
@@ -380,7 +380,7 @@ class Simulator:
         return _status_answer(1, 1, "OK")
 
     async def click2call(self, request: web.Request) -> web.Response:
-        p = {k.lower(): v for k, v in (await self._params(request)).items()}
+        p = await self._params(request)
         as_json = str(p.get("format", "")).upper() == "JSON"
         phone, target = str(p.get("phone", "")), str(p.get("target", ""))
         action = str(p.get("action", "call")).lower()
@@ -402,67 +402,45 @@ class Simulator:
         self.broadcast(self.model.drain())  # type: ignore[union-attr]
         return _c2c_answer(as_json, ERR_OK, "OK", call.ivrid)
 
-    async def _comet_ok(self, request: web.Request) -> bool:
-        p = {k.lower(): v for k, v in (await self._params(request)).items()}
-        return p.get("code") == self.credentials.api_code
+    async def _comet(self, request: web.Request, key: str, rows) -> web.Response:
+        """A Comet API answer; a wrong code gets Voicenter's ``ERR 0`` with an empty list."""
+        params = await self._params(request)
+        ok = params.get("code") == self.credentials.api_code and self.model is not None
+        return web.json_response({"ERR": 0, "DESC": "OK", key: list(rows()) if ok else []})
 
     async def get_extensions(self, request: web.Request) -> web.Response:
-        if not await self._comet_ok(request) or self.model is None:
-            return web.json_response({"ERR": 0, "DESC": "OK", "EXTENSIONS": []})
-        return web.json_response(
-            {
-                "ERR": 0,
-                "DESC": "OK",
-                "EXTENSIONS": [
-                    {
-                        "SIP": a.ext,
-                        "Name": a.name,
-                        "SpeedDial": a.number,
-                        "AccountID": 1,
-                        "AccountName": "Simulated call center",
-                        "UserName": a.name,
-                        "UserEmail": f"{a.ext.lower()}@example.com",
-                    }
-                    for a in self.model.agents.values()
-                ],
-            }
-        )
+        def rows():
+            for a in self.model.agents.values():  # type: ignore[union-attr]
+                yield {
+                    "SIP": a.ext,
+                    "Name": a.name,
+                    "SpeedDial": a.number,
+                    "AccountID": 1,
+                    "AccountName": "Simulated call center",
+                    "UserName": a.name,
+                    "UserEmail": f"{a.ext.lower()}@example.com",
+                }
+
+        return await self._comet(request, "EXTENSIONS", rows)
 
     async def get_extensions_calls(self, request: web.Request) -> web.Response:
-        if not await self._comet_ok(request) or self.model is None:
-            return web.json_response({"ERR": 0, "DESC": "OK", "EXTENSIONS": []})
-        return web.json_response(
-            {
-                "ERR": 0,
-                "DESC": "OK",
-                "EXTENSIONS": [
-                    {"SIP": a.ext, "Calls": [self.model._call_json(c) for c in a.calls]}
-                    for a in self.model.agents.values()
-                    if a.calls
-                ],
-            }
-        )
+        def rows():
+            for a in self.model.agents.values():  # type: ignore[union-attr]
+                if a.calls:
+                    calls = [self.model._call_json(c) for c in a.calls]  # type: ignore[union-attr]
+                    yield {"SIP": a.ext, "Calls": calls}
+
+        return await self._comet(request, "EXTENSIONS", rows)
 
     async def get_queues_callers(self, request: web.Request) -> web.Response:
-        if not await self._comet_ok(request) or self.model is None:
-            return web.json_response({"ERR": 0, "DESC": "OK", "QUEUES": []})
-        return web.json_response(
-            {
-                "ERR": 0,
-                "DESC": "OK",
-                "QUEUES": [
-                    {
-                        "Name": q.name,
-                        "ID": q.id,
-                        "Callers": [
-                            {"Phone": c.phone, "CallID": c.ivrid, "JoinTime": c.joined}
-                            for c in q.waiting
-                        ],
-                    }
-                    for q in self.model.queues.values()
-                ],
-            }
-        )
+        def rows():
+            for q in self.model.queues.values():  # type: ignore[union-attr]
+                callers = [
+                    {"Phone": c.phone, "CallID": c.ivrid, "JoinTime": c.joined} for c in q.waiting
+                ]
+                yield {"Name": q.name, "ID": q.id, "Callers": callers}
+
+        return await self._comet(request, "QUEUES", rows)
 
 
 def _status_answer(status: int, error: int, message: str) -> web.Response:

@@ -78,7 +78,7 @@ class Command(BaseCommand):
             "See the live state: .venv/bin/python manage.py dump_state\n"
             "Ctrl-C stops everything.\n"
         )
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        signal.signal(signal.SIGTERM, _interrupt)  # stop everything, as Ctrl-C does
         try:
             while all(p.poll() is None for p in procs.values()):
                 time.sleep(0.5)
@@ -96,3 +96,7 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     proc.kill()
         self.stdout.write("demo stopped")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
