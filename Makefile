@@ -2,13 +2,16 @@
 SHELL := /bin/bash
 # The first Python 3.11+ on the PATH (override: make test PYTHON=/path/to/python3.12).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	if command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))'; \
+	if command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; \
 	then command -v $$p; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test demo lint install clean
+NODE_STAMP := tests/node/node_modules/.installed-$(shell cat tests/node/package-lock.json | cksum | cut -d' ' -f1)
+ROOT_CMD := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: test demo lint install clean chromium
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -18,9 +21,23 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# The real Socket.IO 2.x peers of the compatibility tests (tests/node/package.json).
+$(NODE_STAMP): tests/node/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the tests"; exit 1; }
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f tests/node/node_modules/.installed-*
+	@touch $@
+
+# Browser tests drive Debian's chromium (Playwright's own browser download does not work here).
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(ROOT_CMD) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(ROOT_CMD) apt-get install -y -qq chromium >/dev/null; }
+
 install: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -32,4 +49,4 @@ demo: $(STAMP)
 	$(BIN)/python manage.py demo
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache tests/node/node_modules test-output

@@ -153,6 +153,7 @@ class VoicenterWorker:
         self.url_index = 0
         self.sessions = 0  # sockets opened (tests watch this)
         self.last_synced = False  # did the last socket get its snapshots?
+        self._socket_failures = 0  # sockets that failed to open since the last one that did
         self._stop = asyncio.Event()
         self._last_health = 0.0
 
@@ -208,15 +209,20 @@ class VoicenterWorker:
         grant = self.grant
         url = grant.urls[self.url_index % len(grant.urls)]
         outcome = await self._session(grant, url)
-        if outcome in ("failed", "dead", "lost", "refused"):
+        if outcome == "unreachable":
+            self._socket_failures += 1
+            if self._socket_failures >= len(grant.urls):
+                outcome = "refused"  # no server took the token: perhaps it is the token
+        if outcome == "refused":
+            self.grant = None  # the socket refused the token: log in again
+            self._socket_failures = 0
+            outcome = "failed"
+        if outcome in ("failed", "unreachable", "dead", "lost"):
             self.url_index = (self.url_index + 1) % len(grant.urls)
         elif outcome == "primary":
             self.url_index = 0
         elif outcome == "refresh":
             await self._refresh()
-        elif outcome == "refused":
-            self.grant = None  # the socket refused the token: log in again
-            return "failed"
         return outcome
 
     def _error(self, message: str) -> None:
@@ -277,8 +283,9 @@ class VoicenterWorker:
         except (TimeoutError, socketio.exceptions.ConnectionError, OSError) as exc:
             await _close(client)
             self._error(f"cannot open the socket at {url}: {exc or type(exc).__name__}")
-            return "refused" if "401" in str(exc) or "403" in str(exc) else "failed"
+            return "refused" if _http_status(exc) in (401, 403) else "unreachable"
         log.info("connected to %s", url)
+        self._socket_failures = 0
         self.health.connected, self.health.syncing = True, True
         self.health.server = urlsplit(url).netloc
         self.health.connected_since = time.time()
@@ -357,3 +364,18 @@ def _json(response: httpx.Response) -> object:
         return response.json()
     except ValueError:
         return None
+
+
+def _http_status(exc: BaseException | None) -> int | None:
+    """The HTTP status behind a failed socket handshake, if any.
+
+    python-socketio 4.x re-raises a refused websocket handshake as a bare "Connection error";
+    aiohttp's handshake error, with its status, survives in the exception's context chain.
+    """
+    seen = 0
+    while exc is not None and seen < 10:
+        status = getattr(exc, "status", None)
+        if isinstance(status, int):
+            return status
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None

@@ -168,3 +168,59 @@ async def _new_epoch(store, old):
 
 async def _bool(value):
     return value
+
+
+async def test_a_socket_silent_past_dead_after_is_dropped_and_reopened(sim, store, running):
+    worker = await running(keepalive_s=0.3, dead_after_s=1.0)
+    await until(lambda: _snap_with_agents(store))
+    sim.frozen = True  # open, but nothing comes down it, not even keep-alive answers
+    await until(lambda: _bool(worker.sessions >= 2), timeout=15)
+    assert "connection is dead" in worker.health.last_error
+    sim.frozen = False
+    await until(lambda: _health_connected(store))
+
+
+async def test_it_goes_back_to_the_primary_after_primary_retry_s(sim, store, running):
+    primary = TestServer(sim.app, host="127.0.0.1")
+    port = primary.port or _free_port()
+    sim.urls = [f"http://127.0.0.1:{port}", sim.base]  # the primary is down at first
+    worker = await running(primary_retry_s=1.5)
+    await until(lambda: _bool(worker.url_index == 1 and worker.last_synced))
+    primary = TestServer(sim.app, host="127.0.0.1", port=port)
+    await primary.start_server()  # the primary comes back
+    try:
+        await until(lambda: _bool(worker.url_index == 0 and worker.last_synced), timeout=15)
+        health = await until(lambda: _health_connected(store))
+        assert health["server"] == f"127.0.0.1:{port}"
+    finally:
+        await primary.close()
+
+
+async def test_a_socket_refusing_the_token_makes_it_log_in_again(sim, store, running):
+    worker = await running()
+    await until(lambda: _snap_with_agents(store))
+    assert sim.logins == 1
+    sim.sessions.clear()  # Voicenter forgot the token (e.g. restarted)
+    await sim.drop_all()
+    await until(lambda: _bool(sim.logins >= 2))
+    await until(lambda: _bool(worker.last_synced and worker.sessions >= 3))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_a_refused_handshake_keeps_its_http_status_through_socketio(sim):
+    import socketio
+
+    from realtime.worker import _http_status
+
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError) as caught:
+        await client.connect(f"{sim.base}?token=nope", transports=["websocket"])
+    assert _http_status(caught.value) == 401
+    await client.disconnect()

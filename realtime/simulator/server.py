@@ -110,7 +110,8 @@ class Simulator:
         # test knobs
         self.accept_logins = True
         self.accept_sockets = True
-        self.silent = False
+        self.silent = False  # no traffic, but keep-alives are still answered
+        self.frozen = False  # the socket stays open and nothing at all comes down it
         self.keepalive_error = 0
         self.logins = 0
         self.sockets_opened = 0
@@ -169,7 +170,7 @@ class Simulator:
             await asyncio.sleep(0)
 
     def broadcast(self, events: list[RawEvent]) -> None:
-        if self.silent or not events:
+        if self.silent or self.frozen or not events:
             return
         frames = [frame(name, payload) for name, payload in events]  # encoded once
         for peer in list(self.peers):
@@ -328,6 +329,8 @@ class Simulator:
             log.warning("unreadable packet from a client: %.80s", body)
             return
         peer.received.append((name, args[0] if args else None))
+        if self.frozen:
+            return
         if name == "keepalive":
             code = self.keepalive_error or (0 if self._valid(peer.token) else 1)
             answer = {

@@ -1,0 +1,18 @@
+# One image for the web server, the worker and the simulator (see docker-compose.yml).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 WALLBOARD_DATA_DIR=/data
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY wallboard wallboard
+COPY realtime realtime
+COPY templates templates
+COPY static static
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+ && mkdir -p /data \
+ && SECRET_KEY=build REDIS_URL=redis://unused DATABASE_URL=sqlite:////tmp/build.db \
+    python manage.py collectstatic --noinput --verbosity 0
+RUN useradd --system --home /app wallboard && chown -R wallboard /data
+USER wallboard
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "wallboard.asgi:application"]
