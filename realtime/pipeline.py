@@ -1,4 +1,4 @@
-"""The path every raw Voicenter event takes: normalise -> reduce -> store -> publish.
+"""The path every raw Voicenter event takes: normalise -> reduce -> store -> listener.
 
 The live worker and the ``replay`` command both feed events through one :class:`Pipeline`, one
 at a time and in arrival order. The pipeline keeps the reducer's state in memory (the store
@@ -8,27 +8,48 @@ counts what it could not use. Counters (``P stats`` in Redis):
 - ``events_total`` and ``events:<EventName>``: raw events fed in;
 - ``rejected_total`` and ``rejected:<EventName>``: unusable events or parts of events;
 - ``voicenter_errors``: events that carried a non-zero ``errorCode``;
-- ``deltas_total``: committed deltas; ``rebuilds_total``: rebuilds under a new epoch.
+- ``deltas_total``: committed deltas; ``rebuilds_total``: rebuilds under a new epoch;
+- ``broadcast_errors``: changes the listener failed to pass on (boards catch up by resync).
+
+The listener (the web boards' broadcaster, see ``wallboard/broadcast.py``) hears of each
+change only after the store committed it: ``on_commit(epoch, seq, delta)`` and, after a rebuild
+from scratch, ``on_reset(epoch, state)``; the worker adds ``on_health`` when its connection to
+Voicenter goes up or down.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from datetime import tzinfo
+from typing import Protocol
 
 from realtime.events import Event, Rejected, VoicenterError
-from realtime.state import State, empty_state, reduce
+from realtime.state import Delta, State, empty_state, reduce
 from realtime.store import EpochLost, StateStore
 from realtime.voicenter import normalise
 
 log = logging.getLogger("realtime.pipeline")
 
 
+class Listener(Protocol):
+    async def on_commit(self, epoch: str, seq: int, delta: Delta) -> None: ...
+
+    async def on_reset(self, epoch: str, state: State) -> None: ...
+
+    async def on_health(
+        self, epoch: str | None, seq: int, health: Mapping[str, object]
+    ) -> None: ...
+
+
 class Pipeline:
-    def __init__(self, store: StateStore, tz: tzinfo | None = None) -> None:
+    def __init__(
+        self, store: StateStore, tz: tzinfo | None = None, listener: Listener | None = None
+    ) -> None:
         self.store = store
         self.tz = tz
+        self.listener = listener
         self.state: State = empty_state()
         self.epoch: str | None = None
         self.seq = 0
@@ -52,6 +73,8 @@ class Pipeline:
         self.epoch = await self.store.reset(state)
         self.state, self.seq = state, 0
         self._pending["rebuilds_total"] += 1
+        if self.listener is not None:
+            await self._tell(self.listener.on_reset(self.epoch, state))
         await self.flush_stats()
 
     def begin_rebuild(self) -> None:
@@ -112,6 +135,20 @@ class Pipeline:
             return
         self._pending.clear()
         self.state = new_state
+        if self.listener is not None:
+            await self._tell(self.listener.on_commit(self.epoch, self.seq, delta))  # type: ignore[arg-type]
+
+    async def health_changed(self, health: Mapping[str, object]) -> None:
+        """The worker's connection to Voicenter went up or down: tell the boards at once."""
+        if self.listener is not None:
+            await self._tell(self.listener.on_health(self.epoch, self.seq, health))
+
+    async def _tell(self, call) -> None:
+        try:
+            await call
+        except Exception:  # the state is committed; boards recover by resync
+            log.exception("could not pass a change on to the boards")
+            self._pending["broadcast_errors"] += 1
 
     async def flush_stats(self) -> None:
         stats, self._pending = dict(self._pending), Counter()

@@ -1,4 +1,4 @@
-"""The Redis store of the wallboard state: atomic writes, epoch + seq, publish after commit.
+"""The Redis store of the wallboard state: atomic writes, epoch + seq.
 
 Keys (``P`` is the configured prefix, ``wallboard:`` by default):
 
@@ -12,20 +12,13 @@ Keys (``P`` is the configured prefix, ``wallboard:`` by default):
                        ``voicenter_errors``, ...), see :class:`realtime.pipeline.Pipeline`
 ``P health``           hash: the worker's health (JSON values), see
                        :mod:`realtime.worker`
-``P deltas``           pub/sub channel, see below
 =====================  ====================================================================
 
-Every change is one Lua script that checks the epoch, writes the entities, increments ``seq``
-and then publishes, so the state and its ``seq`` always move together and nothing is published
-that was not written. A snapshot is read in one ``MULTI``, so state, epoch and seq agree.
-
-Messages on ``P deltas`` (JSON)::
-
-    {"type": "delta", "epoch": "18c2f3a1b2c-5e0f", "seq": 42, "delta": {...}}
-    {"type": "reset", "epoch": "18c2f3a1b2d-9a41", "seq": 0}
-
-``delta`` has the format of :mod:`realtime.state`. A ``reset`` says the state was rebuilt from
-scratch under a new epoch: readers fetch a fresh snapshot.
+Every change is one Lua script that checks the epoch, writes the entities and increments
+``seq``, so the state and its ``seq`` always move together. A snapshot is read in one ``MULTI``,
+so state, epoch and seq agree. The store publishes nothing itself: the writer passes each
+committed change to its listener (see :mod:`realtime.pipeline`), which broadcasts it to the
+boards once the commit has returned.
 """
 
 from __future__ import annotations
@@ -42,13 +35,13 @@ from realtime.state import COLLECTIONS, Delta, State
 
 DEFAULT_PREFIX = "wallboard:"
 
-# KEYS: meta, queues, agents, channel.  ARGV: epoch, delta JSON, then for each collection in
-# COLLECTIONS order: n_set, n_set pairs (key, JSON), n_del, n_del keys.
+# KEYS: meta, queues, agents.  ARGV: epoch, then for each collection in COLLECTIONS order:
+# n_set, n_set pairs (key, JSON), n_del, n_del keys.
 _COMMIT = """
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
   return -1
 end
-local i = 3
+local i = 2
 for c = 2, 3 do
   local n = tonumber(ARGV[i]); i = i + 1
   for _ = 1, n do
@@ -59,10 +52,7 @@ for c = 2, 3 do
     redis.call('HDEL', KEYS[c], ARGV[i]); i = i + 1
   end
 end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('PUBLISH', KEYS[4],
-  '{"type":"delta","epoch":"' .. ARGV[1] .. '","seq":' .. seq .. ',"delta":' .. ARGV[2] .. '}')
-return seq
+return redis.call('HINCRBY', KEYS[1], 'seq', 1)
 """
 
 
@@ -93,7 +83,6 @@ class StateStore:
         self.keys = {name: prefix + name for name in COLLECTIONS}
         self.stats_key = prefix + "stats"
         self.health_key = prefix + "health"
-        self.channel = prefix + "deltas"
         self._commit = client.register_script(_COMMIT)
 
     async def snapshot(self) -> Snapshot:
@@ -125,17 +114,16 @@ class StateStore:
             pipe.hset(
                 self.meta_key, mapping={"epoch": epoch, "seq": 0, "rebuilt_at": int(time.time())}
             )
-            pipe.publish(self.channel, orjson.dumps({"type": "reset", "epoch": epoch, "seq": 0}))
             await pipe.execute()
         return epoch
 
     async def commit(self, epoch: str, delta: Delta, stats: Mapping[str, int] | None = None) -> int:
-        """Write ``delta`` and bump seq atomically, then publish it; returns the new seq.
+        """Write ``delta`` and bump seq atomically; returns the new seq.
 
         ``stats`` counters are added in the same round trip. Raises :class:`EpochLost` when the
-        stored epoch is not ``epoch``; then nothing was written or published.
+        stored epoch is not ``epoch``; then nothing was written.
         """
-        args: list[str | bytes | int] = [epoch, orjson.dumps(delta)]
+        args: list[str | bytes | int] = [epoch]
         for name in COLLECTIONS:
             part = delta.get(name, {})
             sets = part.get("set", {})
@@ -145,7 +133,7 @@ class StateStore:
             dels = part.get("del", ())
             args.append(len(dels))
             args += dels
-        keys = [self.meta_key, self.keys["queues"], self.keys["agents"], self.channel]
+        keys = [self.meta_key, self.keys["queues"], self.keys["agents"]]
         async with self.redis.pipeline(transaction=False) as pipe:
             await self._commit(keys=keys, args=args, client=pipe)
             self._add_stats(pipe, stats)
@@ -176,4 +164,16 @@ class StateStore:
 
     async def health(self) -> dict[str, object]:
         raw = await self.redis.hgetall(self.health_key)
-        return {k.decode(): orjson.loads(v) for k, v in raw.items()}
+        return _health(raw)
+
+    async def position(self) -> tuple[str | None, int, dict[str, object]]:
+        """The stored epoch, seq and the worker's health, in one round trip (heartbeats)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(self.meta_key, "epoch", "seq")
+            pipe.hgetall(self.health_key)
+            (epoch, seq), health = await pipe.execute()
+        return (epoch.decode() if epoch else None), int(seq or 0), _health(health)
+
+
+def _health(raw: Mapping[bytes, bytes]) -> dict[str, object]:
+    return {k.decode(): orjson.loads(v) for k, v in raw.items()}

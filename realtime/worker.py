@@ -156,6 +156,7 @@ class VoicenterWorker:
         self._socket_failures = 0  # sockets that failed to open since the last one that did
         self._stop = asyncio.Event()
         self._last_health = 0.0
+        self._last_link: tuple[bool, bool] | None = None  # (connected, syncing) last told
 
     def stop(self) -> None:
         self._stop.set()
@@ -329,6 +330,7 @@ class VoicenterWorker:
                     last_resync = now
             elif not synced:
                 synced, self.health.syncing = True, False
+                self._last_health = 0.0  # publish (and tell the boards) right away
                 self.last_synced = True
                 log.info("state rebuilt from fresh snapshots (epoch %s)", self.pipeline.epoch)
             if now - last_event > cfg.dead_after_s:
@@ -350,8 +352,13 @@ class VoicenterWorker:
         if not force and now - self._last_health < HEALTH_EVERY_S:
             return
         self._last_health = now
-        await self.store.write_health(self.health.as_mapping(now))
+        mapping = self.health.as_mapping(now)
+        await self.store.write_health(mapping)
         await self.pipeline.flush_stats()
+        link = (self.health.connected, self.health.syncing)
+        if link != self._last_link:
+            self._last_link = link
+            await self.pipeline.health_changed(mapping)
 
 
 async def _close(client: socketio.AsyncClient) -> None:

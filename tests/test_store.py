@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import orjson
 import pytest
 
 from realtime.state import empty_state
@@ -43,40 +42,20 @@ async def test_commit_writes_the_delta_and_bumps_seq(store):
     assert (snap.seq, snap.state["agents"]) == (1, {"SIP1": {"n": 1}})
 
 
-async def test_commit_publishes_the_delta_after_it_is_stored(store, aredis):
-    epoch = await store.reset(empty_state())
-    pubsub = aredis.pubsub()
-    await pubsub.subscribe(store.channel)
-    await pubsub.get_message(timeout=1)  # the subscribe confirmation
-    await store.commit(epoch, agent_delta(1))
-    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
-    body = orjson.loads(message["data"])
-    assert body == {"type": "delta", "epoch": epoch, "seq": 1, "delta": agent_delta(1)}
-    assert (await store.snapshot()).seq >= body["seq"]
-    await pubsub.aclose()
-
-
-async def test_reset_is_announced(store, aredis):
-    pubsub = aredis.pubsub()
-    await pubsub.subscribe(store.channel)
-    await pubsub.get_message(timeout=1)
-    epoch = await store.reset(empty_state())
-    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
-    assert orjson.loads(message["data"]) == {"type": "reset", "epoch": epoch, "seq": 0}
-    await pubsub.aclose()
-
-
-async def test_commit_under_a_lost_epoch_writes_and_publishes_nothing(store, aredis):
+async def test_commit_under_a_lost_epoch_writes_nothing(store, aredis):
     epoch = await store.reset(empty_state())
     await aredis.delete(store.meta_key)  # as if Redis lost its data
-    pubsub = aredis.pubsub()
-    await pubsub.subscribe(store.channel)
-    await pubsub.get_message(timeout=1)
     with pytest.raises(EpochLost):
         await store.commit(epoch, agent_delta(1))
-    assert await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.3) is None
     assert (await store.snapshot()).state == empty_state()
-    await pubsub.aclose()
+
+
+async def test_position_reads_epoch_seq_and_health_together(store):
+    assert await store.position() == (None, 0, {})
+    epoch = await store.reset(empty_state())
+    await store.commit(epoch, agent_delta(1))
+    await store.write_health({"connected": True, "last_event_at": 12.5})
+    assert await store.position() == (epoch, 1, {"connected": True, "last_event_at": 12.5})
 
 
 async def test_a_snapshot_never_sees_state_and_seq_apart(store, aredis):

@@ -1,8 +1,24 @@
-"""ASGI entry point (daphne)."""
+"""ASGI entry point (daphne): Django for HTTP, the wallboard consumer for websockets."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
-application = get_asgi_application()
+django_app = get_asgi_application()  # before anything imports models
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from wallboard.consumers import BoardConsumer  # noqa: E402
+
+websocket_urls = [path("ws/wallboard/", BoardConsumer.as_asgi())]
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urls))),
+    }
+)

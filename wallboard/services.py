@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
@@ -20,3 +22,27 @@ def redis_client() -> aioredis.Redis:
 
 def state_store(client: aioredis.Redis | None = None) -> StateStore:
     return StateStore(client or redis_client(), settings.WALLBOARD_REDIS_PREFIX)
+
+
+_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, StateStore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_store() -> StateStore:
+    """One store (one Redis connection pool) per event loop, shared by every board of a web
+    process: a thousand screens must not mean a thousand Redis connections."""
+    loop = asyncio.get_running_loop()
+    store = _shared.get(loop)
+    if store is None:
+        store = _shared[loop] = state_store()
+    return store
+
+
+def pipeline(tz=None):
+    """The worker's pipeline, telling the boards of every committed change."""
+    from realtime.pipeline import Pipeline
+    from wallboard.broadcast import Broadcaster
+
+    store = state_store()
+    return Pipeline(store, tz or account_tz(), listener=Broadcaster(store))

@@ -116,6 +116,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 
 # --- Redis -----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
@@ -158,6 +159,22 @@ VOICENTER_KEEPALIVE_S = env_float("VOICENTER_KEEPALIVE_S", 60)
 VOICENTER_DEAD_AFTER_S = env_float("VOICENTER_DEAD_AFTER_S", 120)
 VOICENTER_RECONNECT_MIN_S = env_float("VOICENTER_RECONNECT_MIN_S", 5)
 VOICENTER_RECONNECT_MAX_S = env_float("VOICENTER_RECONNECT_MAX_S", 120)
+
+# --- Boards -----------------------------------------------------------------------------------
+# Seconds between websocket heartbeats (design.md: about 20 s).
+WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 20)
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "board"
+LOGOUT_REDIRECT_URL = "login"
+# A wallboard TV must not be logged out after two weeks on the wall (design.md 4.7): sessions
+# last SESSION_DAYS (default 365) and every visit or reconnect renews them.
+SESSION_COOKIE_AGE = int(env_float("SESSION_DAYS", 365) * 86_400)
+SESSION_SAVE_EVERY_REQUEST = True
+# Behind a TLS-terminating proxy: the https:// origins it serves, comma-separated.
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+# Serve static files from the app directories without a collectstatic step (demo, tests);
+# production images run collectstatic and WhiteNoise serves STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
 
 LOGGING = {
     "version": 1,

@@ -134,6 +134,8 @@ class Simulator:
         app.router.add_post("/Comet/api/GetExtensions", self.get_extensions)
         app.router.add_post("/Comet/api/GetExtensionsCalls", self.get_extensions_calls)
         app.router.add_post("/Comet/api/GetQueuesCallers", self.get_queues_callers)
+        # Not Voicenter's: the simulator's own control, for demos and browser tests.
+        app.router.add_post("/simulator/join", self.control_join)
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._stop)
         return app
@@ -381,6 +383,25 @@ class Simulator:
         self.model.set_status(agent.ext, status)  # type: ignore[union-attr]
         self.broadcast(self.model.drain())  # type: ignore[union-attr]
         return _status_answer(1, 1, "OK")
+
+    async def control_join(self, request: web.Request) -> web.Response:
+        """Put a named caller in a queue now: ``{"queue_id": 1000, "phone": "...", "name": ...}``
+        (default: the first queue)."""
+        p = await self._params(request)
+        if self.model is None:
+            return web.json_response({"error": "replay mode has no call center"}, status=409)
+        try:
+            queue_id = int(p.get("queue_id") or min(self.model.queues))
+        except (TypeError, ValueError):
+            return web.json_response({"error": "queue_id must be a number"}, status=400)
+        if queue_id not in self.model.queues:
+            return web.json_response({"error": f"no queue {queue_id}"}, status=404)
+        self.broadcast(self.model.advance(time.time()))
+        caller = self.model.join(
+            queue_id, str(p.get("phone", "0500000000")), str(p.get("name", ""))
+        )
+        self.broadcast(self.model.drain())
+        return web.json_response({"queue_id": queue_id, "call_id": caller.ivrid})
 
     async def click2call(self, request: web.Request) -> web.Response:
         p = await self._params(request)

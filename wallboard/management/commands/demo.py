@@ -26,8 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--queues", type=int, default=6)
         parser.add_argument("--calls-per-minute", type=float, default=12.0)
         parser.add_argument("--speed", type=float, default=1.0)
+        parser.add_argument("--user", default="supervisor", help="the demo supervisor's name")
+        parser.add_argument("--password", default="wallboard-demo")
 
     def handle(self, *args, **o):
+        demo_supervisor(o["user"], o["password"])
         sim = f"http://127.0.0.1:{o['sim_port']}"
         env = {
             **os.environ,
@@ -74,8 +77,10 @@ class Command(BaseCommand):
             if name == "simulator":
                 time.sleep(1.0)  # let it listen before the worker logs in
         self.stdout.write(
-            f"\nDemo running: web http://127.0.0.1:{o['port']}/  simulator {sim}\n"
-            "See the live state: .venv/bin/python manage.py dump_state\n"
+            f"\nDemo running. Open http://127.0.0.1:{o['port']}/ and sign in as "
+            f"{o['user']!r} with password {o['password']!r}\n"
+            f"TV mode: http://127.0.0.1:{o['port']}/?tv=1   simulator: {sim}\n"
+            "See the raw state: .venv/bin/python manage.py dump_state\n"
             "Ctrl-C stops everything.\n"
         )
         signal.signal(signal.SIGTERM, _interrupt)  # stop everything, as Ctrl-C does
@@ -96,6 +101,15 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     proc.kill()
         self.stdout.write("demo stopped")
+
+
+def demo_supervisor(username: str, password: str) -> None:
+    """The demo's sign-in: created, or its password set back to the demo one."""
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.set_password(password)
+    user.save()
 
 
 def _interrupt(signum, frame):

@@ -13,8 +13,7 @@ import sys
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
-from realtime.pipeline import Pipeline
-from wallboard.services import account_tz, state_store
+from wallboard import services
 
 
 def parse_line(line: bytes) -> tuple[str, object]:
@@ -53,9 +52,9 @@ class Command(BaseCommand):
         )
 
     async def _replay(self, lines: list[bytes], reset: bool):
-        store = state_store()
+        pipeline = services.pipeline()
+        store = pipeline.store
         try:
-            pipeline = Pipeline(store, tz=account_tz())
             await pipeline.load()
             if reset:
                 await pipeline.rebuild({"queues": {}, "agents": {}})

@@ -9,9 +9,8 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from realtime.pipeline import Pipeline
 from realtime.worker import VoicenterWorker, WorkerConfig
-from wallboard.services import account_tz, state_store
+from wallboard import services
 
 
 def worker_config() -> WorkerConfig:
@@ -41,8 +40,8 @@ class Command(BaseCommand):
         asyncio.run(self._run())
 
     async def _run(self):
-        store = state_store()
-        pipeline = Pipeline(store, tz=account_tz())
+        pipeline = services.pipeline()
+        store = pipeline.store
         await pipeline.load()
         worker = VoicenterWorker(worker_config(), pipeline)
         loop = asyncio.get_running_loop()

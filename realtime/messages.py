@@ -1,0 +1,141 @@
+"""The browser protocol: every frame between the wallboard's websocket and a board.
+
+Pure: builders return plain dicts; the shell encodes them (once per frame, not once per screen).
+This docstring is the spec; ``docs/protocol.md`` repeats it for readers of the docs.
+
+Server -> browser
+=================
+
+Every frame is one JSON object with ``type``, ``epoch`` and ``seq`` (see ``realtime/state.py``
+for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
+
+    {"type": "snapshot", "epoch": "18c2f3a1b2c-5e0f", "seq": 42, "server_time": 1763790000.25,
+     "state": {"queues": {...}, "agents": {...}},
+     "voicenter": {...health, below...}}
+    {"type": "delta", "epoch": "18c2f3a1b2c-5e0f", "seq": 43,
+     "delta": {"agents": {"set": {"SIPSIP1": {...whole agent...}}}}}
+    {"type": "heartbeat", "epoch": "18c2f3a1b2c-5e0f", "seq": 43, "server_time": 1763790020.1,
+     "voicenter": {...}}
+    {"type": "error", "epoch": "18c2f3a1b2c-5e0f", "seq": 43, "code": "bad_message",
+     "message": "unknown message type 'hello'"}
+
+- ``snapshot``: the whole state. The browser **replaces** its state with it (never merges) and
+  takes its ``epoch`` and ``seq``. Sent when the socket opens, after a ``resync`` request, and to
+  every board when the worker rebuilds the state under a new epoch.
+- ``delta``: the change of one upstream event. With the board's ``epoch``: ``seq == mine + 1``
+  applies; ``seq <= mine`` is a duplicate and is dropped; ``seq > mine + 1`` is a gap. Another
+  ``epoch`` or a gap: ask for ``resync`` and ignore deltas until the snapshot comes.
+- ``heartbeat`` (every ``HEARTBEAT_S`` seconds, and at once when the worker's connection to
+  Voicenter goes up or down): a board whose ``epoch``/``seq`` disagree with it asks for a resync
+  (it missed something: delivery is at most once).
+- ``error``: a message from the board was not understood; ``code`` is machine-readable.
+
+``server_time`` (UTC epoch seconds, float) lets a board correct its own clock: timers tick from
+``server_time`` plus the browser's elapsed time, never from the browser's wall clock alone.
+
+``voicenter`` is the worker's health as boards may see it (no server names, no errors that could
+carry account details)::
+
+    {"connected": true, "syncing": false, "last_event_at": 1763790019.8,
+     "worker_updated_at": 1763790019.9, "events_per_s": 3.2, "reconnects": 0}
+
+``connected``: the worker holds a socket to Voicenter; ``syncing``: it is rebuilding the state
+after a (re)connect; ``last_event_at``: when anything last came from Voicenter (keep-alive
+answers included, so a quiet call center still shows it is alive); ``worker_updated_at``: when the
+worker last wrote its health (about every second while it runs): a board that sees it fall far
+behind ``server_time`` knows the worker itself is not running. ``null`` fields: unknown (no worker
+has run yet).
+
+Browser -> server
+=================
+
+One message type, as JSON text: ``{"type": "resync"}``: send me a fresh snapshot. Anything else
+is answered with an ``error`` frame; the socket stays open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from realtime.state import Delta, State
+
+#: Seconds between heartbeats. design.md asks for "about 20 s"; boards judge the worker's
+#: freshness from ``worker_updated_at``, so the period only bounds how late a board notices a
+#: silently dead worker.
+HEARTBEAT_S = 20.0
+
+#: The health fields a board may see (everything else in the worker's health stays server-side).
+PUBLIC_HEALTH = ("connected", "syncing", "last_event_at", "events_per_s", "reconnects")
+
+Message = dict[str, Any]
+
+
+def public_health(health: Mapping[str, object]) -> dict[str, object]:
+    """The worker's health (``P health`` in Redis) cut down to what a board may see."""
+    public: dict[str, object] = {name: health.get(name) for name in PUBLIC_HEALTH}
+    public["connected"] = bool(health.get("connected"))
+    public["syncing"] = bool(health.get("syncing"))
+    public["worker_updated_at"] = health.get("updated_at")
+    return public
+
+
+def snapshot(
+    epoch: str | None, seq: int, state: State, *, server_time: float, health: Mapping[str, object]
+) -> Message:
+    return {
+        "type": "snapshot",
+        "epoch": epoch,
+        "seq": seq,
+        "server_time": server_time,
+        "state": state,
+        "voicenter": public_health(health),
+    }
+
+
+def delta(epoch: str, seq: int, change: Delta) -> Message:
+    return {"type": "delta", "epoch": epoch, "seq": seq, "delta": change}
+
+
+def heartbeat(
+    epoch: str | None, seq: int, *, server_time: float, health: Mapping[str, object]
+) -> Message:
+    return {
+        "type": "heartbeat",
+        "epoch": epoch,
+        "seq": seq,
+        "server_time": server_time,
+        "voicenter": public_health(health),
+    }
+
+
+def error(epoch: str | None, seq: int, code: str, message: str) -> Message:
+    return {"type": "error", "epoch": epoch, "seq": seq, "code": code, "message": message}
+
+
+class BadMessage(ValueError):
+    """A board sent something that is not a protocol message; ``code`` says what."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_client_message(raw: object) -> str:
+    """The request a board's parsed JSON message makes (``"resync"``), or :class:`BadMessage`."""
+    if not isinstance(raw, dict):
+        raise BadMessage("bad_message", "a message must be a JSON object")
+    kind = raw.get("type")
+    if kind == "resync":
+        return "resync"
+    shown = str(kind)[:40]
+    raise BadMessage("bad_message", f"unknown message type {shown!r}")
+
+
+def forward_delta(board_epoch: str | None, board_seq: int, epoch: str, seq: int) -> bool:
+    """Should a delta go to a board whose last frame had ``board_epoch``/``board_seq``?
+
+    Deltas not above the snapshot's seq are already in it: drop them. A delta of another epoch
+    goes through: the board sees the epoch change and asks for a snapshot.
+    """
+    return epoch != board_epoch or seq > board_seq

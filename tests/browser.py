@@ -1,0 +1,34 @@
+"""Headless Chromium (Debian's) driven by Playwright, for the browser tests and benchmark."""
+
+from __future__ import annotations
+
+import shutil
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # root in a container
+    "--disable-gpu",
+    "--no-first-run",
+    # this machine's network is closed: without these Chromium keeps trying Google's hosts
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "Debian's chromium is needed: `make test` installs it"
+    return path
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+def sign_in(page, base: str, user: str, password: str, path: str = "/") -> None:
+    page.goto(base + path)
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_selector("body[data-ready='1']", timeout=15_000)

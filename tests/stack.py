@@ -1,0 +1,154 @@
+"""The whole product in subprocesses, as `make demo` runs it: simulator, worker, daphne.
+
+Used by the browser tests and the browser benchmark. Each stack has its own Redis key prefix
+(on the tests' Redis database), its own SQLite file and free ports.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+USER, PASSWORD = "supervisor", "board-test-pw"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(
+        self,
+        data_dir: Path,
+        redis_url: str,
+        *,
+        agents: int = 12,
+        queues: int = 3,
+        calls_per_minute: float = 20,
+        speed: float = 1.0,
+        heartbeat_s: float = 1.0,
+        log_dir: Path | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.redis_url = redis_url
+        self.prefix = f"test-stack-{uuid.uuid4().hex[:8]}:"
+        self.sim_port, self.web_port = free_port(), free_port()
+        self.sim = f"http://127.0.0.1:{self.sim_port}"
+        self.web = f"http://127.0.0.1:{self.web_port}"
+        self.sim_args = [
+            "--agents", str(agents), "--queues", str(queues),
+            "--calls-per-minute", str(calls_per_minute), "--speed", str(speed),
+        ]  # fmt: skip
+        self.log_dir = log_dir or data_dir
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "wallboard.settings",
+            "WALLBOARD_DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{data_dir / 'stack.sqlite3'}",
+            "REDIS_URL": redis_url,
+            "WALLBOARD_REDIS_PREFIX": self.prefix,
+            "WALLBOARD_HEARTBEAT_S": str(heartbeat_s),
+            "VOICENTER_LOGIN_TYPE": "token",
+            "VOICENTER_TOKEN": "demo-token",
+            "VOICENTER_API_CODE": "demo-code",
+            "VOICENTER_LOGIN_URL": f"{self.sim}/monitorAPI/Login",
+            "VOICENTER_REFRESH_URL": f"{self.sim}/monitorAPI/RefreshIdentityToken",
+            "VOICENTER_API_URL": self.sim,
+            "VOICENTER_COMET_URL": f"{self.sim}/Comet/api",
+            "VOICENTER_RECONNECT_MIN_S": "0.5",
+            "VOICENTER_RECONNECT_MAX_S": "2",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def _manage(self, *args: str) -> list[str]:
+        return [sys.executable, str(ROOT / "manage.py"), *args]
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.procs[name] = subprocess.Popen(
+            command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def start(self) -> Stack:
+        subprocess.run(self._manage("migrate", "--verbosity", "0"), env=self.env, check=True)
+        code = (
+            "from wallboard.management.commands.demo import demo_supervisor;"
+            f"demo_supervisor({USER!r}, {PASSWORD!r})"
+        )
+        subprocess.run(self._manage("shell", "-c", code), env=self.env, check=True)
+        self._spawn(
+            "simulator", self._manage("simulate", "--port", str(self.sim_port), *self.sim_args)
+        )
+        self._wait_http(f"{self.sim}/simulator/join", method="OPTIONS")
+        self.start_worker()
+        daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.web_port)]
+        self._spawn("web", [*daphne, "wallboard.asgi:application"])
+        self._wait_http(f"{self.web}/healthz")
+        self.wait_for_agents()
+        return self
+
+    def start_worker(self) -> None:
+        self._spawn("worker", self._manage("voicenter_worker"))
+
+    def stop_worker(self) -> None:
+        self._stop("worker")
+
+    def wait_for_agents(self, timeout: float = 30) -> None:
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if client.hlen(self.prefix + "agents"):
+                    return
+                time.sleep(0.1)
+        finally:
+            client.close()
+        raise RuntimeError(f"no agents in Redis after {timeout} s; see {self.log_dir}/*.log")
+
+    def join(self, name: str, phone: str = "0501112233") -> dict:
+        answer = httpx.post(f"{self.sim}/simulator/join", json={"phone": phone, "name": name})
+        answer.raise_for_status()
+        return answer.json()
+
+    def _wait_http(self, url: str, method: str = "GET", timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                httpx.request(method, url, timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{url} did not answer in {timeout} s; see {self.log_dir}/*.log")
+
+    def _stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def close(self) -> None:
+        for name in list(self.procs):
+            self._stop(name)
+        client = redis.Redis.from_url(self.redis_url)
+        keys = list(client.scan_iter(match=self.prefix + "*"))
+        if keys:
+            client.delete(*keys)
+        client.close()

@@ -1,0 +1,183 @@
+"""The wallboard websocket, through the real ASGI stack (origin check, session auth) and the
+real Redis channel layer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from realtime.pipeline import Pipeline
+from realtime.state import apply_delta
+from tests.conftest import doc_examples
+from wallboard.asgi import application
+from wallboard.broadcast import GROUP, Broadcaster, encode
+from wallboard.services import shared_store
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+@sync_to_async
+def session_cookie() -> bytes:
+    get_user_model().objects.create_user("sup", password="pw-123456")
+    client = Client()
+    assert client.login(username="sup", password="pw-123456")
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest.fixture
+async def board(use_prefix):
+    cookie = await session_cookie()
+    opened = []
+
+    async def open_board(headers=None):
+        headers = headers if headers is not None else [ORIGIN, (b"cookie", cookie)]
+        communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=headers)
+        connected, _ = await communicator.connect()
+        assert connected
+        opened.append(communicator)
+        return communicator
+
+    yield open_board
+    for communicator in opened:
+        await communicator.disconnect()
+
+
+@pytest.fixture
+async def pipeline(use_prefix):
+    store = shared_store()
+    return Pipeline(store, listener=Broadcaster(store, get_channel_layer()))
+
+
+async def frame(communicator, timeout=3.0) -> dict:
+    return orjson.loads(await communicator.receive_from(timeout))
+
+
+async def test_no_session_no_data(use_prefix):
+    communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=[ORIGIN])
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == 4401
+
+
+async def test_a_foreign_origin_is_refused(use_prefix):
+    cookie = await session_cookie()
+    headers = [(b"origin", b"http://evil.example"), (b"cookie", cookie)]
+    communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_snapshot_then_ordered_deltas_rebuild_the_stored_state(board, pipeline):
+    await pipeline.load()
+    events = doc_examples()
+    for name, payload in events[:3]:
+        await pipeline.feed(name, payload)
+    communicator = await board()
+    first = await frame(communicator)
+    assert first["type"] == "snapshot"
+    assert (first["epoch"], first["seq"]) == (pipeline.epoch, pipeline.seq)
+    state, seq = first["state"], first["seq"]
+    for name, payload in events[3:]:
+        await pipeline.feed(name, payload)
+    while seq < pipeline.seq:
+        message = await frame(communicator)
+        if message["type"] == "snapshot":  # a rebuild under a new epoch (loginStatus again...)
+            state, seq = message["state"], message["seq"]
+            continue
+        assert message["type"] == "delta"
+        assert message["seq"] == seq + 1  # in order, no gap
+        state, seq = apply_delta(state, message["delta"]), message["seq"]
+    assert state == (await pipeline.store.snapshot()).state
+
+
+async def test_deltas_already_in_the_snapshot_are_dropped(board, pipeline):
+    await pipeline.load()
+    for name, payload in doc_examples()[:6]:
+        await pipeline.feed(name, payload)
+    communicator = await board()
+    snap = await frame(communicator)
+    layer = get_channel_layer()
+    for seq in (snap["seq"] - 1, snap["seq"], snap["seq"] + 1):  # two stale, one new
+        text = encode({"type": "delta", "epoch": snap["epoch"], "seq": seq, "delta": {}})
+        await layer.group_send(
+            GROUP,
+            {
+                "type": "board.frame",
+                "kind": "delta",
+                "epoch": snap["epoch"],
+                "seq": seq,
+                "text": text,
+            },
+        )
+    message = await frame(communicator)
+    assert message["seq"] == snap["seq"] + 1
+    assert await communicator.receive_nothing(0.3)
+
+
+async def test_resync_sends_a_fresh_snapshot(board, pipeline):
+    await pipeline.load()
+    communicator = await board()
+    before = await frame(communicator)
+    await pipeline.store.commit(pipeline.epoch, {"agents": {"set": {"X1": {"extension": "X1"}}}})
+    await communicator.send_to(text_data='{"type": "resync"}')
+    after = await frame(communicator)
+    assert after["type"] == "snapshot"
+    assert after["seq"] == before["seq"] + 1
+    assert "X1" in after["state"]["agents"]
+
+
+async def test_a_rebuild_sends_every_board_the_new_snapshot(board, pipeline):
+    await pipeline.load()
+    communicator = await board()
+    before = await frame(communicator)
+    await pipeline.rebuild({"queues": {}, "agents": {"Y": {"extension": "Y"}}})
+    after = await frame(communicator)
+    assert after["type"] == "snapshot" and after["epoch"] != before["epoch"]
+    assert after["state"]["agents"] == {"Y": {"extension": "Y"}}
+
+
+async def test_bad_messages_get_an_error_and_the_socket_stays(board, pipeline):
+    await pipeline.load()
+    communicator = await board()
+    await frame(communicator)
+    await communicator.send_to(text_data="not json")
+    assert (await frame(communicator))["code"] == "bad_json"
+    await communicator.send_to(text_data='{"type": "<b>hello</b>"}')
+    error = await frame(communicator)
+    assert error["type"] == "error" and error["code"] == "bad_message"
+    await communicator.send_to(text_data='{"type": "resync"}')
+    assert (await frame(communicator))["type"] == "snapshot"
+
+
+async def test_heartbeats_carry_time_position_and_public_health(board, pipeline, settings):
+    settings.WALLBOARD_HEARTBEAT_S = 0.2
+    await pipeline.load()
+    await pipeline.store.write_health(
+        {"connected": True, "server": "secret-host", "last_error": "x", "last_event_at": 5.0}
+    )
+    communicator = await board()
+    snap = await frame(communicator)
+    beat = await frame(communicator)
+    assert beat["type"] == "heartbeat"
+    assert (beat["epoch"], beat["seq"]) == (snap["epoch"], snap["seq"])
+    assert beat["server_time"] >= snap["server_time"]
+    assert beat["voicenter"]["connected"] is True and beat["voicenter"]["last_event_at"] == 5.0
+    assert b"secret-host" not in orjson.dumps(beat) and "server" not in beat["voicenter"]
+
+
+async def test_a_worker_health_change_reaches_boards_at_once(board, pipeline):
+    await pipeline.load()
+    communicator = await board()
+    await frame(communicator)
+    await pipeline.health_changed({"connected": False, "last_event_at": 9.0})
+    beat = await asyncio.wait_for(frame(communicator), 2)
+    assert beat["type"] == "heartbeat" and beat["voicenter"]["connected"] is False

@@ -1,0 +1,70 @@
+"""The browser protocol's builders and rules (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from realtime import messages
+
+HEALTH = {
+    "connected": True,
+    "syncing": False,
+    "server": "monitor7.voicenter.co.il",
+    "last_error": "Voicenter refused the login: token abc",
+    "last_event_at": 100.5,
+    "events_per_s": 2.5,
+    "reconnects": 3,
+    "login_errors": 1,
+    "updated_at": 101.0,
+    "pid": 4242,
+}
+
+
+def test_every_frame_has_type_epoch_and_seq():
+    frames = [
+        messages.snapshot("e1", 3, {"queues": {}, "agents": {}}, server_time=1.0, health=HEALTH),
+        messages.delta("e1", 4, {"agents": {"del": ["X"]}}),
+        messages.heartbeat("e1", 4, server_time=2.0, health=HEALTH),
+        messages.error("e1", 4, "bad_message", "nope"),
+    ]
+    assert [f["type"] for f in frames] == ["snapshot", "delta", "heartbeat", "error"]
+    assert all((f["epoch"], f["seq"]) in (("e1", 3), ("e1", 4)) for f in frames)
+
+
+def test_boards_see_only_the_public_part_of_the_workers_health():
+    seen = messages.heartbeat("e1", 1, server_time=2.0, health=HEALTH)["voicenter"]
+    assert seen == {
+        "connected": True,
+        "syncing": False,
+        "last_event_at": 100.5,
+        "events_per_s": 2.5,
+        "reconnects": 3,
+        "worker_updated_at": 101.0,
+    }
+
+
+def test_no_worker_yet_means_not_connected_and_unknown_times():
+    seen = messages.public_health({})
+    assert seen["connected"] is False
+    assert seen["last_event_at"] is None and seen["worker_updated_at"] is None
+
+
+def test_resync_is_the_one_request():
+    assert messages.parse_client_message({"type": "resync"}) == "resync"
+
+
+@pytest.mark.parametrize("raw", [{"type": "hello"}, {}, [1], "resync", None, {"type": ["x"]}])
+def test_anything_else_is_a_bad_message(raw):
+    with pytest.raises(messages.BadMessage) as caught:
+        messages.parse_client_message(raw)
+    assert caught.value.code == "bad_message"
+
+
+def test_deltas_already_in_the_snapshot_are_not_forwarded():
+    assert not messages.forward_delta("e1", 10, "e1", 9)
+    assert not messages.forward_delta("e1", 10, "e1", 10)
+    assert messages.forward_delta("e1", 10, "e1", 11)
+
+
+def test_a_delta_of_another_epoch_goes_through_so_the_board_resyncs():
+    assert messages.forward_delta("e1", 10, "e2", 1)
