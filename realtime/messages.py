@@ -36,10 +36,11 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
 ``voicenter`` is the worker's health as boards may see it (no server names, no errors that could
 carry account details)::
 
-    {"connected": true, "syncing": false, "last_event_at": 1763790019.8,
+    {"running": true, "connected": true, "syncing": false, "last_event_at": 1763790019.8,
      "worker_updated_at": 1763790019.9, "events_per_s": 3.2, "reconnects": 0}
 
-``connected``: the worker holds a socket to Voicenter; ``syncing``: it is rebuilding the state
+``running``: the worker is running (false once it stopped cleanly); ``connected``: it holds
+a socket to Voicenter; ``syncing``: it is rebuilding the state
 after a (re)connect; ``last_event_at``: when anything last came from Voicenter (keep-alive
 answers included, so a quiet call center still shows it is alive); ``worker_updated_at``: when the
 worker last wrote its health (about every second while it runs): a board that sees it fall far
@@ -66,7 +67,7 @@ from realtime.state import Delta, State
 HEARTBEAT_S = 20.0
 
 #: The health fields a board may see (everything else in the worker's health stays server-side).
-PUBLIC_HEALTH = ("connected", "syncing", "last_event_at", "events_per_s", "reconnects")
+PUBLIC_HEALTH = ("running", "connected", "syncing", "last_event_at", "events_per_s", "reconnects")
 
 Message = dict[str, Any]
 
@@ -74,6 +75,7 @@ Message = dict[str, Any]
 def public_health(health: Mapping[str, object]) -> dict[str, object]:
     """The worker's health (``P health`` in Redis) cut down to what a board may see."""
     public: dict[str, object] = {name: health.get(name) for name in PUBLIC_HEALTH}
+    public["running"] = bool(health.get("running"))
     public["connected"] = bool(health.get("connected"))
     public["syncing"] = bool(health.get("syncing"))
     public["worker_updated_at"] = health.get("updated_at")

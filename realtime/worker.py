@@ -78,6 +78,7 @@ class WorkerConfig:
 
 @dataclass
 class Health:
+    running: bool = False  # the worker is running (false once it has stopped cleanly)
     connected: bool = False
     syncing: bool = False
     server: str = ""
@@ -99,6 +100,7 @@ class Health:
 
     def as_mapping(self, now: float) -> dict[str, object]:
         return {
+            "running": self.running,
             "connected": self.connected,
             "syncing": self.syncing,
             "server": self.server,
@@ -156,7 +158,7 @@ class VoicenterWorker:
         self._socket_failures = 0  # sockets that failed to open since the last one that did
         self._stop = asyncio.Event()
         self._last_health = 0.0
-        self._last_link: tuple[bool, bool] | None = None  # (connected, syncing) last told
+        self._last_link: tuple[bool, ...] | None = None  # (running, connected, syncing) told
 
     def stop(self) -> None:
         self._stop.set()
@@ -165,6 +167,7 @@ class VoicenterWorker:
 
     async def run(self) -> None:
         attempt = 0
+        self.health.running = True
         try:
             while not self._stop.is_set():
                 try:
@@ -190,7 +193,7 @@ class VoicenterWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
         finally:
-            self.health.connected = self.health.syncing = False
+            self.health.running = self.health.connected = self.health.syncing = False
             with contextlib.suppress(Exception):
                 await self._publish_health(force=True)
                 await self.pipeline.flush_stats()
@@ -355,7 +358,7 @@ class VoicenterWorker:
         mapping = self.health.as_mapping(now)
         await self.store.write_health(mapping)
         await self.pipeline.flush_stats()
-        link = (self.health.connected, self.health.syncing)
+        link = (self.health.running, self.health.connected, self.health.syncing)
         if link != self._last_link:
             self._last_link = link
             await self.pipeline.health_changed(mapping)

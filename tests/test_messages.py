@@ -8,6 +8,7 @@ from realtime import messages
 
 HEALTH = {
     "connected": True,
+    "connected_since": 90.0,
     "syncing": False,
     "server": "monitor7.voicenter.co.il",
     "last_error": "Voicenter refused the login: token abc",
@@ -34,6 +35,7 @@ def test_every_frame_has_type_epoch_and_seq():
 def test_boards_see_only_the_public_part_of_the_workers_health():
     seen = messages.heartbeat("e1", 1, server_time=2.0, health=HEALTH)["voicenter"]
     assert seen == {
+        "running": False,
         "connected": True,
         "syncing": False,
         "last_event_at": 100.5,

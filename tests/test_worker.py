@@ -224,3 +224,16 @@ async def test_a_refused_handshake_keeps_its_http_status_through_socketio(sim):
         await client.connect(f"{sim.base}?token=nope", transports=["websocket"])
     assert _http_status(caught.value) == 401
     await client.disconnect()
+
+
+async def test_health_says_running_and_a_clean_stop_says_so(sim, store, running):
+    worker = await running()
+    health = await until(lambda: _health_connected(store))
+    assert health["running"] is True
+    worker.stop()
+    await until(lambda: _stopped(store))
+
+
+async def _stopped(store):
+    health = await store.health()
+    return health.get("running") is False and health.get("connected") is False

@@ -1,0 +1,114 @@
+"""The board in headless Chromium at scale: first render, keeping up, memory.
+
+Run: .venv/bin/python bench/bench_browser.py [--agents 1000] [--queues 50]
+     [--calls-per-minute 500] [--speed 1] [--seconds 30] [--redis-url URL]
+Starts the whole stack (simulator, worker, daphne) as `make demo` does, signs in, and prints:
+- time from navigation to the first full render, and the snapshot's size;
+- the event rate the worker committed, the deltas the board applied and how far behind the
+  board was (its seq against Redis'), the slowest render batch;
+- the page's JS heap at the start and the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
+
+import django
+
+django.setup()
+
+import redis  # noqa: E402
+from django.conf import settings  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser import launch, sign_in  # noqa: E402
+from tests.stack import PASSWORD, USER, Stack  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--queues", type=int, default=50)
+    parser.add_argument("--calls-per-minute", type=float, default=500)
+    parser.add_argument("--speed", type=float, default=1.0)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--redis-url", default=settings.REDIS_URL)
+    a = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(
+            Path(tmp), a.redis_url, agents=a.agents, queues=a.queues,
+            calls_per_minute=a.calls_per_minute, speed=a.speed, heartbeat_s=20,
+        )  # fmt: skip
+        try:
+            stack.start()
+            run(stack, a)
+        finally:
+            stack.close()
+
+
+def run(stack: Stack, a) -> None:
+    r = redis.Redis.from_url(stack.redis_url)
+    meta = stack.prefix + "meta"
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        sign_in(page, stack.web, USER, PASSWORD)
+        timings = []
+        for _ in range(3):  # first render, measured on fresh loads
+            started = time.perf_counter()
+            page.reload()
+            page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+            page.evaluate("new Promise(r => requestAnimationFrame(() => setTimeout(r)))")
+            timings.append(time.perf_counter() - started)
+        cards = page.evaluate("document.querySelectorAll('.agent').length")
+        tiles = page.evaluate("document.querySelectorAll('.queue').length")
+        snap_bytes = sum(len(v) for v in r.hgetall(stack.prefix + "agents").values()) + sum(
+            len(v) for v in r.hgetall(stack.prefix + "queues").values()
+        )
+        heap0 = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
+        stats0 = page.evaluate("({...window.wallboard.stats})")
+        seq0 = int(r.hget(meta, "seq") or 0)
+        lags, t0 = [], time.perf_counter()
+        while time.perf_counter() - t0 < a.seconds:
+            server_seq = int(r.hget(meta, "seq") or 0)
+            board_seq = page.evaluate("window.wallboard.board.seq")
+            lags.append(max(0, server_seq - board_seq))
+            page.wait_for_timeout(250)
+        elapsed = time.perf_counter() - t0
+        stats1 = page.evaluate("({...window.wallboard.stats})")
+        seq1 = int(r.hget(meta, "seq") or 0)
+        page.evaluate("window.gc && window.gc()")
+        heap1 = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
+        browser.close()
+    r.close()
+    deltas = stats1["deltas"] - stats0["deltas"]
+    print(f"board: {cards} agent cards, {tiles} queue tiles; snapshot ≈ {snap_bytes / 1e6:.2f} MB")
+    print(
+        "first render (navigation -> all cards drawn): "
+        + ", ".join(f"{t:.2f} s" for t in timings)
+        + f"; median {statistics.median(timings):.2f} s"
+    )
+    print(
+        f"live for {elapsed:.0f} s: worker committed {(seq1 - seq0) / elapsed:.1f} deltas/s, "
+        f"board applied {deltas / elapsed:.1f} deltas/s in {stats1['renders'] - stats0['renders']} "
+        f"render batches; slowest batch {stats1['maxRenderMs']:.1f} ms"
+    )
+    print(
+        f"board behind Redis: median {statistics.median(lags):.0f}, max {max(lags)} deltas "
+        f"(sampled every 250 ms); resyncs {stats1['resyncs'] - stats0['resyncs']}"
+    )
+    if heap0 and heap1:
+        print(f"JS heap: {heap0 / 1e6:.1f} MB -> {heap1 / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
