@@ -80,3 +80,18 @@ def test_dump_state_of_an_empty_store(use_prefix):
         "stats": {},
         "health": {},
     }
+
+
+@pytest.mark.django_db
+def test_the_demo_supervisor_can_sign_in_even_after_a_password_change():
+    from django.contrib.auth import authenticate, get_user_model
+
+    from wallboard.management.commands.demo import demo_supervisor
+
+    demo_supervisor("supervisor", "wallboard-demo")
+    user = get_user_model().objects.get(username="supervisor")
+    user.set_password("changed")
+    user.save()
+    demo_supervisor("supervisor", "wallboard-demo")  # the demo starts again
+    assert authenticate(username="supervisor", password="wallboard-demo") is not None
+    assert get_user_model().objects.filter(username="supervisor").count() == 1
