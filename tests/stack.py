@@ -94,11 +94,17 @@ class Stack:
         )
         self._wait_http(f"{self.sim}/simulator/join", method="OPTIONS")
         self.start_worker()
+        self.start_web()
+        self.wait_for_agents()
+        return self
+
+    def start_web(self) -> None:
         daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.web_port)]
         self._spawn("web", [*daphne, "wallboard.asgi:application"])
         self._wait_http(f"{self.web}/healthz")
-        self.wait_for_agents()
-        return self
+
+    def stop_web(self) -> None:
+        self._stop("web")
 
     def start_worker(self) -> None:
         self._spawn("worker", self._manage("voicenter_worker"))

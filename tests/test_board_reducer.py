@@ -1,0 +1,112 @@
+"""The browser's reducer (static/board/reducer.js, run under Node) and the server's agree on
+recorded streams: same final state, and the protocol's drop / resync rules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from realtime import messages
+from realtime.simulator.model import CallCenter
+from realtime.state import empty_state, reduce
+from realtime.voicenter import normalise
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+def frames_and_states(seed: int):
+    start = time.time() - 20 * 60
+    model = CallCenter(agents=30, queues=5, calls_per_minute=40, seed=seed, now=start)
+    raw = model.snapshot_events() + model.advance(start + 20 * 60)
+    state, states, deltas = empty_state(), [], []
+    for name, payload in raw:
+        for event in normalise(name, payload, offset_min=None, tz=None):
+            state, delta = reduce(state, event)
+            if delta is not None:
+                deltas.append(delta)
+                states.append(state)
+    assert len(deltas) > 100, "the simulation produced too little traffic to compare"
+    return deltas, states
+
+
+def run_node(frames: list[dict]) -> dict:
+    node = shutil.which("node")
+    assert node, "Node.js is needed to run the browser reducer"
+    path = NODE_DIR / "frames.tmp.json"
+    path.write_text(json.dumps(frames))
+    try:
+        out = subprocess.run(
+            [node, "reduce.js", str(path)], cwd=NODE_DIR, capture_output=True, check=True
+        )
+    finally:
+        path.unlink()
+    return json.loads(out.stdout)
+
+
+def snapshot_at(epoch, seq, state):
+    return messages.snapshot(epoch, seq, state, server_time=time.time(), health={})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_snapshot_then_every_delta_gives_the_servers_state(seed):
+    deltas, states = frames_and_states(seed)
+    cut = len(deltas) // 3  # the board opens in the middle of the day
+    frames = [snapshot_at("E", cut + 1, states[cut])]
+    frames += [messages.delta("E", n + 1, deltas[n]) for n in range(cut + 1, len(deltas))]
+    result = run_node(frames)
+    assert result["state"] == states[-1]
+    assert (result["epoch"], result["seq"], result["synced"]) == ("E", len(deltas), True)
+    assert set(result["actions"][1:]) == {"delta"}
+
+
+def test_duplicates_are_dropped_and_change_nothing():
+    deltas, states = frames_and_states(4)
+    frames = [snapshot_at("E", 1, states[0])]
+    for n in range(1, 60):
+        frames.append(messages.delta("E", n + 1, deltas[n]))
+        frames.append(messages.delta("E", n, deltas[n - 1]))  # a late duplicate
+    result = run_node(frames)
+    assert result["state"] == states[59]
+    assert result["actions"].count("drop") == 59
+
+
+def test_a_gap_asks_for_resync_and_waits_for_the_snapshot():
+    deltas, states = frames_and_states(5)
+    frames = [snapshot_at("E", 1, states[0])]
+    frames += [messages.delta("E", n + 1, deltas[n]) for n in range(1, 20)]
+    frames += [messages.delta("E", n + 1, deltas[n]) for n in range(21, 30)]  # seq 21 lost
+    frames.append(snapshot_at("E", 30, states[29]))  # the resync answer
+    frames += [messages.delta("E", n + 1, deltas[n]) for n in range(30, 50)]
+    result = run_node(frames)
+    actions = result["actions"]
+    assert actions[20] == "resync"  # the first delta after the gap
+    assert actions[21:29] == ["drop"] * 8  # ignored until the snapshot
+    assert actions[29] == "snapshot"
+    assert result["state"] == states[49] and result["seq"] == 50
+
+
+def test_another_epoch_asks_for_resync_and_the_new_snapshot_replaces_everything():
+    deltas, states = frames_and_states(6)
+    frames = [snapshot_at("E1", 10, states[9])]
+    frames.append(messages.delta("E2", 1, deltas[10]))
+    frames.append(snapshot_at("E2", 0, {"queues": {}, "agents": {}}))
+    result = run_node(frames)
+    assert result["actions"] == ["snapshot", "resync", "snapshot"]
+    assert result["state"] == {"queues": {}, "agents": {}}
+    assert result["epoch"] == "E2"
+
+
+def test_a_heartbeat_ahead_twice_reveals_a_lost_delta():
+    deltas, states = frames_and_states(7)
+    beat = messages.heartbeat("E", 5, server_time=time.time(), health={})
+    frames = [snapshot_at("E", 1, states[0])]
+    frames += [messages.delta("E", n + 1, deltas[n]) for n in range(1, 3)]  # seq 2, 3
+    frames += [beat, messages.heartbeat("E", 5, server_time=time.time(), health={})]
+    result = run_node(frames)
+    assert result["actions"][-2:] == ["heartbeat", "resync"]
+    assert result["synced"] is False

@@ -1,0 +1,127 @@
+"""The board in a real browser against the real stack (simulator, worker, daphne, Redis).
+
+Screenshots go to test-output/ (look at them)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import sync_playwright
+
+from tests.browser import launch, sign_in
+from tests.stack import PASSWORD, USER, Stack
+
+OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    OUTPUT.mkdir(exist_ok=True)
+    running = Stack(tmp_path_factory.mktemp("stack"), settings.REDIS_URL, log_dir=OUTPUT)
+    try:
+        yield running.start()
+    finally:
+        running.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, stack):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    sign_in(page, stack.web, USER, PASSWORD)
+    yield page
+    context.close()
+
+
+def test_sign_in_shows_the_simulators_queues_and_agents(page, stack):
+    page.wait_for_function("document.querySelectorAll('.agent').length === 12")
+    assert page.locator(".queue").count() == 3
+    names = page.locator(".agent .agent-name").all_inner_texts()
+    assert all(name.strip() for name in names)
+    assert page.locator("#banner").get_attribute("data-state") in ("live", "syncing")
+    page.screenshot(path=OUTPUT / "board.png", full_page=True)
+
+
+def test_a_new_caller_reaches_the_page_within_a_second(page, stack):
+    name = f"Caller {time.time_ns() % 10**8}"
+    started = time.monotonic()
+    stack.join(name)
+    page.locator(".caller-name", has_text=name).wait_for(timeout=5_000)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0, f"the caller took {elapsed:.2f} s to appear"
+
+
+def test_a_hostile_caller_name_is_shown_as_text(page, stack):
+    hostile = "<img src=x onerror=alert(1)>"
+    stack.join(hostile)
+    shown = page.locator(".caller-name", has_text=hostile)
+    shown.first.wait_for(timeout=5_000)
+    assert shown.first.inner_text() == hostile
+    assert page.evaluate("document.querySelectorAll('.queue img, .agent img').length") == 0
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+
+
+def test_tv_mode_has_no_chrome_and_large_type(browser, stack):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    sign_in(page, stack.web, USER, PASSWORD, path="/?tv=1")
+    assert page.evaluate("document.body.classList.contains('tv')")
+    assert not page.locator("#filter-text").is_visible()
+    size = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.agent .agent-name')).fontSize)"
+    )
+    assert size >= 24  # readable across the room on a 1080p TV
+    page.screenshot(path=OUTPUT / "board-tv.png")
+    context.close()
+
+
+def test_the_banner_tells_when_the_worker_stops_and_the_board_recovers(page, stack):
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
+    epoch = page.evaluate("window.wallboard.board.epoch")
+    stack.stop_worker()
+    try:
+        page.wait_for_function(
+            "document.querySelector('#banner').dataset.state !== 'live'", timeout=10_000
+        )
+        assert "Voicenter" in page.locator("#banner").inner_text()
+        page.screenshot(path=OUTPUT / "board-worker-stopped.png")
+    finally:
+        stack.start_worker()
+    page.wait_for_function(
+        "document.querySelector('#banner').dataset.state === 'live'", timeout=20_000
+    )
+    assert page.evaluate("window.wallboard.board.epoch") != epoch  # rebuilt, and the board has it
+    assert page.locator(".agent").count() == 12
+
+
+def test_a_restarted_web_server_is_reconnected_to_without_a_reload(page, stack):
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloaded
+    snapshots = page.evaluate("window.wallboard.stats.snapshots")
+    stack.stop_web()
+    try:
+        page.wait_for_function(
+            "document.querySelector('#banner').dataset.state === 'reconnecting'", timeout=10_000
+        )
+        assert page.locator(".agent").count() == 12  # the last data stays on screen meanwhile
+    finally:
+        stack.start_web()
+    page.wait_for_function(
+        "document.querySelector('#banner').dataset.state === 'live'", timeout=40_000
+    )
+    assert page.evaluate("window.wallboard.stats.snapshots") > snapshots  # started over
+    assert page.evaluate("window.__sameDocument") is True

@@ -1,0 +1,65 @@
+"""Pages: sign-in required, the board page carries no secrets, TV mode by URL."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client):
+    get_user_model().objects.create_user("sup", password="pw-123456")
+    client.login(username="sup", password="pw-123456")
+    return client
+
+
+def test_the_board_sends_strangers_to_the_login_page(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+
+
+def test_the_login_page_signs_in_and_lands_on_the_board(client):
+    get_user_model().objects.create_user("sup", password="pw-123456")
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200 and b'name="username"' in page.content
+    response = client.post("/accounts/login/", {"username": "sup", "password": "pw-123456"})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_a_wrong_password_is_refused_with_a_message(client):
+    get_user_model().objects.create_user("sup", password="pw-123456")
+    response = client.post("/accounts/login/", {"username": "sup", "password": "nope"})
+    assert response.status_code == 200
+    assert b"correct username and password" in response.content
+
+
+def test_the_board_page_has_no_voicenter_secrets(signed_in, settings):
+    settings.VOICENTER_TOKEN = "tok-SECRET-123"
+    settings.VOICENTER_API_CODE = "code-SECRET-456"
+    settings.VOICENTER_PASSWORD = "pw-SECRET-789"
+    page = signed_in.get("/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "board.js" in body
+    assert not any(s in body for s in ("SECRET", "demo-token", "demo-code"))
+
+
+def test_tv_mode_is_chosen_by_url(signed_in):
+    assert 'class="tv"' in signed_in.get("/?tv=1").content.decode()
+    assert 'class="tv"' not in signed_in.get("/").content.decode()
+
+
+def test_sessions_outlast_a_long_weekend(settings):
+    assert settings.SESSION_COOKIE_AGE >= 30 * 86_400
+
+
+def test_static_files_are_served(signed_in):
+    response = signed_in.get("/static/board/board.js")
+    assert response.status_code == 200
+
+
+def test_healthz_answers_without_a_session(client):
+    assert client.get("/healthz").json() == {"ok": True}
