@@ -30,3 +30,6 @@ CHANNEL_LAYERS = {
     }
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+# Threads of the async tests (database_sync_to_async) must not keep connections open, or the
+# test database cannot be dropped at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
