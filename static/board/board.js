@@ -874,6 +874,27 @@
     }
   }
 
+  // TV mode: nobody scrolls a TV. Shrink the type, down to TV_MIN_SCALE, until the board fits
+  // the screen, and grow it back when there is room again (the 12 % margin stops see-sawing).
+  const TV = document.body.classList.contains("tv");
+  const TV_MIN_SCALE = 0.86; // agent names (1.75rem) stay at 24 px or more on a 1080p TV
+  const TV_STEP = 0.04;
+  let tvScale = 1;
+
+  function fitTv() {
+    if (!TV || !board.synced) return;
+    const root = document.documentElement;
+    const spare = window.innerHeight - root.scrollHeight;
+    if (spare < 0 && tvScale > TV_MIN_SCALE) {
+      tvScale = Math.max(TV_MIN_SCALE, tvScale - TV_STEP);
+    } else if (spare > 0.12 * window.innerHeight && tvScale < 1) {
+      tvScale = Math.min(1, tvScale + TV_STEP);
+    } else {
+      return;
+    }
+    root.style.fontSize = (tvScale * 100).toFixed(0) + "%";
+  }
+
   function tick() {
     const now = nowSec();
     for (const [node, t] of timers) {
@@ -888,6 +909,7 @@
     if (ticks % ORDER_EVERY_S === 0 && agentViews.size && !renderPending) placeAgents(now);
     watchdog();
     updateBanner(now);
+    fitTv();
   }
 
   setInterval(tick, 1000);

@@ -94,7 +94,8 @@ class Command(BaseCommand):
         finally:
             for proc in procs.values():
                 if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
+                    # SIGTERM, not SIGINT: a shell starts background jobs with SIGINT ignored
+                    proc.send_signal(signal.SIGTERM)
             for proc in procs.values():
                 try:
                     proc.wait(10)
