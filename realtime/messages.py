@@ -26,8 +26,9 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
   applies; ``seq <= mine`` is a duplicate and is dropped; ``seq > mine + 1`` is a gap. Another
   ``epoch`` or a gap: ask for ``resync`` and ignore deltas until the snapshot comes.
 - ``heartbeat`` (every ``HEARTBEAT_S`` seconds, and at once when the worker's connection to
-  Voicenter goes up or down): a board whose ``epoch``/``seq`` disagree with it asks for a resync
-  (it missed something: delivery is at most once).
+  Voicenter goes up or down): another ``epoch`` asks for a resync; a ``seq`` ahead of the
+  board's may be a delta still in flight, so the board resyncs only if, by the next heartbeat,
+  it still has not reached the seq this one promised (delivery is at most once).
 - ``error``: a message from the board was not understood; ``code`` is machine-readable.
 
 ``server_time`` (UTC epoch seconds, float) lets a board correct its own clock: timers tick from

@@ -126,17 +126,37 @@ class Pipeline:
         self._pending["deltas_total"] += 1
         stats = dict(self._pending)
         try:
-            self.seq = await self.store.commit(self.epoch, delta, stats)  # type: ignore[arg-type]
+            seq = await self.store.commit(self.epoch, delta, stats)  # type: ignore[arg-type]
+            if seq != self.seq + 1:
+                # Redis lost recent writes but kept the epoch (a crash between fsyncs): boards
+                # would take the reused seqs for duplicates. Start over under a new epoch.
+                raise EpochLost(f"{self.epoch}: seq {seq} after {self.seq}")
         except EpochLost:
-            log.warning("stored epoch %s is gone (Redis lost data?); rebuilding", self.epoch)
+            log.warning("stored state %s is gone (Redis lost data?); rebuilding", self.epoch)
             self._pending.clear()
             self._pending.update(stats)
             await self.rebuild(new_state)
             return
+        self.seq = seq
         self._pending.clear()
         self.state = new_state
         if self.listener is not None:
             await self._tell(self.listener.on_commit(self.epoch, self.seq, delta))  # type: ignore[arg-type]
+
+    async def verify(self) -> bool:
+        """Is the stored state still ours? If Redis lost it (flushed, restarted empty), write
+        ours back under a new epoch now, rather than at the next change, which on a quiet
+        night may be hours away. Returns whether it had to."""
+        if self.epoch is None or self.rebuilding:
+            return False
+        epoch, seq, _ = await self.store.position()
+        if (epoch, seq) == (self.epoch, self.seq):
+            return False
+        log.warning(
+            "stored state %s/%s is not ours (%s/%s); rebuilding", epoch, seq, self.epoch, self.seq
+        )
+        await self.rebuild(self.state)
+        return True
 
     async def health_changed(self, health: Mapping[str, object]) -> None:
         """The worker's connection to Voicenter went up or down: tell the boards at once."""

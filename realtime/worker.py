@@ -358,6 +358,7 @@ class VoicenterWorker:
         mapping = self.health.as_mapping(now)
         await self.store.write_health(mapping)
         await self.pipeline.flush_stats()
+        await self.pipeline.verify()
         link = (self.health.running, self.health.connected, self.health.syncing)
         if link != self._last_link:
             self._last_link = link

@@ -125,3 +125,18 @@ def test_a_restarted_web_server_is_reconnected_to_without_a_reload(page, stack):
     )
     assert page.evaluate("window.wallboard.stats.snapshots") > snapshots  # started over
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_a_board_whose_session_ended_shows_the_sign_in_page(browser, stack):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    sign_in(page, stack.web, USER, PASSWORD, path="/?tv=1")
+    context.clear_cookies()  # the session is gone (expired, or signed out elsewhere)
+    stack.stop_web()
+    stack.start_web()  # the board reconnects, without a session now
+    page.wait_for_function(
+        "document.querySelector('#banner').dataset.state === 'signed-out'", timeout=30_000
+    )
+    page.wait_for_url("**/accounts/login/?next=%2F%3Ftv%3D1", timeout=10_000)
+    assert page.locator("input[name=username]").is_visible()
+    context.close()

@@ -63,9 +63,10 @@ async def frame(communicator, timeout=3.0) -> dict:
 
 async def test_no_session_no_data(use_prefix):
     communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=[ORIGIN])
-    connected, code = await communicator.connect()
-    assert not connected
-    assert code == 4401
+    await communicator.connect()
+    # closed with 4401 before any frame, so that a board can tell "signed out" from "down"
+    assert await communicator.receive_output(2) == {"type": "websocket.close", "code": 4401}
+    assert await communicator.receive_nothing(0.2)
 
 
 async def test_a_foreign_origin_is_refused(use_prefix):
@@ -181,3 +182,39 @@ async def test_a_worker_health_change_reaches_boards_at_once(board, pipeline):
     await pipeline.health_changed({"connected": False, "last_event_at": 9.0})
     beat = await asyncio.wait_for(frame(communicator), 2)
     assert beat["type"] == "heartbeat" and beat["voicenter"]["connected"] is False
+
+
+async def test_resync_requests_are_throttled(board, pipeline):
+    await pipeline.load()
+    communicator = await board()
+    await frame(communicator)
+    started = asyncio.get_running_loop().time()
+    for _ in range(3):
+        await communicator.send_to(text_data='{"type": "resync"}')
+    for _ in range(3):
+        assert (await frame(communicator))["type"] == "snapshot"
+    assert asyncio.get_running_loop().time() - started >= 2.0  # one per second at most
+
+
+async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(board, pipeline):
+    await pipeline.load()
+    communicator = await board()
+    await frame(communicator)
+    layer = get_channel_layer()
+    group = layer._get_layer()._get_group_channel_name(GROUP)
+    members = len(layer._get_layer().groups.get(group, ()))
+    store = shared_store()
+    real = store.snapshot
+
+    async def broken():
+        raise ConnectionError("Redis went away")
+
+    store.snapshot = broken
+    try:
+        await communicator.send_to(text_data='{"type": "resync"}')
+        assert await communicator.receive_output(3) == {"type": "websocket.close", "code": 1011}
+    finally:
+        store.snapshot = real
+    assert len(layer._get_layer().groups.get(group, ())) == members - 1
+    beats = [t for t in asyncio.all_tasks() if "_beat" in repr(t.get_coro())]
+    assert beats == []

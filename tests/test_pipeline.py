@@ -175,3 +175,64 @@ async def test_a_new_pipeline_continues_the_stored_epoch(store):
     second = Pipeline(store)
     await second.load()
     assert (second.epoch, second.seq, second.state) == (first.epoch, first.seq, first.state)
+
+
+async def test_a_seq_gone_backwards_under_the_same_epoch_means_a_rebuild(store, aredis):
+    pipeline = await fed(store, DOC[:6])
+    old_epoch, old_seq = pipeline.epoch, pipeline.seq
+    assert old_seq >= 2
+    await aredis.hset(store.meta_key, "seq", old_seq - 2)  # Redis lost its last writes
+    await pipeline.feed(*DOC[6])
+    snap = await store.snapshot()
+    assert snap.epoch not in (None, old_epoch)  # boards take a fresh snapshot
+    assert snap.state == pipeline.state
+
+
+class Recorder:
+    def __init__(self):
+        self.calls = []
+
+    async def on_commit(self, epoch, seq, delta):
+        self.calls.append(("commit", epoch, seq))
+
+    async def on_reset(self, epoch, state):
+        self.calls.append(("reset", epoch, 0))
+
+    async def on_health(self, epoch, seq, health):
+        self.calls.append(("health", epoch, seq))
+
+
+async def test_verify_writes_our_state_back_when_redis_lost_it(store, aredis):
+    pipeline = await fed(store, DOC[:3])
+    pipeline.listener = Recorder()
+    assert await pipeline.verify() is False  # all is well: nothing happens
+    assert pipeline.listener.calls == []
+    for key in (store.meta_key, *store.keys.values()):
+        await aredis.delete(key)  # Redis restarted empty, on a quiet night
+    assert await pipeline.verify() is True
+    snap = await store.snapshot()
+    assert snap.state == pipeline.state and snap.epoch == pipeline.epoch
+    assert pipeline.listener.calls == [("reset", pipeline.epoch, 0)]  # boards get it at once
+
+
+async def test_the_listener_hears_each_commit_after_it_is_stored(store):
+    recorder = Recorder()
+    pipeline = Pipeline(store, listener=recorder)
+    for name, payload in DOC[:6]:
+        await pipeline.feed(name, payload)
+    commits = [c for c in recorder.calls if c[0] == "commit"]
+    assert [c[2] for c in commits] == list(range(1, len(commits) + 1))
+    assert (await store.snapshot()).seq == commits[-1][2]
+
+
+async def test_a_failing_listener_is_counted_and_the_state_still_moves_on(store):
+    class Broken(Recorder):
+        async def on_commit(self, epoch, seq, delta):
+            raise ConnectionError("channel layer down")
+
+    pipeline = Pipeline(store, listener=Broken())
+    for name, payload in DOC[:6]:
+        await pipeline.feed(name, payload)
+    await pipeline.flush_stats()
+    assert (await store.stats())["broadcast_errors"] >= 1
+    assert (await store.snapshot()).state == pipeline.state

@@ -24,6 +24,8 @@ log = logging.getLogger("wallboard.consumers")
 
 #: Close code for "not signed in" (4000-4999 are the application's; 4401 mirrors HTTP 401).
 CLOSE_UNAUTHENTICATED = 4401
+#: Seconds between two snapshots for one board; a snapshot of 1,000 agents is a few ms of Redis.
+RESYNC_EVERY_S = 1.0
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -31,25 +33,29 @@ class BoardConsumer(AsyncWebsocketConsumer):
     seq = 0
     _heartbeat: asyncio.Task | None = None
 
+    _last_snapshot = 0.0  # monotonic time of the last snapshot sent
+
     async def connect(self) -> None:
         user = self.scope.get("user")
+        await self.accept()
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)  # before accept: the handshake fails
+            # Accept, then close with our code: a refused handshake reaches a browser as a
+            # bare 1006, and the board could not tell "signed out" from "server down".
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.store = shared_store()
-        await self.accept()
-        # Join first, then read: a delta committed meanwhile waits in our channel and is
-        # dropped below if the snapshot already holds it.
-        await self.channel_layer.group_add(GROUP, self.channel_name)
-        await self.send_snapshot()
+        try:
+            # Join first, then read: a delta committed meanwhile waits in our channel and is
+            # dropped below if the snapshot already holds it.
+            await self.channel_layer.group_add(GROUP, self.channel_name)
+            await self.send_snapshot()
+        except Exception:
+            await self._fail("cannot send the first snapshot")
+            return
         self._heartbeat = asyncio.create_task(self._beat())
 
     async def disconnect(self, code) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-        await self.channel_layer.group_discard(GROUP, self.channel_name)
+        await self._cleanup()
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         try:
@@ -61,7 +67,30 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._error(exc.code, str(exc))
             return
         if request == "resync":
-            await self.send_snapshot()
+            # At most one snapshot per RESYNC_EVERY_S per board: a looping client costs little.
+            wait = self._last_snapshot + RESYNC_EVERY_S - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                await self.send_snapshot()
+            except Exception:
+                await self._fail("cannot send a snapshot")
+
+    async def _fail(self, what: str) -> None:
+        """Redis (most likely) failed us: close with 1011 so the board reconnects and starts
+        over, and leave nothing behind (Channels does not call disconnect() after an error)."""
+        log.exception("%s; closing the board's socket", what)
+        await self._cleanup()
+        await self.close(code=1011)
+
+    async def _cleanup(self) -> None:
+        beat, self._heartbeat = self._heartbeat, None
+        if beat is not None and beat is not asyncio.current_task():
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        with contextlib.suppress(Exception):
+            await self.channel_layer.group_discard(GROUP, self.channel_name)
 
     async def board_frame(self, event: dict) -> None:
         """A frame broadcast by the worker (see ``wallboard/broadcast.py``)."""
@@ -76,6 +105,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
     async def send_snapshot(self) -> None:
+        self._last_snapshot = time.monotonic()
         snap = await self.store.snapshot()
         health = await self.store.health()
         self.epoch, self.seq = snap.epoch, snap.seq

@@ -167,7 +167,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "board"
 LOGOUT_REDIRECT_URL = "login"
 # A wallboard TV must not be logged out after two weeks on the wall (design.md 4.7): sessions
-# last SESSION_DAYS (default 365) and every visit or reconnect renews them.
+# last SESSION_DAYS (default 365) and every page load renews them.
 SESSION_COOKIE_AGE = int(env_float("SESSION_DAYS", 365) * 86_400)
 SESSION_SAVE_EVERY_REQUEST = True
 # Behind a TLS-terminating proxy: the https:// origins it serves, comma-separated.

@@ -24,6 +24,7 @@
   const UNSYNCED_MAX_MS = 30000; // open socket, no snapshot for this long: reconnect
   const SILENT_MIN_S = 90; // no frame at all for max(this, 3 heartbeat periods): reconnect
   const CLOSE_UNAUTHENTICATED = 4401;
+  const LOGIN_URL = document.body.dataset.loginUrl || "/accounts/login/";
 
   const board = R.createBoard();
   const stats = {
@@ -658,7 +659,7 @@
   function bannerFor(now) {
     if (!ws || ws.readyState !== 1 || !snapshotOnSocket) {
       if (closeCode === CLOSE_UNAUTHENTICATED) {
-        return ["reconnecting", "⚠ Signed out — sign in again to see live data"];
+        return ["signed-out", "⚠ Signed out — opening the sign-in page…"];
       }
       let text = "↻ Reconnecting to the wallboard server…";
       if (lastDataSec !== null) text += " (data from " + clock(lastDataSec) + ")";
@@ -666,6 +667,9 @@
       return ["reconnecting", text];
     }
     if (!board.synced) return ["syncing", "↻ Catching up with the wallboard server…"];
+    if (board.epoch === null) {
+      return ["worker-down", "⚠ No data from Voicenter yet — waiting for the wallboard worker"];
+    }
     const v = board.voicenter;
     const updated = v && typeof v.worker_updated_at === "number" ? v.worker_updated_at : null;
     if (!v || updated === null) {
@@ -721,7 +725,7 @@
   let unsyncedSinceMs = 0; // performance.now() when this socket began waiting for a snapshot
   let lastFrameMs = 0; // performance.now() of the last frame on this socket
   let lastHealthMs = 0; // performance.now() of the last heartbeat/snapshot on this socket
-  let heartbeatGapS = 20; // the longest gap between heartbeats seen (bounded), for the watchdog
+  let heartbeatGapS = 20; // the last gap between heartbeats (bounded), for the watchdog
   let closeCode = null;
 
   function socketUrl() {
@@ -759,6 +763,15 @@
       if (sock !== ws) return;
       closeCode = event.code;
       dropSocket();
+      if (closeCode === CLOSE_UNAUTHENTICATED) {
+        // The session is gone (expired, signed out): only a person can sign in again, so show
+        // the sign-in page, which brings the board back afterwards.
+        const next = encodeURIComponent(location.pathname + location.search);
+        setTimeout(function () {
+          location.assign(LOGIN_URL + "?next=" + next);
+        }, 3000);
+        return;
+      }
       scheduleReconnect();
     };
     sock.onerror = function () {
@@ -804,7 +817,8 @@
     if (typeof frame.server_time === "number") healthServerSec = frame.server_time;
     if (frame.type === "heartbeat" && lastHealthMs) {
       const gap = (nowMs - lastHealthMs) / 1000;
-      if (gap > heartbeatGapS) heartbeatGapS = Math.min(gap, 600);
+      // the last gap, bounded: one long outage must not blind the watchdog for good
+      heartbeatGapS = Math.min(Math.max(gap, 20), 120);
     }
     lastHealthMs = nowMs;
   }

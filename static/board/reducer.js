@@ -32,8 +32,8 @@
     return {
       epoch: null,
       seq: 0,
-      queues: {},
-      agents: {},
+      queues: Object.create(null), // no prototype: a key like "__proto__" is just a key
+      agents: Object.create(null),
       synced: false,
       serverOffsetMs: 0,
       voicenter: null,
@@ -64,7 +64,7 @@
       const ids = new Set(Object.keys(board[name]));
       for (const id of Object.keys(next)) ids.add(id);
       changed[name] = Array.from(ids);
-      board[name] = next; // replaced, never merged
+      board[name] = Object.assign(Object.create(null), next); // replaced, never merged
     }
     board.epoch = frame.epoch === undefined ? null : frame.epoch;
     board.seq = typeof frame.seq === "number" ? frame.seq : 0;
