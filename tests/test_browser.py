@@ -140,3 +140,68 @@ def test_a_board_whose_session_ended_shows_the_sign_in_page(browser, stack):
     page.wait_for_url("**/accounts/login/?next=%2F%3Ftv%3D1", timeout=10_000)
     assert page.locator("input[name=username]").is_visible()
     context.close()
+
+
+def test_timers_follow_server_time_on_a_screen_whose_clock_is_an_hour_off(browser, stack):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(
+        "(() => { const real = Date.now.bind(Date); Date.now = () => real() + 3600e3; })()"
+    )
+    page = context.new_page()
+    sign_in(page, stack.web, USER, PASSWORD)
+    name = f"Skew {time.time_ns() % 10**8}"
+    stack.join(name)
+    caller = page.locator(".caller", has=page.locator(".caller-name", has_text=name))
+    caller.wait_for(timeout=5_000)
+    page.wait_for_timeout(1_500)
+    wait = caller.locator(".caller-wait").inner_text()
+    assert wait in ("0:00", "0:01", "0:02", "0:03"), wait  # not 1:00:0x
+    context.close()
+
+
+def test_a_change_touches_only_its_own_card(page, stack):
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
+    ext, user_id = page.evaluate(
+        """() => {
+          const agents = window.wallboard.board.agents;
+          const ext = Object.keys(agents).find(e => agents[e].status !== 3);
+          return [ext, agents[ext].user_id];
+        }"""
+    )
+    page.evaluate(
+        """() => {
+          window.__before = Object.assign({}, window.wallboard.board.agents);
+          window.__touched = new Set();
+          const timers = '.agent-since, .call-duration';
+          new MutationObserver(records => {
+            for (const r of records) {
+              const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+              if (!node || node.closest(timers)) continue;  // timers tick every second
+              const card = node.closest('.agent');
+              if (card) window.__touched.add(card.dataset.ext);
+            }
+          }).observe(document.querySelector('#agents'),
+                     {subtree: true, childList: true, characterData: true, attributes: true});
+        }"""
+    )
+    import httpx
+
+    answer = httpx.post(
+        f"{stack.sim}/UserLogin/SetStatusFromAPI",
+        json={"code": "demo-code", "userId": user_id, "extensionUser": ext, "status": 3},
+    )
+    assert answer.json()["Status"] == 1, answer.text
+    page.wait_for_function(
+        f"document.querySelector('.agent[data-ext=\"{ext}\"]').dataset.category === 'break'",
+        timeout=5_000,
+    )
+    touched = set(page.evaluate("[...window.__touched]"))
+    # the agents that deltas replaced meanwhile (the simulator's own traffic goes on)
+    changed = set(
+        page.evaluate(
+            """() => Object.keys(window.wallboard.board.agents)
+                 .filter(e => window.wallboard.board.agents[e] !== window.__before[e])"""
+        )
+    )
+    assert ext in touched and ext in changed
+    assert touched <= changed, touched - changed  # no other card was redrawn
