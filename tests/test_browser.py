@@ -161,13 +161,18 @@ def test_timers_follow_server_time_on_a_screen_whose_clock_is_an_hour_off(browse
 
 def test_a_change_touches_only_its_own_card(page, stack):
     page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
-    ext, user_id = page.evaluate(
+    # an agent without a call (a call would decide the card's category) and not at lunch,
+    # preferably one not available, whom the simulator will not offer a call meanwhile
+    ext = page.wait_for_function(
         """() => {
           const agents = window.wallboard.board.agents;
-          const ext = Object.keys(agents).find(e => agents[e].status !== 3);
-          return [ext, agents[ext].user_id];
-        }"""
-    )
+          const free = Object.keys(agents)
+            .filter(e => agents[e].status !== 3 && !agents[e].calls.length);
+          return free.find(e => agents[e].status !== 1) || free[0];  // no call can reach those
+        }""",
+        timeout=20_000,
+    ).json_value()
+    user_id = page.evaluate(f"window.wallboard.board.agents[{ext!r}].user_id")
     page.evaluate(
         """() => {
           window.__before = Object.assign({}, window.wallboard.board.agents);
@@ -191,10 +196,8 @@ def test_a_change_touches_only_its_own_card(page, stack):
         json={"code": "demo-code", "userId": user_id, "extensionUser": ext, "status": 3},
     )
     assert answer.json()["Status"] == 1, answer.text
-    page.wait_for_function(
-        f"document.querySelector('.agent[data-ext=\"{ext}\"]').dataset.category === 'break'",
-        timeout=5_000,
-    )
+    card = page.locator(f'.agent[data-ext="{ext}"]')
+    card.locator(".agent-status", has_text="Lunch").wait_for(timeout=5_000)
     touched = set(page.evaluate("[...window.__touched]"))
     # the agents that deltas replaced meanwhile (the simulator's own traffic goes on)
     changed = set(
