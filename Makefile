@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NODE_STAMP := tests/node/node_modules/.installed-$(shell cat tests/node/package-lock.json | cksum | cut -d' ' -f1)
 ROOT_CMD := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo lint install clean chromium
+.PHONY: test demo lint install clean chromium stop-redis
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -48,5 +48,12 @@ demo: $(STAMP)
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo
 
-clean:
+# Stops the embedded Redis (it outlives `make demo` so that its data survives restarts).
+stop-redis:
+	@test ! -x $(BIN)/python || $(BIN)/python -c 'import os; from pathlib import Path; \
+		from realtime.redis_server import stop_embedded_redis as stop; \
+		data = Path(os.environ.get("WALLBOARD_DATA_DIR") or "var"); \
+		print("embedded Redis stopped" if stop(data / "redis") else "no embedded Redis running")'
+
+clean: stop-redis
 	rm -rf $(VENV) var .pytest_cache tests/node/node_modules test-output
