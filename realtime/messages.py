@@ -25,10 +25,11 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
 - ``delta``: the change of one upstream event. With the board's ``epoch``: ``seq == mine + 1``
   applies; ``seq <= mine`` is a duplicate and is dropped; ``seq > mine + 1`` is a gap. Another
   ``epoch`` or a gap: ask for ``resync`` and ignore deltas until the snapshot comes.
-- ``heartbeat`` (every ``HEARTBEAT_S`` seconds, and at once when the worker's connection to
-  Voicenter goes up or down): another ``epoch`` asks for a resync; a ``seq`` ahead of the
-  board's may be a delta still in flight, so the board resyncs only if, by the next heartbeat,
-  it still has not reached the seq this one promised (delivery is at most once).
+- ``heartbeat`` (every ``WALLBOARD_HEARTBEAT_S`` seconds, default 20, and at once when the
+  worker's connection to Voicenter goes up or down): another ``epoch`` asks for a resync; a
+  ``seq`` ahead of the board's may be a delta still in flight, so the board resyncs only if, by
+  the next heartbeat, it still has not reached the seq this one promised (delivery is at most
+  once).
 - ``error``: a message from the board was not understood; ``code`` is machine-readable.
 
 ``server_time`` (UTC epoch seconds, float) lets a board correct its own clock: timers tick from
@@ -61,11 +62,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from realtime.state import Delta, State
-
-#: Seconds between heartbeats. design.md asks for "about 20 s"; boards judge the worker's
-#: freshness from ``worker_updated_at``, so the period only bounds how late a board notices a
-#: silently dead worker.
-HEARTBEAT_S = 20.0
 
 #: The health fields a board may see (everything else in the worker's health stays server-side).
 PUBLIC_HEALTH = ("running", "connected", "syncing", "last_event_at", "events_per_s", "reconnects")

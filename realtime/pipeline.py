@@ -149,7 +149,7 @@ class Pipeline:
         night may be hours away. Returns whether it had to."""
         if self.epoch is None or self.rebuilding:
             return False
-        epoch, seq, _ = await self.store.position()
+        epoch, seq = await self.store.head()
         if (epoch, seq) == (self.epoch, self.seq):
             return False
         log.warning(

@@ -166,13 +166,22 @@ class StateStore:
         raw = await self.redis.hgetall(self.health_key)
         return _health(raw)
 
+    async def head(self) -> tuple[str | None, int]:
+        """The stored epoch and seq."""
+        return _head(await self.redis.hmget(self.meta_key, "epoch", "seq"))
+
     async def position(self) -> tuple[str | None, int, dict[str, object]]:
         """The stored epoch, seq and the worker's health, in one round trip (heartbeats)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hmget(self.meta_key, "epoch", "seq")
             pipe.hgetall(self.health_key)
-            (epoch, seq), health = await pipe.execute()
-        return (epoch.decode() if epoch else None), int(seq or 0), _health(health)
+            meta, health = await pipe.execute()
+        return (*_head(meta), _health(health))
+
+
+def _head(meta: list[bytes | None]) -> tuple[str | None, int]:
+    epoch, seq = meta
+    return (epoch.decode() if epoch else None), int(seq or 0)
 
 
 def _health(raw: Mapping[bytes, bytes]) -> dict[str, object]:

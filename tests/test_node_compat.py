@@ -18,7 +18,7 @@ from realtime.pipeline import Pipeline
 from realtime.simulator.model import CallCenter
 from realtime.simulator.server import Simulator
 from realtime.worker import VoicenterWorker
-from tests.test_worker import config, until
+from tests.test_worker import _bool, _seq_above, _snap_with_agents, config, until
 
 NODE_DIR = Path(__file__).parent / "node"
 
@@ -107,7 +107,7 @@ async def test_the_worker_follows_a_node_socketio_2x_server(node, store, tmp_pat
         )
         task = asyncio.create_task(worker.run())
         try:
-            snap = await until(lambda: _agents(store))
+            snap = await until(lambda: _snap_with_agents(store))
             assert set(snap.state["agents"]) == set(model.agents)
             first = snap.seq
             await until(lambda: _seq_above(store, first))  # live events from Node applied
@@ -129,16 +129,3 @@ async def test_the_worker_follows_a_node_socketio_2x_server(node, store, tmp_pat
 async def _collect(proc, seen):
     while line := await proc.stdout.readline():
         seen.append(json.loads(line))
-
-
-async def _agents(store):
-    snap = await store.snapshot()
-    return snap if snap.state["agents"] else None
-
-
-async def _seq_above(store, seq):
-    return (await store.snapshot()).seq > seq
-
-
-async def _bool(value):
-    return value

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-PURE = ["realtime.events", "realtime.voicenter", "realtime.state"]
+PURE = ["realtime.events", "realtime.voicenter", "realtime.state", "realtime.messages"]
 FORBIDDEN = ("django", "channels", "redis", "socketio", "engineio", "httpx", "aiohttp", "orjson")
 
 

@@ -32,7 +32,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
     epoch: str | None = None
     seq = 0
     _heartbeat: asyncio.Task | None = None
-
     _last_snapshot = 0.0  # monotonic time of the last snapshot sent
 
     async def connect(self) -> None:

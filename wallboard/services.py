@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from realtime.pipeline import Pipeline
 from realtime.store import StateStore
+from wallboard.broadcast import Broadcaster
 
 
 def account_tz() -> ZoneInfo:
@@ -39,10 +41,7 @@ def shared_store() -> StateStore:
     return store
 
 
-def pipeline(tz=None):
+def pipeline() -> Pipeline:
     """The worker's pipeline, telling the boards of every committed change."""
-    from realtime.pipeline import Pipeline
-    from wallboard.broadcast import Broadcaster
-
     store = state_store()
-    return Pipeline(store, tz or account_tz(), listener=Broadcaster(store))
+    return Pipeline(store, account_tz(), listener=Broadcaster(store))

@@ -161,7 +161,9 @@ VOICENTER_RECONNECT_MIN_S = env_float("VOICENTER_RECONNECT_MIN_S", 5)
 VOICENTER_RECONNECT_MAX_S = env_float("VOICENTER_RECONNECT_MAX_S", 120)
 
 # --- Boards -----------------------------------------------------------------------------------
-# Seconds between websocket heartbeats (design.md: about 20 s).
+# Seconds between websocket heartbeats (design.md: about 20 s). Boards judge the worker's
+# freshness from its own updated_at, so the period only bounds how late a board notices a
+# silently dead worker.
 WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 20)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "board"
