@@ -19,10 +19,11 @@ import redis.asyncio as aioredis
 
 from realtime.events import Rejected
 from realtime.pipeline import Pipeline
+from realtime.projections.board import BoardState
 from realtime.simulator.model import CallCenter
 from realtime.state import empty_state, reduce
 from realtime.store import StateStore
-from realtime.voicenter import normalise
+from realtime.voicenter.wire import normalise
 
 
 def recorded(agents: int, queues: int, seconds: int) -> list:
@@ -57,8 +58,9 @@ def bench_core(events: list) -> None:
 async def bench_pipeline(events: list, url: str) -> None:
     client = aioredis.from_url(url)
     store = StateStore(client, "bench:")
-    pipeline = Pipeline(store)
-    await pipeline.rebuild(empty_state())
+    board = BoardState(store)
+    pipeline = Pipeline([board])
+    await board.rebuild(empty_state())
     started = time.perf_counter()
     for name, payload in events:
         await pipeline.feed(name, payload)

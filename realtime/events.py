@@ -1,4 +1,4 @@
-"""Typed domain events: what :mod:`realtime.voicenter` turns raw Voicenter events into.
+"""Typed domain events: what :mod:`realtime.voicenter.wire` turns raw Voicenter events into.
 
 Pure data. Every event is a frozen dataclass with a ``kind`` literal so that code can match on it;
 entities (:class:`Queue`, :class:`Agent`, :class:`Call`, :class:`WaitingCall`) carry times already

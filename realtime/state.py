@@ -87,11 +87,13 @@ Entity = dict[str, Any]
 State = dict[str, dict[str, Entity]]
 Delta = dict[str, dict[str, Any]]
 
+#: The state's collections, each a map of key -> entity. The store, the browser protocol's
+#: schema and the browser's reducer follow this list: adding a collection starts here.
 COLLECTIONS = ("queues", "agents")
 
 
 def empty_state() -> State:
-    return {"queues": {}, "agents": {}}
+    return {name: {} for name in COLLECTIONS}
 
 
 def queue_view(queue: Queue) -> Entity:
@@ -127,11 +129,10 @@ def call_view(call: Call) -> Entity:
 
 def agent_view(agent: Agent, previous: Mapping[str, Any] | None, at: float | None) -> Entity:
     """The agent's state entry; ``at`` is the time of the live event (None for a snapshot)."""
-    same_status = previous is not None and previous.get("status") == agent.status
     if agent.status_since is not None:
         since = agent.status_since
-    elif same_status:
-        since = previous.get("status_since")  # type: ignore[union-attr]
+    elif previous is not None and previous.get("status") == agent.status:
+        since = previous.get("status_since")
     else:
         since = at
     if agent.calls is not None:

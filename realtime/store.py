@@ -6,19 +6,21 @@ Keys (``P`` is the configured prefix, ``wallboard:`` by default):
 ``P meta``             hash: ``epoch`` (string, new on every rebuild from scratch), ``seq``
                        (integer, +1 per committed delta, 0 right after a rebuild),
                        ``rebuilt_at`` (UTC epoch seconds)
-``P queues``           hash: queue id -> queue entity (JSON)
-``P agents``           hash: extension SIP user -> agent entity (JSON)
+``P <collection>``     hash per collection of the state (:data:`realtime.state.COLLECTIONS`:
+                       ``queues``, ``agents``): entity key -> entity (JSON)
 ``P stats``            hash: counters (``events_total``, ``events:<Name>``, ``rejected_total``,
-                       ``voicenter_errors``, ...), see :class:`realtime.pipeline.Pipeline`
+                       ``voicenter_errors``, ...), see :mod:`realtime.pipeline` and
+                       :mod:`realtime.projections.board`
 ``P health``           hash: the worker's health (JSON values), see
                        :mod:`realtime.worker`
 =====================  ====================================================================
 
 Every change is one Lua script that checks the epoch, writes the entities and increments
 ``seq``, so the state and its ``seq`` always move together. A snapshot is read in one ``MULTI``,
-so state, epoch and seq agree. The store publishes nothing itself: the writer passes each
-committed change to its listener (see :mod:`realtime.pipeline`), which broadcasts it to the
-boards once the commit has returned.
+so state, epoch and seq agree. The store publishes nothing itself: its writer
+(:mod:`realtime.projections.board`) passes each committed change on once the commit returned.
+Adding a collection to :data:`realtime.state.COLLECTIONS` is all the store needs: its keys,
+the commit script and the snapshot follow that list.
 """
 
 from __future__ import annotations
@@ -35,14 +37,14 @@ from realtime.state import COLLECTIONS, Delta, State
 
 DEFAULT_PREFIX = "wallboard:"
 
-# KEYS: meta, queues, agents.  ARGV: epoch, then for each collection in COLLECTIONS order:
-# n_set, n_set pairs (key, JSON), n_del, n_del keys.
+# KEYS: meta, then one hash per collection in COLLECTIONS order.  ARGV: epoch, then for each
+# collection: n_set, n_set pairs (key, JSON), n_del, n_del keys.
 _COMMIT = """
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
   return -1
 end
 local i = 2
-for c = 2, 3 do
+for c = 2, #KEYS do
   local n = tonumber(ARGV[i]); i = i + 1
   for _ = 1, n do
     redis.call('HSET', KEYS[c], ARGV[i], ARGV[i + 1]); i = i + 2
@@ -117,11 +119,11 @@ class StateStore:
             await pipe.execute()
         return epoch
 
-    async def commit(self, epoch: str, delta: Delta, stats: Mapping[str, int] | None = None) -> int:
+    async def commit(self, epoch: str, delta: Delta) -> int:
         """Write ``delta`` and bump seq atomically; returns the new seq.
 
-        ``stats`` counters are added in the same round trip. Raises :class:`EpochLost` when the
-        stored epoch is not ``epoch``; then nothing was written.
+        Raises :class:`EpochLost` when the stored epoch is not ``epoch``; then nothing was
+        written.
         """
         args: list[str | bytes | int] = [epoch]
         for name in COLLECTIONS:
@@ -133,25 +135,20 @@ class StateStore:
             dels = part.get("del", ())
             args.append(len(dels))
             args += dels
-        keys = [self.meta_key, self.keys["queues"], self.keys["agents"]]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            await self._commit(keys=keys, args=args, client=pipe)
-            self._add_stats(pipe, stats)
-            seq, *_ = await pipe.execute()
+        keys = [self.meta_key, *(self.keys[name] for name in COLLECTIONS)]
+        seq = await self._commit(keys=keys, args=args)
         if seq == -1:
             raise EpochLost(epoch)
         return int(seq)
 
     async def add_stats(self, stats: Mapping[str, int]) -> None:
+        """Add to the counters in ``P stats`` (one round trip)."""
         if not stats:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
-            self._add_stats(pipe, stats)
+            for key, amount in stats.items():
+                pipe.hincrby(self.stats_key, key, amount)
             await pipe.execute()
-
-    def _add_stats(self, pipe, stats: Mapping[str, int] | None) -> None:
-        for key, amount in (stats or {}).items():
-            pipe.hincrby(self.stats_key, key, amount)
 
     async def stats(self) -> dict[str, int]:
         raw = await self.redis.hgetall(self.stats_key)

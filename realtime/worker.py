@@ -1,6 +1,7 @@
 """The worker: holds Voicenter's realtime socket and feeds its events through the pipeline.
 
-Protocol (``shared/voicenter-realtime-protocol.md``, the official SDKs' behaviour):
+Protocol (what Voicenter's official SDKs do; ``docs/voicenter.md#socket`` and
+``docs/voicenter.md#reconnect`` give the sources):
 
 1. Log in over HTTP (token, account or user), read ``Data.Socket``.
 2. Open ``URLList[i]`` with ``?token=``: Engine.IO 3, websocket only, python-socketio 4.x
@@ -20,10 +21,14 @@ Protocol (``shared/voicenter-realtime-protocol.md``, the official SDKs' behaviou
    secondary. Refresh the token shortly before ``TokenExpiry``; log in again when the socket or
    the refresh is refused.
 
-Health, written to ``P health`` in Redis about once a second (JSON values): ``connected``,
-``syncing`` (connected, snapshots not yet in), ``server``, ``connected_since``,
-``last_event_at`` (UTC epoch seconds), ``events_per_s`` (last 10 s), ``reconnects``,
-``login_errors``, ``last_error``, ``pid``, ``updated_at``.
+About once a second (and at once when the link changes) the worker does its bookkeeping
+(:meth:`VoicenterWorker._bookkeeping`): it writes its health to ``P health`` in Redis, adds the
+pipeline's counters to ``P stats``, asks the pipeline to verify its stored data, and, when the
+link (running / connected / syncing) changed, tells the boards through ``on_link``.
+
+Health (JSON values): ``running``, ``connected``, ``syncing`` (connected, snapshots not yet
+in), ``server``, ``connected_since``, ``last_event_at`` (UTC epoch seconds), ``events_per_s``
+(last 10 s), ``reconnects``, ``login_errors``, ``last_error``, ``pid``, ``updated_at``.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import os
 import random
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -45,7 +50,9 @@ import socketio
 
 from realtime.events import ConfigChanged, KeepaliveAnswer
 from realtime.pipeline import Pipeline
-from realtime.voicenter import LoginRefused, SocketGrant, login_request, parse_login_answer
+from realtime.store import StateStore
+from realtime.voicenter.client import VoicenterClient
+from realtime.voicenter.login import LoginRefused, SocketGrant
 
 log = logging.getLogger("realtime.worker")
 
@@ -55,7 +62,9 @@ engineio.asyncio_client.async_signal_handler_set = True
 
 #: Refresh this long before TokenExpiry (the SDKs use 5 s).
 REFRESH_AHEAD_S = 5.0
-HEALTH_EVERY_S = 1.0
+#: Seconds between two rounds of bookkeeping (health, counters, verify): boards judge the
+#: worker's liveness from ``updated_at``, so this bounds how stale that can look.
+BOOKKEEPING_EVERY_S = 1.0
 RATE_WINDOW_S = 10.0
 _DISCONNECTED = object()
 
@@ -137,18 +146,30 @@ def backoff_delay(attempt: int, low: float, high: float, rng: random.Random) -> 
     return rng.uniform(ceiling / 2, ceiling)
 
 
+#: Told the worker's health when its link to Voicenter changes (the boards' publisher).
+LinkListener = Callable[[Mapping[str, object]], Awaitable[None]]
+
+
 class VoicenterWorker:
     def __init__(
         self,
         config: WorkerConfig,
         pipeline: Pipeline,
-        http: httpx.AsyncClient | None = None,
+        store: StateStore,
+        *,
+        client: VoicenterClient | None = None,
+        on_link: LinkListener | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
         self.pipeline = pipeline
-        self.store = pipeline.store
-        self.http = http or httpx.AsyncClient(timeout=config.http_timeout_s)
+        self.store = store
+        self.client = client or VoicenterClient(
+            login_url=config.login_url,
+            refresh_url=config.refresh_url,
+            timeout_s=config.http_timeout_s,
+        )
+        self.on_link = on_link
         self.rng = rng or random.Random()
         self.health = Health()
         self.grant: SocketGrant | None = None
@@ -157,7 +178,7 @@ class VoicenterWorker:
         self.last_synced = False  # did the last socket get its snapshots?
         self._socket_failures = 0  # sockets that failed to open since the last one that did
         self._stop = asyncio.Event()
-        self._last_health = 0.0
+        self._last_bookkeeping = 0.0
         self._last_link: tuple[bool, ...] | None = None  # (running, connected, syncing) told
 
     def stop(self) -> None:
@@ -189,14 +210,13 @@ class VoicenterWorker:
                 self.health.reconnects += 1
                 log.info("reconnecting in %.1f s", delay)
                 with contextlib.suppress(Exception):  # Redis may be what failed
-                    await self._publish_health(force=True)
+                    await self._bookkeeping(force=True)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
         finally:
             self.health.running = self.health.connected = self.health.syncing = False
             with contextlib.suppress(Exception):
-                await self._publish_health(force=True)
-                await self.pipeline.flush_stats()
+                await self._bookkeeping(force=True)
 
     async def _attempt(self) -> str:
         """Log in if needed, hold one socket until it ends; say how it ended."""
@@ -240,13 +260,7 @@ class VoicenterWorker:
     # --- HTTP login and refresh ---------------------------------------------------------
 
     async def _login(self) -> SocketGrant:
-        try:
-            suffix, body = login_request(self.config.login_type, self.config.credentials)
-        except ValueError as exc:
-            raise LoginRefused(str(exc)) from None
-        url = f"{self.config.login_url.rstrip('/')}/{suffix}"
-        response = await self.http.post(url, json=body)
-        grant = parse_login_answer(response.status_code, _json(response))
+        grant = await self.client.login(self.config.login_type, self.config.credentials)
         log.info(
             "logged in to Voicenter (%s); monitor servers: %s",
             self.config.login_type,
@@ -261,11 +275,7 @@ class VoicenterWorker:
             self.grant = None
             return
         try:
-            response = await self.http.get(
-                self.config.refresh_url,
-                headers={"Authorization": f"Bearer {grant.refresh_token}"},
-            )
-            self.grant = parse_login_answer(response.status_code, _json(response))
+            self.grant = await self.client.refresh(grant.refresh_token)
             log.info("refreshed the Voicenter token")
         except (LoginRefused, httpx.HTTPError) as exc:
             log.warning("token refresh failed (%s); logging in again", exc)
@@ -300,7 +310,7 @@ class VoicenterWorker:
         finally:
             await _close(client)
             self.health.connected = self.health.syncing = False
-            await self._publish_health(force=True)
+            await self._bookkeeping(force=True)
 
     async def _consume(self, client, queue: asyncio.Queue, grant: SocketGrant) -> str:
         cfg = self.config
@@ -308,7 +318,7 @@ class VoicenterWorker:
         keepalive_sent = synced = False
         while not self._stop.is_set():
             try:
-                item = await asyncio.wait_for(queue.get(), HEALTH_EVERY_S)
+                item = await asyncio.wait_for(queue.get(), BOOKKEEPING_EVERY_S)
             except TimeoutError:
                 item = None
             now = time.monotonic()
@@ -333,9 +343,9 @@ class VoicenterWorker:
                     last_resync = now
             elif not synced:
                 synced, self.health.syncing = True, False
-                self._last_health = 0.0  # publish (and tell the boards) right away
+                self._last_bookkeeping = 0.0  # publish (and tell the boards) right away
                 self.last_synced = True
-                log.info("state rebuilt from fresh snapshots (epoch %s)", self.pipeline.epoch)
+                log.info("state rebuilt from fresh snapshots")
             if now - last_event > cfg.dead_after_s:
                 self._error(f"no event for {cfg.dead_after_s:.0f} s: the connection is dead")
                 return "dead"
@@ -347,34 +357,33 @@ class VoicenterWorker:
             if self.url_index != 0 and now - opened > cfg.primary_retry_s:
                 log.info("back to the primary monitor server")
                 return "primary"
-            await self._publish_health()
+            await self._bookkeeping()
         return "stopped"
 
-    async def _publish_health(self, force: bool = False) -> None:
+    async def _bookkeeping(self, force: bool = False) -> None:
+        """Health and counters to Redis, the stored data verified, the boards told of a link
+        change; at most once per ``BOOKKEEPING_EVERY_S`` unless ``force``."""
         now = time.time()
-        if not force and now - self._last_health < HEALTH_EVERY_S:
+        if not force and now - self._last_bookkeeping < BOOKKEEPING_EVERY_S:
             return
-        self._last_health = now
-        mapping = self.health.as_mapping(now)
-        await self.store.write_health(mapping)
-        await self.pipeline.flush_stats()
+        self._last_bookkeeping = now
+        health = self.health.as_mapping(now)
+        await self.store.write_health(health)
+        await self.store.add_stats(self.pipeline.take_stats())
         await self.pipeline.verify()
         link = (self.health.running, self.health.connected, self.health.syncing)
         if link != self._last_link:
             self._last_link = link
-            await self.pipeline.health_changed(mapping)
+            if self.on_link is not None:
+                try:
+                    await self.on_link(health)
+                except Exception:  # boards notice by their own heartbeat within 20 s
+                    log.exception("could not tell the boards of the link change")
 
 
 async def _close(client: socketio.AsyncClient) -> None:
     with contextlib.suppress(Exception):
         await asyncio.wait_for(client.disconnect(), 5)
-
-
-def _json(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _http_status(exc: BaseException | None) -> int | None:

@@ -1,9 +1,11 @@
+"""Fixtures. Tests marked ``pure`` need no Redis and no database (``pytest -m pure`` runs them
+with both stopped); every other test gets the test Redis database, flushed at the suite's start
+and end, with the embedded server started first when ``REDIS_URL`` is unset."""
+
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
-import orjson
 import pytest
 import redis
 import redis.asyncio as aioredis
@@ -11,22 +13,23 @@ from django.conf import settings
 
 from realtime.store import StateStore
 
-FIXTURES = Path(__file__).parent / "fixtures"
 
+@pytest.fixture(scope="session")
+def _test_redis():
+    from wallboard.board.services import ensure_redis
 
-def doc_examples() -> list[tuple[str, dict]]:
-    """Every example event of Voicenter's realtime API doc, in the doc's order."""
-    lines = (FIXTURES / "voicenter_doc_examples.jsonl").read_bytes().splitlines()
-    return [tuple(orjson.loads(line)) for line in lines if line.strip()]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _clean_test_redis_db():
+    ensure_redis()
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.flushdb()
     yield
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def _redis_unless_pure(request):
+    if request.node.get_closest_marker("pure") is None:
+        request.getfixturevalue("_test_redis")
 
 
 @pytest.fixture

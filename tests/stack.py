@@ -85,7 +85,7 @@ class Stack:
     def start(self) -> Stack:
         subprocess.run(self._manage("migrate", "--verbosity", "0"), env=self.env, check=True)
         code = (
-            "from wallboard.management.commands.demo import demo_supervisor;"
+            "from wallboard.board.management.commands.demo import demo_supervisor;"
             f"demo_supervisor({USER!r}, {PASSWORD!r})"
         )
         subprocess.run(self._manage("shell", "-c", code), env=self.env, check=True)

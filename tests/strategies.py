@@ -14,7 +14,7 @@ from realtime.events import (
     QueuesSnapshot,
     WaitingCall,
 )
-from realtime.voicenter import status_name
+from realtime.voicenter.wire import status_name
 
 ids = st.sampled_from(["1", "2", "3"])
 exts = st.sampled_from(["SIP1", "SIP2", "SIP3", "SIP4"])

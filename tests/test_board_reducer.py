@@ -14,7 +14,7 @@ import pytest
 from realtime import messages
 from realtime.simulator.model import CallCenter
 from realtime.state import empty_state, reduce
-from realtime.voicenter import normalise
+from realtime.voicenter.wire import normalise
 
 NODE_DIR = Path(__file__).parent / "node"
 

@@ -8,9 +8,7 @@ import orjson
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.conftest import FIXTURES
-
-DOC_FILE = FIXTURES / "voicenter_doc_examples.jsonl"
+from tests.examples import DOC_FILE
 
 
 def run(*args) -> tuple[str, str]:
@@ -86,7 +84,7 @@ def test_dump_state_of_an_empty_store(use_prefix):
 def test_the_demo_supervisor_can_sign_in_even_after_a_password_change():
     from django.contrib.auth import authenticate, get_user_model
 
-    from wallboard.management.commands.demo import demo_supervisor
+    from wallboard.board.management.commands.demo import demo_supervisor
 
     demo_supervisor("supervisor", "wallboard-demo")
     user = get_user_model().objects.get(username="supervisor")

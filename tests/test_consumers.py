@@ -14,11 +14,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from realtime.pipeline import Pipeline
+from realtime.projections.board import BoardState
 from realtime.state import apply_delta
-from tests.conftest import doc_examples
+from tests.examples import doc_examples
 from wallboard.asgi import application
-from wallboard.broadcast import GROUP, Broadcaster, encode
-from wallboard.services import shared_store
+from wallboard.board.publisher import GROUP, Publisher, encode
+from wallboard.board.services import Ingest, shared_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,9 +53,14 @@ async def board(use_prefix):
 
 
 @pytest.fixture
-async def pipeline(use_prefix):
+async def wired(use_prefix):
+    """The worker's side, publishing to the boards of this test."""
     store = shared_store()
-    return Pipeline(store, listener=Broadcaster(store, get_channel_layer()))
+    publisher = Publisher(store, get_channel_layer())
+    board = BoardState(store, publisher)
+    wired = Ingest(store, publisher, board, Pipeline([board]))
+    await wired.pipeline.load()
+    return wired
 
 
 async def frame(communicator, timeout=3.0) -> dict:
@@ -77,19 +83,18 @@ async def test_a_foreign_origin_is_refused(use_prefix):
     assert not connected
 
 
-async def test_snapshot_then_ordered_deltas_rebuild_the_stored_state(board, pipeline):
-    await pipeline.load()
+async def test_snapshot_then_ordered_deltas_rebuild_the_stored_state(board, wired):
     events = doc_examples()
     for name, payload in events[:3]:
-        await pipeline.feed(name, payload)
+        await wired.pipeline.feed(name, payload)
     communicator = await board()
     first = await frame(communicator)
     assert first["type"] == "snapshot"
-    assert (first["epoch"], first["seq"]) == (pipeline.epoch, pipeline.seq)
+    assert (first["epoch"], first["seq"]) == (wired.board.epoch, wired.board.seq)
     state, seq = first["state"], first["seq"]
     for name, payload in events[3:]:
-        await pipeline.feed(name, payload)
-    while seq < pipeline.seq:
+        await wired.pipeline.feed(name, payload)
+    while seq < wired.board.seq:
         message = await frame(communicator)
         if message["type"] == "snapshot":  # a rebuild under a new epoch (loginStatus again...)
             state, seq = message["state"], message["seq"]
@@ -97,13 +102,12 @@ async def test_snapshot_then_ordered_deltas_rebuild_the_stored_state(board, pipe
         assert message["type"] == "delta"
         assert message["seq"] == seq + 1  # in order, no gap
         state, seq = apply_delta(state, message["delta"]), message["seq"]
-    assert state == (await pipeline.store.snapshot()).state
+    assert state == (await wired.store.snapshot()).state
 
 
-async def test_deltas_already_in_the_snapshot_are_dropped(board, pipeline):
-    await pipeline.load()
+async def test_deltas_already_in_the_snapshot_are_dropped(board, wired):
     for name, payload in doc_examples()[:6]:
-        await pipeline.feed(name, payload)
+        await wired.pipeline.feed(name, payload)
     communicator = await board()
     snap = await frame(communicator)
     layer = get_channel_layer()
@@ -124,11 +128,10 @@ async def test_deltas_already_in_the_snapshot_are_dropped(board, pipeline):
     assert await communicator.receive_nothing(0.3)
 
 
-async def test_resync_sends_a_fresh_snapshot(board, pipeline):
-    await pipeline.load()
+async def test_resync_sends_a_fresh_snapshot(board, wired):
     communicator = await board()
     before = await frame(communicator)
-    await pipeline.store.commit(pipeline.epoch, {"agents": {"set": {"X1": {"extension": "X1"}}}})
+    await wired.store.commit(wired.board.epoch, {"agents": {"set": {"X1": {"extension": "X1"}}}})
     await communicator.send_to(text_data='{"type": "resync"}')
     after = await frame(communicator)
     assert after["type"] == "snapshot"
@@ -136,18 +139,16 @@ async def test_resync_sends_a_fresh_snapshot(board, pipeline):
     assert "X1" in after["state"]["agents"]
 
 
-async def test_a_rebuild_sends_every_board_the_new_snapshot(board, pipeline):
-    await pipeline.load()
+async def test_a_rebuild_sends_every_board_the_new_snapshot(board, wired):
     communicator = await board()
     before = await frame(communicator)
-    await pipeline.rebuild({"queues": {}, "agents": {"Y": {"extension": "Y"}}})
+    await wired.board.rebuild({"queues": {}, "agents": {"Y": {"extension": "Y"}}})
     after = await frame(communicator)
     assert after["type"] == "snapshot" and after["epoch"] != before["epoch"]
     assert after["state"]["agents"] == {"Y": {"extension": "Y"}}
 
 
-async def test_bad_messages_get_an_error_and_the_socket_stays(board, pipeline):
-    await pipeline.load()
+async def test_bad_messages_get_an_error_and_the_socket_stays(board, wired):
     communicator = await board()
     await frame(communicator)
     await communicator.send_to(text_data="not json")
@@ -159,10 +160,9 @@ async def test_bad_messages_get_an_error_and_the_socket_stays(board, pipeline):
     assert (await frame(communicator))["type"] == "snapshot"
 
 
-async def test_heartbeats_carry_time_position_and_public_health(board, pipeline, settings):
+async def test_heartbeats_carry_time_position_and_public_health(board, wired, settings):
     settings.WALLBOARD_HEARTBEAT_S = 0.2
-    await pipeline.load()
-    await pipeline.store.write_health(
+    await wired.store.write_health(
         {"connected": True, "server": "secret-host", "last_error": "x", "last_event_at": 5.0}
     )
     communicator = await board()
@@ -175,17 +175,15 @@ async def test_heartbeats_carry_time_position_and_public_health(board, pipeline,
     assert b"secret-host" not in orjson.dumps(beat) and "server" not in beat["voicenter"]
 
 
-async def test_a_worker_health_change_reaches_boards_at_once(board, pipeline):
-    await pipeline.load()
+async def test_a_worker_health_change_reaches_boards_at_once(board, wired):
     communicator = await board()
     await frame(communicator)
-    await pipeline.health_changed({"connected": False, "last_event_at": 9.0})
+    await wired.publisher.link_changed({"connected": False, "last_event_at": 9.0})
     beat = await asyncio.wait_for(frame(communicator), 2)
     assert beat["type"] == "heartbeat" and beat["voicenter"]["connected"] is False
 
 
-async def test_resync_requests_are_throttled(board, pipeline):
-    await pipeline.load()
+async def test_resync_requests_are_throttled(board, wired):
     communicator = await board()
     await frame(communicator)
     started = asyncio.get_running_loop().time()
@@ -196,13 +194,12 @@ async def test_resync_requests_are_throttled(board, pipeline):
     assert asyncio.get_running_loop().time() - started >= 2.0  # one per second at most
 
 
-async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(board, pipeline):
-    await pipeline.load()
+async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(board, wired, settings):
+    settings.WALLBOARD_HEARTBEAT_S = 0.1  # a heartbeat task left running would show at once
     communicator = await board()
     await frame(communicator)
-    layer = get_channel_layer()
-    group = layer._get_layer()._get_group_channel_name(GROUP)
-    members = len(layer._get_layer().groups.get(group, ()))
+    witness = await board()  # a healthy board, to show the broadcast below did go out
+    await frame(witness)
     store = shared_store()
     real = store.snapshot
 
@@ -212,9 +209,15 @@ async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(board
     store.snapshot = broken
     try:
         await communicator.send_to(text_data='{"type": "resync"}')
-        assert await communicator.receive_output(3) == {"type": "websocket.close", "code": 1011}
+        output = await communicator.receive_output(3)
+        while output["type"] == "websocket.send":  # heartbeats sent before the failure
+            assert orjson.loads(output["text"])["type"] == "heartbeat"
+            output = await communicator.receive_output(3)
+        assert output == {"type": "websocket.close", "code": 1011}
     finally:
         store.snapshot = real
-    assert len(layer._get_layer().groups.get(group, ())) == members - 1
-    beats = [t for t in asyncio.all_tasks() if "_beat" in repr(t.get_coro())]
-    assert beats == []
+    await wired.board.rebuild({"queues": {}, "agents": {"Z": {"extension": "Z"}}})
+    while (await frame(witness))["type"] != "snapshot":
+        pass  # heartbeats
+    # out of the group and no heartbeat task: the closed board is sent nothing more
+    assert await communicator.receive_nothing(0.5)

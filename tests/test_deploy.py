@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.pure
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_ONLY = {"POSTGRES_PASSWORD", "WEB_PORT"}

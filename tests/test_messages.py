@@ -6,6 +6,8 @@ import pytest
 
 from realtime import messages
 
+pytestmark = pytest.mark.pure
+
 HEALTH = {
     "connected": True,
     "connected_since": 90.0,

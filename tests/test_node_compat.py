@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from realtime.pipeline import Pipeline
+from realtime.projections.board import BoardState
 from realtime.simulator.model import CallCenter
 from realtime.simulator.server import Simulator
 from realtime.worker import VoicenterWorker
@@ -103,7 +104,9 @@ async def test_the_worker_follows_a_node_socketio_2x_server(node, store, tmp_pat
         reader = asyncio.create_task(_collect(proc, seen))
         base = f"http://127.0.0.1:{port}"
         worker = VoicenterWorker(
-            config(base, credentials={"token": "node-token"}, keepalive_s=0.5), Pipeline(store)
+            config(base, credentials={"token": "node-token"}, keepalive_s=0.5),
+            Pipeline([BoardState(store)]),
+            store,
         )
         task = asyncio.create_task(worker.run())
         try:
@@ -115,7 +118,7 @@ async def test_the_worker_follows_a_node_socketio_2x_server(node, store, tmp_pat
         finally:
             worker.stop()
             await asyncio.wait_for(task, 10)
-            await worker.http.aclose()
+            await worker.client.aclose()
         reader.cancel()
     finally:
         proc.terminate()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from realtime.events import Rejected
 from realtime.state import empty_state, reduce
-from realtime.voicenter import normalise
-from tests.conftest import doc_examples
+from realtime.voicenter.wire import normalise
+from tests.examples import doc_examples
+
+pytestmark = pytest.mark.pure
 
 DOC = doc_examples()
 NAMES = sorted(

@@ -1,22 +1,26 @@
-"""normalise -> reduce -> store -> publish, over Voicenter's own doc examples (real Redis)."""
+"""The pipeline: normalise once, count, hand every usable event to each projection in order;
+over Voicenter's own doc examples, into the real Redis through the board's projection."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from realtime.pipeline import Pipeline
-from tests.conftest import doc_examples
+from realtime.projections.board import BoardState
+from tests.examples import doc_examples
 
 DOC = doc_examples()
 H = 3600
 
 
 async def fed(store, events):
-    pipeline = Pipeline(store, tz=ZoneInfo("Asia/Jerusalem"))
+    """The pipeline and its board projection after ``events``; counters written."""
+    board = BoardState(store)
+    pipeline = Pipeline([board], tz=ZoneInfo("Asia/Jerusalem"))
     for name, payload in events:
         await pipeline.feed(name, payload)
-    await pipeline.flush_stats()
-    return pipeline
+    await store.add_stats(pipeline.take_stats())
+    return pipeline, board
 
 
 def calls(state, ext="SIPSIP1"):
@@ -112,22 +116,23 @@ async def test_the_stored_state_follows_the_doc_examples_step_by_step(store):
 
 
 async def test_every_change_is_one_seq_and_no_ops_none(store):
-    pipeline = await fed(store, DOC)
+    _, board = await fed(store, DOC)
     snap = await store.snapshot()
     stats = await store.stats()
-    assert snap.seq == pipeline.seq == stats["deltas_total"]
+    assert snap.seq == board.seq == stats["deltas_total"]
     # loginSuccess changes nothing, ABANDONED after EXIT finds the queue already empty
     assert stats["deltas_total"] == len(DOC) - 2
     assert stats["events_total"] == len(DOC)
-    assert snap.state == pipeline.state
+    assert snap.state == board.state
 
 
 async def test_bad_events_are_counted_and_leave_the_state_alone(store):
-    pipeline = await fed(store, DOC[:3])
+    await fed(store, DOC[:3])
     before = await store.snapshot()
+    pipeline = Pipeline([BoardState(store)])
     await pipeline.feed("QueueEvent", {"reason": "JOIN", "data": "garbage"})
     await pipeline.feed("NoSuchEvent", {})
-    await pipeline.flush_stats()
+    await store.add_stats(pipeline.take_stats())
     after = await store.snapshot()
     stats = await store.stats()
     assert (after.seq, after.state) == (before.seq, before.state)
@@ -154,85 +159,58 @@ async def test_the_server_offset_is_remembered_for_payloads_without_one(store):
             ]
         },
     )
-    pipeline = await fed(store, [login, queues])
+    _, board = await fed(store, [login, queues])
     # offset 0 from loginSuccess, not Jerusalem's +2 h
-    assert pipeline.state["queues"]["1"]["waiting"][0]["joined_at"] == 1606908000
+    assert board.state["queues"]["1"]["waiting"][0]["joined_at"] == 1606908000
 
 
-async def test_lost_redis_data_means_a_rebuild_under_a_new_epoch(store, aredis):
-    pipeline = await fed(store, DOC[:3])
-    old_epoch = pipeline.epoch
-    await aredis.flushdb()  # Redis restarted without its data
-    await pipeline.feed(*DOC[3])
-    snap = await store.snapshot()
-    assert snap.epoch not in (None, old_epoch)
-    assert snap.state == pipeline.state
-    assert set(snap.state["queues"]) == {"12345678", "12345679", "1234567"}
+class Collector:
+    """A projection that keeps what it is given."""
+
+    def __init__(self, stats=None):
+        self.events, self.rebuilds, self.stats = [], 0, stats or {}
+
+    async def load(self):
+        pass
+
+    def begin_rebuild(self):
+        self.rebuilds += 1
+
+    @property
+    def rebuilding(self):
+        return False
+
+    async def apply(self, event):
+        self.events.append(event)
+
+    async def verify(self):
+        return False
+
+    def take_stats(self):
+        from collections import Counter
+
+        return Counter(self.stats)
 
 
-async def test_a_new_pipeline_continues_the_stored_epoch(store):
-    first = await fed(store, DOC[:3])
-    second = Pipeline(store)
-    await second.load()
-    assert (second.epoch, second.seq, second.state) == (first.epoch, first.seq, first.state)
-
-
-async def test_a_seq_gone_backwards_under_the_same_epoch_means_a_rebuild(store, aredis):
-    pipeline = await fed(store, DOC[:6])
-    old_epoch, old_seq = pipeline.epoch, pipeline.seq
-    assert old_seq >= 2
-    await aredis.hset(store.meta_key, "seq", old_seq - 2)  # Redis lost its last writes
-    await pipeline.feed(*DOC[6])
-    snap = await store.snapshot()
-    assert snap.epoch not in (None, old_epoch)  # boards take a fresh snapshot
-    assert snap.state == pipeline.state
-
-
-class Recorder:
-    def __init__(self):
-        self.calls = []
-
-    async def on_commit(self, epoch, seq, delta):
-        self.calls.append(("commit", epoch, seq))
-
-    async def on_reset(self, epoch, state):
-        self.calls.append(("reset", epoch, 0))
-
-    async def on_health(self, epoch, seq, health):
-        self.calls.append(("health", epoch, seq))
-
-
-async def test_verify_writes_our_state_back_when_redis_lost_it(store, aredis):
-    pipeline = await fed(store, DOC[:3])
-    pipeline.listener = Recorder()
-    assert await pipeline.verify() is False  # all is well: nothing happens
-    assert pipeline.listener.calls == []
-    for key in (store.meta_key, *store.keys.values()):
-        await aredis.delete(key)  # Redis restarted empty, on a quiet night
-    assert await pipeline.verify() is True
-    snap = await store.snapshot()
-    assert snap.state == pipeline.state and snap.epoch == pipeline.epoch
-    assert pipeline.listener.calls == [("reset", pipeline.epoch, 0)]  # boards get it at once
-
-
-async def test_the_listener_hears_each_commit_after_it_is_stored(store):
-    recorder = Recorder()
-    pipeline = Pipeline(store, listener=recorder)
-    for name, payload in DOC[:6]:
+async def test_every_projection_gets_each_usable_event_in_order():
+    first, second = Collector(), Collector()
+    pipeline = Pipeline([first, second])
+    for name, payload in DOC:
         await pipeline.feed(name, payload)
-    commits = [c for c in recorder.calls if c[0] == "commit"]
-    assert [c[2] for c in commits] == list(range(1, len(commits) + 1))
-    assert (await store.snapshot()).seq == commits[-1][2]
+    await pipeline.feed("QueueEvent", {"reason": "JOIN", "data": "garbage"})
+    await pipeline.feed("loginStatus", {"errorCode": 5, "errorDesc": "denied"})
+    kinds = [event.kind for event in first.events]
+    assert kinds == [event.kind for event in second.events]
+    assert len(kinds) == len(DOC)  # one usable event per doc example, none for the bad two
+    assert "rejected" not in kinds and "voicenter_error" not in kinds
+    pipeline.begin_rebuild()
+    assert (first.rebuilds, second.rebuilds) == (1, 1)
 
 
-async def test_a_failing_listener_is_counted_and_the_state_still_moves_on(store):
-    class Broken(Recorder):
-        async def on_commit(self, epoch, seq, delta):
-            raise ConnectionError("channel layer down")
-
-    pipeline = Pipeline(store, listener=Broken())
-    for name, payload in DOC[:6]:
-        await pipeline.feed(name, payload)
-    await pipeline.flush_stats()
-    assert (await store.stats())["broadcast_errors"] >= 1
-    assert (await store.snapshot()).state == pipeline.state
+async def test_the_counters_add_the_projections_own_and_start_over_once_taken():
+    pipeline = Pipeline([Collector({"deltas_total": 3}), Collector({"deltas_total": 4})])
+    await pipeline.feed(*DOC[0])
+    stats = pipeline.take_stats()
+    assert stats["deltas_total"] == 7 and stats["events_total"] == 1
+    assert stats[f"events:{DOC[0][0]}"] == 1
+    assert pipeline.take_stats()["events_total"] == 0

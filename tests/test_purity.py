@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.pure
+
 PURE = ["realtime.events", "realtime.voicenter", "realtime.state", "realtime.messages"]
 FORBIDDEN = ("django", "channels", "redis", "socketio", "engineio", "httpx", "aiohttp", "orjson")
 

@@ -11,7 +11,7 @@ from realtime.events import Rejected
 from realtime.simulator.model import CallCenter
 from realtime.simulator.server import Simulator
 from realtime.state import empty_state, reduce
-from realtime.voicenter import normalise
+from realtime.voicenter.wire import normalise
 
 NOW = 1_795_000_000.0
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realtime.events import Agent, AgentChanged, Queue, QueueChanged, QueuesSnapshot, WaitingCall
 from realtime.state import apply_delta, diff_states, empty_state, reduce
-from realtime.voicenter import status_name
+from realtime.voicenter.wire import status_name
 from tests.strategies import events
+
+pytestmark = pytest.mark.pure
 
 
 def run(state, *evs):

@@ -1,4 +1,4 @@
-"""The Redis store: atomic state + seq, epochs, publish after commit (real Redis)."""
+"""The Redis store: atomic state + seq, epochs, counters (real Redis)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from realtime.state import empty_state
-from realtime.store import EpochLost
+from realtime.store import EpochLost, StateStore
 
 
 def agent_delta(n: int) -> dict:
@@ -77,8 +77,28 @@ async def test_a_snapshot_never_sees_state_and_seq_apart(store, aredis):
     assert len({seq for seq, _ in seen}) > 1  # the reader really ran during the writes
 
 
-async def test_stats_are_added_with_the_commit(store):
-    epoch = await store.reset(empty_state())
-    await store.commit(epoch, agent_delta(1), {"events_total": 2})
+async def test_stats_add_up(store):
+    await store.add_stats({"events_total": 2})
     await store.add_stats({"events_total": 3, "rejected_total": 1})
     assert await store.stats() == {"events_total": 5, "rejected_total": 1}
+
+
+async def test_a_new_collection_needs_no_change_to_the_store(aredis, prefix, monkeypatch):
+    import realtime.store
+
+    monkeypatch.setattr(realtime.store, "COLLECTIONS", ("queues", "agents", "dialers"))
+    store = StateStore(aredis, prefix)
+    try:
+        epoch = await store.reset({"queues": {}, "agents": {}, "dialers": {"d1": {"n": 1}}})
+        await store.commit(epoch, {"dialers": {"set": {"d2": {"n": 2}}, "del": ["d1"]}})
+        await store.commit(epoch, {"agents": {"set": {"SIP1": {"n": 3}}}})
+        snap = await store.snapshot()
+        assert snap.seq == 2
+        assert snap.state == {
+            "queues": {},
+            "agents": {"SIP1": {"n": 3}},
+            "dialers": {"d2": {"n": 2}},
+        }
+    finally:
+        keys = [k async for k in aredis.scan_iter(match=prefix + "*")]
+        await aredis.delete(*keys)

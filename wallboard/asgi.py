@@ -12,7 +12,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from wallboard.consumers import BoardConsumer  # noqa: E402
+from wallboard.board.consumers import BoardConsumer  # noqa: E402
+from wallboard.board.services import ensure_redis  # noqa: E402
+
+ensure_redis()  # the web server uses Redis (channel layer, snapshots): start the embedded one
 
 websocket_urls = [path("ws/wallboard/", BoardConsumer.as_asgi())]
 

@@ -1,7 +1,10 @@
 """Django settings. Everything comes from the environment, with safe defaults (see README).
 
-Unset ``REDIS_URL`` starts (or reuses) an embedded, real Redis server in ``WALLBOARD_DATA_DIR``;
-unset ``DATABASE_URL`` means SQLite in the same directory.
+Unset ``REDIS_URL`` means the embedded, real Redis server in ``WALLBOARD_DATA_DIR``; unset
+``DATABASE_URL`` means SQLite in the same directory. Settings only compute values: importing
+them starts nothing and writes nothing. The embedded Redis is started by the processes that use
+it (``wallboard.board.services.ensure_redis``); the data directories are made when Django
+starts (``wallboard.board.apps.BoardConfig.ready``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from realtime.redis_server import embedded_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -56,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
-    "wallboard",
+    "wallboard.board",
 ]
 
 MIDDLEWARE = [
@@ -91,7 +96,6 @@ ASGI_APPLICATION = "wallboard.asgi.application"
 if env("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "wallboard.sqlite3"}
     }
@@ -116,14 +120,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 
 # --- Redis -----------------------------------------------------------------------------------
-REDIS_URL = env("REDIS_URL")
-if not REDIS_URL:
-    from realtime.redis_server import ensure_embedded_redis
-
-    REDIS_URL = ensure_embedded_redis(DATA_DIR / "redis")
+# The embedded server's directory when REDIS_URL is unset (None: an external Redis).
+REDIS_EMBEDDED_DIR = None if env("REDIS_URL") else DATA_DIR / "redis"
+REDIS_URL = env("REDIS_URL") or embedded_redis_url(DATA_DIR / "redis")
 WALLBOARD_REDIS_PREFIX = env("WALLBOARD_REDIS_PREFIX", "wallboard:")
 
 CHANNEL_LAYERS = {

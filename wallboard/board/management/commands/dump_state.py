@@ -11,7 +11,7 @@ import asyncio
 import orjson
 from django.core.management.base import BaseCommand
 
-from wallboard.services import state_store
+from wallboard.board.services import state_store
 
 
 class Command(BaseCommand):

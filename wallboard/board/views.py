@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     tv = request.GET.get("tv", "").lower() in ("1", "true", "yes", "on")
-    return render(request, "wallboard/board.html", {"tv": tv})
+    return render(request, "board/board.html", {"tv": tv})
 
 
 @require_GET

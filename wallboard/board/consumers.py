@@ -17,8 +17,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from realtime import messages
-from wallboard.broadcast import GROUP, encode
-from wallboard.services import shared_store
+from wallboard.board.publisher import GROUP, encode
+from wallboard.board.services import shared_store
 
 log = logging.getLogger("wallboard.consumers")
 
@@ -92,7 +92,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(GROUP, self.channel_name)
 
     async def board_frame(self, event: dict) -> None:
-        """A frame broadcast by the worker (see ``wallboard/broadcast.py``)."""
+        """A frame broadcast by the worker (see ``wallboard/board/publisher.py``)."""
         kind, epoch, seq = event["kind"], event["epoch"], event["seq"]
         if kind == "delta":
             if not messages.forward_delta(self.epoch, self.seq, epoch, seq):

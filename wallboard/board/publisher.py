@@ -1,8 +1,8 @@
-"""Passes committed changes to every open board through the channel layer.
+"""Runs in the worker (and ``replay``): publishes every committed change to the boards.
 
 One ``group_send`` per change on ``RedisPubSubChannelLayer``: a single Redis PUBLISH, fanned out
 in each web process to its boards. The frame is built by :mod:`realtime.messages` and encoded
-once here; consumers forward the text as it is (see ``wallboard/consumers.py``).
+once here; the consumers (``wallboard/board/consumers.py``) forward the text as it is.
 
 Group messages (the channel layer's, not the browser's)::
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from channels.layers import get_channel_layer
@@ -29,10 +30,11 @@ def encode(message: messages.Message) -> str:
     return orjson.dumps(message).decode()
 
 
-class Broadcaster:
-    """The pipeline's listener in the worker (and the ``replay`` command)."""
+class Publisher:
+    """The board projection's publisher (:class:`realtime.projections.board.Publisher`), and
+    the worker's link listener."""
 
-    def __init__(self, store: StateStore, layer=None) -> None:
+    def __init__(self, store: StateStore, layer: Any = None) -> None:
         self.store = store
         self.layer = layer or get_channel_layer()
 
@@ -45,7 +47,9 @@ class Broadcaster:
         frame = messages.snapshot(epoch, 0, state, server_time=time.time(), health=health)
         await self._send("snapshot", epoch, 0, frame)
 
-    async def on_health(self, epoch: str | None, seq: int, health: Mapping[str, object]) -> None:
+    async def link_changed(self, health: Mapping[str, object]) -> None:
+        """The worker's link to Voicenter went up or down: a heartbeat to every board now."""
+        epoch, seq = await self.store.head()
         frame = messages.heartbeat(epoch, seq, server_time=time.time(), health=health)
         await self._send("heartbeat", epoch, seq, frame)
 

@@ -17,8 +17,10 @@ from realtime.events import (
     Rejected,
     VoicenterError,
 )
-from realtime.voicenter import normalise, status_name
-from tests.conftest import doc_examples
+from realtime.voicenter.wire import normalise, status_name
+from tests.examples import doc_examples
+
+pytestmark = pytest.mark.pure
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
 DOC = doc_examples()
@@ -323,50 +325,3 @@ def test_long_strings_from_strangers_are_capped():
         "data": {"QueueID": 1, "Calls": [{"IvrUniqueID": "a", "CallerName": "x" * 10_000}]},
     }
     assert len(one("QueueEvent", payload).queue.waiting[0].caller_name) == 200
-
-
-def test_login_bodies_per_login_type():
-    from realtime.voicenter import login_request
-
-    assert login_request("user", {"email": "a@b.c", "pin": "12"}) == (
-        "User",
-        {"email": "a@b.c", "pin": "12"},
-    )
-    with pytest.raises(ValueError, match="needs password"):
-        login_request("account", {"username": "u"})
-
-
-def test_login_answer_gives_token_servers_and_expiry_in_either_format():
-    from realtime.voicenter import parse_login_answer
-
-    socket = {
-        "Token": "t",
-        "URLList": ["https://m1", "https://m2"],
-        "RefreshToken": "r",
-        "TokenExpiry": "/Date(1700000000000)/",
-        "RefreshTokenExpiry": "2023-11-14T22:13:20Z",
-    }
-    grant = parse_login_answer(200, {"StatusCode": 0, "Data": {"Socket": socket}})
-    assert (grant.token, grant.urls, grant.refresh_token) == (
-        "t",
-        ("https://m1", "https://m2"),
-        "r",
-    )
-    assert grant.token_expiry == grant.refresh_token_expiry == 1_700_000_000
-
-
-@pytest.mark.parametrize(
-    ("status", "body"),
-    [
-        (401, {"error": "Unauthorized"}),
-        (200, {"error": "bad"}),
-        (200, {"Data": {}}),
-        (200, "nope"),
-        (500, None),
-    ],
-)
-def test_refused_logins_raise_login_refused(status, body):
-    from realtime.voicenter import LoginRefused, parse_login_answer
-
-    with pytest.raises(LoginRefused):
-        parse_login_answer(status, body)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from realtime.worker import VoicenterWorker, WorkerConfig
-from wallboard import services
+from wallboard.board import services
 
 
 def worker_config() -> WorkerConfig:
@@ -40,10 +40,11 @@ class Command(BaseCommand):
         asyncio.run(self._run())
 
     async def _run(self):
-        pipeline = services.pipeline()
-        store = pipeline.store
-        await pipeline.load()
-        worker = VoicenterWorker(worker_config(), pipeline)
+        wired = services.ingest()
+        await wired.pipeline.load()
+        worker = VoicenterWorker(
+            worker_config(), wired.pipeline, wired.store, on_link=wired.publisher.link_changed
+        )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, worker.stop)
@@ -51,6 +52,6 @@ class Command(BaseCommand):
         try:
             await worker.run()
         finally:
-            await worker.http.aclose()
-            await store.redis.aclose()
+            await worker.client.aclose()
+            await wired.aclose()
         self.stdout.write("Voicenter worker stopped")

@@ -19,9 +19,9 @@ from pathlib import Path
 from aiohttp import web
 from django.core.management.base import BaseCommand, CommandError
 
+from realtime import recording
 from realtime.simulator.model import CallCenter
 from realtime.simulator.server import Credentials, Simulator
-from wallboard.management.commands.replay import parse_line
 
 
 class Command(BaseCommand):
@@ -49,12 +49,11 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"cannot read {o['replay']}: {exc.strerror}") from None
             replay = []
-            for number, line in enumerate(lines, 1):
-                if line.strip() and not line.lstrip().startswith(b"#"):
-                    try:
-                        replay.append(parse_line(line))
-                    except ValueError as exc:
-                        self.stderr.write(f"line {number}: {exc}; skipped")
+            for item in recording.read(lines):
+                if isinstance(item, recording.BadLine):
+                    self.stderr.write(f"line {item.number}: {item.problem}; skipped")
+                else:
+                    replay.append(item)
         try:
             model = (
                 None

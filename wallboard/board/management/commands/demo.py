@@ -1,7 +1,7 @@
 """``python manage.py demo``: the whole product on embedded defaults, one Ctrl-C to stop.
 
-Starts the Voicenter simulator, the worker pointed at it, and the web server (daphne); the
-embedded Redis is started by the settings when ``REDIS_URL`` is unset.
+Starts the Voicenter simulator, the worker pointed at it, and the web server (daphne); when
+``REDIS_URL`` is unset it starts the embedded Redis first, which all three then share.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from wallboard.board.services import ensure_redis
 
 
 class Command(BaseCommand):
@@ -30,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="wallboard-demo")
 
     def handle(self, *args, **o):
+        ensure_redis()
         demo_supervisor(o["user"], o["password"])
         sim = f"http://127.0.0.1:{o['sim_port']}"
         env = {

@@ -1,0 +1,39 @@
+"""Projections: each turns the stream of typed events into its own committed change.
+
+The :class:`~realtime.pipeline.Pipeline` normalises every raw Voicenter event once and hands
+the typed events, in order, to each of its projections. A projection keeps what it derives
+from them (the board's live state today: :mod:`realtime.projections.board`; the day's counters
+next), commits it to its own store, and tells whoever listens only after the commit.
+
+A new consumer of typed events is a new module here implementing :class:`Projection`, added to
+the list the worker's pipeline is built with (``wallboard/board/services.py``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Protocol
+
+from realtime.events import Event
+
+
+class Projection(Protocol):
+    async def load(self) -> None:
+        """Continue from what the store holds (or start it afresh)."""
+
+    def begin_rebuild(self) -> None:
+        """The worker (re)connected: fresh snapshots follow. A projection that derives its
+        state from snapshots starts over; one that only accumulates may ignore this."""
+
+    @property
+    def rebuilding(self) -> bool:
+        """Still waiting for the snapshots of a rebuild."""
+
+    async def apply(self, event: Event) -> None:
+        """Take one usable typed event (never Rejected or VoicenterError) and commit its effect."""
+
+    async def verify(self) -> bool:
+        """Is the stored data still this projection's? Restore it if not; say whether it had to."""
+
+    def take_stats(self) -> Counter[str]:
+        """The counters gathered since the last call (the worker adds them to ``P stats``)."""

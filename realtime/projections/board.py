@@ -1,0 +1,130 @@
+"""The board's live state: typed events -> reducer -> Redis (state + seq) -> the boards.
+
+The reducer (:mod:`realtime.state`) gives each change as a delta; the store
+(:mod:`realtime.store`) commits it and bumps ``seq`` atomically; only then does the
+:class:`Publisher` hear of it. A rebuild from scratch (the worker's (re)connect, Redis having
+lost its data) starts a new epoch and hands every board the new state at once.
+
+While rebuilding after a (re)connect, events build a fresh state aside; the stored state (and
+its epoch) stands until both snapshots (``loginStatus`` and ``AllExtensionsStatus``) are in,
+then it is replaced at once under a new epoch: boards never see a half-built state.
+
+Counters (see :meth:`take_stats`): ``deltas_total`` (committed deltas), ``rebuilds_total``
+(rebuilds under a new epoch), ``broadcast_errors`` (changes the publisher failed to pass on;
+boards catch up by resync).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable
+from typing import Protocol
+
+from realtime.events import Event
+from realtime.state import Delta, State, empty_state, reduce
+from realtime.store import EpochLost, StateStore
+
+log = logging.getLogger("realtime.projections.board")
+
+#: The snapshots a rebuild waits for: together they replace the whole state.
+SNAPSHOT_KINDS = frozenset({"queues_snapshot", "agents_snapshot"})
+
+
+class Publisher(Protocol):
+    """Who passes committed changes on to the boards (``wallboard/board/publisher.py``)."""
+
+    async def on_commit(self, epoch: str, seq: int, delta: Delta) -> None: ...
+
+    async def on_reset(self, epoch: str, state: State) -> None: ...
+
+
+class BoardState:
+    def __init__(self, store: StateStore, publisher: Publisher | None = None) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.state: State = empty_state()
+        self.epoch: str | None = None  # None until load()
+        self.seq = 0
+        self._stats: Counter[str] = Counter()
+        self._staging: State | None = None
+        self._staged: set[str] = set()
+
+    async def load(self) -> None:
+        """Continue from what the store holds; rebuild under a new epoch if it holds nothing."""
+        snap = await self.store.snapshot()
+        if snap.epoch is None:
+            await self.rebuild(empty_state())
+            return
+        self.state, self.epoch, self.seq = snap.state, snap.epoch, snap.seq
+
+    async def rebuild(self, state: State) -> None:
+        """Start from ``state`` under a new epoch (worker start, reconnect, lost data)."""
+        self.epoch = epoch = await self.store.reset(state)
+        self.state, self.seq = state, 0
+        self._stats["rebuilds_total"] += 1
+        if self.publisher is not None:
+            await self._tell(self.publisher.on_reset(epoch, state))
+
+    def begin_rebuild(self) -> None:
+        self._staging, self._staged = empty_state(), set()
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._staging is not None
+
+    async def apply(self, event: Event) -> None:
+        if self._staging is not None:
+            self._staging, _ = reduce(self._staging, event)
+            if event.kind in SNAPSHOT_KINDS:
+                self._staged.add(event.kind)
+            if self._staged == SNAPSHOT_KINDS:
+                staged, self._staging = self._staging, None
+                await self.rebuild(staged)
+            return
+        epoch = self.epoch
+        if epoch is None:
+            raise RuntimeError("BoardState.apply() before load()")
+        new_state, delta = reduce(self.state, event)
+        if delta is None:
+            return
+        try:
+            seq = await self.store.commit(epoch, delta)
+            if seq != self.seq + 1:
+                # Redis lost recent writes but kept the epoch (a crash between fsyncs): boards
+                # would take the reused seqs for duplicates. Start over under a new epoch.
+                raise EpochLost(f"{epoch}: seq {seq} after {self.seq}")
+        except EpochLost:
+            log.warning("stored state %s is gone (Redis lost data?); rebuilding", epoch)
+            await self.rebuild(new_state)
+            return
+        self.seq, self.state = seq, new_state
+        self._stats["deltas_total"] += 1
+        if self.publisher is not None:
+            await self._tell(self.publisher.on_commit(epoch, seq, delta))
+
+    async def verify(self) -> bool:
+        """Is the stored state still ours? If Redis lost it (flushed, restarted empty), write
+        ours back under a new epoch now, rather than at the next change, which on a quiet
+        night may be hours away."""
+        if self.epoch is None or self.rebuilding:
+            return False
+        epoch, seq = await self.store.head()
+        if (epoch, seq) == (self.epoch, self.seq):
+            return False
+        log.warning(
+            "stored state %s/%s is not ours (%s/%s); rebuilding", epoch, seq, self.epoch, self.seq
+        )
+        await self.rebuild(self.state)
+        return True
+
+    def take_stats(self) -> Counter[str]:
+        stats, self._stats = self._stats, Counter()
+        return stats
+
+    async def _tell(self, call: Awaitable[None]) -> None:
+        try:
+            await call
+        except Exception:  # the state is committed; boards recover by resync
+            log.exception("could not pass a change on to the boards")
+            self._stats["broadcast_errors"] += 1

@@ -1,0 +1,103 @@
+"""How Voicenter's JSON is read: case-insensitive keys, lenient numbers, capped text.
+
+Pure helpers shared by the realtime normaliser (:mod:`realtime.voicenter.wire`) and the HTTP
+answer parsers (:mod:`realtime.voicenter.login`). Voicenter spells keys differently from one
+source to the next (``ivruniqueid`` / ``IvrUniqueID``, ``CallerID`` / ``CallerId``) and sends
+numbers as numbers or strings; see ``docs/voicenter.md#events``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+#: Strings from Voicenter (caller names, numbers) come from strangers; we keep at most this many
+#: characters of each so that one odd event cannot bloat the state every screen receives.
+MAX_TEXT = 200
+
+#: Epoch seconds past this (the year 2286) are junk, not times: seconds sent where
+#: milliseconds belong, or noise. They become None ("unknown").
+MAX_EPOCH = 10**10
+
+
+class Bad(Exception):
+    """Unusable input, raised inside the parsers; the caller turns it into a readable refusal."""
+
+
+def ci(obj: Mapping[Any, Any]) -> dict[str, Any]:
+    """The object with lower-cased string keys (Voicenter's spelling varies)."""
+    return {k.lower(): v for k, v in obj.items() if isinstance(k, str)}
+
+
+def obj(value: object) -> dict[str, Any] | None:
+    if isinstance(value, Mapping):
+        return ci(value)
+    return None
+
+
+def integer(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def number(value: object) -> float | int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            parsed = float(value.strip())
+        except ValueError:
+            return None
+        if not math.isfinite(parsed):
+            return None
+        return int(parsed) if parsed.is_integer() else parsed
+    return None
+
+
+def text(value: object) -> str:
+    if isinstance(value, str):
+        return value[:MAX_TEXT]
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)[:MAX_TEXT]
+    return ""
+
+
+def first(obj: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        value = obj.get(key)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def listed(obj: Mapping[str, Any], key: str, what: str) -> list[Any]:
+    value = obj.get(key)
+    if not isinstance(value, list):
+        raise Bad(f"{what} is missing or not a list")
+    return value
+
+
+def error_code(obj: Mapping[str, Any]) -> int:
+    """``errorCode``: absent or 0 is fine; anything else is an error (unreadable counts)."""
+    raw = obj.get("errorcode")
+    if raw is None or raw == "":
+        return 0
+    code = integer(raw)
+    return -1 if code is None else code

@@ -1,0 +1,123 @@
+"""The board's projection: reducer -> Redis (state + seq) -> publisher, epochs and rebuilds
+(real Redis)."""
+
+from __future__ import annotations
+
+from realtime.pipeline import Pipeline
+from realtime.projections.board import BoardState
+from tests.examples import doc_examples
+from tests.test_pipeline import fed
+
+DOC = doc_examples()
+
+
+async def test_lost_redis_data_means_a_rebuild_under_a_new_epoch(store, aredis):
+    pipeline, board = await fed(store, DOC[:3])
+    old_epoch = board.epoch
+    await aredis.flushdb()  # Redis restarted without its data
+    await pipeline.feed(*DOC[3])
+    snap = await store.snapshot()
+    assert snap.epoch not in (None, old_epoch)
+    assert snap.state == board.state
+    assert set(snap.state["queues"]) == {"12345678", "12345679", "1234567"}
+
+
+async def test_a_new_projection_continues_the_stored_epoch(store):
+    _, first = await fed(store, DOC[:3])
+    second = BoardState(store)
+    await second.load()
+    assert (second.epoch, second.seq, second.state) == (first.epoch, first.seq, first.state)
+
+
+async def test_a_seq_gone_backwards_under_the_same_epoch_means_a_rebuild(store, aredis):
+    pipeline, board = await fed(store, DOC[:6])
+    old_epoch, old_seq = board.epoch, board.seq
+    assert old_seq >= 2
+    await aredis.hset(store.meta_key, "seq", old_seq - 2)  # Redis lost its last writes
+    await pipeline.feed(*DOC[6])
+    snap = await store.snapshot()
+    assert snap.epoch not in (None, old_epoch)  # boards take a fresh snapshot
+    assert snap.state == board.state
+
+
+class Recorder:
+    """A publisher that notes what it hears, and what the store held when it heard it."""
+
+    def __init__(self, store=None):
+        self.store, self.calls, self.stored_seqs = store, [], []
+
+    async def on_commit(self, epoch, seq, delta):
+        self.calls.append(("commit", epoch, seq))
+        if self.store is not None:
+            self.stored_seqs.append(await self.store.head())
+
+    async def on_reset(self, epoch, state):
+        self.calls.append(("reset", epoch, 0))
+
+
+async def test_verify_writes_our_state_back_when_redis_lost_it(store, aredis):
+    _, board = await fed(store, DOC[:3])
+    board.publisher = recorder = Recorder()
+    assert await board.verify() is False  # all is well: nothing happens
+    assert recorder.calls == []
+    for key in (store.meta_key, *store.keys.values()):
+        await aredis.delete(key)  # Redis restarted empty, on a quiet night
+    assert await board.verify() is True
+    snap = await store.snapshot()
+    assert snap.state == board.state and snap.epoch == board.epoch
+    assert recorder.calls == [("reset", board.epoch, 0)]  # boards get it at once
+
+
+async def test_the_publisher_hears_each_commit_after_it_is_stored(store):
+    recorder = Recorder(store)
+    pipeline = Pipeline([BoardState(store, recorder)])
+    for name, payload in DOC[:6]:
+        await pipeline.feed(name, payload)
+    commits = [(epoch, seq) for kind, epoch, seq in recorder.calls if kind == "commit"]
+    assert [seq for _, seq in commits] == list(range(1, len(commits) + 1))
+    assert recorder.stored_seqs == commits  # Redis held each seq when the publisher heard of it
+
+
+async def test_a_failing_publisher_is_counted_and_the_state_still_moves_on(store):
+    class Broken(Recorder):
+        async def on_commit(self, epoch, seq, delta):
+            raise ConnectionError("channel layer down")
+
+    board = BoardState(store, Broken())
+    pipeline = Pipeline([board])
+    for name, payload in DOC[:6]:
+        await pipeline.feed(name, payload)
+    assert pipeline.take_stats()["broadcast_errors"] >= 1
+    assert (await store.snapshot()).state == board.state
+
+
+async def test_while_rebuilding_the_stored_state_stands_until_both_snapshots_are_in(store):
+    pipeline, board = await fed(store, DOC[:6])
+    before = await store.snapshot()
+    pipeline.begin_rebuild()
+    queues = next(e for e in DOC if e[0] == "loginStatus")
+    agents = next(e for e in DOC if e[0] == "AllExtensionsStatus")
+    await pipeline.feed(*queues)
+    assert pipeline.rebuilding
+    assert await store.snapshot() == before  # boards still see the old state, same epoch
+    await pipeline.feed(*agents)
+    assert not pipeline.rebuilding
+    after = await store.snapshot()
+    assert after.epoch != before.epoch and after.seq == 0
+    assert set(after.state["agents"]) == {"SIPSIP1", "SIPSIP2"}
+    assert after.state == board.state
+
+
+async def test_apply_before_load_is_a_loud_error(store):
+    import pytest
+
+    board = BoardState(store)
+    with pytest.raises(RuntimeError, match="load"):
+        await board.apply(next(iter(_usable(DOC))))
+
+
+def _usable(events):
+    from realtime.voicenter.wire import normalise
+
+    for name, payload in events:
+        yield from (e for e in normalise(name, payload) if e.kind != "rejected")

@@ -1,0 +1,81 @@
+"""Builds the realtime objects from Django settings: the shell around the pure core.
+
+Also starts the embedded Redis (when ``REDIS_URL`` is unset) the first time a process needs
+Redis: settings only compute its address; the processes that use it (the worker, the web
+server, the commands, the test fixtures) start it here before first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import redis.asyncio as aioredis
+from django.conf import settings
+
+from realtime.pipeline import Pipeline
+from realtime.projections.board import BoardState
+from realtime.redis_server import ensure_embedded_redis
+from realtime.store import StateStore
+from wallboard.board.publisher import Publisher
+
+_redis_checked = False
+
+
+def ensure_redis() -> None:
+    """Start (or find) the embedded Redis if it is the configured one; once per process."""
+    global _redis_checked
+    if settings.REDIS_EMBEDDED_DIR is not None and not _redis_checked:
+        ensure_embedded_redis(settings.REDIS_EMBEDDED_DIR)
+    _redis_checked = True
+
+
+def account_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def redis_client() -> aioredis.Redis:
+    ensure_redis()
+    return aioredis.from_url(settings.REDIS_URL)
+
+
+def state_store(client: aioredis.Redis | None = None) -> StateStore:
+    return StateStore(client or redis_client(), settings.WALLBOARD_REDIS_PREFIX)
+
+
+_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, StateStore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_store() -> StateStore:
+    """One store (one Redis connection pool) per event loop, shared by every board of a web
+    process: a thousand screens must not mean a thousand Redis connections."""
+    loop = asyncio.get_running_loop()
+    store = _shared.get(loop)
+    if store is None:
+        store = _shared[loop] = state_store()
+    return store
+
+
+@dataclass(frozen=True)
+class Ingest:
+    """What the worker and ``replay`` feed events through, wired to the boards."""
+
+    store: StateStore
+    publisher: Publisher
+    board: BoardState
+    pipeline: Pipeline
+
+    async def aclose(self) -> None:
+        await self.store.redis.aclose()
+
+
+def ingest() -> Ingest:
+    """The pipeline with its projections (the board's state today), publishing to the boards."""
+    store = state_store()
+    publisher = Publisher(store)
+    board = BoardState(store, publisher)
+    return Ingest(store, publisher, board, Pipeline([board], account_tz()))

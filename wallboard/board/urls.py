@@ -1,0 +1,8 @@
+from django.urls import path
+
+from wallboard.board import views
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("healthz", views.healthz, name="healthz"),
+]
