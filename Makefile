@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NODE_STAMP := tests/node/node_modules/.installed-$(shell cat tests/node/package-lock.json | cksum | cut -d' ' -f1)
 ROOT_CMD := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo lint install clean chromium stop-redis
+.PHONY: test pure demo lint types check install clean chromium stop-redis
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -43,6 +43,18 @@ test: $(STAMP) $(NODE_STAMP) chromium
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Types: the configuration is in pyproject.toml ([tool.mypy]).
+types: $(STAMP)
+	$(BIN)/mypy
+
+# The pure tests, with Redis and the database out of reach: they must need neither.
+pure: $(STAMP)
+	REDIS_URL=redis://127.0.0.1:1/0 DATABASE_URL=postgres://nobody@127.0.0.1:1/none \
+	WALLBOARD_DATA_DIR=$$(mktemp -d) $(BIN)/python -m pytest -m pure -p no:cacheprovider -q
+
+# What CI runs (.ci/run): lint, types, the pure tests alone, then the whole test suite.
+check: lint types pure test
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --verbosity 0

@@ -55,7 +55,7 @@ def main() -> None:
             stack.close()
 
 
-def run(stack: Stack, a) -> None:
+def run(stack: Stack, a: argparse.Namespace) -> None:
     r = redis.Redis.from_url(stack.redis_url)
     meta = stack.prefix + "meta"
     with sync_playwright() as p:

@@ -20,13 +20,13 @@ import redis.asyncio as aioredis
 from realtime.events import Rejected
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
-from realtime.simulator.model import CallCenter
+from realtime.simulator.model import CallCenter, RawEvent
 from realtime.state import empty_state, reduce
 from realtime.store import StateStore
 from realtime.voicenter.wire import normalise
 
 
-def recorded(agents: int, queues: int, seconds: int) -> list:
+def recorded(agents: int, queues: int, seconds: int) -> list[RawEvent]:
     now = time.time()
     model = CallCenter(agents=agents, queues=queues, calls_per_minute=agents * 0.5, seed=1, now=now)
     events = model.snapshot_events()
@@ -35,7 +35,7 @@ def recorded(agents: int, queues: int, seconds: int) -> list:
     return events
 
 
-def bench_core(events: list) -> None:
+def bench_core(events: list[RawEvent]) -> None:
     started = time.perf_counter()
     state, offset = empty_state(), None
     for name, payload in events:
@@ -55,7 +55,7 @@ def bench_core(events: list) -> None:
     print(f"state of {len(state['agents'])} agents: {current / 1e6:.1f} MB in memory")
 
 
-async def bench_pipeline(events: list, url: str) -> None:
+async def bench_pipeline(events: list[RawEvent], url: str) -> None:
     client = aioredis.from_url(url)
     store = StateStore(client, "bench:")
     board = BoardState(store)

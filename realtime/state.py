@@ -129,6 +129,7 @@ def call_view(call: Call) -> Entity:
 
 def agent_view(agent: Agent, previous: Mapping[str, Any] | None, at: float | None) -> Entity:
     """The agent's state entry; ``at`` is the time of the live event (None for a snapshot)."""
+    since: float | None
     if agent.status_since is not None:
         since = agent.status_since
     elif previous is not None and previous.get("status") == agent.status:

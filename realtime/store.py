@@ -68,7 +68,7 @@ class Snapshot:
     seq: int
     state: State
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {"epoch": self.epoch, "seq": self.seq, "state": self.state}
 
 
@@ -152,7 +152,7 @@ class StateStore:
 
     async def stats(self) -> dict[str, int]:
         raw = await self.redis.hgetall(self.stats_key)
-        return {k.decode(): int(v) for k, v in raw.items()}
+        return {_text(k): int(v) for k, v in raw.items()}
 
     async def write_health(self, health: Mapping[str, object]) -> None:
         await self.redis.hset(
@@ -176,10 +176,15 @@ class StateStore:
         return (*_head(meta), _health(health))
 
 
-def _head(meta: list[bytes | None]) -> tuple[str | None, int]:
+# The client answers bytes (decode_responses off); its type also allows str.
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _head(meta: list[bytes | str | None]) -> tuple[str | None, int]:
     epoch, seq = meta
-    return (epoch.decode() if epoch else None), int(seq or 0)
+    return (_text(epoch) if epoch else None), int(seq or 0)
 
 
-def _health(raw: Mapping[bytes, bytes]) -> dict[str, object]:
-    return {k.decode(): orjson.loads(v) for k, v in raw.items()}
+def _health(raw: Mapping[bytes | str, bytes | str]) -> dict[str, object]:
+    return {_text(k): orjson.loads(v) for k, v in raw.items()}

@@ -66,7 +66,15 @@ REFRESH_AHEAD_S = 5.0
 #: worker's liveness from ``updated_at``, so this bounds how stale that can look.
 BOOKKEEPING_EVERY_S = 1.0
 RATE_WINDOW_S = 10.0
-_DISCONNECTED = object()
+
+
+class _Disconnected:
+    """Put in the inbox when the socket closes."""
+
+
+_DISCONNECTED = _Disconnected()
+#: What the socket heard, in order: (event name, payload) pairs, then _DISCONNECTED.
+Inbox = asyncio.Queue[tuple[str, object] | _Disconnected]
 
 
 @dataclass(frozen=True)
@@ -127,11 +135,11 @@ class Health:
 class _CatchAll(socketio.AsyncClientNamespace):
     """python-socketio 4.x has no '*' handler: every event lands in one queue, in order."""
 
-    def __init__(self, queue: asyncio.Queue) -> None:
+    def __init__(self, queue: Inbox) -> None:
         super().__init__("/")
         self.queue = queue
 
-    async def trigger_event(self, event, *args):
+    async def trigger_event(self, event: str, *args: object) -> None:
         # No await before the put: the engine.io client runs each message as its own task,
         # and tasks start in arrival order, so the queue keeps Voicenter's order.
         if event == "disconnect":
@@ -284,7 +292,7 @@ class VoicenterWorker:
     # --- one socket ---------------------------------------------------------------------
 
     async def _session(self, grant: SocketGrant, url: str) -> str:
-        queue: asyncio.Queue = asyncio.Queue()
+        queue: Inbox = asyncio.Queue()
         client = socketio.AsyncClient(reconnection=False)
         client.register_namespace(_CatchAll(queue))
         sep = "&" if urlsplit(url).query else "?"
@@ -312,7 +320,7 @@ class VoicenterWorker:
             self.health.connected = self.health.syncing = False
             await self._bookkeeping(force=True)
 
-    async def _consume(self, client, queue: asyncio.Queue, grant: SocketGrant) -> str:
+    async def _consume(self, client: socketio.AsyncClient, queue: Inbox, grant: SocketGrant) -> str:
         cfg = self.config
         opened = last_event = last_resync = time.monotonic()
         keepalive_sent = synced = False
@@ -322,7 +330,7 @@ class VoicenterWorker:
             except TimeoutError:
                 item = None
             now = time.monotonic()
-            if item is _DISCONNECTED:
+            if isinstance(item, _Disconnected):
                 self._error("Voicenter closed the socket")
                 return "lost"
             if item is not None:

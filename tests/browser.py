@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+from playwright.sync_api import Browser, Page, Playwright
+
 CHROMIUM_ARGS = [
     "--no-sandbox",  # root in a container
     "--disable-gpu",
@@ -22,11 +24,11 @@ def chromium_path() -> str:
     return path
 
 
-def launch(playwright):
+def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
-def sign_in(page, base: str, user: str, password: str, path: str = "/") -> None:
+def sign_in(page: Page, base: str, user: str, password: str, path: str = "/") -> None:
     page.goto(base + path)
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)

@@ -25,7 +25,8 @@ USER, PASSWORD = "supervisor", "board-test-pw"
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class Stack:
@@ -71,7 +72,7 @@ class Stack:
             "VOICENTER_RECONNECT_MAX_S": "2",
             "LOG_LEVEL": "WARNING",
         }
-        self.procs: dict[str, subprocess.Popen] = {}
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def _manage(self, *args: str) -> list[str]:
         return [sys.executable, str(ROOT / "manage.py"), *args]
@@ -124,10 +125,11 @@ class Stack:
             client.close()
         raise RuntimeError(f"no agents in Redis after {timeout} s; see {self.log_dir}/*.log")
 
-    def join(self, name: str, phone: str = "0501112233") -> dict:
+    def join(self, name: str, phone: str = "0501112233") -> dict[str, object]:
         answer = httpx.post(f"{self.sim}/simulator/join", json={"phone": phone, "name": name})
         answer.raise_for_status()
-        return answer.json()
+        joined: dict[str, object] = answer.json()
+        return joined
 
     def _wait_http(self, url: str, method: str = "GET", timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

@@ -194,28 +194,26 @@ async def test_resync_requests_are_throttled(board, wired):
     assert asyncio.get_running_loop().time() - started >= 2.0  # one per second at most
 
 
-async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(board, wired, settings):
+async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(
+    board, wired, settings, monkeypatch
+):
     settings.WALLBOARD_HEARTBEAT_S = 0.1  # a heartbeat task left running would show at once
     communicator = await board()
     await frame(communicator)
     witness = await board()  # a healthy board, to show the broadcast below did go out
     await frame(witness)
-    store = shared_store()
-    real = store.snapshot
 
     async def broken():
         raise ConnectionError("Redis went away")
 
-    store.snapshot = broken
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(shared_store(), "snapshot", broken)
         await communicator.send_to(text_data='{"type": "resync"}')
         output = await communicator.receive_output(3)
         while output["type"] == "websocket.send":  # heartbeats sent before the failure
             assert orjson.loads(output["text"])["type"] == "heartbeat"
             output = await communicator.receive_output(3)
         assert output == {"type": "websocket.close", "code": 1011}
-    finally:
-        store.snapshot = real
     await wired.board.rebuild({"queues": {}, "agents": {"Z": {"extension": "Z"}}})
     while (await frame(witness))["type"] != "snapshot":
         pass  # heartbeats

@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.simulator.model import CallCenter
-from realtime.simulator.server import Simulator
 from realtime.worker import VoicenterWorker
+from tests.served import Served, serving
 from tests.test_worker import _bool, _seq_above, _snap_with_agents, config, until
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -37,12 +36,8 @@ def node() -> str:
 @pytest.fixture
 async def sim():
     model = CallCenter(agents=6, queues=2, calls_per_minute=600, speed=30, seed=3, now=time.time())
-    simulator = Simulator(model)
-    server = TestServer(simulator.app, host="127.0.0.1")
-    await server.start_server()
-    simulator.base = str(server.make_url("")).rstrip("/")
-    yield simulator
-    await server.close()
+    async with serving(model) as simulator:
+        yield simulator
 
 
 async def _node(node: str, *args: str) -> asyncio.subprocess.Process:
@@ -56,7 +51,7 @@ async def _lines(proc: asyncio.subprocess.Process, timeout: float = 25) -> list[
     return [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
 
 
-async def _token(sim: Simulator) -> str:
+async def _token(sim: Served) -> str:
     import httpx
 
     async with httpx.AsyncClient() as http:
@@ -100,6 +95,7 @@ async def test_the_worker_follows_a_node_socketio_2x_server(node, store, tmp_pat
     proc = await _node(node, "server.js", str(script))
     seen: list[dict] = []
     try:
+        assert proc.stdout is not None
         port = json.loads(await asyncio.wait_for(proc.stdout.readline(), 10))["port"]
         reader = asyncio.create_task(_collect(proc, seen))
         base = f"http://127.0.0.1:{port}"
@@ -126,6 +122,7 @@ async def test_the_worker_follows_a_node_socketio_2x_server(node, store, tmp_pat
     assert {"connection": "3"} in seen  # Engine.IO 3
     assert all(s.get("received") != "login" for s in seen)  # no login emit on the socket
     keepalive = next(s for s in seen if s.get("received") == "keepalive")
+    assert worker.grant is not None
     assert keepalive["data"] == worker.grant.token  # the SDKs send the token
 
 

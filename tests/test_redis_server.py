@@ -27,7 +27,8 @@ def test_it_starts_a_real_server_and_later_callers_share_it(data_dir):
     again = redis.Redis.from_url(url)
     assert again.get("k") == b"v"
     assert again.info("server")["process_id"] == pid
-    client.close(), again.close()
+    client.close()
+    again.close()
 
 
 def test_its_data_survives_a_restart(data_dir):

@@ -69,3 +69,15 @@ def test_the_project_passes_djangos_checks_and_has_no_missing_migrations():
 def test_the_database_works():
     User.objects.create_user("supervisor", password="x" * 12)
     assert User.objects.filter(username="supervisor").exists()
+
+
+@pytest.mark.pure
+def test_importing_settings_starts_no_redis_and_creates_nothing(tmp_path):
+    data_dir = tmp_path / "data"
+    result = settings_value(
+        "s.REDIS_URL", REDIS_URL="", WALLBOARD_DATA_DIR=str(data_dir), DATABASE_URL=""
+    )
+    assert result.returncode == 0, result.stderr
+    # the embedded server's address is computed, but nothing is started or written
+    assert result.stdout.strip().startswith("unix://" + str(data_dir))
+    assert not data_dir.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -45,16 +46,19 @@ def test_every_simulated_event_is_valid_voicenter_and_calls_end_cleanly():
 
 
 @pytest.fixture
-async def client():
-    model = CallCenter(agents=4, queues=1, calls_per_minute=0, seed=1, now=time.time())
-    sim = Simulator(model)
+def sim():
+    return Simulator(CallCenter(agents=4, queues=1, calls_per_minute=0, seed=1, now=time.time()))
+
+
+@pytest.fixture
+async def client(sim):
     async with TestClient(TestServer(sim.app)) as test_client:
-        test_client.sim = sim
         yield test_client
 
 
-async def test_set_status_answers_like_voicenter_and_emits_user_status_update(client):
-    sim = client.sim
+async def test_set_status_answers_like_voicenter_and_emits_user_status_update(
+    client, sim, monkeypatch
+):
     agent = next(iter(sim.model.agents.values()))
     bad = await client.post(
         "/UserLogin/SetStatusFromAPI",
@@ -66,8 +70,8 @@ async def test_set_status_answers_like_voicenter_and_emits_user_status_update(cl
         },
     )
     assert (await bad.json())["Status"] == 2
-    sent = []
-    sim.broadcast = sent.extend
+    sent: list[tuple[str, Any]] = []
+    monkeypatch.setattr(sim, "broadcast", sent.extend)
     ok = await client.post(
         "/UserLogin/SetStatusFromAPI",
         json={
@@ -86,11 +90,10 @@ async def test_set_status_answers_like_voicenter_and_emits_user_status_update(cl
     )
 
 
-async def test_click2call_rings_leg_one_first(client):
-    sim = client.sim
+async def test_click2call_rings_leg_one_first(client, sim, monkeypatch):
     agent = next(iter(sim.model.agents.values()))
-    sent = []
-    sim.broadcast = sent.extend
+    sent: list[tuple[str, Any]] = []
+    monkeypatch.setattr(sim, "broadcast", sent.extend)
     answer = await client.get(
         "/ForwardDialer/click2call.aspx",
         params={"code": "demo-code", "phone": agent.ext, "target": "0501234567", "format": "JSON"},
@@ -130,8 +133,8 @@ async def test_login_refuses_bad_credentials_with_401(client):
     assert socket["Token"] and socket["URLList"]
 
 
-async def test_comet_apis_answer_err_0_and_an_empty_list_to_a_wrong_code(client):
+async def test_comet_apis_answer_err_0_and_an_empty_list_to_a_wrong_code(client, sim):
     wrong = await client.post("/Comet/api/GetQueuesCallers", json={"code": "wrong"})
     assert await wrong.json() == {"ERR": 0, "DESC": "OK", "QUEUES": []}
     right = await client.post("/Comet/api/GetExtensions", json={"code": "demo-code"})
-    assert len((await right.json())["EXTENSIONS"]) == len(client.sim.model.agents)
+    assert len((await right.json())["EXTENSIONS"]) == len(sim.model.agents)

@@ -79,7 +79,7 @@ def test_queues_snapshot_replaces_all_queues():
     snap = QueuesSnapshot("queues_snapshot", (Queue("3", "New", ()),), None, None)
     state, delta = reduce(state, snap)
     assert list(state["queues"]) == ["3"]
-    assert sorted(delta["queues"]["del"]) == ["1", "2"]
+    assert delta is not None and sorted(delta["queues"]["del"]) == ["1", "2"]
 
 
 def test_agent_missing_from_the_snapshot_is_removed():

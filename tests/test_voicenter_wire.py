@@ -132,7 +132,7 @@ def test_a_caller_that_left_is_dropped_even_if_the_list_still_names_it():
 
 def test_incoming_newcall_rings_with_caller_and_times_in_utc():
     event = one("ExtensionEvent", doc("ExtensionEvent", "NEWCALL"))
-    assert isinstance(event, AgentChanged)
+    assert isinstance(event, AgentChanged) and event.agent.calls is not None
     [call] = event.agent.calls
     assert (call.state, call.direction, call.number, call.name, call.did) == (
         "Ringing",
@@ -295,6 +295,11 @@ def test_dialer_events_are_known_and_ignored():
         ("QueueEvent", {"reason": "JOIN"}, "data is missing"),
         ("QueueEvent", {"reason": "JOIN", "data": {"QueueID": 1}}, "Calls is missing"),
         ("QueueEvent", {"reason": "JOIN", "data": {"Calls": []}}, "no QueueID"),
+        (
+            "QueueEvent",
+            {"reason": "TRANSFER", "data": {"QueueID": 1, "Calls": []}},
+            "unknown reason 'TRANSFER'",
+        ),
         ("ExtensionEvent", {"data": {"reason": "NEWCALL", "calls": []}}, "no extenUser"),
         ("ExtensionEvent", {"data": {"extenUser": "S", "calls": []}}, "reason is missing"),
         (
@@ -315,6 +320,7 @@ def test_bad_input_is_rejected_with_a_reason(name, payload, problem):
 def test_one_bad_extension_in_a_snapshot_spares_the_rest():
     payload = {"extensions": [{"extenUser": "GOOD", "calls": []}, {"number": 5}, "junk"]}
     snapshot, *rejected = normalise("AllExtensionsStatus", payload)
+    assert isinstance(snapshot, AgentsSnapshot)
     assert [a.extension for a in snapshot.agents] == ["GOOD"]
     assert len(rejected) == 2 and all(isinstance(r, Rejected) for r in rejected)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -11,12 +12,12 @@ from aiohttp.test_utils import TestServer
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.simulator.model import CallCenter
-from realtime.simulator.server import Simulator
 from realtime.worker import VoicenterWorker, WorkerConfig, backoff_delay
+from tests.served import serving
 
 
-def config(base: str, **overrides) -> WorkerConfig:
-    values = dict(
+def config(base: str, **overrides: Any) -> WorkerConfig:
+    values: dict[str, Any] = dict(
         login_type="token",
         credentials={"token": "demo-token"},
         login_url=f"{base}/monitorAPI/Login",
@@ -32,12 +33,8 @@ def config(base: str, **overrides) -> WorkerConfig:
 @pytest.fixture
 async def sim():
     model = CallCenter(agents=8, queues=2, calls_per_minute=120, speed=20, seed=7, now=time.time())
-    simulator = Simulator(model)
-    server = TestServer(simulator.app, host="127.0.0.1")
-    await server.start_server()
-    simulator.base = str(server.make_url("")).rstrip("/")
-    yield simulator
-    await server.close()
+    async with serving(model) as simulator:
+        yield simulator
 
 
 @pytest.fixture

@@ -97,7 +97,10 @@ if env("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
 else:
     DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "wallboard.sqlite3"}
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "wallboard.sqlite3"),
+        }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -11,15 +11,18 @@ is passed in (``now``, UTC epoch seconds), so the model is deterministic for a s
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-RawEvent = tuple[str, dict]
+Json = dict[str, Any]
+RawEvent = tuple[str, Json]
 
 FIRST_NAMES = [
     "Dana",
@@ -195,7 +198,9 @@ class CallCenter:
 
     def offset_min(self, at: float | None = None) -> int:
         moment = datetime.fromtimestamp(self.now if at is None else at, UTC)
-        return int(moment.astimezone(self.tz).utcoffset().total_seconds() // 60)
+        offset = moment.astimezone(self.tz).utcoffset()
+        assert offset is not None  # a ZoneInfo always knows its offset
+        return int(offset.total_seconds() // 60)
 
     def _local(self, at: float | None = None) -> int:
         at = self.now if at is None else at
@@ -226,7 +231,7 @@ class CallCenter:
 
     # --- wire format (Voicenter's, as its docs show it) --------------------------------------
 
-    def _call_json(self, call: SimCall) -> dict:
+    def _call_json(self, call: SimCall) -> Json:
         body = {
             "callStarted": call.started,
             "calldurationinterval": call.started,
@@ -247,7 +252,7 @@ class CallCenter:
             body["queueID"] = call.queue_id
         return body
 
-    def _extension_json(self, agent: SimAgent) -> dict:
+    def _extension_json(self, agent: SimAgent) -> Json:
         return {
             "calls": [self._call_json(c) for c in agent.calls],
             "userID": agent.user_id,
@@ -265,7 +270,7 @@ class CallCenter:
             "peerStatus": "OK",
         }
 
-    def _queue_json(self, queue: SimQueue) -> dict:
+    def _queue_json(self, queue: SimQueue) -> Json:
         return {
             "QueueID": queue.id,
             "QueueName": queue.name,
@@ -282,7 +287,7 @@ class CallCenter:
             ],
         }
 
-    def _stamp(self) -> dict:
+    def _stamp(self) -> Json:
         return {"servertime": self._local(), "servertimeoffset": self.offset_min()}
 
     def snapshot_events(self) -> list[RawEvent]:
@@ -442,6 +447,10 @@ class CallCenter:
 
     # --- agents -----------------------------------------------------------------------------
 
+    def _back_from_break(self, agent: SimAgent) -> None:
+        if agent.status != 2:  # unless they logged out meanwhile
+            self.set_status(agent.ext, 1)
+
     def _agent_round(self) -> None:
         """Once a simulated minute: idle agents may take a break or dial out."""
         self._at(60 / self.speed, self._agent_round)
@@ -452,7 +461,7 @@ class CallCenter:
             if roll < BREAK_CHANCE_PER_IDLE_MIN:
                 self.set_status(agent.ext, self.rng.choice(BREAK_STATUSES))
                 back = self.rng.uniform(*BREAK_S) / self.speed
-                self._at(back, lambda a=agent: a.status != 2 and self.set_status(a.ext, 1))
+                self._at(back, functools.partial(self._back_from_break, agent))
             elif roll < BREAK_CHANCE_PER_IDLE_MIN + OUTBOUND_CHANCE_PER_IDLE_MIN:
                 self.dial_out(agent.ext, f"03{self.rng.randint(0, 9_999_999):07d}")
 

@@ -34,13 +34,14 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiohttp import WSMsgType, web
 
-from realtime.simulator.model import CallCenter, RawEvent
+from realtime.recording import RawEvent
+from realtime.simulator.model import CallCenter, Json
 
 log = logging.getLogger("realtime.simulator")
 
@@ -115,7 +116,7 @@ class Simulator:
         self.keepalive_error = 0
         self.logins = 0
         self.sockets_opened = 0
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[object]] = []
         self.app = self._build_app()
 
     # --- application --------------------------------------------------------------------
@@ -156,7 +157,8 @@ class Simulator:
         while True:
             await asyncio.sleep(TICK_S)
             try:
-                self.broadcast(self.model.advance(time.time()))  # type: ignore[union-attr]
+                if self.model is not None:
+                    self.broadcast(self.model.advance(time.time()))
             except Exception:  # a model bug must not stop the simulator
                 log.exception("simulator model failed")
 
@@ -171,7 +173,7 @@ class Simulator:
             self.broadcast([(name, payload)])
             await asyncio.sleep(0)
 
-    def broadcast(self, events: list[RawEvent]) -> None:
+    def broadcast(self, events: Sequence[RawEvent]) -> None:
         if self.silent or self.frozen or not events:
             return
         frames = [frame(name, payload) for name, payload in events]  # encoded once
@@ -195,7 +197,7 @@ class Simulator:
     def _base_url(self, request: web.Request) -> str:
         return f"{request.scheme}://{request.host}"
 
-    def _grant(self, request: web.Request) -> dict:
+    def _grant(self, request: web.Request) -> Json:
         token, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         expires = time.time() + self.token_ttl_s
         self.sessions[token] = Session(token, refresh, expires)
@@ -292,7 +294,7 @@ class Simulator:
             await ws.close()
         return ws
 
-    def _snapshot(self) -> list[RawEvent]:
+    def _snapshot(self) -> Sequence[RawEvent]:
         if self.model is None:
             return []
         self.broadcast(self.model.advance(time.time()))  # bring the model to now first
@@ -347,8 +349,8 @@ class Simulator:
 
     # --- REST ---------------------------------------------------------------------------
 
-    async def _params(self, request: web.Request) -> dict:
-        params = dict(request.query)
+    async def _params(self, request: web.Request) -> dict[str, object]:
+        params: dict[str, object] = dict(request.query)
         if request.method == "POST" and request.can_read_body:
             if request.content_type == "application/json":
                 try:
@@ -369,19 +371,20 @@ class Simulator:
             return _status_answer(2, 6, "Missing parameters")
         if p["code"] != self.credentials.api_code:
             return _status_answer(2, 1, "Authorization Failed")
-        agent = self.model.find_agent(str(p["extensionuser"])) if self.model else None
-        if agent is None:
+        model = self.model
+        agent = model.find_agent(str(p["extensionuser"])) if model else None
+        if model is None or agent is None:
             return _status_answer(3, 1, "No extension found")
         if str(agent.user_id) != str(p["userid"]):
             return _status_answer(2, 1, "Authorization Failed")
         try:
-            status = int(p["status"])
+            status = int(str(p["status"]))
         except (TypeError, ValueError):
             return _status_answer(4, 1, "Status not support")
         if status not in (1, 2, 3, 5, 7, 9, 11, 12, 13):
             return _status_answer(4, 1, "Status not support")
-        self.model.set_status(agent.ext, status)  # type: ignore[union-attr]
-        self.broadcast(self.model.drain())  # type: ignore[union-attr]
+        model.set_status(agent.ext, status)
+        self.broadcast(model.drain())
         return _status_answer(1, 1, "OK")
 
     async def control_join(self, request: web.Request) -> web.Response:
@@ -391,7 +394,7 @@ class Simulator:
         if self.model is None:
             return web.json_response({"error": "replay mode has no call center"}, status=409)
         try:
-            queue_id = int(p.get("queue_id") or min(self.model.queues))
+            queue_id = int(str(p.get("queue_id") or min(self.model.queues)))
         except (TypeError, ValueError):
             return web.json_response({"error": "queue_id must be a number"}, status=400)
         if queue_id not in self.model.queues:
@@ -412,29 +415,33 @@ class Simulator:
             return _c2c_answer(as_json, ERR_PARAMS, "Invalid code")
         if not phone or (action == "call" and not target.strip("+").isdigit()):
             return _c2c_answer(as_json, ERR_PARAMS, "Invalid parameters")
-        agent = self.model.find_agent(phone) if self.model else None
-        if agent is None:
+        model = self.model
+        agent = model.find_agent(phone) if model else None
+        if model is None or agent is None:
             return _c2c_answer(as_json, ERR_PARAMS, "Invalid phone")
         if agent.status == 2:
             return _c2c_answer(as_json, ERR_OFFLINE, "Extension representative offline")
         if action != "call":
             for call in list(agent.calls):
-                self.model._end_call(agent, call)  # type: ignore[union-attr]
-            self.broadcast(self.model.drain())  # type: ignore[union-attr]
+                model._end_call(agent, call)
+            self.broadcast(model.drain())
             return _c2c_answer(as_json, ERR_OK, "OK")
-        call = self.model.click2call(agent.ext, target)  # type: ignore[union-attr]
-        self.broadcast(self.model.drain())  # type: ignore[union-attr]
+        call = model.click2call(agent.ext, target)
+        self.broadcast(model.drain())
         return _c2c_answer(as_json, ERR_OK, "OK", call.ivrid)
 
-    async def _comet(self, request: web.Request, key: str, rows) -> web.Response:
+    async def _comet(
+        self, request: web.Request, key: str, rows: Callable[[CallCenter], Iterable[Json]]
+    ) -> web.Response:
         """A Comet API answer; a wrong code gets Voicenter's ``ERR 0`` with an empty list."""
         params = await self._params(request)
-        ok = params.get("code") == self.credentials.api_code and self.model is not None
-        return web.json_response({"ERR": 0, "DESC": "OK", key: list(rows()) if ok else []})
+        ok = params.get("code") == self.credentials.api_code
+        found = list(rows(self.model)) if ok and self.model is not None else []
+        return web.json_response({"ERR": 0, "DESC": "OK", key: found})
 
     async def get_extensions(self, request: web.Request) -> web.Response:
-        def rows():
-            for a in self.model.agents.values():  # type: ignore[union-attr]
+        def rows(model: CallCenter) -> Iterator[Json]:
+            for a in model.agents.values():
                 yield {
                     "SIP": a.ext,
                     "Name": a.name,
@@ -448,17 +455,17 @@ class Simulator:
         return await self._comet(request, "EXTENSIONS", rows)
 
     async def get_extensions_calls(self, request: web.Request) -> web.Response:
-        def rows():
-            for a in self.model.agents.values():  # type: ignore[union-attr]
+        def rows(model: CallCenter) -> Iterator[Json]:
+            for a in model.agents.values():
                 if a.calls:
-                    calls = [self.model._call_json(c) for c in a.calls]  # type: ignore[union-attr]
+                    calls = [model._call_json(c) for c in a.calls]
                     yield {"SIP": a.ext, "Calls": calls}
 
         return await self._comet(request, "EXTENSIONS", rows)
 
     async def get_queues_callers(self, request: web.Request) -> web.Response:
-        def rows():
-            for q in self.model.queues.values():  # type: ignore[union-attr]
+        def rows(model: CallCenter) -> Iterator[Json]:
+            for q in model.queues.values():
                 callers = [
                     {"Phone": c.phone, "CallID": c.ivrid, "JoinTime": c.joined} for c in q.waiting
                 ]

@@ -81,10 +81,10 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from realtime.events import (
     Agent,
@@ -92,11 +92,13 @@ from realtime.events import (
     AgentsSnapshot,
     Call,
     ConfigChanged,
+    ConfigKind,
     Event,
     KeepaliveAnswer,
     LoginSuccess,
     Queue,
     QueueChanged,
+    QueueReason,
     QueuesSnapshot,
     Rejected,
     VoicenterError,
@@ -146,7 +148,10 @@ _DIRECTIONS = {
 _EXTENSION_REASONS = {
     r.lower(): r for r in ("NEWCALL", "ANSWER", "HOLD", "UNHOLD", "HANGUP", "userStatusUpdate")
 }
-_CONFIG_EVENTS = {
+_QUEUE_REASONS: dict[str, QueueReason] = {
+    "JOIN": "JOIN", "EXIT": "EXIT", "ANSWER": "ANSWER", "ABANDONED": "ABANDONED",
+}  # fmt: skip
+_CONFIG_EVENTS: dict[str, ConfigKind] = {
     "extensionsupdated": "extensions",
     "queuesupdated": "queues",
     "dialersupdated": "dialers",
@@ -176,7 +181,7 @@ def normalise(
             if key in _IGNORED_EVENTS:
                 return ()
             if key in _CONFIG_EVENTS:
-                return (ConfigChanged(kind="config_changed", what=_CONFIG_EVENTS[key]),)  # type: ignore[arg-type]
+                return (ConfigChanged(kind="config_changed", what=_CONFIG_EVENTS[key]),)
             return (Rejected(kind="rejected", event=label, problem="unknown event"),)
         if not isinstance(payload, Mapping):
             raise Bad(f"payload is {type(payload).__name__}, not an object")
@@ -190,10 +195,14 @@ def normalise(
 # --- time ----------------------------------------------------------------------------------
 
 ToUtc = Callable[[object], float | int | None]
+T = TypeVar("T")
 
 
 def _clock(
-    envelope: Mapping[str, Any], data: Mapping[str, Any] | None, offset_min: int | None, tz
+    envelope: Mapping[str, Any],
+    data: Mapping[str, Any] | None,
+    offset_min: int | None,
+    tz: tzinfo | None,
 ) -> tuple[ToUtc, int | None]:
     """A converter from this payload's server-local epochs to UTC, and the offset it carried."""
     own = integer(first(envelope, "servertimeoffset"))
@@ -345,7 +354,9 @@ def _held(call: Call, reason: str) -> Call:
 # --- events --------------------------------------------------------------------------------
 
 
-def _login_success(label, env, offset_min, tz):
+def _login_success(
+    label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
+) -> tuple[Event, ...]:
     code = error_code(env)
     if code:
         return (VoicenterError("voicenter_error", label, code, text(env.get("errordesc"))),)
@@ -353,7 +364,9 @@ def _login_success(label, env, offset_min, tz):
     return (LoginSuccess("login_success", to_utc(env.get("servertime")), own),)
 
 
-def _login_status(label, env, offset_min, tz):
+def _login_status(
+    label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
+) -> tuple[Event, ...]:
     code = error_code(env)
     if code:
         return (VoicenterError("voicenter_error", label, code, text(env.get("errordesc"))),)
@@ -363,7 +376,9 @@ def _login_status(label, env, offset_min, tz):
     return (snapshot, *rejected)
 
 
-def _all_extensions(label, env, offset_min, tz):
+def _all_extensions(
+    label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
+) -> tuple[Event, ...]:
     code = error_code(env)
     if code:
         return (VoicenterError("voicenter_error", label, code, text(env.get("errordesc"))),)
@@ -375,9 +390,12 @@ def _all_extensions(label, env, offset_min, tz):
     return (snapshot, *rejected)
 
 
-def _each(label, items, parse):
+def _each(
+    label: str, items: Iterable[object], parse: Callable[[object], T]
+) -> tuple[tuple[T, ...], tuple[Rejected, ...]]:
     """Parse every item of a snapshot; one bad item is reported, not fatal to the rest."""
-    good, rejected = [], []
+    good: list[T] = []
+    rejected: list[Rejected] = []
     for item in items:
         try:
             good.append(parse(item))
@@ -386,27 +404,33 @@ def _each(label, items, parse):
     return tuple(good), tuple(rejected)
 
 
-def _queue_event(label, env, offset_min, tz):
+def _queue_event(
+    label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
+) -> tuple[Event, ...]:
     data = obj(env.get("data"))
     if data is None:
         raise Bad("data is missing or not an object")
-    reason = text(first(env, "reason") or first(data, "reason")).upper()
-    if not reason:
+    raw_reason = text(first(env, "reason") or first(data, "reason")).upper()
+    if not raw_reason:
         raise Bad("reason is missing")
+    reason = _QUEUE_REASONS.get(raw_reason)
+    if reason is None:
+        raise Bad(f"unknown reason {raw_reason!r}")
     to_utc, own = _clock(env, data, offset_min, tz)
     call_id = text(first(env, "ivruniqueid") or first(data, "ivruniqueid"))
     leaving = call_id if reason in ("EXIT", "ANSWER", "ABANDONED") else ""
     queue = _queue(data, to_utc, drop_call=leaving)
     at = to_utc(first(env, "servertime") or first(data, "servertime"))
-    return (QueueChanged("queue_changed", reason, queue, call_id, at, own),)  # type: ignore[arg-type]
+    return (QueueChanged("queue_changed", reason, queue, call_id, at, own),)
 
 
-def _extension_event(label, env, offset_min, tz):
-    data = obj(env.get("data"))
-    if data is None:
-        if "extenuser" not in env:
-            raise Bad("data is missing or not an object")
-        data = env  # tolerate an unwrapped extension
+def _extension_event(
+    label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
+) -> tuple[Event, ...]:
+    wrapped = obj(env.get("data"))
+    if wrapped is None and "extenuser" not in env:
+        raise Bad("data is missing or not an object")
+    data: Mapping[str, Any] = env if wrapped is None else wrapped  # tolerate an unwrapped one
 
     def pick(key: str) -> Any:
         return first(env, key) if first(env, key) is not None else first(data, key)
@@ -424,12 +448,15 @@ def _extension_event(label, env, offset_min, tz):
     return (AgentChanged("agent_changed", reason, agent, call_id, text(pick("cause")), at, own),)
 
 
-def _keepalive(label, env, offset_min, tz):
+def _keepalive(
+    label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
+) -> tuple[Event, ...]:
     code = error_code(env)
     return (KeepaliveAnswer("keepalive_response", code == 0, code, text(env.get("errordesc"))),)
 
 
-_HANDLERS = {
+Handler = Callable[[str, Mapping[str, Any], int | None, tzinfo | None], tuple[Event, ...]]
+_HANDLERS: dict[str, Handler] = {
     "loginsuccess": _login_success,
     "loginstatus": _login_status,
     "allextensionsstatus": _all_extensions,

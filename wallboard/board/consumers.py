@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from typing import Any
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -31,7 +32,7 @@ RESYNC_EVERY_S = 1.0
 class BoardConsumer(AsyncWebsocketConsumer):
     epoch: str | None = None
     seq = 0
-    _heartbeat: asyncio.Task | None = None
+    _heartbeat: asyncio.Task[None] | None = None
     _last_snapshot = 0.0  # monotonic time of the last snapshot sent
 
     async def connect(self) -> None:
@@ -53,10 +54,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         self._heartbeat = asyncio.create_task(self._beat())
 
-    async def disconnect(self, code) -> None:
+    async def disconnect(self, code: int) -> None:
         await self._cleanup()
 
-    async def receive(self, text_data=None, bytes_data=None) -> None:
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             request = messages.parse_client_message(orjson.loads(text_data or bytes_data or b""))
         except orjson.JSONDecodeError:
@@ -91,7 +92,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         with contextlib.suppress(Exception):
             await self.channel_layer.group_discard(GROUP, self.channel_name)
 
-    async def board_frame(self, event: dict) -> None:
+    async def board_frame(self, event: dict[str, Any]) -> None:
         """A frame broadcast by the worker (see ``wallboard/board/publisher.py``)."""
         kind, epoch, seq = event["kind"], event["epoch"], event["seq"]
         if kind == "delta":

@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from types import FrameType
+from typing import Any, NoReturn
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from wallboard.board.services import ensure_redis
 
@@ -21,7 +23,7 @@ from wallboard.board.services import ensure_redis
 class Command(BaseCommand):
     help = "Run the simulator, the worker and the web server together (Ctrl-C stops all)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="web server port")
         parser.add_argument("--sim-port", type=int, default=8765)
         parser.add_argument("--agents", type=int, default=40)
@@ -31,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="supervisor", help="the demo supervisor's name")
         parser.add_argument("--password", default="wallboard-demo")
 
-    def handle(self, *args, **o):
+    def handle(self, *args: object, **o: Any) -> None:
         ensure_redis()
         demo_supervisor(o["user"], o["password"])
         sim = f"http://127.0.0.1:{o['sim_port']}"
@@ -74,7 +76,7 @@ class Command(BaseCommand):
                 "wallboard.asgi:application",
             ],
         }
-        procs: dict[str, subprocess.Popen] = {}
+        procs: dict[str, subprocess.Popen[bytes]] = {}
         for name, command in commands.items():
             procs[name] = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
             if name == "simulator":
@@ -116,5 +118,5 @@ def demo_supervisor(username: str, password: str) -> None:
     user.save()
 
 
-def _interrupt(signum, frame):
+def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt

@@ -7,9 +7,10 @@ Output: ``{"epoch", "seq", "state": {"queues": ..., "agents": ...}, "stats": {..
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import orjson
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from wallboard.board.services import state_store
 
@@ -17,15 +18,15 @@ from wallboard.board.services import state_store
 class Command(BaseCommand):
     help = "Print the wallboard state stored in Redis (epoch, seq, state, counters) as JSON."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--compact", action="store_true", help="one line, no indentation")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: Any) -> None:
         document = asyncio.run(self._read())
         option = orjson.OPT_SORT_KEYS | (0 if options["compact"] else orjson.OPT_INDENT_2)
         self.stdout.write(orjson.dumps(document, option=option).decode())
 
-    async def _read(self) -> dict:
+    async def _read(self) -> dict[str, object]:
         store = state_store()
         try:
             snap = await store.snapshot()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from realtime import recording
 from realtime.state import empty_state
@@ -20,7 +21,7 @@ from wallboard.board import services
 class Command(BaseCommand):
     help = "Replay raw Voicenter events (one JSON array per line) into the wallboard state."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "file", help='recorded events, one ["Name", {...}] per line; - for stdin'
         )
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="start from an empty state under a new epoch"
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: Any) -> None:
         path = options["file"]
         try:
             stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115

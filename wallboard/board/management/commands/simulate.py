@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from realtime import recording
 from realtime.simulator.model import CallCenter
@@ -27,7 +28,7 @@ from realtime.simulator.server import Credentials, Simulator
 class Command(BaseCommand):
     help = "Run a Voicenter simulator (login, Engine.IO 3 socket, REST APIs) on this machine."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--agents", type=int, default=40, help="up to 10,000")
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         parser.add_argument("--token", default="demo-token")
         parser.add_argument("--api-code", default="demo-code")
 
-    def handle(self, *args, **o):
+    def handle(self, *args: object, **o: Any) -> None:
         replay = None
         if o["replay"]:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -36,10 +37,10 @@ def worker_config() -> WorkerConfig:
 class Command(BaseCommand):
     help = "Connect to Voicenter's realtime API and keep the wallboard state in Redis."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: Any) -> None:
         asyncio.run(self._run())
 
-    async def _run(self):
+    async def _run(self) -> None:
         wired = services.ingest()
         await wired.pipeline.load()
         worker = VoicenterWorker(
