@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import copy
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from realtime.events import Agent, AgentChanged, Queue, QueueChanged, QueuesSnapshot, WaitingCall
+from realtime.events import (
+    Agent,
+    AgentChanged,
+    Queue,
+    QueueChanged,
+    QueuesSnapshot,
+    Rejected,
+    WaitingCall,
+)
+from realtime.simulator.model import CallCenter
 from realtime.state import apply_delta, diff_states, empty_state, reduce
-from realtime.voicenter.wire import status_name
+from realtime.voicenter.wire import normalise, status_name
 from tests.strategies import events
 
 pytestmark = pytest.mark.pure
@@ -37,10 +47,40 @@ def queue_event(qid, *waiting_ids):
 
 @settings(max_examples=300)
 @given(st.lists(events, max_size=12), events)
-def test_hybrid_state_old_state_plus_delta_is_the_new_state(history, event):
+def test_a_delta_applied_to_the_old_state_gives_the_new_state(history, event):
     old = run(empty_state(), *history)
     new, delta = reduce(old, event)
     assert apply_delta(old, delta) == new if delta is not None else new == old
+
+
+def fold(state, raw_events, tz):
+    """Normalise and reduce raw Voicenter events as the pipeline does (offset carried on)."""
+    offset = None
+    for name, payload in raw_events:
+        for event in normalise(name, payload, offset_min=offset, tz=tz):
+            assert not isinstance(event, Rejected), event
+            offset = getattr(event, "offset_min", None) or offset
+            state, _ = reduce(state, event)
+    return state
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 5, 8])
+def test_hybrid_state_live_events_on_an_old_snapshot_equal_a_fresh_snapshot(seed):
+    # The worker's promise: a snapshot, then live events only, is the call center as a fresh
+    # snapshot would show it, minute after minute.
+    start = 1_780_000_000.0
+    model = CallCenter(agents=30, queues=4, calls_per_minute=40, seed=seed, now=start)
+    tz = ZoneInfo("Asia/Jerusalem")
+    state = fold(empty_state(), model.snapshot_events(), tz)
+    compared = 0
+    for minute in range(1, 16):
+        live = model.advance(start + 60 * minute)
+        assert live, "the model produced no live traffic"
+        state = fold(state, live, tz)
+        fresh = fold(empty_state(), model.snapshot_events(), tz)
+        assert diff_states(state, fresh) is None, f"seed {seed}, minute {minute}"
+        compared += 1
+    assert compared == 15
 
 
 @settings(max_examples=300)
