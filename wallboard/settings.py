@@ -149,6 +149,7 @@ VOICENTER_USERNAME = env("VOICENTER_USERNAME")
 VOICENTER_PASSWORD = env("VOICENTER_PASSWORD")
 VOICENTER_EMAIL = env("VOICENTER_EMAIL")
 VOICENTER_PIN = env("VOICENTER_PIN")
+# Read for the REST calls to come (the status buttons first); nothing uses them yet.
 VOICENTER_API_CODE = env("VOICENTER_API_CODE")
 VOICENTER_LOGIN_URL = env(
     "VOICENTER_LOGIN_URL", "https://loginapi.voicenter.co.il/monitorAPI/Login"
