@@ -354,12 +354,19 @@ def _held(call: Call, reason: str) -> Call:
 # --- events --------------------------------------------------------------------------------
 
 
+def _refusal(label: str, env: Mapping[str, Any]) -> VoicenterError | None:
+    """A snapshot or login answer that carries a non-zero ``errorCode`` is Voicenter refusing."""
+    code = error_code(env)
+    return (
+        VoicenterError("voicenter_error", label, code, text(env.get("errordesc"))) if code else None
+    )
+
+
 def _login_success(
     label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
 ) -> tuple[Event, ...]:
-    code = error_code(env)
-    if code:
-        return (VoicenterError("voicenter_error", label, code, text(env.get("errordesc"))),)
+    if error := _refusal(label, env):
+        return (error,)
     to_utc, own = _clock(env, None, offset_min, tz)
     return (LoginSuccess("login_success", to_utc(env.get("servertime")), own),)
 
@@ -367,9 +374,8 @@ def _login_success(
 def _login_status(
     label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
 ) -> tuple[Event, ...]:
-    code = error_code(env)
-    if code:
-        return (VoicenterError("voicenter_error", label, code, text(env.get("errordesc"))),)
+    if error := _refusal(label, env):
+        return (error,)
     to_utc, own = _clock(env, None, offset_min, tz)
     queues, rejected = _each(label, listed(env, "queues", "queues"), lambda q: _queue(q, to_utc))
     snapshot = QueuesSnapshot("queues_snapshot", queues, to_utc(env.get("servertime")), own)
@@ -379,9 +385,8 @@ def _login_status(
 def _all_extensions(
     label: str, env: Mapping[str, Any], offset_min: int | None, tz: tzinfo | None
 ) -> tuple[Event, ...]:
-    code = error_code(env)
-    if code:
-        return (VoicenterError("voicenter_error", label, code, text(env.get("errordesc"))),)
+    if error := _refusal(label, env):
+        return (error,)
     to_utc, own = _clock(env, None, offset_min, tz)
     agents, rejected = _each(
         label, listed(env, "extensions", "extensions"), lambda e: _agent(e, to_utc)
