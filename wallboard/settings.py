@@ -166,14 +166,14 @@ VOICENTER_RECONNECT_MIN_S = env_float("VOICENTER_RECONNECT_MIN_S", 5)
 VOICENTER_RECONNECT_MAX_S = env_float("VOICENTER_RECONNECT_MAX_S", 120)
 
 # --- Boards -----------------------------------------------------------------------------------
-# Seconds between websocket heartbeats (design.md: about 20 s). Boards judge the worker's
+# Seconds between websocket heartbeats (the frame: realtime/messages.py). Boards judge the worker's
 # freshness from its own updated_at, so the period only bounds how late a board notices a
 # silently dead worker.
 WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 20)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "board"
 LOGOUT_REDIRECT_URL = "login"
-# A wallboard TV must not be logged out after two weeks on the wall (design.md 4.7): sessions
+# A wallboard TV must not be logged out after two weeks on the wall (README, TV mode): sessions
 # last SESSION_DAYS (default 365) and every page load renews them.
 SESSION_COOKIE_AGE = int(env_float("SESSION_DAYS", 365) * 86_400)
 SESSION_SAVE_EVERY_REQUEST = True

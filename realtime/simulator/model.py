@@ -4,7 +4,8 @@ Agents work queues; callers arrive at random (seeded), wait, ring an available a
 hang up, or give up after their patience runs out; agents take breaks and now and then dial out.
 Every change comes out as the raw Voicenter event a real account would send
 (``["QueueEvent", {...}]``, ``["ExtensionEvent", {...}]``), shaped exactly like the examples of
-``shared/voicenter-docs/realtime-api.txt`` (see :mod:`realtime.voicenter` for the format). Time
+Voicenter's Real Time API page (kept in ``tests/fixtures/voicenter_doc_examples.jsonl``; the format
+is specified in :mod:`realtime.voicenter.wire` and summarised in ``docs/voicenter.md#events``). Time
 is passed in (``now``, UTC epoch seconds), so the model is deterministic for a seed and a clock;
 ``speed`` divides every duration.
 """
