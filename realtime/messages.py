@@ -1,7 +1,10 @@
 """The browser protocol: every frame between the wallboard's websocket and a board.
 
 Pure: builders return plain dicts; the shell encodes them (once per frame, not once per screen).
-This docstring is the spec; ``docs/protocol.md`` repeats it for readers of the docs.
+This docstring is the spec. ``realtime/messages.schema.json`` (JSON Schema, draft 2020-12) is its
+machine-readable form, strict about every field of every server -> browser frame and of the state
+inside it: ``tests/test_messages_schema.py`` checks every builder against it, and
+``tests/test_consumers.py`` every frame a consumer sends. ``docs/protocol.md`` links here.
 
 Server -> browser
 =================
@@ -30,7 +33,8 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
   ``seq`` ahead of the board's may be a delta still in flight, so the board resyncs only if, by
   the next heartbeat, it still has not reached the seq this one promised (delivery is at most
   once).
-- ``error``: a message from the board was not understood; ``code`` is machine-readable.
+- ``error``: a message from the board was not understood; ``code`` is machine-readable:
+  ``bad_json`` (not JSON text) or ``bad_message`` (JSON, but not a protocol message).
 
 ``server_time`` (UTC epoch seconds, float) lets a board correct its own clock: timers tick from
 ``server_time`` plus the browser's elapsed time, never from the browser's wall clock alone.

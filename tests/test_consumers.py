@@ -1,5 +1,6 @@
 """The wallboard websocket, through the real ASGI stack (origin check, session auth) and the
-real Redis channel layer."""
+real Redis channel layer. Every frame a board receives here must also be valid against the
+protocol's JSON Schema (realtime/messages.schema.json)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from django.test import Client
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.state import apply_delta
-from tests.examples import doc_examples
+from tests.examples import agent_entity, doc_examples
+from tests.frames import assert_valid_frame
 from wallboard.asgi import application
 from wallboard.board.publisher import GROUP, Publisher, encode
 from wallboard.board.services import Ingest, shared_store
@@ -64,7 +66,10 @@ async def wired(use_prefix):
 
 
 async def frame(communicator, timeout=3.0) -> dict:
-    return orjson.loads(await communicator.receive_from(timeout))
+    """The next frame the board receives; it must be valid against the protocol's schema."""
+    message = orjson.loads(await communicator.receive_from(timeout))
+    assert_valid_frame(message)
+    return message
 
 
 async def test_no_session_no_data(use_prefix):
@@ -112,7 +117,8 @@ async def test_deltas_already_in_the_snapshot_are_dropped(board, wired):
     snap = await frame(communicator)
     layer = get_channel_layer()
     for seq in (snap["seq"] - 1, snap["seq"], snap["seq"] + 1):  # two stale, one new
-        text = encode({"type": "delta", "epoch": snap["epoch"], "seq": seq, "delta": {}})
+        change = {"agents": {"del": [f"GONE{seq}"]}}
+        text = encode({"type": "delta", "epoch": snap["epoch"], "seq": seq, "delta": change})
         await layer.group_send(
             GROUP,
             {
@@ -131,7 +137,7 @@ async def test_deltas_already_in_the_snapshot_are_dropped(board, wired):
 async def test_resync_sends_a_fresh_snapshot(board, wired):
     communicator = await board()
     before = await frame(communicator)
-    await wired.store.commit(wired.board.epoch, {"agents": {"set": {"X1": {"extension": "X1"}}}})
+    await wired.store.commit(wired.board.epoch, {"agents": {"set": {"X1": agent_entity("X1")}}})
     await communicator.send_to(text_data='{"type": "resync"}')
     after = await frame(communicator)
     assert after["type"] == "snapshot"
@@ -142,10 +148,10 @@ async def test_resync_sends_a_fresh_snapshot(board, wired):
 async def test_a_rebuild_sends_every_board_the_new_snapshot(board, wired):
     communicator = await board()
     before = await frame(communicator)
-    await wired.board.rebuild({"queues": {}, "agents": {"Y": {"extension": "Y"}}})
+    await wired.board.rebuild({"queues": {}, "agents": {"Y": agent_entity("Y")}})
     after = await frame(communicator)
     assert after["type"] == "snapshot" and after["epoch"] != before["epoch"]
-    assert after["state"]["agents"] == {"Y": {"extension": "Y"}}
+    assert after["state"]["agents"] == {"Y": agent_entity("Y")}
 
 
 async def test_bad_messages_get_an_error_and_the_socket_stays(board, wired):
@@ -211,10 +217,12 @@ async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(
         await communicator.send_to(text_data='{"type": "resync"}')
         output = await communicator.receive_output(3)
         while output["type"] == "websocket.send":  # heartbeats sent before the failure
-            assert orjson.loads(output["text"])["type"] == "heartbeat"
+            beat = orjson.loads(output["text"])
+            assert_valid_frame(beat)
+            assert beat["type"] == "heartbeat"
             output = await communicator.receive_output(3)
         assert output == {"type": "websocket.close", "code": 1011}
-    await wired.board.rebuild({"queues": {}, "agents": {"Z": {"extension": "Z"}}})
+    await wired.board.rebuild({"queues": {}, "agents": {"Z": agent_entity("Z")}})
     while (await frame(witness))["type"] != "snapshot":
         pass  # heartbeats
     # out of the group and no heartbeat task: the closed board is sent nothing more
