@@ -1,8 +1,10 @@
 """The wallboard state, the reducer that applies typed events to it, and deltas.
 
 Pure: no I/O, no framework imports. The state is plain JSON-able data and is the very object a
-browser receives in a ``snapshot`` (see ``docs/protocol.md``). Times are UTC epoch seconds;
-``None`` means unknown.
+browser receives in a ``snapshot`` (:mod:`realtime.messages`; its JSON Schema,
+``realtime/messages.schema.json``, holds the state's exact shape). Times are UTC epoch seconds;
+``None`` means unknown. This docstring is the spec of the state and its deltas;
+``docs/protocol.md`` links here.
 
 State shape
 ===========
@@ -36,8 +38,22 @@ Example::
       }
     }
 
-``state`` is one of Ringing, Dialing, Talking, Hold; ``direction`` one of Incoming, Outgoing,
-Spy, Click2Call; ``leg`` is the Click2Call leg (1 or 2) or null.
+Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events``):
+
+- ``queues``: keyed by Voicenter's queue id, as a string; ``waiting``: the callers waiting in
+  that queue now, in join order.
+- ``agents``: keyed by the extension's SIP user (``extenUser``). ``agent_name``: who works the
+  extension now (``summery.representative``), else the extension's user.
+- ``status`` / ``status_name``: Voicenter's ``representativeStatus`` (1 Login, 2 Logout, 3 Lunch,
+  5 Administrative, 7 Private, 9 Other, 11 Training, 12 Team meeting, 13 Brief; accounts can
+  rename them) and its name (``Status <n>`` for another code, ``Unknown`` for none);
+  ``status_since``: when the agent entered that status (see the rules below).
+- ``calls``: the extension's active calls. ``state`` is one of Ringing, Dialing, Talking, Hold;
+  ``direction`` one of Incoming, Outgoing, Spy, Click2Call (any other value Voicenter sends
+  passes through); ``leg`` is the Click2Call leg (1: the agent's phone rings, 2: the target) or
+  null; ``queue_id`` the queue the call came through, when Voicenter says.
+- Every string that comes from Voicenter is capped at 200 characters. Caller names and numbers
+  come from strangers: every consumer shows them as text, never as HTML.
 
 Deltas
 ======
@@ -50,7 +66,10 @@ left out::
     {"queues": {"set": {"12345678": {...whole queue...}}},
      "agents": {"set": {"SIPSIP1": {...}}, "del": ["SIPSIP9"]}}
 
-Invariant (tested as a property): ``apply_delta(old, delta) == new``.
+Applying one (:func:`apply_delta`; the browser's ``static/board/reducer.js`` likewise): for each
+collection, replace or add every entity in ``set``, remove every key in ``del``. Invariant
+(tested as a property): ``apply_delta(old, delta) == new``, so the deltas applied in ``seq``
+order to the snapshot they follow give the current state.
 
 Rules
 =====
