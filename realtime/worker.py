@@ -1,7 +1,8 @@
 """The worker: holds Voicenter's realtime socket and feeds its events through the pipeline.
 
-Protocol (what Voicenter's official SDKs do; ``docs/voicenter.md#socket`` and
-``docs/voicenter.md#reconnect`` give the sources):
+Protocol (what Voicenter's official SDKs do, except the backoff of step 6, which is our own;
+``docs/voicenter.md#socket`` and ``docs/voicenter.md#reconnect`` give the sources and the
+differences):
 
 1. Log in over HTTP (token, account or user), read ``Data.Socket``.
 2. Open ``URLList[i]`` with ``?token=``: Engine.IO 3, websocket only, python-socketio 4.x
