@@ -1,11 +1,13 @@
 """The board in headless Chromium at scale: first render, keeping up, memory.
 
 Run: .venv/bin/python bench/bench_browser.py [--agents 1000] [--queues 50]
-     [--calls-per-minute 500] [--speed 1] [--seconds 30] [--redis-url URL]
+     [--calls-per-minute 500] [--speed 1] [--seconds 30] [--samples 20] [--redis-url URL]
 Starts the whole stack (simulator, worker, daphne) as `make demo` does, signs in, and prints:
 - time from navigation to the first full render, and the snapshot's size;
 - the event rate the worker committed, the deltas the board applied and how far behind the
   board was (its seq against Redis'), the slowest render batch;
+- how long a new caller takes from joining a queue to its row on the page (p50, p95), next to
+  the join's own HTTP round trip (the floor);
 - the page's JS heap at the start and the end.
 """
 
@@ -28,7 +30,7 @@ django.setup()
 
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from tests.browser import launch, sign_in  # noqa: E402
 from tests.stack import PASSWORD, USER, Stack  # noqa: E402
@@ -42,6 +44,7 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--redis-url", default=settings.REDIS_URL)
+    parser.add_argument("--samples", type=int, default=20, help="new callers timed to the page")
     a = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(
@@ -86,6 +89,7 @@ def run(stack: Stack, a: argparse.Namespace) -> None:
         elapsed = time.perf_counter() - t0
         stats1 = page.evaluate("({...window.wallboard.stats})")
         seq1 = int(r.hget(meta, "seq") or 0)
+        shown, joins = caller_latency(page, stack, a.samples)
         page.evaluate("window.gc && window.gc()")
         heap1 = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
         browser.close()
@@ -106,8 +110,31 @@ def run(stack: Stack, a: argparse.Namespace) -> None:
         f"board behind Redis: median {statistics.median(lags):.0f}, max {max(lags)} deltas "
         f"(sampled every 250 ms); resyncs {stats1['resyncs'] - stats0['resyncs']}"
     )
+    print(
+        f"a new caller on the page (join -> drawn), {len(shown)} samples: "
+        f"p50 {percentile(shown, 50) * 1000:.0f} ms, p95 {percentile(shown, 95) * 1000:.0f} ms; "
+        f"floor (the join's HTTP round trip alone): p50 {percentile(joins, 50) * 1000:.0f} ms"
+    )
     if heap0 and heap1:
         print(f"JS heap: {heap0 / 1e6:.1f} MB -> {heap1 / 1e6:.1f} MB")
+
+
+def caller_latency(page: Page, stack: Stack, samples: int) -> tuple[list[float], list[float]]:
+    """Seconds from putting a caller in a queue to its row on the page, and of the join alone."""
+    shown, joins = [], []
+    for n in range(samples):
+        name = f"Bench {n} {time.time_ns() % 10**8}"
+        started = time.perf_counter()
+        stack.join(name)
+        joins.append(time.perf_counter() - started)
+        page.locator(".caller-name", has_text=name).wait_for(state="attached", timeout=30_000)
+        shown.append(time.perf_counter() - started)
+    return shown, joins
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from realtime.simulator.model import CallCenter
 from realtime.state import empty_state, reduce
 from realtime.voicenter.wire import normalise
 
+pytestmark = pytest.mark.pure  # Node and the pure core; no Redis, no database
+
 NODE_DIR = Path(__file__).parent / "node"
 
 
@@ -41,7 +43,7 @@ def run_node(frames: list[dict]) -> dict:
     path.write_text(json.dumps(frames))
     try:
         out = subprocess.run(
-            [node, "reduce.js", str(path)], cwd=NODE_DIR, capture_output=True, check=True
+            [node, "reduce.mjs", str(path)], cwd=NODE_DIR, capture_output=True, check=True
         )
     finally:
         path.unlink()
@@ -110,3 +112,16 @@ def test_a_heartbeat_ahead_twice_reveals_a_lost_delta():
     result = run_node(frames)
     assert result["actions"][-2:] == ["heartbeat", "resync"]
     assert result["synced"] is False
+
+
+def test_a_collection_the_reducer_never_heard_of_is_kept_like_the_others():
+    # Adding a collection on the server (realtime.state.COLLECTIONS) needs no change here.
+    state = {"queues": {}, "agents": {}, "callbacks": {"c1": {"phone": "050"}}}
+    frames = [
+        snapshot_at("E", 1, state),
+        messages.delta("E", 2, {"callbacks": {"set": {"c2": {"phone": "052"}}, "del": ["c1"]}}),
+    ]
+    result = run_node(frames)
+    assert result["actions"] == ["snapshot", "delta"]
+    assert result["state"] == {"queues": {}, "agents": {}, "callbacks": {"c2": {"phone": "052"}}}
+    assert result["changed"][1] == {"callbacks": ["c2", "c1"]}  # what the view must redraw

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -43,7 +45,7 @@ def test_the_board_page_has_no_voicenter_secrets(signed_in, settings):
     page = signed_in.get("/")
     assert page.status_code == 200
     body = page.content.decode()
-    assert "board.js" in body
+    assert 'type="module"' in body and "board/main.js" in body
     assert not any(s in body for s in ("SECRET", "demo-token", "demo-code"))
 
 
@@ -56,9 +58,18 @@ def test_sessions_outlast_a_long_weekend(settings):
     assert settings.SESSION_COOKIE_AGE >= 30 * 86_400
 
 
-def test_static_files_are_served(signed_in):
-    response = signed_in.get("/static/board/board.js")
-    assert response.status_code == 200
+def test_every_module_the_board_imports_is_served(signed_in):
+    # follow the ES module imports from main.js, as the browser does
+    seen, todo = set(), ["main.js"]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        response = signed_in.get(f"/static/board/{name}")
+        assert response.status_code == 200, name
+        assert "javascript" in response["Content-Type"], name  # else browsers refuse a module
+        source = b"".join(response.streaming_content).decode()
+        todo += [m for m in re.findall(r'from "\./([\w-]+\.js)"', source) if m not in seen]
+    assert {"reducer.js", "render.js", "socket.js", "banner.js", "tv.js"} <= seen
 
 
 def test_healthz_answers_without_a_session(client):

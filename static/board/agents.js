@@ -1,0 +1,159 @@
+/* The agent cards: one per extension, with name, extension, status (colour, icon and name),
+ * time in status and the current call (direction, state, number or name, duration). Keyed by
+ * extension, so a change touches only its own card; ordered by present.agentOrder.
+ */
+
+import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
+import { agentCategory, agentOrder, callStart, mainCall } from "./present.js";
+import { setTimer, stopTimer } from "./timers.js";
+
+const MANY_AGENTS = 200; // above this, off-screen cards are left to the browser (board.css)
+const DIRECTION_ARROW = { Incoming: "↙", Outgoing: "↗", Click2Call: "⇄", Spy: "◉" };
+
+function createAgentView(ext) {
+  const root = el("article", "agent");
+  root.dataset.ext = ext;
+  const head = el("div", "agent-head");
+  const name = el("span", "agent-name");
+  const extEl = el("span", "agent-ext");
+  head.append(name, extEl);
+  const line = el("div", "agent-line");
+  const status = el("span", "agent-status");
+  const icon = el("span", "icon");
+  icon.setAttribute("aria-hidden", "true");
+  const statusText = el("span", "agent-status-text");
+  status.append(icon, statusText);
+  const since = el("span", "agent-since", "—");
+  line.append(status, since);
+  root.append(head, line);
+  return {
+    el: root,
+    name: name,
+    ext: extEl,
+    statusText: statusText,
+    since: since,
+    category: null,
+    call: null, // {el, kind, number, name, duration}
+  };
+}
+
+function createCallView() {
+  const root = el("div", "agent-call");
+  const kind = el("span", "call-kind");
+  const party = el("span", "call-party");
+  const number = el("span", "call-number");
+  const name = el("span", "call-name");
+  party.append(number, name);
+  const duration = el("span", "call-duration", "—");
+  root.append(kind, party, duration);
+  return { el: root, kind: kind, number: number, name: name, duration: duration };
+}
+
+function statusLabel(category, agent, call) {
+  switch (category) {
+    case "ringing":
+      return call && call.state === "Dialing" ? "Dialing" : "Ringing";
+    case "oncall":
+      return call && call.state === "Hold" ? "On hold" : "On call";
+    case "available":
+      return "Available";
+    case "loggedout":
+      return "Logged out";
+    default:
+      return str(agent.status_name) || "Break";
+  }
+}
+
+function renderCall(view, calls, now) {
+  const call = mainCall(calls);
+  if (call) {
+    if (!view.call) {
+      view.call = createCallView();
+      view.el.appendChild(view.call.el);
+    }
+    const c = view.call;
+    const direction = str(call.direction) || "Call";
+    const arrow = DIRECTION_ARROW[direction] || "";
+    let kind = (arrow ? arrow + " " : "") + direction + " · " + (str(call.state) || "Unknown");
+    if (calls.length > 1) kind += " · +" + (calls.length - 1);
+    setText(c.kind, kind);
+    const number = str(call.number);
+    const name = str(call.name);
+    setText(c.number, number || (name ? "" : "Unknown number"));
+    setText(c.name, name);
+    setTimer(c.duration, callStart(call), now);
+  } else if (view.call) {
+    stopTimer(view.call.duration);
+    view.call.el.remove();
+    view.call = null;
+  }
+}
+
+export function createAgents(container, filter) {
+  const views = new Map(); // extension -> view
+  let order = []; // extensions, as placed
+
+  function remove(ext, view) {
+    stopTimer(view.since);
+    if (view.call) stopTimer(view.call.duration);
+    view.el.remove();
+    views.delete(ext);
+  }
+
+  // Draw extension `ext` as `agent` (its entity in the state; missing: the card goes).
+  function render(ext, agent, now) {
+    let view = views.get(ext);
+    if (!agent || typeof agent !== "object") {
+      if (view) remove(ext, view);
+      return;
+    }
+    if (!view) {
+      view = createAgentView(ext);
+      views.set(ext, view);
+    }
+    const category = agentCategory(agent);
+    if (view.category !== category) {
+      view.category = category;
+      view.el.dataset.category = category;
+    }
+    const calls = Array.isArray(agent.calls) ? agent.calls : [];
+    setText(view.name, str(agent.agent_name) || str(agent.user_name) || ext);
+    setText(view.ext, str(agent.number) || str(agent.extension) || ext);
+    setText(view.statusText, statusLabel(category, agent, mainCall(calls)));
+    setTimer(view.since, agent.status_since, now);
+    renderCall(view, calls, now);
+    setHidden(view.el, !filter.showsAgent(agent));
+  }
+
+  // Put the cards in order (agents: the state's agents collection).
+  function place(agents, now) {
+    const many = views.size > MANY_AGENTS;
+    if (container.classList.contains("many") !== many) container.classList.toggle("many", many);
+    const ids = agentOrder(agents, now);
+    if (sameOrder(ids, order) && container.childElementCount === ids.length) return;
+    const wanted = [];
+    for (const ext of ids) {
+      const view = views.get(ext);
+      if (view) wanted.push(view.el);
+    }
+    placeChildren(container, wanted);
+    order = ids;
+  }
+
+  function applyFilter(agents) {
+    for (const [ext, view] of views) {
+      const agent = agents[ext];
+      setHidden(view.el, !agent || !filter.showsAgent(agent));
+    }
+  }
+
+  return {
+    render: render,
+    place: place,
+    applyFilter: applyFilter,
+    ids: views.keys.bind(views),
+    size: function () {
+      return views.size;
+    },
+  };
+}

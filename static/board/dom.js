@@ -1,0 +1,81 @@
+/* Small DOM helpers. Text only: every string that comes from Voicenter (caller names and
+ * numbers come from strangers) is set with textContent, never as HTML. And keyed reordering
+ * that moves as few nodes as possible.
+ */
+
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function str(value) {
+  return value === null || value === undefined ? "" : String(value);
+}
+
+export function setText(node, value) {
+  const text = str(value);
+  if (node.textContent !== text) node.textContent = text;
+}
+
+export function setHidden(node, hidden) {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}
+
+export function sameOrder(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// Indices (into seq) of a longest increasing subsequence of seq's non-negative entries.
+function lisIndices(seq) {
+  const tails = []; // tails[k]: index in seq of the smallest tail of an increasing run of k+1
+  const prev = new Array(seq.length);
+  for (let i = 0; i < seq.length; i++) {
+    const v = seq[i];
+    if (v < 0) continue;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (seq[tails[mid]] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    prev[i] = lo > 0 ? tails[lo - 1] : -1;
+    tails[lo] = i;
+  }
+  const keep = new Uint8Array(seq.length);
+  let k = tails.length ? tails[tails.length - 1] : -1;
+  while (k >= 0) {
+    keep[k] = 1;
+    k = prev[k];
+  }
+  return keep;
+}
+
+// Make container's children exactly `wanted` (elements, in order), moving few nodes: the
+// longest run already in order stays where it is.
+export function placeChildren(container, wanted) {
+  if (!container.firstChild) {
+    const frag = document.createDocumentFragment();
+    for (const node of wanted) frag.appendChild(node);
+    container.appendChild(frag);
+    return;
+  }
+  const pos = new Map();
+  let i = 0;
+  for (let c = container.firstChild; c; c = c.nextSibling) pos.set(c, i++);
+  const seq = wanted.map(function (node) {
+    const p = pos.get(node);
+    return p === undefined ? -1 : p;
+  });
+  const keep = lisIndices(seq);
+  let next = null;
+  for (let j = wanted.length - 1; j >= 0; j--) {
+    const node = wanted[j];
+    if (!keep[j]) container.insertBefore(node, next);
+    next = node;
+  }
+}

@@ -1,0 +1,72 @@
+/* The board page: wires the modules together and runs the one 1-second interval that ticks
+ * every timer, re-sorts the cards, runs the socket's watchdog, the banner and TV fitting.
+ *
+ *   socket.js  -> reducer.js (the state) -> render.js (queues.js, agents.js, filter.js)
+ *                                        -> banner.js (how fresh it is)
+ *
+ * window.wallboard = {board, stats} for tests and benchmarks.
+ */
+
+import { createBanner } from "./banner.js";
+import { createBoard, serverNow } from "./reducer.js";
+import { createRenderer } from "./render.js";
+import { createLink, createSocket } from "./socket.js";
+import { tickTimers } from "./timers.js";
+import { createTvFit } from "./tv.js";
+
+const board = createBoard();
+const stats = {
+  frames: 0,
+  snapshots: 0,
+  deltas: 0,
+  drops: 0,
+  resyncs: 0,
+  reconnects: 0,
+  lastRenderMs: 0,
+  maxRenderMs: 0,
+  renders: 0,
+};
+window.wallboard = { board: board, stats: stats };
+
+const $ = function (id) {
+  return document.getElementById(id);
+};
+const page = {
+  queues: $("queues"),
+  agents: $("agents"),
+  filterText: $("filter-text"),
+  filterQueue: $("filter-queue"),
+  waiting: $("count-waiting"),
+  longest: $("count-longest"),
+  available: $("count-available"),
+  oncall: $("count-oncall"),
+  onbreak: $("count-break"),
+  loggedout: $("count-loggedout"),
+};
+
+const link = createLink();
+const updateBanner = createBanner($("banner"), board, link, stats);
+const renderer = createRenderer(board, stats, page, function (now, firstAfterSnapshot) {
+  if (firstAfterSnapshot) document.body.dataset.ready = "1";
+  updateBanner(now);
+});
+const loginUrl = document.body.dataset.loginUrl || "/accounts/login/";
+const socket = createSocket(board, stats, link, loginUrl, {
+  snapshot: renderer.snapshot,
+  changed: renderer.changed,
+  banner: function () {
+    updateBanner();
+  },
+});
+const fitTv = createTvFit(board);
+
+setInterval(function tick() {
+  const now = serverNow(board);
+  tickTimers(now);
+  renderer.tick(now);
+  socket.watchdog();
+  updateBanner(now);
+  fitTv();
+}, 1000);
+updateBanner();
+socket.connect();

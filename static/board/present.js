@@ -1,0 +1,171 @@
+/* What the board shows, computed from the state: pure, no DOM (the reducer's state in, plain
+ * values out). An agent's category, the order of the cards, the header's counts, durations.
+ * The entities' fields are specified in realtime/state.py.
+ */
+
+const LOGIN = 1;
+const LOGOUT = 2;
+
+function callsOf(agent) {
+  return agent && Array.isArray(agent.calls) ? agent.calls : [];
+}
+
+// "ringing" | "oncall" | "available" | "loggedout" | "break"
+export function agentCategory(agent) {
+  const calls = callsOf(agent);
+  if (calls.length) {
+    for (const call of calls) {
+      if (call && (call.state === "Ringing" || call.state === "Dialing")) return "ringing";
+    }
+    return "oncall";
+  }
+  const status = agent ? agent.status : null;
+  if (status === LOGIN) return "available";
+  if (status === LOGOUT) return "loggedout";
+  return "break";
+}
+
+// When the call the agent is on began for the board: answered_at, else started_at.
+export function callStart(call) {
+  if (!call) return null;
+  if (typeof call.answered_at === "number") return call.answered_at;
+  if (typeof call.started_at === "number") return call.started_at;
+  return null;
+}
+
+// The earliest start of the agent's calls (its longest current call), or null.
+export function longestCallStart(agent) {
+  let best = null;
+  for (const call of callsOf(agent)) {
+    const start = callStart(call);
+    if (start !== null && (best === null || start < best)) best = start;
+  }
+  return best;
+}
+
+// The call a card shows: a ringing/dialing one first, else the first.
+export function mainCall(calls) {
+  for (const call of calls) {
+    if (call && (call.state === "Ringing" || call.state === "Dialing")) return call;
+  }
+  for (const call of calls) if (call) return call;
+  return null;
+}
+
+const RANK = { ringing: 0, oncall: 1, break: 2, available: 3, loggedout: 4 };
+
+const collator =
+  typeof Intl !== "undefined" && Intl.Collator
+    ? new Intl.Collator(undefined, { numeric: true, sensitivity: "base" })
+    : null;
+
+export function compareText(a, b) {
+  a = a == null ? "" : String(a);
+  b = b == null ? "" : String(b);
+  if (collator) {
+    const c = collator.compare(a, b);
+    if (c !== 0) return c;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Seconds since `since` (unknown: -1, so it sorts after every known one).
+function elapsed(since, nowSec) {
+  return typeof since === "number" && isFinite(since) ? Math.max(0, nowSec - since) : -1;
+}
+
+// The cards' order: ringing, on a call, on a break, available, logged out; within each, the
+// longest in that state first, then by name.
+export function agentOrder(agents, nowSec) {
+  const now = typeof nowSec === "number" ? nowSec : Date.now() / 1000;
+  const rows = [];
+  for (const ext of Object.keys(agents || {})) {
+    const agent = agents[ext] || {};
+    const category = agentCategory(agent);
+    let duration = 0; // ringing: by name only
+    if (category === "oncall") duration = elapsed(longestCallStart(agent), now);
+    else if (category === "break" || category === "available") {
+      duration = elapsed(agent.status_since, now);
+    }
+    rows.push({ ext: ext, rank: RANK[category], duration: duration, name: agent.agent_name });
+  }
+  rows.sort(function (a, b) {
+    if (a.rank !== b.rank) return a.rank - b.rank;
+    if (a.duration !== b.duration) return b.duration - a.duration; // longest first
+    return compareText(a.name, b.name) || compareText(a.ext, b.ext);
+  });
+  return rows.map(function (row) {
+    return row.ext;
+  });
+}
+
+// The header's figures, from the state's queues and agents.
+export function summary(state) {
+  const out = {
+    waiting: 0,
+    longestWaitSince: null,
+    available: 0,
+    oncall: 0,
+    onbreak: 0,
+    loggedout: 0,
+  };
+  const queues = (state && state.queues) || {};
+  for (const id of Object.keys(queues)) {
+    const waiting = queues[id] && Array.isArray(queues[id].waiting) ? queues[id].waiting : [];
+    out.waiting += waiting.length;
+    for (const caller of waiting) {
+      const t = caller ? caller.joined_at : null;
+      if (typeof t === "number" && (out.longestWaitSince === null || t < out.longestWaitSince)) {
+        out.longestWaitSince = t;
+      }
+    }
+  }
+  const agents = (state && state.agents) || {};
+  for (const ext of Object.keys(agents)) {
+    switch (agentCategory(agents[ext])) {
+      case "ringing":
+      case "oncall":
+        out.oncall += 1;
+        break;
+      case "available":
+        out.available += 1;
+        break;
+      case "loggedout":
+        out.loggedout += 1;
+        break;
+      default:
+        out.onbreak += 1;
+    }
+  }
+  return out;
+}
+
+function pad2(n) {
+  return n < 10 ? "0" + n : String(n);
+}
+
+// 7 -> "0:07", 725 -> "12:05", 3723 -> "1:02:03"; unknown -> "—".
+export function formatDuration(seconds) {
+  if (typeof seconds !== "number" || !isFinite(seconds)) return "—";
+  let s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return h > 0 ? h + ":" + pad2(m) + ":" + pad2(s) : m + ":" + pad2(s);
+}
+
+// A past span for the banner: "42 s", "7 min", "2 h 5 min".
+export function age(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 120) return s + " s";
+  const m = Math.floor(s / 60);
+  if (m < 120) return m + " min";
+  return Math.floor(m / 60) + " h " + (m % 60) + " min";
+}
+
+// A moment as the screen's local wall clock, "14:03:09".
+export function clockTime(sec) {
+  const d = new Date(sec * 1000);
+  return pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
+}

@@ -1,0 +1,210 @@
+/* The queue tiles: one per queue, with its waiting count, its longest wait (ticking, warning
+ * past WAIT_WARN_S) and its waiting callers in join order. Keyed by queue id and call id, so
+ * a change touches only its own tile and rows. Also keeps the queue filter's options.
+ */
+
+import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
+import { compareText } from "./present.js";
+import { setTimer, stopTimer } from "./timers.js";
+
+export const WAIT_WARN_S = 60; // a caller waiting longer than this: warning style
+const TV_CALLERS = 3; // TV mode shows this many callers per tile (board.css), then "+N more"
+const MANY_QUEUES = 12; // above this, TV tiles show only their figures (board.css)
+
+function createQueueView(id) {
+  const root = el("section", "queue");
+  root.dataset.queueId = id;
+  const head = el("header", "queue-head");
+  const name = el("h3", "queue-name");
+  head.appendChild(name);
+  const line = el("div", "queue-stats");
+  const waitingBox = el("div", "queue-waiting");
+  const icon = el("span", "queue-icon", "☎");
+  icon.setAttribute("aria-hidden", "true");
+  const count = el("b", "queue-waiting-count", "0");
+  const label = el("span", "queue-waiting-label", "waiting");
+  waitingBox.append(icon, count, label);
+  const longestBox = el("div", "queue-longest-box");
+  const longest = el("span", "queue-longest", "—");
+  const longestLabel = el("span", "queue-longest-label", "longest wait");
+  const alert = el("span", "queue-alert", "⚠ Long wait");
+  alert.hidden = true;
+  longestBox.append(longest, longestLabel, alert);
+  line.append(waitingBox, longestBox);
+  const list = el("ol", "callers");
+  const more = el("div", "callers-more");
+  more.hidden = true;
+  root.append(head, line, list, more);
+  const view = {
+    el: root,
+    name: name,
+    nameText: null,
+    count: count,
+    longest: longest,
+    list: list,
+    more: more,
+    callers: new Map(), // call id -> caller view
+    onWarn: null,
+  };
+  view.onWarn = function (warn) {
+    root.classList.toggle("warn", warn);
+    setHidden(alert, !warn);
+    setHidden(longestLabel, warn);
+  };
+  return view;
+}
+
+function createCallerView() {
+  const li = el("li", "caller");
+  const wait = el("span", "caller-wait", "—");
+  const number = el("span", "caller-number");
+  const name = el("span", "caller-name");
+  li.append(wait, number, name);
+  const view = { el: li, wait: wait, number: number, name: name, onWarn: null };
+  view.onWarn = function (warn) {
+    li.classList.toggle("warn", warn);
+  };
+  return view;
+}
+
+function renderCallers(view, waiting, now) {
+  let longest = null;
+  const seen = new Map();
+  const wanted = [];
+  for (let i = 0; i < waiting.length; i++) {
+    const caller = waiting[i] || {};
+    if (typeof caller.joined_at === "number" && (longest === null || caller.joined_at < longest)) {
+      longest = caller.joined_at;
+    }
+    let key = caller.call_id === null || caller.call_id === undefined ? "#" + i : String(caller.call_id);
+    if (seen.has(key)) key = key + "#" + i; // a duplicated id: keep both rows
+    let cv = view.callers.get(key);
+    if (!cv) {
+      cv = createCallerView();
+      cv.el.dataset.callId = key;
+      view.callers.set(key, cv);
+    }
+    seen.set(key, cv);
+    const number = str(caller.caller_number);
+    setText(cv.number, number || "Unknown number");
+    cv.number.classList.toggle("unknown", !number);
+    setText(cv.name, str(caller.caller_name));
+    setTimer(cv.wait, caller.joined_at, now, WAIT_WARN_S, cv.onWarn);
+    wanted.push(cv.el);
+  }
+  for (const [key, cv] of view.callers) {
+    if (!seen.has(key)) {
+      stopTimer(cv.wait);
+      cv.el.remove();
+      view.callers.delete(key);
+    }
+  }
+  placeChildren(view.list, wanted);
+  return longest;
+}
+
+export function createQueues(container, select, filter) {
+  const views = new Map(); // queue id -> view
+  let order = []; // ids, as placed
+  let orderDirty = false;
+  let optionKey = "";
+
+  function remove(id, view) {
+    stopTimer(view.longest);
+    for (const caller of view.callers.values()) stopTimer(caller.wait);
+    view.callers.clear();
+    view.el.remove();
+    views.delete(id);
+    orderDirty = true;
+  }
+
+  // Draw queue `id` as `queue` (its entity in the state; missing: the tile goes).
+  function render(id, queue, now) {
+    let view = views.get(id);
+    if (!queue || typeof queue !== "object") {
+      if (view) remove(id, view);
+      return;
+    }
+    if (!view) {
+      view = createQueueView(id);
+      views.set(id, view);
+      orderDirty = true;
+      setHidden(view.el, !filter.showsQueue(id));
+    }
+    const name = str(queue.name) || "Queue " + id;
+    if (view.nameText !== name) {
+      view.nameText = name;
+      setText(view.name, name);
+      orderDirty = true;
+    }
+    const waiting = Array.isArray(queue.waiting) ? queue.waiting : [];
+    setText(view.count, waiting.length);
+    view.el.classList.toggle("has-waiting", waiting.length > 0);
+    view.el.dataset.waiting = String(waiting.length);
+    const longest = renderCallers(view, waiting, now);
+    const hiddenInTv = waiting.length - TV_CALLERS;
+    setHidden(view.more, hiddenInTv <= 0);
+    if (hiddenInTv > 0) setText(view.more, "+ " + hiddenInTv + " more waiting");
+    setTimer(view.longest, longest, now, WAIT_WARN_S, view.onWarn);
+  }
+
+  function sortedIds() {
+    const ids = Array.from(views.keys());
+    ids.sort(function (a, b) {
+      return compareText(views.get(a).nameText, views.get(b).nameText) || compareText(a, b);
+    });
+    return ids;
+  }
+
+  // The queue filter's options follow the queues; returns true when the selected queue went
+  // away (the filter was reset, so every card must be filtered again).
+  function updateOptions(ids) {
+    if (!select) return false;
+    const key = ids
+      .map(function (id) {
+        return id + "\u0000" + views.get(id).nameText;
+      })
+      .join("\u0001");
+    if (key === optionKey) return false;
+    optionKey = key;
+    while (select.options.length > 1) select.remove(1);
+    for (const id of ids) {
+      const option = document.createElement("option");
+      option.value = id;
+      option.textContent = views.get(id).nameText;
+      select.appendChild(option);
+    }
+    let reset = false;
+    if (filter.queue && !views.has(filter.queue)) {
+      filter.queue = ""; // the selected queue is gone
+      reset = true;
+    }
+    select.value = filter.queue;
+    return reset;
+  }
+
+  // Put the tiles in name order if a tile came, went or was renamed; true if the filter reset.
+  function place() {
+    if (!orderDirty) return false;
+    orderDirty = false;
+    const many = views.size > MANY_QUEUES;
+    if (container.classList.contains("many") !== many) container.classList.toggle("many", many);
+    const ids = sortedIds();
+    if (!sameOrder(ids, order) || container.childElementCount !== ids.length) {
+      placeChildren(
+        container,
+        ids.map(function (id) {
+          return views.get(id).el;
+        })
+      );
+      order = ids;
+    }
+    return updateOptions(ids);
+  }
+
+  function applyFilter() {
+    for (const [id, view] of views) setHidden(view.el, !filter.showsQueue(id));
+  }
+
+  return { render: render, place: place, applyFilter: applyFilter, ids: views.keys.bind(views) };
+}

@@ -1,0 +1,120 @@
+/* Drawing, batched: the reducer says which ids each frame changed; they are collected and drawn
+ * in one requestAnimationFrame, touching only the DOM nodes of those entities, then the tiles
+ * and cards are re-placed and the header recounted. Knows the collections it draws (queues,
+ * agents); a collection it does not draw is kept in the state and ignored here.
+ */
+
+import { createAgents } from "./agents.js";
+import { createFilter } from "./filter.js";
+import { serverNow } from "./reducer.js";
+import { summary } from "./present.js";
+import { setText } from "./dom.js";
+import { createQueues, WAIT_WARN_S } from "./queues.js";
+import { setTimer } from "./timers.js";
+
+const ORDER_EVERY_S = 5; // timer-driven re-sort of the cards, every this many ticks
+
+function collectionOf(board, name) {
+  return board.state[name] || {};
+}
+
+// page: the board's elements (queues, agents, filterText, filterQueue, and the header's counts:
+// waiting, longest, available, oncall, onbreak, loggedout). onRendered(now, firstAfterSnapshot)
+// runs after every drawing.
+export function createRenderer(board, stats, page, onRendered) {
+  const filter = createFilter(page.filterText, page.filterQueue, applyFilterToAll);
+  const queues = createQueues(page.queues, page.filterQueue, filter);
+  const agents = createAgents(page.agents, filter);
+  const dirty = { queues: new Set(), agents: new Set() };
+  let full = false;
+  let pending = false;
+  let snapshotPending = false;
+  let ticks = 0;
+
+  function applyFilterToAll() {
+    queues.applyFilter();
+    agents.applyFilter(collectionOf(board, "agents"));
+    document.body.classList.toggle("filtered", filter.active());
+  }
+
+  const headerWarn = function (warn) {
+    const box = page.longest && page.longest.closest(".count");
+    if (box) box.classList.toggle("warn", warn);
+  };
+
+  function renderHeader(now) {
+    const s = summary(board.state);
+    setText(page.waiting, s.waiting);
+    page.waiting.closest(".count").classList.toggle("has-waiting", s.waiting > 0);
+    setTimer(page.longest, s.longestWaitSince, now, WAIT_WARN_S, headerWarn);
+    setText(page.available, s.available);
+    setText(page.oncall, s.oncall);
+    setText(page.onbreak, s.onbreak);
+    setText(page.loggedout, s.loggedout);
+  }
+
+  function render() {
+    pending = false;
+    const started = performance.now();
+    const now = serverNow(board);
+    const queueState = collectionOf(board, "queues");
+    const agentState = collectionOf(board, "agents");
+    if (full) {
+      full = false;
+      for (const id of queues.ids()) dirty.queues.add(id);
+      for (const id of Object.keys(queueState)) dirty.queues.add(id);
+      for (const ext of agents.ids()) dirty.agents.add(ext);
+      for (const ext of Object.keys(agentState)) dirty.agents.add(ext);
+    }
+    const queuesChanged = dirty.queues.size > 0;
+    const agentsChanged = dirty.agents.size > 0;
+    for (const id of dirty.queues) queues.render(id, queueState[id], now);
+    dirty.queues.clear();
+    for (const ext of dirty.agents) agents.render(ext, agentState[ext], now);
+    dirty.agents.clear();
+    if (queues.place()) applyFilterToAll(); // the selected queue went away
+    if (agentsChanged) agents.place(agentState, now);
+    if (queuesChanged || agentsChanged) renderHeader(now);
+    const took = performance.now() - started;
+    stats.renders += 1;
+    stats.lastRenderMs = took;
+    if (took > stats.maxRenderMs) stats.maxRenderMs = took;
+    const first = snapshotPending;
+    snapshotPending = false;
+    onRendered(now, first);
+  }
+
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(render);
+  }
+
+  return {
+    // A snapshot replaced the state: draw everything once.
+    snapshot() {
+      full = true;
+      snapshotPending = true;
+      dirty.queues.clear();
+      dirty.agents.clear();
+      schedule();
+    },
+
+    // A delta changed these ids ({collection: [ids]}).
+    changed(changed) {
+      for (const name of Object.keys(dirty)) {
+        for (const id of changed[name] || []) dirty[name].add(id);
+      }
+      schedule();
+    },
+
+    // Once a second: time moves cards between places (the longest on a break first...).
+    tick(now) {
+      ticks += 1;
+      // a pending render re-sorts anyway, with its new cards
+      if (ticks % ORDER_EVERY_S === 0 && agents.size() && !pending) {
+        agents.place(collectionOf(board, "agents"), now);
+      }
+    },
+  };
+}

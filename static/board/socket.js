@@ -1,0 +1,196 @@
+/* The board's one websocket to /ws/wallboard/ (frames: realtime/messages.py). Reconnects by
+ * itself with jittered exponential backoff and never reloads the page; feeds every frame to
+ * the reducer and asks for a snapshot (resync) when the reducer says something was lost; a
+ * watchdog drops a socket that never synced or went silent. A socket closed with 4401 (the
+ * session is gone) sends the screen to the sign-in page, which brings the board back.
+ *
+ * It keeps `link` up to date for the banner (banner.js).
+ */
+
+import { receive, serverNow } from "./reducer.js";
+
+const WS_PATH = "/ws/wallboard/";
+const BACKOFF_MIN_MS = 1000;
+const BACKOFF_MAX_MS = 30000;
+const UNSYNCED_MAX_MS = 30000; // open socket, no snapshot for this long: reconnect
+const SILENT_MIN_S = 90; // no frame at all for max(this, 3 heartbeat periods): reconnect
+const CLOSE_UNAUTHENTICATED = 4401;
+const SIGN_IN_AFTER_MS = 3000; // time to read "Signed out" before the sign-in page opens
+
+export function createLink() {
+  return {
+    open: false, // a socket is open
+    snapshotOnSocket: false, // ...and has had its snapshot
+    signedOut: false, // the last socket was closed for want of a session
+    lastDataSec: null, // server time when the last frame arrived
+    lastDeltaSec: null, // server time when the last delta arrived (an event from Voicenter)
+    healthServerSec: null, // server_time of the last snapshot/heartbeat
+  };
+}
+
+// on: {snapshot(), changed(changed), banner()}: what the page does with what arrives.
+export function createSocket(board, stats, link, loginUrl, on) {
+  let ws = null;
+  let backoffMs = BACKOFF_MIN_MS;
+  let reconnectTimer = null;
+  let connects = 0;
+  let resyncSent = false;
+  let unsyncedSinceMs = 0; // performance.now() when this socket began waiting for a snapshot
+  let lastFrameMs = 0; // performance.now() of the last frame on this socket
+  let lastHealthMs = 0; // performance.now() of the last heartbeat/snapshot on this socket
+  let heartbeatGapS = 20; // the last gap between heartbeats (bounded), for the watchdog
+
+  function socketUrl() {
+    return (location.protocol === "https:" ? "wss" : "ws") + "://" + location.host + WS_PATH;
+  }
+
+  function connect() {
+    reconnectTimer = null;
+    if (connects > 0) stats.reconnects += 1;
+    connects += 1;
+    let sock;
+    try {
+      sock = new WebSocket(socketUrl());
+    } catch (err) {
+      scheduleReconnect();
+      return;
+    }
+    ws = sock;
+    resyncSent = false;
+    link.snapshotOnSocket = false;
+    unsyncedSinceMs = performance.now();
+    lastFrameMs = performance.now();
+    lastHealthMs = 0;
+    sock.onopen = function () {
+      if (sock !== ws) return;
+      link.open = true;
+      link.signedOut = false;
+      unsyncedSinceMs = lastFrameMs = performance.now();
+      on.banner();
+    };
+    sock.onmessage = function (event) {
+      if (sock !== ws) return;
+      onFrame(event.data);
+    };
+    sock.onclose = function (event) {
+      if (sock !== ws) return;
+      link.signedOut = event.code === CLOSE_UNAUTHENTICATED;
+      dropSocket();
+      if (link.signedOut) {
+        // The session is gone (expired, signed out): only a person can sign in again.
+        const next = encodeURIComponent(location.pathname + location.search);
+        setTimeout(function () {
+          location.assign(loginUrl + "?next=" + next);
+        }, SIGN_IN_AFTER_MS);
+        return;
+      }
+      scheduleReconnect();
+    };
+    sock.onerror = function () {
+      /* a close event follows */
+    };
+    on.banner();
+  }
+
+  function dropSocket() {
+    const sock = ws;
+    ws = null;
+    link.open = false;
+    board.synced = false; // deltas are ignored until the next socket's snapshot
+    link.snapshotOnSocket = false;
+    if (sock) {
+      sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
+      if (sock.readyState === 0 || sock.readyState === 1) {
+        try {
+          sock.close();
+        } catch (err) {
+          /* already closing */
+        }
+      }
+    }
+    on.banner();
+  }
+
+  function scheduleReconnect() {
+    if (reconnectTimer !== null) return;
+    const delay = backoffMs * (0.5 + Math.random() * 0.5);
+    backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  function requestResync() {
+    if (resyncSent || !ws || ws.readyState !== 1) return;
+    resyncSent = true;
+    unsyncedSinceMs = performance.now();
+    ws.send(JSON.stringify({ type: "resync" }));
+  }
+
+  function noteHealth(frame) {
+    const nowMs = performance.now();
+    if (typeof frame.server_time === "number") link.healthServerSec = frame.server_time;
+    if (frame.type === "heartbeat" && lastHealthMs) {
+      const gap = (nowMs - lastHealthMs) / 1000;
+      // the last gap, bounded: one long outage must not blind the watchdog for good
+      heartbeatGapS = Math.min(Math.max(gap, 20), 120);
+    }
+    lastHealthMs = nowMs;
+  }
+
+  function onFrame(text) {
+    stats.frames += 1;
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch (err) {
+      stats.drops += 1;
+      return;
+    }
+    lastFrameMs = performance.now();
+    const result = receive(board, frame, Date.now());
+    if (frame && (frame.type === "snapshot" || frame.type === "heartbeat")) noteHealth(frame);
+    link.lastDataSec = serverNow(board);
+    switch (result.action) {
+      case "snapshot":
+        stats.snapshots += 1;
+        resyncSent = false;
+        link.snapshotOnSocket = true;
+        backoffMs = BACKOFF_MIN_MS;
+        link.lastDeltaSec = null;
+        on.snapshot();
+        break;
+      case "delta":
+        stats.deltas += 1;
+        link.lastDeltaSec = link.lastDataSec;
+        on.changed(result.changed);
+        break;
+      case "resync":
+        stats.resyncs += 1;
+        requestResync();
+        break;
+      case "drop":
+        stats.drops += 1;
+        break;
+      default: // heartbeat, error
+        break;
+    }
+    on.banner();
+  }
+
+  // Once a second: a socket that never got its snapshot, or went silent, is started over.
+  function watchdog() {
+    if (!ws) return;
+    const nowMs = performance.now();
+    if (ws.readyState === 1 && !board.synced && nowMs - unsyncedSinceMs > UNSYNCED_MAX_MS) {
+      dropSocket(); // the snapshot never came: start over
+      scheduleReconnect();
+      return;
+    }
+    const silentS = Math.max(SILENT_MIN_S, 3 * heartbeatGapS);
+    if (ws.readyState === 1 && nowMs - lastFrameMs > silentS * 1000) {
+      dropSocket(); // heartbeats stopped: a dead connection the browser has not noticed
+      scheduleReconnect();
+    }
+  }
+
+  return { connect: connect, watchdog: watchdog };
+}

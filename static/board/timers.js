@@ -1,0 +1,63 @@
+/* Every ticking timer on the board (waits, time in status, call durations) in one Map of
+ * element -> start, ticked once a second by main.js against the server's clock. A timer may
+ * warn: past `warnAfter` seconds its onWarn(true) is called once, and onWarn(false) when it
+ * is no longer past it.
+ */
+
+import { formatDuration } from "./present.js";
+import { setText } from "./dom.js";
+
+// element -> {start (epoch s), text (last shown), warnAfter (s), onWarn(bool) | null, warned}
+const timers = new Map();
+
+function tickTimer(node, t, now) {
+  const secs = now - t.start;
+  const text = formatDuration(secs);
+  if (text !== t.text) {
+    t.text = text;
+    node.textContent = text;
+  }
+  if (t.onWarn) {
+    const warn = secs >= t.warnAfter;
+    if (warn !== t.warned) {
+      t.warned = warn;
+      t.onWarn(warn);
+    }
+  }
+}
+
+// Show the time since `start` in `node` from now on; an unknown start shows "—".
+export function setTimer(node, start, now, warnAfter, onWarn) {
+  if (typeof start !== "number" || !isFinite(start)) {
+    timers.delete(node);
+    setText(node, "—");
+    if (onWarn) onWarn(false);
+    return;
+  }
+  let t = timers.get(node);
+  if (!t) {
+    t = { start: start, text: null, warnAfter: 0, onWarn: null, warned: null };
+    timers.set(node, t);
+  }
+  t.start = start;
+  t.warnAfter = warnAfter || 0;
+  if (t.onWarn !== (onWarn || null)) {
+    t.onWarn = onWarn || null;
+    t.warned = null;
+  }
+  tickTimer(node, t, now);
+}
+
+export function stopTimer(node) {
+  timers.delete(node);
+}
+
+export function tickTimers(now) {
+  for (const [node, t] of timers) {
+    if (!node.isConnected) {
+      timers.delete(node); // belt and braces: its entity is gone
+      continue;
+    }
+    tickTimer(node, t, now);
+  }
+}
