@@ -52,7 +52,7 @@ def test_sign_in_shows_the_simulators_queues_and_agents(page, stack):
     assert page.locator(".queue").count() == 3
     names = page.locator(".agent .agent-name").all_inner_texts()
     assert all(name.strip() for name in names)
-    assert page.locator("#banner").get_attribute("data-state") in ("live", "syncing")
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
     page.screenshot(path=OUTPUT / "board.png", full_page=True)
 
 
