@@ -34,6 +34,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from tests.browser import launch, sign_in  # noqa: E402
 from tests.stack import PASSWORD, USER, Stack  # noqa: E402
+from wallboard.board.services import ensure_redis  # noqa: E402
 
 
 def main() -> None:
@@ -46,6 +47,8 @@ def main() -> None:
     parser.add_argument("--redis-url", default=settings.REDIS_URL)
     parser.add_argument("--samples", type=int, default=20, help="new callers timed to the page")
     a = parser.parse_args()
+    if a.redis_url == settings.REDIS_URL:
+        ensure_redis()  # the embedded server, when REDIS_URL is unset
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(
             Path(tmp), a.redis_url, agents=a.agents, queues=a.queues,
