@@ -68,4 +68,4 @@ stop-redis:
 		print("embedded Redis stopped" if stop(data / "redis") else "no embedded Redis running")'
 
 clean: stop-redis
-	rm -rf $(VENV) var .pytest_cache tests/node/node_modules test-output
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/node/node_modules test-output
