@@ -22,10 +22,11 @@ differences):
    secondary. Refresh the token shortly before ``TokenExpiry``; log in again when the socket or
    the refresh is refused.
 
-About once a second (and at once when the link changes) the worker does its bookkeeping
-(:meth:`VoicenterWorker._bookkeeping`): it writes its health to ``P health`` in Redis, adds the
-pipeline's counters to ``P stats``, asks the pipeline to verify its stored data, and, when the
-link (running / connected / syncing) changed, tells the boards through ``on_link``.
+About once a second (and at once when the link changes) the worker flushes
+(:meth:`VoicenterWorker._flush_health_and_stats`): it writes its health to ``P health`` in
+Redis, adds the pipeline's counters to ``P stats``, asks the pipeline to verify its stored
+data, and, when the link (running / connected / syncing) changed, tells the boards through
+``on_link``.
 
 Health (JSON values): ``running``, ``connected``, ``syncing`` (connected, snapshots not yet
 in), ``server``, ``connected_since``, ``last_event_at`` (UTC epoch seconds), ``events_per_s``
@@ -63,9 +64,9 @@ engineio.asyncio_client.async_signal_handler_set = True
 
 #: Refresh this long before TokenExpiry (the SDKs use 5 s).
 REFRESH_AHEAD_S = 5.0
-#: Seconds between two rounds of bookkeeping (health, counters, verify): boards judge the
+#: Seconds between two flushes (health, counters, verify): boards judge the
 #: worker's liveness from ``updated_at``, so this bounds how stale that can look.
-BOOKKEEPING_EVERY_S = 1.0
+FLUSH_EVERY_S = 1.0
 RATE_WINDOW_S = 10.0
 
 
@@ -187,7 +188,7 @@ class VoicenterWorker:
         self.last_synced = False  # did the last socket get its snapshots?
         self._socket_failures = 0  # sockets that failed to open since the last one that did
         self._stop = asyncio.Event()
-        self._last_bookkeeping = 0.0
+        self._last_flush = 0.0
         self._last_link: tuple[bool, ...] | None = None  # (running, connected, syncing) told
 
     def stop(self) -> None:
@@ -219,13 +220,13 @@ class VoicenterWorker:
                 self.health.reconnects += 1
                 log.info("reconnecting in %.1f s", delay)
                 with contextlib.suppress(Exception):  # Redis may be what failed
-                    await self._bookkeeping(force=True)
+                    await self._flush_health_and_stats(force=True)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
         finally:
             self.health.running = self.health.connected = self.health.syncing = False
             with contextlib.suppress(Exception):
-                await self._bookkeeping(force=True)
+                await self._flush_health_and_stats(force=True)
 
     async def _attempt(self) -> str:
         """Log in if needed, hold one socket until it ends; say how it ended."""
@@ -319,7 +320,7 @@ class VoicenterWorker:
         finally:
             await _close(client)
             self.health.connected = self.health.syncing = False
-            await self._bookkeeping(force=True)
+            await self._flush_health_and_stats(force=True)
 
     async def _consume(self, client: socketio.AsyncClient, queue: Inbox, grant: SocketGrant) -> str:
         cfg = self.config
@@ -327,7 +328,7 @@ class VoicenterWorker:
         keepalive_sent = synced = False
         while not self._stop.is_set():
             try:
-                item = await asyncio.wait_for(queue.get(), BOOKKEEPING_EVERY_S)
+                item = await asyncio.wait_for(queue.get(), FLUSH_EVERY_S)
             except TimeoutError:
                 item = None
             now = time.monotonic()
@@ -352,7 +353,7 @@ class VoicenterWorker:
                     last_resync = now
             elif not synced:
                 synced, self.health.syncing = True, False
-                self._last_bookkeeping = 0.0  # publish (and tell the boards) right away
+                self._last_flush = 0.0  # publish (and tell the boards) right away
                 self.last_synced = True
                 log.info("state rebuilt from fresh snapshots")
             if now - last_event > cfg.dead_after_s:
@@ -366,16 +367,16 @@ class VoicenterWorker:
             if self.url_index != 0 and now - opened > cfg.primary_retry_s:
                 log.info("back to the primary monitor server")
                 return "primary"
-            await self._bookkeeping()
+            await self._flush_health_and_stats()
         return "stopped"
 
-    async def _bookkeeping(self, force: bool = False) -> None:
+    async def _flush_health_and_stats(self, force: bool = False) -> None:
         """Health and counters to Redis, the stored data verified, the boards told of a link
-        change; at most once per ``BOOKKEEPING_EVERY_S`` unless ``force``."""
+        change; at most once per ``FLUSH_EVERY_S`` unless ``force``."""
         now = time.time()
-        if not force and now - self._last_bookkeeping < BOOKKEEPING_EVERY_S:
+        if not force and now - self._last_flush < FLUSH_EVERY_S:
             return
-        self._last_bookkeeping = now
+        self._last_flush = now
         health = self.health.as_mapping(now)
         await self.store.write_health(health)
         await self.store.add_stats(self.pipeline.take_stats())
