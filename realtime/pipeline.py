@@ -1,10 +1,12 @@
 """The path every raw Voicenter event takes: normalise once, then every projection, in order.
 
-The live worker and the ``replay`` command both feed events through one :class:`Pipeline`, one
-at a time and in arrival order. The pipeline normalises each raw event
+The live worker and the ``replay`` command both feed events through one :class:`Pipeline`, in
+arrival order, in batches: the worker feeds every event already waiting in one batch
+(:meth:`Pipeline.feed_many`), so that under load a batch costs one commit per projection, and
+when quiet an event goes through alone, at once. The pipeline normalises each raw event
 (:func:`realtime.voicenter.wire.normalise`), remembers the server's ``servertimeoffset`` for
-payloads that omit it, logs and counts what it could not use, and hands each usable typed event
-to its projections (:mod:`realtime.projections`), which commit their own changes.
+payloads that omit it, logs and counts what it could not use, hands each usable typed event to
+its projections (:mod:`realtime.projections`), then has each commit the batch's effect.
 
 Counters gathered here (:meth:`Pipeline.take_stats` adds the projections' own):
 
@@ -58,9 +60,22 @@ class Pipeline:
         return any(projection.rebuilding for projection in self.projections)
 
     async def feed(self, name: str, payload: object) -> tuple[Event, ...]:
-        """Run one raw event through; returns its typed events (the worker acts on some)."""
+        """Run one raw event through and commit it; returns its typed events."""
+        return await self.feed_many([(name, payload)])
+
+    async def feed_many(self, raw: Sequence[tuple[str, object]]) -> tuple[Event, ...]:
+        """Run raw events through in order, then commit them as one batch; returns their typed
+        events, in order (the worker acts on some)."""
         if not self._loaded:
             await self.load()
+        typed: list[Event] = []
+        for name, payload in raw:
+            typed += await self._one(name, payload)
+        for projection in self.projections:
+            await projection.commit()
+        return tuple(typed)
+
+    async def _one(self, name: str, payload: object) -> tuple[Event, ...]:
         events = normalise(name, payload, offset_min=self.offset_min, tz=self.tz)
         self._stats["events_total"] += 1
         self._stats[f"events:{name}"[:MAX_COUNTER_KEY]] += 1

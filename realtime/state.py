@@ -71,6 +71,12 @@ collection, replace or add every entity in ``set``, remove every key in ``del``.
 (tested as a property): ``apply_delta(old, delta) == new``, so the deltas applied in ``seq``
 order to the snapshot they follow give the current state.
 
+Merging (:func:`merge_deltas`): the worker commits a batch of events as one delta, and a screen
+that is behind may be sent several deltas as one. ``merge_deltas(a, b)`` is the one delta with
+the effect of ``a`` then ``b`` (the newest version of an entity wins; a removal stays a removal
+unless set again): ``apply_delta(apply_delta(s, a), b) == apply_delta(s, merge_deltas(a, b))``
+for every state ``s`` (tested as a property).
+
 Rules
 =====
 
@@ -222,6 +228,28 @@ def diff(old: Mapping[str, Entity], new: Mapping[str, Entity]) -> dict[str, Any]
     if removed:
         part["del"] = removed
     return part
+
+
+def merge_deltas(first: Delta | None, second: Delta | None) -> Delta | None:
+    """One delta with the effect of ``first`` then ``second``; None when both are None."""
+    if first is None or second is None:
+        return second if first is None else first
+    merged: Delta = {}
+    for name in first.keys() | second.keys():
+        a, b = first.get(name, {}), second.get(name, {})
+        b_del = set(b.get("del", ()))
+        b_set = {k: v for k, v in b.get("set", {}).items() if k not in b_del}  # del wins in b
+        sets = {k: v for k, v in a.get("set", {}).items() if k not in b_del} | b_set
+        dels = [k for k in a.get("del", ()) if k not in b_set]
+        dels += [k for k in b.get("del", ()) if k not in dels]
+        part: dict[str, Any] = {}
+        if sets:
+            part["set"] = sets
+        if dels:
+            part["del"] = dels
+        if part:
+            merged[name] = part
+    return merged
 
 
 def diff_states(old: State, new: State) -> Delta | None:

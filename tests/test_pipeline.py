@@ -169,6 +169,8 @@ class Collector:
 
     def __init__(self, stats=None):
         self.events, self.rebuilds, self.stats = [], 0, stats or {}
+        self.batches: list[int] = []  # how many events each commit covered
+        self._since_commit = 0
 
     async def load(self):
         pass
@@ -182,6 +184,11 @@ class Collector:
 
     async def apply(self, event):
         self.events.append(event)
+        self._since_commit += 1
+
+    async def commit(self):
+        self.batches.append(self._since_commit)
+        self._since_commit = 0
 
     async def verify(self):
         return False
@@ -205,6 +212,18 @@ async def test_every_projection_gets_each_usable_event_in_order():
     assert "rejected" not in kinds and "voicenter_error" not in kinds
     pipeline.begin_rebuild()
     assert (first.rebuilds, second.rebuilds) == (1, 1)
+
+
+async def test_a_batch_reaches_each_projection_in_order_and_is_committed_once():
+    first, second = Collector(), Collector()
+    pipeline = Pipeline([first, second])
+    batch = [*DOC, ("QueueEvent", {"reason": "JOIN", "data": "garbage"})]
+    typed = await pipeline.feed_many(batch)
+    assert [e.kind for e in typed][-1] == "rejected"  # the caller sees every typed event
+    assert [e.kind for e in first.events] == [e.kind for e in typed if e.kind != "rejected"]
+    assert first.batches == second.batches == [len(DOC)]  # one commit for the whole batch
+    await pipeline.feed(*DOC[-1])
+    assert first.batches == [len(DOC), 1]  # alone, an event is committed at once
 
 
 async def test_the_counters_add_the_projections_own_and_start_over_once_taken():

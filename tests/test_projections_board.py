@@ -121,3 +121,19 @@ def _usable(events):
 
     for name, payload in events:
         yield from (e for e in normalise(name, payload) if e.kind != "rejected")
+
+
+async def test_a_batch_is_one_commit_one_seq_and_one_publish_with_the_same_end_state(store):
+    await fed(store, DOC)  # the reference: each event committed alone
+    expected = (await store.snapshot()).state
+    recorder = Recorder(store)
+    board = BoardState(store, recorder)
+    pipeline = Pipeline([board])
+    await pipeline.feed_many(DOC[:3])  # the snapshots
+    seq = board.seq
+    recorder.calls.clear()
+    await pipeline.feed_many(DOC[3:])  # the live events, as one batch
+    snap = await store.snapshot()
+    assert snap.seq == board.seq == seq + 1  # one delta for the batch
+    assert [kind for kind, *_ in recorder.calls] == ["commit"]  # published once
+    assert snap.state == board.state == expected  # the same state as one by one

@@ -19,7 +19,7 @@ from realtime.events import (
     WaitingCall,
 )
 from realtime.simulator.model import CallCenter
-from realtime.state import apply_delta, diff_states, empty_state, reduce
+from realtime.state import apply_delta, diff_states, empty_state, merge_deltas, reduce
 from realtime.voicenter.wire import normalise, status_name
 from tests.strategies import events
 
@@ -81,6 +81,34 @@ def test_hybrid_state_live_events_on_an_old_snapshot_equal_a_fresh_snapshot(seed
         assert diff_states(state, fresh) is None, f"seed {seed}, minute {minute}"
         compared += 1
     assert compared == 15
+
+
+@settings(max_examples=300)
+@given(st.lists(events, max_size=12), st.lists(events, min_size=1, max_size=12))
+def test_a_merged_delta_has_the_effect_of_its_parts_in_order(history, batch):
+    # What a batch commit and a coalesced frame rely on.
+    old = run(empty_state(), *history)
+    state, merged, parts = old, None, []
+    for event in batch:
+        state, delta = reduce(state, event)
+        if delta is not None:
+            parts.append(delta)
+            merged = merge_deltas(merged, delta)
+    if merged is None:
+        assert state == old
+    else:
+        assert apply_delta(old, merged) == state
+        assert all(part for part in merged.values())  # empty parts are left out
+
+
+def test_merging_keeps_the_newest_version_and_removals_unless_set_again():
+    a = {"agents": {"set": {"A": {"v": 1}, "B": {"v": 1}}, "del": ["C", "D"]}}
+    b = {"agents": {"set": {"A": {"v": 2}, "C": {"v": 2}}, "del": ["B"]}}
+    assert merge_deltas(a, b) == {
+        "agents": {"set": {"A": {"v": 2}, "C": {"v": 2}}, "del": ["D", "B"]}
+    }
+    assert merge_deltas(None, b) is b and merge_deltas(a, None) is a
+    assert merge_deltas(None, None) is None
 
 
 @settings(max_examples=300)

@@ -241,3 +241,20 @@ async def test_health_says_running_and_a_clean_stop_says_so(sim, store, running)
 async def _stopped(store):
     health = await store.health()
     return health.get("running") is False and health.get("connected") is False
+
+
+def test_a_batch_is_every_event_already_waiting_up_to_the_bound_and_stops_at_a_close():
+    from realtime.worker import _DISCONNECTED, MAX_BATCH, _take_batch
+
+    inbox: asyncio.Queue = asyncio.Queue()
+    assert _take_batch(("A", 1), inbox) == ([("A", 1)], False)  # alone: at once
+    for n in range(MAX_BATCH + 5):
+        inbox.put_nowait(("E", n))
+    batch, closed = _take_batch(("A", 1), inbox)
+    assert len(batch) == MAX_BATCH and not closed and batch[1] == ("E", 0)
+    assert inbox.qsize() == 6  # the rest waits for the next batch, in order
+    inbox = asyncio.Queue()
+    for item in (("B", 2), _DISCONNECTED, ("C", 3)):
+        inbox.put_nowait(item)
+    assert _take_batch(("A", 1), inbox) == ([("A", 1), ("B", 2)], True)
+    assert _take_batch(None, inbox) == ([], False)  # a timeout: nothing to feed

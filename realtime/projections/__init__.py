@@ -3,7 +3,8 @@
 The :class:`~realtime.pipeline.Pipeline` normalises every raw Voicenter event once and hands
 the typed events, in order, to each of its projections. A projection keeps what it derives
 from them (the board's live state today: :mod:`realtime.projections.board`; the day's counters
-next), commits it to its own store, and tells whoever listens only after the commit.
+next), commits it to its own store once per batch of events, and tells whoever listens only
+after the commit.
 
 A new consumer of typed events is a new module here implementing :class:`Projection`, added to
 the list the worker's pipeline is built with (``wallboard/board/services.py``).
@@ -30,7 +31,10 @@ class Projection(Protocol):
         """Still waiting for the snapshots of a rebuild."""
 
     async def apply(self, event: Event) -> None:
-        """Take one usable typed event (never Rejected or VoicenterError) and commit its effect."""
+        """Take one usable typed event (never Rejected or VoicenterError), in order."""
+
+    async def commit(self) -> None:
+        """Commit the effect of the events applied since the last commit (a batch), at once."""
 
     async def verify(self) -> bool:
         """Is the stored data still this projection's? Restore it if not; say whether it had to."""

@@ -1,8 +1,10 @@
 """The board's live state: typed events -> reducer -> Redis (state + seq) -> the boards.
 
-The reducer (:mod:`realtime.state`) gives each change as a delta; the store
-(:mod:`realtime.store`) commits it and bumps ``seq`` atomically; only then does the
-:class:`Publisher` hear of it. A rebuild from scratch (the worker's (re)connect, Redis having
+The reducer (:mod:`realtime.state`) gives each change as a delta; :meth:`BoardState.apply`
+merges the deltas of a batch of events (:func:`realtime.state.merge_deltas`) and
+:meth:`BoardState.commit` writes them as one delta: the store (:mod:`realtime.store`) commits it
+and bumps ``seq`` by one, atomically, in one round trip; only then does the :class:`Publisher`
+hear of it, once per batch. A rebuild from scratch (the worker's (re)connect, Redis having
 lost its data) starts a new epoch and hands every board the new state at once.
 
 While rebuilding after a (re)connect, events build a fresh state aside; the stored state (and
@@ -22,7 +24,7 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from realtime.events import Event
-from realtime.state import Delta, State, empty_state, reduce
+from realtime.state import Delta, State, empty_state, merge_deltas, reduce
 from realtime.store import EpochLost, StateStore
 
 log = logging.getLogger("realtime.projections.board")
@@ -49,6 +51,7 @@ class BoardState:
         self._stats: Counter[str] = Counter()
         self._staging: State | None = None
         self._staged: set[str] = set()
+        self._pending: Delta | None = None  # applied to self.state, not yet committed
 
     async def load(self) -> None:
         """Continue from what the store holds; rebuild under a new epoch if it holds nothing."""
@@ -61,7 +64,7 @@ class BoardState:
     async def rebuild(self, state: State) -> None:
         """Start from ``state`` under a new epoch (worker start, reconnect, lost data)."""
         self.epoch = epoch = await self.store.reset(state)
-        self.state, self.seq = state, 0
+        self.state, self.seq, self._pending = state, 0, None
         self._stats["rebuilds_total"] += 1
         if self.publisher is not None:
             await self._tell(self.publisher.on_reset(epoch, state))
@@ -82,12 +85,18 @@ class BoardState:
                 staged, self._staging = self._staging, None
                 await self.rebuild(staged)
             return
-        epoch = self.epoch
-        if epoch is None:
+        if self.epoch is None:
             raise RuntimeError("BoardState.apply() before load()")
-        new_state, delta = reduce(self.state, event)
-        if delta is None:
+        self.state, delta = reduce(self.state, event)
+        self._pending = merge_deltas(self._pending, delta)
+
+    async def commit(self) -> None:
+        """Write what the events applied since the last commit changed, as one delta (nothing
+        if they changed nothing), then tell the publisher."""
+        epoch, delta = self.epoch, self._pending
+        if epoch is None or delta is None:
             return
+        self._pending = None
         try:
             seq = await self.store.commit(epoch, delta)
             if seq != self.seq + 1:
@@ -96,9 +105,9 @@ class BoardState:
                 raise EpochLost(f"{epoch}: seq {seq} after {self.seq}")
         except EpochLost:
             log.warning("stored state %s is gone (Redis lost data?); rebuilding", epoch)
-            await self.rebuild(new_state)
+            await self.rebuild(self.state)
             return
-        self.seq, self.state = seq, new_state
+        self.seq = seq
         self._stats["deltas_total"] += 1
         if self.publisher is not None:
             await self._tell(self.publisher.on_commit(epoch, seq, delta))
