@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiohttp.test_utils import TestServer
 
@@ -18,8 +19,9 @@ class Served(Simulator):
 
 
 @asynccontextmanager
-async def serving(model: CallCenter) -> AsyncIterator[Served]:
-    simulator = Served(model)
+async def serving(model: CallCenter | None, **options: Any) -> AsyncIterator[Served]:
+    """The simulator (``options``: those of :class:`Simulator`) on a free port."""
+    simulator = Served(model, **options)
     server = TestServer(simulator.app, host="127.0.0.1")
     await server.start_server()
     simulator.base = str(server.make_url("")).rstrip("/")

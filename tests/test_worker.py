@@ -160,6 +160,10 @@ async def _seq_above(store, seq):
     return (await store.snapshot()).seq > seq
 
 
+async def _events_counted(store, count):
+    return (await store.stats()).get("events_total") == count
+
+
 async def _health_connected(store):
     health = await store.health()
     return health if health.get("connected") and not health.get("syncing") else None
@@ -258,3 +262,28 @@ def test_a_batch_is_every_event_already_waiting_up_to_the_bound_and_stops_at_a_c
         inbox.put_nowait(item)
     assert _take_batch(("A", 1), inbox) == ([("A", 1), ("B", 2)], True)
     assert _take_batch(None, inbox) == ([], False)  # a timeout: nothing to feed
+
+
+async def test_a_fast_replay_reaches_a_worker_that_connects_later_whole_and_in_order(store, prefix):
+    from realtime.store import StateStore
+    from tests.examples import doc_examples
+    from tests.served import serving
+
+    events = doc_examples() * 40  # 600 events, sent as fast as the worker takes them
+    reference = StateStore(store.redis, prefix + "reference:")
+    expected = Pipeline([BoardState(reference)])
+    await expected.feed_many(events)
+    async with serving(None, replay=events, replay_fast=True) as sim:
+        await asyncio.sleep(0.2)  # the replay must wait for the worker, not start without it
+        assert sim.replayed == 0
+        worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
+        task = asyncio.create_task(worker.run())
+        try:
+            await until(lambda: _bool(sim.replayed == len(events)))
+            await until(lambda: _events_counted(store, len(events)))  # all fed, nothing lost
+            snap = await store.snapshot()
+            assert snap.state == (await reference.snapshot()).state
+        finally:
+            worker.stop()
+            await asyncio.wait_for(task, 10)
+            await worker.client.aclose()

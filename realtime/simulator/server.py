@@ -50,6 +50,8 @@ PING_TIMEOUT_MS = 60_000
 TICK_S = 0.1
 #: A socket that falls this many frames behind is cut off rather than buffered for ever.
 MAX_BACKLOG = 50_000
+#: A fast replay waits while a socket has this many frames still to send.
+REPLAY_WINDOW = 1_000
 
 ERR_OK, ERR_PARAMS, ERR_APP, ERR_OFFLINE = 0, 1, 2, 3  # Click2Call ERRORCODE values
 
@@ -108,6 +110,8 @@ class Simulator:
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, str] = {}
         self.peers: set[Peer] = set()
+        self.replayed = 0  # events of the recording sent so far
+        self._first_peer = asyncio.Event()  # the replay waits for a socket to send to
         # test knobs
         self.accept_logins = True
         self.accept_sockets = True
@@ -163,6 +167,9 @@ class Simulator:
                 log.exception("simulator model failed")
 
     async def _replay_loop(self) -> None:
+        """Play the recording once a socket is open: at its own pace, or as fast as the
+        slowest socket takes it (``replay_fast``; nothing is cut off or lost)."""
+        await self._first_peer.wait()
         previous: float | None = None
         for name, payload in self.replay or ():
             stamp = _servertime(payload)
@@ -170,7 +177,10 @@ class Simulator:
                 await asyncio.sleep(max(0.0, min(stamp - previous, 60.0)))
             if stamp is not None:
                 previous = stamp
+            while self.replay_fast and any(p.outbox.qsize() > REPLAY_WINDOW for p in self.peers):
+                await asyncio.sleep(0.001)  # let the sockets drain
             self.broadcast([(name, payload)])
+            self.replayed += 1
             await asyncio.sleep(0)
 
     def broadcast(self, events: Sequence[RawEvent]) -> None:
@@ -283,6 +293,7 @@ class Simulator:
         for name, payload in self._snapshot():
             peer.outbox.put_nowait(frame(name, payload))
         self.peers.add(peer)
+        self._first_peer.set()
         writer = asyncio.create_task(self._writer(peer))
         try:
             await self._reader(peer)
