@@ -38,20 +38,24 @@ from realtime.state import COLLECTIONS, Delta, State
 DEFAULT_PREFIX = "wallboard:"
 
 # KEYS: meta, then one hash per collection in COLLECTIONS order.  ARGV: epoch, then for each
-# collection: n_set, n_set pairs (key, JSON), n_del, n_del keys.
+# collection: n_set, n_set pairs (key, JSON), n_del, n_del keys. Fields go CHUNK at a time in
+# one HSET / HDEL (unpack() has a bounded stack), so a batch is a handful of commands.
 _COMMIT = """
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
   return -1
 end
+local CHUNK = 500
 local i = 2
 for c = 2, #KEYS do
   local n = tonumber(ARGV[i]); i = i + 1
-  for _ = 1, n do
-    redis.call('HSET', KEYS[c], ARGV[i], ARGV[i + 1]); i = i + 2
+  while n > 0 do
+    local m = math.min(n, CHUNK)
+    redis.call('HSET', KEYS[c], unpack(ARGV, i, i + 2 * m - 1)); i = i + 2 * m; n = n - m
   end
   n = tonumber(ARGV[i]); i = i + 1
-  for _ = 1, n do
-    redis.call('HDEL', KEYS[c], ARGV[i]); i = i + 1
+  while n > 0 do
+    local m = math.min(n, CHUNK)
+    redis.call('HDEL', KEYS[c], unpack(ARGV, i, i + m - 1)); i = i + m; n = n - m
   end
 end
 return redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -85,7 +89,7 @@ class StateStore:
         self.keys = {name: prefix + name for name in COLLECTIONS}
         self.stats_key = prefix + "stats"
         self.health_key = prefix + "health"
-        self._commit = client.register_script(_COMMIT)
+        self.commit_script = client.register_script(_COMMIT)
 
     async def snapshot(self) -> Snapshot:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -125,6 +129,14 @@ class StateStore:
         Raises :class:`EpochLost` when the stored epoch is not ``epoch``; then nothing was
         written.
         """
+        keys, args = self.commit_command(epoch, delta)
+        seq = await self.commit_script(keys=keys, args=args)
+        if seq == -1:
+            raise EpochLost(epoch)
+        return int(seq)
+
+    def commit_command(self, epoch: str, delta: Delta) -> tuple[list[str], list[str | bytes | int]]:
+        """The keys and arguments of the commit script for ``delta`` (one EVALSHA)."""
         args: list[str | bytes | int] = [epoch]
         for name in COLLECTIONS:
             part = delta.get(name, {})
@@ -135,11 +147,7 @@ class StateStore:
             dels = part.get("del", ())
             args.append(len(dels))
             args += dels
-        keys = [self.meta_key, *(self.keys[name] for name in COLLECTIONS)]
-        seq = await self._commit(keys=keys, args=args)
-        if seq == -1:
-            raise EpochLost(epoch)
-        return int(seq)
+        return [self.meta_key, *(self.keys[name] for name in COLLECTIONS)], args
 
     async def add_stats(self, stats: Mapping[str, int]) -> None:
         """Add to the counters in ``P stats`` (one round trip)."""

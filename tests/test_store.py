@@ -102,3 +102,15 @@ async def test_a_new_collection_needs_no_change_to_the_store(aredis, prefix, mon
     finally:
         keys = [k async for k in aredis.scan_iter(match=prefix + "*")]
         await aredis.delete(*keys)
+
+
+async def test_a_commit_of_thousands_of_entities_writes_and_deletes_them_all(store):
+    # a batch (or a whole AllExtensionsStatus) goes in chunks inside the script
+    epoch = await store.reset(empty_state())
+    agents = {f"SIP{n}": {"extension": f"SIP{n}"} for n in range(1_201)}
+    assert await store.commit(epoch, {"agents": {"set": agents}}) == 1
+    assert (await store.snapshot()).state["agents"] == agents
+    keep = {"SIP7": {"extension": "SIP7", "status": 3}}
+    gone = [ext for ext in agents if ext != "SIP7"]
+    assert await store.commit(epoch, {"agents": {"set": keep, "del": gone}}) == 2
+    assert (await store.snapshot()).state["agents"] == keep

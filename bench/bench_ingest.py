@@ -1,0 +1,217 @@
+"""Ingest: events per second through the real worker path, and Redis round trips per event.
+
+Run: .venv/bin/python bench/bench_ingest.py [--agents 1000] [--queues 50] [--seconds 600]
+     [--redis-url URL]
+Records a simulated call center's events (the snapshots, then ``--seconds`` of its peak),
+replays them with ``manage.py simulate --replay FILE --fast`` (a subprocess speaking
+Voicenter's protocol, as fast as the worker takes them), and runs the real worker in this
+process: socket, normalise, reduce, one Redis commit and one publish per batch. Prints:
+
+- events/s from the first event fed to the last, the batches it took, and whether the stored
+  state is exactly what the events give (no loss);
+- the ceiling: a bare redis-py pipeline issuing the same Redis commands (the same commits and
+  publishes, no socket, no logic), and the target (5,000 events/s, and half the ceiling);
+- Redis commands per ingested event, from ``INFO commandstats`` (target: at most 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
+PREFIX = "bench-ingest:"
+os.environ["WALLBOARD_REDIS_PREFIX"] = PREFIX
+
+import django  # noqa: E402
+
+django.setup()
+
+import httpx  # noqa: E402
+import orjson  # noqa: E402
+import redis.asyncio as aioredis  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from realtime.events import Event  # noqa: E402
+from realtime.pipeline import Pipeline  # noqa: E402
+from realtime.projections.board import BoardState  # noqa: E402
+from realtime.simulator.model import CallCenter, RawEvent  # noqa: E402
+from realtime.state import Delta, State, empty_state, reduce  # noqa: E402
+from realtime.store import StateStore  # noqa: E402
+from realtime.voicenter.wire import normalise  # noqa: E402
+from realtime.worker import VoicenterWorker, WorkerConfig  # noqa: E402
+from tests.stack import free_port  # noqa: E402
+from wallboard.board.publisher import Publisher  # noqa: E402
+from wallboard.board.services import account_tz, ensure_redis  # noqa: E402
+
+TARGET_EVENTS_PER_S = 5_000
+
+
+def recorded(agents: int, queues: int, seconds: int) -> list[RawEvent]:
+    now = time.time()
+    model = CallCenter(agents=agents, queues=queues, calls_per_minute=agents * 0.5, seed=1, now=now)
+    events = model.snapshot_events()
+    for step in range(seconds * 10):
+        events += model.advance(now + step / 10)
+    return events
+
+
+class Timed(Pipeline):
+    """The worker's pipeline, noting how many events it was fed and when."""
+
+    fed = 0
+    batches = 0
+    first = last = 0.0
+
+    async def feed_many(self, raw: Sequence[tuple[str, object]]) -> tuple[Event, ...]:
+        if not self.fed:
+            self.first = time.perf_counter()
+        typed = await super().feed_many(raw)
+        self.fed += len(raw)
+        self.batches += 1
+        self.last = time.perf_counter()
+        return typed
+
+
+class Capturing(Publisher):
+    """The real publisher, keeping each commit for the ceiling's replay."""
+
+    commits: list[tuple[str, Delta, str]]
+
+    async def on_commit(self, epoch: str, seq: int, delta: Delta) -> None:
+        await super().on_commit(epoch, seq, delta)
+        self.commits.append((epoch, delta, orjson.dumps(delta).decode()))
+
+
+async def commands(client: aioredis.Redis) -> dict[str, int]:
+    stats = await client.info("commandstats")
+    return {k: int(v["calls"]) for k, v in stats.items()}
+
+
+def start_simulator(events: list[RawEvent], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    path = tmp / "events.jsonl"
+    path.write_text("".join(json.dumps([name, payload]) + "\n" for name, payload in events))
+    port = free_port()
+    command = [sys.executable, str(ROOT / "manage.py"), "simulate", "--replay", str(path)]
+    log = (tmp / "simulator.log").open("wb")
+    proc = subprocess.Popen([*command, "--fast", "--port", str(port)], stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(base + "/", timeout=1)
+            return proc, base
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"the simulator did not start; see {tmp / 'simulator.log'}")
+
+
+async def ingest(events: list[RawEvent], base: str, client: aioredis.Redis) -> None:
+    store = StateStore(client, PREFIX)
+    keys = [k async for k in client.scan_iter(match=PREFIX + "*")]
+    if keys:
+        await client.delete(*keys)
+    publisher = Capturing(store)
+    publisher.commits = []
+    pipeline = Timed([BoardState(store, publisher)], account_tz())
+    config = WorkerConfig(
+        login_type="token",
+        credentials={"token": "demo-token"},
+        login_url=f"{base}/monitorAPI/Login",
+        refresh_url=f"{base}/monitorAPI/RefreshIdentityToken",
+    )
+    worker = VoicenterWorker(config, pipeline, store)
+    before = await commands(client)
+    task = asyncio.create_task(worker.run())
+    deadline = time.monotonic() + 600
+    while pipeline.fed < len(events) and time.monotonic() < deadline and not task.done():
+        await asyncio.sleep(0.05)
+    after = await commands(client)
+    worker.stop()
+    await asyncio.wait_for(task, 30)
+    await worker.client.aclose()
+    if pipeline.fed < len(events):
+        raise RuntimeError(f"the worker was fed {pipeline.fed} of {len(events)} events")
+
+    elapsed = pipeline.last - pipeline.first
+    rate = pipeline.fed / elapsed
+    lost = (await store.snapshot()).state != expected_state(events)
+    ceiling = await bare_pipeline(store, publisher.commits, len(events))
+    print(f"events: {len(events):,} in {pipeline.batches:,} batches ({elapsed:.2f} s)")
+    print(
+        f"ingest: {rate:,.0f} events/s; ceiling (bare redis-py pipeline, same commands): "
+        f"{ceiling:,.0f} events/s; {rate / ceiling:.0%} of it; target {TARGET_EVENTS_PER_S:,} "
+        f"events/s and 50% of the ceiling; stored state exact: {'no' if lost else 'yes'}"
+    )
+    issued = {k: n - before.get(k, 0) for k, n in after.items() if n > before.get(k, 0)}
+    print(
+        f"Redis commands per ingested event: {sum(issued.values()) / len(events):.3f} "
+        f"({sum(issued.values())} in all, those inside the commit script and the worker's "
+        "health and stats writes included; INFO commandstats; target at most 1)"
+    )
+
+
+def expected_state(events: list[RawEvent]) -> State:
+    state, offset = empty_state(), None
+    for name, payload in events:
+        for event in normalise(name, payload, offset_min=offset, tz=account_tz()):
+            offset = getattr(event, "offset_min", None) or offset
+            state, _ = reduce(state, event)
+    return state
+
+
+async def bare_pipeline(store: StateStore, commits: list[tuple[str, Delta, str]], n: int) -> float:
+    """Events/s if the Redis work were all: the same commits and publishes, pipelined."""
+    epoch = await store.reset(empty_state())
+    started = time.perf_counter()
+    async with store.redis.pipeline(transaction=False) as pipe:
+        for _, delta, text in commits:
+            keys, args = store.commit_command(epoch, delta)
+            await store.commit_script(keys=keys, args=args, client=pipe)
+            pipe.publish(PREFIX + "ceiling", text)
+        await pipe.execute()
+    return n / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--queues", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=600, help="of simulated peak traffic")
+    parser.add_argument("--redis-url", default=settings.REDIS_URL)
+    a = parser.parse_args()
+    if a.redis_url == settings.REDIS_URL:
+        ensure_redis()
+    events = recorded(a.agents, a.queues, a.seconds)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, base = start_simulator(events, Path(tmp))
+        try:
+            asyncio.run(run(events, base, a.redis_url))
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+async def run(events: list[RawEvent], base: str, url: str) -> None:
+    client = aioredis.from_url(url)
+    try:
+        await ingest(events, base, client)
+    finally:
+        keys = [k async for k in client.scan_iter(match=PREFIX + "*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+if __name__ == "__main__":
+    main()
