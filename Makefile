@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NODE_STAMP := tests/node/node_modules/.installed-$(shell cat tests/node/package-lock.json | cksum | cut -d' ' -f1)
 ROOT_CMD := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test pure demo lint types check install clean chromium stop-redis
+.PHONY: test pure demo lint types check bench install clean chromium stop-redis
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -55,6 +55,22 @@ pure: $(STAMP)
 
 # What CI runs (.ci/run): lint, types, the pure tests alone, then the whole test suite.
 check: lint types pure test
+
+# The benchmarks (bench/README.md): a quick run of each by default, the long ones with FULL=1.
+ifdef FULL
+BENCH_SECONDS := 3000
+BENCH_LIVE_S := 120
+BENCH_SAMPLES := 50
+else
+BENCH_SECONDS := 300
+BENCH_LIVE_S := 20
+BENCH_SAMPLES := 10
+endif
+
+bench: $(STAMP) chromium
+	$(BIN)/python bench/bench_core.py --seconds $(BENCH_SECONDS)
+	$(BIN)/python bench/bench_ingest.py --seconds $(BENCH_SECONDS)
+	$(BIN)/python bench/bench_browser.py --seconds $(BENCH_LIVE_S) --samples $(BENCH_SAMPLES)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --verbosity 0

@@ -28,13 +28,13 @@ import django
 
 django.setup()
 
-import redis  # noqa: E402
-from django.conf import settings  # noqa: E402
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+import redis
+from django.conf import settings
+from playwright.sync_api import Page, sync_playwright
 
-from tests.browser import launch, sign_in  # noqa: E402
-from tests.stack import PASSWORD, USER, Stack  # noqa: E402
-from wallboard.board.services import ensure_redis  # noqa: E402
+from tests.browser import launch, sign_in
+from tests.stack import PASSWORD, USER, Stack
+from wallboard.board.services import ensure_redis
 
 
 def main() -> None:

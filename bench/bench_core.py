@@ -1,6 +1,7 @@
 """Throughput of the pure core (normalise + reduce) and of the full pipeline into Redis.
 
-Run: .venv/bin/python bench/bench_core.py [--agents 1000] [--queues 50] [--redis-url URL]
+Run: .venv/bin/python bench/bench_core.py [--agents 1000] [--queues 50] [--seconds 300]
+     [--redis-url URL]
 Prints events per second for each stage and the memory of the in-memory state, each next to
 what bounds it, measured in the same run: the event rate the simulated peak demands, the rate
 of merely decoding the events' JSON (the least work per event), and Redis round trips per
@@ -11,33 +12,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
+
+import django
+
+django.setup()
 
 import orjson
 import redis.asyncio as aioredis
+from django.conf import settings
 
+from bench.workload import peak
 from realtime.events import Rejected
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
-from realtime.simulator.model import CallCenter, RawEvent
+from realtime.simulator.model import RawEvent
 from realtime.state import empty_state, reduce
 from realtime.store import StateStore
 from realtime.voicenter.wire import normalise
 from realtime.worker import MAX_BATCH
-
-
-def recorded(agents: int, queues: int, seconds: int) -> list[RawEvent]:
-    now = time.time()
-    model = CallCenter(agents=agents, queues=queues, calls_per_minute=agents * 0.5, seed=1, now=now)
-    events = model.snapshot_events()
-    for step in range(seconds * 10):
-        events += model.advance(now + step / 10)
-    return events
+from wallboard.board.services import ensure_redis
 
 
 def bench_core(events: list[RawEvent], seconds: int) -> None:
@@ -107,9 +108,11 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--queues", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=300)
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--redis-url", default=settings.REDIS_URL)
     args = parser.parse_args()
-    events = recorded(args.agents, args.queues, args.seconds)
+    if args.redis_url == settings.REDIS_URL:
+        ensure_redis()  # the embedded server, when REDIS_URL is unset
+    events = peak(args.agents, args.queues, args.seconds)
     bench_core(events, args.seconds)
     asyncio.run(bench_pipeline(events, args.redis_url))
 

@@ -33,37 +33,29 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
 PREFIX = "bench-ingest:"
 os.environ["WALLBOARD_REDIS_PREFIX"] = PREFIX
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-import httpx  # noqa: E402
-import orjson  # noqa: E402
-import redis.asyncio as aioredis  # noqa: E402
-from django.conf import settings  # noqa: E402
+import httpx
+import orjson
+import redis.asyncio as aioredis
+from django.conf import settings
 
-from realtime.events import Event  # noqa: E402
-from realtime.pipeline import Pipeline  # noqa: E402
-from realtime.projections.board import BoardState  # noqa: E402
-from realtime.simulator.model import CallCenter, RawEvent  # noqa: E402
-from realtime.state import Delta, State, empty_state, reduce  # noqa: E402
-from realtime.store import StateStore  # noqa: E402
-from realtime.voicenter.wire import normalise  # noqa: E402
-from realtime.worker import VoicenterWorker, WorkerConfig  # noqa: E402
-from tests.stack import free_port  # noqa: E402
-from wallboard.board.publisher import Publisher  # noqa: E402
-from wallboard.board.services import account_tz, ensure_redis  # noqa: E402
+from bench.workload import peak
+from realtime.events import Event
+from realtime.pipeline import Pipeline
+from realtime.projections.board import BoardState
+from realtime.simulator.model import RawEvent
+from realtime.state import Delta, State, empty_state, reduce
+from realtime.store import StateStore
+from realtime.voicenter.wire import normalise
+from realtime.worker import VoicenterWorker, WorkerConfig
+from tests.stack import free_port
+from wallboard.board.publisher import Publisher
+from wallboard.board.services import account_tz, ensure_redis
 
 TARGET_EVENTS_PER_S = 5_000
-
-
-def recorded(agents: int, queues: int, seconds: int) -> list[RawEvent]:
-    now = time.time()
-    model = CallCenter(agents=agents, queues=queues, calls_per_minute=agents * 0.5, seed=1, now=now)
-    events = model.snapshot_events()
-    for step in range(seconds * 10):
-        events += model.advance(now + step / 10)
-    return events
 
 
 class Timed(Pipeline):
@@ -192,7 +184,7 @@ def main() -> None:
     a = parser.parse_args()
     if a.redis_url == settings.REDIS_URL:
         ensure_redis()
-    events = recorded(a.agents, a.queues, a.seconds)
+    events = peak(a.agents, a.queues, a.seconds)
     with tempfile.TemporaryDirectory() as tmp:
         proc, base = start_simulator(events, Path(tmp))
         try:
