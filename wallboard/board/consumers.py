@@ -1,4 +1,5 @@
-"""The wallboard websocket (``/ws/wallboard/``): a snapshot, then the broadcast frames.
+"""The wallboard websocket (``/ws/wallboard/``): a snapshot, then the broadcast frames, and
+the process's heartbeats (``wallboard/board/heartbeat.py``).
 
 Only signed-in users get data (Django session, through ``AuthMiddlewareStack``); the ASGI
 router also checks the Origin against ``ALLOWED_HOSTS``. The frames are specified in
@@ -15,9 +16,9 @@ from typing import Any
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from realtime import messages
+from wallboard.board.heartbeat import Heartbeat, heartbeat
 from wallboard.board.publisher import GROUP, encode
 from wallboard.board.services import shared_store
 
@@ -32,7 +33,7 @@ RESYNC_EVERY_S = 1.0
 class BoardConsumer(AsyncWebsocketConsumer):
     epoch: str | None = None
     seq = 0
-    _heartbeat: asyncio.Task[None] | None = None
+    _heartbeat: Heartbeat | None = None  # the process's, once this board has joined it
     _last_snapshot = 0.0  # monotonic time of the last snapshot sent
 
     async def connect(self) -> None:
@@ -52,7 +53,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         except Exception:
             await self._fail("cannot send the first snapshot")
             return
-        self._heartbeat = asyncio.create_task(self._beat())
+        self._heartbeat = heartbeat(self.store)
+        self._heartbeat.join(self)
 
     async def disconnect(self, code: int) -> None:
         await self._cleanup()
@@ -84,11 +86,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.close(code=1011)
 
     async def _cleanup(self) -> None:
-        beat, self._heartbeat = self._heartbeat, None
-        if beat is not None and beat is not asyncio.current_task():
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+        hub, self._heartbeat = self._heartbeat, None
+        if hub is not None:
+            await hub.leave(self)
         with contextlib.suppress(Exception):
             await self.channel_layer.group_discard(GROUP, self.channel_name)
 
@@ -113,17 +113,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
             snap.epoch, snap.seq, snap.state, server_time=time.time(), health=health
         )
         await self.send(text_data=encode(frame))
-
-    async def _beat(self) -> None:
-        while True:
-            await asyncio.sleep(settings.WALLBOARD_HEARTBEAT_S)
-            try:
-                epoch, seq, health = await self.store.position()
-            except Exception:  # Redis away: the board sees no heartbeat and says so
-                log.exception("heartbeat: cannot read the state's position")
-                continue
-            frame = messages.heartbeat(epoch, seq, server_time=time.time(), health=health)
-            await self.send(text_data=encode(frame))
 
     async def _error(self, code: str, message: str) -> None:
         log.info("bad message from a board: %s", message)

@@ -1,0 +1,60 @@
+"""Heartbeats per web process: one read of the position per period, the same frame to every
+board, no task once the last board has gone (real Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+
+from realtime.state import empty_state
+from wallboard.board.heartbeat import Heartbeat
+
+
+class Screen:
+    """A board as the heartbeat sees it: something to send text to."""
+
+    def __init__(self, broken: bool = False):
+        self.texts: list[str] = []
+        self.broken = broken
+
+    async def send(self, text_data=None, bytes_data=None):
+        if self.broken:
+            raise ConnectionError("socket gone")
+        self.texts.append(text_data)
+
+
+async def wait_for(check, timeout=5.0):
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
+async def test_one_position_read_per_beat_feeds_every_board_the_same_frame(store, settings):
+    settings.WALLBOARD_HEARTBEAT_S = 0.05
+    epoch = await store.reset(empty_state())
+    hub = Heartbeat(store)
+    screens = [Screen() for _ in range(3)]
+    broken = Screen(broken=True)
+    for screen in [*screens, broken]:
+        hub.join(screen)
+    await wait_for(lambda: all(len(s.texts) >= 3 for s in screens))
+    await asyncio.gather(*(hub.leave(s) for s in [*screens, broken]))
+    counts = {len(s.texts) for s in screens}
+    assert counts == {hub.beats}  # every beat reached every board, one read each
+    assert screens[0].texts == screens[1].texts == screens[2].texts  # the same bytes
+    frame = orjson.loads(screens[0].texts[0])
+    assert (frame["type"], frame["epoch"], frame["seq"]) == ("heartbeat", epoch, 0)
+
+
+async def test_the_last_board_leaving_stops_the_task(store, settings):
+    settings.WALLBOARD_HEARTBEAT_S = 0.05
+    hub = Heartbeat(store)
+    screen = Screen()
+    hub.join(screen)
+    assert hub.running
+    await hub.leave(screen)
+    assert not hub.running
+    beats = len(screen.texts)
+    await asyncio.sleep(0.2)
+    assert len(screen.texts) == beats  # nothing more is sent
