@@ -67,10 +67,22 @@ BENCH_LIVE_S := 20
 BENCH_SAMPLES := 10
 endif
 
-bench: $(STAMP) chromium
+BENCH_NODE_STAMP := bench/node/node_modules/.installed-$(shell cat bench/node/package-lock.json | cksum | cut -d' ' -f1)
+
+# The benchmarks' load clients (Node ws).
+$(BENCH_NODE_STAMP): bench/node/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the benchmarks"; exit 1; }
+	cd bench/node && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f bench/node/node_modules/.installed-*
+	@touch $@
+
+bench: $(STAMP) $(BENCH_NODE_STAMP) chromium
 	$(BIN)/python bench/bench_core.py --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/bench_ingest.py --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/bench_browser.py --seconds $(BENCH_LIVE_S) --samples $(BENCH_SAMPLES)
+	$(BIN)/python bench/bench_screens.py --screens 100 --rate 340 --seconds $(BENCH_LIVE_S)
+	$(BIN)/python bench/bench_screens.py --screens 1000 --rate 34 --seconds $(BENCH_LIVE_S)
+	$(BIN)/python bench/bench_screens.py --screens 1 --rate 3400 --seconds $(BENCH_LIVE_S)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --verbosity 0
@@ -84,4 +96,4 @@ stop-redis:
 		print("embedded Redis stopped" if stop(data / "redis") else "no embedded Redis running")'
 
 clean: stop-redis
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/node/node_modules test-output
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/node/node_modules bench/node/node_modules test-output

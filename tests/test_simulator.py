@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -138,3 +139,20 @@ async def test_comet_apis_answer_err_0_and_an_empty_list_to_a_wrong_code(client,
     assert await wrong.json() == {"ERR": 0, "DESC": "OK", "QUEUES": []}
     right = await client.post("/Comet/api/GetExtensions", json={"code": "demo-code"})
     assert len((await right.json())["EXTENSIONS"]) == len(sim.model.agents)
+
+
+async def test_the_steady_load_sends_stamped_joins_at_the_rate_asked(client, sim, monkeypatch):
+    sent: list[tuple[str, Any]] = []
+    monkeypatch.setattr(sim, "broadcast", sent.extend)
+    assert (await client.post("/simulator/load", json={"rate": "x", "seconds": 1})).status == 400
+    before = time.time() * 1000
+    answer = await client.post("/simulator/load", json={"rate": 200, "seconds": 0.3})
+    assert (await answer.json())["running"] is True
+    while (progress := await (await client.get("/simulator/load")).json())["running"]:
+        await asyncio.sleep(0.05)
+    # paced: never ahead of 200/s (the first may go at 0 s; a join may bring an agent's ring)
+    assert 0 < progress["events"] <= 2 * (200 * 0.3 + 1) and progress["events"] == len(sent)
+    joins = [p for name, p in sent if name == "QueueEvent" and p["reason"] == "JOIN"]
+    assert len(joins) == progress["stamped"] > 0
+    stamps = [float(p["data"]["Calls"][-1]["CallerName"][1:]) for p in joins]
+    assert stamps == sorted(stamps) and before <= stamps[0] <= time.time() * 1000

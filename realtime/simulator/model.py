@@ -380,6 +380,10 @@ class CallCenter:
         self._dispatch([queue_id])
         return caller
 
+    def hang_up(self, caller: Caller) -> None:
+        """A waiting caller gives up now (the benchmarks' steady load)."""
+        self._abandon(caller)
+
     def _abandon(self, caller: Caller) -> None:
         queue = self.queues[caller.queue_id]
         if caller not in queue.waiting:

@@ -111,6 +111,8 @@ class Simulator:
         self.refresh_tokens: dict[str, str] = {}
         self.peers: set[Peer] = set()
         self.replayed = 0  # events of the recording sent so far
+        self.events_sent = 0  # events broadcast (to however many sockets)
+        self.load = {"running": False, "events": 0, "stamped": 0}  # the last /simulator/load
         self._first_peer = asyncio.Event()  # the replay waits for a socket to send to
         # test knobs
         self.accept_logins = True
@@ -141,6 +143,8 @@ class Simulator:
         app.router.add_post("/Comet/api/GetQueuesCallers", self.get_queues_callers)
         # Not Voicenter's: the simulator's own control, for demos and browser tests.
         app.router.add_post("/simulator/join", self.control_join)
+        app.router.add_post("/simulator/load", self.control_load)
+        app.router.add_get("/simulator/load", self.load_progress)
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._stop)
         return app
@@ -187,6 +191,7 @@ class Simulator:
         if self.silent or self.frozen or not events:
             return
         frames = [frame(name, payload) for name, payload in events]  # encoded once
+        self.events_sent += len(events)
         for peer in list(self.peers):
             if peer.outbox.qsize() > MAX_BACKLOG:
                 log.warning("cutting off a socket %d frames behind", peer.outbox.qsize())
@@ -416,6 +421,49 @@ class Simulator:
         )
         self.broadcast(self.model.drain())
         return web.json_response({"queue_id": queue_id, "call_id": caller.ivrid})
+
+    async def control_load(self, request: web.Request) -> web.Response:
+        """Steady traffic for the benchmarks: ``{"rate": events/s, "seconds": s}``. Callers join
+        the queues in turn (at most three wait in each, then the oldest hangs up); each caller's
+        name is ``t<the moment its QueueEvent JOIN is sent, in epoch milliseconds>``, so that a
+        screen can tell how long the event took to reach it. ``GET`` says how far it got."""
+        p = await self._params(request)
+        if self.model is None:
+            return web.json_response({"error": "replay mode has no call center"}, status=409)
+        try:
+            rate, seconds = float(str(p.get("rate"))), float(str(p.get("seconds")))
+        except (TypeError, ValueError):
+            return web.json_response({"error": "rate and seconds must be numbers"}, status=400)
+        if self.load["running"] or not (0 < rate <= 100_000 and 0 < seconds <= 3_600):
+            return web.json_response({"error": "busy, or rate/seconds out of range"}, status=409)
+        self.load = {"running": True, "events": 0, "stamped": 0}
+        self._tasks.append(asyncio.create_task(self._steady_load(self.model, rate, seconds)))
+        return web.json_response(self.load)
+
+    async def load_progress(self, request: web.Request) -> web.Response:
+        return web.json_response(self.load)
+
+    async def _steady_load(self, model: CallCenter, rate: float, seconds: float) -> None:
+        queues = sorted(model.queues)
+        started, turn = time.monotonic(), 0
+        try:
+            while (elapsed := time.monotonic() - started) < seconds:
+                while self.load["events"] < elapsed * rate:
+                    waiting = model.queues[queues[turn % len(queues)]].waiting
+                    if len(waiting) >= 3:
+                        model.hang_up(waiting[0])
+                    else:
+                        model.join(
+                            queues[turn % len(queues)], "0500000000", f"t{time.time() * 1000:.3f}"
+                        )
+                        self.load["stamped"] += 1
+                    turn += 1
+                    events = model.drain()
+                    self.broadcast(events)
+                    self.load["events"] += len(events)
+                await asyncio.sleep(0.002)
+        finally:
+            self.load["running"] = False
 
     async def click2call(self, request: web.Request) -> web.Response:
         p = await self._params(request)

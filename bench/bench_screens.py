@@ -1,0 +1,241 @@
+"""Event to screen: how long each Voicenter event takes to reach every open screen.
+
+Run: .venv/bin/python bench/bench_screens.py [--screens 100] [--rate 340] [--seconds 20]
+     [--clients 2] [--redis-url URL]
+Starts the whole stack (simulator, worker, daphne) as `make demo` does, opens ``--screens``
+real websocket screens on ``/ws/wallboard/`` from Node `ws` clients (``bench/node/``, spread
+over ``--clients`` processes), then has the simulator send ``--rate`` events/s for
+``--seconds``. Every caller it puts in a queue is named with the moment its event was sent, so
+each screen times each event (``bench/node/screens.mjs``). Prints p50/p99/max and
+delivered/expected; then the same clients against a bare asyncio (aiohttp) websocket server
+broadcasting the same kind of frames at the same rate: the ceiling of this machine and of the
+load clients themselves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
+
+import django
+
+django.setup()
+
+import httpx
+import orjson
+from aiohttp import web
+from django.conf import settings
+
+from tests.stack import PASSWORD, USER, Stack, free_port
+from wallboard.board.services import ensure_redis
+
+NODE_DIR = ROOT / "bench" / "node"
+DRAIN_S = 5.0  # after the load: time for late frames to arrive
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--screens", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=340, help="Voicenter events/s")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=2, help="Node client processes")
+    parser.add_argument("--redis-url", default=settings.REDIS_URL)
+    parser.add_argument("--ceiling-server", type=int, help=argparse.SUPPRESS)  # internal
+    a = parser.parse_args()
+    if a.ceiling_server:
+        web.run_app(ceiling_app(), host="127.0.0.1", port=a.ceiling_server, print=None)
+        return
+    if a.redis_url == settings.REDIS_URL:
+        ensure_redis()
+    print(f"{a.screens} screens, {a.rate:g} events/s for {a.seconds:g} s, {a.clients} clients")
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(
+            Path(tmp), a.redis_url, agents=1, queues=50, calls_per_minute=0, heartbeat_s=20
+        )
+        try:
+            stack.start()
+            ws_url = stack.web.replace("http", "ws", 1) + "/ws/wallboard/"
+            result = measure(ws_url, session_cookie(stack.web), stack.web, stack.sim, a)
+            report("wallboard (daphne)", result)
+        finally:
+            stack.close()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--ceiling-server", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/simulator/load")
+        result = measure(f"ws://127.0.0.1:{port}/ws/wallboard/", "", base, base, a)
+        report("ceiling (bare aiohttp server)", result)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def session_cookie(web_url: str) -> str:
+    """Sign in as the stack's supervisor, as a browser does; the session cookie."""
+    with httpx.Client(base_url=web_url) as client:
+        page = client.get("/accounts/login/").text
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert match, "no CSRF token on the sign-in page"
+        form = {"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1)}
+        client.post("/accounts/login/", data=form, headers={"Referer": web_url + "/"})
+        return f"sessionid={client.cookies['sessionid']}"
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def measure(
+    ws_url: str, cookie: str, origin: str, sim: str, a: argparse.Namespace
+) -> dict[str, Any]:
+    node = ["node", str(NODE_DIR / "screens.mjs"), ws_url, cookie, origin]
+    shares = [a.screens // a.clients + (i < a.screens % a.clients) for i in range(a.clients)]
+    clients = [
+        subprocess.Popen([*node, str(n)], stdout=subprocess.PIPE, text=True) for n in shares if n
+    ]
+    try:
+        for client in clients:
+            assert client.stdout is not None
+            line = client.stdout.readline().strip()
+            if line != "ready":
+                raise RuntimeError(f"a load client did not get its snapshots ({line!r})")
+        started = httpx.post(sim + "/simulator/load", json={"rate": a.rate, "seconds": a.seconds})
+        started.raise_for_status()
+        load = started.json()
+        while load["running"]:
+            time.sleep(0.2)
+            load = httpx.get(sim + "/simulator/load").json()
+        time.sleep(DRAIN_S)
+    finally:
+        outputs = []
+        for client in clients:
+            client.send_signal(signal.SIGTERM)
+            out, _ = client.communicate(timeout=30)
+            outputs.append(json.loads(out.strip().splitlines()[-1]))
+    histogram: dict[int, int] = {}
+    for out in outputs:
+        for ms, count in out["histogram"].items():
+            histogram[int(ms)] = histogram.get(int(ms), 0) + count
+    return {
+        "events": load["events"],
+        "stamped": load["stamped"],
+        "screens": sum(out["open"] for out in outputs),
+        "delivered": sum(out["delivered"] for out in outputs),
+        "frames": sum(out["frames"] for out in outputs),
+        "errors": sum(out["errors"] for out in outputs),
+        "histogram": histogram,
+        "seconds": a.seconds,
+    }
+
+
+def percentile(histogram: dict[int, int], p: float) -> int:
+    total = sum(histogram.values())
+    seen = 0
+    for ms in sorted(histogram):
+        seen += histogram[ms]
+        if seen >= total * p / 100:
+            return ms
+    return -1
+
+
+def report(name: str, r: dict[str, Any]) -> None:
+    expected = r["stamped"] * r["screens"]
+    h = r["histogram"]
+    print(
+        f"{name}: {r['events'] / r['seconds']:,.0f} events/s sent; "
+        f"delivered {r['delivered']:,}/{expected:,} stamped events "
+        f"({r['delivered'] / max(expected, 1):.1%}); "
+        f"p50 {percentile(h, 50)} ms, p99 {percentile(h, 99)} ms, max {max(h, default=-1)} ms; "
+        f"{r['frames'] / r['seconds'] / max(r['screens'], 1):,.1f} frames/s per screen"
+        + (f"; {r['errors']} client errors" if r["errors"] else "")
+    )
+
+
+# --- the ceiling: a bare asyncio websocket server broadcasting the same kind of frames --------
+
+
+def ceiling_app() -> web.Application:
+    sockets: set[web.WebSocketResponse] = set()
+    load = {"running": False, "events": 0, "stamped": 0}
+    queues: dict[str, dict[str, Any]] = {
+        str(q): {"id": str(q), "name": f"Q{q}", "waiting": []} for q in range(50)
+    }
+
+    def encode(frame: dict[str, Any]) -> str:
+        return orjson.dumps(frame).decode()
+
+    async def socket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        state = {"queues": queues, "agents": {}}
+        await ws.send_str(encode({"type": "snapshot", "epoch": "E", "seq": 0, "state": state}))
+        sockets.add(ws)
+        async for _ in ws:
+            pass
+        sockets.discard(ws)
+        return ws
+
+    async def run(rate: float, seconds: float) -> None:
+        started, turn, seq = time.monotonic(), 0, 0
+        while (elapsed := time.monotonic() - started) < seconds:
+            while load["events"] < elapsed * rate:
+                queue = queues[str(turn % len(queues))]
+                if len(queue["waiting"]) >= 3:
+                    queue["waiting"] = queue["waiting"][1:]
+                else:
+                    caller = {"call_id": str(turn), "caller_name": f"t{time.time() * 1000:.3f}"}
+                    queue["waiting"] = [*queue["waiting"], caller]
+                    load["stamped"] += 1
+                turn, seq = turn + 1, seq + 1
+                delta = {"queues": {"set": {queue["id"]: queue}}}
+                text = encode({"type": "delta", "epoch": "E", "seq": seq, "delta": delta})
+                for ws in list(sockets):
+                    await ws.send_str(text)
+                load["events"] += 1
+            await asyncio.sleep(0.002)
+        load["running"] = False
+
+    async def start(request: web.Request) -> web.Response:
+        body = await request.json()
+        load.update(running=True, events=0, stamped=0)
+        asyncio.get_running_loop().create_task(run(float(body["rate"]), float(body["seconds"])))
+        return web.json_response(load)
+
+    async def progress(request: web.Request) -> web.Response:
+        return web.json_response(load)
+
+    app = web.Application()
+    app.router.add_get("/ws/wallboard/", socket)
+    app.router.add_post("/simulator/load", start)
+    app.router.add_get("/simulator/load", progress)
+    return app
+
+
+if __name__ == "__main__":
+    main()
