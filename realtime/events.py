@@ -106,7 +106,7 @@ class QueueChanged:
     """``QueueEvent``: one queue's new waiting list, and the call the event is about."""
 
     kind: Literal["queue_changed"]
-    reason: QueueReason
+    reason: QueueReason | str  # a reason Voicenter adds later passes through, upper-cased
     queue: Queue
     call_id: str
     at: float | None

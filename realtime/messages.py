@@ -25,9 +25,11 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
 - ``snapshot``: the whole state. The browser **replaces** its state with it (never merges) and
   takes its ``epoch`` and ``seq``. Sent when the socket opens, after a ``resync`` request, and to
   every board when the worker rebuilds the state under a new epoch.
-- ``delta``: the change of one upstream event. With the board's ``epoch``: ``seq == mine + 1``
-  applies; ``seq <= mine`` is a duplicate and is dropped; ``seq > mine + 1`` is a gap. Another
-  ``epoch`` or a gap: ask for ``resync`` and ignore deltas until the snapshot comes.
+- ``delta``: one committed change (the worker commits the events already waiting, one or
+  many, as one change: :func:`realtime.state.merge_deltas`). With the board's ``epoch``:
+  ``seq == mine + 1`` applies; ``seq <= mine`` is a duplicate and is dropped; ``seq > mine + 1``
+  is a gap. Another ``epoch`` or a gap: ask for ``resync`` and ignore deltas until the snapshot
+  comes.
 - ``heartbeat`` (every ``WALLBOARD_HEARTBEAT_S`` seconds, default 20, and at once when the
   worker's connection to Voicenter goes up or down): another ``epoch`` asks for a resync; a
   ``seq`` ahead of the board's may be a delta still in flight, so the board resyncs only if, by

@@ -71,11 +71,11 @@ collection, replace or add every entity in ``set``, remove every key in ``del``.
 (tested as a property): ``apply_delta(old, delta) == new``, so the deltas applied in ``seq``
 order to the snapshot they follow give the current state.
 
-Merging (:func:`merge_deltas`): the worker commits a batch of events as one delta, and a screen
-that is behind may be sent several deltas as one. ``merge_deltas(a, b)`` is the one delta with
-the effect of ``a`` then ``b`` (the newest version of an entity wins; a removal stays a removal
-unless set again): ``apply_delta(apply_delta(s, a), b) == apply_delta(s, merge_deltas(a, b))``
-for every state ``s`` (tested as a property).
+Merging (:func:`merge_deltas`): the worker commits a batch of events as one delta.
+``merge_deltas(a, b)`` is the one delta with the effect of ``a`` then ``b`` (the newest
+version of an entity wins; a removal stays a removal unless set again):
+``apply_delta(apply_delta(s, a), b) == apply_delta(s, merge_deltas(a, b))`` for every state
+``s`` (tested as a property).
 
 Rules
 =====

@@ -30,9 +30,19 @@ async def wait_for(check, timeout=5.0):
             await asyncio.sleep(0.01)
 
 
-async def test_one_position_read_per_beat_feeds_every_board_the_same_frame(store, settings):
+async def test_one_position_read_per_beat_feeds_every_board_the_same_frame(
+    store, settings, monkeypatch
+):
     settings.WALLBOARD_HEARTBEAT_S = 0.05
     epoch = await store.reset(empty_state())
+    reads = []
+    real_position = store.position
+
+    async def position():
+        reads.append(1)
+        return await real_position()
+
+    monkeypatch.setattr(store, "position", position)
     hub = Heartbeat(store)
     screens = [Screen() for _ in range(3)]
     broken = Screen(broken=True)
@@ -41,7 +51,7 @@ async def test_one_position_read_per_beat_feeds_every_board_the_same_frame(store
     await wait_for(lambda: all(len(s.texts) >= 3 for s in screens))
     await asyncio.gather(*(hub.leave(s) for s in [*screens, broken]))
     counts = {len(s.texts) for s in screens}
-    assert counts == {hub.beats}  # every beat reached every board, one read each
+    assert counts == {len(reads)}  # one Redis read per beat, for four boards
     assert screens[0].texts == screens[1].texts == screens[2].texts  # the same bytes
     frame = orjson.loads(screens[0].texts[0])
     assert (frame["type"], frame["epoch"], frame["seq"]) == ("heartbeat", epoch, 0)
@@ -52,9 +62,10 @@ async def test_the_last_board_leaving_stops_the_task(store, settings):
     hub = Heartbeat(store)
     screen = Screen()
     hub.join(screen)
-    assert hub.running
+    task = hub._task
+    assert task is not None and not task.done()
     await hub.leave(screen)
-    assert not hub.running
+    assert task.done()  # cancelled and finished, not merely forgotten
     beats = len(screen.texts)
     await asyncio.sleep(0.2)
     assert len(screen.texts) == beats  # nothing more is sent

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from tests.examples import doc_examples
@@ -199,6 +201,7 @@ class Collector:
         return Counter(self.stats)
 
 
+@pytest.mark.pure
 async def test_every_projection_gets_each_usable_event_in_order():
     first, second = Collector(), Collector()
     pipeline = Pipeline([first, second])
@@ -214,6 +217,7 @@ async def test_every_projection_gets_each_usable_event_in_order():
     assert (first.rebuilds, second.rebuilds) == (1, 1)
 
 
+@pytest.mark.pure
 async def test_a_batch_reaches_each_projection_in_order_and_is_committed_once():
     first, second = Collector(), Collector()
     pipeline = Pipeline([first, second])
@@ -226,6 +230,7 @@ async def test_a_batch_reaches_each_projection_in_order_and_is_committed_once():
     assert first.batches == [len(DOC), 1]  # alone, an event is committed at once
 
 
+@pytest.mark.pure
 async def test_the_counters_add_the_projections_own_and_start_over_once_taken():
     pipeline = Pipeline([Collector({"deltas_total": 3}), Collector({"deltas_total": 4})])
     await pipeline.feed(*DOC[0])

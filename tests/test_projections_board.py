@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from tests.examples import doc_examples
@@ -137,3 +139,18 @@ async def test_a_batch_is_one_commit_one_seq_and_one_publish_with_the_same_end_s
     assert snap.seq == board.seq == seq + 1  # one delta for the batch
     assert [kind for kind, *_ in recorder.calls] == ["commit"]  # published once
     assert snap.state == board.state == expected  # the same state as one by one
+
+
+async def test_a_commit_redis_refused_is_kept_for_the_next_one(store, monkeypatch):
+    pipeline, board = await fed(store, DOC[:3])
+
+    async def down(epoch, delta):
+        raise ConnectionError("Redis went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "commit", down)
+        with pytest.raises(ConnectionError):  # the caller hears of it (the worker reconnects)
+            await pipeline.feed(*DOC[3])
+    await pipeline.feed(*DOC[4])  # Redis is back: this commit carries both events
+    snap = await store.snapshot()
+    assert snap.state == board.state and snap.seq == board.seq

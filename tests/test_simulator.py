@@ -141,7 +141,9 @@ async def test_comet_apis_answer_err_0_and_an_empty_list_to_a_wrong_code(client,
     assert len((await right.json())["EXTENSIONS"]) == len(sim.model.agents)
 
 
-async def test_the_steady_load_sends_stamped_joins_at_the_rate_asked(client, sim, monkeypatch):
+async def test_the_steady_load_sends_stamped_joins_never_faster_than_asked(
+    client, sim, monkeypatch
+):
     sent: list[tuple[str, Any]] = []
     monkeypatch.setattr(sim, "broadcast", sent.extend)
     assert (await client.post("/simulator/load", json={"rate": "x", "seconds": 1})).status == 400

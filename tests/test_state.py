@@ -86,7 +86,7 @@ def test_hybrid_state_live_events_on_an_old_snapshot_equal_a_fresh_snapshot(seed
 @settings(max_examples=300)
 @given(st.lists(events, max_size=12), st.lists(events, min_size=1, max_size=12))
 def test_a_merged_delta_has_the_effect_of_its_parts_in_order(history, batch):
-    # What a batch commit and a coalesced frame rely on.
+    # What a batch commit relies on.
     old = run(empty_state(), *history)
     state, merged, parts = old, None, []
     for event in batch:

@@ -48,3 +48,10 @@ def test_login_answer_gives_token_servers_and_expiry_in_either_format():
 def test_refused_logins_raise_login_refused(status, body):
     with pytest.raises(LoginRefused):
         parse_login_answer(status, body)
+
+
+def test_long_tokens_are_kept_whole():
+    token, refresh = "t" * 1_000, "r" * 900  # JWTs run long; a cut token is refused
+    socket = {"Token": token, "RefreshToken": refresh, "URLList": ["https://m1"]}
+    grant = parse_login_answer(200, {"StatusCode": 0, "Data": {"Socket": socket}})
+    assert (grant.token, grant.refresh_token) == (token, refresh)

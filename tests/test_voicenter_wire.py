@@ -295,11 +295,6 @@ def test_dialer_events_are_known_and_ignored():
         ("QueueEvent", {"reason": "JOIN"}, "data is missing"),
         ("QueueEvent", {"reason": "JOIN", "data": {"QueueID": 1}}, "Calls is missing"),
         ("QueueEvent", {"reason": "JOIN", "data": {"Calls": []}}, "no QueueID"),
-        (
-            "QueueEvent",
-            {"reason": "TRANSFER", "data": {"QueueID": 1, "Calls": []}},
-            "unknown reason 'TRANSFER'",
-        ),
         ("ExtensionEvent", {"data": {"reason": "NEWCALL", "calls": []}}, "no extenUser"),
         ("ExtensionEvent", {"data": {"extenUser": "S", "calls": []}}, "reason is missing"),
         (
@@ -331,3 +326,10 @@ def test_long_strings_from_strangers_are_capped():
         "data": {"QueueID": 1, "Calls": [{"IvrUniqueID": "a", "CallerName": "x" * 10_000}]},
     }
     assert len(one("QueueEvent", payload).queue.waiting[0].caller_name) == 200
+
+
+def test_a_queue_event_with_a_reason_we_do_not_know_still_updates_the_queue():
+    payload = {"reason": "transfer", "data": {"QueueID": 1, "QueueName": "Q", "Calls": []}}
+    event = one("QueueEvent", payload)
+    assert isinstance(event, QueueChanged)
+    assert (event.reason, event.queue.id, event.queue.waiting) == ("TRANSFER", "1", ())

@@ -137,6 +137,7 @@ async def test_the_token_is_refreshed_before_it_expires(sim, store, running):
     assert sim.logins == 1  # refreshed, not logged in again
 
 
+@pytest.mark.pure
 def test_backoff_grows_to_its_ceiling_with_jitter():
     import random
 
@@ -247,6 +248,7 @@ async def _stopped(store):
     return health.get("running") is False and health.get("connected") is False
 
 
+@pytest.mark.pure
 def test_a_batch_is_every_event_already_waiting_up_to_the_bound_and_stops_at_a_close():
     from realtime.worker import _DISCONNECTED, MAX_BATCH, _take_batch
 
@@ -274,7 +276,8 @@ async def test_a_fast_replay_reaches_a_worker_that_connects_later_whole_and_in_o
     expected = Pipeline([BoardState(reference)])
     await expected.feed_many(events)
     async with serving(None, replay=events, replay_fast=True) as sim:
-        await asyncio.sleep(0.2)  # the replay must wait for the worker, not start without it
+        for _ in range(20):  # a replay that did not wait would send one event per loop turn
+            await asyncio.sleep(0)
         assert sim.replayed == 0
         worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
         task = asyncio.create_task(worker.run())

@@ -107,6 +107,11 @@ class BoardState:
             log.warning("stored state %s is gone (Redis lost data?); rebuilding", epoch)
             await self.rebuild(self.state)
             return
+        except BaseException:
+            # Not written (Redis down, cancelled): keep it for the next commit, so that the
+            # stored state never falls behind the one in memory for good.
+            self._pending = merge_deltas(delta, self._pending)
+            raise
         self.seq = seq
         self._stats["deltas_total"] += 1
         if self.publisher is not None:

@@ -93,7 +93,7 @@ def parse_login_answer(http_status: int, body: object) -> SocketGrant:
         raise LoginRefused(f"error: {text(top.get('error')) or 'refused'}")
     data = obj(top.get("data")) or {}
     socket = obj(data.get("socket")) or {}
-    token = text(socket.get("token"))
+    token = _secret(socket.get("token"))
     if not token:
         status = text(first(top, "status", "statuscode")) or "no Socket.Token"
         raise LoginRefused(f"no socket token in the answer ({status})")
@@ -108,7 +108,12 @@ def parse_login_answer(http_status: int, body: object) -> SocketGrant:
     return SocketGrant(
         token=token,
         urls=tuple(urls),
-        refresh_token=text(socket.get("refreshtoken")),
+        refresh_token=_secret(socket.get("refreshtoken")),
         token_expiry=parse_expiry(socket.get("tokenexpiry")),
         refresh_token_expiry=parse_expiry(socket.get("refreshtokenexpiry")),
     )
+
+
+def _secret(value: object) -> str:
+    """A token, whole: unlike display text (capped at MAX_TEXT) it is useless cut short."""
+    return value.strip() if isinstance(value, str) else ""

@@ -418,9 +418,7 @@ def _queue_event(
     raw_reason = text(first(env, "reason") or first(data, "reason")).upper()
     if not raw_reason:
         raise Bad("reason is missing")
-    reason = _QUEUE_REASONS.get(raw_reason)
-    if reason is None:
-        raise Bad(f"unknown reason {raw_reason!r}")
+    reason: QueueReason | str = _QUEUE_REASONS.get(raw_reason, raw_reason)  # others pass too
     to_utc, own = _clock(env, data, offset_min, tz)
     call_id = text(first(env, "ivruniqueid") or first(data, "ivruniqueid"))
     leaving = call_id if reason in ("EXIT", "ANSWER", "ABANDONED") else ""

@@ -23,7 +23,7 @@ from realtime import messages
 from realtime.store import StateStore
 from wallboard.board.publisher import encode
 
-log = logging.getLogger("wallboard.heartbeat")
+log = logging.getLogger("wallboard.board.heartbeat")
 
 
 class Board(Protocol):
