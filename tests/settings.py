@@ -8,7 +8,7 @@ import os
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from wallboard.settings import *  # noqa: F403
-from wallboard.settings import REDIS_URL, WALLBOARD_REDIS_PREFIX
+from wallboard.settings import REDIS_URL
 
 TEST_REDIS_DB = int(os.environ.get("WALLBOARD_TEST_REDIS_DB", "9"))
 
@@ -23,12 +23,6 @@ def with_db(url: str, db: int) -> str:
 
 
 REDIS_URL = with_db(REDIS_URL, TEST_REDIS_DB)
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "test-" + WALLBOARD_REDIS_PREFIX + "layer"},
-    }
-}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 # Threads of the async tests (database_sync_to_async) must not keep connections open, or the
 # test database cannot be dropped at the end.

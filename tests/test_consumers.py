@@ -9,7 +9,6 @@ import asyncio
 import orjson
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -20,7 +19,8 @@ from realtime.state import apply_delta
 from tests.examples import agent_entity, doc_examples
 from tests.frames import assert_valid_frame
 from wallboard.asgi import application
-from wallboard.board.publisher import GROUP, Publisher, encode
+from wallboard.board.consumers import CLOSE_SERVER_ERROR
+from wallboard.board.publisher import Publisher, channel, encode, pack
 from wallboard.board.services import Ingest, shared_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,7 +58,7 @@ async def board(use_prefix):
 async def wired(use_prefix):
     """The worker's side, publishing to the boards of this test."""
     store = shared_store()
-    publisher = Publisher(store, get_channel_layer())
+    publisher = Publisher(store)
     board = BoardState(store, publisher)
     wired = Ingest(store, publisher, board, Pipeline([board]))
     await wired.pipeline.load()
@@ -115,19 +115,11 @@ async def test_deltas_already_in_the_snapshot_are_dropped(board, wired):
         await wired.pipeline.feed(name, payload)
     communicator = await board()
     snap = await frame(communicator)
-    layer = get_channel_layer()
     for seq in (snap["seq"] - 1, snap["seq"], snap["seq"] + 1):  # two stale, one new
         change = {"agents": {"del": [f"GONE{seq}"]}}
         text = encode({"type": "delta", "epoch": snap["epoch"], "seq": seq, "delta": change})
-        await layer.group_send(
-            GROUP,
-            {
-                "type": "board.frame",
-                "kind": "delta",
-                "epoch": snap["epoch"],
-                "seq": seq,
-                "text": text,
-            },
+        await wired.store.redis.publish(
+            channel(wired.store.prefix), pack("delta", snap["epoch"], seq, text)
         )
     message = await frame(communicator)
     assert message["seq"] == snap["seq"] + 1
@@ -221,7 +213,7 @@ async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(
             assert_valid_frame(beat)
             assert beat["type"] == "heartbeat"
             output = await communicator.receive_output(3)
-        assert output == {"type": "websocket.close", "code": 1011}
+        assert output == {"type": "websocket.close", "code": CLOSE_SERVER_ERROR}
     await wired.board.rebuild({"queues": {}, "agents": {"Z": agent_entity("Z")}})
     while (await frame(witness))["type"] != "snapshot":
         pass  # heartbeats

@@ -1,41 +1,45 @@
-"""The worker's publisher: every committed change goes to the boards' group, once, encoded."""
+"""The worker's publisher: every committed change goes to the boards' channel, once, encoded;
+and the channel's message format."""
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
-from channels.layers import get_channel_layer
 
 from realtime.state import empty_state
-from wallboard.board.publisher import GROUP, Publisher
+from wallboard.board.publisher import Publisher, channel, pack, unpack
+
+
+async def next_message(pubsub, timeout=5.0):
+    """The next published message's data (the subscription's confirmation read as None)."""
+    async with asyncio.timeout(timeout):
+        while (message := await pubsub.get_message(timeout=timeout)) is None:
+            pass
+    return message["data"]
 
 
 @pytest.fixture
 async def listening(store):
-    """A publisher on the real Redis channel layer, and a channel in the boards' group."""
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    await layer.group_add(GROUP, channel)
+    """A publisher, and a subscription to the boards' channel."""
+    pubsub = store.redis.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(channel(store.prefix))
 
-    async def receive() -> tuple[dict, dict]:
-        message = await layer.receive(channel)
-        return message, orjson.loads(message["text"])
+    async def receive():
+        published = unpack(await next_message(pubsub))
+        return published, orjson.loads(published.text)
 
-    yield Publisher(store, layer), receive
-    await layer.group_discard(GROUP, channel)
+    yield Publisher(store), receive
+    await pubsub.aclose()
 
 
 async def test_a_commit_goes_out_as_a_delta_frame_with_its_epoch_and_seq(listening):
     publisher, receive = listening
     change = {"agents": {"set": {"S1": {"extension": "S1"}}, "del": []}}
     await publisher.on_commit("e-1", 7, change)
-    message, frame = await receive()
-    assert (message["type"], message["kind"], message["epoch"], message["seq"]) == (
-        "board.frame",
-        "delta",
-        "e-1",
-        7,
-    )
+    published, frame = await receive()
+    assert (published.kind, published.epoch, published.seq) == ("delta", "e-1", 7)
     assert frame == {"type": "delta", "epoch": "e-1", "seq": 7, "delta": change}
 
 
@@ -45,8 +49,8 @@ async def test_a_reset_sends_the_whole_new_state_with_the_workers_public_health(
     state = empty_state()
     state["agents"]["S2"] = {"extension": "S2"}
     await publisher.on_reset("e-2", state)
-    message, frame = await receive()
-    assert (message["kind"], frame["type"], frame["epoch"], frame["seq"]) == (
+    published, frame = await receive()
+    assert (published.kind, frame["type"], frame["epoch"], frame["seq"]) == (
         "snapshot",
         "snapshot",
         "e-2",
@@ -62,7 +66,19 @@ async def test_a_link_change_is_a_heartbeat_at_the_stored_position(listening, st
     epoch = await store.reset(empty_state())
     await store.commit(epoch, {"agents": {"set": {"S3": {"extension": "S3"}}, "del": []}})
     await publisher.link_changed({"running": True, "connected": False})
-    message, frame = await receive()
-    assert (message["kind"], frame["type"]) == ("heartbeat", "heartbeat")
+    published, frame = await receive()
+    assert (published.kind, frame["type"]) == ("heartbeat", "heartbeat")
     assert (frame["epoch"], frame["seq"]) == (epoch, 1) == await store.head()
     assert frame["voicenter"]["connected"] is False
+
+
+@pytest.mark.pure
+def test_the_channel_format_round_trips_and_refuses_strangers():
+    text = '{"type":"heartbeat","epoch":null,"seq":0}'
+    assert unpack(pack("heartbeat", None, 0, text)) == unpack(pack("heartbeat", None, 0, text))
+    back = unpack(pack("delta", "e-1", 12, '{"x": "a\\nb"}'))
+    assert (back.kind, back.epoch, back.seq, back.text) == ("delta", "e-1", 12, '{"x": "a\\nb"}')
+    assert unpack(pack("heartbeat", None, 0, text)).epoch is None
+    for junk in (b"hello", b"nonsense e 1\n{}", b"delta e x\n{}", b"delta e 1\n"):
+        with pytest.raises(ValueError):
+            unpack(junk)

@@ -6,15 +6,14 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-import orjson
 import pytest
 import redis
-from channels.layers import get_channel_layer
 
 from realtime.redis_server import embedded_redis_url, stop_embedded_redis
 from tests.examples import doc_examples
+from tests.test_publisher import next_message
 from wallboard.board import services
-from wallboard.board.publisher import GROUP
+from wallboard.board.publisher import channel, unpack
 
 
 @pytest.fixture
@@ -61,18 +60,17 @@ async def test_the_stores_use_the_configured_prefix(use_prefix):
 
 
 async def test_ingest_stores_the_events_and_publishes_them_to_the_boards(use_prefix):
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    await layer.group_add(GROUP, channel)
     wired = services.ingest()
+    pubsub = wired.store.redis.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(channel(use_prefix))
     try:
         await wired.pipeline.load()
         for name, payload in doc_examples()[:3]:  # loginSuccess, loginStatus, extensions
             await wired.pipeline.feed(name, payload)
         stored = await wired.store.snapshot()
         assert stored.state["agents"] and stored.epoch == wired.board.epoch
-        frame = orjson.loads((await layer.receive(channel))["text"])
-        assert (frame["type"], frame["epoch"]) == ("snapshot", stored.epoch)
+        published = unpack(await next_message(pubsub))
+        assert (published.kind, published.epoch) == ("snapshot", stored.epoch)
     finally:
-        await layer.group_discard(GROUP, channel)
+        await pubsub.aclose()
         await wired.aclose()

@@ -13,9 +13,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from wallboard.board.consumers import BoardConsumer  # noqa: E402
-from wallboard.board.services import ensure_redis  # noqa: E402
 
-ensure_redis()  # the web server uses Redis (channel layer, snapshots): start the embedded one
+# Nothing is started here: the first board's Redis client starts the embedded Redis if it is
+# the configured one and not running yet (wallboard/board/services.py).
 
 websocket_urls = [path("ws/wallboard/", BoardConsumer.as_asgi())]
 

@@ -130,12 +130,9 @@ REDIS_EMBEDDED_DIR = None if env("REDIS_URL") else DATA_DIR / "redis"
 REDIS_URL = env("REDIS_URL") or embedded_redis_url(DATA_DIR / "redis")
 WALLBOARD_REDIS_PREFIX = env("WALLBOARD_REDIS_PREFIX", "wallboard:")
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": WALLBOARD_REDIS_PREFIX + "layer"},
-    }
-}
+# No Channels layer: the worker publishes each change once on a Redis channel and each web
+# process fans it out to its boards itself (wallboard/board/fanout.py), so a screen costs no
+# channel of its own.
 
 # --- Voicenter -------------------------------------------------------------------------------
 # Secrets: read here, used only by server-side code; never rendered into a page or a frame.

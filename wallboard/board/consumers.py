@@ -1,5 +1,6 @@
-"""The wallboard websocket (``/ws/wallboard/``): a snapshot, then the broadcast frames, and
-the process's heartbeats (``wallboard/board/heartbeat.py``).
+"""The wallboard websocket (``/ws/wallboard/``): a snapshot, then the published frames through
+the process's fan-out (``wallboard/board/fanout.py``), and the process's heartbeats
+(``wallboard/board/heartbeat.py``).
 
 Only signed-in users get data (Django session, through ``AuthMiddlewareStack``); the ASGI
 router also checks the Origin against ``ALLOWED_HOSTS``. The frames are specified in
@@ -9,30 +10,32 @@ router also checks the Origin against ``ALLOWED_HOSTS``. The frames are specifie
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from typing import Any
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import messages
+from wallboard.board.fanout import Board, Fanout, fanout
 from wallboard.board.heartbeat import Heartbeat, heartbeat
-from wallboard.board.publisher import GROUP, encode
+from wallboard.board.publisher import encode
 from wallboard.board.services import shared_store
 
-log = logging.getLogger("wallboard.consumers")
+log = logging.getLogger("wallboard.board.consumers")
 
 #: Close code for "not signed in" (4000-4999 are the application's; 4401 mirrors HTTP 401).
 CLOSE_UNAUTHENTICATED = 4401
+#: Close code for "the server failed (Redis, most likely): reconnect and start over"; 4011
+#: mirrors 1011, which a server may not send (daphne refuses it).
+CLOSE_SERVER_ERROR = 4011
 #: Seconds between two snapshots for one board; a snapshot of 1,000 agents is a few ms of Redis.
 RESYNC_EVERY_S = 1.0
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
-    epoch: str | None = None
-    seq = 0
+    board: Board | None = None  # this screen in the process's fan-out
+    _fanout: Fanout | None = None
     _heartbeat: Heartbeat | None = None  # the process's, once this board has joined it
     _last_snapshot = 0.0  # monotonic time of the last snapshot sent
 
@@ -46,9 +49,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         self.store = shared_store()
         try:
-            # Join first, then read: a delta committed meanwhile waits in our channel and is
-            # dropped below if the snapshot already holds it.
-            await self.channel_layer.group_add(GROUP, self.channel_name)
+            # Join first, then read: a delta committed meanwhile waits in the board's backlog
+            # and is dropped if the snapshot already holds it.
+            self._fanout = fanout(self.store.redis, self.store.prefix)
+            self.board = await self._fanout.join(self)
             await self.send_snapshot()
         except Exception:
             await self._fail("cannot send the first snapshot")
@@ -79,41 +83,36 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 await self._fail("cannot send a snapshot")
 
     async def _fail(self, what: str) -> None:
-        """Redis (most likely) failed us: close with 1011 so the board reconnects and starts
-        over, and leave nothing behind (Channels does not call disconnect() after an error)."""
+        """Redis (most likely) failed us: close with CLOSE_SERVER_ERROR so the board reconnects
+        and starts over, and leave nothing behind (Channels does not call disconnect() after an
+        error)."""
         log.exception("%s; closing the board's socket", what)
         await self._cleanup()
-        await self.close(code=1011)
+        await self.close(code=CLOSE_SERVER_ERROR)
 
     async def _cleanup(self) -> None:
         hub, self._heartbeat = self._heartbeat, None
         if hub is not None:
             await hub.leave(self)
-        with contextlib.suppress(Exception):
-            await self.channel_layer.group_discard(GROUP, self.channel_name)
-
-    async def board_frame(self, event: dict[str, Any]) -> None:
-        """A frame broadcast by the worker (see ``wallboard/board/publisher.py``)."""
-        kind, epoch, seq = event["kind"], event["epoch"], event["seq"]
-        if kind == "delta":
-            if not messages.forward_delta(self.epoch, self.seq, epoch, seq):
-                return  # already in the snapshot this board got
-            if epoch == self.epoch:
-                self.seq = seq
-        elif kind == "snapshot":
-            self.epoch, self.seq = epoch, seq
-        await self.send(text_data=event["text"])
+        out, board, self._fanout, self.board = self._fanout, self.board, None, None
+        if out is not None and board is not None:
+            await out.leave(board)
 
     async def send_snapshot(self) -> None:
+        """The whole state, then whatever was published meanwhile and is not in it."""
+        assert self.board is not None
         self._last_snapshot = time.monotonic()
+        self.board.catch_up()
         snap = await self.store.snapshot()
         health = await self.store.health()
-        self.epoch, self.seq = snap.epoch, snap.seq
+        self.board.took_snapshot(snap.epoch, snap.seq)
         frame = messages.snapshot(
             snap.epoch, snap.seq, snap.state, server_time=time.time(), health=health
         )
         await self.send(text_data=encode(frame))
+        await self.board.go_live()
 
     async def _error(self, code: str, message: str) -> None:
         log.info("bad message from a board: %s", message)
-        await self.send(text_data=encode(messages.error(self.epoch, self.seq, code, message)))
+        epoch, seq = (self.board.epoch, self.board.seq) if self.board else (None, 0)
+        await self.send(text_data=encode(messages.error(epoch, seq, code, message)))

@@ -1,42 +1,70 @@
 """Runs in the worker (and ``replay``): publishes every committed change to the boards.
 
-One ``group_send`` per change on ``RedisPubSubChannelLayer``: a single Redis PUBLISH, fanned out
-in each web process to its boards. The frame is built by :mod:`realtime.messages` and encoded
-once here; the consumers (``wallboard/board/consumers.py``) forward the text as it is.
+One Redis ``PUBLISH`` per committed change (a batch of events) on the channel
+``<WALLBOARD_REDIS_PREFIX>frames``: every web process holds one subscription to it
+(``wallboard/board/fanout.py``) and hands the frame to each of its boards. The frame is built by
+:mod:`realtime.messages` and encoded once here; nobody re-encodes it on the way.
 
-Group messages (the channel layer's, not the browser's)::
+Message on the channel (UTF-8): a header line, then the browser frame as it is sent::
 
-    {"type": "board.frame", "kind": "delta" | "snapshot" | "heartbeat",
-     "epoch": "...", "seq": 42, "text": "<the encoded browser frame>"}
+    delta 18c2f3a1b2c-5e0f 43
+    {"type":"delta","epoch":"18c2f3a1b2c-5e0f","seq":43,"delta":{...}}
+
+The header is ``<kind> <epoch or -> <seq>``, kind one of ``delta``, ``snapshot``, ``heartbeat``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
 import orjson
-from channels.layers import get_channel_layer
 
 from realtime import messages
 from realtime.state import Delta, State
 from realtime.store import StateStore
 
-GROUP = "wallboard"
+KINDS = ("delta", "snapshot", "heartbeat")
+
+
+def channel(prefix: str) -> str:
+    return prefix + "frames"
 
 
 def encode(message: messages.Message) -> str:
     return orjson.dumps(message).decode()
 
 
+@dataclass(frozen=True, slots=True)
+class Published:
+    kind: str
+    epoch: str | None
+    seq: int
+    text: str
+
+
+def pack(kind: str, epoch: str | None, seq: int, text: str) -> bytes:
+    return f"{kind} {epoch or '-'} {seq}\n{text}".encode()
+
+
+def unpack(raw: bytes | str) -> Published:
+    """A message from the channel; ValueError when it is not one of ours."""
+    data = raw.decode() if isinstance(raw, bytes) else raw
+    header, _, text = data.partition("\n")
+    kind, epoch, seq = header.split(" ")
+    if kind not in KINDS or not text:
+        raise ValueError(f"not a board frame: {header[:60]!r}")
+    return Published(kind, None if epoch == "-" else epoch, int(seq), text)
+
+
 class Publisher:
     """The board projection's publisher (:class:`realtime.projections.board.Publisher`), and
     the worker's link listener."""
 
-    def __init__(self, store: StateStore, layer: Any = None) -> None:
+    def __init__(self, store: StateStore) -> None:
         self.store = store
-        self.layer = layer or get_channel_layer()
+        self.channel = channel(store.prefix)
 
     async def on_commit(self, epoch: str, seq: int, delta: Delta) -> None:
         await self._send("delta", epoch, seq, messages.delta(epoch, seq, delta))
@@ -54,13 +82,4 @@ class Publisher:
         await self._send("heartbeat", epoch, seq, frame)
 
     async def _send(self, kind: str, epoch: str | None, seq: int, frame: messages.Message) -> None:
-        await self.layer.group_send(
-            GROUP,
-            {
-                "type": "board.frame",
-                "kind": kind,
-                "epoch": epoch,
-                "seq": seq,
-                "text": encode(frame),
-            },
-        )
+        await self.store.redis.publish(self.channel, pack(kind, epoch, seq, encode(frame)))

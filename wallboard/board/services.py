@@ -36,9 +36,19 @@ def account_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+#: Redis connections per process (a web process's boards share them); past this a request
+#: waits up to REDIS_WAIT_S for a free one instead of failing: a thousand screens reconnecting
+#: at once queue their snapshot reads rather than open a thousand connections.
+REDIS_POOL_SIZE = 32
+REDIS_WAIT_S = 20.0
+
+
 def redis_client() -> aioredis.Redis:
     ensure_redis()
-    return aioredis.from_url(settings.REDIS_URL)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.REDIS_URL, max_connections=REDIS_POOL_SIZE, timeout=REDIS_WAIT_S
+    )
+    return aioredis.Redis(connection_pool=pool)
 
 
 def state_store(client: aioredis.Redis | None = None) -> StateStore:
