@@ -26,10 +26,12 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
   takes its ``epoch`` and ``seq``. Sent when the socket opens, after a ``resync`` request, and to
   every board when the worker rebuilds the state under a new epoch.
 - ``delta``: one committed change (the worker commits the events already waiting, one or
-  many, as one change: :func:`realtime.state.merge_deltas`). With the board's ``epoch``:
-  ``seq == mine + 1`` applies; ``seq <= mine`` is a duplicate and is dropped; ``seq > mine + 1``
-  is a gap. Another ``epoch`` or a gap: ask for ``resync`` and ignore deltas until the snapshot
-  comes.
+  many, as one change: :func:`realtime.state.merge_deltas`), or several consecutive ones merged
+  into one frame by a web process under load: then ``from_seq`` is the first seq it covers and
+  ``seq`` the last (absent, ``from_seq`` is ``seq``). With the board's ``epoch``:
+  ``from_seq == mine + 1`` applies and the board is at ``seq``; ``seq <= mine`` is a duplicate and
+  is dropped; anything else is a gap. Another ``epoch`` or a gap: ask for ``resync`` and ignore
+  deltas until the snapshot comes.
 - ``heartbeat`` (every ``WALLBOARD_HEARTBEAT_S`` seconds, default 20, and at once when the
   worker's connection to Voicenter goes up or down): another ``epoch`` asks for a resync; a
   ``seq`` ahead of the board's may be a delta still in flight, so the board resyncs only if, by
@@ -98,8 +100,13 @@ def snapshot(
     }
 
 
-def delta(epoch: str, seq: int, change: Delta) -> Message:
-    return {"type": "delta", "epoch": epoch, "seq": seq, "delta": change}
+def delta(epoch: str, seq: int, change: Delta, from_seq: int | None = None) -> Message:
+    """One change, or the changes ``from_seq``..``seq`` merged (``from_seq`` left out when it
+    is ``seq``)."""
+    frame: Message = {"type": "delta", "epoch": epoch, "seq": seq, "delta": change}
+    if from_seq is not None and from_seq != seq:
+        frame["from_seq"] = from_seq
+    return frame
 
 
 def heartbeat(

@@ -13,7 +13,7 @@ import pytest
 
 from realtime import messages
 from realtime.simulator.model import CallCenter
-from realtime.state import empty_state, reduce
+from realtime.state import empty_state, merge_deltas, reduce
 from realtime.voicenter.wire import normalise
 
 pytestmark = pytest.mark.pure  # Node and the pure core; no Redis, no database
@@ -125,3 +125,20 @@ def test_a_collection_the_reducer_never_heard_of_is_kept_like_the_others():
     assert result["actions"] == ["snapshot", "delta"]
     assert result["state"] == {"queues": {}, "agents": {}, "callbacks": {"c2": {"phone": "052"}}}
     assert result["changed"][1] == {"callbacks": ["c2", "c1"]}  # what the view must redraw
+
+
+def test_a_merged_delta_applies_in_one_step_and_one_the_board_is_partly_past_resyncs():
+    deltas, states = frames_and_states(8)
+    merged = None
+    for part in deltas[1:10]:  # seq 2..10 as one frame
+        merged = merge_deltas(merged, part)
+    assert merged is not None
+    frames = [snapshot_at("E", 1, states[0]), messages.delta("E", 10, merged, from_seq=2)]
+    frames.append(messages.delta("E", 11, deltas[10]))
+    result = run_node(frames)
+    assert result["actions"] == ["snapshot", "delta", "delta"]
+    assert result["state"] == states[10] and result["seq"] == 11
+    partly_past = [snapshot_at("E", 5, states[4]), messages.delta("E", 10, merged, from_seq=2)]
+    assert run_node(partly_past)["actions"] == ["snapshot", "resync"]
+    stale = [snapshot_at("E", 10, states[9]), messages.delta("E", 10, merged, from_seq=2)]
+    assert run_node(stale)["actions"] == ["snapshot", "drop"]

@@ -80,9 +80,11 @@ function receiveDelta(board, frame) {
   }
   const seq = frame.seq;
   if (typeof seq !== "number" || !isFinite(seq)) return result("drop");
+  // A merged frame covers from_seq..seq (a web process under load); a single one just seq.
+  const from = typeof frame.from_seq === "number" && isFinite(frame.from_seq) ? frame.from_seq : seq;
   if (seq <= board.seq) return result("drop");
-  if (seq > board.seq + 1) {
-    board.synced = false;
+  if (from !== board.seq + 1) {
+    board.synced = false; // a gap, or a merge this board is partly past: start over
     return result("resync");
   }
   const delta = isObject(frame.delta) ? frame.delta : {};

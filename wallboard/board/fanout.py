@@ -5,6 +5,13 @@ process (each event loop) holds one subscription to that channel, reads each mes
 hands the same encoded text to every board of the process that should have it: a thousand
 screens cost one Redis message and one decode per process, then one websocket send each.
 
+Coalescing: the loop reads every message already waiting (up to MAX_READ) before it sends.
+Consecutive deltas among them become one frame covering ``from_seq``..``seq`` (the newest
+version of each entity wins, removals stay removals: :func:`realtime.state.merge_deltas`),
+encoded once and sent to every board that is exactly before it; a board partly past it gets
+the parts it lacks one by one. When it is quiet a change goes out alone, at once; under load
+each board gets fewer, fuller frames, as many as the process can send.
+
 A board takes frames in two phases. While it is getting a snapshot (on connect, on resync) it
 is *catching up*: frames wait in its backlog. Once the snapshot is out, the backlog goes
 through the same filter as live frames (:func:`realtime.messages.forward_delta`: deltas the
@@ -22,17 +29,22 @@ import contextlib
 import logging
 import weakref
 from collections import deque
+from dataclasses import dataclass
 from typing import Protocol
 
+import orjson
 import redis.asyncio as aioredis
 
 from realtime import messages
-from wallboard.board.publisher import Published, channel, unpack
+from realtime.state import merge_deltas
+from wallboard.board.publisher import Published, channel, encode, unpack
 
 log = logging.getLogger("wallboard.board.fanout")
 
 #: A board's backlog while it catches up; past this it is simply resynced again.
 MAX_BACKLOG = 10_000
+#: At most this many waiting messages are read (and coalesced) before the boards are sent to.
+MAX_READ = 1_000
 RETRY_S = 1.0
 
 
@@ -61,6 +73,16 @@ class Board:
         elif frame.kind == "snapshot":
             self.epoch, self.seq = frame.epoch, frame.seq
         await self.screen.send(text_data=frame.text)
+
+    async def forward_run(self, run: Run) -> None:
+        """Consecutive deltas: merged in one frame if this board is right before them, else the
+        ones it lacks, one by one."""
+        if self.epoch == run.epoch and self.seq == run.first - 1:
+            self.seq = run.last
+            await self.screen.send(text_data=run.text)
+            return
+        for part in run.parts:
+            await self.forward(part)
 
     def catch_up(self) -> None:
         """A snapshot is on its way: hold frames until :meth:`go_live`."""
@@ -107,15 +129,22 @@ class Fanout:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def deliver(self, frame: Published) -> None:
-        for board in list(self.boards):
-            if board.live:
-                try:
-                    await board.forward(frame)
-                except Exception:  # that board's socket is going; its disconnect removes it
-                    log.debug("could not send to a board", exc_info=True)
-            elif len(board.backlog) < MAX_BACKLOG:
-                board.backlog.append(frame)
+    async def deliver(self, frames: list[Published]) -> None:
+        """Frames read together, in order: runs of consecutive deltas merged, to every board."""
+        for item in coalesce(frames):
+            for board in list(self.boards):
+                if board.live:
+                    try:
+                        if isinstance(item, Run):
+                            await board.forward_run(item)
+                        else:
+                            await board.forward(item)
+                    except Exception:  # that board's socket is going; its disconnect removes it
+                        log.debug("could not send to a board", exc_info=True)
+                else:
+                    parts = item.parts if isinstance(item, Run) else [item]
+                    room = MAX_BACKLOG - len(board.backlog)
+                    board.backlog.extend(parts[: max(room, 0)])
 
     async def _run(self) -> None:
         while True:
@@ -125,8 +154,13 @@ class Fanout:
                     self._subscribed.set()
                     while True:
                         message = await pubsub.get_message(timeout=None)
-                        if message is not None and message.get("type") == "message":
-                            await self._received(message["data"])
+                        batch: list[bytes] = []
+                        while message is not None and len(batch) < MAX_READ:
+                            if message.get("type") == "message":
+                                batch.append(message["data"])
+                            message = await pubsub.get_message(timeout=0)
+                        if batch:
+                            await self._received(batch)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -134,14 +168,57 @@ class Fanout:
                 self._subscribed.set()  # joiners must not wait on a broken Redis
                 await asyncio.sleep(RETRY_S)
 
-    async def _received(self, data: bytes) -> None:
-        self.received += 1
-        try:
-            frame = unpack(data)
-        except ValueError as exc:
-            log.warning("ignored a message on %s: %s", self.channel, exc)
-            return
-        await self.deliver(frame)
+    async def _received(self, batch: list[bytes]) -> None:
+        self.received += len(batch)
+        frames = []
+        for data in batch:
+            try:
+                frames.append(unpack(data))
+            except ValueError as exc:
+                log.warning("ignored a message on %s: %s", self.channel, exc)
+        await self.deliver(frames)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive deltas of one epoch, ``first``..``last``, merged into one frame ``text``."""
+
+    epoch: str
+    first: int
+    last: int
+    text: str
+    parts: list[Published]
+
+
+def coalesce(frames: list[Published]) -> list[Published | Run]:
+    """``frames`` in order, each run of two or more consecutive deltas of one epoch merged."""
+    out: list[Published | Run] = []
+    run: list[Published] = []
+
+    def close_run() -> None:
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            merged = None
+            for part in run:
+                merged = merge_deltas(merged, orjson.loads(part.text)["delta"])
+            epoch, first, last = run[0].epoch or "", run[0].seq, run[-1].seq
+            text = encode(messages.delta(epoch, last, merged or {}, from_seq=first))
+            out.append(Run(epoch, first, last, text, list(run)))
+        run.clear()
+
+    for frame in frames:
+        follows = bool(run) and frame.epoch == run[-1].epoch and frame.seq == run[-1].seq + 1
+        if frame.kind == "delta" and frame.epoch and (not run or follows):
+            run.append(frame)
+            continue
+        close_run()
+        if frame.kind == "delta" and frame.epoch:
+            run.append(frame)
+        else:
+            out.append(frame)
+    close_run()
+    return out
 
 
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()
