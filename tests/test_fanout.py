@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import orjson
+import pytest
 import redis.asyncio as aioredis
 from django.conf import settings
 
@@ -14,6 +15,22 @@ from realtime.state import Delta, apply_delta, empty_state
 from tests.test_heartbeat import Screen, wait_for
 from wallboard.board.fanout import Fanout
 from wallboard.board.publisher import channel, encode, pack, unpack
+
+
+@pytest.fixture
+async def make_hub(store):
+    """Fan-outs for a test; whatever a failing test left joined is left at the end, so that
+    no subscription outlives it."""
+    made = []
+
+    def make(client=None):
+        made.append(Fanout(client or store.redis, store.prefix))
+        return made[-1]
+
+    yield make
+    for hub in made:
+        for board in list(hub.boards):
+            await hub.leave(board)
 
 
 async def publish(store, kind, epoch, seq):
@@ -41,8 +58,8 @@ async def live(fanout, screen, epoch="E", seq=0):
     return board
 
 
-async def test_every_board_gets_every_change_once_in_order_from_one_read(store):
-    hub = Fanout(store.redis, store.prefix)
+async def test_every_board_gets_every_change_once_in_order_from_one_read(store, make_hub):
+    hub = make_hub()
     screens = [Screen() for _ in range(5)]
     boards = [await live(hub, s) for s in screens]
     for seq in range(1, 21):
@@ -55,8 +72,8 @@ async def test_every_board_gets_every_change_once_in_order_from_one_read(store):
     assert not hub.running  # the last board took the subscription with it
 
 
-async def test_a_board_catching_up_gets_only_what_its_snapshot_lacks(store):
-    hub = Fanout(store.redis, store.prefix)
+async def test_a_board_catching_up_gets_only_what_its_snapshot_lacks(store, make_hub):
+    hub = make_hub()
     screen = Screen()
     board = await hub.join(screen)  # catching up: the snapshot is being read
     for seq in (1, 2, 3, 4):
@@ -71,8 +88,8 @@ async def test_a_board_catching_up_gets_only_what_its_snapshot_lacks(store):
     await hub.leave(board)
 
 
-async def test_a_new_epoch_reaches_every_board_and_moves_its_position(store):
-    hub = Fanout(store.redis, store.prefix)
+async def test_a_new_epoch_reaches_every_board_and_moves_its_position(store, make_hub):
+    hub = make_hub()
     screen = Screen()
     board = await live(hub, screen, "E", 9)
     await publish(store, "snapshot", "F", 0)
@@ -83,10 +100,10 @@ async def test_a_new_epoch_reaches_every_board_and_moves_its_position(store):
     await hub.leave(board)
 
 
-async def test_each_web_process_delivers_with_its_own_subscription(store):
+async def test_each_web_process_delivers_with_its_own_subscription(store, make_hub):
     # two processes: two fan-outs with their own Redis connections
     other_client = aioredis.from_url(settings.REDIS_URL)
-    hubs = [Fanout(store.redis, store.prefix), Fanout(other_client, store.prefix)]
+    hubs = [make_hub(), make_hub(other_client)]
     screens = [Screen(), Screen()]
     boards = [await live(hub, s) for hub, s in zip(hubs, screens, strict=True)]
     for seq in (1, 2, 3):
@@ -97,8 +114,8 @@ async def test_each_web_process_delivers_with_its_own_subscription(store):
     await other_client.aclose()
 
 
-async def test_a_failing_screen_does_not_stop_the_others(store):
-    hub = Fanout(store.redis, store.prefix)
+async def test_a_failing_screen_does_not_stop_the_others(store, make_hub):
+    hub = make_hub()
     good, broken = Screen(), Screen(broken=True)
     boards = [await live(hub, good), await live(hub, broken)]
     await publish(store, "delta", "E", 1)
@@ -130,7 +147,9 @@ def apply_as_a_board(state, seq, texts):
     return state, seq
 
 
-async def test_deltas_read_together_are_merged_and_no_board_loses_or_repeats_a_change(store):
+async def test_deltas_read_together_are_merged_and_no_board_loses_or_repeats_a_change(
+    store, make_hub
+):
     changes: list[Delta] = [
         {"agents": {"set": {"A": {"v": 1}, "B": {"v": 1}}}},
         {"agents": {"set": {"A": {"v": 2}}, "del": ["B"]}},
@@ -144,7 +163,7 @@ async def test_deltas_read_together_are_merged_and_no_board_loses_or_repeats_a_c
     states = [empty_state()]
     for change in changes:
         states.append(apply_delta(states[-1], change))
-    hub = Fanout(store.redis, store.prefix)
+    hub = make_hub()
     at_start, partly_past, catching_up = Screen(), Screen(), Screen()
     boards = [await live(hub, at_start, "E", 0), await live(hub, partly_past, "E", 2)]
     late = await hub.join(catching_up)
@@ -155,4 +174,20 @@ async def test_deltas_read_together_are_merged_and_no_board_loses_or_repeats_a_c
     assert apply_as_a_board(states[2], 2, partly_past.texts) == (states[6], 6)  # 3, 4, 5 alone
     assert [f.seq for f in late.backlog if f.kind == "delta"] == [1, 2, 3, 4, 5, 6]
     for board in [*boards, late]:
+        await hub.leave(board)
+
+
+async def test_more_waiting_than_one_read_takes_loses_nothing(store, make_hub, monkeypatch):
+    monkeypatch.setattr("wallboard.board.fanout.MAX_READ", 3)
+    hub = make_hub()
+    screen = Screen()
+    board = await live(hub, screen)
+    try:
+        async with store.redis.pipeline(transaction=False) as pipe:  # 40 arrive at once
+            for seq in range(1, 41):
+                text = encode(messages.delta("E", seq, {"agents": {"del": [f"X{seq}"]}}))
+                pipe.publish(channel(store.prefix), pack("delta", "E", seq, text))
+            await pipe.execute()
+        await wait_for(lambda: reached(screen) == 40)  # every read full, none lost between
+    finally:
         await hub.leave(board)

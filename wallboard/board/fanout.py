@@ -155,9 +155,11 @@ class Fanout:
                     while True:
                         message = await pubsub.get_message(timeout=None)
                         batch: list[bytes] = []
-                        while message is not None and len(batch) < MAX_READ:
+                        while message is not None:
                             if message.get("type") == "message":
                                 batch.append(message["data"])
+                            if len(batch) >= MAX_READ:
+                                break  # the rest is read next time round: nothing is dropped
                             message = await pubsub.get_message(timeout=0)
                         if batch:
                             await self._received(batch)
