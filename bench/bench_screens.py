@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -40,7 +39,7 @@ import orjson
 from aiohttp import web
 from django.conf import settings
 
-from tests.stack import PASSWORD, USER, Stack, free_port
+from tests.stack import Stack, free_port
 from wallboard.board.services import ensure_redis
 
 NODE_DIR = ROOT / "bench" / "node"
@@ -53,6 +52,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=340, help="Voicenter events/s")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=2, help="Node client processes")
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument(
+        "--web-processes", type=int, default=1, help="web servers, the screens spread over them"
+    )
     parser.add_argument("--redis-url", default=settings.REDIS_URL)
     parser.add_argument("--ceiling-server", type=int, help=argparse.SUPPRESS)  # internal
     a = parser.parse_args()
@@ -61,16 +64,27 @@ def main() -> None:
         return
     if a.redis_url == settings.REDIS_URL:
         ensure_redis()
-    print(f"{a.screens} screens, {a.rate:g} events/s for {a.seconds:g} s, {a.clients} clients")
+    a.clients = max(a.clients, a.web_processes)
+    print(
+        f"{a.screens} screens, {a.rate:g} events/s for {a.seconds:g} s, {a.clients} clients, "
+        f"{a.web_processes} {a.server} process(es)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(
-            Path(tmp), a.redis_url, agents=1, queues=50, calls_per_minute=0, heartbeat_s=20
+            Path(tmp),
+            a.redis_url,
+            agents=1,
+            queues=50,
+            calls_per_minute=0,
+            heartbeat_s=20,
+            web_processes=a.web_processes,
+            server=a.server,
         )
         try:
             stack.start()
-            ws_url = stack.web.replace("http", "ws", 1) + "/ws/wallboard/"
-            result = measure(ws_url, session_cookie(stack.web), stack.web, stack.sim, a)
-            report("wallboard (daphne)", result)
+            webs = [(web, stack.session_cookie(web)) for web in stack.webs]
+            result = measure(webs, stack.sim, a)
+            report(f"wallboard ({a.web_processes} x {a.server})", result)
         finally:
             stack.close()
     port = free_port()
@@ -82,22 +96,11 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_http(base + "/simulator/load")
-        result = measure(f"ws://127.0.0.1:{port}/ws/wallboard/", "", base, base, a)
+        result = measure([(base, "")], base, a)
         report("ceiling (bare aiohttp server)", result)
     finally:
         server.terminate()
         server.wait(10)
-
-
-def session_cookie(web_url: str) -> str:
-    """Sign in as the stack's supervisor, as a browser does; the session cookie."""
-    with httpx.Client(base_url=web_url) as client:
-        page = client.get("/accounts/login/").text
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        assert match, "no CSRF token on the sign-in page"
-        form = {"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1)}
-        client.post("/accounts/login/", data=form, headers={"Referer": web_url + "/"})
-        return f"sessionid={client.cookies['sessionid']}"
 
 
 def wait_http(url: str, timeout: float = 30) -> None:
@@ -111,14 +114,16 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def measure(
-    ws_url: str, cookie: str, origin: str, sim: str, a: argparse.Namespace
-) -> dict[str, Any]:
-    node = ["node", str(NODE_DIR / "screens.mjs"), ws_url, cookie, origin]
+def measure(webs: list[tuple[str, str]], sim: str, a: argparse.Namespace) -> dict[str, Any]:
+    """``webs``: each web process's address and session cookie; client i talks to web i % n."""
     shares = [a.screens // a.clients + (i < a.screens % a.clients) for i in range(a.clients)]
-    clients = [
-        subprocess.Popen([*node, str(n)], stdout=subprocess.PIPE, text=True) for n in shares if n
-    ]
+    clients = []
+    for i, n in enumerate(shares):
+        if n:
+            web, cookie = webs[i % len(webs)]
+            ws_url = web.replace("http", "ws", 1) + "/ws/wallboard/"
+            node = ["node", str(NODE_DIR / "screens.mjs"), ws_url, cookie, web, str(n)]
+            clients.append(subprocess.Popen(node, stdout=subprocess.PIPE, text=True))
     try:
         for client in clients:
             assert client.stdout is not None
@@ -149,6 +154,8 @@ def measure(
         "delivered": sum(out["delivered"] for out in outputs),
         "frames": sum(out["frames"] for out in outputs),
         "errors": sum(out["errors"] for out in outputs),
+        "closed": sum(out["closed"] for out in outputs),
+        "resnapshots": sum(out["resnapshots"] for out in outputs),
         "histogram": histogram,
         "seconds": a.seconds,
     }
@@ -174,6 +181,8 @@ def report(name: str, r: dict[str, Any]) -> None:
         f"p50 {percentile(h, 50)} ms, p99 {percentile(h, 99)} ms, max {max(h, default=-1)} ms; "
         f"{r['frames'] / r['seconds'] / max(r['screens'], 1):,.1f} frames/s per screen"
         + (f"; {r['errors']} client errors" if r["errors"] else "")
+        + (f"; {r['closed']} screens closed" if r["closed"] else "")
+        + (f"; {r['resnapshots']} fresh snapshots (held back)" if r["resnapshots"] else "")
     )
 
 

@@ -60,13 +60,25 @@ has run yet).
 Browser -> server
 =================
 
-One message type, as JSON text: ``{"type": "resync"}``: send me a fresh snapshot. Anything else
-is answered with an ``error`` frame; the socket stays open.
+Two message types, as JSON text:
+
+- ``{"type": "resync"}``: send me a fresh snapshot (at most one a second is served).
+- ``{"type": "ack", "epoch": "18c2f3a1b2c-5e0f", "seq": 43}``: I have applied everything up to
+  this position. A board sends it when its position has changed since its last ``ack``, at most
+  about once a second (a frame, then a second's silence, still gets acknowledged). The server
+  uses it only for flow control: a board whose frames stay unacknowledged for
+  ``WALLBOARD_SCREEN_BEHIND_S`` (default 10) gets nothing more until it has acknowledged what it
+  was sent, then a fresh ``snapshot`` instead of the backlog it missed; one with frames
+  unacknowledged for ``WALLBOARD_SCREEN_DEAD_S`` (default 30) is closed with code 4008 and
+  reconnects. A board that never acknowledges is never held back (nor closed this way).
+
+Anything else is answered with an ``error`` frame; the socket stays open.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from realtime.state import Delta, State
@@ -133,13 +145,38 @@ class BadMessage(ValueError):
         self.code = code
 
 
-def parse_client_message(raw: object) -> str:
-    """The request a board's parsed JSON message makes (``"resync"``), or :class:`BadMessage`."""
+@dataclass(frozen=True, slots=True)
+class Resync:
+    """``{"type": "resync"}``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """``{"type": "ack", "epoch": ..., "seq": ...}``."""
+
+    epoch: str
+    seq: int
+
+
+#: Longest epoch an ack may carry (epochs are "<hex ms>-<hex>", about 16 characters).
+MAX_EPOCH_LEN = 64
+MAX_SEQ = 2**63 - 1
+
+
+def parse_client_message(raw: object) -> Resync | Ack:
+    """The request a board's parsed JSON message makes, or :class:`BadMessage`."""
     if not isinstance(raw, dict):
         raise BadMessage("bad_message", "a message must be a JSON object")
     kind = raw.get("type")
     if kind == "resync":
-        return "resync"
+        return Resync()
+    if kind == "ack":
+        epoch, seq = raw.get("epoch"), raw.get("seq")
+        if not isinstance(epoch, str) or not 0 < len(epoch) <= MAX_EPOCH_LEN:
+            raise BadMessage("bad_message", "an ack needs the epoch (text) it acknowledges")
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
+            raise BadMessage("bad_message", "an ack needs the seq (a whole number) it reached")
+        return Ack(epoch, seq)
     shown = str(kind)[:40]
     raise BadMessage("bad_message", f"unknown message type {shown!r}")
 

@@ -1,12 +1,15 @@
 """The whole product in subprocesses, as `make demo` runs it: simulator, worker, daphne.
 
-Used by the browser tests and the browser benchmark. Each stack has its own Redis key prefix
-(on the tests' Redis database), its own SQLite file and free ports.
+Used by the browser tests and the benchmarks. Each stack has its own Redis key prefix (on the
+tests' Redis database), its own SQLite file and free ports. ``web_processes`` runs several web
+servers on ports of their own against the one Redis, as several hosts behind a load balancer
+would (``webs`` lists their addresses); ``server`` picks daphne or uvicorn.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -41,13 +44,19 @@ class Stack:
         speed: float = 1.0,
         heartbeat_s: float = 1.0,
         log_dir: Path | None = None,
+        web_processes: int = 1,
+        server: str = "daphne",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.redis_url = redis_url
         self.prefix = f"test-stack-{uuid.uuid4().hex[:8]}:"
-        self.sim_port, self.web_port = free_port(), free_port()
+        self.sim_port = free_port()
+        self.web_ports = [free_port() for _ in range(web_processes)]
+        self.server = server
         self.sim = f"http://127.0.0.1:{self.sim_port}"
-        self.web = f"http://127.0.0.1:{self.web_port}"
+        self.webs = [f"http://127.0.0.1:{port}" for port in self.web_ports]
+        self.web = self.webs[0]
         self.sim_args = [
             "--agents", str(agents), "--queues", str(queues),
             "--calls-per-minute", str(calls_per_minute), "--speed", str(speed),
@@ -71,6 +80,7 @@ class Stack:
             "VOICENTER_RECONNECT_MIN_S": "0.5",
             "VOICENTER_RECONNECT_MAX_S": "2",
             "LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -99,13 +109,25 @@ class Stack:
         self.wait_for_agents()
         return self
 
+    def web_command(self, port: int) -> list[str]:
+        if self.server == "uvicorn":
+            return [
+                sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+                "--ws", "websockets", "--lifespan", "off", "--no-access-log",
+                "wallboard.asgi:application",
+            ]  # fmt: skip
+        daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+        return [*daphne, "wallboard.asgi:application"]
+
     def start_web(self) -> None:
-        daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.web_port)]
-        self._spawn("web", [*daphne, "wallboard.asgi:application"])
-        self._wait_http(f"{self.web}/healthz")
+        for n, port in enumerate(self.web_ports):
+            self._spawn(f"web{n}", self.web_command(port))
+        for web in self.webs:
+            self._wait_http(f"{web}/healthz")
 
     def stop_web(self) -> None:
-        self._stop("web")
+        for n in range(len(self.web_ports)):
+            self._stop(f"web{n}")
 
     def start_worker(self) -> None:
         self._spawn("worker", self._manage("voicenter_worker"))
@@ -130,6 +152,17 @@ class Stack:
         answer.raise_for_status()
         joined: dict[str, object] = answer.json()
         return joined
+
+    def session_cookie(self, web: str | None = None) -> str:
+        """Sign in as the stack's supervisor, as a browser does: the ``Cookie`` header value."""
+        base = web or self.web
+        with httpx.Client(base_url=base) as client:
+            page = client.get("/accounts/login/").text
+            match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert match, "no CSRF token on the sign-in page"
+            form = {"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1)}
+            client.post("/accounts/login/", data=form, headers={"Referer": base + "/"})
+            return f"sessionid={client.cookies['sessionid']}"
 
     def _wait_http(self, url: str, method: str = "GET", timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

@@ -16,12 +16,18 @@ from tests.browser import launch, sign_in
 from tests.stack import PASSWORD, USER, Stack
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
+BEHIND_S = 4  # the server holds back a board that acknowledges nothing for this long
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(tmp_path_factory, _test_redis):  # the flush first, then the stack
     OUTPUT.mkdir(exist_ok=True)
-    running = Stack(tmp_path_factory.mktemp("stack"), settings.REDIS_URL, log_dir=OUTPUT)
+    running = Stack(
+        tmp_path_factory.mktemp("stack"),
+        settings.REDIS_URL,
+        log_dir=OUTPUT,
+        env={"WALLBOARD_SCREEN_BEHIND_S": str(BEHIND_S)},  # a board that stops acking shows
+    )
     try:
         yield running.start()
     finally:
@@ -65,6 +71,23 @@ def test_a_new_caller_reaches_the_open_page_without_a_reload(page, stack):
     page.locator(".caller-name", has_text=name).wait_for(timeout=15_000)
     assert page.evaluate("window.__samePage === true")  # the same document, not reloaded
     assert page.evaluate("window.wallboard.stats.snapshots") == snapshots  # a delta brought it
+
+
+def test_a_board_that_keeps_up_acknowledges_and_is_never_held_back(page, stack):
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
+    snapshots = page.evaluate("window.wallboard.stats.snapshots")
+    deltas = page.evaluate("window.wallboard.stats.deltas")
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < 2 * BEHIND_S:  # changes for twice the server's patience
+        n += 1
+        name = f"Steady {n} {time.time_ns() % 10**8}"
+        stack.join(name)
+        page.locator(".caller-name", has_text=name).wait_for(timeout=5_000)
+        page.wait_for_timeout(300)
+    # held back, it would have been sent a fresh snapshot (or nothing more at all)
+    assert page.evaluate("window.wallboard.stats.snapshots") == snapshots
+    assert page.evaluate("window.wallboard.stats.deltas") > deltas
 
 
 def test_a_hostile_caller_name_is_shown_as_text(page, stack):

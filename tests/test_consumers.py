@@ -181,6 +181,40 @@ async def test_a_worker_health_change_reaches_boards_at_once(board, wired):
     assert beat["type"] == "heartbeat" and beat["voicenter"]["connected"] is False
 
 
+async def test_a_screen_that_falls_behind_gets_a_snapshot_instead_of_the_backlog(
+    board, wired, settings, monkeypatch
+):
+    settings.WALLBOARD_SCREEN_BEHIND_S = 0.1
+    monkeypatch.setattr("wallboard.board.fanout.CHECK_EVERY_S", 0.05)
+    communicator = await board()
+    snap = await frame(communicator)
+    await communicator.send_to(text_data=orjson.dumps(ack(snap)).decode())
+    await change(wired, {"agents": {"set": {"X1": agent_entity("X1")}}})
+    first = await frame(communicator)
+    assert first["type"] == "delta"
+    await asyncio.sleep(0.4)  # ...and it does not acknowledge it: it is behind
+    for name in ("X2", "X3"):
+        await change(wired, {"agents": {"set": {name: agent_entity(name)}}})
+    assert await communicator.receive_nothing(0.3)  # nothing piles up for it
+    await communicator.send_to(text_data=orjson.dumps(ack(first)).decode())  # caught up
+    fresh = await frame(communicator)
+    assert fresh["type"] == "snapshot" and fresh["seq"] == first["seq"] + 2
+    assert {"X1", "X2", "X3"} <= set(fresh["state"]["agents"])
+    await communicator.send_to(text_data=orjson.dumps(ack(fresh)).decode())
+    await change(wired, {"agents": {"del": ["X1"]}})
+    assert (await frame(communicator))["seq"] == fresh["seq"] + 1  # live again
+
+
+async def change(wired, delta):
+    """A change committed and published, as the worker does."""
+    seq = await wired.store.commit(wired.board.epoch, delta)
+    await wired.publisher.on_commit(wired.board.epoch, seq, delta)
+
+
+def ack(frame):
+    return {"type": "ack", "epoch": frame["epoch"], "seq": frame["seq"]}
+
+
 async def test_resync_requests_are_throttled(board, wired):
     communicator = await board()
     await frame(communicator)

@@ -129,7 +129,7 @@ async def test_a_failing_screen_does_not_stop_the_others(store, make_hub):
 
 def frame_of(kind, epoch, seq, change=None):
     if kind == "delta":
-        text = encode(messages.delta(epoch, seq, change))
+        text = encode(messages.delta(epoch, seq, change or {"agents": {"del": [f"X{seq}"]}}))
     else:
         text = encode(messages.heartbeat(epoch, seq, server_time=0, health={}))
     return unpack(pack(kind, epoch, seq, text))
@@ -190,4 +190,98 @@ async def test_more_waiting_than_one_read_takes_loses_nothing(store, make_hub, m
             await pipe.execute()
         await wait_for(lambda: reached(screen) == 40)  # every read full, none lost between
     finally:
+        await hub.leave(board)
+
+
+class Clock:
+    """The fan-out's clock, moved by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch, settings):
+    settings.WALLBOARD_SCREEN_BEHIND_S = 10
+    settings.WALLBOARD_SCREEN_DEAD_S = 30
+    fake = Clock()
+    monkeypatch.setattr("wallboard.board.fanout.clock", fake)
+    monkeypatch.setattr("wallboard.board.fanout.CHECK_EVERY_S", 0)
+    return fake
+
+
+async def test_a_screen_that_stops_acknowledging_is_held_back_then_gets_a_snapshot(make_hub, clock):
+    hub = make_hub()
+    reading, slow = Screen(), Screen()
+    boards = [await live(hub, reading), await live(hub, slow)]
+    for board in boards:
+        board.ack("E", 0)
+    await hub.deliver([frame_of("delta", "E", 1)])
+    clock.now += 5
+    boards[0].ack("E", 1)  # the slow screen acknowledges nothing
+    await hub.deliver([frame_of("delta", "E", 2)])
+    clock.now += 6  # 11 s since its oldest unacknowledged frame
+    boards[0].ack("E", 2)
+    await hub.deliver([frame_of("delta", "E", 3)])
+    assert boards[1].behind and not boards[0].behind
+    await hub.deliver([frame_of("delta", "E", 4), frame_of("heartbeat", "E", 4)])
+    assert reached(reading) == 4
+    assert reached(slow) == 3 and len(slow.texts) == 3  # nothing more piled up for it
+    assert not boards[1].ack("E", 2)  # still reading what it had: not yet
+    assert boards[1].ack("E", 3)  # has read everything: its fresh snapshot is due
+    boards[1].took_snapshot("E", 4)  # what the consumer does (a snapshot at 4)
+    await boards[1].go_live()
+    await hub.deliver([frame_of("delta", "E", 5)])
+    assert not boards[1].behind and seqs(slow)[-1] == 5
+    assert hub.fell_behind == 1 and hub.closed_slow == 0
+
+
+async def test_a_screen_that_stops_reading_is_closed_and_leaves(make_hub, clock):
+    hub = make_hub()
+    reading, dead = Screen(), Screen()
+    boards = [await live(hub, reading), await live(hub, dead)]
+    for board in boards:
+        board.ack("E", 0)
+    for seq in range(1, 9):  # 35 s of frames: the dead screen's first is never acknowledged
+        clock.now += 5
+        await hub.deliver([frame_of("delta", "E", seq)])
+        boards[0].ack("E", seq)
+    assert dead.closed == 4008 and reading.closed is None
+    assert boards[1] not in hub.boards and hub.closed_slow == 1
+    await hub.leave(boards[0])
+
+
+async def test_a_screen_that_never_acknowledges_is_never_held_back(make_hub, clock):
+    hub = make_hub()
+    screen = Screen()
+    board = await live(hub, screen)  # a page from before acks: it never sends one
+    for seq in range(1, 8):
+        await hub.deliver([frame_of("delta", "E", seq)])
+        clock.now += 20
+    assert reached(screen) == 7 and not board.behind and screen.closed is None
+    await hub.leave(board)
+
+
+class FullScreen(Screen):
+    """A screen whose socket buffer is full: each send waits (as uvicorn's drain does)."""
+
+    async def send(self, text_data=None, bytes_data=None):
+        await asyncio.sleep(0.1)
+        await super().send(text_data, bytes_data)
+
+
+async def test_a_send_that_blocks_holds_that_screen_back_at_once(make_hub, settings):
+    hub = make_hub()
+    fine, full = Screen(), FullScreen()
+    boards = [await live(hub, fine), await live(hub, full)]
+    for board in boards:
+        board.ack("E", 0)
+    await hub.deliver([frame_of("delta", "E", 1)])
+    await hub.deliver([frame_of("delta", "E", 2)])
+    assert boards[1].behind and not boards[0].behind
+    assert seqs(full) == [1] and seqs(fine) == [1, 2]  # the blocked send is not repeated
+    for board in boards:
         await hub.leave(board)

@@ -17,11 +17,16 @@ class Screen:
     def __init__(self, broken: bool = False):
         self.texts: list[str] = []
         self.broken = broken
+        self.behind = False
+        self.closed: int | None = None  # the close code, once closed
 
     async def send(self, text_data=None, bytes_data=None):
         if self.broken:
             raise ConnectionError("socket gone")
         self.texts.append(text_data)
+
+    async def close(self, code=None):
+        self.closed = code
 
 
 async def wait_for(check, timeout=5.0):

@@ -53,11 +53,28 @@ def test_no_worker_yet_means_not_connected_and_unknown_times():
     assert seen["last_event_at"] is None and seen["worker_updated_at"] is None
 
 
-def test_resync_is_the_one_request():
-    assert messages.parse_client_message({"type": "resync"}) == "resync"
+def test_resync_and_ack_are_the_requests():
+    assert messages.parse_client_message({"type": "resync"}) == messages.Resync()
+    ack = {"type": "ack", "epoch": "e1", "seq": 43}
+    assert messages.parse_client_message(ack) == messages.Ack("e1", 43)
 
 
-@pytest.mark.parametrize("raw", [{"type": "hello"}, {}, [1], "resync", None, {"type": ["x"]}])
+BAD_ACKS = [
+    {"type": "ack", "seq": 1},
+    {"type": "ack", "epoch": "", "seq": 1},
+    {"type": "ack", "epoch": "e" * 65, "seq": 1},
+    {"type": "ack", "epoch": 7, "seq": 1},
+    {"type": "ack", "epoch": "e1"},
+    {"type": "ack", "epoch": "e1", "seq": -1},
+    {"type": "ack", "epoch": "e1", "seq": 2**64},
+    {"type": "ack", "epoch": "e1", "seq": True},
+    {"type": "ack", "epoch": "e1", "seq": "3"},
+]
+
+
+@pytest.mark.parametrize(
+    "raw", [{"type": "hello"}, {}, [1], "resync", None, {"type": ["x"]}, *BAD_ACKS]
+)
 def test_anything_else_is_a_bad_message(raw):
     with pytest.raises(messages.BadMessage) as caught:
         messages.parse_client_message(raw)

@@ -167,6 +167,11 @@ VOICENTER_RECONNECT_MAX_S = env_float("VOICENTER_RECONNECT_MAX_S", 120)
 # freshness from its own updated_at, so the period only bounds how late a board notices a
 # silently dead worker.
 WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 20)
+# A screen that has not acknowledged its frames for this long is behind: it gets a fresh
+# snapshot once it has read what it has, instead of a backlog; after the second, it has stopped
+# reading and its socket is closed (wallboard/board/fanout.py).
+WALLBOARD_SCREEN_BEHIND_S = env_float("WALLBOARD_SCREEN_BEHIND_S", 10)
+WALLBOARD_SCREEN_DEAD_S = env_float("WALLBOARD_SCREEN_DEAD_S", 30)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "board"
 LOGOUT_REDIRECT_URL = "login"

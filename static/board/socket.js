@@ -4,6 +4,10 @@
  * watchdog drops a socket that never synced or went silent. A socket closed with 4401 (the
  * session is gone) sends the screen to the sign-in page, which brings the board back.
  *
+ * It acknowledges what the board has applied ({"type": "ack"}), at most once per ACK_EVERY_MS
+ * and only when its position moved: a board that cannot keep up is then held back by the
+ * server and sent a fresh snapshot instead of a backlog.
+ *
  * It keeps `link` up to date for the banner (banner.js).
  */
 
@@ -16,6 +20,7 @@ const UNSYNCED_MAX_MS = 30000; // open socket, no snapshot for this long: reconn
 const SILENT_MIN_S = 90; // no frame at all for max(this, 3 heartbeat periods): reconnect
 const CLOSE_UNAUTHENTICATED = 4401;
 const SIGN_IN_AFTER_MS = 3000; // time to read "Signed out" before the sign-in page opens
+const ACK_EVERY_MS = 1000;
 
 export function createLink() {
   return {
@@ -39,6 +44,9 @@ export function createSocket(board, stats, link, loginUrl, on) {
   let lastFrameMs = 0; // performance.now() of the last frame on this socket
   let lastHealthMs = 0; // performance.now() of the last heartbeat/snapshot on this socket
   let heartbeatGapS = 20; // the last gap between heartbeats (bounded), for the watchdog
+  let ackedEpoch = null; // the position last acknowledged on this socket
+  let ackedSeq = -1;
+  let lastAckMs = 0;
 
   function socketUrl() {
     return (location.protocol === "https:" ? "wss" : "ws") + "://" + location.host + WS_PATH;
@@ -57,6 +65,8 @@ export function createSocket(board, stats, link, loginUrl, on) {
     }
     ws = sock;
     resyncSent = false;
+    ackedEpoch = null;
+    ackedSeq = -1;
     link.snapshotOnSocket = false;
     unsyncedSinceMs = performance.now();
     lastFrameMs = performance.now();
@@ -125,6 +135,18 @@ export function createSocket(board, stats, link, loginUrl, on) {
     ws.send(JSON.stringify({ type: "resync" }));
   }
 
+  // Tell the server what the board has applied, if it moved, at most once per ACK_EVERY_MS;
+  // the watchdog's tick sends the one a burst's rate limit held back.
+  function acknowledge(nowMs) {
+    if (!ws || ws.readyState !== 1 || !board.synced) return;
+    if (board.epoch === ackedEpoch && board.seq === ackedSeq) return;
+    if (nowMs - lastAckMs < ACK_EVERY_MS) return;
+    lastAckMs = nowMs;
+    ackedEpoch = board.epoch;
+    ackedSeq = board.seq;
+    ws.send(JSON.stringify({ type: "ack", epoch: board.epoch, seq: board.seq }));
+  }
+
   function noteHealth(frame) {
     const nowMs = performance.now();
     if (typeof frame.server_time === "number") link.healthServerSec = frame.server_time;
@@ -173,6 +195,7 @@ export function createSocket(board, stats, link, loginUrl, on) {
       default: // heartbeat, error
         break;
     }
+    acknowledge(lastFrameMs);
     on.banner();
   }
 
@@ -180,6 +203,7 @@ export function createSocket(board, stats, link, loginUrl, on) {
   function watchdog() {
     if (!ws) return;
     const nowMs = performance.now();
+    acknowledge(nowMs);
     if (ws.readyState === 1 && !board.synced && nowMs - unsyncedSinceMs > UNSYNCED_MAX_MS) {
       dropSocket(); // the snapshot never came: start over
       scheduleReconnect();

@@ -72,15 +72,27 @@ class BoardConsumer(AsyncWebsocketConsumer):
         except messages.BadMessage as exc:
             await self._error(exc.code, str(exc))
             return
-        if request == "resync":
-            # At most one snapshot per RESYNC_EVERY_S per board: a looping client costs little.
-            wait = self._last_snapshot + RESYNC_EVERY_S - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                await self.send_snapshot()
-            except Exception:
-                await self._fail("cannot send a snapshot")
+        if isinstance(request, messages.Ack):
+            if self.board is not None and self.board.ack(request.epoch, request.seq):
+                await self._resync()  # it was behind and has read all it had: start it afresh
+            return
+        await self._resync()
+
+    async def _resync(self) -> None:
+        """A fresh snapshot, at most one per RESYNC_EVERY_S per board: a looping client costs
+        little."""
+        wait = self._last_snapshot + RESYNC_EVERY_S - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        try:
+            await self.send_snapshot()
+        except Exception:
+            await self._fail("cannot send a snapshot")
+
+    @property
+    def behind(self) -> bool:
+        """This screen is held back (``fanout.py``): it gets no heartbeats either."""
+        return self.board is not None and self.board.behind
 
     async def _fail(self, what: str) -> None:
         """Redis (most likely) failed us: close with CLOSE_SERVER_ERROR so the board reconnects

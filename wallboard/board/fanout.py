@@ -18,6 +18,17 @@ through the same filter as live frames (:func:`realtime.messages.forward_delta`:
 snapshot already holds are dropped), then the board is *live* and frames go straight out. So a
 board never sees a change twice and never misses one between its snapshot and the stream.
 
+A screen that cannot keep up. Boards acknowledge what they have applied (an ``ack`` message,
+at most about once a second, :mod:`realtime.messages`). A board with frames sent but not
+acknowledged for ``WALLBOARD_SCREEN_BEHIND_S`` (or whose send blocked for SLOW_SEND_S, which
+servers that apply backpressure do once its socket buffer is full) is *behind*: it gets no more
+frames, heartbeats included, so nothing piles up for it. Once it acknowledges everything it was
+sent, its consumer sends a fresh snapshot instead of the backlog it missed, and it is live
+again. A board with frames unacknowledged for ``WALLBOARD_SCREEN_DEAD_S`` has stopped reading:
+its socket is closed with CLOSE_TOO_SLOW and it reconnects like after any drop. Boards that have
+never acknowledged anything (a page loaded before acks existed) are left to the server's
+websocket pings, which close a dead socket too.
+
 The subscription runs while the process has boards. If Redis fails it retries every second;
 boards notice the silence through the heartbeat and resync.
 """
@@ -27,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections import deque
 from dataclasses import dataclass
@@ -34,6 +46,7 @@ from typing import Protocol
 
 import orjson
 import redis.asyncio as aioredis
+from django.conf import settings
 
 from realtime import messages
 from realtime.state import merge_deltas
@@ -46,11 +59,22 @@ MAX_BACKLOG = 10_000
 #: At most this many waiting messages are read (and coalesced) before the boards are sent to.
 MAX_READ = 1_000
 RETRY_S = 1.0
+#: A send that took this long means the screen's socket buffer is full: the board is behind.
+SLOW_SEND_S = 0.05
+#: How often the boards' acknowledgements are checked, traffic or not.
+CHECK_EVERY_S = 1.0
+#: Close code for "you stopped reading": the board reconnects and starts with a snapshot.
+CLOSE_TOO_SLOW = 4008
+
+clock = time.monotonic
 
 
 class Screen(Protocol):
     async def send(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Send one websocket frame to this board's screen."""
+
+    async def close(self, code: int | None = None) -> None:
+        """Close this board's socket."""
 
 
 class Board:
@@ -62,9 +86,30 @@ class Board:
         self.seq = 0
         self.live = False
         self.backlog: deque[Published] = deque()
+        self.acks = False  # this screen acknowledges what it applies
+        self.unacked_since: float | None = None  # clock() when the oldest unacked frame went
+        self.behind = False  # sent nothing until it has read what it has
+
+    def _sent(self) -> None:
+        if self.unacked_since is None and self.acks:
+            self.unacked_since = clock()
+
+    def ack(self, epoch: str | None, seq: int) -> bool:
+        """The screen has applied everything up to ``epoch``/``seq``. True when it was behind
+        and has now read all it was sent: its fresh snapshot is due."""
+        self.acks = True
+        if epoch != self.epoch:
+            return False  # an acknowledgement from before a new epoch reached it
+        if seq >= self.seq:
+            self.unacked_since = None
+            return self.behind
+        self.unacked_since = clock()  # it is reading: count from now
+        return False
 
     async def forward(self, frame: Published) -> None:
         """Send ``frame`` if this board should have it, and keep its position."""
+        if self.behind:
+            return  # a fresh snapshot replaces whatever it misses meanwhile
         if frame.kind == "delta":
             if not messages.forward_delta(self.epoch, self.seq, frame.epoch or "", frame.seq):
                 return  # already in the snapshot this board got
@@ -72,13 +117,17 @@ class Board:
                 self.seq = frame.seq
         elif frame.kind == "snapshot":
             self.epoch, self.seq = frame.epoch, frame.seq
+        self._sent()
         await self.screen.send(text_data=frame.text)
 
     async def forward_run(self, run: Run) -> None:
         """Consecutive deltas: merged in one frame if this board is right before them, else the
         ones it lacks, one by one."""
+        if self.behind:
+            return
         if self.epoch == run.epoch and self.seq == run.first - 1:
             self.seq = run.last
+            self._sent()
             await self.screen.send(text_data=run.text)
             return
         for part in run.parts:
@@ -90,6 +139,9 @@ class Board:
 
     def took_snapshot(self, epoch: str | None, seq: int) -> None:
         self.epoch, self.seq = epoch, seq
+        self.behind = False
+        self.unacked_since = None
+        self._sent()
 
     async def go_live(self) -> None:
         """The snapshot is out: send what came meanwhile (filtered), then frames go straight."""
@@ -104,6 +156,11 @@ class Fanout:
         self.channel = channel(prefix)
         self.boards: set[Board] = set()
         self.received = 0  # messages read from Redis
+        self.fell_behind = 0  # boards found behind (then sent a fresh snapshot)
+        self.closed_slow = 0  # boards closed for not reading
+        self.behind_s = float(settings.WALLBOARD_SCREEN_BEHIND_S)
+        self.dead_s = float(settings.WALLBOARD_SCREEN_DEAD_S)
+        self._checked = clock()
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
@@ -134,6 +191,7 @@ class Fanout:
         for item in coalesce(frames):
             for board in list(self.boards):
                 if board.live:
+                    began = clock()
                     try:
                         if isinstance(item, Run):
                             await board.forward_run(item)
@@ -141,10 +199,40 @@ class Fanout:
                             await board.forward(item)
                     except Exception:  # that board's socket is going; its disconnect removes it
                         log.debug("could not send to a board", exc_info=True)
+                    if clock() - began > SLOW_SEND_S and board.acks and not board.behind:
+                        self._fell_behind(board, "its socket is full")
                 else:
                     parts = item.parts if isinstance(item, Run) else [item]
                     room = MAX_BACKLOG - len(board.backlog)
                     board.backlog.extend(parts[: max(room, 0)])
+        await self.check()
+
+    async def check(self) -> None:
+        """At most once per CHECK_EVERY_S: boards whose frames stay unacknowledged are behind
+        (after ``behind_s``) or closed (after ``dead_s``)."""
+        now = clock()
+        if now - self._checked < CHECK_EVERY_S:
+            return
+        self._checked = now
+        for board in list(self.boards):
+            if board.unacked_since is None or not board.live:
+                continue
+            waited = now - board.unacked_since
+            if waited > self.dead_s:
+                self.closed_slow += 1
+                log.info("closing a screen that read nothing for %.0f s", waited)
+                self.boards.discard(board)
+                try:
+                    await board.screen.close(code=CLOSE_TOO_SLOW)
+                except Exception:
+                    log.debug("could not close a board", exc_info=True)
+            elif waited > self.behind_s and not board.behind:
+                self._fell_behind(board, f"nothing acknowledged for {waited:.0f} s")
+
+    def _fell_behind(self, board: Board, why: str) -> None:
+        board.behind = True
+        self.fell_behind += 1
+        log.info("a screen fell behind (%s): a fresh snapshot once it has read what it has", why)
 
     async def _run(self) -> None:
         while True:
@@ -153,7 +241,10 @@ class Fanout:
                     await pubsub.subscribe(self.channel)
                     self._subscribed.set()
                     while True:
-                        message = await pubsub.get_message(timeout=None)
+                        message = await pubsub.get_message(timeout=CHECK_EVERY_S)
+                        if message is None:
+                            await self.check()  # quiet: still close screens that stopped
+                            continue
                         batch: list[bytes] = []
                         while message is not None:
                             if message.get("type") == "message":

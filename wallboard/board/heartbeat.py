@@ -27,6 +27,10 @@ log = logging.getLogger("wallboard.board.heartbeat")
 
 
 class Board(Protocol):
+    @property
+    def behind(self) -> bool:
+        """Held back by the fan-out until it has read what it has: no heartbeat either."""
+
     async def send(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Send one websocket frame to this board's screen."""
 
@@ -67,6 +71,8 @@ class Heartbeat:
             self.beats += 1
             text = encode(messages.heartbeat(epoch, seq, server_time=time.time(), health=health))
             for board in list(self.boards):
+                if board.behind:
+                    continue
                 try:
                     await board.send(text_data=text)
                 except Exception:  # that board's socket is going; its disconnect removes it

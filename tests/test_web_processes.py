@@ -1,0 +1,85 @@
+"""Several web processes against one Redis, as several hosts behind a load balancer: each
+process holds its own subscription and every board on every process gets every change. Run
+with each server the README offers (daphne, uvicorn), through the real stack."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import orjson
+import pytest
+from django.conf import settings
+
+from tests.stack import Stack
+
+
+@pytest.fixture(scope="module", params=["daphne", "uvicorn"])
+def stack(request, tmp_path_factory, _test_redis):  # the flush first, then the stack
+    running = Stack(
+        tmp_path_factory.mktemp(f"web-{request.param}"),
+        settings.REDIS_URL,
+        agents=4,
+        queues=2,
+        calls_per_minute=0,
+        heartbeat_s=20,
+        web_processes=2,
+        server=request.param,
+    )
+    try:
+        yield running.start()
+    finally:
+        running.close()
+
+
+async def open_board(session, stack, web):
+    ws = await session.ws_connect(
+        web.replace("http", "ws", 1) + "/ws/wallboard/",
+        headers={"Cookie": stack.session_cookie(web), "Origin": web},
+    )
+    snapshot = orjson.loads((await ws.receive(timeout=10)).data)
+    assert snapshot["type"] == "snapshot"
+    return ws, snapshot
+
+
+def callers_in(frame):
+    queues = (frame.get("delta") or {}).get("queues", {}).get("set", {})
+    return {c["caller_name"] for q in queues.values() for c in q.get("waiting", [])}
+
+
+async def wait_for_caller(ws, name, timeout=10.0):
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = orjson.loads((await ws.receive()).data)
+            if frame["type"] == "delta" and name in callers_in(frame):
+                return frame
+
+
+async def test_a_change_reaches_the_boards_of_every_web_process(stack):
+    async with aiohttp.ClientSession() as session:
+        boards = [await open_board(session, stack, web) for web in stack.webs]
+        snapshots = [snap for _, snap in boards]
+        assert len({(s["epoch"], s["seq"]) for s in snapshots}) == 1  # one state behind both
+        name = f"Both {time.time_ns() % 10**8}"
+        await asyncio.to_thread(stack.join, name)
+        frames = [await wait_for_caller(ws, name) for ws, _ in boards]
+        assert frames[0]["seq"] == frames[1]["seq"]  # the same change, at the same position
+        for ws, _ in boards:
+            await ws.close()
+
+
+async def test_a_board_that_acknowledges_stays_live_on_every_server(stack):
+    async with aiohttp.ClientSession() as session:
+        ws, snap = await open_board(session, stack, stack.webs[1])
+        await ws.send_str(orjson.dumps({"type": "ack", **position(snap)}).decode())
+        for n in range(3):
+            name = f"Acked {n} {time.time_ns() % 10**8}"
+            await asyncio.to_thread(stack.join, name)
+            frame = await wait_for_caller(ws, name)
+            await ws.send_str(orjson.dumps({"type": "ack", **position(frame)}).decode())
+        await ws.close()
+
+
+def position(frame):
+    return {"epoch": frame["epoch"], "seq": frame["seq"]}
