@@ -58,9 +58,11 @@ def main() -> None:
     )
     parser.add_argument("--redis-url", default=settings.REDIS_URL)
     parser.add_argument("--ceiling-server", type=int, help=argparse.SUPPRESS)  # internal
+    parser.add_argument("--snapshot-file", help=argparse.SUPPRESS)  # internal
     a = parser.parse_args()
     if a.ceiling_server:
-        web.run_app(ceiling_app(), host="127.0.0.1", port=a.ceiling_server, print=None)
+        snapshot = Path(a.snapshot_file).read_text() if a.snapshot_file else None
+        web.run_app(ceiling_app(snapshot), host="127.0.0.1", port=a.ceiling_server, print=None)
         return
     if a.redis_url == settings.REDIS_URL:
         ensure_redis()
@@ -123,7 +125,9 @@ def measure(webs: list[tuple[str, str]], sim: str, a: argparse.Namespace) -> dic
             web, cookie = webs[i % len(webs)]
             ws_url = web.replace("http", "ws", 1) + "/ws/wallboard/"
             node = ["node", str(NODE_DIR / "screens.mjs"), ws_url, cookie, web, str(n)]
-            clients.append(subprocess.Popen(node, stdout=subprocess.PIPE, text=True))
+            clients.append(
+                subprocess.Popen(node, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+            )
     try:
         for client in clients:
             assert client.stdout is not None
@@ -189,7 +193,9 @@ def report(name: str, r: dict[str, Any]) -> None:
 # --- the ceiling: a bare asyncio websocket server broadcasting the same kind of frames --------
 
 
-def ceiling_app() -> web.Application:
+def ceiling_app(snapshot: str | None = None) -> web.Application:
+    """The bare server: ``snapshot`` (a real board's snapshot frame, as text) is sent on connect
+    and on each ``resync``, else a small one is built."""
     sockets: set[web.WebSocketResponse] = set()
     load = {"running": False, "events": 0, "stamped": 0}
     queues: dict[str, dict[str, Any]] = {
@@ -203,10 +209,12 @@ def ceiling_app() -> web.Application:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         state = {"queues": queues, "agents": {}}
-        await ws.send_str(encode({"type": "snapshot", "epoch": "E", "seq": 0, "state": state}))
+        first = snapshot or encode({"type": "snapshot", "epoch": "E", "seq": 0, "state": state})
+        await ws.send_str(first)
         sockets.add(ws)
-        async for _ in ws:
-            pass
+        async for message in ws:
+            if snapshot and '"resync"' in message.data:
+                await ws.send_str(snapshot)
         sockets.discard(ws)
         return ws
 

@@ -65,7 +65,7 @@ Two message types, as JSON text:
 - ``{"type": "resync"}``: send me a fresh snapshot (at most one a second is served).
 - ``{"type": "ack", "epoch": "18c2f3a1b2c-5e0f", "seq": 43}``: I have applied everything up to
   this position. A board sends it when its position has changed since its last ``ack``, at most
-  about once a second (a frame, then a second's silence, still gets acknowledged). The server
+  about once every two seconds (a frame, then silence, still gets acknowledged). The server
   uses it only for flow control: a board whose frames stay unacknowledged for
   ``WALLBOARD_SCREEN_BEHIND_S`` (default 10) gets nothing more until it has acknowledged what it
   was sent, then a fresh ``snapshot`` instead of the backlog it missed; one with frames

@@ -76,6 +76,16 @@ class Snapshot:
         return {"epoch": self.epoch, "seq": self.seq, "state": self.state}
 
 
+@dataclass(frozen=True, slots=True)
+class RawSnapshot:
+    """A snapshot as stored: each collection maps key bytes to the entity's JSON bytes."""
+
+    epoch: str | None
+    seq: int
+    collections: dict[str, dict[bytes, bytes]]
+    health: dict[str, object]
+
+
 def new_epoch() -> str:
     """Unique and increasing in time: milliseconds in hex, then random bits."""
     return f"{time.time_ns() // 1_000_000:x}-{secrets.token_hex(2)}"
@@ -166,6 +176,20 @@ class StateStore:
         await self.redis.hset(
             self.health_key, mapping={k: orjson.dumps(v) for k, v in health.items()}
         )
+
+    async def raw_snapshot(self) -> RawSnapshot:
+        """What :meth:`snapshot` reads, plus the health, in one round trip, the stored values
+        left as the JSON they are (the boards' snapshot is built from them without decoding
+        each one: ``wallboard/board/publisher.py``)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(self.meta_key, "epoch", "seq")
+            for name in COLLECTIONS:
+                pipe.hgetall(self.keys[name])
+            pipe.hgetall(self.health_key)
+            meta, *collections, health = await pipe.execute()
+        epoch, seq = _head(meta)
+        entities = dict(zip(COLLECTIONS, collections, strict=True))
+        return RawSnapshot(epoch, seq, entities, _health(health))
 
     async def health(self) -> dict[str, object]:
         raw = await self.redis.hgetall(self.health_key)

@@ -285,3 +285,17 @@ async def test_a_send_that_blocks_holds_that_screen_back_at_once(make_hub, setti
     assert seqs(full) == [1] and seqs(fine) == [1, 2]  # the blocked send is not repeated
     for board in boards:
         await hub.leave(board)
+
+
+async def test_a_snapshot_at_the_position_a_screen_acknowledged_awaits_no_ack(make_hub, clock):
+    hub = make_hub()
+    screen = Screen()
+    board = await live(hub, screen, "E", 5)
+    board.ack("E", 5)
+    board.catch_up()  # a resync while nothing changed: the same position again
+    board.took_snapshot("E", 5)
+    await board.go_live()
+    clock.now += 60
+    await hub.check()
+    assert not board.behind and screen.closed is None  # the screen had nothing new to ack
+    await hub.leave(board)

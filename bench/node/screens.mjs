@@ -1,27 +1,40 @@
 // Many wallboard screens in one Node process, timing every stamped event to each screen.
 // Usage: node screens.mjs <ws url> <cookie> <origin> <screens>
 // Prints "ready" once every screen has its snapshot; on SIGTERM prints one JSON line:
-// {screens, open, frames, bytes, delivered, errors, closed, resnapshots, histogram: {ms: count}}.
+// {screens, open, frames, bytes, delivered, errors, closed, resnapshots, histogram: {ms: count},
+//  snapshotHistogram: {ms: count}}.
+// Commands on stdin, one per line:
+//   storm            drop every socket at once and reconnect them all at once; prints
+//                    "storm <ms until every screen has its snapshot again>"
+//   resync <s> <n>   for <s> seconds the first <n> screens each ask for a snapshot every 1.1 s,
+//                    timing request -> snapshot (snapshotHistogram); prints "resynced"
 //
 // The simulator's steady load names each caller "t<epoch ms when its JOIN was sent>"; a
 // screen times a caller the first time it sees it in a delta (callers of a queue join in time
 // order, so per queue only stamps above the last one seen are new). Snapshots only seed that.
 // Each screen acknowledges its position as the board does (static/board/socket.js): at most
-// once a second, when it moved.
+// once every two seconds, when it moved.
 import WebSocket from "ws";
+import readline from "node:readline";
 
-const ACK_EVERY_MS = 1000;
+const ACK_EVERY_MS = 2000;
 const sockets = [];
 
 const [url, cookie, origin, screensArg] = process.argv.slice(2);
 const screens = Number(screensArg);
 const histogram = new Map(); // latency ms -> count
+const snapshotHistogram = new Map(); // resync request -> snapshot, ms -> count
+let storm = null; // {started, pending} while a storm is being timed
 let open = 0, synced = 0, resnapshots = 0, frames = 0, bytes = 0, delivered = 0, errors = 0, closed = 0;
 let readySaid = false;
 
-function note(latencyMs) {
+function count(map, latencyMs) {
   const ms = Math.max(0, Math.round(latencyMs));
-  histogram.set(ms, (histogram.get(ms) || 0) + 1);
+  map.set(ms, (map.get(ms) || 0) + 1);
+}
+
+function note(latencyMs) {
+  count(histogram, latencyMs);
   delivered += 1;
 }
 
@@ -41,12 +54,12 @@ function scan(queues, lastSeen, timed, now) {
   }
 }
 
-function connect() {
+function connect(at) {
   const ws = new WebSocket(url, { headers: { Cookie: cookie, Origin: origin }, perMessageDeflate: false });
   const lastSeen = new Map();
   let hasSnapshot = false;
-  const at = { ws, epoch: null, seq: 0, ackedEpoch: null, ackedSeq: -1, ackedMs: 0 };
-  sockets.push(at);
+  Object.assign(at, { ws, epoch: null, seq: 0, ackedEpoch: null, ackedSeq: -1, ackedMs: 0,
+    resyncAt: 0 });
   ws.on("open", () => { open += 1; });
   ws.on("message", (data) => {
     const now = Date.now();
@@ -60,11 +73,18 @@ function connect() {
     }
     if (frame.type === "snapshot") {
       scan(frame.state && frame.state.queues, lastSeen, false, now);
-      if (hasSnapshot) resnapshots += 1; // held back (or resynced): a fresh snapshot
+      if (at.resyncAt) {
+        count(snapshotHistogram, now - at.resyncAt);
+        at.resyncAt = 0;
+      } else if (hasSnapshot) resnapshots += 1; // held back: a fresh snapshot
       if (!hasSnapshot) {
         hasSnapshot = true;
         synced += 1;
         if (synced === screens && !readySaid) { readySaid = true; console.log("ready"); }
+        if (storm && --storm.pending === 0) {
+          console.log(`storm ${now - storm.started}`);
+          storm = null;
+        }
       }
     } else if (frame.type === "delta") {
       const queues = frame.delta && frame.delta.queues;
@@ -86,7 +106,44 @@ function acknowledge(at, now) {
   at.ws.send(JSON.stringify({ type: "ack", epoch: at.epoch, seq: at.seq }));
 }
 
-for (let i = 0; i < screens; i++) connect();
+for (let i = 0; i < screens; i++) {
+  const at = {};
+  sockets.push(at);
+  connect(at);
+}
+
+function startStorm() {
+  storm = { started: Date.now(), pending: sockets.length };
+  for (const at of sockets) {
+    at.ws.removeAllListeners();
+    at.ws.on("error", () => {});
+    at.ws.terminate(); // as a server restart or a network drop does: no close handshake
+  }
+  for (const at of sockets) connect(at);
+}
+
+function resyncFor(seconds, n) {
+  // each of the n screens asks every 1.1 s, their requests spread evenly over the period
+  const until = Date.now() + seconds * 1000;
+  const period = 1100;
+  sockets.slice(0, n).forEach((at, i) => {
+    setTimeout(function ask() {
+      if (Date.now() > until) return;
+      if (at.ws.readyState === 1 && !at.resyncAt) {
+        at.resyncAt = Date.now();
+        at.ws.send(JSON.stringify({ type: "resync" }));
+      }
+      setTimeout(ask, period);
+    }, (i * period) / n);
+  });
+  setTimeout(() => console.log("resynced"), seconds * 1000 + 2 * period);
+}
+
+readline.createInterface({ input: process.stdin }).on("line", (line) => {
+  const [command, ...args] = line.trim().split(/\s+/);
+  if (command === "storm") startStorm();
+  else if (command === "resync") resyncFor(Number(args[0]), Number(args[1]));
+});
 setInterval(() => {
   const now = Date.now();
   for (const at of sockets) acknowledge(at, now);
@@ -94,6 +151,7 @@ setInterval(() => {
 
 process.on("SIGTERM", () => {
   const out = { screens, open, frames, bytes, delivered, errors, closed, resnapshots,
-    histogram: Object.fromEntries(histogram) };
+    histogram: Object.fromEntries(histogram),
+    snapshotHistogram: Object.fromEntries(snapshotHistogram) };
   process.stdout.write(JSON.stringify(out) + "\n", () => process.exit(0));
 });

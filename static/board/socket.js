@@ -20,7 +20,7 @@ const UNSYNCED_MAX_MS = 30000; // open socket, no snapshot for this long: reconn
 const SILENT_MIN_S = 90; // no frame at all for max(this, 3 heartbeat periods): reconnect
 const CLOSE_UNAUTHENTICATED = 4401;
 const SIGN_IN_AFTER_MS = 3000; // time to read "Signed out" before the sign-in page opens
-const ACK_EVERY_MS = 1000;
+const ACK_EVERY_MS = 2000;
 
 export function createLink() {
   return {

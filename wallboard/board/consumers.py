@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 import orjson
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import messages
@@ -21,6 +23,7 @@ from wallboard.board.fanout import Board, Fanout, fanout
 from wallboard.board.heartbeat import Heartbeat, heartbeat
 from wallboard.board.publisher import encode
 from wallboard.board.services import shared_store
+from wallboard.board.snapshots import snapshots
 
 log = logging.getLogger("wallboard.board.consumers")
 
@@ -59,6 +62,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         self._heartbeat = heartbeat(self.store)
         self._heartbeat.join(self)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch first closes stale database connections, through Django's
+        one sync thread, for every message. A board's handlers never touch the database (the
+        middleware reads the session at connect): with a thousand boards acknowledging once a
+        second those hops kept a resync waiting a second and more (bench/bench_fleet.py)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         await self._cleanup()
@@ -115,13 +128,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         assert self.board is not None
         self._last_snapshot = time.monotonic()
         self.board.catch_up()
-        snap = await self.store.snapshot()
-        health = await self.store.health()
+        snap = await snapshots(self.store).take()
         self.board.took_snapshot(snap.epoch, snap.seq)
-        frame = messages.snapshot(
-            snap.epoch, snap.seq, snap.state, server_time=time.time(), health=health
-        )
-        await self.send(text_data=encode(frame))
+        await self.send(text_data=snap.text)
         await self.board.go_live()
 
     async def _error(self, code: str, message: str) -> None:

@@ -5,7 +5,8 @@ process (each event loop) holds one subscription to that channel, reads each mes
 hands the same encoded text to every board of the process that should have it: a thousand
 screens cost one Redis message and one decode per process, then one websocket send each.
 
-Coalescing: the loop reads every message already waiting (up to MAX_READ) before it sends.
+Coalescing: the loop reads every message already waiting (up to MAX_READ) before it sends,
+and after a long round of sends it pauses as long as the round took (PACE).
 Consecutive deltas among them become one frame covering ``from_seq``..``seq`` (the newest
 version of each entity wins, removals stay removals: :func:`realtime.state.merge_deltas`),
 encoded once and sent to every board that is exactly before it; a board partly past it gets
@@ -19,7 +20,7 @@ snapshot already holds are dropped), then the board is *live* and frames go stra
 board never sees a change twice and never misses one between its snapshot and the stream.
 
 A screen that cannot keep up. Boards acknowledge what they have applied (an ``ack`` message,
-at most about once a second, :mod:`realtime.messages`). A board with frames sent but not
+at most about once every two seconds, :mod:`realtime.messages`). A board with frames sent but not
 acknowledged for ``WALLBOARD_SCREEN_BEHIND_S`` (or whose send blocked for SLOW_SEND_S, which
 servers that apply backpressure do once its socket buffer is full) is *behind*: it gets no more
 frames, heartbeats included, so nothing piles up for it. Once it acknowledges everything it was
@@ -61,6 +62,12 @@ MAX_READ = 1_000
 RETRY_S = 1.0
 #: A send that took this long means the screen's socket buffer is full: the board is behind.
 SLOW_SEND_S = 0.05
+#: A round of sends that took R seconds is followed by a pause of R * PACE (when R is over
+#: PACE_FROM_S), so that sending never takes more than half the process: acknowledgements,
+#: snapshots and heartbeats get the other half, and the changes that arrive meanwhile go out
+#: merged in the next round. Few boards: rounds take microseconds and nothing waits.
+PACE = 0.5
+PACE_FROM_S = 0.005
 #: How often the boards' acknowledgements are checked, traffic or not.
 CHECK_EVERY_S = 1.0
 #: Close code for "you stopped reading": the board reconnects and starts with a snapshot.
@@ -87,6 +94,7 @@ class Board:
         self.live = False
         self.backlog: deque[Published] = deque()
         self.acks = False  # this screen acknowledges what it applies
+        self.acked: tuple[str | None, int] | None = None  # the position it last acknowledged
         self.unacked_since: float | None = None  # clock() when the oldest unacked frame went
         self.behind = False  # sent nothing until it has read what it has
 
@@ -98,6 +106,7 @@ class Board:
         """The screen has applied everything up to ``epoch``/``seq``. True when it was behind
         and has now read all it was sent: its fresh snapshot is due."""
         self.acks = True
+        self.acked = (epoch, seq)
         if epoch != self.epoch:
             return False  # an acknowledgement from before a new epoch reached it
         if seq >= self.seq:
@@ -141,7 +150,8 @@ class Board:
         self.epoch, self.seq = epoch, seq
         self.behind = False
         self.unacked_since = None
-        self._sent()
+        if self.acked != (epoch, seq):  # a snapshot at the position it has is not acknowledged
+            self._sent()
 
     async def go_live(self) -> None:
         """The snapshot is out: send what came meanwhile (filtered), then frames go straight."""
@@ -253,7 +263,11 @@ class Fanout:
                                 break  # the rest is read next time round: nothing is dropped
                             message = await pubsub.get_message(timeout=0)
                         if batch:
+                            began = clock()
                             await self._received(batch)
+                            took = clock() - began
+                            if took > PACE_FROM_S:
+                                await asyncio.sleep(took * PACE)
             except asyncio.CancelledError:
                 raise
             except Exception:

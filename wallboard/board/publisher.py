@@ -23,7 +23,7 @@ import orjson
 
 from realtime import messages
 from realtime.state import Delta, State
-from realtime.store import StateStore
+from realtime.store import RawSnapshot, StateStore
 
 KINDS = ("delta", "snapshot", "heartbeat")
 
@@ -34,6 +34,28 @@ def channel(prefix: str) -> str:
 
 def encode(message: messages.Message) -> str:
     return orjson.dumps(message).decode()
+
+
+_STATE_MARK = "\x00state\x00"
+_STATE_MARK_JSON = orjson.dumps(_STATE_MARK)
+
+
+def encode_snapshot(raw: RawSnapshot, server_time: float) -> str:
+    """The snapshot frame of ``raw``: the same JSON as ``encode(messages.snapshot(...))``
+    of the decoded state, spliced from the stored JSON values without decoding them (a
+    thousand agents: about 1 ms instead of 7)."""
+    frame = messages.snapshot(raw.epoch, raw.seq, {}, server_time=server_time, health=raw.health)
+    frame["state"] = _STATE_MARK
+    head, tail = orjson.dumps(frame).split(_STATE_MARK_JSON)
+    parts = [head, b"{"]
+    for n, (name, entities) in enumerate(raw.collections.items()):
+        parts.append(b"%s%s:{" % (b"," if n else b"", orjson.dumps(name)))
+        parts.append(
+            b",".join(orjson.dumps(key.decode()) + b":" + value for key, value in entities.items())
+        )
+        parts.append(b"}")
+    parts += [b"}", tail]
+    return b"".join(parts).decode()
 
 
 @dataclass(frozen=True, slots=True)
