@@ -61,10 +61,12 @@ ifdef FULL
 BENCH_SECONDS := 3000
 BENCH_LIVE_S := 120
 BENCH_SAMPLES := 50
+BENCH_SOAK_S := 3600
 else
 BENCH_SECONDS := 300
 BENCH_LIVE_S := 20
 BENCH_SAMPLES := 10
+BENCH_SOAK_S := 60
 endif
 
 BENCH_NODE_STAMP := bench/node/node_modules/.installed-$(shell cat bench/node/package-lock.json | cksum | cut -d' ' -f1)
@@ -81,8 +83,11 @@ bench: $(STAMP) $(BENCH_NODE_STAMP) chromium
 	$(BIN)/python bench/bench_ingest.py --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/bench_browser.py --seconds $(BENCH_LIVE_S) --samples $(BENCH_SAMPLES)
 	$(BIN)/python bench/bench_screens.py --screens 100 --rate 340 --seconds $(BENCH_LIVE_S)
-	$(BIN)/python bench/bench_screens.py --screens 1000 --rate 34 --seconds $(BENCH_LIVE_S)
+	$(BIN)/python bench/bench_screens.py --screens 100 --rate 340 --seconds $(BENCH_LIVE_S) --server daphne
+	$(BIN)/python bench/bench_screens.py --screens 1000 --rate 34 --seconds $(BENCH_LIVE_S) --clients 4
+	$(BIN)/python bench/bench_screens.py --screens 1000 --rate 340 --seconds $(BENCH_LIVE_S) --clients 4
 	$(BIN)/python bench/bench_screens.py --screens 1 --rate 3400 --seconds $(BENCH_LIVE_S)
+	$(BIN)/python bench/bench_fleet.py --soak $(BENCH_SOAK_S)
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --verbosity 0

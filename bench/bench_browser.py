@@ -1,11 +1,17 @@
-"""The board in headless Chromium at scale: first render, keeping up, memory.
+"""The board in headless Chromium at scale: first render, keeping up, long tasks, memory.
 
 Run: .venv/bin/python bench/bench_browser.py [--agents 1000] [--queues 50]
-     [--calls-per-minute 500] [--speed 1] [--seconds 30] [--samples 20] [--redis-url URL]
-Starts the whole stack (simulator, worker, daphne) as `make demo` does, signs in, and prints:
+     [--calls-per-minute 500] [--rate 340] [--speed 1] [--seconds 30] [--samples 20]
+     [--redis-url URL]
+Starts the whole stack (simulator, worker, web server) as `make demo` does, signs in, and
+prints:
 - time from navigation to the first full render, and the snapshot's size;
-- the event rate the worker committed, the deltas the board applied and how far behind the
-  board was (its seq against Redis'), the slowest render batch;
+- long tasks (the Long Tasks API: anything that held the page's main thread over 50 ms) while
+  the simulator adds ``--rate`` events/s of steady load on top of its own calls, beside the
+  same page's long tasks while idle (its ceiling); target: none over 50 ms under load;
+- the event rate the worker committed, the frames the board received and applied (all of
+  them: no drop, no resync) and how far behind the board was (its seq against Redis'), the
+  slowest render batch;
 - how long a new caller takes from joining a queue to its row on the page (p50, p95), next to
   the join's own HTTP round trip (the floor);
 - the page's JS heap at the start and the end.
@@ -28,6 +34,7 @@ import django
 
 django.setup()
 
+import httpx
 import redis
 from django.conf import settings
 from playwright.sync_api import Page, sync_playwright
@@ -42,6 +49,8 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--queues", type=int, default=50)
     parser.add_argument("--calls-per-minute", type=float, default=500)
+    parser.add_argument("--rate", type=float, default=340, help="steady load, events/s")
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn")
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--redis-url", default=settings.REDIS_URL)
@@ -52,7 +61,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(
             Path(tmp), a.redis_url, agents=a.agents, queues=a.queues,
-            calls_per_minute=a.calls_per_minute, speed=a.speed, heartbeat_s=20,
+            calls_per_minute=a.calls_per_minute, speed=a.speed, heartbeat_s=20, server=a.server,
         )  # fmt: skip
         try:
             stack.start()
@@ -67,6 +76,7 @@ def run(stack: Stack, a: argparse.Namespace) -> None:
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.add_init_script(LONG_TASKS_JS)
         sign_in(page, stack.web, USER, PASSWORD)
         timings = []
         for _ in range(3):  # first render, measured on fresh loads
@@ -81,8 +91,13 @@ def run(stack: Stack, a: argparse.Namespace) -> None:
             len(v) for v in r.hgetall(stack.prefix + "queues").values()
         )
         heap0 = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
+        page.wait_for_timeout(2000)
+        page.evaluate("window.__longTasks.length = 0")
+        page.wait_for_timeout(a.seconds * 1000 / 3)  # idle: the page's own long tasks
+        idle_tasks = page.evaluate("window.__longTasks.splice(0)")
         stats0 = page.evaluate("({...window.wallboard.stats})")
         seq0 = int(r.hget(meta, "seq") or 0)
+        httpx.post(stack.sim + "/simulator/load", json={"rate": a.rate, "seconds": a.seconds})
         lags, t0 = [], time.perf_counter()
         while time.perf_counter() - t0 < a.seconds:
             server_seq = int(r.hget(meta, "seq") or 0)
@@ -90,8 +105,11 @@ def run(stack: Stack, a: argparse.Namespace) -> None:
             lags.append(max(0, server_seq - board_seq))
             page.wait_for_timeout(250)
         elapsed = time.perf_counter() - t0
+        page.wait_for_timeout(3000)  # the last frames in flight
+        busy_tasks = page.evaluate("window.__longTasks.splice(0)")
         stats1 = page.evaluate("({...window.wallboard.stats})")
         seq1 = int(r.hget(meta, "seq") or 0)
+        final_board_seq = page.evaluate("window.wallboard.board.seq")
         shown, joins = caller_latency(page, stack, a.samples)
         page.evaluate("window.gc && window.gc()")
         heap1 = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
@@ -111,7 +129,19 @@ def run(stack: Stack, a: argparse.Namespace) -> None:
     )
     print(
         f"board behind Redis: median {statistics.median(lags):.0f}, max {max(lags)} deltas "
-        f"(sampled every 250 ms); resyncs {stats1['resyncs'] - stats0['resyncs']}"
+        f"(sampled every 250 ms); at the end the board is at seq {final_board_seq}, Redis at "
+        f"{seq1}"
+    )
+    moved = {k: stats1[k] - stats0[k] for k in ("frames", "drops", "resyncs", "snapshots")}
+    print(
+        f"frames received {moved['frames']:,}: applied {deltas:,} deltas (+ heartbeats), "
+        f"dropped {moved['drops']}, resyncs {moved['resyncs']}, snapshots {moved['snapshots']}"
+    )
+    print(
+        f"long tasks at {a.rate:g} events/s + the simulator's calls: {len(busy_tasks)} over 50 ms"
+        + (f" (longest {max(busy_tasks):.0f} ms)" if busy_tasks else "")
+        + f"; target none; ceiling (the same page idle): {len(idle_tasks)}"
+        + (f" (longest {max(idle_tasks):.0f} ms)" if idle_tasks else "")
     )
     print(
         f"a new caller on the page (join -> drawn), {len(shown)} samples: "
@@ -120,6 +150,14 @@ def run(stack: Stack, a: argparse.Namespace) -> None:
     )
     if heap0 and heap1:
         print(f"JS heap: {heap0 / 1e6:.1f} MB -> {heap1 / 1e6:.1f} MB")
+
+
+LONG_TASKS_JS = """
+window.__longTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+}).observe({ type: "longtask", buffered: true });
+"""
 
 
 def caller_latency(page: Page, stack: Stack, samples: int) -> tuple[list[float], list[float]]:

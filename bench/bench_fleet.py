@@ -188,7 +188,7 @@ def run(
         rss_idle = rss(pid)
         httpx.post(sim + "/simulator/load", json={"rate": a.rate, "seconds": a.soak})
         samples = []
-        while (load := httpx.get(sim + "/simulator/load").json())["running"]:
+        while (load := httpx.get(sim + "/simulator/load", timeout=60).json())["running"]:
             samples.append(rss(pid))
             time.sleep(min(10, a.soak / 6))
         time.sleep(2)

@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=340, help="Voicenter events/s")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=2, help="Node client processes")
-    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn")
     parser.add_argument(
         "--web-processes", type=int, default=1, help="web servers, the screens spread over them"
     )
@@ -134,12 +134,13 @@ def measure(webs: list[tuple[str, str]], sim: str, a: argparse.Namespace) -> dic
             line = client.stdout.readline().strip()
             if line != "ready":
                 raise RuntimeError(f"a load client did not get its snapshots ({line!r})")
-        started = httpx.post(sim + "/simulator/load", json={"rate": a.rate, "seconds": a.seconds})
+        load_args = {"rate": a.rate, "seconds": a.seconds}
+        started = httpx.post(sim + "/simulator/load", json=load_args, timeout=60)
         started.raise_for_status()
         load = started.json()
         while load["running"]:
             time.sleep(0.2)
-            load = httpx.get(sim + "/simulator/load").json()
+            load = httpx.get(sim + "/simulator/load", timeout=60).json()
         time.sleep(DRAIN_S)
     finally:
         outputs = []

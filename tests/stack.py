@@ -113,7 +113,8 @@ class Stack:
         if self.server == "uvicorn":
             return [
                 sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
-                "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
+                "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+                "--lifespan", "off", "--no-access-log",
                 "wallboard.asgi:application",
             ]  # fmt: skip
         daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
