@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
+from realtime.state import empty_state, merge_deltas, reduce
 from tests.examples import doc_examples
+from tests.strategies import events
 from tests.test_pipeline import fed
 
 DOC = doc_examples()
@@ -154,3 +160,27 @@ async def test_a_commit_redis_refused_is_kept_for_the_next_one(store, monkeypatc
     await pipeline.feed(*DOC[4])  # Redis is back: this commit carries both events
     snap = await store.snapshot()
     assert snap.state == board.state and snap.seq == board.seq
+
+
+def normalised(delta):
+    """A delta with its removals as a set (their order carries no meaning)."""
+    return {
+        name: {**part, "del": set(part["del"])} if "del" in part else part
+        for name, part in (delta or {}).items()
+    }
+
+
+@pytest.mark.pure
+@settings(max_examples=300, deadline=None)
+@given(st.lists(events, max_size=12))
+def test_a_batchs_commit_is_the_merge_of_its_events_deltas(batch):
+    board = BoardState(None)  # type: ignore[arg-type]  # no store: apply() and its delta only
+    board.epoch = "E"
+    state, merged = empty_state(), None
+    for event in batch:
+        state, delta = reduce(state, event)
+        merged = merge_deltas(merged, delta)
+        asyncio.run(board.apply(event))
+    assert board.state == state
+    assert normalised(board._take_pending()) == normalised(merged)
+    assert board._take_pending() is None  # taken once

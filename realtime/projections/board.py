@@ -1,8 +1,9 @@
 """The board's live state: typed events -> reducer -> Redis (state + seq) -> the boards.
 
 The reducer (:mod:`realtime.state`) gives each change as a delta; :meth:`BoardState.apply`
-merges the deltas of a batch of events (:func:`realtime.state.merge_deltas`) and
-:meth:`BoardState.commit` writes them as one delta: the store (:mod:`realtime.store`) commits it
+notes which entities a batch of events changed and :meth:`BoardState.commit` writes their
+newest versions as one delta (the effect of :func:`realtime.state.merge_deltas` of the
+events' deltas): the store (:mod:`realtime.store`) commits it
 and bumps ``seq`` by one, atomically, in one round trip; only then does the :class:`Publisher`
 hear of it, once per batch. A rebuild from scratch (the worker's (re)connect, Redis having
 lost its data) starts a new epoch and hands every board the new state at once.
@@ -21,10 +22,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable
-from typing import Protocol
+from typing import Any, Protocol
 
 from realtime.events import Event
-from realtime.state import Delta, State, empty_state, merge_deltas, reduce
+from realtime.state import Delta, State, empty_state, reduce
 from realtime.store import EpochLost, StateStore
 
 log = logging.getLogger("realtime.projections.board")
@@ -51,7 +52,9 @@ class BoardState:
         self._stats: Counter[str] = Counter()
         self._staging: State | None = None
         self._staged: set[str] = set()
-        self._pending: Delta | None = None  # applied to self.state, not yet committed
+        # the ids each collection's events changed since the last commit, in order (applied to
+        # self.state, not yet committed): the commit writes their newest versions, O(events)
+        self._touched: dict[str, dict[str, None]] = {}
 
     async def load(self) -> None:
         """Continue from what the store holds; rebuild under a new epoch if it holds nothing."""
@@ -64,7 +67,7 @@ class BoardState:
     async def rebuild(self, state: State) -> None:
         """Start from ``state`` under a new epoch (worker start, reconnect, lost data)."""
         self.epoch = epoch = await self.store.reset(state)
-        self.state, self.seq, self._pending = state, 0, None
+        self.state, self.seq, self._touched = state, 0, {}
         self._stats["rebuilds_total"] += 1
         if self.publisher is not None:
             await self._tell(self.publisher.on_reset(epoch, state))
@@ -88,15 +91,40 @@ class BoardState:
         if self.epoch is None:
             raise RuntimeError("BoardState.apply() before load()")
         self.state, delta = reduce(self.state, event)
-        self._pending = merge_deltas(self._pending, delta)
+        if delta:
+            self._touch(delta)
+
+    def _touch(self, delta: Delta) -> None:
+        for name, part in delta.items():
+            keys = self._touched.setdefault(name, {})
+            keys.update(dict.fromkeys(part.get("set", ())))
+            keys.update(dict.fromkeys(part.get("del", ())))
+
+    def _take_pending(self) -> Delta | None:
+        """One delta with everything applied since the last commit: each touched entity as
+        the state holds it now, or removed (what :func:`merge_deltas` of the events' deltas
+        gives, without copying it at each event)."""
+        delta: Delta = {}
+        for name, keys in self._touched.items():
+            current = self.state.get(name, {})
+            sets = {key: current[key] for key in keys if key in current}
+            dels = [key for key in keys if key not in current]
+            part: dict[str, Any] = {}
+            if sets:
+                part["set"] = sets
+            if dels:
+                part["del"] = dels
+            if part:
+                delta[name] = part
+        self._touched = {}
+        return delta or None
 
     async def commit(self) -> None:
         """Write what the events applied since the last commit changed, as one delta (nothing
         if they changed nothing), then tell the publisher."""
-        epoch, delta = self.epoch, self._pending
+        epoch, delta = self.epoch, self._take_pending()
         if epoch is None or delta is None:
             return
-        self._pending = None
         try:
             seq = await self.store.commit(epoch, delta)
             if seq != self.seq + 1:
@@ -110,7 +138,10 @@ class BoardState:
         except BaseException:
             # Not written (Redis down, cancelled): keep it for the next commit, so that the
             # stored state never falls behind the one in memory for good.
-            self._pending = merge_deltas(delta, self._pending)
+            touched_since, self._touched = self._touched, {}
+            self._touch(delta)
+            for name, keys in touched_since.items():
+                self._touched.setdefault(name, {}).update(keys)
             raise
         self.seq = seq
         self._stats["deltas_total"] += 1
