@@ -161,6 +161,7 @@ def measure(webs: list[tuple[str, str]], sim: str, a: argparse.Namespace) -> dic
         "errors": sum(out["errors"] for out in outputs),
         "closed": sum(out["closed"] for out in outputs),
         "resnapshots": sum(out["resnapshots"] for out in outputs),
+        "gaps": sum(out.get("gaps", 0) for out in outputs),
         "histogram": histogram,
         "seconds": a.seconds,
     }
@@ -185,6 +186,7 @@ def report(name: str, r: dict[str, Any]) -> None:
         f"({r['delivered'] / max(expected, 1):.1%}); "
         f"p50 {percentile(h, 50)} ms, p99 {percentile(h, 99)} ms, max {max(h, default=-1)} ms; "
         f"{r['frames'] / r['seconds'] / max(r['screens'], 1):,.1f} frames/s per screen"
+        + f"; {r['gaps']} gaps in the seqs"
         + (f"; {r['errors']} client errors" if r["errors"] else "")
         + (f"; {r['closed']} screens closed" if r["closed"] else "")
         + (f"; {r['resnapshots']} fresh snapshots (held back)" if r["resnapshots"] else "")

@@ -1,7 +1,8 @@
 // Many wallboard screens in one Node process, timing every stamped event to each screen.
 // Usage: node screens.mjs <ws url> <cookie> <origin> <screens>
 // Prints "ready" once every screen has its snapshot; on SIGTERM prints one JSON line:
-// {screens, open, frames, bytes, delivered, errors, closed, resnapshots, histogram: {ms: count},
+// {screens, open, frames, bytes, delivered, errors, closed, resnapshots, gaps,
+//  histogram: {ms: count},
 //  snapshotHistogram: {ms: count}}.
 // Commands on stdin, one per line:
 //   storm            drop every socket at once and reconnect them all at once; prints
@@ -25,7 +26,7 @@ const screens = Number(screensArg);
 const histogram = new Map(); // latency ms -> count
 const snapshotHistogram = new Map(); // resync request -> snapshot, ms -> count
 let storm = null; // {started, pending} while a storm is being timed
-let open = 0, synced = 0, resnapshots = 0, frames = 0, bytes = 0, delivered = 0, errors = 0, closed = 0;
+let open = 0, synced = 0, resnapshots = 0, gaps = 0, frames = 0, bytes = 0, delivered = 0, errors = 0, closed = 0;
 let readySaid = false;
 
 function count(map, latencyMs) {
@@ -67,6 +68,10 @@ function connect(at) {
     bytes += data.length;
     let frame;
     try { frame = JSON.parse(data); } catch { errors += 1; return; }
+    if (frame.type === "delta" && frame.epoch === at.epoch) {
+      const from = frame.from_seq === undefined ? frame.seq : frame.from_seq;
+      if (from !== at.seq + 1) gaps += 1; // a change lost (or repeated) on the way
+    }
     if (frame.type === "snapshot" || frame.type === "delta") {
       at.epoch = frame.epoch;
       at.seq = frame.seq;
@@ -150,7 +155,7 @@ setInterval(() => {
 }, ACK_EVERY_MS);
 
 process.on("SIGTERM", () => {
-  const out = { screens, open, frames, bytes, delivered, errors, closed, resnapshots,
+  const out = { screens, open, frames, bytes, delivered, errors, closed, resnapshots, gaps,
     histogram: Object.fromEntries(histogram),
     snapshotHistogram: Object.fromEntries(snapshotHistogram) };
   process.stdout.write(JSON.stringify(out) + "\n", () => process.exit(0));
