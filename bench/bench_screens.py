@@ -100,6 +100,9 @@ def main() -> None:
         wait_http(base + "/simulator/load")
         result = measure([(base, "")], base, a)
         report("ceiling (bare aiohttp server)", result)
+    except (httpx.HTTPError, RuntimeError) as exc:
+        # at 1,000 screens x 340 events/s the bare server itself is swamped on 2 cores
+        print(f"ceiling (bare aiohttp server): could not keep up at this load ({exc!r})")
     finally:
         server.terminate()
         server.wait(10)

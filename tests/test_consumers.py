@@ -80,6 +80,18 @@ async def test_no_session_no_data(use_prefix):
     assert await communicator.receive_nothing(0.2)
 
 
+async def test_a_session_from_before_a_password_change_gets_no_data(use_prefix):
+    cookie = await session_cookie()
+    user = await get_user_model().objects.aget(username="sup")
+    user.set_password("a-new-pw-654321")
+    await user.asave()  # the session's hash no longer matches: signed out everywhere
+    headers = [ORIGIN, (b"cookie", cookie)]
+    communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await communicator.receive_output(3) == {"type": "websocket.close", "code": 4401}
+
+
 async def test_a_foreign_origin_is_refused(use_prefix):
     cookie = await session_cookie()
     headers = [(b"origin", b"http://evil.example"), (b"cookie", cookie)]

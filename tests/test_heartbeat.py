@@ -28,6 +28,10 @@ class Screen:
     async def close(self, code=None):
         self.closed = code
 
+    async def base_send(self, message):
+        assert message["type"] == "websocket.send"
+        await self.send(text_data=message["text"])
+
 
 async def wait_for(check, timeout=5.0):
     async with asyncio.timeout(timeout):

@@ -1,4 +1,5 @@
-"""ASGI entry point (daphne): Django for HTTP, the wallboard consumer for websockets."""
+"""ASGI entry point (uvicorn or daphne): Django for HTTP, the wallboard consumer for websockets
+(the Origin checked against ALLOWED_HOSTS, the session read by ``wallboard/board/auth.py``)."""
 
 import os
 
@@ -7,11 +8,11 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
 django_app = get_asgi_application()  # before anything imports models
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from wallboard.board.auth import SessionAuthMiddleware  # noqa: E402
 from wallboard.board.consumers import BoardConsumer  # noqa: E402
 
 # Nothing is started here: the first board's Redis client starts the embedded Redis if it is
@@ -22,6 +23,6 @@ websocket_urls = [path("ws/wallboard/", BoardConsumer.as_asgi())]
 application = ProtocolTypeRouter(
     {
         "http": django_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urls))),
+        "websocket": AllowedHostsOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urls))),
     }
 )

@@ -43,7 +43,8 @@ import time
 import weakref
 from collections import deque
 from dataclasses import dataclass
-from typing import Protocol
+from functools import cached_property
+from typing import Any, Protocol
 
 import orjson
 import redis.asyncio as aioredis
@@ -51,7 +52,7 @@ from django.conf import settings
 
 from realtime import messages
 from realtime.state import merge_deltas
-from wallboard.board.publisher import Published, channel, encode, unpack
+from wallboard.board.publisher import Published, channel, encode, unpack, websocket_send
 
 log = logging.getLogger("wallboard.board.fanout")
 
@@ -77,8 +78,8 @@ clock = time.monotonic
 
 
 class Screen(Protocol):
-    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Send one websocket frame to this board's screen."""
+    async def base_send(self, message: dict[str, Any]) -> None:
+        """Send one ASGI message (``websocket.send``) to this board's socket, as it is."""
 
     async def close(self, code: int | None = None) -> None:
         """Close this board's socket."""
@@ -127,7 +128,7 @@ class Board:
         elif frame.kind == "snapshot":
             self.epoch, self.seq = frame.epoch, frame.seq
         self._sent()
-        await self.screen.send(text_data=frame.text)
+        await self.screen.base_send(frame.message)
 
     async def forward_run(self, run: Run) -> None:
         """Consecutive deltas: merged in one frame if this board is right before them, else the
@@ -137,7 +138,7 @@ class Board:
         if self.epoch == run.epoch and self.seq == run.first - 1:
             self.seq = run.last
             self._sent()
-            await self.screen.send(text_data=run.text)
+            await self.screen.base_send(run.message)
             return
         for part in run.parts:
             await self.forward(part)
@@ -295,6 +296,10 @@ class Run:
     last: int
     text: str
     parts: list[Published]
+
+    @cached_property
+    def message(self) -> dict[str, Any]:
+        return websocket_send(self.text)
 
 
 def coalesce(frames: list[Published]) -> list[Published | Run]:

@@ -15,13 +15,13 @@ import contextlib
 import logging
 import time
 import weakref
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 
 from realtime import messages
 from realtime.store import StateStore
-from wallboard.board.publisher import encode
+from wallboard.board.publisher import encode, websocket_send
 
 log = logging.getLogger("wallboard.board.heartbeat")
 
@@ -31,8 +31,8 @@ class Board(Protocol):
     def behind(self) -> bool:
         """Held back by the fan-out until it has read what it has: no heartbeat either."""
 
-    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Send one websocket frame to this board's screen."""
+    async def base_send(self, message: dict[str, Any]) -> None:
+        """Send one ASGI message (``websocket.send``) to this board's socket, as it is."""
 
 
 class Heartbeat:
@@ -70,11 +70,12 @@ class Heartbeat:
                 continue
             self.beats += 1
             text = encode(messages.heartbeat(epoch, seq, server_time=time.time(), health=health))
+            message = websocket_send(text)  # one message for every board
             for board in list(self.boards):
                 if board.behind:
                     continue
                 try:
-                    await board.send(text_data=text)
+                    await board.base_send(message)
                 except Exception:  # that board's socket is going; its disconnect removes it
                     log.debug("heartbeat: a board could not be sent to", exc_info=True)
 

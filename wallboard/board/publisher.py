@@ -18,6 +18,8 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import orjson
 
@@ -58,12 +60,22 @@ def encode_snapshot(raw: RawSnapshot, server_time: float) -> str:
     return b"".join(parts).decode()
 
 
-@dataclass(frozen=True, slots=True)
+def websocket_send(text: str) -> dict[str, Any]:
+    """The ASGI message that sends ``text`` as one websocket frame."""
+    return {"type": "websocket.send", "text": text}
+
+
+@dataclass(frozen=True)
 class Published:
     kind: str
     epoch: str | None
     seq: int
     text: str
+
+    @cached_property
+    def message(self) -> dict[str, Any]:
+        """The ASGI message, built once and handed to every board (servers only read it)."""
+        return websocket_send(self.text)
 
 
 def pack(kind: str, epoch: str | None, seq: int, text: str) -> bytes:

@@ -1,0 +1,36 @@
+"""Who is on a board's socket: the Django session from the cookie, read once at connect.
+
+Channels' ``AuthMiddlewareStack`` does the same, and also wraps the socket's ``send`` so that
+it can save a session changed during the connection, which a board never does: that wrapper
+cost a coroutine call on each of the thousands of frames a second a web process sends. This
+middleware reads the session and the user the same way (``channels.auth.get_user``: the
+authentication backend, the session's hash check) and hands ``send`` on untouched.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from channels.auth import get_user
+from django.conf import settings
+from django.http.cookie import parse_cookie
+
+Scope = dict[str, Any]
+
+
+class SessionAuthMiddleware:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
+        cookies: dict[str, str] = {}
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                cookies = parse_cookie(value.decode("latin1"))
+                break
+        session_store = import_module(settings.SESSION_ENGINE).SessionStore
+        session = session_store(cookies.get(settings.SESSION_COOKIE_NAME))
+        scope = dict(scope, cookies=cookies, session=session)
+        scope["user"] = await get_user(scope)
+        return await self.inner(scope, receive, send)
