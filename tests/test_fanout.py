@@ -273,7 +273,8 @@ class FullScreen(Screen):
         await super().send(text_data, bytes_data)
 
 
-async def test_a_send_that_blocks_holds_that_screen_back_at_once(make_hub, settings):
+async def test_a_send_that_blocks_holds_that_screen_back_at_once(make_hub, monkeypatch):
+    monkeypatch.setattr("wallboard.board.fanout.SLOW_SEND_S", 0.05)
     hub = make_hub()
     fine, full = Screen(), FullScreen()
     boards = [await live(hub, fine), await live(hub, full)]

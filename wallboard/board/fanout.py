@@ -61,14 +61,19 @@ MAX_BACKLOG = 10_000
 #: At most this many waiting messages are read (and coalesced) before the boards are sent to.
 MAX_READ = 1_000
 RETRY_S = 1.0
-#: A send that took this long means the screen's socket buffer is full: the board is behind.
-SLOW_SEND_S = 0.05
+#: A send that took this long means the screen's socket buffer is full (servers that apply
+#: backpressure wait for it to drain): the board is behind. Well above what a busy machine's
+#: scheduling or a garbage collection can add to a send that does not wait.
+SLOW_SEND_S = 1.0
 #: A round of sends that took R seconds is followed by a pause of R * PACE (when R is over
 #: PACE_FROM_S), so that sending never takes more than half the process: acknowledgements,
 #: snapshots and heartbeats get the other half, and the changes that arrive meanwhile go out
 #: merged in the next round. Few boards: rounds take microseconds and nothing waits.
 PACE = 0.5
 PACE_FROM_S = 0.005
+#: A round yields to the rest of the process (a snapshot to send, acknowledgements to read)
+#: after this many boards, so that nothing waits for a whole round of a thousand sends.
+YIELD_EVERY = 50
 #: How often the boards' acknowledgements are checked, traffic or not.
 CHECK_EVERY_S = 1.0
 #: Close code for "you stopped reading": the board reconnects and starts with a snapshot.
@@ -199,8 +204,14 @@ class Fanout:
 
     async def deliver(self, frames: list[Published]) -> None:
         """Frames read together, in order: runs of consecutive deltas merged, to every board."""
+        sent = 0
         for item in coalesce(frames):
             for board in list(self.boards):
+                sent += 1
+                if sent % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # a board may resync meanwhile: checked below
+                if board not in self.boards:
+                    continue  # left meanwhile
                 if board.live:
                     began = clock()
                     try:
