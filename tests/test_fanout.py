@@ -249,7 +249,8 @@ async def test_a_screen_that_stops_reading_is_closed_and_leaves(make_hub, clock)
         clock.now += 5
         await hub.deliver([frame_of("delta", "E", seq)])
         boards[0].ack("E", seq)
-    assert dead.closed == 4008 and reading.closed is None
+    await wait_for(lambda: dead.closed == 4008)  # closed aside: a full socket may wait
+    assert reading.closed is None
     assert boards[1] not in hub.boards and hub.closed_slow == 1
     await hub.leave(boards[0])
 
@@ -283,7 +284,9 @@ async def test_a_send_that_blocks_holds_that_screen_back_at_once(make_hub, monke
     await hub.deliver([frame_of("delta", "E", 1)])
     await hub.deliver([frame_of("delta", "E", 2)])
     assert boards[1].behind and not boards[0].behind
-    assert seqs(full) == [1] and seqs(fine) == [1, 2]  # the blocked send is not repeated
+    assert seqs(full) == [] and seqs(fine) == [1, 2]  # abandoned, and not tried again
+    assert boards[1].seq == 0  # what it may not have got is not awaited as acknowledged
+    assert boards[1].ack("E", 0)  # it has read all it surely got: its snapshot is due
     for board in boards:
         await hub.leave(board)
 
@@ -299,4 +302,40 @@ async def test_a_snapshot_at_the_position_a_screen_acknowledged_awaits_no_ack(ma
     clock.now += 60
     await hub.check()
     assert not board.behind and screen.closed is None  # the screen had nothing new to ack
+    await hub.leave(board)
+
+
+async def test_a_heartbeat_starts_no_clock_a_quiet_board_stays_live(make_hub, clock):
+    hub = make_hub()
+    screen = Screen()
+    board = await live(hub, screen, "E", 3)
+    board.ack("E", 3)
+    await hub.deliver([frame_of("heartbeat", "E", 3)])  # the worker's link went down
+    clock.now += 60  # and nothing else happens for a minute
+    await hub.check()
+    assert not board.behind and screen.closed is None
+    await hub.leave(board)
+
+
+async def test_a_board_that_reads_but_slower_than_it_is_sent_is_held_back(make_hub, clock):
+    hub = make_hub()
+    screen = Screen()
+    board = await live(hub, screen)
+    board.ack("E", 0)
+    for second in range(1, 25):  # by the end its oldest unread frame is 12 s old
+        for n in range(10):  # ten frames a second...
+            await hub.deliver([frame_of("delta", "E", (second - 1) * 10 + n + 1)])
+        board.ack("E", second * 5)  # ...and it applies five: ever further behind
+        clock.now += 1
+    await hub.check()
+    assert board.behind  # though it acknowledges something every second
+    await hub.leave(board)
+
+
+async def test_a_rebuilds_snapshot_older_than_the_boards_own_is_not_sent(make_hub, clock):
+    hub = make_hub()
+    screen = Screen()
+    board = await live(hub, screen, "F", 3)  # took a fresh snapshot of the new epoch at 3
+    await hub.deliver([frame_of("snapshot", "F", 0), frame_of("delta", "F", 4)])
+    assert seqs(screen) == [4] and board.seq == 4
     await hub.leave(board)

@@ -102,7 +102,7 @@ function connect(at) {
 }
 
 function acknowledge(at, now) {
-  if (at.ws.readyState !== 1 || at.epoch === null) return;
+  if (at.ws.readyState !== 1 || at.epoch === null || at.epoch === undefined) return;
   if (at.epoch === at.ackedEpoch && at.seq === at.ackedSeq) return;
   if (now - at.ackedMs < ACK_EVERY_MS) return;
   at.ackedEpoch = at.epoch;

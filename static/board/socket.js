@@ -138,7 +138,7 @@ export function createSocket(board, stats, link, loginUrl, on) {
   // Tell the server what the board has applied, if it moved, at most once per ACK_EVERY_MS;
   // the watchdog's tick sends the one a burst's rate limit held back.
   function acknowledge(nowMs) {
-    if (!ws || ws.readyState !== 1 || !board.synced) return;
+    if (!ws || ws.readyState !== 1 || !board.synced || board.epoch === null) return;
     if (board.epoch === ackedEpoch && board.seq === ackedSeq) return;
     if (nowMs - lastAckMs < ACK_EVERY_MS) return;
     lastAckMs = nowMs;

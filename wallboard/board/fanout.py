@@ -61,10 +61,13 @@ MAX_BACKLOG = 10_000
 #: At most this many waiting messages are read (and coalesced) before the boards are sent to.
 MAX_READ = 1_000
 RETRY_S = 1.0
-#: A send that took this long means the screen's socket buffer is full (servers that apply
-#: backpressure wait for it to drain): the board is behind. Well above what a busy machine's
-#: scheduling or a garbage collection can add to a send that does not wait.
-SLOW_SEND_S = 1.0
+#: A send still waiting after this long means the screen's socket buffer is full (servers
+#: that apply backpressure, uvicorn's included, wait for it to drain): the send is abandoned
+#: and the board held back, so that one screen never stalls the others. Only a send that
+#: really waits can time out; one slowed by a busy machine cannot.
+SLOW_SEND_S = 0.1
+#: At most one unacknowledged-frame mark per board per this many seconds.
+MARK_EVERY_S = 1.0
 #: A round of sends that took R seconds is followed by a pause of R * PACE (when R is over
 #: PACE_FROM_S), so that sending never takes more than half the process: acknowledgements,
 #: snapshots and heartbeats get the other half, and the changes that arrive meanwhile go out
@@ -101,12 +104,22 @@ class Board:
         self.backlog: deque[Published] = deque()
         self.acks = False  # this screen acknowledges what it applies
         self.acked: tuple[str | None, int] | None = None  # the position it last acknowledged
-        self.unacked_since: float | None = None  # clock() when the oldest unacked frame went
+        # (seq, clock()) of frames sent and not yet acknowledged, at most one a second: the
+        # first is (about) when the oldest unacknowledged frame went
+        self.marks: deque[tuple[int, float]] = deque()
         self.behind = False  # sent nothing until it has read what it has
 
+    @property
+    def unacked_since(self) -> float | None:
+        return self.marks[0][1] if self.marks else None
+
     def _sent(self) -> None:
-        if self.unacked_since is None and self.acks:
-            self.unacked_since = clock()
+        """A frame that moves the board's position (to ``self.seq``) went out."""
+        if not self.acks:
+            return
+        now = clock()
+        if not self.marks or now - self.marks[-1][1] >= MARK_EVERY_S:
+            self.marks.append((self.seq, now))
 
     def ack(self, epoch: str | None, seq: int) -> bool:
         """The screen has applied everything up to ``epoch``/``seq``. True when it was behind
@@ -115,10 +128,11 @@ class Board:
         self.acked = (epoch, seq)
         if epoch != self.epoch:
             return False  # an acknowledgement from before a new epoch reached it
+        while self.marks and self.marks[0][0] <= seq:
+            self.marks.popleft()  # a slow reader's clock runs from its oldest unread frame
         if seq >= self.seq:
-            self.unacked_since = None
+            self.marks.clear()
             return self.behind
-        self.unacked_since = clock()  # it is reading: count from now
         return False
 
     async def forward(self, frame: Published) -> None:
@@ -130,9 +144,15 @@ class Board:
                 return  # already in the snapshot this board got
             if frame.epoch == self.epoch:
                 self.seq = frame.seq
+                self._sent()
         elif frame.kind == "snapshot":
+            if frame.epoch == self.epoch and frame.seq <= self.seq:
+                return  # a rebuild's snapshot older than the fresh one this board took
+            if frame.epoch != self.epoch:
+                self.marks.clear()  # the old epoch's seqs mean nothing now
             self.epoch, self.seq = frame.epoch, frame.seq
-        self._sent()
+            self._sent()
+        # a heartbeat moves nothing a board would acknowledge: it starts no clock
         await self.screen.base_send(frame.message)
 
     async def forward_run(self, run: Run) -> None:
@@ -155,7 +175,7 @@ class Board:
     def took_snapshot(self, epoch: str | None, seq: int) -> None:
         self.epoch, self.seq = epoch, seq
         self.behind = False
-        self.unacked_since = None
+        self.marks.clear()
         if self.acked != (epoch, seq):  # a snapshot at the position it has is not acknowledged
             self._sent()
 
@@ -177,6 +197,7 @@ class Fanout:
         self.behind_s = float(settings.WALLBOARD_SCREEN_BEHIND_S)
         self.dead_s = float(settings.WALLBOARD_SCREEN_DEAD_S)
         self._checked = clock()
+        self._closing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
@@ -213,16 +234,19 @@ class Fanout:
                 if board not in self.boards:
                     continue  # left meanwhile
                 if board.live:
-                    began = clock()
+                    before = board.seq
                     try:
-                        if isinstance(item, Run):
-                            await board.forward_run(item)
-                        else:
-                            await board.forward(item)
+                        async with asyncio.timeout(SLOW_SEND_S):
+                            if isinstance(item, Run):
+                                await board.forward_run(item)
+                            else:
+                                await board.forward(item)
+                    except TimeoutError:
+                        board.seq = before  # it may not have gone: ask for no ack of it
+                        if board.live and not board.behind:
+                            self._fell_behind(board, "its socket is full")
                     except Exception:  # that board's socket is going; its disconnect removes it
                         log.debug("could not send to a board", exc_info=True)
-                    if clock() - began > SLOW_SEND_S and board.acks and not board.behind:
-                        self._fell_behind(board, "its socket is full")
                 else:
                     parts = item.parts if isinstance(item, Run) else [item]
                     room = MAX_BACKLOG - len(board.backlog)
@@ -244,12 +268,17 @@ class Fanout:
                 self.closed_slow += 1
                 log.info("closing a screen that read nothing for %.0f s", waited)
                 self.boards.discard(board)
-                try:
-                    await board.screen.close(code=CLOSE_TOO_SLOW)
-                except Exception:
-                    log.debug("could not close a board", exc_info=True)
+                closing = asyncio.create_task(self._close(board))  # it may wait: not here
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
             elif waited > self.behind_s and not board.behind:
                 self._fell_behind(board, f"nothing acknowledged for {waited:.0f} s")
+
+    async def _close(self, board: Board) -> None:
+        try:
+            await board.screen.close(code=CLOSE_TOO_SLOW)
+        except Exception:
+            log.debug("could not close a board", exc_info=True)
 
     def _fell_behind(self, board: Board, why: str) -> None:
         board.behind = True

@@ -21,6 +21,7 @@ from django.conf import settings
 
 from realtime import messages
 from realtime.store import StateStore
+from wallboard.board.fanout import SLOW_SEND_S
 from wallboard.board.publisher import encode, websocket_send
 
 log = logging.getLogger("wallboard.board.heartbeat")
@@ -75,7 +76,8 @@ class Heartbeat:
                 if board.behind:
                     continue
                 try:
-                    await board.base_send(message)
+                    async with asyncio.timeout(SLOW_SEND_S):  # a full socket waits: not us
+                        await board.base_send(message)
                 except Exception:  # that board's socket is going; its disconnect removes it
                     log.debug("heartbeat: a board could not be sent to", exc_info=True)
 
