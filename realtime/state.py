@@ -219,15 +219,17 @@ def _replace_one(state: State, name: str, key: str, view: Entity) -> tuple[State
 def diff(old: Mapping[str, Entity], new: Mapping[str, Entity]) -> dict[str, Any] | None:
     """The part of a delta that turns collection ``old`` into ``new``; None when equal."""
     changed = {k: v for k, v in new.items() if old.get(k) != v}
-    removed = [k for k in old if k not in new]
-    if not changed and not removed:
-        return None
+    return part_of(changed, [k for k in old if k not in new])
+
+
+def part_of(sets: dict[str, Entity], dels: list[str]) -> dict[str, Any] | None:
+    """The part of a delta that sets ``sets`` and removes ``dels``; None when both are empty."""
     part: dict[str, Any] = {}
-    if changed:
-        part["set"] = changed
-    if removed:
-        part["del"] = removed
-    return part
+    if sets:
+        part["set"] = sets
+    if dels:
+        part["del"] = dels
+    return part or None
 
 
 def merge_deltas(first: Delta | None, second: Delta | None) -> Delta | None:
@@ -242,12 +244,7 @@ def merge_deltas(first: Delta | None, second: Delta | None) -> Delta | None:
         sets = {k: v for k, v in a.get("set", {}).items() if k not in b_del} | b_set
         dels = [k for k in a.get("del", ()) if k not in b_set]
         dels += [k for k in b.get("del", ()) if k not in dels]
-        part: dict[str, Any] = {}
-        if sets:
-            part["set"] = sets
-        if dels:
-            part["del"] = dels
-        if part:
+        if part := part_of(sets, dels):
             merged[name] = part
     return merged
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable
-from typing import Any, Protocol
+from typing import Protocol
 
 from realtime.events import Event
-from realtime.state import Delta, State, empty_state, reduce
+from realtime.state import Delta, State, empty_state, part_of, reduce
 from realtime.store import EpochLost, StateStore
 
 log = logging.getLogger("realtime.projections.board")
@@ -108,13 +108,7 @@ class BoardState:
         for name, keys in self._touched.items():
             current = self.state.get(name, {})
             sets = {key: current[key] for key in keys if key in current}
-            dels = [key for key in keys if key not in current]
-            part: dict[str, Any] = {}
-            if sets:
-                part["set"] = sets
-            if dels:
-                part["del"] = dels
-            if part:
+            if part := part_of(sets, [key for key in keys if key not in current]):
                 delta[name] = part
         self._touched = {}
         return delta or None
