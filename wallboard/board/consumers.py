@@ -2,7 +2,7 @@
 the process's fan-out (``wallboard/board/fanout.py``), and the process's heartbeats
 (``wallboard/board/heartbeat.py``).
 
-Only signed-in users get data (Django session, through ``AuthMiddlewareStack``); the ASGI
+Only signed-in users get data (Django session, read once at connect by ``wallboard/board/auth.py``); the ASGI
 router also checks the Origin against ``ALLOWED_HOSTS``. The frames are specified in
 :mod:`realtime.messages`; this module only moves them.
 """
