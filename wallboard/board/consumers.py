@@ -2,9 +2,9 @@
 the process's fan-out (``wallboard/board/fanout.py``), and the process's heartbeats
 (``wallboard/board/heartbeat.py``).
 
-Only signed-in users get data (Django session, read once at connect by ``wallboard/board/auth.py``); the ASGI
-router also checks the Origin against ``ALLOWED_HOSTS``. The frames are specified in
-:mod:`realtime.messages`; this module only moves them.
+Only signed-in users get data (the Django session, read once at connect by
+``wallboard/board/auth.py``); the ASGI router also checks the Origin against ``ALLOWED_HOSTS``.
+The frames are specified in :mod:`realtime.messages`; this module only moves them.
 """
 
 from __future__ import annotations
