@@ -16,6 +16,7 @@ PURE = [
     "realtime.voicenter.fields",
     "realtime.voicenter.wire",
     "realtime.voicenter.login",
+    "realtime.voicenter.rest",
     "realtime.state",
     "realtime.messages",
     "realtime.recording",

@@ -46,6 +46,20 @@ def test_every_simulated_event_is_valid_voicenter_and_calls_end_cleanly():
         assert len(agent["calls"]) <= 1  # nobody rings twice at once
 
 
+def test_an_agent_whose_status_a_person_set_takes_no_simulated_breaks():
+    model = CallCenter(agents=20, queues=1, calls_per_minute=0, speed=60, seed=2, now=NOW)
+    chosen = next(iter(model.agents.values()))
+    model.set_status(chosen.ext, 1, by_person=True)
+    model.drain()
+    changes = []
+    for step in range(1, 600):
+        for name, payload in model.advance(NOW + step):
+            if payload.get("reason") == "userStatusUpdate":
+                changes.append(payload["data"]["extenUser"])
+    assert changes and chosen.ext not in changes  # the others took breaks; not them
+    assert chosen.status == 1
+
+
 @pytest.fixture
 def sim():
     return Simulator(CallCenter(agents=4, queues=1, calls_per_minute=0, seed=1, now=time.time()))

@@ -10,6 +10,7 @@ import pytest
 from realtime.simulator.model import CallCenter
 from realtime.voicenter.client import VoicenterClient
 from realtime.voicenter.login import LoginRefused
+from realtime.voicenter.rest import RestRefused
 from tests.served import Served, serving
 
 pytestmark = pytest.mark.pure  # a local HTTP server; no Redis, no database
@@ -21,13 +22,20 @@ async def sim():
         yield simulator
 
 
-@pytest.fixture
-async def client(sim: Served):
-    voicenter = VoicenterClient(
+def make_client(sim: Served, *, api_code: str = "demo-code", timeout_s: float = 5):
+    return VoicenterClient(
         login_url=f"{sim.base}/monitorAPI/Login",
         refresh_url=f"{sim.base}/monitorAPI/RefreshIdentityToken",
-        timeout_s=5,
+        api_url=sim.base,
+        comet_url=f"{sim.base}/Comet/api",
+        api_code=api_code,
+        timeout_s=timeout_s,
     )
+
+
+@pytest.fixture
+async def client(sim: Served):
+    voicenter = make_client(sim)
     yield voicenter
     await voicenter.aclose()
 
@@ -75,5 +83,115 @@ async def test_an_unreachable_server_is_an_http_error():
     try:
         with pytest.raises(httpx.HTTPError):
             await voicenter.login("token", {"token": "t"})
+    finally:
+        await voicenter.aclose()
+
+
+# --- SetStatusFromAPI ---------------------------------------------------------------------
+
+
+def first_agent(sim: Served):
+    assert sim.model is not None
+    return next(iter(sim.model.agents.values()))
+
+
+async def lunch(client: VoicenterClient, agent, **overrides):
+    request = {"user_id": str(agent.user_id), "extension": agent.ext, "status": 3}
+    request.update(overrides)
+    return await client.set_status(status_name="Lunch", **request)
+
+
+async def test_set_status_changes_the_agents_status_at_voicenter(sim, client):
+    agent = first_agent(sim)
+    result = await lunch(client, agent)
+    assert result.ok, result
+    assert agent.status == 3
+    assert sim.status_requests == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"extension": "NOSUCH"}, "no_extension"),
+        ({"user_id": "1"}, "unauthorized"),
+        ({"status": 4}, "status_not_supported"),
+        ({"extension": ""}, "missing_parameters"),
+    ],
+)
+async def test_set_status_refusals_come_back_as_answers(sim, client, overrides, reason):
+    agent = first_agent(sim)
+    before = agent.status
+    result = await lunch(client, agent, **overrides)
+    assert not result.ok and result.reason == reason
+    assert agent.status == before
+
+
+async def test_another_users_logged_in_extension_is_in_use(sim, client):
+    assert sim.model is not None
+    mine, theirs = list(sim.model.agents.values())[:2]
+    theirs.status = 1
+    result = await lunch(client, mine, extension=theirs.ext)
+    assert result.reason == "in_use" and theirs.ext in result.message
+
+
+async def test_a_wrong_api_code_is_unauthorized_and_not_repeated(sim):
+    voicenter = make_client(sim, api_code="wrong-secret-code")
+    try:
+        result = await lunch(voicenter, first_agent(sim))
+    finally:
+        await voicenter.aclose()
+    assert result.reason == "unauthorized"
+    assert "wrong-secret-code" not in result.message + result.said
+
+
+async def test_error_on_update_is_voicenters_error(sim, client):
+    sim.status_update_fails = True
+    result = await lunch(client, first_agent(sim))
+    assert result.reason == "voicenter_error" and "Error on update" in result.message
+
+
+async def test_a_slow_voicenter_is_a_timeout_answer(sim):
+    sim.rest_delay_s = 2
+    voicenter = make_client(sim, timeout_s=0.2)
+    try:
+        result = await lunch(voicenter, first_agent(sim))
+    finally:
+        await voicenter.aclose()
+    assert result.reason == "timeout" and "within 0.2 s" in result.message
+
+
+async def test_an_html_answer_is_not_json(sim, client):
+    sim.rest_garbage = True
+    result = await lunch(client, first_agent(sim))
+    assert result.reason == "not_json"
+
+
+async def test_an_unreachable_voicenter_is_a_network_answer():
+    voicenter = VoicenterClient(api_url="http://127.0.0.1:9", api_code="secret-code")
+    try:
+        result = await voicenter.set_status(
+            user_id="1", extension="X", status=2, status_name="Logout"
+        )
+    finally:
+        await voicenter.aclose()
+    assert result.reason == "network"
+    assert "127.0.0.1" not in result.message and "secret-code" not in result.message
+
+
+# --- GetExtensions ----------------------------------------------------------------------------
+
+
+async def test_get_extensions_lists_the_simulated_extensions(sim, client):
+    rows, skipped = await client.get_extensions()
+    assert sim.model is not None
+    assert sorted(r.sip for r in rows) == sorted(sim.model.agents) and skipped == 0
+    assert all(r.user_email for r in rows)
+
+
+async def test_get_extensions_with_a_wrong_code_is_refused(sim):
+    voicenter = make_client(sim, api_code="wrong")
+    try:
+        with pytest.raises(RestRefused, match="empty extension list"):
+            await voicenter.get_extensions()
     finally:
         await voicenter.aclose()

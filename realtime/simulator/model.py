@@ -115,6 +115,7 @@ class SimAgent:
     last_answered: int = 0
     last_hangup: int = 0
     idle_since: float = 0.0
+    by_person: bool = False  # a person set the status: no simulated breaks any more
 
 
 @dataclass
@@ -453,14 +454,14 @@ class CallCenter:
     # --- agents -----------------------------------------------------------------------------
 
     def _back_from_break(self, agent: SimAgent) -> None:
-        if agent.status != 2:  # unless they logged out meanwhile
+        if agent.status != 2 and not agent.by_person:  # unless they logged out or chose
             self.set_status(agent.ext, 1)
 
     def _agent_round(self) -> None:
         """Once a simulated minute: idle agents may take a break or dial out."""
         self._at(60 / self.speed, self._agent_round)
         for agent in self.agents.values():
-            if not self._available(agent):
+            if not self._available(agent) or agent.by_person:
                 continue
             roll = self.rng.random()
             if roll < BREAK_CHANCE_PER_IDLE_MIN:
@@ -470,10 +471,14 @@ class CallCenter:
             elif roll < BREAK_CHANCE_PER_IDLE_MIN + OUTBOUND_CHANCE_PER_IDLE_MIN:
                 self.dial_out(agent.ext, f"03{self.rng.randint(0, 9_999_999):07d}")
 
-    def set_status(self, ext: str, status: int) -> bool:
+    def set_status(self, ext: str, status: int, *, by_person: bool = False) -> bool:
+        """Put ``ext`` in ``status`` (a ``userStatusUpdate`` when it changes). ``by_person``: a
+        person chose it (the Login/Logout API), so the simulated breaks leave the agent alone."""
         agent = self.agents.get(ext)
         if agent is None:
             return False
+        if by_person:
+            agent.by_person = True
         if agent.status != status:
             agent.status = status
             agent.status_updated_ms = self._local() * 1000

@@ -120,6 +120,11 @@ class Simulator:
         self.silent = False  # no traffic, but keep-alives are still answered
         self.frozen = False  # the socket stays open and nothing at all comes down it
         self.keepalive_error = 0
+        self.status_update_fails = False
+        self.rest_delay_s = 0.0  # REST answers wait this long (a slow Voicenter)
+        self.rest_garbage = False  # REST answers are an HTML error page, not JSON
+        self.status_update_silent = False
+        self.status_requests = 0  # SetStatusFromAPI calls accepted
         self.logins = 0
         self.sockets_opened = 0
         self._tasks: list[asyncio.Task[object]] = []
@@ -380,27 +385,50 @@ class Simulator:
         return {k.lower(): v for k, v in params.items()}
 
     async def set_status(self, request: web.Request) -> web.Response:
+        """``SetStatusFromAPI``, validated as Voicenter does (answers: realtime.voicenter.rest).
+
+        Simulated users are bound to their own extension: another user's extension answers
+        "Extension is already in use" while it is logged in, "Authorization Failed" otherwise.
+        An agent whose status was set here is left alone by the simulated breaks (a person
+        chose it). Knobs: ``rest_delay_s``, ``rest_garbage``; ``status_update_fails`` makes
+        Voicenter answer "Error on update"; ``status_update_silent`` accepts without the
+        ``userStatusUpdate`` ever coming."""
         p = await self._params(request)
+        if self.rest_delay_s:
+            await asyncio.sleep(self.rest_delay_s)
+        if self.rest_garbage:
+            return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
         if not all(
             p.get(k) not in (None, "") for k in ("code", "userid", "extensionuser", "status")
         ):
             return _status_answer(2, 6, "Missing parameters")
         if p["code"] != self.credentials.api_code:
             return _status_answer(2, 1, "Authorization Failed")
-        model = self.model
-        agent = model.find_agent(str(p["extensionuser"])) if model else None
-        if model is None or agent is None:
-            return _status_answer(3, 1, "No extension found")
-        if str(agent.user_id) != str(p["userid"]):
-            return _status_answer(2, 1, "Authorization Failed")
         try:
             status = int(str(p["status"]))
-        except (TypeError, ValueError):
+        except ValueError:
             return _status_answer(4, 1, "Status not support")
-        if status not in (1, 2, 3, 5, 7, 9, 11, 12, 13):
+        if status not in (1, 2, 3, 5, 7, 9, 11, 12, 13):  # the Login/Logout API's list
             return _status_answer(4, 1, "Status not support")
-        model.set_status(agent.ext, status)
-        self.broadcast(model.drain())
+        model = self.model
+        if model is None:
+            return _status_answer(1, 4, "Error on update")
+        users = {str(a.user_id): a for a in model.agents.values()}
+        if str(p["userid"]) not in users:
+            return _status_answer(2, 1, "Authorization Failed")
+        agent = model.agents.get(str(p["extensionuser"]))
+        if agent is None:
+            return _status_answer(3, 1, "No extension found")
+        if str(agent.user_id) != str(p["userid"]):
+            if agent.status != 2:
+                return _status_answer(3, 1, "Extension is already in use")
+            return _status_answer(2, 1, "Authorization Failed")
+        if self.status_update_fails:
+            return _status_answer(1, 4, "Error on update")
+        self.status_requests += 1
+        if not self.status_update_silent:
+            model.set_status(agent.ext, status, by_person=True)
+            self.broadcast(model.drain())
         return _status_answer(1, 1, "OK")
 
     async def control_join(self, request: web.Request) -> web.Response:

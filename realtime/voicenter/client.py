@@ -1,10 +1,12 @@
 """The only code that talks HTTP to Voicenter (httpx), used by the worker and the web views.
 
-Today: the realtime login and the token refresh (formats in :mod:`realtime.voicenter.login`).
-The REST calls (SetStatusFromAPI, Click2Call, GetExtensions, the call log) join them here, each
-a method that builds its request and reads its answer with the pure formats beside this module.
-Every call has a timeout; a transport failure raises :class:`httpx.HTTPError`, a refusal the
-format's own exception.
+The realtime login and the token refresh (formats in :mod:`realtime.voicenter.login`), and the
+REST calls (formats in :mod:`realtime.voicenter.rest`): SetStatusFromAPI, GetExtensions; the
+later ones (Click2Call, the call log) join them here, each a method that builds its request and
+reads its answer with the pure formats beside this module. Every call has a timeout. The login
+calls raise :class:`httpx.HTTPError` on a transport failure and the format's own exception on a
+refusal; :meth:`VoicenterClient.set_status` is a command a person waits on, so it always
+returns an answer with a message for that person. No error text holds the API code.
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ from collections.abc import Mapping
 import httpx
 
 from realtime.voicenter.login import LoginRefused, SocketGrant, login_request, parse_login_answer
+from realtime.voicenter.rest import (
+    ExtensionRow,
+    RestRefused,
+    StatusAnswer,
+    extensions_request,
+    parse_extensions,
+    parse_status_answer,
+    status_failure,
+    status_request,
+)
 
 #: Seconds before an HTTP call to Voicenter gives up (the SDKs use 10-15 s).
 DEFAULT_TIMEOUT_S = 15.0
@@ -23,13 +35,20 @@ class VoicenterClient:
     def __init__(
         self,
         *,
-        login_url: str,
-        refresh_url: str,
+        login_url: str = "",
+        refresh_url: str = "",
+        api_url: str = "",
+        comet_url: str = "",
+        api_code: str = "",
         timeout_s: float = DEFAULT_TIMEOUT_S,
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.login_url = login_url.rstrip("/")
         self.refresh_url = refresh_url
+        self.api_url = api_url.rstrip("/")
+        self.comet_url = comet_url.rstrip("/")
+        self._api_code = api_code  # a secret: sent to Voicenter, never shown
+        self.timeout_s = timeout_s
         self.http = http or httpx.AsyncClient(timeout=timeout_s)
 
     async def login(self, login_type: str, credentials: Mapping[str, str]) -> SocketGrant:
@@ -47,6 +66,39 @@ class VoicenterClient:
             self.refresh_url, headers={"Authorization": f"Bearer {refresh_token}"}
         )
         return parse_login_answer(response.status_code, _json(response))
+
+    async def set_status(
+        self, *, user_id: str, extension: str, status: int, status_name: str
+    ) -> StatusAnswer:
+        """Ask Voicenter to put ``extension`` (worked by Voicenter user ``user_id``) in
+        ``status``. Never raises for Voicenter's sake: a refusal, a timeout, a network or HTTP
+        error and an unreadable answer each come back as a :class:`StatusAnswer`."""
+        body = status_request(self._api_code, user_id, extension, status)
+        try:
+            response = await self.http.post(f"{self.api_url}/UserLogin/SetStatusFromAPI", json=body)
+        except httpx.TimeoutException:
+            return status_failure("timeout", f"{self.timeout_s:g}")
+        except httpx.HTTPError:  # its text could name the URL; the person gets ours
+            return status_failure("network", "")
+        if response.status_code >= 400:
+            return status_failure("http_error", str(response.status_code))
+        return parse_status_answer(
+            _json(response), extension=extension, status=status, status_name=status_name
+        )
+
+    async def get_extensions(self, *, show_all: bool = True) -> tuple[list[ExtensionRow], int]:
+        """The organisational extension list: (rows, rows skipped for want of a SIP user).
+        Raises :class:`RestRefused` (a refusal, an empty list, an HTTP error, an unreadable
+        answer) or :class:`httpx.HTTPError` (timeout, network)."""
+        response = await self.http.post(
+            f"{self.comet_url}/GetExtensions",
+            json=extensions_request(self._api_code, show_all=show_all),
+        )
+        if response.status_code >= 400:
+            raise RestRefused(
+                f"Voicenter answered the extension list with HTTP {response.status_code}"
+            )
+        return parse_extensions(_json(response))
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -116,20 +116,7 @@ from realtime.voicenter.fields import (
     obj,
     text,
 )
-
-#: Voicenter's default names of the ``representativeStatus`` values (Login/Logout API doc);
-#: accounts can rename them in the CPanel.
-STATUS_NAMES: Mapping[int, str] = {
-    1: "Login",
-    2: "Logout",
-    3: "Lunch",
-    5: "Administrative",
-    7: "Private",
-    9: "Other",
-    11: "Training",
-    12: "Team meeting",
-    13: "Brief",
-}
+from realtime.voicenter.rest import STATUS_CODES  # the status names: the Login/Logout API's
 
 _CALL_STATES = {
     "ringing": "Ringing",
@@ -162,7 +149,7 @@ _IGNORED_EVENTS = frozenset({"dialerevent", "alldialersstatus", "alldialerstatus
 def status_name(status: int | None) -> str:
     if status is None:
         return "Unknown"
-    return STATUS_NAMES.get(status, f"Status {status}")
+    return STATUS_CODES.get(status, f"Status {status}")
 
 
 def normalise(

@@ -1,0 +1,183 @@
+"""Voicenter's REST formats: SetStatusFromAPI's answers (both documents' spellings, every error
+they list) and the GetExtensions list."""
+
+from __future__ import annotations
+
+import pytest
+
+from realtime.voicenter.rest import (
+    RestRefused,
+    extensions_request,
+    parse_extensions,
+    parse_status_answer,
+    status_failure,
+    status_request,
+)
+
+pytestmark = pytest.mark.pure
+
+
+def answer(body: object):
+    return parse_status_answer(body, extension="SIPSIP1", status=3, status_name="Lunch")
+
+
+def test_status_request_is_the_documented_json_body():
+    assert status_request("CODE", "123456789", "sipsip", 1) == {
+        "Code": "CODE",
+        "UserId": "123456789",
+        "ExtensionUser": "sipsip",
+        "Status": 1,
+    }
+
+
+@pytest.mark.parametrize("field", ["StatusErrorMessage", "StatusErroMessage"])
+def test_the_documented_success_is_ok_in_either_spelling(field):
+    result = answer({"Status": 1, "StatusError": 1, field: "OK"})
+    assert result.ok and result.reason == "ok"
+    assert result.message == "Lunch: done."
+    assert "OK" in result.said
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "words"),
+    [
+        (
+            {"Status": 2, "StatusError": 1, "StatusErrorMessage": "Authorization Failed"},
+            "unauthorized",
+            "Authorization Failed",
+        ),
+        (
+            {"Status": 3, "StatusError": 1, "StatusErroMessage": "Extension is already in use"},
+            "in_use",
+            "SIPSIP1 is already in use",
+        ),
+        (
+            {"Status": 3, "StatusError": 1, "StatusErrorMessage": "No extension found"},
+            "no_extension",
+            "no extension SIPSIP1",
+        ),
+        (
+            {"Status": 4, "StatusError": 1, "StatusErrorMessage": "Status not support"},
+            "status_not_supported",
+            "Lunch (3)",
+        ),
+        (
+            {"Status": 2, "StatusError": 4, "StatusErrorMessage": "Error on update"},
+            "voicenter_error",
+            "could not save",
+        ),
+        (
+            {"Status": 2, "StatusError": 1, "StatusErrorMessage": "Phone error."},
+            "missing_parameters",
+            "extension is missing",
+        ),
+        (
+            {"Status": 2, "StatusError": 6, "StatusErrorMessage": "Missing parameters"},
+            "missing_parameters",
+            "parameter was missing",
+        ),
+    ],
+)
+def test_each_documented_error_message_gets_its_own_explanation(body, reason, words):
+    result = answer(body)
+    assert not result.ok and result.reason == reason
+    assert words in result.message
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"Status": 2, "StatusError": 0}, "format_error"),
+        ({"Status": 2, "StatusError": 4}, "voicenter_error"),
+        ({"Status": 2, "StatusError": 6}, "missing_parameters"),
+        ({"Status": 3, "StatusError": 3}, "no_extension"),
+        ({"Status": 2}, "unauthorized"),
+        ({"Status": 3}, "no_extension"),
+        ({"Status": "4"}, "status_not_supported"),
+    ],
+)
+def test_without_a_known_message_the_codes_decide(body, reason):
+    assert answer(body).reason == reason
+
+
+def test_a_known_message_wins_over_the_codes():
+    body = {"Status": 4, "StatusError": 1, "StatusErrorMessage": "extension is already in use."}
+    assert answer(body).reason == "in_use"
+
+
+@pytest.mark.parametrize("body", [None, "OK", ["Status", 1], 1])
+def test_an_answer_that_is_not_a_json_object_is_not_json(body):
+    result = answer(body)
+    assert not result.ok and result.reason == "not_json"
+    assert "may not have changed" in result.message
+
+
+def test_an_unknown_answer_is_unreadable_and_quotes_what_voicenter_said():
+    result = answer({"Status": 9, "StatusError": 9, "StatusErrorMessage": "Gremlins"})
+    assert not result.ok and result.reason == "unreadable"
+    assert "Gremlins" in result.message and "Status 9" in result.said
+
+
+def test_ok_needs_status_1_and_no_error():
+    assert not answer({"Status": 1, "StatusError": 4, "StatusErrorMessage": "OK"}).ok
+    assert not answer({"StatusErrorMessage": "OK"}).ok
+    assert answer({"Status": "1"}).ok
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "words"),
+    [
+        ("timeout", "8", "within 8 s"),
+        ("network", "", "could not be reached"),
+        ("http_error", "503", "HTTP error 503"),
+    ],
+)
+def test_failures_without_an_answer_say_what_happened(kind, detail, words):
+    result = status_failure(kind, detail)
+    assert not result.ok and result.reason == kind and words in result.message
+
+
+def test_extensions_request_asks_for_the_whole_organisation_by_default():
+    assert extensions_request("C") == {"code": "C", "showAll": 1}
+    assert extensions_request("C", show_all=False)["showAll"] == 0
+
+
+def test_the_documented_extension_list_is_read():
+    rows, skipped = parse_extensions(
+        {
+            "ERR": 0,
+            "DESC": "OK",
+            "EXTENSIONS": [
+                {
+                    "SIP": "SIPSIP1",
+                    "Name": "Extension 1",
+                    "SpeedDial": "11",
+                    "AccountID": 12345678,
+                    "AccountName": "Voicenter Account",
+                    "UserName": "John Doe",
+                    "UserEmail": "john@example.com",
+                },
+                {"sip": "SIPSIP2", "speedDial": 12, "AccountID": "12345679"},
+                {"Name": "no sip"},
+                "junk",
+            ],
+        }
+    )
+    assert skipped == 2
+    assert [r.sip for r in rows] == ["SIPSIP1", "SIPSIP2"]
+    assert rows[0].user_email == "john@example.com" and rows[0].account_id == 12345678
+    assert rows[1].speed_dial == "12" and rows[1].account_id == 12345679 and rows[1].name == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"ERR": 0, "DESC": "OK", "EXTENSIONS": []}, "empty extension list"),
+        ({"ERR": 1, "DESC": "Unauthorized"}, "Unauthorized"),
+        ({"ERR": 0, "DESC": "OK"}, "no EXTENSIONS"),
+        ("<html>", "not a JSON object"),
+    ],
+)
+def test_a_refused_or_empty_extension_list_is_an_error(body, words):
+    with pytest.raises(RestRefused, match=words):
+        parse_extensions(body)
