@@ -29,6 +29,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
@@ -115,6 +116,11 @@ class StateStore:
         return Snapshot(
             epoch=epoch.decode() if epoch else None, seq=int(meta.get(b"seq", 0)), state=state
         )
+
+    async def entity(self, collection: str, key: str) -> dict[str, Any] | None:
+        """One entity of the stored state (e.g. an agent by SIP user), or None."""
+        raw = await self.redis.hget(self.keys[collection], key)
+        return orjson.loads(raw) if raw is not None else None
 
     async def reset(self, state: State) -> str:
         """Replace everything with ``state`` under a new epoch (seq 0); returns the epoch."""

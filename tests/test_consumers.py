@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
@@ -20,6 +21,7 @@ from tests.examples import agent_entity, doc_examples
 from tests.frames import assert_valid_frame
 from wallboard.asgi import application
 from wallboard.board.consumers import CLOSE_SERVER_ERROR
+from wallboard.board.models import DisplayLink
 from wallboard.board.publisher import Publisher, channel, encode, pack
 from wallboard.board.services import Ingest, shared_store
 
@@ -70,6 +72,29 @@ async def frame(communicator, timeout=3.0) -> dict:
     message = orjson.loads(await communicator.receive_from(timeout))
     assert_valid_frame(message)
     return message
+
+
+async def test_a_display_link_watches_without_a_session(use_prefix):
+    display = await DisplayLink.objects.acreate(name="Sales TV")
+    path = f"/ws/wallboard/?display={display.token}"
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN])
+    connected, _ = await communicator.connect()
+    assert connected
+    try:
+        assert (await frame(communicator))["type"] == "snapshot"
+    finally:
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("token", ["revoked", "not-a-token", ""])
+async def test_a_revoked_or_unknown_display_link_gets_no_data(use_prefix, token):
+    display = await DisplayLink.objects.acreate(name="Old TV", revoked_at=timezone.now())
+    query = display.token if token == "revoked" else token
+    communicator = WebsocketCommunicator(
+        application, f"/ws/wallboard/?display={query}", headers=[ORIGIN]
+    )
+    await communicator.connect()
+    assert await communicator.receive_output(2) == {"type": "websocket.close", "code": 4401}
 
 
 async def test_no_session_no_data(use_prefix):

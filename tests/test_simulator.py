@@ -53,7 +53,7 @@ def test_an_agent_whose_status_a_person_set_takes_no_simulated_breaks():
     model.drain()
     changes = []
     for step in range(1, 600):
-        for name, payload in model.advance(NOW + step):
+        for _name, payload in model.advance(NOW + step):
             if payload.get("reason") == "userStatusUpdate":
                 changes.append(payload["data"]["extenUser"])
     assert changes and chosen.ext not in changes  # the others took breaks; not them

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from wallboard.agents.models import StatusOption
+from wallboard.agents.onboarding import create_agent
+from wallboard.board.models import DisplayLink
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +80,38 @@ def test_every_module_the_board_imports_is_served(signed_in):
 
 def test_healthz_answers_without_a_session(client):
     assert client.get("/healthz").json() == {"ok": True}
+
+
+def board_config(html: str) -> dict:
+    found = re.search(r'id="board-config"[^>]*>(.*?)</script>', html, re.S)
+    assert found, "the page carries its configuration"
+    return json.loads(found[1])
+
+
+def test_a_display_link_opens_the_tv_board_without_controls_or_sign_in(client):
+    display = DisplayLink.objects.create(name="Floor 2 TV")
+    page = client.get(display.path())
+    html = page.content.decode()
+    assert page.status_code == 200 and 'class="tv"' in html
+    assert "Sign out" not in html and "csrfmiddlewaretoken" not in html
+    assert f'data-socket-query="display={display.token}"' in html
+    config = board_config(html)
+    assert config["me"] is None and config["status_url"] == ""
+
+
+def test_a_revoked_display_link_is_gone(client):
+    display = DisplayLink.objects.create(name="Old TV", revoked_at=timezone.now())
+    page = client.get(display.path())
+    assert page.status_code == 404 and b"not valid" in page.content
+
+
+def test_the_board_page_tells_an_agent_their_extension_and_the_status_names(client):
+    create_agent("alice", password="pw-123456", voicenter_user_id="5", extension="SIP5")
+    StatusOption.objects.filter(code=3).update(name="Lunch <b>break</b>")
+    client.login(username="alice", password="pw-123456")
+    html = client.get("/").content.decode()
+    assert "<b>break</b>" not in html  # names are data (json_script escapes them)
+    config = board_config(html)
+    assert config["me"] == {"extension": "SIP5", "supervisor": False, "agent": True}
+    assert {"code": 3, "name": "Lunch <b>break</b>", "offered": True} in config["statuses"]
+    assert config["status_url"] == "/agents/status"

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "wallboard.board",
+    "wallboard.agents",
 ]
 
 MIDDLEWARE = [
@@ -146,8 +147,10 @@ VOICENTER_USERNAME = env("VOICENTER_USERNAME")
 VOICENTER_PASSWORD = env("VOICENTER_PASSWORD")
 VOICENTER_EMAIL = env("VOICENTER_EMAIL")
 VOICENTER_PIN = env("VOICENTER_PIN")
-# Read for the REST calls to come (the status buttons first); nothing uses them yet.
+# The organisation code of the REST APIs (status changes, the extension list).
 VOICENTER_API_CODE = env("VOICENTER_API_CODE")
+# Seconds a status change waits for Voicenter's answer before telling the person it timed out.
+VOICENTER_API_TIMEOUT_S = env_float("VOICENTER_API_TIMEOUT_S", 8)
 VOICENTER_LOGIN_URL = env(
     "VOICENTER_LOGIN_URL", "https://loginapi.voicenter.co.il/monitorAPI/Login"
 )

@@ -51,7 +51,8 @@ const renderer = createRenderer(board, stats, page, function (now, firstAfterSna
   updateBanner(now);
 });
 const loginUrl = document.body.dataset.loginUrl || "/accounts/login/";
-const socket = createSocket(board, stats, link, loginUrl, {
+const where = { loginUrl: loginUrl, query: document.body.dataset.socketQuery || "" };
+const socket = createSocket(board, stats, link, where, {
   snapshot: renderer.snapshot,
   changed: renderer.changed,
   banner: function () {

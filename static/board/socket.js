@@ -33,8 +33,9 @@ export function createLink() {
   };
 }
 
-// on: {snapshot(), changed(changed), banner()}: what the page does with what arrives.
-export function createSocket(board, stats, link, loginUrl, on) {
+// where: {loginUrl, query}: the sign-in page, and the socket URL's query (a display link's
+// token); on: {snapshot(), changed(changed), banner()}: what the page does with what arrives.
+export function createSocket(board, stats, link, where, on) {
   let ws = null;
   let backoffMs = BACKOFF_MIN_MS;
   let reconnectTimer = null;
@@ -49,7 +50,8 @@ export function createSocket(board, stats, link, loginUrl, on) {
   let lastAckMs = 0;
 
   function socketUrl() {
-    return (location.protocol === "https:" ? "wss" : "ws") + "://" + location.host + WS_PATH;
+    const query = where.query ? "?" + where.query : "";
+    return (location.protocol === "https:" ? "wss" : "ws") + "://" + location.host + WS_PATH + query;
   }
 
   function connect() {
@@ -90,7 +92,7 @@ export function createSocket(board, stats, link, loginUrl, on) {
         // The session is gone (expired, signed out): only a person can sign in again.
         const next = encodeURIComponent(location.pathname + location.search);
         setTimeout(function () {
-          location.assign(loginUrl + "?next=" + next);
+          location.assign(where.loginUrl + "?next=" + next);
         }, SIGN_IN_AFTER_MS);
         return;
       }

@@ -5,16 +5,23 @@ it can save a session changed during the connection, which a board never does: t
 cost a coroutine call on each of the thousands of frames a second a web process sends. This
 middleware reads the session and the user the same way (``channels.auth.get_user``: the
 authentication backend, the session's hash check) and hands ``send`` on untouched.
+
+Without a signed-in user, a display link's token in the query (``?display=<token>``, see
+``wallboard/board/models.py``) puts the link in ``scope["display"]``: the board may watch.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.auth import get_user
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http.cookie import parse_cookie
+
+from wallboard.board.models import DisplayLink
 
 Scope = dict[str, Any]
 
@@ -32,5 +39,14 @@ class SessionAuthMiddleware:
         session_store = import_module(settings.SESSION_ENGINE).SessionStore
         session = session_store(cookies.get(settings.SESSION_COOKIE_NAME))
         scope = dict(scope, cookies=cookies, session=session)
-        scope["user"] = await get_user(scope)
+        scope["user"] = user = await get_user(scope)
+        if not user.is_authenticated:
+            query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+            token = query.get("display", [""])[0]
+            scope["display"] = await _open_display(token) if token else None
         return await self.inner(scope, receive, send)
+
+
+async def _open_display(token: str) -> DisplayLink | None:
+    display: DisplayLink | None = await database_sync_to_async(DisplayLink.open)(token)
+    return display

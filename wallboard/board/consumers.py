@@ -2,8 +2,9 @@
 the process's fan-out (``wallboard/board/fanout.py``), and the process's heartbeats
 (``wallboard/board/heartbeat.py``).
 
-Only signed-in users get data (the Django session, read once at connect by
-``wallboard/board/auth.py``); the ASGI router also checks the Origin against ``ALLOWED_HOSTS``.
+Only signed-in users and display links get data (the Django session or the display link's
+token, read once at connect by ``wallboard/board/auth.py``); the ASGI router also checks the
+Origin against ``ALLOWED_HOSTS``. The socket carries no command: it only watches.
 The frames are specified in :mod:`realtime.messages`; this module only moves them.
 """
 
@@ -45,7 +46,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         await self.accept()
-        if user is None or not user.is_authenticated:
+        signed_in = user is not None and user.is_authenticated
+        if not signed_in and self.scope.get("display") is None:
             # Accept, then close with our code: a refused handshake reaches a browser as a
             # bare 1006, and the board could not tell "signed out" from "server down".
             await self.close(code=CLOSE_UNAUTHENTICATED)

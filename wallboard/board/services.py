@@ -19,6 +19,7 @@ from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.redis_server import ensure_embedded_redis
 from realtime.store import StateStore
+from realtime.voicenter.client import VoicenterClient
 from wallboard.board.publisher import Publisher
 
 _redis_checked = False
@@ -68,6 +69,26 @@ def shared_store() -> StateStore:
     if store is None:
         store = _shared[loop] = state_store()
     return store
+
+
+def voicenter_client() -> VoicenterClient:
+    """A client for Voicenter's REST APIs (status changes, the extension list), with the
+    account's API code; close it with ``aclose`` (it holds an httpx connection pool)."""
+    return VoicenterClient(
+        api_url=settings.VOICENTER_API_URL,
+        comet_url=settings.VOICENTER_COMET_URL,
+        api_code=settings.VOICENTER_API_CODE,
+        timeout_s=settings.VOICENTER_API_TIMEOUT_S,
+    )
+
+
+async def live_agents() -> dict[str, dict[str, object]]:
+    """The board's agents as the worker last stored them (keyed by SIP user)."""
+    store = state_store()
+    try:
+        return dict((await store.snapshot()).state.get("agents", {}))
+    finally:
+        await store.redis.aclose()
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,59 @@
-"""Pages: the board (signed-in users only) and a health check for load balancers."""
+"""Pages: the board (signed-in users, or a display link's TV) and a health check.
+
+The board page carries its configuration as JSON (``board-config``, rendered by
+``json_script``: text, never markup): the account's status names and which ones are offered
+(``wallboard.agents.models.StatusOption``), who is looking (their extension, whether they may
+act on their own card or on every card) and where a status change is posted. A display link
+gets the names only: it never acts.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
+
+from wallboard.agents.models import StatusOption
+from wallboard.agents.roles import role_of
+from wallboard.agents.views import CONFIRM_S
+from wallboard.board.models import DisplayLink
+
+
+def _statuses() -> list[dict[str, object]]:
+    return [
+        {"code": o.code, "name": o.name, "offered": o.offered} for o in StatusOption.objects.all()
+    ]
 
 
 @require_GET
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     tv = request.GET.get("tv", "").lower() in ("1", "true", "yes", "on")
-    return render(request, "board/board.html", {"tv": tv})
+    role = role_of(request.user)
+    config = {
+        "statuses": _statuses(),
+        "me": {
+            "extension": role.extension,
+            "supervisor": role.supervisor,
+            "agent": role.agent,
+        },
+        "status_url": reverse("change_status"),
+        "confirm_s": CONFIRM_S,
+    }
+    return render(request, "board/board.html", {"tv": tv, "config": config})
+
+
+@require_GET
+def display(request: HttpRequest, token: str) -> HttpResponse:
+    """A display link: the board in TV mode, no sign-in, no controls."""
+    link = DisplayLink.open(token)
+    if link is None:
+        return render(request, "board/display_gone.html", status=404)
+    config = {"statuses": _statuses(), "me": None, "status_url": "", "confirm_s": CONFIRM_S}
+    context = {"tv": True, "config": config, "display": link, "display_token": token}
+    return render(request, "board/board.html", context)
 
 
 @require_GET

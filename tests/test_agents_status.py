@@ -1,0 +1,208 @@
+"""``POST /agents/status``: the status buttons' endpoint, against the simulator's
+SetStatusFromAPI: permissions, CSRF, every kind of answer, double clicks, the audit log."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.test import AsyncClient
+
+from realtime.simulator.model import CallCenter
+from realtime.state import empty_state
+from realtime.store import StateStore
+from tests.served import serving
+from wallboard.agents import views
+from wallboard.agents.models import StatusChange, StatusOption
+from wallboard.agents.onboarding import create_agent
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+async def sim(settings, use_prefix, aredis):
+    model = CallCenter(agents=4, queues=1, calls_per_minute=0, seed=1, now=time.time())
+    live = empty_state()  # what the worker would have stored: each extension's user id
+    live["agents"] = {
+        a.ext: {"extension": a.ext, "user_id": a.user_id} for a in model.agents.values()
+    }
+    await StateStore(aredis, use_prefix).reset(live)
+    async with serving(model) as simulator:
+        settings.VOICENTER_API_URL = simulator.base
+        settings.VOICENTER_API_CODE = "demo-code"
+        settings.VOICENTER_API_TIMEOUT_S = 2
+        yield simulator
+
+
+def agents_of(sim):
+    return list(sim.model.agents.values())
+
+
+async def person(username: str, **role: Any) -> User:
+    await sync_to_async(create_agent)(username, password="pw-123456", **role)
+    return await User.objects.aget(username=username)
+
+
+@pytest.fixture
+async def alice(sim):
+    me = agents_of(sim)[0]
+    return await person("alice", voicenter_user_id=str(me.user_id), extension=me.ext)
+
+
+@pytest.fixture
+async def boss(sim):
+    return await person("boss", supervisor=True)
+
+
+async def signed_in(user: User, *, csrf: bool = False) -> AsyncClient:
+    client = AsyncClient(enforce_csrf_checks=csrf)
+    await client.aforce_login(user)
+    return client
+
+
+async def post(client: AsyncClient, extension: str, status: object):
+    return await client.post("/agents/status", {"extension": extension, "status": status})
+
+
+async def audit() -> list[StatusChange]:
+    return [change async for change in StatusChange.objects.order_by("at")]
+
+
+async def test_an_agent_changes_their_own_status_and_it_is_audited(sim, alice):
+    me = agents_of(sim)[0]
+    response = await post(await signed_in(alice), me.ext, 3)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] and body["status_name"] == "Lunch" and body["confirm_s"] > 0
+    assert me.status == 3  # Voicenter (the simulator) has it
+    [change] = await audit()
+    assert (change.actor_name, change.extension, change.status, change.ok) == (
+        "alice",
+        me.ext,
+        3,
+        True,
+    )
+    assert change.latency_ms is not None and "OK" in change.voicenter_said
+
+
+async def test_an_agent_cannot_change_someone_else_whatever_the_request_says(sim, alice):
+    other = agents_of(sim)[1]
+    before = other.status
+    response = await post(await signed_in(alice), other.ext, 2)
+    assert response.status_code == 403
+    assert response.json()["message"] == "You may change only your own status."
+    assert other.status == before and sim.status_requests == 0
+    [change] = await audit()
+    assert change.reason == "forbidden" and not change.ok
+
+
+async def test_a_supervisor_logs_any_agent_out(sim, boss):
+    other = agents_of(sim)[2]
+    other.status = 1
+    response = await post(await signed_in(boss), other.ext, 2)
+    assert response.status_code == 200 and response.json()["ok"]
+    assert other.status == 2
+
+
+async def test_without_a_csrf_token_the_post_is_refused(sim, alice):
+    me = agents_of(sim)[0]
+    response = await post(await signed_in(alice, csrf=True), me.ext, 3)
+    assert response.status_code == 403
+    assert sim.status_requests == 0
+
+
+async def test_a_stranger_is_told_to_sign_in(sim):
+    response = await post(AsyncClient(), "SIM0100", 3)
+    assert response.status_code == 401 and sim.status_requests == 0
+
+
+async def test_someone_without_a_role_cannot_change_anyone(sim):
+    watcher = await User.objects.acreate_user("watcher", password="pw-123456")
+    response = await post(await signed_in(watcher), agents_of(sim)[0].ext, 3)
+    assert response.status_code == 403 and sim.status_requests == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "words"), [("lunch", "must be a number"), (4, "not offered"), ("", "number")]
+)
+async def test_a_wrong_status_field_is_a_clear_400(sim, alice, status, words):
+    response = await post(await signed_in(alice), agents_of(sim)[0].ext, status)
+    assert response.status_code == 400 and words in response.json()["message"]
+    assert sim.status_requests == 0
+
+
+async def test_a_status_the_admin_does_not_offer_is_refused(sim, alice):
+    await StatusOption.objects.filter(code=11).aupdate(offered=False)
+    response = await post(await signed_in(alice), agents_of(sim)[0].ext, 11)
+    assert response.status_code == 400 and sim.status_requests == 0
+
+
+async def test_a_double_click_calls_voicenter_once(sim, alice, monkeypatch):
+    monkeypatch.setattr(views, "SAME_REQUEST_S", 60)
+    client = await signed_in(alice)
+    me = agents_of(sim)[0]
+    first = await post(client, me.ext, 5)
+    second = await post(client, me.ext, 5)
+    assert first.status_code == 200
+    assert second.status_code == 429 and "already asked" in second.json()["message"]
+    assert sim.status_requests == 1
+
+
+async def test_a_person_is_limited_to_a_few_changes_per_window(sim, boss, monkeypatch):
+    monkeypatch.setattr(views, "RATE_WINDOW_S", 60)  # one window for the whole test
+    client = await signed_in(boss)
+    codes = [(await post(client, other.ext, 9)).status_code for other in agents_of(sim)]
+    assert codes == [200, 200, 200, 429]
+    assert sim.status_requests == 3
+
+
+async def test_voicenter_errors_become_messages_and_are_audited(sim, alice):
+    sim.status_update_fails = True
+    client = await signed_in(alice)
+    response = await post(client, agents_of(sim)[0].ext, 7)
+    assert response.status_code == 502
+    assert "Error on update" in response.json()["message"]
+    sim.status_update_fails = False
+    again = await post(client, agents_of(sim)[0].ext, 7)  # a failure does not block a retry
+    assert again.status_code == 200
+    reasons = [c.reason for c in await audit()]
+    assert reasons == ["voicenter_error", "ok"]
+
+
+async def test_a_timeout_is_a_message_that_does_not_name_the_api_code(sim, alice, settings):
+    sim.rest_delay_s = 3
+    settings.VOICENTER_API_TIMEOUT_S = 0.3
+    response = await post(await signed_in(alice), agents_of(sim)[0].ext, 3)
+    body = response.json()
+    assert response.status_code == 502 and "did not answer within 0.3 s" in body["message"]
+    assert "demo-code" not in response.content.decode()
+
+
+async def test_a_wrong_api_code_is_explained_and_never_echoed(sim, alice, settings):
+    settings.VOICENTER_API_CODE = "secret-api-code"
+    response = await post(await signed_in(alice), agents_of(sim)[0].ext, 3)
+    assert response.status_code == 502 and "Authorization Failed" in response.json()["message"]
+    assert "secret-api-code" not in response.content.decode()
+    [change] = await audit()
+    assert "secret-api-code" not in change.message + change.voicenter_said
+
+
+async def test_an_extension_in_use_by_someone_else_is_explained(sim, alice):
+    me, other = agents_of(sim)[:2]
+    other.status = 1
+    await sync_to_async(create_agent)(
+        "alice", password=None, voicenter_user_id=str(me.user_id), extension=other.ext
+    )  # alice's profile now (wrongly) says she works the other extension
+    response = await post(await signed_in(alice), other.ext, 1)
+    assert response.status_code == 502
+    assert f"{other.ext} is already in use" in response.json()["message"]
+
+
+async def test_an_extension_without_a_known_user_id_is_a_409(sim, boss, aredis, use_prefix):
+    await StateStore(aredis, use_prefix).reset(empty_state())  # the worker knows nothing yet
+    response = await post(await signed_in(boss), agents_of(sim)[1].ext, 2)
+    assert response.status_code == 409 and "user id" in response.json()["message"]
+    assert sim.status_requests == 0

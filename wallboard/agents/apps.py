@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AgentsConfig(AppConfig):
+    """People and their status: roles, agent profiles, the extension directory, the status
+    names, the status buttons' view and its audit log (see the README's layout table)."""
+
+    name = "wallboard.agents"
+    label = "agents"
+    verbose_name = "Agents"

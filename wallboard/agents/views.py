@@ -1,0 +1,206 @@
+"""The status buttons' endpoint: ``POST /agents/status`` (form fields ``extension``, ``status``).
+
+CSRF-protected (Django's middleware) and authorised here, whatever the request says: a
+supervisor may change any extension, an agent only their own (``wallboard.agents.roles``), and
+only to a status the admin offers. A person's identical request while one is on its way (a
+double click) is answered without a second call to Voicenter, and a person makes at most
+``RATE_PER_WINDOW`` requests a second. Voicenter is called through
+:class:`realtime.voicenter.client.VoicenterClient`; every request that reaches that point, and
+every refusal of a signed-in person, is written to the audit log
+(:class:`wallboard.agents.models.StatusChange`) and counted in the stats
+(``status:<reason>``, ``python manage.py dump_state``).
+
+The answer is JSON: ``{"ok", "message", "extension", "status", "status_name", "confirm_s"}``;
+``message`` is for the person, ``confirm_s`` how long the board waits for Voicenter's
+``userStatusUpdate`` before it says the change did not show. HTTP 200 (done), 400 (a wrong
+field), 401 (signed out), 403 (not yours), 409 (no Voicenter user id known), 429 (too many),
+502 (Voicenter refused or failed). No answer ever holds the API code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_POST
+
+from realtime.store import StateStore
+from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
+from wallboard.agents.roles import Role, role_of
+from wallboard.board.services import shared_store, voicenter_client
+
+log = logging.getLogger("wallboard.agents")
+
+#: A person's requests per RATE_WINDOW_S, the window starting at their first request: "a few
+#: changes per second" (issue #10).
+RATE_PER_WINDOW = 3
+RATE_WINDOW_S = 1
+#: Seconds an identical request (same person, extension, status) is answered without calling
+#: Voicenter again: longer than a double click, shorter than a person changing their mind.
+SAME_REQUEST_S = 2
+#: Seconds the board waits for the ``userStatusUpdate`` before it says the change did not show:
+#: Voicenter's socket event usually follows its answer within a second.
+CONFIRM_S = 10
+
+
+@dataclass(frozen=True)
+class Refusal(Exception):
+    http_status: int
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A request that may go to Voicenter."""
+
+    actor: User
+    role: Role
+    extension: str
+    status: int
+    status_name: str
+    voicenter_user_id: str  # "" when only the live state may know it
+
+
+@require_POST
+async def change_status(request: HttpRequest) -> JsonResponse:
+    user = await request.auser()
+    if not isinstance(user, User):
+        return _json(False, "You are signed out: sign in again.", 401)
+    extension = request.POST.get("extension", "").strip()
+    raw_status = request.POST.get("status", "").strip()
+    store = shared_store()
+    try:
+        plan = await sync_to_async(_plan)(user, extension, raw_status)
+        if not plan.voicenter_user_id:
+            plan = await _with_live_user_id(plan, store)
+        await _guard(plan, store)
+    except Refusal as refusal:
+        log.warning("status change refused (%s): %s", refusal.reason, refusal.message)
+        await store.add_stats({f"status:{refusal.reason}": 1})
+        if refusal.reason != "too_many":  # a flood must not flood the audit log too
+            await sync_to_async(_audit_refusal)(user, extension, raw_status, refusal)
+        return _json(False, refusal.message, refusal.http_status, extension=extension)
+    started = time.monotonic()
+    client = voicenter_client()
+    try:
+        answer = await client.set_status(
+            user_id=plan.voicenter_user_id,
+            extension=plan.extension,
+            status=plan.status,
+            status_name=plan.status_name,
+        )
+    finally:
+        await client.aclose()
+    latency_ms = round((time.monotonic() - started) * 1000)
+    if not answer.ok:
+        await store.redis.delete(_same_key(store.prefix, plan))  # let the person try again
+        log.warning("Voicenter refused a status change for %s: %s", plan.extension, answer.said)
+    await store.add_stats({f"status:{answer.reason}": 1})
+    await sync_to_async(StatusChange.objects.create)(
+        actor=plan.actor,
+        actor_name=plan.actor.get_username(),
+        extension=plan.extension,
+        voicenter_user_id=plan.voicenter_user_id,
+        status=plan.status,
+        status_name=plan.status_name,
+        ok=answer.ok,
+        reason=answer.reason,
+        message=answer.message,
+        voicenter_said=answer.said[:300],
+        latency_ms=latency_ms,
+    )
+    return _json(
+        answer.ok,
+        answer.message,
+        200 if answer.ok else 502,
+        extension=plan.extension,
+        status=plan.status,
+        status_name=plan.status_name,
+    )
+
+
+def _plan(user: User, extension: str, raw_status: str) -> Plan:
+    """Who asks, for whom, which status: checked against the roles and the admin's list."""
+    role = role_of(user)
+    if not extension or len(extension) > 64:
+        raise Refusal(400, "bad_request", "Say which extension (its SIP user).")
+    try:
+        status = int(raw_status)
+    except ValueError:
+        raise Refusal(400, "bad_request", "The status must be a number.") from None
+    option = StatusOption.objects.filter(code=status, offered=True).first()
+    if option is None:
+        raise Refusal(400, "bad_request", f"Status {status} is not offered on this board.")
+    if not role.may_change(extension):
+        message = (
+            "You may change only your own status."
+            if role.agent
+            else "Only agents and supervisors may change statuses."
+        )
+        raise Refusal(403, "forbidden", message)
+    if role.extension == extension and role.voicenter_user_id:
+        user_id = role.voicenter_user_id
+    else:
+        profile = AgentProfile.objects.filter(extension=extension).first()
+        directory = Extension.objects.filter(sip=extension).first()
+        user_id = (profile.voicenter_user_id if profile else "") or (
+            directory.voicenter_user_id if directory else ""
+        )
+    return Plan(user, role, extension, status, option.name, user_id)
+
+
+async def _with_live_user_id(plan: Plan, store: StateStore) -> Plan:
+    """The extension's Voicenter user id as the worker last saw it (``userID``)."""
+    agent = await store.entity("agents", plan.extension) or {}
+    user_id = agent.get("user_id")
+    if not isinstance(user_id, int):
+        raise Refusal(
+            409,
+            "no_user_id",
+            f"The Voicenter user id of extension {plan.extension} is unknown: set it in the"
+            " agent's profile (admin).",
+        )
+    return Plan(plan.actor, plan.role, plan.extension, plan.status, plan.status_name, str(user_id))
+
+
+def _same_key(prefix: str, plan: Plan) -> str:
+    return f"{prefix}status:asked:{plan.actor.pk}:{plan.extension}:{plan.status}"
+
+
+async def _guard(plan: Plan, store: StateStore) -> None:
+    """Rate limit, then the double-click check (both in Redis: every web process shares them)."""
+    rate_key = f"{store.prefix}status:rate:{plan.actor.pk}"
+    async with store.redis.pipeline(transaction=True) as pipe:
+        pipe.set(rate_key, 0, nx=True, px=int(RATE_WINDOW_S * 1000))
+        pipe.incr(rate_key)
+        _, count = await pipe.execute()
+    if count > RATE_PER_WINDOW:
+        raise Refusal(429, "too_many", "Too many status changes at once: wait a second.")
+    fresh = await store.redis.set(_same_key(store.prefix, plan), 1, nx=True, ex=SAME_REQUEST_S)
+    if not fresh:
+        raise Refusal(429, "duplicate", f"{plan.status_name} was already asked for: one moment.")
+
+
+def _audit_refusal(user: User, extension: str, raw_status: str, refusal: Refusal) -> None:
+    status = int(raw_status) if raw_status.isdigit() and len(raw_status) < 5 else 0
+    option = StatusOption.objects.filter(code=status).first()
+    StatusChange.objects.create(
+        actor=user,
+        actor_name=user.get_username(),
+        extension=extension[:64],
+        status=status,
+        status_name=option.name if option else raw_status[:40],
+        ok=False,
+        reason=refusal.reason,
+        message=refusal.message,
+    )
+
+
+def _json(ok: bool, message: str, http_status: int, **fields: object) -> JsonResponse:
+    body = {"ok": ok, "message": message, "confirm_s": CONFIRM_S, **fields}
+    return JsonResponse(body, status=http_status)

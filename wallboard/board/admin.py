@@ -1,0 +1,41 @@
+"""Display links in the admin: create one per TV, copy its link, revoke it."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from wallboard.board.models import DisplayLink
+
+
+@admin.register(DisplayLink)
+class DisplayLinkAdmin(admin.ModelAdmin):
+    list_display = ["name", "link", "created_by", "created_at", "last_seen_at", "revoked_at"]
+    readonly_fields = ["link", "created_by", "created_at", "last_seen_at", "revoked_at"]
+    fields = ["name", "link", "created_by", "created_at", "last_seen_at", "revoked_at"]
+    actions = ["revoke"]
+    search_fields = ["name"]
+
+    @admin.display(description="link")
+    def link(self, display: DisplayLink) -> str:
+        if display.pk is None:
+            return "(made when you save)"
+        if display.revoked:
+            return "revoked"
+        path = display.path()
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', path, path)
+
+    def save_model(
+        self, request: HttpRequest, obj: DisplayLink, form: object, change: bool
+    ) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Revoke the selected display links")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[DisplayLink]) -> None:
+        count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} display link(s) revoked.", messages.SUCCESS)

@@ -1,0 +1,20 @@
+"""``python manage.py create_display NAME``: a new display link for a TV; prints its path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from wallboard.board.models import DisplayLink
+
+
+class Command(BaseCommand):
+    help = "Create a display link (the board in TV mode without signing in) and print its path."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", help="the screen it is for, e.g. 'Sales TV'")
+
+    def handle(self, *args: object, **options: Any) -> None:
+        display = DisplayLink.objects.create(name=options["name"].strip()[:80] or "Display")
+        self.stdout.write(display.path())

@@ -1,0 +1,66 @@
+"""Display links: a board for a TV on the wall, without anybody's session.
+
+A supervisor who can act on agents must not leave their session on a wall screen. A display
+link is a long random token in a URL (``/display/<token>/``) that opens the board in TV mode
+without signing in: it receives the same live frames and can never act. Revoking it closes its
+screens at their next connection (and at once for the ones that reconnect); ``last_seen_at``
+says when a screen last opened it (written at most once a minute per link).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+#: ``last_seen_at`` is written at most this often per link: a TV reconnecting in a loop must
+#: not mean a database write per attempt.
+SEEN_EVERY = timedelta(minutes=1)
+
+
+def new_token() -> str:
+    """43 URL-safe characters: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+class DisplayLink(models.Model):
+    name = models.CharField(max_length=80, help_text="The screen it is for, e.g. 'Sales TV'.")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def path(self) -> str:
+        return reverse("display", args=[self.token])
+
+    @classmethod
+    def open(cls, token: str) -> DisplayLink | None:
+        """The live (not revoked) link with ``token``, marked as seen now; None if there is
+        none. Synchronous ORM."""
+        if not token or len(token) > 64:
+            return None
+        display = cls.objects.filter(token=token, revoked_at=None).first()
+        if display is None:
+            return None
+        now = timezone.now()
+        if display.last_seen_at is None or now - display.last_seen_at > SEEN_EVERY:
+            cls.objects.filter(pk=display.pk).update(last_seen_at=now)
+            display.last_seen_at = now
+        return display
