@@ -23,6 +23,7 @@ import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = "supervisor", "board-test-pw"
+AGENT = "agent"  # works the simulator's first extension (demo_people)
 
 
 def free_port() -> int:
@@ -87,6 +88,13 @@ class Stack:
     def _manage(self, *args: str) -> list[str]:
         return [sys.executable, str(ROOT / "manage.py"), *args]
 
+    def manage_output(self, *args: str) -> str:
+        """Run a management command against this stack's database and Redis; its output."""
+        done = subprocess.run(
+            self._manage(*args), env=self.env, check=True, capture_output=True, text=True
+        )
+        return done.stdout
+
     def _spawn(self, name: str, command: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.procs[name] = subprocess.Popen(
@@ -96,8 +104,8 @@ class Stack:
     def start(self) -> Stack:
         subprocess.run(self._manage("migrate", "--verbosity", "0"), env=self.env, check=True)
         code = (
-            "from wallboard.board.management.commands.demo import demo_supervisor;"
-            f"demo_supervisor({USER!r}, {PASSWORD!r})"
+            "from wallboard.board.management.commands.demo import demo_people;"
+            f"demo_people({USER!r}, {AGENT!r}, {PASSWORD!r})"
         )
         subprocess.run(self._manage("shell", "-c", code), env=self.env, check=True)
         self._spawn(
@@ -153,6 +161,10 @@ class Stack:
         answer.raise_for_status()
         joined: dict[str, object] = answer.json()
         return joined
+
+    def knobs(self, **values: bool) -> None:
+        """Switch the simulator's test behaviours (``Simulator.KNOBS``)."""
+        httpx.post(f"{self.sim}/simulator/knobs", json=values).raise_for_status()
 
     def session_cookie(self, web: str | None = None) -> str:
         """Sign in as the stack's supervisor, as a browser does: the ``Cookie`` header value."""

@@ -13,10 +13,11 @@ from django.conf import settings
 from playwright.sync_api import sync_playwright
 
 from tests.browser import launch, sign_in
-from tests.stack import PASSWORD, USER, Stack
+from tests.stack import AGENT, PASSWORD, USER, Stack
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
 BEHIND_S = 4  # the server holds back a board that acknowledges nothing for this long
+CONFIRM_S = 2  # a board waits this long for Voicenter to confirm a status change
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,10 @@ def stack(tmp_path_factory, _test_redis):  # the flush first, then the stack
         tmp_path_factory.mktemp("stack"),
         settings.REDIS_URL,
         log_dir=OUTPUT,
-        env={"WALLBOARD_SCREEN_BEHIND_S": str(BEHIND_S)},  # a board that stops acking shows
+        env={
+            "WALLBOARD_SCREEN_BEHIND_S": str(BEHIND_S),  # a board that stops acking shows
+            "WALLBOARD_STATUS_CONFIRM_S": str(CONFIRM_S),
+        },
     )
     try:
         yield running.start()
@@ -239,3 +243,121 @@ def test_a_change_touches_only_its_own_card(page, stack):
     )
     assert ext in touched and ext in changed
     assert touched <= changed, touched - changed  # no other card was redrawn
+
+
+def test_an_agent_sets_their_own_status_to_lunch_from_their_card(browser, stack):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    sign_in(page, stack.web, AGENT, PASSWORD)
+    mine = page.locator(".agent.mine")
+    mine.wait_for()
+    assert page.locator(".agent").first.get_attribute("data-ext") == mine.get_attribute(
+        "data-ext"
+    )  # pinned first
+    assert mine.locator(".agent-you").inner_text() == "You"
+    assert page.locator(".agent-menu-button").count() == 0  # nobody else's status is theirs
+    lunch = mine.get_by_role("button", name="Lunch", exact=True)
+    if lunch.get_attribute("aria-pressed") == "true":  # a simulated break got there first
+        mine.get_by_role("button", name="Login", exact=True).click()
+        page.wait_for_function("!document.querySelector('.agent.mine').dataset.pending")
+    lunch.click()
+    ext = mine.get_attribute("data-ext")
+    page.wait_for_function(
+        f"(window.wallboard.board.state.agents[{ext!r}] || {{}}).status === 3", timeout=10_000
+    )
+    page.wait_for_function("!document.querySelector('.agent.mine').dataset.pending")
+    assert lunch.get_attribute("aria-pressed") == "true"
+    if mine.get_attribute("data-category") == "break":  # (not on a call)
+        assert mine.locator(".agent-status-text").inner_text() == "Lunch"
+    assert "Lunch: done." in mine.locator(".agent-note").inner_text()
+    page.screenshot(path=OUTPUT / "agent-lunch.png")
+    context.close()
+
+
+def choose_from_the_menu(page, ext: str, status: str, code: int) -> None:
+    """Open the card's status menu and choose ``status``, from the keyboard only."""
+    card = page.locator(f".agent[data-ext='{ext}']")
+    card.locator(".agent-menu-button").focus()
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("dialog")
+    menu.wait_for()
+    menu.get_by_role("button", name=status, exact=True).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"window.wallboard.board.state.agents[{ext!r}].status === {code}", timeout=10_000
+    )
+    page.wait_for_function(f"!document.querySelector(\".agent[data-ext='{ext}']\").dataset.pending")
+
+
+def test_a_supervisor_logs_an_agent_out_from_the_keyboard(page, stack):
+    ext = page.evaluate(
+        "Object.values(window.wallboard.board.state.agents)"
+        ".filter(a => a.extension !== 'SIM0100')"
+        ".sort((a, b) => (a.status === 2) - (b.status === 2) || a.calls.length - b.calls.length)"
+        "[0].extension"
+    )  # one not logged out and not on a call, if there is one
+    if page.evaluate(f"window.wallboard.board.state.agents[{ext!r}].status") == 2:
+        choose_from_the_menu(page, ext, "Login", 1)
+    card = page.locator(f".agent[data-ext='{ext}']")
+    choose_from_the_menu(page, ext, "Logout", 2)
+    if not page.evaluate(f"window.wallboard.board.state.agents[{ext!r}].calls.length"):
+        assert card.get_attribute("data-category") == "loggedout"
+    assert "Logout: done." in page.locator("#notices").inner_text()
+    page.screenshot(path=OUTPUT / "supervisor-logged-out.png")
+
+
+@pytest.fixture
+def agent_page(browser, stack):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    sign_in(page, stack.web, AGENT, PASSWORD)
+    page.locator(".agent.mine .agent-actions").wait_for()
+    yield page
+    context.close()
+    stack.knobs(status_update_silent=False, status_update_fails=False)
+
+
+def a_status_not_current(page) -> str:
+    mine = page.locator(".agent.mine")
+    for name in ("Training", "Brief"):
+        if mine.get_by_role("button", name=name).get_attribute("aria-pressed") != "true":
+            return name
+    raise AssertionError("two statuses cannot both be current")
+
+
+def test_a_change_voicenter_never_confirms_is_reported_with_what_it_reports(agent_page, stack):
+    stack.knobs(status_update_silent=True)  # Voicenter says OK, the socket never shows it
+    mine = agent_page.locator(".agent.mine")
+    name = a_status_not_current(agent_page)
+    mine.get_by_role("button", name=name).click()
+    assert mine.get_attribute("data-pending")  # "Changing to ..." while it waits
+    agent_page.wait_for_function(
+        "!document.querySelector('.agent.mine').dataset.pending", timeout=(CONFIRM_S + 5) * 1000
+    )
+    note = mine.locator(".agent-note").inner_text()
+    assert f"Voicenter has not confirmed {name}; it reports" in note
+    assert mine.get_by_role("button", name=name).get_attribute("aria-pressed") == "false"
+
+
+def test_a_refused_change_shows_voicenters_reason(agent_page, stack):
+    stack.knobs(status_update_fails=True)
+    mine = agent_page.locator(".agent.mine")
+    name = a_status_not_current(agent_page)
+    mine.get_by_role("button", name=name).click()
+    agent_page.wait_for_function("!document.querySelector('.agent.mine').dataset.pending")
+    assert "Error on update" in mine.locator(".agent-note").inner_text()
+    assert "Error on update" in agent_page.locator("#notices").inner_text()
+    agent_page.screenshot(path=OUTPUT / "agent-refused.png")
+
+
+def test_a_display_link_shows_the_board_without_signing_in_and_cannot_act(browser, stack):
+    path = stack.manage_output("create_display", "Wall TV").strip()
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(stack.web + path)
+    page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+    assert page.locator("body.tv").count() == 1
+    assert page.locator(".agent").count() > 0
+    assert page.locator(".agent-menu-button, .agent-actions").count() == 0
+    page.screenshot(path=OUTPUT / "display-link.png")
+    context.close()

@@ -81,15 +81,21 @@ def test_dump_state_of_an_empty_store(use_prefix):
 
 
 @pytest.mark.django_db
-def test_the_demo_supervisor_can_sign_in_even_after_a_password_change():
+def test_the_demo_people_can_sign_in_even_after_a_password_change():
     from django.contrib.auth import authenticate, get_user_model
 
-    from wallboard.board.management.commands.demo import demo_supervisor
+    from wallboard.agents.roles import role_of
+    from wallboard.board.management.commands.demo import DEMO_EXTENSION, demo_people
 
-    demo_supervisor("supervisor", "wallboard-demo")
+    first_link = demo_people("supervisor", "agent", "wallboard-demo")
     user = get_user_model().objects.get(username="supervisor")
     user.set_password("changed")
     user.save()
-    demo_supervisor("supervisor", "wallboard-demo")  # the demo starts again
-    assert authenticate(username="supervisor", password="wallboard-demo") is not None
+    again = demo_people("supervisor", "agent", "wallboard-demo")  # the demo starts again
+    boss = authenticate(username="supervisor", password="wallboard-demo")
+    agent = authenticate(username="agent", password="wallboard-demo")
+    assert boss is not None and role_of(boss).supervisor
+    assert agent is not None and role_of(agent).extension == DEMO_EXTENSION
+    assert role_of(agent).agent and not role_of(agent).supervisor
     assert get_user_model().objects.filter(username="supervisor").count() == 1
+    assert again == first_link  # one display link, not one per start

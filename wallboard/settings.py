@@ -175,6 +175,9 @@ WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 20)
 # reading and its socket is closed (wallboard/board/fanout.py).
 WALLBOARD_SCREEN_BEHIND_S = env_float("WALLBOARD_SCREEN_BEHIND_S", 10)
 WALLBOARD_SCREEN_DEAD_S = env_float("WALLBOARD_SCREEN_DEAD_S", 30)
+# Seconds a board waits for Voicenter's userStatusUpdate after a status change was accepted
+# before it says the change did not show (Voicenter's event usually follows within a second).
+WALLBOARD_STATUS_CONFIRM_S = env_float("WALLBOARD_STATUS_CONFIRM_S", 10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "board"
 LOGOUT_REDIRECT_URL = "login"

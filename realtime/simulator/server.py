@@ -150,6 +150,7 @@ class Simulator:
         app.router.add_post("/simulator/join", self.control_join)
         app.router.add_post("/simulator/load", self.control_load)
         app.router.add_get("/simulator/load", self.load_progress)
+        app.router.add_post("/simulator/knobs", self.control_knobs)
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._stop)
         return app
@@ -449,6 +450,19 @@ class Simulator:
         )
         self.broadcast(self.model.drain())
         return web.json_response({"queue_id": queue_id, "call_id": caller.ivrid})
+
+    #: The behaviours a test may switch over HTTP (``POST /simulator/knobs {"name": value}``).
+    KNOBS = ("status_update_fails", "status_update_silent", "rest_garbage")
+
+    async def control_knobs(self, request: web.Request) -> web.Response:
+        """Switch test behaviours on or off: ``{"status_update_silent": true}``."""
+        p = await self._params(request)
+        unknown = sorted(set(p) - set(self.KNOBS))
+        if unknown:
+            return web.json_response({"error": f"unknown knobs {unknown}"}, status=400)
+        for name, value in p.items():
+            setattr(self, name, value is True or str(value).lower() in ("1", "true"))
+        return web.json_response({name: getattr(self, name) for name in self.KNOBS})
 
     async def control_load(self, request: web.Request) -> web.Response:
         """Steady traffic for the benchmarks: ``{"rate": events/s, "seconds": s}``. Callers join

@@ -2,7 +2,7 @@
 
 Pure: no I/O. The HTTP calls are made by :mod:`realtime.voicenter.client`; every REST call is
 authenticated by the organisation's API ``Code`` (``VOICENTER_API_CODE``), a secret that never
-appears in anything this module returns. ``docs/voicenter.md#rest`` links Voicenter's pages.
+appears in anything this module returns. ``docs/voicenter.md#rest-apis`` links Voicenter's pages.
 
 SetStatusFromAPI (the Login/Logout API)
 =======================================

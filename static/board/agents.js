@@ -49,7 +49,7 @@ function createCallView() {
   return { el: root, kind: kind, number: number, name: name, duration: duration };
 }
 
-function statusLabel(category, agent, call) {
+function statusLabel(category, agent, call, controls) {
   switch (category) {
     case "ringing":
       return call && call.state === "Dialing" ? "Dialing" : "Ringing";
@@ -60,7 +60,7 @@ function statusLabel(category, agent, call) {
     case "loggedout":
       return "Logged out";
     default:
-      return str(agent.status_name) || "Break";
+      return controls.statusName(agent.status, agent.status_name) || "Break";
   }
 }
 
@@ -89,7 +89,8 @@ function renderCall(view, calls, now) {
   }
 }
 
-export function createAgents(container, filter) {
+// controls: status.js's createStatusControls (the status buttons and the pending state).
+export function createAgents(container, filter, controls) {
   const views = new Map(); // extension -> view
   let order = []; // extensions, as placed
 
@@ -119,7 +120,9 @@ export function createAgents(container, filter) {
     const calls = Array.isArray(agent.calls) ? agent.calls : [];
     setText(view.name, str(agent.agent_name) || str(agent.user_name) || ext);
     setText(view.ext, str(agent.number) || str(agent.extension) || ext);
-    setText(view.statusText, statusLabel(category, agent, mainCall(calls)));
+    const changing = controls.draw(view, ext, agent);
+    const label = statusLabel(category, agent, mainCall(calls), controls);
+    setText(view.statusText, changing ? "Changing to " + changing.name + "…" : label);
     setTimer(view.since, agent.status_since, now);
     renderCall(view, calls, now);
     setHidden(view.el, !filter.showsAgent(agent));
@@ -130,6 +133,11 @@ export function createAgents(container, filter) {
     const many = views.size > MANY_AGENTS;
     if (container.classList.contains("many") !== many) container.classList.toggle("many", many);
     const ids = agentOrder(agents, now);
+    const pinned = controls.pinned;
+    if (pinned && ids[0] !== pinned && views.has(pinned)) {
+      ids.splice(ids.indexOf(pinned), 1); // one's own card comes first
+      ids.unshift(pinned);
+    }
     if (sameOrder(ids, order) && container.childElementCount === ids.length) return;
     const wanted = [];
     for (const ext of ids) {

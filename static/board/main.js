@@ -1,7 +1,8 @@
 /* The board page: wires the modules together and runs the one 1-second interval that ticks
  * every timer, re-sorts the cards, runs the socket's watchdog, the banner and TV fitting.
  *
- *   socket.js  -> reducer.js (the state) -> render.js (queues.js, agents.js, filter.js)
+ *   socket.js  -> reducer.js (the state) -> render.js (queues.js, agents.js, filter.js,
+ *                                                      status.js: the status buttons)
  *                                        -> banner.js (how fresh it is)
  *
  * window.wallboard = {board, stats} for tests and benchmarks.
@@ -11,6 +12,7 @@ import { createBanner } from "./banner.js";
 import { createBoard, serverNow } from "./reducer.js";
 import { createRenderer } from "./render.js";
 import { createLink, createSocket } from "./socket.js";
+import { readConfig } from "./status.js";
 import { tickTimers } from "./timers.js";
 import { createTvFit } from "./tv.js";
 
@@ -42,11 +44,15 @@ const page = {
   oncall: $("count-oncall"),
   onbreak: $("count-break"),
   loggedout: $("count-loggedout"),
+  notices: $("notices"),
 };
 
 const link = createLink();
 const updateBanner = createBanner($("banner"), board, link, stats);
-const renderer = createRenderer(board, stats, page, function (now, firstAfterSnapshot) {
+const renderer = createRenderer(board, stats, page, readConfig(document), function (
+  now,
+  firstAfterSnapshot
+) {
   if (firstAfterSnapshot) document.body.dataset.ready = "1";
   updateBanner(now);
 });

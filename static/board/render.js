@@ -10,6 +10,7 @@ import { serverNow } from "./reducer.js";
 import { summary } from "./present.js";
 import { setText } from "./dom.js";
 import { createQueues, WAIT_WARN_S } from "./queues.js";
+import { createStatusControls } from "./status.js";
 import { setTimer } from "./timers.js";
 
 const ORDER_EVERY_S = 5; // timer-driven re-sort of the cards, every this many ticks
@@ -18,14 +19,25 @@ function collectionOf(board, name) {
   return board.state[name] || {};
 }
 
-// page: the board's elements (queues, agents, filterText, filterQueue, and the header's counts:
-// waiting, longest, available, oncall, onbreak, loggedout). onRendered(now, firstAfterSnapshot)
-// runs after every drawing.
-export function createRenderer(board, stats, page, onRendered) {
+// page: the board's elements (queues, agents, filterText, filterQueue, notices, and the header's
+// counts: waiting, longest, available, oncall, onbreak, loggedout); config: the page's
+// board-config (status.js). onRendered(now, firstAfterSnapshot) runs after every drawing.
+export function createRenderer(board, stats, page, config, onRendered) {
   const filter = createFilter(page.filterText, page.filterQueue, applyFilterToAll);
   const queues = createQueues(page.queues, page.filterQueue, filter);
-  const agents = createAgents(page.agents, filter);
   const dirty = { queues: new Set(), agents: new Set() };
+  const controls = createStatusControls(
+    config,
+    function (ext) {
+      return collectionOf(board, "agents")[ext] || null;
+    },
+    function (ext) {
+      dirty.agents.add(ext);
+      schedule();
+    },
+    page.notices
+  );
+  const agents = createAgents(page.agents, filter, controls);
   let full = false;
   let pending = false;
   let snapshotPending = false;

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
@@ -42,9 +43,6 @@ RATE_WINDOW_S = 1
 #: Seconds an identical request (same person, extension, status) is answered without calling
 #: Voicenter again: longer than a double click, shorter than a person changing their mind.
 SAME_REQUEST_S = 2
-#: Seconds the board waits for the ``userStatusUpdate`` before it says the change did not show:
-#: Voicenter's socket event usually follows its answer within a second.
-CONFIRM_S = 10
 
 
 @dataclass(frozen=True)
@@ -202,5 +200,10 @@ def _audit_refusal(user: User, extension: str, raw_status: str, refusal: Refusal
 
 
 def _json(ok: bool, message: str, http_status: int, **fields: object) -> JsonResponse:
-    body = {"ok": ok, "message": message, "confirm_s": CONFIRM_S, **fields}
+    body = {
+        "ok": ok,
+        "message": message,
+        "confirm_s": settings.WALLBOARD_STATUS_CONFIRM_S,
+        **fields,
+    }
     return JsonResponse(body, status=http_status)

@@ -9,6 +9,7 @@ gets the names only: it never acts.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -17,7 +18,6 @@ from django.views.decorators.http import require_GET
 
 from wallboard.agents.models import StatusOption
 from wallboard.agents.roles import role_of
-from wallboard.agents.views import CONFIRM_S
 from wallboard.board.models import DisplayLink
 
 
@@ -40,7 +40,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "agent": role.agent,
         },
         "status_url": reverse("change_status"),
-        "confirm_s": CONFIRM_S,
+        "confirm_s": settings.WALLBOARD_STATUS_CONFIRM_S,
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})
 
@@ -51,7 +51,7 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
     link = DisplayLink.open(token)
     if link is None:
         return render(request, "board/display_gone.html", status=404)
-    config = {"statuses": _statuses(), "me": None, "status_url": "", "confirm_s": CONFIRM_S}
+    config = {"statuses": _statuses(), "me": None, "status_url": "", "confirm_s": 0}
     context = {"tv": True, "config": config, "display": link, "display_token": token}
     return render(request, "board/board.html", context)
 

@@ -32,10 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--speed", type=float, default=1.0)
         parser.add_argument("--user", default="supervisor", help="the demo supervisor's name")
         parser.add_argument("--password", default="wallboard-demo")
+        parser.add_argument("--agent", default="agent", help="the demo agent's name")
 
     def handle(self, *args: object, **o: Any) -> None:
         ensure_redis()
-        demo_supervisor(o["user"], o["password"])
+        display = demo_people(o["user"], o["agent"], o["password"])
         sim = f"http://127.0.0.1:{o['sim_port']}"
         env = {
             **os.environ,
@@ -81,10 +82,15 @@ class Command(BaseCommand):
             procs[name] = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
             if name == "simulator":
                 time.sleep(1.0)  # let it listen before the worker logs in
+        web = f"http://127.0.0.1:{o['port']}"
         self.stdout.write(
-            f"\nDemo running. Open http://127.0.0.1:{o['port']}/ and sign in as "
-            f"{o['user']!r} with password {o['password']!r}\n"
-            f"TV mode: http://127.0.0.1:{o['port']}/?tv=1   simulator: {sim}\n"
+            f"\nDemo running. Open {web}/ and sign in as\n"
+            f"  supervisor: {o['user']!r} / {o['password']!r} (changes any agent's status;"
+            f" admin at {web}/admin/)\n"
+            f"  agent:      {o['agent']!r} / {o['password']!r} (extension {DEMO_EXTENSION},"
+            " changes their own status)\n"
+            f"TV mode: {web}/?tv=1   display link (no sign-in): {web}{display}\n"
+            f"simulator: {sim}\n"
             "See the raw state: .venv/bin/python manage.py dump_state\n"
             "Ctrl-C stops everything.\n"
         )
@@ -109,13 +115,29 @@ class Command(BaseCommand):
         self.stdout.write("demo stopped")
 
 
-def demo_supervisor(username: str, password: str) -> None:
-    """The demo's sign-in: created, or its password set back to the demo one."""
-    from django.contrib.auth import get_user_model
+#: The simulator's first extension and its user (realtime/simulator/model.py numbers them so,
+#: whatever the seed): the demo agent works it.
+DEMO_EXTENSION = "SIM0100"
+DEMO_VOICENTER_USER_ID = "500000"
 
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    user.set_password(password)
-    user.save()
+
+def demo_people(supervisor: str, agent: str, password: str) -> str:
+    """The demo's sign-ins (created, or set back to the demo password and role) and a display
+    link; returns the link's path."""
+    from wallboard.agents.onboarding import create_agent
+    from wallboard.board.models import DisplayLink
+
+    create_agent(supervisor, password=password, supervisor=True)
+    create_agent(
+        agent,
+        password=password,
+        voicenter_user_id=DEMO_VOICENTER_USER_ID,
+        extension=DEMO_EXTENSION,
+    )
+    display = DisplayLink.objects.filter(name="Demo TV", revoked_at=None).first()
+    if display is None:
+        display = DisplayLink.objects.create(name="Demo TV")
+    return display.path()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
