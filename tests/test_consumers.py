@@ -20,6 +20,7 @@ from realtime.state import apply_delta
 from tests.examples import agent_entity, doc_examples
 from tests.frames import assert_valid_frame
 from wallboard.asgi import application
+from wallboard.board import consumers
 from wallboard.board.consumers import CLOSE_SERVER_ERROR
 from wallboard.board.models import DisplayLink
 from wallboard.board.publisher import Publisher, channel, encode, pack
@@ -84,6 +85,21 @@ async def test_a_display_link_watches_without_a_session(use_prefix):
         assert (await frame(communicator))["type"] == "snapshot"
     finally:
         await communicator.disconnect()
+
+
+async def test_a_display_links_open_screen_is_closed_once_the_link_is_revoked(
+    use_prefix, monkeypatch
+):
+    monkeypatch.setattr(consumers, "DISPLAY_CHECK_S", 0.1)
+    display = await DisplayLink.objects.acreate(name="Lobby TV")
+    path = f"/ws/wallboard/?display={display.token}"
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN])
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await frame(communicator))["type"] == "snapshot"
+    assert await communicator.receive_nothing(0.3)  # still valid: still open
+    await DisplayLink.objects.filter(pk=display.pk).aupdate(revoked_at=timezone.now())
+    assert await communicator.receive_output(3) == {"type": "websocket.close", "code": 4401}
 
 
 @pytest.mark.parametrize("token", ["revoked", "not-a-token", ""])

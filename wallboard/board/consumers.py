@@ -22,6 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from realtime import messages
 from wallboard.board.fanout import Board, Fanout, fanout
 from wallboard.board.heartbeat import Heartbeat, heartbeat
+from wallboard.board.models import DisplayLink
 from wallboard.board.publisher import encode
 from wallboard.board.services import shared_store
 from wallboard.board.snapshots import snapshots
@@ -35,6 +36,9 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SERVER_ERROR = 4011
 #: Seconds between two snapshots for one board; a snapshot of 1,000 agents is a few ms of Redis.
 RESYNC_EVERY_S = 1.0
+#: Seconds between two checks that a display link's screen is still allowed (one indexed query;
+#: display links are TVs, a handful per site): a revoked link goes dark within this.
+DISPLAY_CHECK_S = 30.0
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -42,6 +46,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     _fanout: Fanout | None = None
     _heartbeat: Heartbeat | None = None  # the process's, once this board has joined it
     _last_snapshot = 0.0  # monotonic time of the last snapshot sent
+    _display_watch: asyncio.Task[None] | None = None  # a display link's revocation check
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -64,6 +69,24 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         self._heartbeat = heartbeat(self.store)
         self._heartbeat.join(self)
+        display = self.scope.get("display")
+        if not signed_in and display is not None:
+            self._display_watch = asyncio.create_task(self._watch_display(display.token))
+
+    async def _watch_display(self, token: str) -> None:
+        """Close a display link's screen once the link is revoked (it then shows "not valid")."""
+        while True:
+            await asyncio.sleep(DISPLAY_CHECK_S)
+            try:
+                valid = await DisplayLink.objects.filter(token=token, revoked_at=None).aexists()
+            except Exception:  # the database is away: keep watching, as the board does
+                log.warning("cannot check a display link", exc_info=True)
+                continue
+            if not valid:
+                log.info("display link revoked: closing its screen")
+                await self._cleanup()
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch first closes stale database connections, through Django's
@@ -118,6 +141,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_SERVER_ERROR)
 
     async def _cleanup(self) -> None:
+        watch, self._display_watch = self._display_watch, None
+        if watch is not None and watch is not asyncio.current_task():
+            watch.cancel()
         hub, self._heartbeat = self._heartbeat, None
         if hub is not None:
             await hub.leave(self)
