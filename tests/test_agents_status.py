@@ -88,7 +88,9 @@ async def test_an_agent_changes_their_own_status_and_it_is_audited(sim, alice):
     assert change.latency_ms is not None and "OK" in change.voicenter_said
 
 
-async def test_an_agent_cannot_change_someone_else_whatever_the_request_says(sim, alice):
+async def test_an_agent_cannot_change_someone_else_whatever_the_request_says(
+    sim, alice, aredis, use_prefix
+):
     other = agents_of(sim)[1]
     before = other.status
     response = await post(await signed_in(alice), other.ext, 2)
@@ -97,6 +99,7 @@ async def test_an_agent_cannot_change_someone_else_whatever_the_request_says(sim
     assert other.status == before and sim.status_requests == 0
     [change] = await audit()
     assert change.reason == "forbidden" and not change.ok
+    assert (await StateStore(aredis, use_prefix).stats())["status:forbidden"] == 1
 
 
 async def test_a_supervisor_logs_any_agent_out(sim, boss):
@@ -206,3 +209,11 @@ async def test_an_extension_without_a_known_user_id_is_a_409(sim, boss, aredis, 
     response = await post(await signed_in(boss), agents_of(sim)[1].ext, 2)
     assert response.status_code == 409 and "user id" in response.json()["message"]
     assert sim.status_requests == 0
+
+
+async def test_bad_requests_count_against_the_rate_limit_too(sim, alice, monkeypatch):
+    monkeypatch.setattr(views, "RATE_WINDOW_S", 60)
+    client = await signed_in(alice)
+    codes = [(await post(client, "", "x")).status_code for _ in range(5)]
+    assert codes == [400, 400, 400, 429, 429]
+    assert len(await audit()) == 3  # the refused flood is counted, not written down

@@ -110,7 +110,12 @@ export function createStatusControls(config, getAgent, redraw, notices) {
         headers: { "X-CSRFToken": csrfToken() },
       });
       answer = await response.json().catch(function () {
-        return { ok: false, message: "The wallboard server answered " + response.status + "." };
+        // not our JSON: Django's own refusal page, a proxy's error...
+        const message =
+          response.status === 403
+            ? "This page is out of date (its security token expired): reload it and try again."
+            : "The wallboard server answered " + response.status + ": not changed.";
+        return { ok: false, message: message };
       });
     } catch (err) {
       answer = { ok: false, message: "The wallboard server could not be reached: not changed." };

@@ -73,10 +73,11 @@ async def change_status(request: HttpRequest) -> JsonResponse:
     raw_status = request.POST.get("status", "").strip()
     store = shared_store()
     try:
+        await _rate_limit(user, store)  # first: an abusive page costs one Redis round trip
         plan = await sync_to_async(_plan)(user, extension, raw_status)
         if not plan.voicenter_user_id:
             plan = await _with_live_user_id(plan, store)
-        await _guard(plan, store)
+        await _once(plan, store)
     except Refusal as refusal:
         log.warning("status change refused (%s): %s", refusal.reason, refusal.message)
         await store.add_stats({f"status:{refusal.reason}": 1})
@@ -170,15 +171,20 @@ def _same_key(prefix: str, plan: Plan) -> str:
     return f"{prefix}status:asked:{plan.actor.pk}:{plan.extension}:{plan.status}"
 
 
-async def _guard(plan: Plan, store: StateStore) -> None:
-    """Rate limit, then the double-click check (both in Redis: every web process shares them)."""
-    rate_key = f"{store.prefix}status:rate:{plan.actor.pk}"
+async def _rate_limit(user: User, store: StateStore) -> None:
+    """At most RATE_PER_WINDOW requests per person per window (in Redis: every web process
+    shares the count)."""
+    rate_key = f"{store.prefix}status:rate:{user.pk}"
     async with store.redis.pipeline(transaction=True) as pipe:
         pipe.set(rate_key, 0, nx=True, px=int(RATE_WINDOW_S * 1000))
         pipe.incr(rate_key)
         _, count = await pipe.execute()
     if count > RATE_PER_WINDOW:
         raise Refusal(429, "too_many", "Too many status changes at once: wait a second.")
+
+
+async def _once(plan: Plan, store: StateStore) -> None:
+    """The same request while the last one is on its way (a double click) goes no further."""
     fresh = await store.redis.set(_same_key(store.prefix, plan), 1, nx=True, ex=SAME_REQUEST_S)
     if not fresh:
         raise Refusal(429, "duplicate", f"{plan.status_name} was already asked for: one moment.")
