@@ -195,3 +195,50 @@ async def test_get_extensions_with_a_wrong_code_is_refused(sim):
             await voicenter.get_extensions()
     finally:
         await voicenter.aclose()
+
+
+# --- Click2Call -------------------------------------------------------------------------------
+
+
+async def test_click2call_starts_a_call_on_the_agents_extension(sim, client):
+    agent = first_agent(sim)
+    agent.status = 1
+    answer = await client.click2call(phone=agent.ext, target="0501234567")
+    assert answer.ok and answer.call_id
+    assert [c.ivrid for c in agent.calls] == [answer.call_id]
+    assert agent.calls[0].direction == "Click2Call" and agent.calls[0].leg == 1
+    hung = await client.hang_up(phone=agent.ext)
+    assert hung.ok and hung.message == "Hung up." and agent.calls == []
+
+
+async def test_click2call_from_an_offline_extension_is_error_3(sim, client):
+    agent = first_agent(sim)
+    agent.status = 2
+    answer = await client.click2call(phone=agent.ext, target="0501234567")
+    assert answer.reason == "offline" and answer.call_id == "" and agent.calls == []
+
+
+async def test_click2call_from_a_blocked_extension_is_error_4(sim, client):
+    agent = first_agent(sim)
+    agent.status = 1
+    sim.click2call_blocked = True
+    assert (await client.click2call(phone=agent.ext, target="0501234567")).reason == "blocked"
+
+
+async def test_click2call_to_a_bad_number_is_error_1(sim, client):
+    agent = first_agent(sim)
+    agent.status = 1
+    assert (await client.click2call(phone=agent.ext, target="abc")).reason == "bad_parameters"
+
+
+async def test_click2call_timeouts_and_garbage_are_answers(sim):
+    agent = first_agent(sim)
+    agent.status = 1
+    slow = make_client(sim, timeout_s=0.2)
+    try:
+        sim.rest_delay_s = 1
+        assert (await slow.click2call(phone=agent.ext, target="0501234567")).reason == "timeout"
+        sim.rest_delay_s, sim.rest_garbage = 0, True
+        assert (await slow.click2call(phone=agent.ext, target="0501234567")).reason == "not_json"
+    finally:
+        await slow.aclose()

@@ -7,11 +7,15 @@ import pytest
 
 from realtime.voicenter.rest import (
     RestRefused,
+    call_failure,
+    click2call_request,
     extensions_request,
+    parse_click2call_answer,
     parse_extensions,
     parse_status_answer,
     status_failure,
     status_request,
+    terminate_request,
 )
 
 pytestmark = pytest.mark.pure
@@ -181,3 +185,83 @@ def test_the_documented_extension_list_is_read():
 def test_a_refused_or_empty_extension_list_is_an_error(body, words):
     with pytest.raises(RestRefused, match=words):
         parse_extensions(body)
+
+
+# --- Click2Call -------------------------------------------------------------------------------
+
+
+def test_click2call_request_blocks_offline_extensions_and_asks_for_json():
+    fields = click2call_request("C", "SIPSIP1", "0501234567", record=True, caller_id="0722776772")
+    assert fields == {
+        "code": "C", "phone": "SIPSIP1", "target": "0501234567", "action": "call",
+        "format": "JSON", "checkphonedevicestate": "true", "record": "true",
+        "targetcallerid": "0722776772",
+    }  # fmt: skip
+    assert "record" not in click2call_request("C", "S", "1")
+    assert terminate_request("C", "SIPSIP1")["action"] == "terminate"
+
+
+def test_the_documented_json_success_keeps_the_call_id():
+    answer = parse_click2call_answer(
+        '{"ERRORCODE":0,"ERRORMESSAGE":"OK","CALLID":"sdfsdfsdfsdfsdfsdfsdfsdfsdf0brp"}'
+    )
+    assert answer.ok and answer.call_id == "sdfsdfsdfsdfsdfsdfsdfsdfsdf0brp"
+    assert "your phone rings first" in answer.message
+
+
+def test_the_documented_xml_answer_is_read_too():
+    xml = (
+        "<methodResponse><params><param><value><struct>"
+        "<member><name>ERRORCODE</name><value><string>1</string></value></member>"
+        "<member><name>ERRORMESSAGE</name><value><string>Phone is missing</string></value>"
+        "</member><member><name>CALLID</name><value><string></string></value></member>"
+        "</struct></value></param></params></methodResponse>"
+    )
+    answer = parse_click2call_answer(xml)
+    assert not answer.ok and answer.reason == "bad_parameters"
+    assert "Phone is missing" in answer.message
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "words"),
+    [
+        (1, "bad_parameters", "check the number"),
+        (2, "voicenter_error", "application error"),
+        (3, "offline", "Your extension is offline"),
+        (4, "blocked", "may not make Click2Call"),
+    ],
+)
+def test_each_click2call_error_code_has_its_message(code, reason, words):
+    answer = parse_click2call_answer(f'{{"ERRORCODE": {code}, "ERRORMESSAGE": "x", "CALLID": ""}}')
+    assert not answer.ok and answer.reason == reason and words in answer.message
+    assert answer.call_id == ""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "OK",
+        "<html><body>502</body></html>",
+        "{not json",
+        "[1]",
+        '<!DOCTYPE x [<!ENTITY a "a">]><methodResponse/>',
+    ],
+)
+def test_a_garbage_click2call_answer_is_unreadable_not_a_crash(body):
+    answer = parse_click2call_answer(body)
+    assert not answer.ok and answer.reason in ("not_json", "unreadable")
+
+
+def test_an_unknown_error_code_is_quoted():
+    answer = parse_click2call_answer('{"ERRORCODE": 9, "ERRORMESSAGE": "Gremlins"}')
+    assert answer.reason == "unreadable" and "Gremlins" in answer.message
+
+
+def test_a_hang_up_says_so():
+    assert parse_click2call_answer('{"ERRORCODE": 0}', hang_up=True).message == "Hung up."
+
+
+def test_call_failures_say_what_happened():
+    assert "within 8 s" in call_failure("timeout", "8").message
+    assert call_failure("network", "").reason == "network"

@@ -53,7 +53,7 @@ MAX_BACKLOG = 50_000
 #: A fast replay waits while a socket has this many frames still to send.
 REPLAY_WINDOW = 1_000
 
-ERR_OK, ERR_PARAMS, ERR_APP, ERR_OFFLINE = 0, 1, 2, 3  # Click2Call ERRORCODE values
+ERR_OK, ERR_PARAMS, ERR_APP, ERR_OFFLINE, ERR_BLOCKED = 0, 1, 2, 3, 4  # Click2Call ERRORCODEs
 
 
 @dataclass
@@ -123,6 +123,7 @@ class Simulator:
         self.status_update_fails = False
         self.rest_delay_s = 0.0  # REST answers wait this long (a slow Voicenter)
         self.rest_garbage = False  # REST answers are an HTML error page, not JSON
+        self.click2call_blocked = False  # Click2Call answers ERRORCODE 4
         self.status_update_silent = False
         self.status_requests = 0  # SetStatusFromAPI calls accepted
         self.logins = 0
@@ -452,7 +453,7 @@ class Simulator:
         return web.json_response({"queue_id": queue_id, "call_id": caller.ivrid})
 
     #: The behaviours a test may switch over HTTP (``POST /simulator/knobs {"name": value}``).
-    KNOBS = ("status_update_fails", "status_update_silent", "rest_garbage")
+    KNOBS = ("status_update_fails", "status_update_silent", "rest_garbage", "click2call_blocked")
 
     async def control_knobs(self, request: web.Request) -> web.Response:
         """Switch test behaviours on or off: ``{"status_update_silent": true}``."""
@@ -508,7 +509,14 @@ class Simulator:
             self.load["running"] = False
 
     async def click2call(self, request: web.Request) -> web.Response:
+        """Click2Call as Voicenter answers it (ERRORCODE 0-4), then the call's two legs as
+        realtime events; ``action=terminate`` ends the extension's calls. Knobs:
+        ``rest_delay_s``, ``rest_garbage``, ``click2call_blocked`` (ERRORCODE 4)."""
         p = await self._params(request)
+        if self.rest_delay_s:
+            await asyncio.sleep(self.rest_delay_s)
+        if self.rest_garbage:
+            return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
         as_json = str(p.get("format", "")).upper() == "JSON"
         phone, target = str(p.get("phone", "")), str(p.get("target", ""))
         action = str(p.get("action", "call")).lower()
@@ -520,8 +528,10 @@ class Simulator:
         agent = model.find_agent(phone) if model else None
         if model is None or agent is None:
             return _c2c_answer(as_json, ERR_PARAMS, "Invalid phone")
-        if agent.status == 2:
+        if agent.status == 2 and action == "call":
             return _c2c_answer(as_json, ERR_OFFLINE, "Extension representative offline")
+        if self.click2call_blocked and action == "call":
+            return _c2c_answer(as_json, ERR_BLOCKED, "Extension blocked for Click2Call calls")
         if action != "call":
             for call in list(agent.calls):
                 model._end_call(agent, call)

@@ -1,12 +1,13 @@
 """The only code that talks HTTP to Voicenter (httpx), used by the worker and the web views.
 
 The realtime login and the token refresh (formats in :mod:`realtime.voicenter.login`), and the
-REST calls (formats in :mod:`realtime.voicenter.rest`): SetStatusFromAPI, GetExtensions; the
-later ones (Click2Call, the call log) join them here, each a method that builds its request and
-reads its answer with the pure formats beside this module. Every call has a timeout. The login
-calls raise :class:`httpx.HTTPError` on a transport failure and the format's own exception on a
-refusal; :meth:`VoicenterClient.set_status` is a command a person waits on, so it always
-returns an answer with a message for that person. No error text holds the API code.
+REST calls (formats in :mod:`realtime.voicenter.rest`): SetStatusFromAPI, Click2Call,
+GetExtensions; the later ones (the call log) join them here, each a method that builds its
+request and reads its answer with the pure formats beside this module. Every call has a
+timeout. The login calls raise :class:`httpx.HTTPError` on a transport failure and the format's
+own exception on a refusal; ``set_status``, ``click2call`` and ``hang_up`` are commands a person
+waits on, so they always return an answer with a message for that person. No error text holds
+the API code.
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ import httpx
 
 from realtime.voicenter.login import LoginRefused, SocketGrant, login_request, parse_login_answer
 from realtime.voicenter.rest import (
+    CallAnswer,
     ExtensionRow,
     RestRefused,
     StatusAnswer,
+    call_failure,
+    click2call_request,
     extensions_request,
+    parse_click2call_answer,
     parse_extensions,
     parse_status_answer,
     status_failure,
     status_request,
+    terminate_request,
 )
 
 #: Seconds before an HTTP call to Voicenter gives up (the SDKs use 10-15 s).
@@ -85,6 +91,33 @@ class VoicenterClient:
         return parse_status_answer(
             _json(response), extension=extension, status=status, status_name=status_name
         )
+
+    async def click2call(
+        self, *, phone: str, target: str, record: bool = False, caller_id: str = ""
+    ) -> CallAnswer:
+        """Ring extension ``phone``, then connect it to ``target``. Never raises for Voicenter's
+        sake (as :meth:`set_status`)."""
+        fields = click2call_request(
+            self._api_code, phone, target, record=record, caller_id=caller_id
+        )
+        return await self._click2call(fields, hang_up=False)
+
+    async def hang_up(self, *, phone: str) -> CallAnswer:
+        """End extension ``phone``'s Click2Call call (``action=terminate``)."""
+        return await self._click2call(terminate_request(self._api_code, phone), hang_up=True)
+
+    async def _click2call(self, fields: dict[str, str], *, hang_up: bool) -> CallAnswer:
+        try:
+            response = await self.http.post(
+                f"{self.api_url}/ForwardDialer/click2call.aspx", data=fields
+            )
+        except httpx.TimeoutException:
+            return call_failure("timeout", f"{self.timeout_s:g}")
+        except httpx.HTTPError:  # its text could name the URL; the person gets ours
+            return call_failure("network", "")
+        if response.status_code >= 400:
+            return call_failure("http_error", str(response.status_code))
+        return parse_click2call_answer(response.text, hang_up=hang_up)
 
     async def get_extensions(self, *, show_all: bool = True) -> tuple[list[ExtensionRow], int]:
         """The organisational extension list: (rows, rows skipped for want of a SIP user).

@@ -33,6 +33,28 @@ the realtime socket as an ``ExtensionEvent`` with reason ``userStatusUpdate``.
 understands; :func:`status_failure` does the same for a timeout, a network error or an HTTP
 error, which never reach the answer parser.
 
+Click2Call
+==========
+
+``POST https://api.voicenter.com/ForwardDialer/click2call.aspx`` (form fields; older pages:
+``api.voicenter.co.il/forwardDialer/...``)::
+
+    code=XXXXXXXXXX&phone=SIPSIP1&target=0501234567&action=call&format=JSON
+    &checkphonedevicestate=true[&record=true][&targetcallerid=0722776772]
+
+``phone`` is leg 1 (the agent's extension: it rings first), ``target`` leg 2 (the number to
+call, national ``0...`` for Israel or E.164 without the ``+``); ``checkphonedevicestate``
+blocks the call when the extension is offline. ``action=terminate`` with ``phone`` hangs up the
+extension's call. The answer (``format=JSON``; XML-RPC ``methodResponse`` otherwise, read too)::
+
+    {"ERRORCODE": 0, "ERRORMESSAGE": "OK", "CALLID": "sdfsdfsdfsdfsdfsdfsdfsdfsdf0brp"}
+
+``ERRORCODE``: 0 OK, 1 invalid request parameters, 2 application error, 3 the extension's
+representative is offline, 4 the extension is blocked for Click2Call. ``CALLID`` (32
+characters, empty on failure) names the call; the realtime events then show it on the agent's
+extension with direction ``Click2Call``: leg 1 ringing the agent's phone, then leg 2 calling
+the target, then talking. :func:`parse_click2call_answer` -> :class:`CallAnswer`.
+
 GetExtensions (the organisational extension list)
 =================================================
 
@@ -53,9 +75,11 @@ Voicenter user id: the realtime ``AllExtensionsStatus`` does (``userID``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
+from xml.etree import ElementTree
 
 from realtime.voicenter.fields import ci, first, integer, obj, text
 
@@ -222,6 +246,149 @@ def _answer(reason: Reason, message: str, said: str) -> StatusAnswer:
 
 def _show(value: int | None) -> str:
     return "?" if value is None else str(value)
+
+
+# --- Click2Call ------------------------------------------------------------------------------
+
+CallReason = Literal[
+    "ok",
+    "bad_parameters",
+    "voicenter_error",
+    "offline",
+    "blocked",
+    "not_json",
+    "unreadable",
+    "timeout",
+    "network",
+    "http_error",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswer:
+    """What became of a Click2Call request (a call, or a hang-up): ``message`` is for the
+    person; ``call_id`` is Voicenter's CALLID ("" on failure); ``said`` is Voicenter's answer
+    in brief, for the log."""
+
+    ok: bool
+    reason: CallReason
+    message: str
+    call_id: str
+    said: str
+
+
+def click2call_request(
+    code: str, phone: str, target: str, *, record: bool = False, caller_id: str = ""
+) -> dict[str, str]:
+    """The form fields of a Click2Call call from extension ``phone`` to ``target``."""
+    fields = {
+        "code": code,
+        "phone": phone,
+        "target": target,
+        "action": "call",
+        "format": "JSON",
+        "checkphonedevicestate": "true",
+    }
+    if record:
+        fields["record"] = "true"
+    if caller_id:
+        fields["targetcallerid"] = caller_id
+    return fields
+
+
+def terminate_request(code: str, phone: str) -> dict[str, str]:
+    """The form fields that hang up extension ``phone``'s Click2Call call."""
+    return {"code": code, "phone": phone, "action": "terminate", "format": "JSON"}
+
+
+_CALL_ERRORS: Mapping[int, tuple[CallReason, str]] = {
+    1: (
+        "bad_parameters",
+        "Voicenter refused the call's details ({said}): check the number and your extension.",
+    ),
+    2: ("voicenter_error", "Voicenter had an application error. Try again in a moment."),
+    3: (
+        "offline",
+        "Your extension is offline: sign in to your phone or softphone, then call again.",
+    ),
+    4: (
+        "blocked",
+        "This extension may not make Click2Call calls (Voicenter blocks it; an administrator can"
+        " allow it in Voicenter's CPanel).",
+    ),
+}
+
+
+def parse_click2call_answer(body: str, *, hang_up: bool = False) -> CallAnswer:
+    """Voicenter's Click2Call answer (JSON, or XML-RPC) -> :class:`CallAnswer`; never raises.
+    ``hang_up``: the answer to ``action=terminate``."""
+    fields = _click2call_fields(body)
+    if fields is None:
+        return CallAnswer(
+            False,
+            "not_json",
+            "Voicenter's answer could not be read; the call may not have started.",
+            "",
+            "unreadable answer",
+        )
+    code = integer(fields.get("errorcode"))
+    said_text = text(fields.get("errormessage")).strip()
+    call_id = text(fields.get("callid")).strip()
+    said = f"ERRORCODE {_show(code)}, {said_text or 'no message'}"
+    if code == 0:
+        message = (
+            "Hung up."
+            if hang_up
+            else "Calling: your phone rings first; answer it and Voicenter calls the number."
+        )
+        return CallAnswer(True, "ok", message, call_id, said)
+    known = _CALL_ERRORS.get(code) if code is not None else None
+    if known is None:
+        return CallAnswer(
+            False,
+            "unreadable",
+            f"Voicenter answered something the wallboard does not know ({said}).",
+            "",
+            said,
+        )
+    reason, template = known
+    return CallAnswer(False, reason, template.format(said=said_text or said), "", said)
+
+
+def call_failure(kind: Literal["timeout", "network", "http_error"], detail: str) -> CallAnswer:
+    """A Click2Call request whose answer never came: a timeout (``detail``: the seconds
+    waited), a network error, or an HTTP error (``detail``: the HTTP status)."""
+    if kind == "timeout":
+        message = f"Voicenter did not answer within {detail} s; the call may still start."
+    elif kind == "network":
+        message = "Voicenter could not be reached (network error). Try again in a moment."
+    else:
+        message = f"Voicenter answered with HTTP error {detail}. Try again in a moment."
+    return CallAnswer(False, kind, message, "", f"{kind} {detail}".strip())
+
+
+def _click2call_fields(body: str) -> dict[str, object] | None:
+    """The answer's fields, lower-cased: from JSON, or from an XML-RPC struct."""
+    stripped = body.strip()
+    if stripped.startswith("{"):
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            return None
+        return ci(parsed) if isinstance(parsed, dict) else None
+    if stripped.startswith("<") and len(stripped) < 65_536 and "<!DOCTYPE" not in stripped.upper():
+        try:
+            root = ElementTree.fromstring(stripped)
+        except ElementTree.ParseError:
+            return None
+        fields: dict[str, object] = {}
+        for member in root.iter("member"):
+            name = member.findtext("name")
+            value = member.find("value")
+            if name and value is not None:
+                fields[name.strip().lower()] = "".join(value.itertext()).strip()
+        return fields or None
+    return None
 
 
 # --- GetExtensions ---------------------------------------------------------------------------
