@@ -4,6 +4,7 @@ and end, with the embedded server started first when ``REDIS_URL`` is unset."""
 
 from __future__ import annotations
 
+import importlib
 import uuid
 
 import pytest
@@ -62,3 +63,38 @@ def use_prefix(settings, prefix):
     if keys:
         client.delete(*keys)
     client.close()
+
+
+@pytest.fixture
+def roles_and_statuses(django_db_blocker):
+    """What the migrations put in the database (the roles with their permissions, the status
+    names), again: a transactional test before this one flushed it away. Made from the
+    migration's own lists."""
+    from django.contrib.auth.models import Group, Permission
+
+    from wallboard.agents.models import StatusOption
+
+    migration = importlib.import_module("wallboard.agents.migrations.0002_roles_and_statuses")
+    with django_db_blocker.unblock():
+        supervisor, _ = Group.objects.get_or_create(name="supervisor")
+        Group.objects.get_or_create(name="agent")
+        for app_label, codename in migration.SUPERVISOR_PERMISSIONS:
+            supervisor.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        for position, (code, name) in enumerate(migration.STATUSES):
+            StatusOption.objects.get_or_create(
+                code=code, defaults={"name": name, "position": position}
+            )
+
+
+@pytest.fixture
+async def close_thread_connections():
+    """After an async test of views: close the database connection of Django's sync thread,
+    where the views' ORM calls ran (the test client sends no request_finished to close it), so
+    that the test database can be dropped at the end."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()

@@ -4,6 +4,7 @@ and display links."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from wallboard.agents.models import StatusChange, StatusOption
@@ -11,6 +12,26 @@ from wallboard.agents.onboarding import create_agent
 from wallboard.board.models import DisplayLink
 
 pytestmark = pytest.mark.django_db
+
+
+def test_the_migration_makes_both_roles_and_the_nine_statuses():
+    # (a non-transactional test: it sees what the migrations wrote, not a fixture's copy)
+    assert set(Group.objects.values_list("name", flat=True)) >= {"supervisor", "agent"}
+    supervisor = Group.objects.get(name="supervisor")
+    assert supervisor.permissions.filter(codename="view_statuschange").exists()
+    assert supervisor.permissions.filter(codename="add_displaylink").exists()
+    assert not supervisor.permissions.filter(codename="change_statuschange").exists()
+    assert list(StatusOption.objects.values_list("code", flat=True)) == [
+        1,
+        2,
+        3,
+        5,
+        7,
+        9,
+        11,
+        12,
+        13,
+    ]
 
 
 @pytest.fixture
@@ -62,5 +83,5 @@ def test_a_supervisor_creates_a_display_link_in_the_admin(supervisor):
 
 def test_an_agent_has_no_admin(client):
     create_agent("alice", password="pw-123456", voicenter_user_id="1", extension="SIPA1")
-    client.login(username="alice", password="pw-123456")
+    assert client.login(username="alice", password="pw-123456")
     assert client.get("/admin/agents/statuschange/").status_code == 302  # to the admin login

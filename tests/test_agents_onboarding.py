@@ -16,40 +16,22 @@ from realtime.state import empty_state
 from realtime.store import StateStore
 from realtime.voicenter.rest import ExtensionRow
 from tests.served import serving
-from wallboard.agents.models import AgentProfile, Extension, StatusOption
+from wallboard.agents.models import AgentProfile, Extension
 from wallboard.agents.onboarding import import_extensions
 from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
 from wallboard.board.services import redis_client
 
-# serialized_rollback: the roles and statuses the migrations made survive the other
-# transactional tests' flushes.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("roles_and_statuses"),  # (flushed by earlier transactional tests)
+]
 
 
 def run(*args: str) -> str:
     out = io.StringIO()
     call_command(*args, stdout=out, stderr=out)
     return out.getvalue()
-
-
-def test_the_migration_makes_both_roles_and_the_nine_statuses():
-    assert set(Group.objects.values_list("name", flat=True)) >= {"supervisor", "agent"}
-    supervisor = Group.objects.get(name="supervisor")
-    assert supervisor.permissions.filter(codename="view_statuschange").exists()
-    assert supervisor.permissions.filter(codename="add_displaylink").exists()
-    assert not supervisor.permissions.filter(codename="change_statuschange").exists()
-    assert list(StatusOption.objects.values_list("code", flat=True)) == [
-        1,
-        2,
-        3,
-        5,
-        7,
-        9,
-        11,
-        12,
-        13,
-    ]
 
 
 def test_create_agent_makes_an_agent_with_a_profile_who_may_change_only_their_own():
@@ -176,6 +158,22 @@ def test_import_extensions_again_updates_and_removes_what_voicenter_dropped():
     assert report.profiles_updated == 1
     assert AgentProfile.objects.get().extension == "SIP9"
     assert list(Extension.objects.values_list("sip", flat=True)) == ["SIP9"]
+
+
+def test_an_email_on_several_extensions_names_no_agent():
+    User.objects.create_user("alice", email="alice@example.com", password="pw-123456")
+    report = import_extensions(
+        [row("SIP1", "alice@example.com"), row("SIP2", "alice@example.com")], {}
+    )
+    assert report.profiles_created == 0 and not AgentProfile.objects.exists()
+    assert "SIP2: alice@example.com is listed on several extensions" in report.skipped
+
+
+def test_one_accounts_list_leaves_the_others_in_the_directory():
+    import_extensions([row("SIP1"), row("SIP2")], {})
+    report = import_extensions([row("SIP1")], {}, whole_list=False)
+    assert report.extensions_removed == 0
+    assert list(Extension.objects.values_list("sip", flat=True)) == ["SIP1", "SIP2"]
 
 
 def test_import_extensions_leaves_a_supervisor_a_supervisor():

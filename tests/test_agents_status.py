@@ -3,6 +3,7 @@ SetStatusFromAPI: permissions, CSRF, every kind of answer, double clicks, the au
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -19,7 +20,11 @@ from wallboard.agents import views
 from wallboard.agents.models import StatusChange, StatusOption
 from wallboard.agents.onboarding import create_agent
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("roles_and_statuses"),  # (flushed by earlier transactional tests)
+    pytest.mark.usefixtures("close_thread_connections"),
+]
 
 
 @pytest.fixture
@@ -143,15 +148,26 @@ async def test_a_status_the_admin_does_not_offer_is_refused(sim, alice):
     assert response.status_code == 400 and sim.status_requests == 0
 
 
-async def test_a_double_click_calls_voicenter_once(sim, alice, monkeypatch):
-    monkeypatch.setattr(views, "SAME_REQUEST_S", 60)
+async def test_a_double_click_calls_voicenter_once(sim, alice):
+    sim.rest_delay_s = 0.5  # the first is still on its way when the second comes
     client = await signed_in(alice)
     me = agents_of(sim)[0]
-    first = await post(client, me.ext, 5)
-    second = await post(client, me.ext, 5)
-    assert first.status_code == 200
-    assert second.status_code == 429 and "already asked" in second.json()["message"]
+    first, second = await asyncio.gather(post(client, me.ext, 5), post(client, me.ext, 5))
+    assert sorted([first.status_code, second.status_code]) == [200, 429]
+    refused = first if first.status_code == 429 else second
+    assert "already asked" in refused.json()["message"]
     assert sim.status_requests == 1
+    again = await post(client, me.ext, 5)  # once answered, the same change may be asked again
+    assert again.status_code == 200 and sim.status_requests == 2
+
+
+async def test_a_request_waiting_on_voicenter_does_not_hold_up_another(sim, alice, boss):
+    sim.rest_delay_s = 0.5
+    me, other = agents_of(sim)[:2]
+    mine = post(await signed_in(alice), me.ext, 9)
+    theirs = post(await signed_in(boss), other.ext, 9)
+    assert [r.status_code for r in await asyncio.gather(mine, theirs)] == [200, 200]
+    assert sim.rest_most_in_flight == 2  # both were at Voicenter at once
 
 
 async def test_a_person_is_limited_to_a_few_changes_per_window(sim, boss, monkeypatch):
@@ -182,6 +198,21 @@ async def test_a_timeout_is_a_message_that_does_not_name_the_api_code(sim, alice
     body = response.json()
     assert response.status_code == 502 and "did not answer within 0.3 s" in body["message"]
     assert "demo-code" not in response.content.decode()
+
+
+async def test_an_answer_quoting_the_api_code_reaches_nobody(sim, alice, settings):
+    sim.rest_echo_code = True  # Voicenter's answer quotes the code back
+    response = await post(await signed_in(alice), agents_of(sim)[0].ext, 3)
+    assert response.status_code == 502 and "[API code]" in response.json()["message"]
+    assert "demo-code" not in response.content.decode()
+    [change] = await audit()
+    assert "demo-code" not in change.message + change.voicenter_said
+
+
+async def test_a_status_field_of_unicode_digits_is_a_400_not_a_crash(sim, alice):
+    response = await post(await signed_in(alice), agents_of(sim)[0].ext, "²")
+    assert response.status_code == 400
+    assert [c.reason for c in await audit()] == ["bad_request"]
 
 
 async def test_a_wrong_api_code_is_explained_and_never_echoed(sim, alice, settings):
@@ -216,4 +247,5 @@ async def test_bad_requests_count_against_the_rate_limit_too(sim, alice, monkeyp
     client = await signed_in(alice)
     codes = [(await post(client, "", "x")).status_code for _ in range(5)]
     assert codes == [400, 400, 400, 429, 429]
-    assert len(await audit()) == 3  # the refused flood is counted, not written down
+    # the refused flood is counted; only its first refusal is written down
+    assert [c.reason for c in await audit()] == ["bad_request"] * 3 + ["too_many"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.browser import launch, sign_in
 from tests.stack import AGENT, PASSWORD, USER, Stack
@@ -314,7 +314,7 @@ def agent_page(browser, stack):
     page.locator(".agent.mine .agent-actions").wait_for()
     yield page
     context.close()
-    stack.knobs(status_update_silent=False, status_update_fails=False)
+    stack.knobs(status_update_silent=False, status_update_fails=False, status_update_late=False)
 
 
 def a_status_not_current(page) -> str:
@@ -330,13 +330,27 @@ def test_a_change_voicenter_never_confirms_is_reported_with_what_it_reports(agen
     mine = agent_page.locator(".agent.mine")
     name = a_status_not_current(agent_page)
     mine.get_by_role("button", name=name).click()
-    assert mine.get_attribute("data-pending")  # "Changing to ..." while it waits
-    agent_page.wait_for_function(
-        "!document.querySelector('.agent.mine').dataset.pending", timeout=(CONFIRM_S + 5) * 1000
+    expect(mine).to_have_attribute("data-pending", re.compile("."))  # "Changing to ..."
+    expect(mine).not_to_have_attribute(
+        "data-pending", re.compile("."), timeout=(CONFIRM_S + 5) * 1000
     )
     note = mine.locator(".agent-note").inner_text()
     assert f"Voicenter has not confirmed {name}; it reports" in note
     assert mine.get_by_role("button", name=name).get_attribute("aria-pressed") == "false"
+
+
+def test_a_change_confirmed_after_voicenters_answer_is_done_and_frees_the_buttons(
+    agent_page, stack
+):
+    stack.knobs(status_update_late=True)  # the HTTP answer first, the socket's event after
+    mine = agent_page.locator(".agent.mine")
+    name = a_status_not_current(agent_page)
+    button = mine.get_by_role("button", name=name)
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true", timeout=10_000)
+    expect(mine).not_to_have_attribute("data-pending", re.compile("."))
+    expect(button).to_have_attribute("aria-disabled", "false")
+    expect(mine.locator(".agent-note")).to_have_text(f"{name}: done.")
 
 
 def test_a_refused_change_shows_voicenters_reason(agent_page, stack):
@@ -344,8 +358,7 @@ def test_a_refused_change_shows_voicenters_reason(agent_page, stack):
     mine = agent_page.locator(".agent.mine")
     name = a_status_not_current(agent_page)
     mine.get_by_role("button", name=name).click()
-    agent_page.wait_for_function("!document.querySelector('.agent.mine').dataset.pending")
-    assert "Error on update" in mine.locator(".agent-note").inner_text()
+    expect(mine.locator(".agent-note")).to_contain_text("Error on update")
     assert "Error on update" in agent_page.locator("#notices").inner_text()
     agent_page.screenshot(path=OUTPUT / "agent-refused.png")
 
@@ -360,4 +373,28 @@ def test_a_display_link_shows_the_board_without_signing_in_and_cannot_act(browse
     assert page.locator(".agent").count() > 0
     assert page.locator(".agent-menu-button, .agent-actions").count() == 0
     page.screenshot(path=OUTPUT / "display-link.png")
+    context.close()
+
+
+def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack):
+    stack.manage_output("shell", "-c", "from wallboard.board.management.commands.demo import"
+                        " demo_contacts; demo_contacts()")  # fmt: skip
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    sign_in(page, stack.web, AGENT, PASSWORD, path="/contacts/")
+    page.get_by_role("button", name="Call Yossi Levi, mobile 052-765-4321").click()
+    panel = page.locator("#my-call")
+    panel.get_by_text("Your phone is ringing").wait_for(timeout=15_000)
+    page.screenshot(path=OUTPUT / "contacts-ringing.png")
+    panel.get_by_text("Talking with Yossi Levi").wait_for(timeout=30_000)
+    page.screenshot(path=OUTPUT / "contacts-talking.png")
+    panel.get_by_role("button", name="Hang up").click()
+    page.wait_for_timeout(3000)
+    page.screenshot(path=OUTPUT / "contacts-ended.png")
+    print(
+        page.evaluate(
+            "JSON.stringify(window.wallboardContacts.board.state.agents['SIM0100'].calls)"
+        )
+    )
+    panel.get_by_text("Call ended.").wait_for(timeout=15_000)
     context.close()

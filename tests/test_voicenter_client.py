@@ -242,3 +242,14 @@ async def test_click2call_timeouts_and_garbage_are_answers(sim):
         assert (await slow.click2call(phone=agent.ext, target="0501234567")).reason == "not_json"
     finally:
         await slow.aclose()
+
+
+async def test_answers_that_quote_the_api_code_are_scrubbed(sim, client):
+    sim.rest_echo_code = True
+    agent = first_agent(sim)
+    agent.status = 1
+    status = await lunch(client, agent)
+    call = await client.click2call(phone=agent.ext, target="0501234567")
+    for answer in (status, call):
+        assert not answer.ok and "[API code]" in answer.message + answer.said
+        assert "demo-code" not in answer.message + answer.said

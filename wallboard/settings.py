@@ -63,11 +63,12 @@ INSTALLED_APPS = [
     "channels",
     "wallboard.board",
     "wallboard.agents",
+    "wallboard.contacts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "wallboard.board.static.StaticFilesMiddleware",  # WhiteNoise, async capable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -178,6 +179,15 @@ WALLBOARD_SCREEN_DEAD_S = env_float("WALLBOARD_SCREEN_DEAD_S", 30)
 # Seconds a board waits for Voicenter's userStatusUpdate after a status change was accepted
 # before it says the change did not show (Voicenter's event usually follows within a second).
 WALLBOARD_STATUS_CONFIRM_S = env_float("WALLBOARD_STATUS_CONFIRM_S", 10)
+# --- Contacts and Click2Call -------------------------------------------------------------------
+# Numbers written without a country code are read in this region (ISO 3166 code).
+CONTACTS_DEFAULT_REGION = env("CONTACTS_DEFAULT_REGION", "IL").upper()
+# Click2Call options: record the calls; the caller id the contact sees (empty: the account's).
+VOICENTER_C2C_RECORD = env_bool("VOICENTER_C2C_RECORD", False)
+VOICENTER_C2C_CALLER_ID = env("VOICENTER_C2C_CALLER_ID")
+# Seconds between two calls one person may start (a double click must not dial twice).
+CONTACTS_CALL_EVERY_S = env_float("CONTACTS_CALL_EVERY_S", 5)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "board"
 LOGOUT_REDIRECT_URL = "login"

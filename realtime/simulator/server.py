@@ -123,7 +123,11 @@ class Simulator:
         self.status_update_fails = False
         self.rest_delay_s = 0.0  # REST answers wait this long (a slow Voicenter)
         self.rest_garbage = False  # REST answers are an HTML error page, not JSON
+        self.rest_in_flight = 0  # SetStatusFromAPI requests being answered now
+        self.rest_most_in_flight = 0  # ...at most, so far
         self.click2call_blocked = False  # Click2Call answers ERRORCODE 4
+        self.rest_echo_code = False  # REST answers quote the request's API code back
+        self.status_update_late = False  # userStatusUpdate 0.3 s after the HTTP answer
         self.status_update_silent = False
         self.status_requests = 0  # SetStatusFromAPI calls accepted
         self.logins = 0
@@ -392,12 +396,18 @@ class Simulator:
         Simulated users are bound to their own extension: another user's extension answers
         "Extension is already in use" while it is logged in, "Authorization Failed" otherwise.
         An agent whose status was set here is left alone by the simulated breaks (a person
-        chose it). Knobs: ``rest_delay_s``, ``rest_garbage``; ``status_update_fails`` makes
-        Voicenter answer "Error on update"; ``status_update_silent`` accepts without the
-        ``userStatusUpdate`` ever coming."""
+        chose it). Knobs: ``rest_delay_s``, ``rest_garbage``, ``rest_echo_code``;
+        ``status_update_fails`` makes Voicenter answer "Error on update";
+        ``status_update_silent`` accepts without the ``userStatusUpdate`` ever coming;
+        ``status_update_late`` sends it after the answer (as Voicenter does)."""
         p = await self._params(request)
-        if self.rest_delay_s:
-            await asyncio.sleep(self.rest_delay_s)
+        self.rest_in_flight += 1
+        self.rest_most_in_flight = max(self.rest_most_in_flight, self.rest_in_flight)
+        try:
+            if self.rest_delay_s:
+                await asyncio.sleep(self.rest_delay_s)
+        finally:
+            self.rest_in_flight -= 1
         if self.rest_garbage:
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
         if not all(
@@ -427,11 +437,19 @@ class Simulator:
             return _status_answer(2, 1, "Authorization Failed")
         if self.status_update_fails:
             return _status_answer(1, 4, "Error on update")
+        if self.rest_echo_code:  # an unknown answer that quotes the request's code
+            return _status_answer(9, 9, f"Code {p['code']} is not valid here")
         self.status_requests += 1
-        if not self.status_update_silent:
-            model.set_status(agent.ext, status, by_person=True)
-            self.broadcast(model.drain())
+        if self.status_update_late:  # the answer first, the socket's event after it
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.3, self._apply_status, model, agent.ext, status)
+        elif not self.status_update_silent:
+            self._apply_status(model, agent.ext, status)
         return _status_answer(1, 1, "OK")
+
+    def _apply_status(self, model: CallCenter, ext: str, status: int) -> None:
+        model.set_status(ext, status, by_person=True)
+        self.broadcast(model.drain())
 
     async def control_join(self, request: web.Request) -> web.Response:
         """Put a named caller in a queue now: ``{"queue_id": 1000, "phone": "...", "name": ...}``
@@ -453,7 +471,14 @@ class Simulator:
         return web.json_response({"queue_id": queue_id, "call_id": caller.ivrid})
 
     #: The behaviours a test may switch over HTTP (``POST /simulator/knobs {"name": value}``).
-    KNOBS = ("status_update_fails", "status_update_silent", "rest_garbage", "click2call_blocked")
+    KNOBS = (
+        "status_update_fails",
+        "status_update_silent",
+        "status_update_late",
+        "rest_garbage",
+        "rest_echo_code",
+        "click2call_blocked",
+    )
 
     async def control_knobs(self, request: web.Request) -> web.Response:
         """Switch test behaviours on or off: ``{"status_update_silent": true}``."""
@@ -530,6 +555,8 @@ class Simulator:
             return _c2c_answer(as_json, ERR_PARAMS, "Invalid phone")
         if agent.status == 2 and action == "call":
             return _c2c_answer(as_json, ERR_OFFLINE, "Extension representative offline")
+        if self.rest_echo_code:
+            return _c2c_answer(as_json, 9, f"Code {p.get('code')} is not valid here")
         if self.click2call_blocked and action == "call":
             return _c2c_answer(as_json, ERR_BLOCKED, "Extension blocked for Click2Call calls")
         if action != "call":

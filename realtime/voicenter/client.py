@@ -13,6 +13,7 @@ the API code.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import httpx
 
@@ -88,9 +89,10 @@ class VoicenterClient:
             return status_failure("network", "")
         if response.status_code >= 400:
             return status_failure("http_error", str(response.status_code))
-        return parse_status_answer(
+        answer = parse_status_answer(
             _json(response), extension=extension, status=status, status_name=status_name
         )
+        return replace(answer, message=self._scrub(answer.message), said=self._scrub(answer.said))
 
     async def click2call(
         self, *, phone: str, target: str, record: bool = False, caller_id: str = ""
@@ -117,7 +119,12 @@ class VoicenterClient:
             return call_failure("network", "")
         if response.status_code >= 400:
             return call_failure("http_error", str(response.status_code))
-        return parse_click2call_answer(response.text, hang_up=hang_up)
+        answer = parse_click2call_answer(response.text, hang_up=hang_up)
+        return replace(answer, message=self._scrub(answer.message), said=self._scrub(answer.said))
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the API code (an answer that quotes the request back)."""
+        return text.replace(self._api_code, "[API code]") if self._api_code else text
 
     async def get_extensions(self, *, show_all: bool = True) -> tuple[list[ExtensionRow], int]:
         """The organisational extension list: (rows, rows skipped for want of a SIP user).

@@ -4,7 +4,7 @@
  */
 
 import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
-import { agentCategory, agentOrder, callStart, mainCall } from "./present.js";
+import { agentCategory, agentName, agentOrder, callStart, mainCall } from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
 
 const MANY_AGENTS = 200; // above this, off-screen cards are left to the browser (board.css)
@@ -118,7 +118,7 @@ export function createAgents(container, filter, controls) {
       view.el.dataset.category = category;
     }
     const calls = Array.isArray(agent.calls) ? agent.calls : [];
-    setText(view.name, str(agent.agent_name) || str(agent.user_name) || ext);
+    setText(view.name, agentName(agent, ext));
     setText(view.ext, str(agent.number) || str(agent.extension) || ext);
     const changing = controls.draw(view, ext, agent);
     const label = statusLabel(category, agent, mainCall(calls), controls);
@@ -134,8 +134,9 @@ export function createAgents(container, filter, controls) {
     if (container.classList.contains("many") !== many) container.classList.toggle("many", many);
     const ids = agentOrder(agents, now);
     const pinned = controls.pinned;
-    if (pinned && ids[0] !== pinned && views.has(pinned)) {
-      ids.splice(ids.indexOf(pinned), 1); // one's own card comes first
+    const at = pinned ? ids.indexOf(pinned) : -1;
+    if (at > 0) {
+      ids.splice(at, 1); // one's own card comes first
       ids.unshift(pinned);
     }
     if (sameOrder(ids, order) && container.childElementCount === ids.length) return;

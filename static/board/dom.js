@@ -79,3 +79,25 @@ export function placeChildren(container, wanted) {
     next = node;
   }
 }
+
+// The page's notice bar (an aria-live region that is always there, empty when quiet): shows
+// `text` for a while. Emptied first and filled on the next frame, so that a screen reader
+// announces the same message twice in a row too.
+const NOTICE_MS = 12000;
+const noticeTimers = new WeakMap();
+
+export function announce(region, text, bad) {
+  if (!region) return;
+  clearTimeout(noticeTimers.get(region));
+  region.textContent = "";
+  region.classList.toggle("bad", !!bad);
+  requestAnimationFrame(function () {
+    region.textContent = str(text);
+  });
+  noticeTimers.set(
+    region,
+    setTimeout(function () {
+      region.textContent = "";
+    }, NOTICE_MS)
+  );
+}

@@ -10,6 +10,12 @@ function callsOf(agent) {
   return agent && Array.isArray(agent.calls) ? agent.calls : [];
 }
 
+// The name a card shows: who works the extension now, else its user, else the extension.
+export function agentName(agent, ext) {
+  const name = agent && (agent.agent_name || agent.user_name);
+  return name ? String(name) : String(ext);
+}
+
 // "ringing" | "oncall" | "available" | "loggedout" | "break"
 export function agentCategory(agent) {
   const calls = callsOf(agent);

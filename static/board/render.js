@@ -80,10 +80,14 @@ export function createRenderer(board, stats, page, config, onRendered) {
     }
     const queuesChanged = dirty.queues.size > 0;
     const agentsChanged = dirty.agents.size > 0;
-    for (const id of dirty.queues) queues.render(id, queueState[id], now);
+    // Taken before drawing: a card drawn may ask to be drawn again (status.js), for the next
+    // frame.
+    const queueIds = Array.from(dirty.queues);
     dirty.queues.clear();
-    for (const ext of dirty.agents) agents.render(ext, agentState[ext], now);
+    const agentIds = Array.from(dirty.agents);
     dirty.agents.clear();
+    for (const id of queueIds) queues.render(id, queueState[id], now);
+    for (const ext of agentIds) agents.render(ext, agentState[ext], now);
     if (queues.place()) applyFilterToAll(); // the selected queue went away
     if (agentsChanged) agents.place(agentState, now);
     if (queuesChanged || agentsChanged) renderHeader(now);

@@ -15,9 +15,9 @@
  * one's own card, under the buttons. Text only: names and messages are set as textContent.
  */
 
-import { el, setHidden, setText, str } from "./dom.js";
+import { announce, el, setText, str } from "./dom.js";
+import { agentName } from "./present.js";
 
-const NOTICE_MS = 12000; // how long a message stays in the notice bar
 const EMPTY = { statuses: [], me: null, status_url: "", confirm_s: 10 };
 
 export function readConfig(doc) {
@@ -42,7 +42,6 @@ export function createStatusControls(config, getAgent, redraw, notices) {
   const confirmMs = Math.max(1, Number(config.confirm_s) || 10) * 1000;
   const pending = new Map(); // ext -> {code, name, answered, timer}
   const ownNotes = new Map(); // ext -> {text, bad}: the message under one's own buttons
-  let noticeTimer = null;
   const menu = createMenu();
 
   function mine(ext) {
@@ -59,19 +58,11 @@ export function createStatusControls(config, getAgent, redraw, notices) {
   }
 
   function agentLabel(ext) {
-    const agent = getAgent(ext) || {};
-    return str(agent.agent_name) || str(agent.user_name) || ext;
+    return agentName(getAgent(ext), ext);
   }
 
   function notify(text, bad) {
-    if (!notices) return;
-    setText(notices, text);
-    notices.classList.toggle("bad", !!bad);
-    setHidden(notices, false);
-    clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(function () {
-      setHidden(notices, true);
-    }, NOTICE_MS);
+    announce(notices, text, bad);
   }
 
   function tell(ext, text, bad) {
@@ -85,11 +76,12 @@ export function createStatusControls(config, getAgent, redraw, notices) {
     return input ? input.value : "";
   }
 
-  function settle(ext, p) {
+  // The change shows: no longer pending. `andRedraw`: the card is not being drawn right now.
+  function settle(ext, p, andRedraw) {
     clearTimeout(p.timer);
     pending.delete(ext);
     tell(ext, p.name + ": done.", false);
-    redraw(ext);
+    if (andRedraw) redraw(ext);
   }
 
   async function ask(ext, code) {
@@ -130,7 +122,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
     p.answered = true;
     const agent = getAgent(ext);
     if (agent && agent.status === code) {
-      settle(ext, p); // the socket was faster than the answer
+      settle(ext, p, true); // the socket was faster than the answer
       return;
     }
     p.timer = setTimeout(function () {
@@ -166,7 +158,9 @@ export function createStatusControls(config, getAgent, redraw, notices) {
       if (button.getAttribute("aria-pressed") !== pressed) {
         button.setAttribute("aria-pressed", pressed);
       }
-      button.disabled = !!p;
+      // aria-disabled, not disabled: the button keeps the keyboard focus (ask() ignores it)
+      const busy = p ? "true" : "false";
+      if (button.getAttribute("aria-disabled") !== busy) button.setAttribute("aria-disabled", busy);
     }
   }
 
@@ -193,6 +187,13 @@ export function createStatusControls(config, getAgent, redraw, notices) {
       if (event.key === "Escape") {
         event.preventDefault();
         close(true);
+      } else if (event.key === "Tab") {
+        // Tab cycles through the choices: the menu is modal while open
+        const buttons = Array.from(list.querySelectorAll("button"));
+        const at = buttons.indexOf(document.activeElement);
+        const next = (at + (event.shiftKey ? -1 : 1) + buttons.length) % buttons.length;
+        event.preventDefault();
+        if (buttons.length) buttons[next].focus();
       }
     });
     document.addEventListener("mousedown", function (event) {
@@ -232,17 +233,18 @@ export function createStatusControls(config, getAgent, redraw, notices) {
     menu.box.style.left = left + "px";
     menu.box.style.top = top + "px";
     anchor.setAttribute("aria-expanded", "true");
-    const first = menu.list.querySelector("button:not([disabled])");
+    const first =
+      menu.list.querySelector("button[aria-pressed='true']") || menu.list.querySelector("button");
     if (first) first.focus();
   }
 
   // Draw the controls of card `view` (agents.js) for `agent`; returns the pending change, if
   // any, for the card's status line.
   function draw(view, ext, agent) {
-    const p = pending.get(ext) || null;
+    let p = pending.get(ext) || null;
     if (p && p.answered && agent && agent.status === p.code) {
-      settle(ext, p);
-      return null;
+      settle(ext, p, false); // this very drawing shows it as done
+      p = null;
     }
     const own = mine(ext);
     if (view.el.classList.contains("mine") !== own) {
@@ -261,8 +263,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
         view.actions.setAttribute("role", "group");
         view.actions.setAttribute("aria-label", "My status");
         fillChoices(view.actions, ext, null);
-        view.note = el("p", "agent-note");
-        view.note.setAttribute("aria-live", "polite");
+        view.note = el("p", "agent-note"); // (the notice bar announces it)
         view.el.append(view.actions, view.note);
       }
       markCurrent(view.actions, agent, p);
@@ -287,7 +288,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
         view.menuButton.setAttribute("aria-label", label);
         view.menuButton.title = label;
       }
-      view.menuButton.disabled = !!p;
+      view.menuButton.setAttribute("aria-disabled", p ? "true" : "false");
     }
     if (!menu.box.hidden && menu.ext === ext) markCurrent(menu.list, agent, p);
     if (p) view.el.dataset.pending = String(p.code);

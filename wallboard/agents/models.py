@@ -14,8 +14,6 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from realtime.voicenter.rest import STATUS_CODES
-
 digits = RegexValidator(r"^[0-9]+$", "Voicenter user ids are digits.")
 
 
@@ -109,7 +107,3 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} -> {self.extension}: {self.status_name}"
-
-
-def default_status_names() -> dict[int, str]:
-    return dict(STATUS_CODES)

@@ -110,12 +110,23 @@ class ImportReport:
 
 @transaction.atomic
 def import_extensions(
-    rows: Iterable[ExtensionRow], live_user_ids: Mapping[str, str], unreadable: int = 0
+    rows: Iterable[ExtensionRow],
+    live_user_ids: Mapping[str, str],
+    unreadable: int = 0,
+    *,
+    whole_list: bool = True,
 ) -> ImportReport:
     """Voicenter's extension list -> the directory (replaced) and the agent profiles of the
     users whose e-mail matches (created or updated; those users become agents unless they are
     supervisors). ``live_user_ids``: SIP user -> Voicenter user id, from the realtime state
-    (the list itself carries none)."""
+    (the list itself carries none). An e-mail listed on several extensions names no agent: it
+    is reported, and its profile left as it was. ``whole_list``: the list is the whole
+    organisation's, so extensions missing from it leave the directory."""
+    rows = list(rows)
+    emails: dict[str, int] = {}
+    for row in rows:
+        if row.user_email:
+            emails[row.user_email.lower()] = emails.get(row.user_email.lower(), 0) + 1
     report = ImportReport()
     report.skipped += [f"{unreadable} row(s) without a SIP user"] if unreadable else []
     agent_group, _ = Group.objects.get_or_create(name=AGENT)
@@ -145,10 +156,13 @@ def import_extensions(
             if changed:
                 Extension.objects.filter(pk=directory.pk).update(**changed)
                 report.extensions_updated += 1
-        _profile_for(
-            row, user_id or (directory.voicenter_user_id if directory else ""), agent_group, report
-        )
-    report.extensions_removed, _ = Extension.objects.exclude(sip__in=seen).delete()
+        if emails.get(row.user_email.lower(), 0) > 1:
+            report.skipped.append(f"{row.sip}: {row.user_email} is listed on several extensions")
+            continue
+        known_id = user_id or (directory.voicenter_user_id if directory else "")
+        _profile_for(row, known_id, agent_group, report)
+    if whole_list:
+        report.extensions_removed, _ = Extension.objects.exclude(sip__in=seen).delete()
     return report
 
 

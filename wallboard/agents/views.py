@@ -4,7 +4,8 @@ CSRF-protected (Django's middleware) and authorised here, whatever the request s
 supervisor may change any extension, an agent only their own (``wallboard.agents.roles``), and
 only to a status the admin offers. A person's identical request while one is on its way (a
 double click) is answered without a second call to Voicenter, and a person makes at most
-``RATE_PER_WINDOW`` requests a second. Voicenter is called through
+``RATE_PER_WINDOW`` requests a second (the first refusal of a window is audited, the rest only
+counted and logged). Voicenter is called through
 :class:`realtime.voicenter.client.VoicenterClient`; every request that reaches that point, and
 every refusal of a signed-in person, is written to the audit log
 (:class:`wallboard.agents.models.StatusChange`) and counted in the stats
@@ -19,6 +20,7 @@ field), 401 (signed out), 403 (not yours), 409 (no Voicenter user id known), 429
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from realtime.store import StateStore
+from realtime.voicenter.rest import StatusAnswer
 from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
 from wallboard.agents.roles import Role, role_of
 from wallboard.board.services import shared_store, voicenter_client
@@ -40,9 +43,9 @@ log = logging.getLogger("wallboard.agents")
 #: changes per second" (issue #10).
 RATE_PER_WINDOW = 3
 RATE_WINDOW_S = 1
-#: Seconds an identical request (same person, extension, status) is answered without calling
-#: Voicenter again: longer than a double click, shorter than a person changing their mind.
-SAME_REQUEST_S = 2
+#: Seconds beyond the Voicenter timeout that a request's in-flight lock outlives a web process
+#: that died holding it.
+SAME_REQUEST_MARGIN_S = 5
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Refusal(Exception):
     http_status: int
     reason: str
     message: str
+    quiet: bool = False  # counted and logged, not written to the audit log
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,34 @@ async def change_status(request: HttpRequest) -> JsonResponse:
     except Refusal as refusal:
         log.warning("status change refused (%s): %s", refusal.reason, refusal.message)
         await store.add_stats({f"status:{refusal.reason}": 1})
-        if refusal.reason != "too_many":  # a flood must not flood the audit log too
+        if not refusal.quiet:  # a flood is counted, and written down once per window
             await sync_to_async(_audit_refusal)(user, extension, raw_status, refusal)
         return _json(False, refusal.message, refusal.http_status, extension=extension)
+    # Written down before Voicenter is asked, and finished in a task of its own: a person who
+    # closes the page mid-call cancels this view, not the record of what was asked.
+    entry = await StatusChange.objects.acreate(
+        actor=plan.actor,
+        actor_name=plan.actor.get_username(),
+        extension=plan.extension,
+        voicenter_user_id=plan.voicenter_user_id,
+        status=plan.status,
+        status_name=plan.status_name,
+        ok=False,
+        reason="asked",
+        message="Asked; Voicenter has not answered yet.",
+    )
+    answer = await asyncio.shield(asyncio.ensure_future(_ask_voicenter(plan, entry, store)))
+    return _json(
+        answer.ok,
+        answer.message,
+        200 if answer.ok else 502,
+        extension=plan.extension,
+        status=plan.status,
+        status_name=plan.status_name,
+    )
+
+
+async def _ask_voicenter(plan: Plan, entry: StatusChange, store: StateStore) -> StatusAnswer:
     started = time.monotonic()
     client = voicenter_client()
     try:
@@ -95,32 +124,15 @@ async def change_status(request: HttpRequest) -> JsonResponse:
         )
     finally:
         await client.aclose()
-    latency_ms = round((time.monotonic() - started) * 1000)
+        await store.redis.delete(_same_key(store.prefix, plan))  # the request is over
     if not answer.ok:
-        await store.redis.delete(_same_key(store.prefix, plan))  # let the person try again
         log.warning("Voicenter refused a status change for %s: %s", plan.extension, answer.said)
     await store.add_stats({f"status:{answer.reason}": 1})
-    await sync_to_async(StatusChange.objects.create)(
-        actor=plan.actor,
-        actor_name=plan.actor.get_username(),
-        extension=plan.extension,
-        voicenter_user_id=plan.voicenter_user_id,
-        status=plan.status,
-        status_name=plan.status_name,
-        ok=answer.ok,
-        reason=answer.reason,
-        message=answer.message,
-        voicenter_said=answer.said[:300],
-        latency_ms=latency_ms,
-    )
-    return _json(
-        answer.ok,
-        answer.message,
-        200 if answer.ok else 502,
-        extension=plan.extension,
-        status=plan.status,
-        status_name=plan.status_name,
-    )
+    entry.ok, entry.reason, entry.message = answer.ok, answer.reason, answer.message
+    entry.voicenter_said = answer.said[:300]
+    entry.latency_ms = round((time.monotonic() - started) * 1000)
+    await entry.asave(update_fields=["ok", "reason", "message", "voicenter_said", "latency_ms"])
+    return answer
 
 
 def _plan(user: User, extension: str, raw_status: str) -> Plan:
@@ -180,18 +192,24 @@ async def _rate_limit(user: User, store: StateStore) -> None:
         pipe.incr(rate_key)
         _, count = await pipe.execute()
     if count > RATE_PER_WINDOW:
-        raise Refusal(429, "too_many", "Too many status changes at once: wait a second.")
+        quiet = count > RATE_PER_WINDOW + 1  # the first refusal of a window is audited
+        message = "Too many status changes at once: wait a second."
+        raise Refusal(429, "too_many", message, quiet)
 
 
 async def _once(plan: Plan, store: StateStore) -> None:
-    """The same request while the last one is on its way (a double click) goes no further."""
-    fresh = await store.redis.set(_same_key(store.prefix, plan), 1, nx=True, ex=SAME_REQUEST_S)
+    """The same request while the last one is on its way (a double click) goes no further: a
+    lock released when Voicenter has answered (its expiry only covers a crashed process)."""
+    expiry = settings.VOICENTER_API_TIMEOUT_S + SAME_REQUEST_MARGIN_S
+    key = _same_key(store.prefix, plan)
+    fresh = await store.redis.set(key, 1, nx=True, px=int(expiry * 1000))
     if not fresh:
         raise Refusal(429, "duplicate", f"{plan.status_name} was already asked for: one moment.")
 
 
 def _audit_refusal(user: User, extension: str, raw_status: str, refusal: Refusal) -> None:
-    status = int(raw_status) if raw_status.isdigit() and len(raw_status) < 5 else 0
+    ascii_digits = raw_status.isascii() and raw_status.isdigit() and len(raw_status) < 5
+    status = int(raw_status) if ascii_digits else 0
     option = StatusOption.objects.filter(code=status).first()
     StatusChange.objects.create(
         actor=user,

@@ -35,7 +35,7 @@ class DisplayLinkAdmin(admin.ModelAdmin):
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Revoke the selected display links")
+    @admin.action(description="Revoke the selected display links", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[DisplayLink]) -> None:
         count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
         self.message_user(request, f"{count} display link(s) revoked.", messages.SUCCESS)

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import messages
@@ -78,7 +79,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         while True:
             await asyncio.sleep(DISPLAY_CHECK_S)
             try:
-                valid = await DisplayLink.objects.filter(token=token, revoked_at=None).aexists()
+                # (database_sync_to_async: closes stale connections, as views do)
+                valid = await database_sync_to_async(DisplayLink.live)(token) is not None
             except Exception:  # the database is away: keep watching, as the board does
                 log.warning("cannot check a display link", exc_info=True)
                 continue

@@ -3,8 +3,8 @@
 A supervisor who can act on agents must not leave their session on a wall screen. A display
 link is a long random token in a URL (``/display/<token>/``) that opens the board in TV mode
 without signing in: it receives the same live frames and can never act. Revoking it closes its
-screens at their next connection (and at once for the ones that reconnect); ``last_seen_at``
-says when a screen last opened it (written at most once a minute per link).
+open screens within ``wallboard.board.consumers.DISPLAY_CHECK_S`` and refuses them after;
+``last_seen_at`` says when a screen last opened it (written at most once a minute per link).
 """
 
 from __future__ import annotations
@@ -51,12 +51,16 @@ class DisplayLink(models.Model):
         return reverse("display", args=[self.token])
 
     @classmethod
-    def open(cls, token: str) -> DisplayLink | None:
-        """The live (not revoked) link with ``token``, marked as seen now; None if there is
-        none. Synchronous ORM."""
+    def live(cls, token: str) -> DisplayLink | None:
+        """The link with ``token`` unless it is revoked (or there is none). Synchronous ORM."""
         if not token or len(token) > 64:
             return None
-        display = cls.objects.filter(token=token, revoked_at=None).first()
+        return cls.objects.filter(token=token, revoked_at=None).first()
+
+    @classmethod
+    def open(cls, token: str) -> DisplayLink | None:
+        """:meth:`live`, marked as seen now. Synchronous ORM."""
+        display = cls.live(token)
         if display is None:
             return None
         now = timezone.now()

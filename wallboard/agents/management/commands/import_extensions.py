@@ -32,7 +32,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: Any) -> None:
         rows, unreadable = asyncio.run(self._fetch(not options["own_account"]))
         user_ids = asyncio.run(self._live_user_ids())
-        report = import_extensions(rows, user_ids, unreadable)
+        report = import_extensions(
+            rows, user_ids, unreadable, whole_list=not options["own_account"]
+        )
         for line in report.lines():
             self.stdout.write(line)
 

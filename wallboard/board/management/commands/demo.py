@@ -134,10 +134,29 @@ def demo_people(supervisor: str, agent: str, password: str) -> str:
         voicenter_user_id=DEMO_VOICENTER_USER_ID,
         extension=DEMO_EXTENSION,
     )
+    demo_contacts()
     display = DisplayLink.objects.filter(name="Demo TV", revoked_at=None).first()
     if display is None:
         display = DisplayLink.objects.create(name="Demo TV")
     return display.path()
+
+
+#: The demo's contacts (CSV, as import_contacts reads it), made once.
+DEMO_CONTACTS = """name,phone,mobile,company,notes
+Dana Cohen,03-555-1234,050-723-4567,Cohen Logistics,Prefers mornings.
+Yossi Levi,,052-765-4321,Levi & Sons,Renewal due next month.
+Noa Peretz,+44 20 7946 0958,,Peretz UK Ltd,Calls from London.
+Avi Mizrahi,04-822-3344,054-611-2233,Mizrahi Travel,
+Tamar Shapiro,,053-998-7766,,VIP customer.
+"""
+
+
+def demo_contacts() -> None:
+    from wallboard.contacts.importing import import_csv
+    from wallboard.contacts.models import Contact
+
+    if not Contact.objects.exists():
+        import_csv(DEMO_CONTACTS.splitlines(), "IL")
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:

@@ -1,0 +1,215 @@
+/* The contacts page: a "Call" button per number, and the call followed live.
+ *
+ * A click POSTs the number's id to /contacts/call (wallboard/contacts/views.py), which asks
+ * Voicenter's Click2Call to ring the person's own extension and then the number. The page holds
+ * the board's websocket (../board/socket.js, the same frames and reducer as the board) and
+ * follows the call on the person's extension: leg 1 rings their phone, leg 2 calls the contact,
+ * then they talk; when the call leaves the extension, it has ended. The call is found by
+ * Voicenter's CALLID, or else as the extension's Click2Call call to that number. "Hang up"
+ * POSTs /contacts/hangup. Messages are text (textContent), never HTML.
+ */
+
+import { createBoard, serverNow } from "../board/reducer.js";
+import { createLink, createSocket } from "../board/socket.js";
+import { announce, setHidden, setText, str } from "../board/dom.js";
+
+const UNSEEN_MS = 20000; // no sign of the call on the socket after this long: say so
+const ENDED_SHOWN_MS = 15000; // how long "Ended" stays on the row
+
+function readConfig() {
+  const node = document.getElementById("contacts-config");
+  try {
+    return JSON.parse(node.textContent) || {};
+  } catch (err) {
+    return {};
+  }
+}
+
+const config = readConfig();
+const myExt = config.me && config.me.extension ? str(config.me.extension) : "";
+const board = createBoard();
+const stats = { frames: 0, snapshots: 0, deltas: 0, drops: 0, resyncs: 0, reconnects: 0 };
+const link = createLink();
+const notices = document.getElementById("notices");
+const panel = document.getElementById("my-call");
+const panelText = panel.querySelector(".my-call-text");
+const hangupButton = panel.querySelector(".hangup-button");
+let current = null; // {callId, numberId, dial, row, name, askedAt, seen, ended, timer}
+
+function notify(text, bad) {
+  announce(notices, text, bad);
+}
+
+function csrfToken() {
+  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+  return input ? input.value : "";
+}
+
+async function post(url, fields) {
+  const form = new FormData();
+  for (const key of Object.keys(fields)) form.append(key, fields[key]);
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      body: form,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+    });
+    return await response.json().catch(function () {
+      return {
+        ok: false,
+        message:
+          response.status === 403
+            ? "This page is out of date (its security token expired): reload it."
+            : "The wallboard server answered " + response.status + ".",
+      };
+    });
+  } catch (err) {
+    return { ok: false, message: "The wallboard server could not be reached." };
+  }
+}
+
+// The call on my extension that is `current`'s, or null.
+function findCall() {
+  const me = board.state.agents && board.state.agents[myExt];
+  const calls = me && Array.isArray(me.calls) ? me.calls : [];
+  if (!current) return null;
+  for (const call of calls) {
+    if (current.callId && call && call.call_id === current.callId) return call;
+  }
+  const dialled = current.dial.replace(/^0+/, ""); // national or international: compare the tail
+  for (const call of calls) {
+    const number = str(call && call.number).replace(/\D/g, "");
+    if (call && /click2call/i.test(str(call.direction)) && dialled && number.endsWith(dialled)) {
+      return call;
+    }
+  }
+  return null;
+}
+
+function describe(call) {
+  if (call.leg === 2 || call.leg === "2") {
+    if (typeof call.answered_at === "number" && call.answered_at > 0) {
+      const seconds = Math.max(0, Math.floor(serverNow(board) - call.answered_at));
+      const m = Math.floor(seconds / 60);
+      const s = String(seconds % 60).padStart(2, "0");
+      return { text: "Talking with " + current.name + " · " + m + ":" + s, live: true };
+    }
+    return { text: "Calling " + current.name + "…", live: true };
+  }
+  return { text: "Your phone is ringing: answer it to call " + current.name + ".", live: true };
+}
+
+function show(text, live) {
+  setText(panelText, text);
+  setHidden(panel, false);
+  setHidden(hangupButton, !live);
+  if (current && current.state) setText(current.state, text);
+}
+
+function follow() {
+  if (!current || current.ended) return;
+  const call = findCall();
+  if (call) {
+    current.seen = true;
+    if (!current.callId && call.call_id) current.callId = str(call.call_id);
+    const d = describe(call);
+    show(d.text, d.live);
+    current.row.dataset.call = "live";
+  } else if (current.seen) {
+    finish("Call ended.");
+  } else if (performance.now() - current.askedAt > UNSEEN_MS) {
+    show("Voicenter accepted the call but has not shown it on your extension yet.", true);
+  }
+}
+
+function finish(text) {
+  const done = current;
+  if (!done) return;
+  done.ended = true;
+  show(text, false);
+  delete done.row.dataset.call;
+  setTimeout(function () {
+    if (current === done) {
+      current = null;
+      setText(done.state, "");
+      setHidden(panel, true);
+    }
+  }, ENDED_SHOWN_MS);
+}
+
+async function call(button) {
+  if (button.disabled || (current && !current.ended)) {
+    if (current && !current.ended) notify("You are already on a call from this page.", true);
+    return;
+  }
+  const row = button.closest(".number");
+  const contact = button.closest(".contact");
+  const name = contact ? contact.querySelector(".contact-name").textContent.trim() : "";
+  button.disabled = true;
+  current = {
+    callId: "",
+    numberId: button.dataset.number,
+    dial: str(row.dataset.dial),
+    row: row,
+    state: row.querySelector(".call-state"),
+    name: name || "the contact",
+    askedAt: performance.now(),
+    seen: false,
+    ended: false,
+  };
+  show("Asking Voicenter to call " + current.name + "…", false);
+  const answer = await post(config.call_url, { number: button.dataset.number });
+  button.disabled = false;
+  if (!answer.ok) {
+    const failed = current;
+    current = null;
+    setText(failed.state, "");
+    setHidden(panel, true);
+    notify(str(answer.message) || "The call did not start.", true);
+    return;
+  }
+  current.callId = str(answer.call_id);
+  notify(str(answer.message), false);
+  follow();
+}
+
+async function hangUp() {
+  hangupButton.disabled = true;
+  const answer = await post(config.hangup_url, { extension: myExt }); // (an empty multipart body is a 400)
+  hangupButton.disabled = false;
+  notify(str(answer.message) || (answer.ok ? "Hung up." : "Could not hang up."), !answer.ok);
+}
+
+document.addEventListener("click", function (event) {
+  const button = event.target.closest && event.target.closest(".call-button");
+  if (button) call(button);
+});
+hangupButton.addEventListener("click", hangUp);
+
+if (myExt) {
+  const socket = createSocket(
+    board,
+    stats,
+    link,
+    { loginUrl: document.body.dataset.loginUrl || "/accounts/login/", query: "" },
+    {
+      snapshot: function () {
+        document.body.dataset.ready = "1"; // (the tests wait for it)
+        follow();
+      },
+      changed: function (changed) {
+        if (changed.agents && changed.agents.indexOf(myExt) >= 0) follow();
+      },
+      banner: function () {},
+    }
+  );
+  socket.connect();
+  setInterval(function () {
+    socket.watchdog();
+    follow();
+  }, 1000);
+} else {
+  document.body.dataset.ready = "1";
+}
+window.wallboardContacts = { board: board, stats: stats };

@@ -1,0 +1,269 @@
+"""Contacts: the CSV import (command and page), the contacts page and its search, and the
+Click2Call endpoints against the simulator: permissions, CSRF, every error, double clicks, the
+log."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.test import AsyncClient, Client
+
+from realtime.simulator.model import CallCenter, SimAgent
+from realtime.store import StateStore
+from tests.served import serving
+from wallboard.agents.onboarding import create_agent
+from wallboard.contacts.importing import import_csv
+from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
+
+GOOD = """name,phone,company,mobile,notes
+Dana Cohen,03-555-1234,Cohen Logistics,050-723-4567,Prefers mornings
+Bad Number,050-123,Nowhere,,
+,052-276-6772,No Name,,
+Noa Peretz,+44 20 7946 0958,Peretz UK,,
+No Phone,,Empty,,
+"""
+
+
+def test_a_csv_imports_good_rows_and_reports_bad_ones_by_line(db):
+    report = import_csv(io.StringIO(GOOD), "IL")
+    assert (report.created, report.updated) == (2, 0)
+    assert report.skipped == [
+        "line 3: '050-123' is not a valid phone number",
+        "line 4: no name",
+        "line 6: No Phone: no phone number",
+    ]
+    dana = Contact.objects.get(name="Dana Cohen")
+    assert dana.company == "Cohen Logistics" and dana.notes == "Prefers mornings"
+    assert sorted((n.label, n.number) for n in dana.numbers.all()) == [
+        ("", "+97235551234"),
+        ("mobile", "+972507234567"),
+    ]
+
+
+def test_importing_again_updates_instead_of_duplicating(db):
+    import_csv(io.StringIO(GOOD), "IL")
+    again = import_csv(
+        io.StringIO("name,phone,company\ndana cohen,054-611-2233,COHEN LOGISTICS\n"), "IL"
+    )
+    assert (again.created, again.updated) == (0, 1)
+    assert Contact.objects.filter(name__iexact="dana cohen").count() == 1
+    assert Contact.objects.get(name="Dana Cohen").numbers.count() == 3
+
+
+def test_the_import_contacts_command_prints_its_report(db, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_contacts", str(path), stdout=out)
+    assert "contacts: 2 created, 0 updated, 3 rows skipped" in out.getvalue()
+    assert "line 3:" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("", "empty"), ("phone,company\n050\n", "'name' column"), ("name,company\nA,B\n", "phone")],
+)
+def test_a_file_without_the_needed_columns_is_refused(db, tmp_path, text, words):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(CommandError, match=words):
+        call_command("import_contacts", str(path))
+
+
+def signed_in(client: Client, username: str, **role: object) -> Client:
+    create_agent(username, password="pw-123456", **role)  # type: ignore[arg-type]
+    assert client.login(username=username, password="pw-123456")
+    return client
+
+
+def test_the_import_page_is_for_supervisors(db, client):
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    assert client.get("/contacts/import").status_code == 403
+
+
+def test_a_supervisor_imports_a_csv_from_the_page(db, client):
+    signed_in(client, "boss", supervisor=True)
+    upload = SimpleUploadedFile("c.csv", GOOD.encode("utf-8-sig"), content_type="text/csv")
+    page = client.post("/contacts/import", {"file": upload})
+    html = page.content.decode()
+    assert page.status_code == 200 and "<strong>2</strong> created" in html
+    assert "line 3: &#x27;050-123&#x27; is not a valid phone number" in html
+
+
+def test_the_contacts_page_searches_by_name_company_and_number(db, client):
+    import_csv(io.StringIO(GOOD), "IL")
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    for query in ("dana", "logistics", "050-723", "+972507234567", "0507234567"):
+        html = client.get("/contacts/", {"q": query}).content.decode()
+        assert "Dana Cohen" in html and "Noa Peretz" not in html, query
+    html = client.get("/contacts/").content.decode()
+    assert "Dana Cohen" in html and "Noa Peretz" in html
+    assert 'aria-label="Call Dana Cohen, mobile 050-723-4567"' in html
+
+
+def test_a_contacts_name_is_text_not_html(db, client):
+    contact = Contact.objects.create(name="<img src=x onerror=alert(1)>", company="<b>x</b>")
+    PhoneNumber.objects.create(contact=contact, number="+972507234567")
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    html = client.get("/contacts/").content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<b>x</b>" not in html
+
+
+def test_without_an_extension_the_call_buttons_are_off_and_say_why(db, client):
+    import_csv(io.StringIO(GOOD), "IL")
+    signed_in(client, "boss", supervisor=True)
+    html = client.get("/contacts/").content.decode()
+    assert "You have no extension" in html and " disabled aria-label=" in html
+
+
+# --- Click2Call endpoints ----------------------------------------------------------------------
+
+
+def calls(test):  # the Click2Call endpoints' tests: the database, as the async views see it
+    test = pytest.mark.usefixtures("close_thread_connections")(test)
+    return pytest.mark.django_db(transaction=True)(test)
+
+
+@pytest.fixture
+async def sim(settings, use_prefix):
+    model = CallCenter(agents=3, queues=1, calls_per_minute=0, seed=1, now=time.time())
+    async with serving(model) as simulator:
+        settings.VOICENTER_API_URL = simulator.base
+        settings.VOICENTER_API_CODE = "demo-code"
+        settings.VOICENTER_API_TIMEOUT_S = 2
+        settings.CONTACTS_CALL_EVERY_S = 60
+        yield simulator
+
+
+@pytest.fixture
+async def number():
+    contact = await Contact.objects.acreate(name="Dana Cohen")
+    return await PhoneNumber.objects.acreate(
+        contact=contact, label="mobile", number="+972507234567"
+    )
+
+
+async def agent_client(
+    sim, *, logged_in: bool = True, csrf: bool = False
+) -> tuple[AsyncClient, SimAgent]:
+    me = next(iter(sim.model.agents.values()))
+    me.status = 1 if logged_in else 2
+    await sync_to_async(create_agent)(
+        "alice", password="pw-123456", voicenter_user_id=str(me.user_id), extension=me.ext
+    )
+    client = AsyncClient(enforce_csrf_checks=csrf)
+    await client.aforce_login(await User.objects.aget(username="alice"))
+    return client, me
+
+
+async def log() -> list[CallRequest]:
+    return [r async for r in CallRequest.objects.order_by("at")]
+
+
+@calls
+async def test_call_rings_the_agents_extension_then_the_contacts_number(sim, number):
+    client, me = await agent_client(sim)
+    response = await client.post("/contacts/call", {"number": number.pk})
+    body = response.json()
+    assert response.status_code == 200 and body["ok"] and body["call_id"]
+    [call] = me.calls
+    assert (call.ivrid, call.direction, call.leg, call.phone) == (
+        body["call_id"],
+        "Click2Call",
+        1,
+        "0507234567",
+    )
+    [entry] = await log()
+    assert (entry.action, entry.target, entry.call_id, entry.ok) == (
+        "call",
+        "+972507234567",
+        body["call_id"],
+        True,
+    )
+    hung = await client.post("/contacts/hangup")
+    assert hung.status_code == 200 and hung.json()["message"] == "Hung up." and me.calls == []
+
+
+@calls
+async def test_a_double_click_dials_once(sim, number):
+    client, me = await agent_client(sim)
+    first = await client.post("/contacts/call", {"number": number.pk})
+    second = await client.post("/contacts/call", {"number": number.pk})
+    assert first.status_code == 200 and second.status_code == 429
+    assert len(me.calls) == 1
+
+
+@calls
+async def test_an_offline_extension_is_told_to_sign_in_to_its_phone(sim, number):
+    client, _ = await agent_client(sim, logged_in=False)
+    response = await client.post("/contacts/call", {"number": number.pk})
+    assert response.status_code == 502
+    assert "Your extension is offline" in response.json()["message"]
+    again = await client.post("/contacts/call", {"number": number.pk})  # a failure frees it
+    assert again.status_code == 502
+    assert [r.reason for r in await log()] == ["offline", "offline"]
+
+
+@calls
+async def test_a_blocked_extension_is_explained(sim, number):
+    sim.click2call_blocked = True
+    client, _ = await agent_client(sim)
+    response = await client.post("/contacts/call", {"number": number.pk})
+    assert response.status_code == 502 and "may not make Click2Call" in response.json()["message"]
+
+
+@calls
+async def test_a_slow_voicenter_is_a_timeout_message_without_the_code(sim, number, settings):
+    sim.rest_delay_s = 2
+    settings.VOICENTER_API_TIMEOUT_S = 0.3
+    client, _ = await agent_client(sim)
+    response = await client.post("/contacts/call", {"number": number.pk})
+    assert response.status_code == 502 and "within 0.3 s" in response.json()["message"]
+    assert "demo-code" not in response.content.decode()
+
+
+@calls
+async def test_someone_without_an_extension_cannot_call(sim, number):
+    await sync_to_async(create_agent)("boss", password="pw-123456", supervisor=True)
+    client = AsyncClient()
+    await client.aforce_login(await User.objects.aget(username="boss"))
+    response = await client.post("/contacts/call", {"number": number.pk})
+    assert response.status_code == 403 and "no extension" in response.json()["message"]
+    assert [r.reason for r in await log()] == ["no_extension"]
+
+
+@calls
+async def test_without_a_csrf_token_nothing_is_dialled(sim, number):
+    client, me = await agent_client(sim, csrf=True)
+    response = await client.post("/contacts/call", {"number": number.pk})
+    assert response.status_code == 403 and me.calls == []
+
+
+@calls
+@pytest.mark.parametrize(("value", "status"), [("", 400), ("abc", 400), ("999999", 404)])
+async def test_a_wrong_number_field_is_refused(sim, value, status):
+    client, me = await agent_client(sim)
+    response = await client.post("/contacts/call", {"number": value})
+    assert response.status_code == status and me.calls == []
+
+
+@calls
+async def test_a_stranger_is_told_to_sign_in(sim, number):
+    response = await AsyncClient().post("/contacts/call", {"number": number.pk})
+    assert response.status_code == 401
+
+
+@calls
+async def test_refusals_and_calls_are_counted(sim, number, aredis, use_prefix):
+    client, _ = await agent_client(sim)
+    await client.post("/contacts/call", {"number": number.pk})
+    await client.post("/contacts/call", {"number": number.pk})
+    stats = await StateStore(aredis, use_prefix).stats()
+    assert stats["click2call:ok"] == 1 and stats["click2call:too_soon"] == 1

@@ -1,0 +1,62 @@
+"""Contacts in the admin (numbers inline; search by name, company or number) and the read-only
+log of Click2Call requests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
+from wallboard.contacts.phones import BadNumber, normalise
+
+
+class PhoneNumberForm(ModelForm):
+    class Meta:
+        model = PhoneNumber
+        fields = ["label", "number"]
+
+    def clean_number(self) -> str:
+        try:
+            return normalise(self.cleaned_data["number"], settings.CONTACTS_DEFAULT_REGION)
+        except BadNumber as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class PhoneNumberInline(admin.TabularInline):
+    model = PhoneNumber
+    form = PhoneNumberForm
+    extra = 1
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "company", "numbers_shown", "updated_at"]
+    search_fields = ["name", "company", "numbers__number", "notes"]
+    inlines = [PhoneNumberInline]
+
+    @admin.display(description="numbers")
+    def numbers_shown(self, contact: Contact) -> str:
+        return ", ".join(str(n) for n in contact.numbers.all())
+
+    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("numbers")
+
+
+@admin.register(CallRequest)
+class CallRequestAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_name", "extension", "action", "target", "ok", "reason"]
+    list_filter = ["ok", "reason", "action"]
+    search_fields = ["actor_name", "extension", "target", "call_id"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ContactsConfig(AppConfig):
+    """Contacts and click-to-call: the contact directory, its CSV import, the contacts page and
+    the Click2Call requests (see the README's layout table)."""
+
+    name = "wallboard.contacts"
+    label = "contacts"
+    verbose_name = "Contacts"

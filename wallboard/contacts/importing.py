@@ -1,0 +1,147 @@
+"""Contacts from CSV: ``name,phone,company`` with a header row, extra phone columns welcome.
+
+Columns are found by their header (case and spaces ignored): ``name`` (required), ``company``,
+``notes``, and every column whose header contains ``phone``, ``mobile`` or ``tel`` is a phone
+number, labelled by its header (``phone`` alone: no label). Numbers are normalised
+(``wallboard.contacts.phones``); a row without a name, without any number, or with a number
+that is not one is reported with its line number and skipped: the rest import. A contact with
+the same name and company (ignoring case) is updated: its company and notes from the row, the
+row's numbers added. Synchronous ORM.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from wallboard.contacts.models import Contact, PhoneNumber
+from wallboard.contacts.phones import BadNumber, normalise
+
+#: A file longer than this many rows is refused (a contact list, not a phone book dump).
+MAX_ROWS = 100_000
+PHONE_WORDS = ("phone", "mobile", "tel")
+
+
+class BadFile(ValueError):
+    """The file cannot be imported at all (no header, no name column...)."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    skipped: list[str] = field(default_factory=list)  # "line N: why"
+
+    def lines(self) -> list[str]:
+        return [
+            f"contacts: {self.created} created, {self.updated} updated,"
+            f" {len(self.skipped)} rows skipped",
+            *(f"  {line}" for line in self.skipped),
+        ]
+
+
+def _key(header: str) -> str:
+    return " ".join(header.strip().lower().replace("_", " ").split())
+
+
+def import_csv(lines: Iterable[str], region: str) -> ImportReport:
+    """Import CSV text (an iterable of lines, e.g. an open file); raises :class:`BadFile`."""
+    reader = csv.reader(lines)
+    try:
+        header = [_key(h) for h in next(reader)]
+    except StopIteration:
+        raise BadFile("the file is empty") from None
+    except csv.Error as exc:
+        raise BadFile(f"line 1: {exc}") from None
+    if "name" not in header:
+        raise BadFile("the first line must name the columns, with a 'name' column")
+    phone_columns = [
+        (i, "" if h == "phone" else h)
+        for i, h in enumerate(header)
+        if any(w in h for w in PHONE_WORDS)
+    ]
+    if not phone_columns:
+        raise BadFile("no phone column (a column named 'phone', 'mobile'...)")
+    column = {h: i for i, h in enumerate(header)}
+    report = ImportReport()
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line += 1
+            report.skipped.append(f"line {line}: unreadable ({exc})")
+            continue
+        line = reader.line_num
+        if line > MAX_ROWS + 1:
+            report.skipped.append(f"line {line} and after: more than {MAX_ROWS} rows")
+            break
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            _import_row(row, column, phone_columns, region, report)
+        except BadNumber as exc:
+            report.skipped.append(f"line {line}: {exc}")
+        except _BadRow as exc:
+            report.skipped.append(f"line {line}: {exc}")
+    return report
+
+
+class _BadRow(ValueError):
+    pass
+
+
+def _cell(row: list[str], index: int | None, limit: int) -> str:
+    if index is None or index >= len(row):
+        return ""
+    return row[index].strip()[:limit]
+
+
+def _import_row(
+    row: list[str],
+    column: dict[str, int],
+    phone_columns: list[tuple[int, str]],
+    region: str,
+    report: ImportReport,
+) -> None:
+    name = _cell(row, column.get("name"), 200)
+    if not name:
+        raise _BadRow("no name")
+    numbers = []
+    for index, label in phone_columns:
+        raw = _cell(row, index, 100)
+        if raw:
+            numbers.append((label[:40], normalise(raw, region)))
+    if not numbers:
+        raise _BadRow(f"{name}: no phone number")
+    company = _cell(row, column.get("company"), 200)
+    notes = _cell(row, column.get("notes"), 5000)
+    with transaction.atomic():
+        contact = Contact.objects.filter(name__iexact=name, company__iexact=company).first()
+        if contact is None:
+            contact = Contact.objects.create(name=name, company=company, notes=notes)
+            report.created += 1
+        else:
+            if notes and notes != contact.notes:
+                contact.notes = notes
+                contact.save(update_fields=["notes", "updated_at"])
+            report.updated += 1
+        for label, number in numbers:
+            PhoneNumber.objects.get_or_create(
+                contact=contact, number=number, defaults={"label": label}
+            )
+
+
+def import_bytes(data: bytes, region: str) -> ImportReport:
+    """An uploaded file: UTF-8 (with or without a BOM), else Windows-1255 (Hebrew Excel)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1255", errors="replace")
+    return import_csv(io.StringIO(text, newline=""), region)

@@ -1,0 +1,211 @@
+"""The contacts page (``/contacts/``: search, a call button per number, the call followed live),
+its Click2Call endpoints and the CSV import page.
+
+- ``POST /contacts/call`` (field ``number``: a :class:`PhoneNumber` id; the server decides
+  what is dialled): CSRF-protected, for users with an extension (their agent profile); calls
+  Voicenter's Click2Call with ``phone`` = their extension and ``target`` = the number as
+  Voicenter expects it. One call per person per ``CONTACTS_CALL_EVERY_S`` (a double click
+  dials once). Answer: ``{"ok", "message", "call_id", "extension"}``.
+- ``POST /contacts/hangup``: ``action=terminate`` on their extension.
+- Every request that reaches Voicenter, and every refusal, goes to the Click2Call log
+  (:class:`CallRequest`) and the stats (``click2call:<reason>``).
+- ``/contacts/import`` (supervisors): a CSV upload (``wallboard.contacts.importing``).
+
+HTTP codes: 200 done, 400 wrong field, 401 signed out, 403 no extension, 404 no such number,
+429 too soon, 502 Voicenter refused or failed. No answer holds the API code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from realtime.store import StateStore
+from realtime.voicenter.rest import CallAnswer
+from wallboard.agents.roles import role_of
+from wallboard.board.services import shared_store, voicenter_client
+from wallboard.contacts.importing import BadFile, import_bytes
+from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
+from wallboard.contacts.phones import digits
+
+log = logging.getLogger("wallboard.contacts")
+
+PAGE_SIZE = 50
+#: Largest CSV upload accepted, bytes.
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def search(query: str) -> QuerySet[Contact]:
+    """Contacts whose name, company or notes contain ``query``, or whose number contains its
+    digits (national ``050...`` or international ``+97250...``)."""
+    contacts = Contact.objects.prefetch_related("numbers")
+    query = query.strip()[:100]
+    if not query:
+        return contacts
+    match = Q(name__icontains=query) | Q(company__icontains=query)
+    wanted = digits(query)
+    if len(wanted) >= 3:
+        match |= Q(numbers__number__contains=wanted.lstrip("0"))
+    return contacts.filter(match).distinct()
+
+
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    page = Paginator(search(query), PAGE_SIZE).get_page(request.GET.get("page"))
+    role = role_of(request.user)
+    config = {
+        "me": {"extension": role.extension},
+        "call_url": reverse("contacts_call"),
+        "hangup_url": reverse("contacts_hangup"),
+    }
+    context = {"page": page, "query": query, "role": role, "config": config}
+    return render(request, "contacts/contacts.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    role = role_of(request.user)
+    if not role.supervisor:
+        return render(request, "contacts/import.html", {"forbidden": True}, status=403)
+    context: dict[str, object] = {"region": settings.CONTACTS_DEFAULT_REGION}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = "Choose a CSV file."
+        elif upload.size is not None and upload.size > MAX_UPLOAD:
+            context["error"] = f"The file is larger than {MAX_UPLOAD // 1024 // 1024} MB."
+        else:
+            try:
+                context["report"] = import_bytes(upload.read(), settings.CONTACTS_DEFAULT_REGION)
+            except BadFile as exc:
+                context["error"] = f"The file cannot be imported: {exc}."
+    return render(request, "contacts/import.html", context)
+
+
+@require_POST
+async def call(request: HttpRequest) -> JsonResponse:
+    return await _command(request, hang_up=False)
+
+
+@require_POST
+async def hang_up(request: HttpRequest) -> JsonResponse:
+    return await _command(request, hang_up=True)
+
+
+class _Refusal(Exception):
+    def __init__(self, http_status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.http_status, self.reason, self.message = http_status, reason, message
+
+
+async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
+    user = await request.auser()
+    if not isinstance(user, User):
+        return JsonResponse(
+            {"ok": False, "message": "You are signed out: sign in again."}, status=401
+        )
+    store = shared_store()
+    action = "hang up" if hang_up else "call"
+    number: PhoneNumber | None = None
+    extension = ""
+    try:
+        role = await sync_to_async(role_of)(user)
+        extension = role.extension
+        if not extension:
+            raise _Refusal(
+                403,
+                "no_extension",
+                "You have no extension to call from: ask a supervisor to set"
+                " it in your agent profile.",
+            )
+        if not hang_up:
+            number = await _number(request.POST.get("number", ""))
+            await _once(user, store)
+    except _Refusal as refusal:
+        await store.add_stats({f"click2call:{refusal.reason}": 1})
+        await _log(user, extension, action, number, refusal.reason, refusal.message, None, None)
+        return JsonResponse({"ok": False, "message": refusal.message}, status=refusal.http_status)
+    started = time.monotonic()
+    client = voicenter_client()
+    try:
+        if hang_up:
+            answer = await client.hang_up(phone=extension)
+        else:
+            assert number is not None
+            answer = await client.click2call(
+                phone=extension,
+                target=number.for_voicenter,
+                record=settings.VOICENTER_C2C_RECORD,
+                caller_id=settings.VOICENTER_C2C_CALLER_ID,
+            )
+    finally:
+        await client.aclose()
+    latency_ms = round((time.monotonic() - started) * 1000)
+    if not answer.ok:
+        log.warning("Click2Call %s from %s refused: %s", action, extension, answer.said)
+        if not hang_up:
+            await store.redis.delete(_once_key(store.prefix, user))  # let them try again
+    await store.add_stats({f"click2call:{answer.reason}": 1})
+    await _log(user, extension, action, number, answer.reason, answer.message, answer, latency_ms)
+    body = {"ok": answer.ok, "message": answer.message, "call_id": answer.call_id,
+            "extension": extension}  # fmt: skip
+    return JsonResponse(body, status=200 if answer.ok else 502)
+
+
+async def _number(raw: str) -> PhoneNumber:
+    if not raw.isdigit() or len(raw) > 18:
+        raise _Refusal(400, "bad_request", "Say which number to call.")
+    number = await PhoneNumber.objects.select_related("contact").filter(pk=int(raw)).afirst()
+    if number is None:
+        raise _Refusal(404, "no_number", "That number is no longer in the contacts: reload.")
+    return number
+
+
+def _once_key(prefix: str, user: User) -> str:
+    return f"{prefix}click2call:asked:{user.pk}"
+
+
+async def _once(user: User, store: StateStore) -> None:
+    every = settings.CONTACTS_CALL_EVERY_S
+    fresh = await store.redis.set(_once_key(store.prefix, user), 1, nx=True, px=int(every * 1000))
+    if not fresh:
+        raise _Refusal(429, "too_soon", "A call is already being placed: one moment.")
+
+
+async def _log(
+    user: User,
+    extension: str,
+    action: str,
+    number: PhoneNumber | None,
+    reason: str,
+    message: str,
+    answer: CallAnswer | None,
+    latency_ms: int | None,
+) -> None:
+    await CallRequest.objects.acreate(
+        actor=user,
+        actor_name=user.get_username(),
+        extension=extension,
+        action=action,
+        contact=number.contact if number else None,
+        target=number.number if number else "",
+        ok=bool(answer and answer.ok),
+        reason=reason,
+        message=message,
+        call_id=answer.call_id if answer else "",
+        voicenter_said=answer.said[:300] if answer else "",
+        latency_ms=latency_ms,
+    )
