@@ -162,6 +162,13 @@ class Stack:
         joined: dict[str, object] = answer.json()
         return joined
 
+    def ring(self, ext: str, phone: str, name: str = "") -> None:
+        """A direct call ringing at ``ext``."""
+        answer = httpx.post(
+            f"{self.sim}/simulator/ring", json={"ext": ext, "phone": phone, "name": name}
+        )
+        answer.raise_for_status()
+
     def knobs(self, **values: bool) -> None:
         """Switch the simulator's test behaviours (``Simulator.KNOBS``)."""
         httpx.post(f"{self.sim}/simulator/knobs", json=values).raise_for_status()

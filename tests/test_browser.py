@@ -398,3 +398,19 @@ def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack
     )
     panel.get_by_text("Call ended.").wait_for(timeout=15_000)
     context.close()
+
+
+def test_a_call_ringing_at_the_agents_extension_pops_its_contact(agent_page, stack):
+    stack.manage_output("shell", "-c", "from wallboard.board.management.commands.demo import"
+                        " demo_contacts; demo_contacts()")  # fmt: skip
+    stack.ring("SIM0100", "0539987766")  # Tamar Shapiro's mobile, as Voicenter spells it
+    pop = agent_page.get_by_role("alert", name="Incoming call")
+    expect(pop.locator(".screen-pop-name")).to_have_text("Tamar Shapiro", timeout=10_000)
+    expect(pop.locator(".screen-pop-notes")).to_have_text("VIP customer.")
+    assert pop.locator("a.screen-pop-name").get_attribute("href").startswith("/contacts/")
+    agent_page.screenshot(path=OUTPUT / "screen-pop.png")
+    pop.get_by_role("button", name="Close").click()
+    stack.ring("SIM0100", "0509999999")
+    expect(agent_page.get_by_role("alert", name="Incoming call")).to_contain_text(
+        "Unknown caller", timeout=10_000
+    )

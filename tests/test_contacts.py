@@ -267,3 +267,56 @@ async def test_refusals_and_calls_are_counted(sim, number, aredis, use_prefix):
     await client.post("/contacts/call", {"number": number.pk})
     stats = await StateStore(aredis, use_prefix).stats()
     assert stats["click2call:ok"] == 1 and stats["click2call:too_soon"] == 1
+
+
+# --- screen-pop and Voicenter's Pop-up screen ---------------------------------------------------
+
+
+@pytest.mark.parametrize("phone", ["0507234567", "972507234567", "+972-50-723-4567"])
+def test_lookup_finds_the_contact_whatever_the_numbers_spelling(db, client, phone):
+    import_csv(io.StringIO(GOOD), "IL")
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    body = client.get("/contacts/lookup", {"phone": phone}).json()
+    dana = Contact.objects.get(name="Dana Cohen")
+    assert body == {
+        "found": True, "name": "Dana Cohen", "company": "Cohen Logistics",
+        "notes": "Prefers mornings", "url": f"/contacts/{dana.pk}/", "total": 1,
+    }  # fmt: skip
+    assert client.get(body["url"]).status_code == 200
+
+
+@pytest.mark.parametrize("phone", ["0509999999", "", "anonymous", "1" * 60])
+def test_lookup_of_an_unknown_or_odd_number_finds_nothing(db, client, phone):
+    import_csv(io.StringIO(GOOD), "IL")
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    assert client.get("/contacts/lookup", {"phone": phone}).json() == {"found": False}
+
+
+def test_lookup_needs_a_signed_in_user(db, client):
+    assert client.get("/contacts/lookup", {"phone": "0507234567"}).status_code == 302
+
+
+def test_an_unknown_contact_page_is_a_404(db, client):
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    assert client.get("/contacts/999999/").status_code == 404
+
+
+def test_voicenters_popup_gets_its_format_from_our_contacts(db, client, settings):
+    settings.CONTACTS_POPUP_SECRET = "s3cret-popup-path"
+    import_csv(io.StringIO(GOOD), "IL")
+    dana = Contact.objects.get(name="Dana Cohen")
+    body = client.get("/contacts/popup/s3cret-popup-path/", {"phone": "035551234"}).json()
+    assert body == {
+        "STATUS": "OK", "URL": f"http://testserver/contacts/{dana.pk}/",
+        "CLIENTNAME": "Dana Cohen", "TOTAL": "1", "COMPANY": "Cohen Logistics",
+    }  # fmt: skip
+    missing = client.get("/contacts/popup/s3cret-popup-path/", {"phone": "0509999999"}).json()
+    assert missing["STATUS"] != "OK" and missing["TOTAL"] == "0"
+
+
+@pytest.mark.parametrize(("configured", "asked"), [("s3cret", "wrong"), ("", "anything")])
+def test_voicenters_popup_without_the_right_secret_is_a_404(
+    db, client, settings, configured, asked
+):
+    settings.CONTACTS_POPUP_SECRET = configured
+    assert client.get(f"/contacts/popup/{asked}/", {"phone": "035551234"}).status_code == 404

@@ -185,6 +185,9 @@ CONTACTS_DEFAULT_REGION = env("CONTACTS_DEFAULT_REGION", "IL").upper()
 # Click2Call options: record the calls; the caller id the contact sees (empty: the account's).
 VOICENTER_C2C_RECORD = env_bool("VOICENTER_C2C_RECORD", False)
 VOICENTER_C2C_CALLER_ID = env("VOICENTER_C2C_CALLER_ID")
+# The secret in the URL Voicenter's Pop-up screen service asks for callers
+# (/contacts/popup/<secret>/?phone=...); empty: that endpoint is off.
+CONTACTS_POPUP_SECRET = env("CONTACTS_POPUP_SECRET")
 # Seconds between two calls one person may start (a double click must not dial twice).
 CONTACTS_CALL_EVERY_S = env_float("CONTACTS_CALL_EVERY_S", 5)
 

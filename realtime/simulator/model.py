@@ -505,6 +505,25 @@ class CallCenter:
         self._at(self.rng.uniform(*RING_S) / self.speed, answer)
         return call
 
+    def ring_direct(self, ext: str, phone: str, name: str = "") -> SimCall:
+        """A call to the extension's own number (no queue): it rings, is answered, ends."""
+        agent = self.agents[ext]
+        call = SimCall(self._new_id(), "Incoming", "Ringing", phone, name, "", self._local())
+        agent.calls.append(call)
+        agent.last_call = self._local()
+        self._extension_event(agent, "NEWCALL", call)
+
+        def answer() -> None:
+            if call in agent.calls:
+                call.status, call.answered = "Talking", self._local()
+                agent.last_answered = self._local()
+                self._extension_event(agent, "ANSWER", call)
+                talk = self.rng.expovariate(1 / TALK_MEAN_S) / self.speed
+                self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))
+
+        self._at(self.rng.uniform(*RING_S) / self.speed, answer)
+        return call
+
     def click2call(self, phone: str, target: str) -> SimCall:
         """Leg 1 rings the agent's phone; once answered, leg 2 dials the target, then talk."""
         agent = self.agents.get(phone) or self._by_number[phone]

@@ -156,6 +156,7 @@ class Simulator:
         app.router.add_post("/simulator/load", self.control_load)
         app.router.add_get("/simulator/load", self.load_progress)
         app.router.add_post("/simulator/knobs", self.control_knobs)
+        app.router.add_post("/simulator/ring", self.control_ring)
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._stop)
         return app
@@ -489,6 +490,21 @@ class Simulator:
         for name, value in p.items():
             setattr(self, name, value is True or str(value).lower() in ("1", "true"))
         return web.json_response({name: getattr(self, name) for name in self.KNOBS})
+
+    async def control_ring(self, request: web.Request) -> web.Response:
+        """Ring an extension directly: ``{"ext": "SIM0100", "phone": "...", "name": ...}``."""
+        p = await self._params(request)
+        if self.model is None:
+            return web.json_response({"error": "replay mode has no call center"}, status=409)
+        ext = str(p.get("ext", ""))
+        if ext not in self.model.agents:
+            return web.json_response({"error": f"no extension {ext!r}"}, status=404)
+        self.broadcast(self.model.advance(time.time()))
+        call = self.model.ring_direct(
+            ext, str(p.get("phone", "0500000000")), str(p.get("name", ""))
+        )
+        self.broadcast(self.model.drain())
+        return web.json_response({"ext": ext, "call_id": call.ivrid})
 
     async def control_load(self, request: web.Request) -> web.Response:
         """Steady traffic for the benchmarks: ``{"rate": events/s, "seconds": s}``. Callers join

@@ -12,6 +12,7 @@ import { createBanner } from "./banner.js";
 import { createBoard, serverNow } from "./reducer.js";
 import { createRenderer } from "./render.js";
 import { createLink, createSocket } from "./socket.js";
+import { createScreenPop } from "./pop.js";
 import { readConfig } from "./status.js";
 import { tickTimers } from "./timers.js";
 import { createTvFit } from "./tv.js";
@@ -49,10 +50,14 @@ const page = {
 
 const link = createLink();
 const updateBanner = createBanner($("banner"), board, link, stats);
-const renderer = createRenderer(board, stats, page, readConfig(document), function (
-  now,
-  firstAfterSnapshot
-) {
+const config = readConfig(document);
+const myExt = config.me && config.me.extension ? String(config.me.extension) : "";
+const pop = createScreenPop(function () {
+  const me = myExt && board.state.agents ? board.state.agents[myExt] : null;
+  return me && Array.isArray(me.calls) ? me.calls : [];
+}, myExt ? String(config.lookup_url || "") : "");
+const renderer = createRenderer(board, stats, page, config, function (now, firstAfterSnapshot) {
+  pop.check();
   if (firstAfterSnapshot) document.body.dataset.ready = "1";
   updateBanner(now);
 });
@@ -74,6 +79,7 @@ setInterval(function tick() {
   socket.watchdog();
   updateBanner(now);
   fitTv();
+  pop.check();
 }, 1000);
 updateBanner();
 socket.connect();

@@ -10,6 +10,7 @@
  */
 
 import { createBoard, serverNow } from "../board/reducer.js";
+import { createScreenPop } from "../board/pop.js";
 import { createLink, createSocket } from "../board/socket.js";
 import { announce, setHidden, setText, str } from "../board/dom.js";
 
@@ -34,6 +35,10 @@ const notices = document.getElementById("notices");
 const panel = document.getElementById("my-call");
 const panelText = panel.querySelector(".my-call-text");
 const hangupButton = panel.querySelector(".hangup-button");
+const pop = createScreenPop(function () {
+  const me = myExt && board.state.agents ? board.state.agents[myExt] : null;
+  return me && Array.isArray(me.calls) ? me.calls : [];
+}, myExt ? str(config.lookup_url) : "");
 let current = null; // {callId, numberId, dial, row, name, askedAt, seen, ended, timer}
 
 function notify(text, bad) {
@@ -108,6 +113,7 @@ function show(text, live) {
 }
 
 function follow() {
+  pop.check();
   if (!current || current.ended) return;
   const call = findCall();
   if (call) {

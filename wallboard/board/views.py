@@ -40,6 +40,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "agent": role.agent,
         },
         "status_url": reverse("change_status"),
+        "lookup_url": reverse("contacts_lookup"),
         "confirm_s": settings.WALLBOARD_STATUS_CONFIRM_S,
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})

@@ -10,6 +10,8 @@ its Click2Call endpoints and the CSV import page.
 - Every request that reaches Voicenter, and every refusal, goes to the Click2Call log
   (:class:`CallRequest`) and the stats (``click2call:<reason>``).
 - ``/contacts/import`` (supervisors): a CSV upload (``wallboard.contacts.importing``).
+- ``/contacts/<id>/``: one contact; ``GET /contacts/lookup?phone=``: the board's screen-pop;
+  ``/contacts/popup/<CONTACTS_POPUP_SECRET>/?phone=``: Voicenter's own Pop-up screen service.
 
 HTTP codes: 200 done, 400 wrong field, 401 signed out, 403 no extension, 404 no such number,
 429 too soon, 502 Voicenter refused or failed. No answer holds the API code.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -26,10 +29,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from realtime.store import StateStore
 from realtime.voicenter.rest import CallAnswer
@@ -37,7 +41,7 @@ from wallboard.agents.roles import role_of
 from wallboard.board.services import shared_store, voicenter_client
 from wallboard.contacts.importing import BadFile, import_bytes
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
-from wallboard.contacts.phones import digits
+from wallboard.contacts.phones import BadNumber, digits, normalise
 
 log = logging.getLogger("wallboard.contacts")
 
@@ -63,15 +67,84 @@ def search(query: str) -> QuerySet[Contact]:
 @login_required
 def contacts(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    page = Paginator(search(query), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "contacts/contacts.html", _context(request, search(query), query))
+
+
+@login_required
+def contact_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One contact: the page a screen-pop and Voicenter's pop-up link to."""
+    found = Contact.objects.prefetch_related("numbers").filter(pk=pk)
+    if not found.exists():
+        return render(request, "contacts/contacts.html", _context(request, [], ""), status=404)
+    return render(request, "contacts/contacts.html", _context(request, found, ""))
+
+
+def _context(request: HttpRequest, contacts: Any, query: str) -> dict[str, object]:
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     role = role_of(request.user)
     config = {
         "me": {"extension": role.extension},
         "call_url": reverse("contacts_call"),
         "hangup_url": reverse("contacts_hangup"),
+        "lookup_url": reverse("contacts_lookup"),
     }
-    context = {"page": page, "query": query, "role": role, "config": config}
-    return render(request, "contacts/contacts.html", context)
+    return {"page": page, "query": query, "role": role, "config": config}
+
+
+def matching(phone: str) -> list[Contact]:
+    """The contacts with this number (any spelling: national, international, with dashes);
+    none for what is not a phone number."""
+    try:
+        e164 = normalise(phone, settings.CONTACTS_DEFAULT_REGION)
+    except BadNumber:
+        return []
+    return list(Contact.objects.filter(numbers__number=e164).distinct()[:10])
+
+
+@login_required
+@require_GET
+def lookup(request: HttpRequest) -> JsonResponse:
+    """``GET /contacts/lookup?phone=...``: the screen-pop's question. ``{"found": false}`` or
+    ``{"found": true, "name", "company", "notes", "url", "total"}`` (the first match)."""
+    found = matching(request.GET.get("phone", ""))
+    if not found:
+        return JsonResponse({"found": False})
+    contact = found[0]
+    return JsonResponse(
+        {
+            "found": True,
+            "name": contact.name,
+            "company": contact.company,
+            "notes": contact.notes[:1000],
+            "url": reverse("contact", args=[contact.pk]),
+            "total": len(found),
+        }
+    )
+
+
+@require_GET
+def voicenter_popup(request: HttpRequest, secret: str) -> JsonResponse:
+    """Voicenter's Pop-up screen asks this URL for the caller (``?phone=0722776772``) and pops
+    ``{"STATUS", "URL", "CLIENTNAME", "TOTAL", "COMPANY"}`` in its Chrome extension (API
+    documentation, section 2, step 3). The URL holds ``CONTACTS_POPUP_SECRET``: without it (or
+    with a wrong one) the answer is a 404, as for any unknown page."""
+    expected = settings.CONTACTS_POPUP_SECRET
+    if not expected or not constant_time_compare(secret, expected):
+        raise Http404
+    found = matching(request.GET.get("phone", ""))
+    if not found:
+        body = {"STATUS": "NOT FOUND", "URL": "", "CLIENTNAME": "", "TOTAL": "0", "COMPANY": ""}
+        return JsonResponse(body)
+    contact = found[0]
+    url = request.build_absolute_uri(reverse("contact", args=[contact.pk]))
+    body = {
+        "STATUS": "OK",
+        "URL": url,
+        "CLIENTNAME": contact.name,
+        "TOTAL": str(len(found)),
+        "COMPANY": contact.company,
+    }
+    return JsonResponse(body)
 
 
 @login_required

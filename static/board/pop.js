@@ -1,0 +1,95 @@
+/* The screen-pop: when a call rings at the signed-in person's own extension, a card pops with
+ * the caller's contact (name, company, notes, a link to the contact) or "Unknown caller", as
+ * Voicenter's own Pop-up screen does. The contact comes from GET /contacts/lookup?phone=
+ * (wallboard/contacts/views.py): one request per ringing call of one's own extension, never
+ * per screen per event. The card stays while the call lasts, and a little after.
+ * Text only (textContent).
+ */
+
+import { el, setText, str } from "./dom.js";
+
+const KEEP_AFTER_MS = 10000; // the card stays this long after the call has gone
+
+// getCalls(): the own extension's calls now; lookupUrl: the lookup endpoint ("" = off).
+export function createScreenPop(getCalls, lookupUrl) {
+  const seen = new Set(); // call ids already popped (or being looked up)
+  let card = null; // {el, callId, gone}
+  let hideTimer = null;
+
+  function close() {
+    clearTimeout(hideTimer);
+    if (card) card.el.remove();
+    card = null;
+  }
+
+  function show(call, contact) {
+    close();
+    const box = el("aside", "screen-pop");
+    box.setAttribute("role", "alert");
+    box.setAttribute("aria-label", "Incoming call");
+    const head = el("div", "screen-pop-head", "Incoming call");
+    const number = str(call.number) || "a hidden number";
+    const body = el("div", "screen-pop-body");
+    if (contact && contact.found) {
+      const link = el("a", "screen-pop-name", str(contact.name));
+      link.href = str(contact.url);
+      body.append(link);
+      if (contact.company) body.append(el("div", "screen-pop-company", str(contact.company)));
+      body.append(el("div", "screen-pop-number", number));
+      if (contact.notes) body.append(el("p", "screen-pop-notes", str(contact.notes)));
+      if (contact.total > 1) {
+        body.append(el("div", "screen-pop-more", contact.total - 1 + " more contacts share it"));
+      }
+    } else {
+      body.append(el("div", "screen-pop-name", "Unknown caller"));
+      body.append(el("div", "screen-pop-number", number));
+    }
+    const dismiss = el("button", "screen-pop-close", "Close");
+    dismiss.type = "button";
+    dismiss.addEventListener("click", close);
+    box.append(head, body, dismiss);
+    document.body.appendChild(box);
+    card = { el: box, callId: str(call.call_id) };
+  }
+
+  async function lookUp(call) {
+    let contact = null;
+    try {
+      const url = lookupUrl + "?phone=" + encodeURIComponent(str(call.number));
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok) contact = await response.json();
+    } catch (err) {
+      contact = null; // the card still pops, as "Unknown caller"
+    }
+    if (stillRinging(call.call_id)) show(call, contact);
+  }
+
+  function stillRinging(callId) {
+    return getCalls().some(function (c) {
+      return c && c.call_id === callId;
+    });
+  }
+
+  // Look at the own extension's calls (after each drawing and once a second).
+  function check() {
+    if (!lookupUrl) return;
+    const calls = getCalls();
+    for (const call of calls) {
+      if (!call || !call.call_id || seen.has(call.call_id)) continue;
+      const incoming = !/click2call|outgoing|spy/i.test(str(call.direction));
+      if (incoming && call.state === "Ringing") {
+        seen.add(call.call_id);
+        lookUp(call);
+      }
+    }
+    if (card && !card.gone && !stillRinging(card.callId)) {
+      card.gone = true;
+      card.el.classList.add("ended");
+      setText(card.el.querySelector(".screen-pop-head"), "Call ended");
+      hideTimer = setTimeout(close, KEEP_AFTER_MS);
+    }
+    if (seen.size > 500) seen.clear(); // a long-lived page
+  }
+
+  return { check: check };
+}
