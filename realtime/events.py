@@ -26,6 +26,7 @@ class WaitingCall:
     caller_number: str
     caller_name: str
     joined_at: float | None
+    contact: str = ""  # our contact's name for the number (realtime.contacts), "" if none
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class Call:
     answered_at: float | None
     queue_id: str | None
     leg: int | None  # Click2Call leg (c2cdirection): 1 the agent's leg, 2 the target's
+    contact: str = ""  # our contact's name for the number (realtime.contacts), "" if none
 
 
 @dataclass(frozen=True, slots=True)

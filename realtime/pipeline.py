@@ -6,7 +6,8 @@ arrival order, in batches: the worker feeds every event already waiting in one b
 when quiet an event goes through alone, at once. The pipeline normalises each raw event
 (:func:`realtime.voicenter.wire.normalise`), remembers the server's ``servertimeoffset`` for
 payloads that omit it, logs and counts what it could not use, hands each usable typed event to
-its projections (:mod:`realtime.projections`), then has each commit the batch's effect.
+its projections (:mod:`realtime.projections`), with our contacts' names set on its callers
+and calls (:mod:`realtime.contacts`), then has each commit the batch's effect.
 
 Counters gathered here (:meth:`Pipeline.take_stats` adds the projections' own):
 
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from realtime.contacts import ContactNames
 from realtime.events import Event, Rejected, VoicenterError
 from realtime.projections import Projection
 from realtime.voicenter.wire import normalise
@@ -36,9 +38,16 @@ MAX_COUNTER_KEY = 100
 
 
 class Pipeline:
-    def __init__(self, projections: Sequence[Projection], tz: tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        projections: Sequence[Projection],
+        tz: tzinfo | None = None,
+        contacts: ContactNames | None = None,
+    ) -> None:
         self.projections = tuple(projections)
         self.tz = tz
+        # our contacts' names, set on callers and calls before the projections see them
+        self.contacts = contacts or ContactNames()
         self.offset_min: int | None = None
         self._stats: Counter[str] = Counter()
         self._loaded = False
@@ -91,8 +100,9 @@ class Pipeline:
                 log.error("Voicenter %s error %s: %s", event.event, event.code, event.desc)
                 self._stats["voicenter_errors"] += 1
             else:
+                named = self.contacts.enrich(event)
                 for projection in self.projections:
-                    await projection.apply(event)
+                    await projection.apply(named)
         return events
 
     async def verify(self) -> bool:

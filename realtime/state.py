@@ -17,7 +17,7 @@ Example::
           "id": "12345678", "name": "Queue1",
           "waiting": [                                  # in join order
             {"call_id": "2020082015645675456434324949c071d", "caller_number": "0501234567",
-             "caller_name": "John Doe", "joined_at": 1597930909}
+             "caller_name": "John Doe", "joined_at": 1597930909, "contact": "Dana Cohen"}
           ]
         }
       },
@@ -32,7 +32,7 @@ Example::
             {"call_id": "202012021122010135330b4f77", "direction": "Incoming",
              "state": "Talking", "number": "0501234567", "name": "Test Voicenter",
              "did": "0722776772", "started_at": 1606900923, "answered_at": 1606900934,
-             "queue_id": null, "leg": null}
+             "queue_id": null, "leg": null, "contact": ""}
           ]
         }
       }
@@ -52,6 +52,8 @@ Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events`
   ``direction`` one of Incoming, Outgoing, Spy, Click2Call (any other value Voicenter sends
   passes through); ``leg`` is the Click2Call leg (1: the agent's phone rings, 2: the target) or
   null; ``queue_id`` the queue the call came through, when Voicenter says.
+- ``contact`` (waiting callers and calls): the name of our contact with that number
+  (:mod:`realtime.contacts`), ``""`` when the number is no contact's.
 - Every string that comes from Voicenter is capped at 200 characters. Caller names and numbers
   come from strangers: every consumer shows them as text, never as HTML.
 
@@ -131,6 +133,7 @@ def queue_view(queue: Queue) -> Entity:
                 "caller_number": c.caller_number,
                 "caller_name": c.caller_name,
                 "joined_at": c.joined_at,
+                "contact": c.contact,
             }
             for c in queue.waiting
         ],
@@ -149,6 +152,7 @@ def call_view(call: Call) -> Entity:
         "answered_at": call.answered_at,
         "queue_id": call.queue_id,
         "leg": call.leg,
+        "contact": call.contact,
     }
 
 

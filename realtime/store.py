@@ -117,6 +117,20 @@ class StateStore:
             epoch=epoch.decode() if epoch else None, seq=int(meta.get(b"seq", 0)), state=state
         )
 
+    async def contact_names(self, known: str | None) -> tuple[str | None, dict[str, str] | None]:
+        """The contact directory (``contacts``: E.164 -> name, kept by the web side) if its
+        version (``contacts:version``) is not ``known``: (version, names); else (known, None).
+        One round trip when nothing changed."""
+        version_key, names_key = self.prefix + "contacts:version", self.prefix + "contacts"
+        current = _maybe_text(await self.redis.get(version_key))
+        if current == known:
+            return known, None
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(version_key)
+            pipe.hgetall(names_key)
+            raw, names = await pipe.execute()
+        return _maybe_text(raw), {_text(k): _text(v) for k, v in names.items()}
+
     async def entity(self, collection: str, key: str) -> dict[str, Any] | None:
         """One entity of the stored state (e.g. an agent by SIP user), or None."""
         raw = await self.redis.hget(self.keys[collection], key)
@@ -226,3 +240,7 @@ def _head(meta: list[bytes | str | None]) -> tuple[str | None, int]:
 
 def _health(raw: Mapping[bytes | str, bytes | str]) -> dict[str, object]:
     return {_text(k): orjson.loads(v) for k, v in raw.items()}
+
+
+def _maybe_text(raw: bytes | str | None) -> str | None:
+    return None if raw is None else _text(raw)

@@ -203,6 +203,10 @@ class VoicenterWorker:
         attempt = 0
         self.health.running = True
         try:
+            try:  # named callers from the first snapshot on
+                await self._refresh_contacts()
+            except Exception:  # Redis away: the connection attempts below report it
+                log.warning("contact directory not loaded yet", exc_info=True)
             while not self._stop.is_set():
                 try:
                     outcome = await self._attempt()
@@ -373,6 +377,14 @@ class VoicenterWorker:
             await self._flush_health_and_stats()
         return "stopped"
 
+    async def _refresh_contacts(self) -> None:
+        """Our contacts' names (``realtime.contacts``), reloaded when the web side changed them."""
+        contacts = self.pipeline.contacts
+        version, names = await self.store.contact_names(contacts.version)
+        if names is not None:
+            contacts.names, contacts.version = names, version
+            log.info("contact directory loaded: %d numbers", len(names))
+
     async def _flush_health_and_stats(self, force: bool = False) -> None:
         """Health and counters to Redis, the stored data verified, the boards told of a link
         change; at most once per ``FLUSH_EVERY_S`` unless ``force``."""
@@ -384,6 +396,7 @@ class VoicenterWorker:
         await self.store.write_health(health)
         await self.store.add_stats(self.pipeline.take_stats())
         await self.pipeline.verify()
+        await self._refresh_contacts()
         link = (self.health.running, self.health.connected, self.health.syncing)
         if link != self._last_link:
             self._last_link = link

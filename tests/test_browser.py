@@ -414,3 +414,20 @@ def test_a_call_ringing_at_the_agents_extension_pops_its_contact(agent_page, sta
     expect(agent_page.get_by_role("alert", name="Incoming call")).to_contain_text(
         "Unknown caller", timeout=10_000
     )
+
+
+def test_a_waiting_caller_who_is_a_contact_shows_by_the_contacts_name(page, stack):
+    stack.manage_output("shell", "-c", "from wallboard.board.management.commands.demo import"
+                        " demo_contacts; demo_contacts()")  # fmt: skip
+    # the worker reloads the directory within a second of its change; a caller who joins
+    # after that is named (a later one is, in any case: keep trying a few)
+    name = page.locator(".caller-name.contact", has_text="Avi Mizrahi")
+    for _ in range(10):
+        stack.join("network name", phone="0546112233")  # Avi Mizrahi's mobile
+        try:
+            name.first.wait_for(timeout=1_500)
+            break
+        except Exception:
+            continue
+    expect(name.first).to_be_visible()
+    page.screenshot(path=OUTPUT / "named-caller.png")

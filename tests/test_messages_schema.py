@@ -173,6 +173,7 @@ def _call() -> dict:
         "answered_at": None,
         "queue_id": None,
         "leg": None,
+        "contact": "",
     }
 
 
@@ -244,7 +245,13 @@ BROKEN = {
     "a caller name over 200 characters": (
         "snapshot",
         lambda f: f["state"]["queues"]["7"]["waiting"].append(
-            {"call_id": "c1", "caller_number": "1", "caller_name": "x" * 201, "joined_at": None}
+            {
+                "call_id": "c1",
+                "caller_number": "1",
+                "caller_name": "x" * 201,
+                "joined_at": None,
+                "contact": "",
+            }
         ),
         "state/queues/7/waiting/0/caller_name: 'xxx",
     ),

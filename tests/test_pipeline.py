@@ -42,6 +42,7 @@ async def test_the_stored_state_follows_the_doc_examples_step_by_step(store):
                         "caller_number": "0501234567",
                         "caller_name": "John Doe",
                         "joined_at": 1597941709 - 3 * H,
+                        "contact": "",
                     }
                 ]
             ),
@@ -75,6 +76,7 @@ async def test_the_stored_state_follows_the_doc_examples_step_by_step(store):
                         "answered_at": None,
                         "queue_id": None,
                         "leg": None,
+                        "contact": "",
                     }
                 ]
             ),

@@ -17,6 +17,8 @@ PURE = [
     "realtime.voicenter.wire",
     "realtime.voicenter.login",
     "realtime.voicenter.rest",
+    "realtime.phones",
+    "realtime.contacts",
     "realtime.state",
     "realtime.messages",
     "realtime.recording",

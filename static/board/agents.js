@@ -78,9 +78,11 @@ function renderCall(view, calls, now) {
     if (calls.length > 1) kind += " · +" + (calls.length - 1);
     setText(c.kind, kind);
     const number = str(call.number);
-    const name = str(call.name);
+    const contact = str(call.contact); // our contact's name first (realtime/contacts.py)
+    const name = contact || str(call.name);
     setText(c.number, number || (name ? "" : "Unknown number"));
     setText(c.name, name);
+    c.name.classList.toggle("contact", !!contact);
     setTimer(c.duration, callStart(call), now);
   } else if (view.call) {
     stopTimer(view.call.duration);

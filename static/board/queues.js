@@ -88,7 +88,10 @@ function renderCallers(view, waiting, now) {
     const number = str(caller.caller_number);
     setText(cv.number, number || "Unknown number");
     cv.number.classList.toggle("unknown", !number);
-    setText(cv.name, str(caller.caller_name));
+    // our contact's name (realtime/contacts.py) before the one the caller's network sent
+    const contact = str(caller.contact);
+    setText(cv.name, contact || str(caller.caller_name));
+    cv.name.classList.toggle("contact", !!contact);
     setTimer(cv.wait, caller.joined_at, now, WAIT_WARN_S, cv.onWarn);
     wanted.push(cv.el);
   }

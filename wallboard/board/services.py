@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from realtime.contacts import ContactNames
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.redis_server import ensure_embedded_redis
@@ -109,4 +110,5 @@ def ingest() -> Ingest:
     store = state_store()
     publisher = Publisher(store)
     board = BoardState(store, publisher)
-    return Ingest(store, publisher, board, Pipeline([board], account_tz()))
+    contacts = ContactNames(region=settings.CONTACTS_DEFAULT_REGION)
+    return Ingest(store, publisher, board, Pipeline([board], account_tz(), contacts))

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from realtime.phones import BadNumber, normalise
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
-from wallboard.contacts.phones import BadNumber, normalise
 
 
 class PhoneNumberForm(ModelForm):

@@ -8,3 +8,6 @@ class ContactsConfig(AppConfig):
     name = "wallboard.contacts"
     label = "contacts"
     verbose_name = "Contacts"
+
+    def ready(self) -> None:
+        from wallboard.contacts import directory  # noqa: F401  (connects its signals)

@@ -3,7 +3,7 @@
 Columns are found by their header (case and spaces ignored): ``name`` (required), ``company``,
 ``notes``, and every column whose header contains ``phone``, ``mobile`` or ``tel`` is a phone
 number, labelled by its header (``phone`` alone: no label). Numbers are normalised
-(``wallboard.contacts.phones``); a row without a name, without any number, or with a number
+(``realtime.phones``); a row without a name, without any number, or with a number
 that is not one is reported with its line number and skipped: the rest import. A contact with
 the same name and company (ignoring case) is updated: its company and notes from the row, the
 row's numbers added. Synchronous ORM.
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from realtime.phones import BadNumber, normalise
 from wallboard.contacts.models import Contact, PhoneNumber
-from wallboard.contacts.phones import BadNumber, normalise
 
 #: A file longer than this many rows is refused (a contact list, not a phone book dump).
 MAX_ROWS = 100_000
@@ -138,10 +138,23 @@ def _import_row(
             )
 
 
+def import_and_publish(lines: Iterable[str], region: str) -> ImportReport:
+    """:func:`import_csv`, then the contact directory rewritten once (not row by row)."""
+    from wallboard.contacts import directory
+
+    with directory.quiet():
+        report = import_csv(lines, region)
+    try:
+        directory.publish_all()
+    except Exception:  # Redis out of reach: the worker's next start publishes it
+        directory.log.warning("contact directory not published", exc_info=True)
+    return report
+
+
 def import_bytes(data: bytes, region: str) -> ImportReport:
     """An uploaded file: UTF-8 (with or without a BOM), else Windows-1255 (Hebrew Excel)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1255", errors="replace")
-    return import_csv(io.StringIO(text, newline=""), region)
+    return import_and_publish(io.StringIO(text, newline=""), region)

@@ -1,7 +1,7 @@
 """Contacts (people and companies the agents call) and the Click2Call requests made from them.
 
 A contact has a name, a company, notes and any number of phone numbers, each with a label
-("mobile", "office"...) and stored as E.164 (``wallboard.contacts.phones``). Every call and
+("mobile", "office"...) and stored as E.164 (``realtime.phones``). Every call and
 hang-up asked for from the contacts page is written to :class:`CallRequest`, read-only in the
 admin, like the status changes' audit log.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from wallboard.contacts import phones
+from realtime import phones
 
 
 class Contact(models.Model):

@@ -35,13 +35,13 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from realtime.phones import BadNumber, digits, normalise
 from realtime.store import StateStore
 from realtime.voicenter.rest import CallAnswer
 from wallboard.agents.roles import role_of
 from wallboard.board.services import shared_store, voicenter_client
 from wallboard.contacts.importing import BadFile, import_bytes
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
-from wallboard.contacts.phones import BadNumber, digits, normalise
 
 log = logging.getLogger("wallboard.contacts")
 

@@ -152,11 +152,11 @@ Tamar Shapiro,,053-998-7766,,VIP customer.
 
 
 def demo_contacts() -> None:
-    from wallboard.contacts.importing import import_csv
+    from wallboard.contacts.importing import import_and_publish
     from wallboard.contacts.models import Contact
 
     if not Contact.objects.exists():
-        import_csv(DEMO_CONTACTS.splitlines(), "IL")
+        import_and_publish(DEMO_CONTACTS.splitlines(), "IL")
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from typing import Any
 
@@ -38,6 +39,13 @@ class Command(BaseCommand):
     help = "Connect to Voicenter's realtime API and keep the wallboard state in Redis."
 
     def handle(self, *args: object, **options: Any) -> None:
+        services.ensure_redis()
+        try:  # our contacts' names for the callers on the board (Redis may have lost them)
+            from wallboard.contacts.directory import publish_all
+
+            self.stdout.write(f"contact directory: {publish_all()} numbers")
+        except Exception:
+            logging.getLogger(__name__).exception("contact directory not published")
         asyncio.run(self._run())
 
     async def _run(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wallboard.contacts.phones import BadNumber, digits, for_voicenter, normalise, shown
+from realtime.phones import BadNumber, digits, for_voicenter, normalise, shown
 
 pytestmark = pytest.mark.pure
 

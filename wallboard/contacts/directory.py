@@ -1,0 +1,138 @@
+"""The contact directory in Redis, for the worker to name callers on the board
+(``realtime.contacts``): hash ``<prefix>contacts`` (E.164 number -> the contact's name) and
+``<prefix>contacts:version``, which changes with every change of it (the worker reloads when
+it moves, within a second).
+
+Kept up to date by the models' signals, after their transaction commits: a number saved or
+deleted, a contact renamed or deleted. :func:`publish_all` rewrites it whole: the worker's
+command runs it at start (Redis may have lost it), a CSV import at its end (:func:`quiet`
+keeps the import's rows from writing one by one). Redis out of reach never stops a contact
+from being saved: it is logged, and the next full publish mends it. A number that belongs to
+several contacts names the first by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from wallboard.board.services import ensure_redis
+from wallboard.contacts.models import Contact, PhoneNumber
+
+log = logging.getLogger("wallboard.contacts")
+
+_quiet: ContextVar[bool] = ContextVar("contacts_directory_quiet", default=False)
+CHUNK = 1000  # numbers per HSET
+
+
+def _keys() -> tuple[str, str]:
+    prefix = settings.WALLBOARD_REDIS_PREFIX
+    return prefix + "contacts", prefix + "contacts:version"
+
+
+def _client() -> redis.Redis:
+    ensure_redis()
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _names_of(numbers: Iterable[str]) -> dict[str, str]:
+    """number -> the name of the first contact (by name) with it."""
+    found: dict[str, str] = {}
+    rows = PhoneNumber.objects.filter(number__in=list(numbers)).order_by("contact__name", "id")
+    for number, name in rows.values_list("number", "contact__name"):
+        found.setdefault(number, name)
+    return found
+
+
+def publish_all() -> int:
+    """Rewrite the whole directory; returns how many numbers it holds."""
+    names: dict[str, str] = {}
+    rows = PhoneNumber.objects.order_by("contact__name", "id").values_list(
+        "number", "contact__name"
+    )
+    for number, name in rows.iterator(chunk_size=CHUNK):
+        names.setdefault(number, name)
+    names_key, version_key = _keys()
+    client = _client()
+    try:
+        with client.pipeline(transaction=True) as pipe:
+            pipe.delete(names_key)
+            items = list(names.items())
+            for start in range(0, len(items), CHUNK):
+                pipe.hset(names_key, mapping=dict(items[start : start + CHUNK]))
+            pipe.incr(version_key)
+            pipe.execute()
+    finally:
+        client.close()
+    return len(names)
+
+
+def publish_numbers(numbers: Iterable[str]) -> None:
+    """Bring these numbers' entries up to date (set, or removed when no contact has them)."""
+    wanted = {n for n in numbers if n}
+    if not wanted:
+        return
+    names = _names_of(wanted)
+    names_key, version_key = _keys()
+    try:
+        client = _client()
+        try:
+            with client.pipeline(transaction=True) as pipe:
+                for number in wanted:
+                    if number in names:
+                        pipe.hset(names_key, number, names[number])
+                    else:
+                        pipe.hdel(names_key, number)
+                pipe.incr(version_key)
+                pipe.execute()
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        log.warning("contact directory not updated (Redis out of reach)", exc_info=True)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No per-row publishing inside (call :func:`publish_all` after)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def _later(numbers: Iterable[str]) -> None:
+    if _quiet.get():
+        return
+    pending = list(numbers)
+    transaction.on_commit(lambda: publish_numbers(pending))
+
+
+@receiver(pre_save, sender=PhoneNumber)
+def _number_changing(sender: object, instance: PhoneNumber, **kwargs: object) -> None:
+    if instance.pk:
+        old = PhoneNumber.objects.filter(pk=instance.pk).values_list("number", flat=True).first()
+        instance._old_number = old  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=PhoneNumber)
+def _number_saved(sender: object, instance: PhoneNumber, **kwargs: object) -> None:
+    _later([instance.number, getattr(instance, "_old_number", None) or ""])
+
+
+@receiver(post_delete, sender=PhoneNumber)
+def _number_deleted(sender: object, instance: PhoneNumber, **kwargs: object) -> None:
+    _later([instance.number])
+
+
+@receiver(post_save, sender=Contact)
+def _contact_saved(sender: object, instance: Contact, **kwargs: object) -> None:
+    _later(instance.numbers.values_list("number", flat=True))
