@@ -28,46 +28,86 @@ from realtime.events import (
 )
 from realtime.phones import key_of
 
+#: Numbers remembered with their name (or none) between two directory loads: the same callers
+#: come back in event after event (each QueueEvent carries the queue's whole waiting list).
+MEMO_SIZE = 100_000
+
 
 class ContactNames:
     def __init__(self, names: Mapping[str, str] | None = None, region: str = "IL") -> None:
-        self.names = dict(names or {})
         self.region = region
         self.version: str | None = None  # the directory's version these names are from
+        self.load(names or {})
+
+    def load(self, names: Mapping[str, str], version: str | None = None) -> None:
+        """A new directory (E.164 -> name)."""
+        self.names = dict(names)
+        self.version = version
+        self._memo: dict[str, str] = {}
 
     def name_of(self, number: str) -> str:
         """The contact's name for ``number``, or ""."""
-        if not self.names or not number:
-            return ""
-        key = key_of(number, self.region)
-        return self.names.get(key, "") if key else ""
+        name = self._memo.get(number)
+        if name is None:
+            key = key_of(number, self.region) if number else None
+            name = self.names.get(key, "") if key else ""
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[number] = name
+        return name
 
     def enrich(self, event: Event) -> Event:
         """``event`` with the ``contact`` of its waiting callers and calls set."""
         if not self.names:
             return event
         if isinstance(event, QueueChanged):
-            return replace(event, queue=self._queue(event.queue))
+            queue = self._queue(event.queue)
+            if queue is event.queue:
+                return event
+            # (built directly: dataclasses.replace costs several times more, on the hot path)
+            q = event
+            return QueueChanged(q.kind, q.reason, queue, q.call_id, q.at, q.offset_min)
         if isinstance(event, QueuesSnapshot):
             return replace(event, queues=tuple(self._queue(q) for q in event.queues))
         if isinstance(event, AgentChanged):
-            return replace(event, agent=self._agent(event.agent))
+            agent = self._agent(event.agent)
+            if agent is event.agent:
+                return event
+            a = event
+            return AgentChanged(a.kind, a.reason, agent, a.call_id, a.cause, a.at, a.offset_min)
         if isinstance(event, AgentsSnapshot):
             return replace(event, agents=tuple(self._agent(a) for a in event.agents))
         return event
 
     def _queue(self, queue: Queue) -> Queue:
-        return replace(queue, waiting=tuple(self._waiting(c) for c in queue.waiting))
+        waiting = tuple(self._waiting(c) for c in queue.waiting)
+        if all(new is old for new, old in zip(waiting, queue.waiting, strict=True)):
+            return queue  # nobody named: the event as it came
+        return Queue(queue.id, queue.name, waiting)
 
     def _waiting(self, caller: WaitingCall) -> WaitingCall:
         name = self.name_of(caller.caller_number)
-        return replace(caller, contact=name) if name != caller.contact else caller
+        if name == caller.contact:
+            return caller
+        # (built directly: dataclasses.replace costs several times more, on the hot path)
+        return WaitingCall(
+            caller.call_id, caller.caller_number, caller.caller_name, caller.joined_at, name
+        )
 
     def _agent(self, agent: Agent) -> Agent:
-        if agent.calls is None:
+        if not agent.calls:
             return agent
-        return replace(agent, calls=tuple(self._call(c) for c in agent.calls))
+        calls = tuple(self._call(c) for c in agent.calls)
+        if all(new is old for new, old in zip(calls, agent.calls, strict=True)):
+            return agent
+        return replace(agent, calls=calls)
 
     def _call(self, call: Call) -> Call:
         name = self.name_of(call.number)
-        return replace(call, contact=name) if name != call.contact else call
+        if name == call.contact:
+            return call
+        c = call
+        return Call(
+            c.call_id, c.direction, c.state, c.number, c.name, c.did, c.started_at,
+            c.answered_at, c.queue_id, c.leg, name,
+        )  # fmt: skip

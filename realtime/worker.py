@@ -382,7 +382,7 @@ class VoicenterWorker:
         contacts = self.pipeline.contacts
         version, names = await self.store.contact_names(contacts.version)
         if names is not None:
-            contacts.names, contacts.version = names, version
+            contacts.load(names, version)
             log.info("contact directory loaded: %d numbers", len(names))
 
     async def _flush_health_and_stats(self, force: bool = False) -> None:

@@ -3,6 +3,8 @@ and calls, whatever the number's spelling, before the projections (realtime/cont
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from realtime.contacts import ContactNames
@@ -71,3 +73,28 @@ def test_without_a_directory_events_pass_unchanged():
 
 def test_what_is_not_a_phone_number_names_nobody():
     assert NAMES.name_of("anonymous") == "" and NAMES.name_of("") == ""
+
+
+def _without_contacts(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_contacts(v) for k, v in value.items() if k != "contact"}
+    if isinstance(value, list | tuple):
+        return [_without_contacts(v) for v in value]
+    return value
+
+
+def test_naming_changes_nothing_but_the_contact_fields():
+    events = [e for name, payload in doc_examples() for e in typed(name, payload)]
+    numbers = {
+        c.caller_number for e in events if isinstance(e, QueueChanged) for c in e.queue.waiting
+    } | {c.number for e in events if isinstance(e, AgentChanged) for c in e.agent.calls or ()}
+    keys = [k for k in map(key_of, numbers) if k]
+    assert keys, "the examples have numbers to name"
+    names = ContactNames({k: f"Contact {i}" for i, k in enumerate(keys)})
+    named_any = False
+    for event in events:
+        named = names.enrich(event)
+        assert type(named) is type(event)
+        assert _without_contacts(asdict(named)) == _without_contacts(asdict(event))
+        named_any = named_any or named != event
+    assert named_any
