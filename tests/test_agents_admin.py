@@ -10,6 +10,7 @@ from django.test import Client
 from wallboard.agents.models import StatusChange, StatusOption
 from wallboard.agents.onboarding import create_agent
 from wallboard.board.models import DisplayLink
+from wallboard.contacts.models import Contact, PhoneNumber
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,12 @@ def test_an_agent_has_no_admin(client):
     create_agent("alice", password="pw-123456", voicenter_user_id="1", extension="SIPA1")
     assert client.login(username="alice", password="pw-123456")
     assert client.get("/admin/agents/statuschange/").status_code == 302  # to the admin login
+
+
+def test_contacts_are_found_in_the_admin_by_a_number_as_people_type_it(supervisor):
+    dana = Contact.objects.create(name="Dana Cohen")
+    PhoneNumber.objects.create(contact=dana, number="+972507234567")
+    Contact.objects.create(name="Somebody Else")
+    for query in ("050-723-4567", "0507234567", "Dana"):
+        page = supervisor.get("/admin/contacts/contact/", {"q": query}).content.decode()
+        assert "Dana Cohen" in page and "Somebody Else" not in page, query

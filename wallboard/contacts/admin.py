@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from realtime.phones import BadNumber, normalise
+from realtime.phones import BadNumber, digits, normalise
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 
 
@@ -43,6 +43,16 @@ class ContactAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).prefetch_related("numbers")
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):  # type: ignore[no-untyped-def]
+        """Also numbers as people type them (``050-723``, ``0507234567``), as the contacts
+        page searches."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        wanted = digits(search_term).lstrip("0")
+        if len(wanted) >= 3:
+            found = found | queryset.filter(numbers__number__contains=wanted)
+            duplicates = True
+        return found, duplicates
 
 
 @admin.register(CallRequest)
