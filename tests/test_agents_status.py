@@ -16,7 +16,7 @@ from realtime.simulator.model import CallCenter
 from realtime.state import empty_state
 from realtime.store import StateStore
 from tests.served import serving
-from wallboard.agents import views
+from wallboard.agents import limits
 from wallboard.agents.models import StatusChange, StatusOption
 from wallboard.agents.onboarding import create_agent
 
@@ -171,7 +171,7 @@ async def test_a_request_waiting_on_voicenter_does_not_hold_up_another(sim, alic
 
 
 async def test_a_person_is_limited_to_a_few_changes_per_window(sim, boss, monkeypatch):
-    monkeypatch.setattr(views, "RATE_WINDOW_S", 60)  # one window for the whole test
+    monkeypatch.setattr(limits, "RATE_WINDOW_S", 60)  # one window for the whole test
     client = await signed_in(boss)
     codes = [(await post(client, other.ext, 9)).status_code for other in agents_of(sim)]
     assert codes == [200, 200, 200, 429]
@@ -243,7 +243,7 @@ async def test_an_extension_without_a_known_user_id_is_a_409(sim, boss, aredis, 
 
 
 async def test_bad_requests_count_against_the_rate_limit_too(sim, alice, monkeypatch):
-    monkeypatch.setattr(views, "RATE_WINDOW_S", 60)
+    monkeypatch.setattr(limits, "RATE_WINDOW_S", 60)
     client = await signed_in(alice)
     codes = [(await post(client, "", "x")).status_code for _ in range(5)]
     assert codes == [400, 400, 400, 429, 429]

@@ -4,6 +4,7 @@ log."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 
@@ -17,6 +18,7 @@ from django.test import AsyncClient, Client
 from realtime.simulator.model import CallCenter, SimAgent
 from realtime.store import StateStore
 from tests.served import serving
+from wallboard.agents import limits
 from wallboard.agents.onboarding import create_agent
 from wallboard.contacts.importing import import_csv
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
@@ -87,7 +89,8 @@ def test_the_import_page_is_for_supervisors(db, client):
     assert client.get("/contacts/import").status_code == 403
 
 
-def test_a_supervisor_imports_a_csv_from_the_page(db, client):
+@pytest.mark.django_db(transaction=True)  # the import runs in a thread of its own
+def test_a_supervisor_imports_a_csv_from_the_page(client):
     signed_in(client, "boss", supervisor=True)
     upload = SimpleUploadedFile("c.csv", GOOD.encode("utf-8-sig"), content_type="text/csv")
     page = client.post("/contacts/import", {"file": upload})
@@ -192,12 +195,47 @@ async def test_call_rings_the_agents_extension_then_the_contacts_number(sim, num
 
 
 @calls
-async def test_a_double_click_dials_once(sim, number):
+async def test_a_double_click_dials_once(sim, number, settings):
+    settings.CONTACTS_CALL_EVERY_S = 0.1  # shorter than Voicenter takes: the lock must hold
+    sim.rest_delay_s = 0.5
     client, me = await agent_client(sim)
-    first = await client.post("/contacts/call", {"number": number.pk})
-    second = await client.post("/contacts/call", {"number": number.pk})
-    assert first.status_code == 200 and second.status_code == 429
+    first, second = await asyncio.gather(
+        client.post("/contacts/call", {"number": number.pk}),
+        client.post("/contacts/call", {"number": number.pk}),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 429]
     assert len(me.calls) == 1
+
+
+@calls
+async def test_after_a_timeout_the_lock_stays_since_the_call_may_still_start(sim, number, settings):
+    sim.rest_delay_s = 1
+    settings.VOICENTER_API_TIMEOUT_S = 0.2
+    client, _ = await agent_client(sim)
+    first = await client.post("/contacts/call", {"number": number.pk})
+    assert first.status_code == 502 and "may still start" in first.json()["message"]
+    again = await client.post("/contacts/call", {"number": number.pk})
+    assert again.status_code == 429
+
+
+@calls
+async def test_a_click2call_answer_quoting_the_api_code_reaches_nobody(sim, number):
+    sim.rest_echo_code = True
+    client, _ = await agent_client(sim)
+    response = await client.post("/contacts/call", {"number": number.pk})
+    assert response.status_code == 502 and "demo-code" not in response.content.decode()
+    [entry] = await log()
+    assert "demo-code" not in entry.message + entry.voicenter_said
+    assert "[API code]" in entry.voicenter_said
+
+
+@calls
+async def test_hang_ups_are_rate_limited_and_a_flood_is_logged_once(sim, monkeypatch):
+    monkeypatch.setattr(limits, "RATE_WINDOW_S", 60)
+    client, _ = await agent_client(sim)
+    codes = [(await client.post("/contacts/hangup", {"x": "1"})).status_code for _ in range(6)]
+    assert codes == [200, 200, 200, 429, 429, 429]
+    assert [r.reason for r in await log()] == ["ok", "ok", "ok", "too_many"]
 
 
 @calls
@@ -247,7 +285,9 @@ async def test_without_a_csrf_token_nothing_is_dialled(sim, number):
 
 
 @calls
-@pytest.mark.parametrize(("value", "status"), [("", 400), ("abc", 400), ("999999", 404)])
+@pytest.mark.parametrize(
+    ("value", "status"), [("", 400), ("abc", 400), ("²", 400), ("999999", 404)]
+)
 async def test_a_wrong_number_field_is_refused(sim, value, status):
     client, me = await agent_client(sim)
     response = await client.post("/contacts/call", {"number": value})
@@ -320,3 +360,26 @@ def test_voicenters_popup_without_the_right_secret_is_a_404(
 ):
     settings.CONTACTS_POPUP_SECRET = configured
     assert client.get(f"/contacts/popup/{asked}/", {"phone": "035551234"}).status_code == 404
+
+
+def test_a_big_import_costs_a_few_queries_not_a_few_per_row(db, django_assert_max_num_queries):
+    rows = "".join(f"Person {i},050-723-{i:04d},Firm {i % 7}\n" for i in range(300))
+    with django_assert_max_num_queries(12):
+        report = import_csv(io.StringIO("name,phone,company\n" + rows), "IL")
+    assert (report.created, report.updated, report.skipped) == (300, 0, [])
+    assert PhoneNumber.objects.count() == 300
+
+
+def test_the_popup_secret_and_the_callers_number_stay_out_of_the_logs():
+    import logging
+
+    from wallboard.board.logs import RedactSecrets
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, "", 0, '%s - "GET %s HTTP/1.1" %d',
+        ("1.2.3.4", "/contacts/popup/s3cret-path/?phone=0507234567", 200), None,
+    )  # fmt: skip
+    assert RedactSecrets().filter(record)
+    message = record.getMessage()
+    assert "s3cret-path" not in message and "0507234567" not in message
+    assert "/contacts/popup/[redacted]" in message and "1.2.3.4" in message

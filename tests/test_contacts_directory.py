@@ -81,3 +81,34 @@ async def test_the_store_reads_the_directory_only_when_its_version_moved(aredis,
     version, names = await store.contact_names(None)
     assert version == "1" and names == {"+972507234567": "Dana"}
     assert await store.contact_names(version) == ("1", None)
+
+
+def test_a_contact_is_saved_when_redis_is_out_of_reach(
+    settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    with django_capture_on_commit_callbacks(execute=True):
+        dana = Contact.objects.create(name="Dana Cohen")
+        PhoneNumber.objects.create(contact=dana, number="+972507234567")
+    assert Contact.objects.filter(name="Dana Cohen").exists()
+    assert "contact directory not updated" in caplog.text
+
+
+def test_one_transactions_changes_are_one_write(directory, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        dana = Contact.objects.create(name="Dana")
+        for i in range(5):
+            PhoneNumber.objects.create(contact=dana, number=f"+97250723456{i}")
+    assert len(callbacks) == 1
+    assert len(directory()) == 5
+
+
+def test_the_version_is_new_with_every_write(use_prefix):
+    client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    try:
+        publish_all()
+        first = client.get(use_prefix + "contacts:version")
+        publish_all()
+        assert client.get(use_prefix + "contacts:version") not in (None, first)
+    finally:
+        client.close()

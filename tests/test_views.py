@@ -115,3 +115,13 @@ def test_the_board_page_tells_an_agent_their_extension_and_the_status_names(clie
     assert config["me"] == {"extension": "SIP5", "supervisor": False, "agent": True}
     assert {"code": 3, "name": "Lunch <b>break</b>", "offered": True} in config["statuses"]
     assert config["status_url"] == "/agents/status"
+
+
+async def test_static_files_are_served_whole_under_asgi():
+    from django.test import AsyncClient
+
+    response = await AsyncClient().get("/static/board/main.js")
+    assert response.status_code == 200 and not response.streaming
+    assert response["Content-Type"].startswith("text/javascript")
+    assert b"createSocket" in response.content
+    assert int(response["Content-Length"]) == len(response.content)

@@ -208,8 +208,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # the pop-up endpoint's secret path and caller numbers stay out of the logs
+    "filters": {"redact": {"()": "wallboard.board.logs.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # the socket libraries narrate every packet at INFO
-    "loggers": {name: {"level": "WARNING"} for name in ("engineio", "socketio", "aiohttp.access")},
+    "loggers": {
+        # the socket libraries narrate every packet at INFO
+        **{name: {"level": "WARNING"} for name in ("engineio", "socketio", "aiohttp.access")},
+        # the web servers' own access loggers (their own handlers): the same filter
+        **{name: {"filters": ["redact"]} for name in ("uvicorn.access", "django.request")},
+    },
 }

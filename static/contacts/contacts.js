@@ -125,7 +125,8 @@ function follow() {
   } else if (current.seen) {
     finish("Call ended.");
   } else if (performance.now() - current.askedAt > UNSEEN_MS) {
-    show("Voicenter accepted the call but has not shown it on your extension yet.", true);
+    // never shown on the socket: the page lets the person call again
+    finish("Voicenter accepted the call but never showed it on your extension.");
   }
 }
 

@@ -4,8 +4,8 @@ CSRF-protected (Django's middleware) and authorised here, whatever the request s
 supervisor may change any extension, an agent only their own (``wallboard.agents.roles``), and
 only to a status the admin offers. A person's identical request while one is on its way (a
 double click) is answered without a second call to Voicenter, and a person makes at most
-``RATE_PER_WINDOW`` requests a second (the first refusal of a window is audited, the rest only
-counted and logged). Voicenter is called through
+a few requests a second (``wallboard.agents.limits``: the first refusal of a window is
+audited, the rest only counted and logged). Voicenter is called through
 :class:`realtime.voicenter.client.VoicenterClient`; every request that reaches that point, and
 every refusal of a signed-in person, is written to the audit log
 (:class:`wallboard.agents.models.StatusChange`) and counted in the stats
@@ -33,27 +33,16 @@ from django.views.decorators.http import require_POST
 
 from realtime.store import StateStore
 from realtime.voicenter.rest import StatusAnswer
+from wallboard.agents.limits import Refusal, ascii_int, rate_limit
 from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
 from wallboard.agents.roles import Role, role_of
 from wallboard.board.services import shared_store, voicenter_client
 
 log = logging.getLogger("wallboard.agents")
 
-#: A person's requests per RATE_WINDOW_S, the window starting at their first request: "a few
-#: changes per second" (issue #10).
-RATE_PER_WINDOW = 3
-RATE_WINDOW_S = 1
 #: Seconds beyond the Voicenter timeout that a request's in-flight lock outlives a web process
 #: that died holding it.
 SAME_REQUEST_MARGIN_S = 5
-
-
-@dataclass(frozen=True)
-class Refusal(Exception):
-    http_status: int
-    reason: str
-    message: str
-    quiet: bool = False  # counted and logged, not written to the audit log
 
 
 @dataclass(frozen=True)
@@ -77,7 +66,7 @@ async def change_status(request: HttpRequest) -> JsonResponse:
     raw_status = request.POST.get("status", "").strip()
     store = shared_store()
     try:
-        await _rate_limit(user, store)  # first: an abusive page costs one Redis round trip
+        await rate_limit(user, store, "status changes")  # first: abuse costs one round trip
         plan = await sync_to_async(_plan)(user, extension, raw_status)
         if not plan.voicenter_user_id:
             plan = await _with_live_user_id(plan, store)
@@ -140,10 +129,9 @@ def _plan(user: User, extension: str, raw_status: str) -> Plan:
     role = role_of(user)
     if not extension or len(extension) > 64:
         raise Refusal(400, "bad_request", "Say which extension (its SIP user).")
-    try:
-        status = int(raw_status)
-    except ValueError:
-        raise Refusal(400, "bad_request", "The status must be a number.") from None
+    status = ascii_int(raw_status, 4)
+    if status is None:
+        raise Refusal(400, "bad_request", "The status must be a number.")
     option = StatusOption.objects.filter(code=status, offered=True).first()
     if option is None:
         raise Refusal(400, "bad_request", f"Status {status} is not offered on this board.")
@@ -183,20 +171,6 @@ def _same_key(prefix: str, plan: Plan) -> str:
     return f"{prefix}status:asked:{plan.actor.pk}:{plan.extension}:{plan.status}"
 
 
-async def _rate_limit(user: User, store: StateStore) -> None:
-    """At most RATE_PER_WINDOW requests per person per window (in Redis: every web process
-    shares the count)."""
-    rate_key = f"{store.prefix}status:rate:{user.pk}"
-    async with store.redis.pipeline(transaction=True) as pipe:
-        pipe.set(rate_key, 0, nx=True, px=int(RATE_WINDOW_S * 1000))
-        pipe.incr(rate_key)
-        _, count = await pipe.execute()
-    if count > RATE_PER_WINDOW:
-        quiet = count > RATE_PER_WINDOW + 1  # the first refusal of a window is audited
-        message = "Too many status changes at once: wait a second."
-        raise Refusal(429, "too_many", message, quiet)
-
-
 async def _once(plan: Plan, store: StateStore) -> None:
     """The same request while the last one is on its way (a double click) goes no further: a
     lock released when Voicenter has answered (its expiry only covers a crashed process)."""
@@ -208,8 +182,7 @@ async def _once(plan: Plan, store: StateStore) -> None:
 
 
 def _audit_refusal(user: User, extension: str, raw_status: str, refusal: Refusal) -> None:
-    ascii_digits = raw_status.isascii() and raw_status.isdigit() and len(raw_status) < 5
-    status = int(raw_status) if ascii_digits else 0
+    status = ascii_int(raw_status, 4) or 0
     option = StatusOption.objects.filter(code=status).first()
     StatusChange.objects.create(
         actor=user,

@@ -6,7 +6,7 @@ thread too, one request at a time: a status change waiting up to ``VOICENTER_API
 for Voicenter held up every other page of the process (``tests/test_agents_status.py``
 checks two requests now overlap). This subclass is the same middleware, async capable: a
 static file is looked up in WhiteNoise's table (a dict lookup; with ``WHITENOISE_AUTOREFRESH``,
-a file system lookup, for development only) and served; anything else is awaited as is.
+a file system lookup, for development only) and served whole; anything else is awaited as is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
@@ -39,7 +39,18 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
         else:
             static_file = self.files.get(request.path_info)
         if static_file is not None:
-            response: HttpResponseBase = self.serve(static_file, request)
-            return response
-        response = await self.get_response(request)
+            return _whole(self.serve(static_file, request))
+        response: HttpResponseBase = await self.get_response(request)
         return response
+
+
+def _whole(streamed: HttpResponseBase) -> HttpResponse:
+    """WhiteNoise's file response read here, whole: its body is a synchronous file iterator,
+    which Django's ASGI handler would read in its sync thread. Our static files are small
+    modules and a stylesheet (a few KB each, in the page cache)."""
+    body = b"".join(streamed) if isinstance(streamed, StreamingHttpResponse) else b""
+    response = HttpResponse(body, status=streamed.status_code)
+    for header, value in streamed.items():
+        response[header] = value
+    streamed.close()
+    return response

@@ -3,18 +3,22 @@
 ``<prefix>contacts:version``, which changes with every change of it (the worker reloads when
 it moves, within a second).
 
-Kept up to date by the models' signals, after their transaction commits: a number saved or
-deleted, a contact renamed or deleted. :func:`publish_all` rewrites it whole: the worker's
-command runs it at start (Redis may have lost it), a CSV import at its end (:func:`quiet`
-keeps the import's rows from writing one by one). Redis out of reach never stops a contact
-from being saved: it is logged, and the next full publish mends it. A number that belongs to
-several contacts names the first by name.
+Kept up to date by the models' signals: the numbers a transaction touched (a number saved
+or deleted, a contact renamed or deleted) are written once it commits, in one round trip.
+:func:`publish_all` rewrites it whole: the worker's command runs it at start and again
+whenever the directory has gone from Redis (``voicenter_worker``: Redis lost its data), and a
+CSV import at its end (:func:`quiet` keeps bulk work from writing row by row). The version is a
+random token, new with every write, so a reset Redis can never bring back one the worker
+holds. Redis out of reach never stops a contact from being saved: short timeouts, logged, and
+the next full publish mends it. A number that belongs to several contacts names the first by
+name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
@@ -38,9 +42,19 @@ def _keys() -> tuple[str, str]:
     return prefix + "contacts", prefix + "contacts:version"
 
 
+#: Seconds a signal's write waits for Redis before giving up (a contact is being saved).
+REDIS_TIMEOUT_S = 2.0
+
+
 def _client() -> redis.Redis:
     ensure_redis()
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
+    )
+
+
+def _new_version() -> str:
+    return secrets.token_hex(8)
 
 
 def _names_of(numbers: Iterable[str]) -> dict[str, str]:
@@ -68,11 +82,20 @@ def publish_all() -> int:
             items = list(names.items())
             for start in range(0, len(items), CHUNK):
                 pipe.hset(names_key, mapping=dict(items[start : start + CHUNK]))
-            pipe.incr(version_key)
+            pipe.set(version_key, _new_version())
             pipe.execute()
     finally:
         client.close()
     return len(names)
+
+
+def lost() -> bool:
+    """The directory is gone from Redis (it lost its data): time for :func:`publish_all`."""
+    client = _client()
+    try:
+        return not client.exists(_keys()[1])
+    finally:
+        client.close()
 
 
 def publish_numbers(numbers: Iterable[str]) -> None:
@@ -91,11 +114,11 @@ def publish_numbers(numbers: Iterable[str]) -> None:
                         pipe.hset(names_key, number, names[number])
                     else:
                         pipe.hdel(names_key, number)
-                pipe.incr(version_key)
+                pipe.set(version_key, _new_version())
                 pipe.execute()
         finally:
             client.close()
-    except (redis.RedisError, OSError):
+    except Exception:  # Redis away, the embedded one not starting...: the save stands
         log.warning("contact directory not updated (Redis out of reach)", exc_info=True)
 
 
@@ -110,10 +133,35 @@ def quiet() -> Iterator[None]:
 
 
 def _later(numbers: Iterable[str]) -> None:
+    """Remember ``numbers`` for one write after the transaction commits: the first change of
+    a transaction schedules it, the others join it (a rolled-back transaction's write is gone
+    with it, and the next change starts afresh)."""
     if _quiet.get():
         return
-    pending = list(numbers)
-    transaction.on_commit(lambda: publish_numbers(pending))
+    connection = transaction.get_connection()
+    scheduled = getattr(connection, "_contacts_write", None)
+    if (
+        scheduled is not None
+        and not scheduled.done
+        and any(item[1] is scheduled for item in connection.run_on_commit)
+    ):
+        scheduled.batch.update(numbers)
+        return
+    write = _Write(set(numbers))
+    connection._contacts_write = write
+    transaction.on_commit(write, robust=True)
+
+
+class _Write:
+    """The directory write a transaction will make when it commits."""
+
+    def __init__(self, batch: set[str]) -> None:
+        self.batch = batch
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        publish_numbers(self.batch)
 
 
 @receiver(pre_save, sender=PhoneNumber)

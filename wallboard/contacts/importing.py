@@ -6,7 +6,7 @@ number, labelled by its header (``phone`` alone: no label). Numbers are normalis
 (``realtime.phones``); a row without a name, without any number, or with a number
 that is not one is reported with its line number and skipped: the rest import. A contact with
 the same name and company (ignoring case) is updated: its company and notes from the row, the
-row's numbers added. Synchronous ORM.
+row's numbers added. Synchronous ORM, one transaction, bulk inserts.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from wallboard.contacts.models import Contact, PhoneNumber
 
 #: A file longer than this many rows is refused (a contact list, not a phone book dump).
 MAX_ROWS = 100_000
+CHUNK = 1000  # rows per bulk insert
 PHONE_WORDS = ("phone", "mobile", "tel")
 
 
@@ -49,7 +50,10 @@ def _key(header: str) -> str:
 
 
 def import_csv(lines: Iterable[str], region: str) -> ImportReport:
-    """Import CSV text (an iterable of lines, e.g. an open file); raises :class:`BadFile`."""
+    """Import CSV text (an iterable of lines, e.g. an open file); raises :class:`BadFile`.
+
+    Read whole, then written in one transaction with bulk inserts: the existing contacts are
+    looked up in memory, not once per row (a 100,000-row file is a few seconds, not minutes)."""
     reader = csv.reader(lines)
     try:
         header = [_key(h) for h in next(reader)]
@@ -68,6 +72,7 @@ def import_csv(lines: Iterable[str], region: str) -> ImportReport:
         raise BadFile("no phone column (a column named 'phone', 'mobile'...)")
     column = {h: i for i, h in enumerate(header)}
     report = ImportReport()
+    rows: list[_Row] = []
     line = 1
     while True:
         try:
@@ -79,22 +84,29 @@ def import_csv(lines: Iterable[str], region: str) -> ImportReport:
             report.skipped.append(f"line {line}: unreadable ({exc})")
             continue
         line = reader.line_num
-        if line > MAX_ROWS + 1:
+        if len(rows) >= MAX_ROWS:
             report.skipped.append(f"line {line} and after: more than {MAX_ROWS} rows")
             break
         if not any(cell.strip() for cell in row):
             continue
         try:
-            _import_row(row, column, phone_columns, region, report)
-        except BadNumber as exc:
+            rows.append(_parse_row(row, column, phone_columns, region))
+        except (BadNumber, _BadRow) as exc:
             report.skipped.append(f"line {line}: {exc}")
-        except _BadRow as exc:
-            report.skipped.append(f"line {line}: {exc}")
+    _write(rows, report)
     return report
 
 
 class _BadRow(ValueError):
     pass
+
+
+@dataclass
+class _Row:
+    name: str
+    company: str
+    notes: str
+    numbers: list[tuple[str, str]]  # (label, E.164)
 
 
 def _cell(row: list[str], index: int | None, limit: int) -> str:
@@ -103,13 +115,9 @@ def _cell(row: list[str], index: int | None, limit: int) -> str:
     return row[index].strip()[:limit]
 
 
-def _import_row(
-    row: list[str],
-    column: dict[str, int],
-    phone_columns: list[tuple[int, str]],
-    region: str,
-    report: ImportReport,
-) -> None:
+def _parse_row(
+    row: list[str], column: dict[str, int], phone_columns: list[tuple[int, str]], region: str
+) -> _Row:
     name = _cell(row, column.get("name"), 200)
     if not name:
         raise _BadRow("no name")
@@ -121,21 +129,43 @@ def _import_row(
     if not numbers:
         raise _BadRow(f"{name}: no phone number")
     company = _cell(row, column.get("company"), 200)
-    notes = _cell(row, column.get("notes"), 5000)
-    with transaction.atomic():
-        contact = Contact.objects.filter(name__iexact=name, company__iexact=company).first()
+    return _Row(name, company, _cell(row, column.get("notes"), 5000), numbers)
+
+
+@transaction.atomic
+def _write(rows: list[_Row], report: ImportReport) -> None:
+    """The parsed rows into the database: a contact with the same name and company (ignoring
+    case) is updated, else created; numbers are added."""
+    existing = {
+        (c.name.lower(), c.company.lower()): c
+        for c in Contact.objects.only("id", "name", "company", "notes")
+    }
+    new: dict[tuple[str, str], Contact] = {}
+    noted: dict[int, Contact] = {}
+    for row in rows:
+        key = (row.name.lower(), row.company.lower())
+        contact = existing.get(key) or new.get(key)
         if contact is None:
-            contact = Contact.objects.create(name=name, company=company, notes=notes)
+            new[key] = Contact(name=row.name, company=row.company, notes=row.notes)
             report.created += 1
         else:
-            if notes and notes != contact.notes:
-                contact.notes = notes
-                contact.save(update_fields=["notes", "updated_at"])
             report.updated += 1
-        for label, number in numbers:
-            PhoneNumber.objects.get_or_create(
-                contact=contact, number=number, defaults={"label": label}
-            )
+            if row.notes and row.notes != contact.notes:
+                contact.notes = row.notes
+                if contact.pk:
+                    noted[contact.pk] = contact
+    Contact.objects.bulk_create(list(new.values()), batch_size=CHUNK)
+    Contact.objects.bulk_update(list(noted.values()), ["notes"], batch_size=CHUNK)
+    have = set(PhoneNumber.objects.values_list("contact_id", "number"))
+    numbers = []
+    for row in rows:
+        key = (row.name.lower(), row.company.lower())
+        contact = existing.get(key) or new[key]
+        for label, number in row.numbers:
+            if (contact.pk, number) not in have:
+                have.add((contact.pk, number))
+                numbers.append(PhoneNumber(contact=contact, number=number, label=label))
+    PhoneNumber.objects.bulk_create(numbers, batch_size=CHUNK)
 
 
 def import_and_publish(lines: Iterable[str], region: str) -> ImportReport:

@@ -4,11 +4,13 @@ its Click2Call endpoints and the CSV import page.
 - ``POST /contacts/call`` (field ``number``: a :class:`PhoneNumber` id; the server decides
   what is dialled): CSRF-protected, for users with an extension (their agent profile); calls
   Voicenter's Click2Call with ``phone`` = their extension and ``target`` = the number as
-  Voicenter expects it. One call per person per ``CONTACTS_CALL_EVERY_S`` (a double click
-  dials once). Answer: ``{"ok", "message", "call_id", "extension"}``.
+  Voicenter expects it. One call at a time per person, then one per ``CONTACTS_CALL_EVERY_S``
+  (a double click, or a second tab, dials once); a few commands a second per person
+  (``wallboard.agents.limits``). Answer: ``{"ok", "message", "call_id", "extension"}``.
 - ``POST /contacts/hangup``: ``action=terminate`` on their extension.
-- Every request that reaches Voicenter, and every refusal, goes to the Click2Call log
-  (:class:`CallRequest`) and the stats (``click2call:<reason>``).
+- Every request is written to the Click2Call log (:class:`CallRequest`) before Voicenter is
+  asked, and completed with its answer even if the page went away; every refusal too (of a
+  flood, the first), and all are counted in the stats (``click2call:<reason>``).
 - ``/contacts/import`` (supervisors): a CSV upload (``wallboard.contacts.importing``).
 - ``/contacts/<id>/``: one contact; ``GET /contacts/lookup?phone=``: the board's screen-pop;
   ``/contacts/popup/<CONTACTS_POPUP_SECRET>/?phone=``: Voicenter's own Pop-up screen service.
@@ -19,6 +21,7 @@ HTTP codes: 200 done, 400 wrong field, 401 signed out, 403 no extension, 404 no 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -28,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -38,6 +42,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from realtime.phones import BadNumber, digits, normalise
 from realtime.store import StateStore
 from realtime.voicenter.rest import CallAnswer
+from wallboard.agents.limits import Refusal, ascii_int, rate_limit
 from wallboard.agents.roles import role_of
 from wallboard.board.services import shared_store, voicenter_client
 from wallboard.contacts.importing import BadFile, import_bytes
@@ -46,8 +51,9 @@ from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 log = logging.getLogger("wallboard.contacts")
 
 PAGE_SIZE = 50
-#: Largest CSV upload accepted, bytes.
-MAX_UPLOAD = 5 * 1024 * 1024
+#: Largest CSV upload accepted from the page, bytes (deploy/nginx.conf lets 2 MB through;
+#: bigger files: ``manage.py import_contacts``).
+MAX_UPLOAD = 2 * 1024 * 1024
 
 
 def search(query: str) -> QuerySet[Contact]:
@@ -57,10 +63,10 @@ def search(query: str) -> QuerySet[Contact]:
     query = query.strip()[:100]
     if not query:
         return contacts
-    match = Q(name__icontains=query) | Q(company__icontains=query)
-    wanted = digits(query)
+    match = Q(name__icontains=query) | Q(company__icontains=query) | Q(notes__icontains=query)
+    wanted = digits(query).lstrip("0")  # national 050... is +97250... in the database
     if len(wanted) >= 3:
-        match |= Q(numbers__number__contains=wanted.lstrip("0"))
+        match |= Q(numbers__number__contains=wanted)
     return contacts.filter(match).distinct()
 
 
@@ -149,8 +155,10 @@ def voicenter_popup(request: HttpRequest, secret: str) -> JsonResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest) -> HttpResponse:
-    role = role_of(request.user)
+async def import_page(request: HttpRequest) -> HttpResponse:
+    """The CSV upload (supervisors). The import runs in a thread of its own: in Django's one
+    sync thread it would hold up every other request of the process until it ends."""
+    role = await sync_to_async(role_of)(await request.auser())
     if not role.supervisor:
         return render(request, "contacts/import.html", {"forbidden": True}, status=403)
     context: dict[str, object] = {"region": settings.CONTACTS_DEFAULT_REGION}
@@ -159,13 +167,24 @@ def import_page(request: HttpRequest) -> HttpResponse:
         if upload is None:
             context["error"] = "Choose a CSV file."
         elif upload.size is not None and upload.size > MAX_UPLOAD:
-            context["error"] = f"The file is larger than {MAX_UPLOAD // 1024 // 1024} MB."
+            context["error"] = (
+                f"The file is larger than {MAX_UPLOAD // 1024 // 1024} MB: import it with"
+                " manage.py import_contacts."
+            )
         else:
+            run = sync_to_async(_import_upload, thread_sensitive=False)
             try:
-                context["report"] = import_bytes(upload.read(), settings.CONTACTS_DEFAULT_REGION)
+                context["report"] = await run(upload.read())
             except BadFile as exc:
                 context["error"] = f"The file cannot be imported: {exc}."
     return render(request, "contacts/import.html", context)
+
+
+def _import_upload(data: bytes) -> object:
+    try:
+        return import_bytes(data, settings.CONTACTS_DEFAULT_REGION)
+    finally:
+        connections.close_all()  # this thread's own connection, not kept
 
 
 @require_POST
@@ -178,10 +197,11 @@ async def hang_up(request: HttpRequest) -> JsonResponse:
     return await _command(request, hang_up=True)
 
 
-class _Refusal(Exception):
-    def __init__(self, http_status: int, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.http_status, self.reason, self.message = http_status, reason, message
+#: Seconds beyond the Voicenter timeout that the call lock outlives a request (a web process
+#: that died holding it).
+LOCK_MARGIN_S = 5
+#: Answers that say for sure no call started: the lock goes at once, the person may retry.
+NO_CALL = frozenset({"bad_parameters", "voicenter_error", "offline", "blocked"})
 
 
 async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
@@ -195,10 +215,11 @@ async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
     number: PhoneNumber | None = None
     extension = ""
     try:
+        await rate_limit(user, store, "calls")  # first: abuse costs one round trip
         role = await sync_to_async(role_of)(user)
         extension = role.extension
         if not extension:
-            raise _Refusal(
+            raise Refusal(
                 403,
                 "no_extension",
                 "You have no extension to call from: ask a supervisor to set"
@@ -206,18 +227,38 @@ async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
             )
         if not hang_up:
             number = await _number(request.POST.get("number", ""))
-            await _once(user, store)
-    except _Refusal as refusal:
+            await _lock(user, store)
+    except Refusal as refusal:
+        log.warning("Click2Call %s refused (%s): %s", action, refusal.reason, refusal.message)
         await store.add_stats({f"click2call:{refusal.reason}": 1})
-        await _log(user, extension, action, number, refusal.reason, refusal.message, None, None)
+        if not refusal.quiet:
+            await _log(user, extension, action, number, refusal.reason, refusal.message)
         return JsonResponse({"ok": False, "message": refusal.message}, status=refusal.http_status)
+    # Written down before Voicenter is asked, and finished in a task of its own: a person who
+    # closes the page mid-request cancels this view, not the call nor its record.
+    entry = await _log(user, extension, action, number, "asked", "Asked; no answer yet.")
+    work = _ask_voicenter(user, extension, number, entry, store, hang_up=hang_up)
+    answer = await asyncio.shield(asyncio.ensure_future(work))
+    body = {"ok": answer.ok, "message": answer.message, "call_id": answer.call_id,
+            "extension": extension}  # fmt: skip
+    return JsonResponse(body, status=200 if answer.ok else 502)
+
+
+async def _ask_voicenter(
+    user: User,
+    extension: str,
+    number: PhoneNumber | None,
+    entry: CallRequest,
+    store: StateStore,
+    *,
+    hang_up: bool,
+) -> CallAnswer:
     started = time.monotonic()
     client = voicenter_client()
     try:
-        if hang_up:
+        if number is None:
             answer = await client.hang_up(phone=extension)
         else:
-            assert number is not None
             answer = await client.click2call(
                 phone=extension,
                 target=number.for_voicenter,
@@ -226,36 +267,48 @@ async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
             )
     finally:
         await client.aclose()
-    latency_ms = round((time.monotonic() - started) * 1000)
+    if not hang_up:
+        await _unlock(user, store, answer.reason in NO_CALL)
     if not answer.ok:
-        log.warning("Click2Call %s from %s refused: %s", action, extension, answer.said)
-        if not hang_up:
-            await store.redis.delete(_once_key(store.prefix, user))  # let them try again
+        log.warning("Click2Call from %s refused: %s", extension, answer.said)
     await store.add_stats({f"click2call:{answer.reason}": 1})
-    await _log(user, extension, action, number, answer.reason, answer.message, answer, latency_ms)
-    body = {"ok": answer.ok, "message": answer.message, "call_id": answer.call_id,
-            "extension": extension}  # fmt: skip
-    return JsonResponse(body, status=200 if answer.ok else 502)
+    entry.ok, entry.reason, entry.message = answer.ok, answer.reason, answer.message
+    entry.call_id, entry.voicenter_said = answer.call_id, answer.said[:300]
+    entry.latency_ms = round((time.monotonic() - started) * 1000)
+    fields = ["ok", "reason", "message", "call_id", "voicenter_said", "latency_ms"]
+    await entry.asave(update_fields=fields)
+    return answer
 
 
 async def _number(raw: str) -> PhoneNumber:
-    if not raw.isdigit() or len(raw) > 18:
-        raise _Refusal(400, "bad_request", "Say which number to call.")
-    number = await PhoneNumber.objects.select_related("contact").filter(pk=int(raw)).afirst()
+    pk = ascii_int(raw)
+    if pk is None:
+        raise Refusal(400, "bad_request", "Say which number to call.")
+    number = await PhoneNumber.objects.select_related("contact").filter(pk=pk).afirst()
     if number is None:
-        raise _Refusal(404, "no_number", "That number is no longer in the contacts: reload.")
+        raise Refusal(404, "no_number", "That number is no longer in the contacts: reload.")
     return number
 
 
-def _once_key(prefix: str, user: User) -> str:
+def _lock_key(prefix: str, user: User) -> str:
     return f"{prefix}click2call:asked:{user.pk}"
 
 
-async def _once(user: User, store: StateStore) -> None:
-    every = settings.CONTACTS_CALL_EVERY_S
-    fresh = await store.redis.set(_once_key(store.prefix, user), 1, nx=True, px=int(every * 1000))
-    if not fresh:
-        raise _Refusal(429, "too_soon", "A call is already being placed: one moment.")
+async def _lock(user: User, store: StateStore) -> None:
+    """One call at a time per person: held while Voicenter is asked (its timeout and a margin
+    at most), then ``CONTACTS_CALL_EVERY_S`` more unless the answer says no call started."""
+    hold = max(settings.CONTACTS_CALL_EVERY_S, settings.VOICENTER_API_TIMEOUT_S + LOCK_MARGIN_S)
+    key = _lock_key(store.prefix, user)
+    if not await store.redis.set(key, 1, nx=True, px=int(hold * 1000)):
+        raise Refusal(429, "too_soon", "A call is already being placed: one moment.")
+
+
+async def _unlock(user: User, store: StateStore, no_call: bool) -> None:
+    key = _lock_key(store.prefix, user)
+    if no_call:
+        await store.redis.delete(key)  # nothing started: they may try again at once
+    else:  # a call (or maybe one: a timeout) is on its way
+        await store.redis.pexpire(key, int(settings.CONTACTS_CALL_EVERY_S * 1000))
 
 
 async def _log(
@@ -265,20 +318,15 @@ async def _log(
     number: PhoneNumber | None,
     reason: str,
     message: str,
-    answer: CallAnswer | None,
-    latency_ms: int | None,
-) -> None:
-    await CallRequest.objects.acreate(
+) -> CallRequest:
+    return await CallRequest.objects.acreate(
         actor=user,
         actor_name=user.get_username(),
         extension=extension,
         action=action,
         contact=number.contact if number else None,
         target=number.number if number else "",
-        ok=bool(answer and answer.ok),
+        ok=False,
         reason=reason,
         message=message,
-        call_id=answer.call_id if answer else "",
-        voicenter_said=answer.said[:300] if answer else "",
-        latency_ms=latency_ms,
     )

@@ -8,11 +8,13 @@ import logging
 import signal
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from realtime.worker import VoicenterWorker, WorkerConfig
 from wallboard.board import services
+from wallboard.contacts import directory
 
 
 def worker_config() -> WorkerConfig:
@@ -35,18 +37,36 @@ def worker_config() -> WorkerConfig:
     )
 
 
+log = logging.getLogger("wallboard.board.worker")
+#: Seconds between two checks that the contact directory is still in Redis.
+CONTACTS_CHECK_S = 30.0
+
+
 class Command(BaseCommand):
     help = "Connect to Voicenter's realtime API and keep the wallboard state in Redis."
 
     def handle(self, *args: object, **options: Any) -> None:
         services.ensure_redis()
-        try:  # our contacts' names for the callers on the board (Redis may have lost them)
-            from wallboard.contacts.directory import publish_all
-
-            self.stdout.write(f"contact directory: {publish_all()} numbers")
-        except Exception:
-            logging.getLogger(__name__).exception("contact directory not published")
+        self._publish_contacts()  # our contacts' names for the callers (Redis may have lost them)
         asyncio.run(self._run())
+
+    def _publish_contacts(self) -> None:
+        try:
+            self.stdout.write(f"contact directory: {directory.publish_all()} numbers")
+        except Exception:
+            log.exception("contact directory not published")
+
+    async def _keep_contacts(self) -> None:
+        """Publish the contact directory again whenever Redis has lost it (the worker then
+        reloads it, realtime/contacts.py)."""
+        while True:
+            await asyncio.sleep(CONTACTS_CHECK_S)
+            try:
+                if await sync_to_async(directory.lost)():
+                    log.warning("the contact directory was gone from Redis: publishing it again")
+                    await sync_to_async(self._publish_contacts)()
+            except Exception:  # Redis away: the worker's own reconnects report it
+                log.debug("cannot check the contact directory", exc_info=True)
 
     async def _run(self) -> None:
         wired = services.ingest()
@@ -58,9 +78,11 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, worker.stop)
         self.stdout.write(f"Voicenter worker: logging in at {settings.VOICENTER_LOGIN_URL}")
+        keeper = asyncio.create_task(self._keep_contacts())
         try:
             await worker.run()
         finally:
+            keeper.cancel()
             await worker.client.aclose()
             await wired.aclose()
         self.stdout.write("Voicenter worker stopped")
