@@ -39,7 +39,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from realtime.phones import BadNumber, digits, normalise
+from realtime.phones import digits, key_of
 from realtime.store import StateStore
 from realtime.voicenter.rest import CallAnswer
 from wallboard.agents.limits import Refusal, ascii_int, rate_limit
@@ -97,14 +97,14 @@ def _context(request: HttpRequest, contacts: Any, query: str) -> dict[str, objec
     return {"page": page, "query": query, "role": role, "config": config}
 
 
-def matching(phone: str) -> list[Contact]:
-    """The contacts with this number (any spelling: national, international, with dashes);
-    none for what is not a phone number."""
-    try:
-        e164 = normalise(phone, settings.CONTACTS_DEFAULT_REGION)
-    except BadNumber:
-        return []
-    return list(Contact.objects.filter(numbers__number=e164).distinct()[:10])
+def matching(phone: str) -> tuple[Contact | None, int]:
+    """The first contact (by name) with this number, any spelling (national, international,
+    with dashes), and how many have it; (None, 0) for what is not a phone number."""
+    key = key_of(phone, settings.CONTACTS_DEFAULT_REGION)
+    if key is None:
+        return None, 0
+    found = Contact.objects.filter(numbers__number=key).distinct()
+    return found.order_by("name", "id").first(), found.count()
 
 
 @login_required
@@ -112,10 +112,9 @@ def matching(phone: str) -> list[Contact]:
 def lookup(request: HttpRequest) -> JsonResponse:
     """``GET /contacts/lookup?phone=...``: the screen-pop's question. ``{"found": false}`` or
     ``{"found": true, "name", "company", "notes", "url", "total"}`` (the first match)."""
-    found = matching(request.GET.get("phone", ""))
-    if not found:
+    contact, total = matching(request.GET.get("phone", ""))
+    if contact is None:
         return JsonResponse({"found": False})
-    contact = found[0]
     return JsonResponse(
         {
             "found": True,
@@ -123,7 +122,7 @@ def lookup(request: HttpRequest) -> JsonResponse:
             "company": contact.company,
             "notes": contact.notes[:1000],
             "url": reverse("contact", args=[contact.pk]),
-            "total": len(found),
+            "total": total,
         }
     )
 
@@ -137,17 +136,16 @@ def voicenter_popup(request: HttpRequest, secret: str) -> JsonResponse:
     expected = settings.CONTACTS_POPUP_SECRET
     if not expected or not constant_time_compare(secret, expected):
         raise Http404
-    found = matching(request.GET.get("phone", ""))
-    if not found:
+    contact, total = matching(request.GET.get("phone", ""))
+    if contact is None:
         body = {"STATUS": "NOT FOUND", "URL": "", "CLIENTNAME": "", "TOTAL": "0", "COMPANY": ""}
         return JsonResponse(body)
-    contact = found[0]
     url = request.build_absolute_uri(reverse("contact", args=[contact.pk]))
     body = {
         "STATUS": "OK",
         "URL": url,
         "CLIENTNAME": contact.name,
-        "TOTAL": str(len(found)),
+        "TOTAL": str(total),
         "COMPANY": contact.company,
     }
     return JsonResponse(body)
