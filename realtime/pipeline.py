@@ -11,8 +11,10 @@ and calls (:mod:`realtime.contacts`), then has each commit the batch's effect.
 
 Counters gathered here (:meth:`Pipeline.take_stats` adds the projections' own):
 
-- ``events_total`` and ``events:<EventName>``: raw events fed in;
-- ``rejected_total`` and ``rejected:<EventName>``: unusable events or parts of events;
+- ``events_total`` and ``events:<EventName>``: raw events fed in (``events:other`` for names
+  Voicenter does not document: one counter, however many invented names arrive);
+- ``rejected_total`` and ``rejected:<EventName>`` (likewise ``rejected:other``): unusable
+  events or parts of events;
 - ``voicenter_errors``: events that carried a non-zero ``errorCode``.
 
 Writing the counters (and the worker's health) to Redis is the caller's business: the worker
@@ -29,7 +31,7 @@ from datetime import tzinfo
 from realtime.contacts import ContactNames
 from realtime.events import Event, Rejected, VoicenterError
 from realtime.projections import Projection
-from realtime.voicenter.wire import normalise
+from realtime.voicenter.wire import known_event, normalise
 
 log = logging.getLogger("realtime.pipeline")
 
@@ -87,7 +89,10 @@ class Pipeline:
     async def _one(self, name: str, payload: object) -> tuple[Event, ...]:
         events = normalise(name, payload, offset_min=self.offset_min, tz=self.tz)
         self._stats["events_total"] += 1
-        self._stats[f"events:{name}"[:MAX_COUNTER_KEY]] += 1
+        known = known_event(name)
+        if not known:  # one counter for all: a stream of invented names must not grow them
+            log.warning("unknown Voicenter event %.100r", name)
+        self._stats[f"events:{name if known else 'other'}"[:MAX_COUNTER_KEY]] += 1
         for event in events:
             own_offset = getattr(event, "offset_min", None)
             if own_offset is not None:
@@ -95,7 +100,8 @@ class Pipeline:
             if isinstance(event, Rejected):
                 log.warning("rejected Voicenter %s: %s", event.event, event.problem)
                 self._stats["rejected_total"] += 1
-                self._stats[f"rejected:{event.event}"[:MAX_COUNTER_KEY]] += 1
+                which = event.event if known else "other"
+                self._stats[f"rejected:{which}"[:MAX_COUNTER_KEY]] += 1
             elif isinstance(event, VoicenterError):
                 log.error("Voicenter %s error %s: %s", event.event, event.code, event.desc)
                 self._stats["voicenter_errors"] += 1

@@ -20,6 +20,10 @@ MAX_TEXT = 200
 #: milliseconds belong, or noise. They become None ("unknown").
 MAX_EPOCH = 10**10
 
+#: Integers beyond this (2^53 - 1, the largest a browser's number holds exactly; far below the
+#: 64-bit limit of the JSON encoder) are junk from Voicenter, not ids or counts: None.
+MAX_INT = 2**53 - 1
+
 
 class Bad(Exception):
     """Unusable input, raised inside the parsers; the caller turns it into a readable refusal."""
@@ -37,21 +41,29 @@ def obj(value: object) -> dict[str, Any] | None:
 
 
 def integer(value: object) -> int | None:
+    """An integer within ``MAX_INT`` either way, else None."""
     if isinstance(value, bool):
         return None
+    found: int | None = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+        found = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        found = int(value)
+    elif isinstance(value, str) and len(value) < 40:
         try:
-            return int(value.strip())
+            found = int(value.strip())
         except ValueError:
             return None
-    return None
+    return found if found is not None and -MAX_INT <= found <= MAX_INT else None
 
 
 def number(value: object) -> float | int | None:
+    """A finite number within ``MAX_INT`` either way, else None."""
+    found = _number(value)
+    return found if found is not None and -MAX_INT <= found <= MAX_INT else None
+
+
+def _number(value: object) -> float | int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -16,6 +16,13 @@ case-insensitively, because the spelling varies between sources (``ivruniqueid``
 ``IvrUniqueID``, ``queues`` / ``Queues``, ``servertime`` / ``serverTime``, ``CallerID`` /
 ``CallerId``, ``CallerName`` / ``CallerNme``).
 
+Bad values are unknown, not errors that travel: a number beyond 2^53 either way (ids,
+statuses, times, counts; ``realtime.voicenter.fields.MAX_INT``) reads as None, so nothing after
+the normaliser (the reducer, the store's and the boards' JSON) can fail on it. A snapshot
+(``loginStatus``, ``AllExtensionsStatus``) with entries none of which is usable is rejected
+whole: the last good state stands (an empty list still means "none"). ``null`` where a field
+may be left out (``peerStatus``) means "not sent".
+
 ================================  =============================================================
 event                             payload -> typed event
 ================================  =============================================================
@@ -150,6 +157,12 @@ def status_name(status: int | None) -> str:
     if status is None:
         return "Unknown"
     return STATUS_CODES.get(status, f"Status {status}")
+
+
+def known_event(name: object) -> bool:
+    """Whether ``name`` is an event Voicenter documents (any spelling of its case)."""
+    key = name.lower() if isinstance(name, str) else ""
+    return key in _HANDLERS or key in _IGNORED_EVENTS or key in _CONFIG_EVENTS
 
 
 def normalise(
@@ -322,7 +335,8 @@ def _agent(
         status=status,
         status_name=status_name(status),
         status_since=to_utc(updated),
-        peer_status=text(ext["peerstatus"]) if "peerstatus" in ext else None,
+        # null is what Voicenter sends where it does not say: "not sent", not ""
+        peer_status=text(ext["peerstatus"]) if ext.get("peerstatus") is not None else None,
         calls=calls,
     )
 
@@ -364,7 +378,10 @@ def _login_status(
     if error := _refusal(label, env):
         return (error,)
     to_utc, own = _clock(env, None, offset_min, tz)
-    queues, rejected = _each(label, listed(env, "queues", "queues"), lambda q: _queue(q, to_utc))
+    entries = listed(env, "queues", "queues")
+    queues, rejected = _each(label, entries, lambda q: _queue(q, to_utc))
+    if entries and not queues:  # junk, not "no queues": the last good state stands
+        return (*rejected, Rejected("rejected", label, "no usable queue: snapshot ignored"))
     snapshot = QueuesSnapshot("queues_snapshot", queues, to_utc(env.get("servertime")), own)
     return (snapshot, *rejected)
 
@@ -375,9 +392,10 @@ def _all_extensions(
     if error := _refusal(label, env):
         return (error,)
     to_utc, own = _clock(env, None, offset_min, tz)
-    agents, rejected = _each(
-        label, listed(env, "extensions", "extensions"), lambda e: _agent(e, to_utc)
-    )
+    entries = listed(env, "extensions", "extensions")
+    agents, rejected = _each(label, entries, lambda e: _agent(e, to_utc))
+    if entries and not agents:  # junk, not "no extensions": the last good state stands
+        return (*rejected, Rejected("rejected", label, "no usable extension: snapshot ignored"))
     snapshot = AgentsSnapshot("agents_snapshot", agents, to_utc(env.get("servertime")), own)
     return (snapshot, *rejected)
 
