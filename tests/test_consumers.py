@@ -211,6 +211,28 @@ async def test_bad_messages_get_an_error_and_the_socket_stays(board, wired):
     assert (await frame(communicator))["type"] == "snapshot"
 
 
+async def test_an_oversized_message_closes_the_socket_with_4009(board, wired):
+    communicator = await board()
+    await frame(communicator)
+    await communicator.send_to(text_data='{"type": "resync", "pad": "' + "x" * 5000 + '"}')
+    assert await communicator.receive_output(2) == {"type": "websocket.close", "code": 4009}
+
+
+async def test_a_flood_of_messages_closes_the_socket_with_4029(board, wired, monkeypatch):
+    monkeypatch.setattr(consumers, "_clock", lambda: 1000.0)  # all within one second
+    communicator = await board()
+    await frame(communicator)
+    for _ in range(consumers.MAX_MESSAGES_PER_S + 5):
+        await communicator.send_to(text_data='{"type": "ack", "epoch": "e", "seq": 1}')
+    closed = None
+    for _ in range(consumers.MAX_MESSAGES_PER_S + 10):  # error frames may come first
+        output = await communicator.receive_output(2)
+        if output["type"] == "websocket.close":
+            closed = output
+            break
+    assert closed == {"type": "websocket.close", "code": 4029}
+
+
 async def test_heartbeats_carry_time_position_and_public_health(board, wired, settings):
     settings.WALLBOARD_HEARTBEAT_S = 0.2
     await wired.store.write_health(

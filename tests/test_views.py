@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -125,3 +126,37 @@ async def test_static_files_are_served_whole_under_asgi():
     assert response["Content-Type"].startswith("text/javascript")
     assert b"createSocket" in response.content
     assert int(response["Content-Length"]) == len(response.content)
+
+
+@pytest.mark.django_db
+async def test_readyz_says_ready_only_with_a_fresh_worker(use_prefix, aredis):
+    from django.test import AsyncClient
+
+    from realtime.store import StateStore
+
+    client = AsyncClient()
+    never = await client.get("/readyz")
+    assert never.status_code == 503 and never.json()["worker"] == "never"
+    store = StateStore(aredis, use_prefix)
+    await store.write_health({"running": True, "updated_at": time.time()})
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] and ready.json()["redis"] == "ok"
+    await store.write_health({"running": True, "updated_at": time.time() - 60})
+    stale = await client.get("/readyz")
+    assert stale.status_code == 503 and stale.json()["worker"] == "stale"
+    await store.write_health({"running": False, "updated_at": time.time()})
+    assert (await client.get("/readyz")).json()["worker"] == "stopped"
+
+
+@pytest.mark.django_db
+async def test_readyz_with_redis_out_of_reach_is_503_without_its_address(use_prefix):
+    from django.test import AsyncClient, override_settings
+
+    from wallboard.board import services
+
+    with override_settings(REDIS_URL="redis://127.0.0.1:9/0"):  # nothing listens there
+        services._shared.clear()  # this loop's store: built again from the setting
+        response = await AsyncClient().get("/readyz")
+        services._shared.clear()
+    assert response.status_code == 503 and response.json()["redis"] == "unreachable"
+    assert "127.0.0.1" not in response.content.decode()

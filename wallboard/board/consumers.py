@@ -37,6 +37,15 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SERVER_ERROR = 4011
 #: Seconds between two snapshots for one board; a snapshot of 1,000 agents is a few ms of Redis.
 RESYNC_EVERY_S = 1.0
+#: What a board may send: its messages are an ack or a resync request of a few dozen bytes,
+#: an ack every 2 s (static/board/socket.js). Past these, the socket is closed.
+MAX_MESSAGE = 1024
+MAX_MESSAGES_PER_S = 20
+#: Close codes for an abusive page (4000-4999 are the application's): 4009 mirrors 1009
+#: "message too big", 4029 HTTP 429 "too many requests".
+CLOSE_TOO_BIG = 4009
+CLOSE_TOO_MANY = 4029
+_clock = time.monotonic  # the message windows' clock (the tests hold it still)
 #: Seconds between two checks that a display link's screen is still allowed (one indexed query;
 #: display links are TVs, a handful per site): a revoked link goes dark within this.
 DISPLAY_CHECK_S = 30.0
@@ -47,6 +56,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
     _fanout: Fanout | None = None
     _heartbeat: Heartbeat | None = None  # the process's, once this board has joined it
     _last_snapshot = 0.0  # monotonic time of the last snapshot sent
+    _window_start = 0.0  # this second's messages from the board (MAX_MESSAGES_PER_S)
+    _window_count = 0
     _display_watch: asyncio.Task[None] | None = None  # a display link's revocation check
 
     async def connect(self) -> None:
@@ -104,6 +115,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self._cleanup()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if await self._abusive(text_data or bytes_data or ""):
+            return
         try:
             request = messages.parse_client_message(orjson.loads(text_data or bytes_data or b""))
         except orjson.JSONDecodeError:
@@ -117,6 +130,28 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 await self._resync()  # it was behind and has read all it had: start it afresh
             return
         await self._resync()
+
+    async def _abusive(self, message: str | bytes) -> bool:
+        """A board sends an ack every 2 s and a resync now and then (realtime/messages.py):
+        a message over ``MAX_MESSAGE`` bytes, or more than ``MAX_MESSAGES_PER_S`` in a second,
+        is a broken or hostile page. Close it with a code that says which (it reconnects, and
+        a loop of that costs its own backoff), so no signed-in page can make the server
+        buffer and answer without end."""
+        now = _clock()
+        if now - self._window_start >= 1.0:
+            self._window_start, self._window_count = now, 0
+        self._window_count += 1
+        if len(message) > MAX_MESSAGE:
+            reason, code = f"a message of {len(message)} bytes", CLOSE_TOO_BIG
+        elif self._window_count > MAX_MESSAGES_PER_S:
+            reason, code = "too many messages a second", CLOSE_TOO_MANY
+        else:
+            return False
+        if self._window_count <= MAX_MESSAGES_PER_S + 1:  # one log line, not one per message
+            log.warning("closing a board's socket: %s", reason)
+        await self._cleanup()
+        await self.close(code=code)
+        return True
 
     async def _resync(self) -> None:
         """A fresh snapshot, at most one per RESYNC_EVERY_S per board: a looping client costs

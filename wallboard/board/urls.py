@@ -8,4 +8,5 @@ urlpatterns = [
     path("display/<str:token>/", views.display, name="display"),
     path("agents/status", change_status, name="change_status"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
 ]

@@ -1,4 +1,5 @@
-"""Pages: the board (signed-in users, or a display link's TV) and a health check.
+"""Pages: the board (signed-in users, or a display link's TV), liveness (``/healthz``) and
+readiness (``/readyz``).
 
 The board page carries its configuration as JSON (``board-config``, rendered by
 ``json_script``: text, never markup): the account's status names and which ones are offered
@@ -8,6 +9,9 @@ gets the names only: it never acts.
 """
 
 from __future__ import annotations
+
+import asyncio
+import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -19,6 +23,7 @@ from django.views.decorators.http import require_GET
 from wallboard.agents.models import StatusOption
 from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
+from wallboard.board.services import shared_store
 
 
 def _statuses() -> list[dict[str, object]]:
@@ -59,4 +64,38 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers (a load balancer restarts it if not)."""
     return JsonResponse({"ok": True})
+
+
+#: The worker is "reporting" when its health was written this recently (it writes it every
+#: second, realtime/worker.py FLUSH_EVERY_S; boards call it stale after 10 s too).
+READY_WORKER_S = 10.0
+#: Seconds /readyz waits for Redis before calling it unreachable.
+READY_REDIS_S = 2.0
+
+
+@require_GET
+async def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 only when Redis answers and the worker reported within
+    ``READY_WORKER_S``; else 503, with the reason (``redis``: ok | unreachable; ``worker``:
+    ok | stopped | stale | never). No secrets: no addresses, no error texts."""
+    body: dict[str, object] = {"ready": False, "redis": "unreachable", "worker": "never"}
+    try:
+        async with asyncio.timeout(READY_REDIS_S):
+            health = await shared_store().health()
+    except Exception:  # Redis down or slow: that is the answer
+        return JsonResponse(body, status=503)
+    body["redis"] = "ok"
+    updated = health.get("updated_at")
+    if isinstance(updated, int | float):
+        age = max(0.0, time.time() - updated)
+        body["worker_age_s"] = round(age, 1)
+        if not health.get("running"):
+            body["worker"] = "stopped"
+        elif age > READY_WORKER_S:
+            body["worker"] = "stale"
+        else:
+            body["worker"] = "ok"
+    body["ready"] = body["worker"] == "ok"
+    return JsonResponse(body, status=200 if body["ready"] else 503)
