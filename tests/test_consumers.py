@@ -29,6 +29,7 @@ from wallboard.board.services import Ingest, shared_store
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")  # the socket's own request: Origin must be this site
 
 
 @sync_to_async
@@ -45,7 +46,7 @@ async def board(use_prefix):
     opened = []
 
     async def open_board(headers=None):
-        headers = headers if headers is not None else [ORIGIN, (b"cookie", cookie)]
+        headers = headers if headers is not None else [ORIGIN, HOST, (b"cookie", cookie)]
         communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=headers)
         connected, _ = await communicator.connect()
         assert connected
@@ -78,7 +79,7 @@ async def frame(communicator, timeout=3.0) -> dict:
 async def test_a_display_link_watches_without_a_session(use_prefix):
     display = await DisplayLink.objects.acreate(name="Sales TV")
     path = f"/ws/wallboard/?display={display.token}"
-    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, HOST])
     connected, _ = await communicator.connect()
     assert connected
     try:
@@ -93,7 +94,7 @@ async def test_a_display_links_open_screen_is_closed_once_the_link_is_revoked(
     monkeypatch.setattr(consumers, "DISPLAY_CHECK_S", 0.1)
     display = await DisplayLink.objects.acreate(name="Lobby TV")
     path = f"/ws/wallboard/?display={display.token}"
-    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, HOST])
     connected, _ = await communicator.connect()
     assert connected
     assert (await frame(communicator))["type"] == "snapshot"
@@ -107,14 +108,14 @@ async def test_a_revoked_or_unknown_display_link_gets_no_data(use_prefix, token)
     display = await DisplayLink.objects.acreate(name="Old TV", revoked_at=timezone.now())
     query = display.token if token == "revoked" else token
     communicator = WebsocketCommunicator(
-        application, f"/ws/wallboard/?display={query}", headers=[ORIGIN]
+        application, f"/ws/wallboard/?display={query}", headers=[ORIGIN, HOST]
     )
     await communicator.connect()
     assert await communicator.receive_output(2) == {"type": "websocket.close", "code": 4401}
 
 
 async def test_no_session_no_data(use_prefix):
-    communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=[ORIGIN, HOST])
     await communicator.connect()
     # closed with 4401 before any frame, so that a board can tell "signed out" from "down"
     assert await communicator.receive_output(2) == {"type": "websocket.close", "code": 4401}
@@ -126,7 +127,7 @@ async def test_a_session_from_before_a_password_change_gets_no_data(use_prefix):
     user = await get_user_model().objects.aget(username="sup")
     user.set_password("a-new-pw-654321")
     await user.asave()  # the session's hash no longer matches: signed out everywhere
-    headers = [ORIGIN, (b"cookie", cookie)]
+    headers = [ORIGIN, HOST, (b"cookie", cookie)]
     communicator = WebsocketCommunicator(application, "/ws/wallboard/", headers=headers)
     connected, _ = await communicator.connect()
     assert connected
@@ -344,3 +345,36 @@ async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(
         pass  # heartbeats
     # out of the group and no heartbeat task: the closed board is sent nothing more
     assert await communicator.receive_nothing(0.5)
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "scheme", "ok"),
+    [
+        ("http://localhost:8000", "localhost:8000", "ws", True),
+        ("https://localhost", "localhost", "wss", True),
+        ("http://localhost:9999", "localhost:8000", "ws", False),  # another port
+        ("https://127.0.0.1", "127.0.0.1", "ws", False),  # another scheme
+        ("http://evil.example", "localhost", "ws", False),
+        ("http://evil.example", "evil.example", "ws", False),  # a host not in ALLOWED_HOSTS
+        ("", "localhost", "ws", False),
+    ],
+)
+def test_the_whole_origin_must_be_the_sites(origin, host, scheme, ok):
+    from wallboard.board.origin import allowed
+
+    assert allowed(origin, host, scheme) is ok
+
+
+def test_a_trusted_origin_behind_a_tls_proxy_passes(settings):
+    from wallboard.board.origin import allowed
+
+    settings.CSRF_TRUSTED_ORIGINS = ["https://board.example.com"]
+    assert allowed("https://board.example.com", "web:8000", "ws")
+
+
+async def test_a_socket_from_another_port_is_refused_before_any_frame(board, use_prefix):
+    communicator = WebsocketCommunicator(
+        application, "/ws/wallboard/", headers=[(b"origin", b"http://localhost:9999"), HOST]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected

@@ -1,5 +1,6 @@
 """ASGI entry point (uvicorn or daphne): Django for HTTP, the wallboard consumer for websockets
-(the Origin checked against ALLOWED_HOSTS, the session read by ``wallboard/board/auth.py``)."""
+(the whole Origin checked by ``wallboard/board/origin.py``, the session read by
+``wallboard/board/auth.py``)."""
 
 import os
 
@@ -9,11 +10,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
 django_app = get_asgi_application()  # before anything imports models
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from wallboard.board.auth import SessionAuthMiddleware  # noqa: E402
 from wallboard.board.consumers import BoardConsumer  # noqa: E402
+from wallboard.board.origin import SameOriginValidator  # noqa: E402
 
 # Nothing is started here: the first board's Redis client starts the embedded Redis if it is
 # the configured one and not running yet (wallboard/board/services.py).
@@ -23,6 +24,6 @@ websocket_urls = [path("ws/wallboard/", BoardConsumer.as_asgi())]
 application = ProtocolTypeRouter(
     {
         "http": django_app,
-        "websocket": AllowedHostsOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urls))),
+        "websocket": SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urls))),
     }
 )
