@@ -44,8 +44,14 @@ async def open_board(session, stack, web):
 
 
 def callers_in(frame):
-    queues = (frame.get("delta") or {}).get("queues", {}).get("set", {})
-    return {c["caller_name"] for q in queues.values() for c in q.get("waiting", [])}
+    """The callers a frame shows: waiting in a queue, or already on an agent's call (a frame
+    that merges several changes may carry the caller past the queue, fanout.py)."""
+    delta = frame.get("delta") or {}
+    queues = delta.get("queues", {}).get("set", {})
+    agents = delta.get("agents", {}).get("set", {})
+    waiting = {c["caller_name"] for q in queues.values() for c in q.get("waiting", [])}
+    on_calls = {c["name"] for a in agents.values() for c in a.get("calls") or []}
+    return waiting | on_calls
 
 
 async def wait_for_caller(ws, name, timeout=10.0):
