@@ -491,24 +491,17 @@ class CallCenter:
     def dial_out(self, ext: str, target: str) -> SimCall:
         agent = self.agents[ext]
         call = SimCall(self._new_id(), "Outgoing", "Dialing", target, target, "", self._local())
-        agent.calls.append(call)
-        agent.last_call = self._local()
-        self._extension_event(agent, "NEWCALL", call)
-
-        def answer() -> None:
-            if call in agent.calls:
-                call.status, call.answered = "Talking", self._local()
-                self._extension_event(agent, "ANSWER", call)
-                talk = self.rng.expovariate(1 / TALK_MEAN_S) / self.speed
-                self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))
-
-        self._at(self.rng.uniform(*RING_S) / self.speed, answer)
-        return call
+        return self._ring_then_talk(agent, call, answered_counts=False)
 
     def ring_direct(self, ext: str, phone: str, name: str = "") -> SimCall:
         """A call to the extension's own number (no queue): it rings, is answered, ends."""
         agent = self.agents[ext]
         call = SimCall(self._new_id(), "Incoming", "Ringing", phone, name, "", self._local())
+        return self._ring_then_talk(agent, call, answered_counts=True)
+
+    def _ring_then_talk(self, agent: SimAgent, call: SimCall, *, answered_counts: bool) -> SimCall:
+        """``call`` starts on ``agent``, is answered after a ring, talks, then ends.
+        ``answered_counts``: the agent answered it (an incoming call), not the far end."""
         agent.calls.append(call)
         agent.last_call = self._local()
         self._extension_event(agent, "NEWCALL", call)
@@ -516,7 +509,8 @@ class CallCenter:
         def answer() -> None:
             if call in agent.calls:
                 call.status, call.answered = "Talking", self._local()
-                agent.last_answered = self._local()
+                if answered_counts:
+                    agent.last_answered = self._local()
                 self._extension_event(agent, "ANSWER", call)
                 talk = self.rng.expovariate(1 / TALK_MEAN_S) / self.speed
                 self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))

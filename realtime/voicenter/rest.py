@@ -174,16 +174,17 @@ def parse_status_answer(
 def status_failure(kind: Literal["timeout", "network", "http_error"], detail: str) -> StatusAnswer:
     """A status change whose answer never came: a timeout (``detail``: the seconds waited), a
     network error, or an HTTP error (``detail``: the HTTP status)."""
+    after = ". The change may still happen: the card shows what Voicenter reports."
+    return _answer(kind, _failure_message(kind, detail, after), f"{kind} {detail}".strip())
+
+
+def _failure_message(kind: str, detail: str, after_timeout: str) -> str:
+    """What a person reads when Voicenter's answer never came (any REST call)."""
     if kind == "timeout":
-        message = (
-            f"Voicenter did not answer within {detail} s. The change may still happen: the card"
-            " shows what Voicenter reports."
-        )
-    elif kind == "network":
-        message = "Voicenter could not be reached (network error). Try again in a moment."
-    else:
-        message = f"Voicenter answered with HTTP error {detail}. Try again in a moment."
-    return _answer(kind, message, f"{kind} {detail}".strip())
+        return f"Voicenter did not answer within {detail} s{after_timeout}"
+    if kind == "network":
+        return "Voicenter could not be reached (network error). Try again in a moment."
+    return f"Voicenter answered with HTTP error {detail}. Try again in a moment."
 
 
 #: The messages Voicenter documents, lower-cased without a final dot -> (reason, message).
@@ -356,14 +357,8 @@ def parse_click2call_answer(body: str, *, hang_up: bool = False) -> CallAnswer:
 
 
 def call_failure(kind: Literal["timeout", "network", "http_error"], detail: str) -> CallAnswer:
-    """A Click2Call request whose answer never came: a timeout (``detail``: the seconds
-    waited), a network error, or an HTTP error (``detail``: the HTTP status)."""
-    if kind == "timeout":
-        message = f"Voicenter did not answer within {detail} s; the call may still start."
-    elif kind == "network":
-        message = "Voicenter could not be reached (network error). Try again in a moment."
-    else:
-        message = f"Voicenter answered with HTTP error {detail}. Try again in a moment."
+    """A Click2Call request whose answer never came (as :func:`status_failure`)."""
+    message = _failure_message(kind, detail, "; the call may still start.")
     return CallAnswer(False, kind, message, "", f"{kind} {detail}".strip())
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
-from django.http import HttpRequest
 
 from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
+from wallboard.board.admin import ReadOnlyAdmin
 
 
 @admin.register(AgentProfile)
@@ -59,17 +59,8 @@ class StatusOptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "extension", "status_name", "ok", "reason", "latency_ms"]
     list_filter = ["ok", "reason", "status_name"]
     search_fields = ["actor_name", "extension", "voicenter_user_id", "message"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

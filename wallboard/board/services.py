@@ -12,6 +12,7 @@ import weakref
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
@@ -51,6 +52,15 @@ def redis_client() -> aioredis.Redis:
         settings.REDIS_URL, max_connections=REDIS_POOL_SIZE, timeout=REDIS_WAIT_S
     )
     return aioredis.Redis(connection_pool=pool)
+
+
+def sync_redis_client(timeout_s: float = 2.0) -> redis.Redis:
+    """A synchronous client for the web side's synchronous code (signals, sign-in), with
+    short timeouts: a person is waiting on it, and Redis away must not hang them."""
+    ensure_redis()
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+    )
 
 
 def state_store(client: aioredis.Redis | None = None) -> StateStore:

@@ -21,7 +21,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 
-from wallboard.board.services import ensure_redis
+from wallboard.board.services import sync_redis_client
 
 log = logging.getLogger("wallboard.signin")
 
@@ -32,11 +32,6 @@ WINDOW_S = 300
 #: people who mistype), in one window.
 PER_ACCOUNT = 10
 PER_ADDRESS = 50
-
-
-def _client() -> redis.Redis:
-    ensure_redis()
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
 
 
 def _keys(request: HttpRequest) -> tuple[str, str]:
@@ -50,7 +45,7 @@ class ThrottledLoginView(LoginView):
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         account_key, address_key = _keys(request)
         try:
-            client = _client()
+            client = sync_redis_client()
             try:
                 wait = self._locked(client, account_key, address_key)
             finally:
@@ -93,7 +88,7 @@ class ThrottledLoginView(LoginView):
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         account_key, address_key = _keys(self.request)
         try:
-            client = _client()
+            client = sync_redis_client()
             try:
                 with client.pipeline() as pipe:
                     for key in (account_key, address_key):  # the window starts at the first
@@ -109,7 +104,7 @@ class ThrottledLoginView(LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         account_key, _ = _keys(self.request)
         try:
-            client = _client()
+            client = sync_redis_client()
             try:
                 client.delete(account_key)
             finally:

@@ -10,6 +10,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from realtime.phones import BadNumber, digits, normalise
+from wallboard.board.admin import ReadOnlyAdmin
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 
 
@@ -56,17 +57,8 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallRequest)
-class CallRequestAdmin(admin.ModelAdmin):
+class CallRequestAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "extension", "action", "target", "ok", "reason"]
     list_filter = ["ok", "reason", "action"]
     search_fields = ["actor_name", "extension", "target", "call_id"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

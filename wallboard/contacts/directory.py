@@ -22,13 +22,12 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
-import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from wallboard.board.services import ensure_redis
+from wallboard.board.services import sync_redis_client
 from wallboard.contacts.models import Contact, PhoneNumber
 
 log = logging.getLogger("wallboard.contacts")
@@ -40,17 +39,6 @@ CHUNK = 1000  # numbers per HSET
 def _keys() -> tuple[str, str]:
     prefix = settings.WALLBOARD_REDIS_PREFIX
     return prefix + "contacts", prefix + "contacts:version"
-
-
-#: Seconds a signal's write waits for Redis before giving up (a contact is being saved).
-REDIS_TIMEOUT_S = 2.0
-
-
-def _client() -> redis.Redis:
-    ensure_redis()
-    return redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
-    )
 
 
 def _new_version() -> str:
@@ -75,7 +63,7 @@ def publish_all() -> int:
     for number, name in rows.iterator(chunk_size=CHUNK):
         names.setdefault(number, name)
     names_key, version_key = _keys()
-    client = _client()
+    client = sync_redis_client()
     try:
         with client.pipeline(transaction=True) as pipe:
             pipe.delete(names_key)
@@ -91,7 +79,7 @@ def publish_all() -> int:
 
 def lost() -> bool:
     """The directory is gone from Redis (it lost its data): time for :func:`publish_all`."""
-    client = _client()
+    client = sync_redis_client()
     try:
         return not client.exists(_keys()[1])
     finally:
@@ -106,7 +94,7 @@ def publish_numbers(numbers: Iterable[str]) -> None:
     names = _names_of(wanted)
     names_key, version_key = _keys()
     try:
-        client = _client()
+        client = sync_redis_client()
         try:
             with client.pipeline(transaction=True) as pipe:
                 for number in wanted:
