@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 NODE_STAMP := tests/node/node_modules/.installed-$(shell cat tests/node/package-lock.json | cksum | cut -d' ' -f1)
 ROOT_CMD := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Every target here is the demo, the tests or the benchmarks: without SECRET_KEY they may sign
+# with the public development key (wallboard/settings.py refuses any other start without one).
+export WALLBOARD_DEV_SECRET_KEY ?= 1
 
 .PHONY: test pure demo lint types check bench install clean chromium stop-redis
 

@@ -62,11 +62,12 @@ class ContactNames:
             return event
         if isinstance(event, QueueChanged):
             queue = self._queue(event.queue)
-            if queue is event.queue:
+            joined = self._waiting(event.joined) if event.joined is not None else None
+            if queue is event.queue and joined is event.joined:
                 return event
             # (built directly: dataclasses.replace costs several times more, on the hot path)
             q = event
-            return QueueChanged(q.kind, q.reason, queue, q.call_id, q.at, q.offset_min)
+            return QueueChanged(q.kind, q.reason, queue, q.call_id, q.at, q.offset_min, joined)
         if isinstance(event, QueuesSnapshot):
             return replace(event, queues=tuple(self._queue(q) for q in event.queues))
         if isinstance(event, AgentChanged):
@@ -80,6 +81,8 @@ class ContactNames:
         return event
 
     def _queue(self, queue: Queue) -> Queue:
+        if queue.waiting is None:
+            return queue
         waiting = tuple(self._waiting(c) for c in queue.waiting)
         if all(new is old for new, old in zip(waiting, queue.waiting, strict=True)):
             return queue  # nobody named: the event as it came

@@ -31,11 +31,15 @@ class WaitingCall:
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    """A queue with its full current waiting list, in join order."""
+    """A queue with its full current waiting list, in join order.
+
+    ``waiting`` is ``None`` when the payload did not carry the list (a ``QueueEvent`` without
+    ``Calls``): then the last known list stands, updated by what the event says.
+    """
 
     id: str
     name: str
-    waiting: tuple[WaitingCall, ...]
+    waiting: tuple[WaitingCall, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +109,11 @@ class AgentsSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class QueueChanged:
-    """``QueueEvent``: one queue's new waiting list, and the call the event is about."""
+    """``QueueEvent``: one queue's new waiting list, and the call the event is about.
+
+    Without the list (``queue.waiting`` is None) the event still says who moved: ``call_id``
+    left the queue (EXIT, ANSWER, ABANDONED) or ``joined`` it (JOIN).
+    """
 
     kind: Literal["queue_changed"]
     reason: QueueReason | str  # a reason Voicenter adds later passes through, upper-cased
@@ -113,6 +121,7 @@ class QueueChanged:
     call_id: str
     at: float | None
     offset_min: int | None
+    joined: WaitingCall | None = None  # the caller a list-less JOIN is about
 
 
 @dataclass(frozen=True, slots=True)

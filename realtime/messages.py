@@ -21,6 +21,8 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
      "voicenter": {...}}
     {"type": "error", "epoch": "18c2f3a1b2c-5e0f", "seq": 43, "code": "bad_message",
      "message": "unknown message type 'hello'"}
+    {"type": "outage", "epoch": null, "seq": 0, "server_time": 1763790021.0, "part": "redis",
+     "since": 1763790017.9}
 
 - ``snapshot``: the whole state. The browser **replaces** its state with it (never merges) and
   takes its ``epoch`` and ``seq``. Sent when the socket opens, after a ``resync`` request, and to
@@ -32,11 +34,17 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
   ``from_seq == mine + 1`` applies and the board is at ``seq``; ``seq <= mine`` is a duplicate and
   is dropped; anything else is a gap. Another ``epoch`` or a gap: ask for ``resync`` and ignore
   deltas until the snapshot comes.
-- ``heartbeat`` (every ``WALLBOARD_HEARTBEAT_S`` seconds, default 20, and at once when the
-  worker's connection to Voicenter goes up or down): another ``epoch`` asks for a resync; a
-  ``seq`` ahead of the board's may be a delta still in flight, so the board resyncs only if, by
-  the next heartbeat, it still has not reached the seq this one promised (delivery is at most
-  once).
+- ``heartbeat`` (every ``WALLBOARD_HEARTBEAT_S`` seconds, default 5, and at once when the
+  worker's health changes its verdict (:func:`worker_verdict`): its connection to Voicenter went
+  up or down, or the worker fell silent or came back; each web process looks every second):
+  another ``epoch`` asks for a resync; a ``seq`` ahead of the board's may be a delta still in
+  flight, so the board resyncs only if, by the next heartbeat, it still has not reached the seq
+  this one promised (delivery is at most once).
+- ``outage``: the web server cannot read the state (Redis stopped, or its link to Redis
+  broken) since ``since``: what the board shows is frozen; ``part`` names what failed
+  (``"redis"``). Sent at once when a web process's once-a-second look fails, then with every
+  heartbeat period while it lasts; the next ``heartbeat`` or ``snapshot`` ends it. It carries no
+  position (``epoch`` null, ``seq`` 0): a board does not act on them.
 - ``error``: a message from the board was not understood; ``code`` is machine-readable:
   ``bad_json`` (not JSON text) or ``bad_message`` (JSON, but not a protocol message).
 
@@ -48,6 +56,12 @@ carry account details)::
 
     {"running": true, "connected": true, "syncing": false, "last_event_at": 1763790019.8,
      "worker_updated_at": 1763790019.9, "events_per_s": 3.2, "reconnects": 0}
+
+A board shows "not live" within seconds whichever part failed: the web server (its socket
+closes), Redis or the web server's link to it (``outage``), the worker (its
+``worker_updated_at`` more than ``WORKER_SILENT_S`` behind the ``server_time`` it came with;
+the worker writes its health every second), Voicenter (``connected`` false, or no event for
+long: ``static/board/banner.js``).
 
 ``running``: the worker is running (false once it stopped cleanly); ``connected``: it holds
 a socket to Voicenter; ``syncing``: it is rebuilding the state
@@ -82,6 +96,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from realtime.state import Delta, State
+
+#: A worker whose health was last written more than this long before a frame's ``server_time``
+#: is not running (it writes about every second). ``static/board/banner.js`` uses the same.
+WORKER_SILENT_S = 5.0
 
 #: The health fields a board may see (everything else in the worker's health stays server-side).
 PUBLIC_HEALTH = ("running", "connected", "syncing", "last_event_at", "events_per_s", "reconnects")
@@ -131,6 +149,30 @@ def heartbeat(
         "server_time": server_time,
         "voicenter": public_health(health),
     }
+
+
+def outage(part: str, since: float, *, server_time: float) -> Message:
+    return {
+        "type": "outage",
+        "epoch": None,
+        "seq": 0,
+        "server_time": server_time,
+        "part": part,
+        "since": since,
+    }
+
+
+def worker_verdict(health: Mapping[str, object], server_time: float) -> tuple[bool, ...]:
+    """What a board concludes from the worker's health at ``server_time``: (running and heard
+    from within WORKER_SILENT_S, connected, syncing). A heartbeat goes out at once when it
+    changes."""
+    updated = health.get("updated_at")
+    heard = isinstance(updated, int | float) and server_time - updated <= WORKER_SILENT_S
+    return (
+        bool(health.get("running")) and heard,
+        bool(health.get("connected")),
+        bool(health.get("syncing")),
+    )
 
 
 def error(epoch: str | None, seq: int, code: str, message: str) -> Message:

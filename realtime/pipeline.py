@@ -77,14 +77,32 @@ class Pipeline:
     async def feed_many(self, raw: Sequence[tuple[str, object]]) -> tuple[Event, ...]:
         """Run raw events through in order, then commit them as one batch; returns their typed
         events, in order (the worker acts on some)."""
+        typed = await self.apply_many(raw)
+        await self.commit()
+        return typed
+
+    async def apply_many(self, raw: Sequence[tuple[str, object]]) -> tuple[Event, ...]:
+        """Run raw events through every projection, in order, without committing; returns
+        their typed events. Needs the stores only to load (once)."""
         if not self._loaded:
             await self.load()
         typed: list[Event] = []
         for name, payload in raw:
             typed += await self._one(name, payload)
-        for projection in self.projections:
-            await projection.commit()
         return tuple(typed)
+
+    async def commit(self) -> None:
+        """Every projection commits what it was given since its last commit. One failing (its
+        store away) does not keep the others from committing; the first failure is raised
+        once all have tried, and what failed stays pending for the next commit."""
+        failure: BaseException | None = None
+        for projection in self.projections:
+            try:
+                await projection.commit()
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     async def _one(self, name: str, payload: object) -> tuple[Event, ...]:
         events = normalise(name, payload, offset_min=self.offset_min, tz=self.tz)
@@ -110,6 +128,11 @@ class Pipeline:
                 for projection in self.projections:
                     await projection.apply(named)
         return events
+
+    def wants_resync(self) -> bool:
+        """Whether any projection wants fresh snapshots from Voicenter (each wish asked once)."""
+        wishes = [projection.wants_resync() for projection in self.projections]
+        return any(wishes)
 
     async def verify(self) -> bool:
         """Ask every projection whether its stored data is still its own (each restores it if

@@ -48,10 +48,11 @@ Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events`
   5 Administrative, 7 Private, 9 Other, 11 Training, 12 Team meeting, 13 Brief; accounts can
   rename them) and its name (``Status <n>`` for another code, ``Unknown`` for none);
   ``status_since``: when the agent entered that status (see the rules below).
-- ``calls``: the extension's active calls. ``state`` is one of Ringing, Dialing, Talking, Hold;
-  ``direction`` one of Incoming, Outgoing, Spy, Click2Call (any other value Voicenter sends
-  passes through); ``leg`` is the Click2Call leg (1: the agent's phone rings, 2: the target) or
-  null; ``queue_id`` the queue the call came through, when Voicenter says.
+- ``calls``: the extension's active calls. ``state`` is one of Ringing, Dialing, Talking, Hold,
+  Spying (listening in on another extension: not talking); ``direction`` one of Incoming,
+  Outgoing, Spy, Click2Call (any other value Voicenter sends passes through); ``leg`` is the
+  Click2Call leg (1: the agent's phone rings, 2: the target) or null; ``queue_id`` the queue
+  the call came through, when Voicenter says.
 - ``contact`` (waiting callers and calls): the name of our contact with that number
   (:mod:`realtime.contacts`), ``""`` when the number is no contact's.
 - Every string that comes from Voicenter is capped at 200 characters. Caller names and numbers
@@ -87,11 +88,18 @@ Rules
 - A ``QueueEvent`` replaces that queue (its waiting list is ``data.Calls``); an
   ``ExtensionEvent`` replaces that agent. Voicenter sends the entity's whole current view each
   time, so replaying an event is harmless.
+- An ``ExtensionEvent`` for an extension that is not in the state (the last
+  ``AllExtensionsStatus`` did not list it) changes nothing: only monitored extensions have
+  cards (:func:`monitored`; the board's projection counts them and asks for fresh snapshots
+  when they repeat).
+- A ``QueueEvent`` without ``Calls`` still says who moved: the caller it names leaves the
+  last known list (EXIT, ANSWER, ABANDONED) or joins its end (JOIN).
 - ``status_since``: Voicenter's ``representativeUpdated`` when it sent one; else the previous
   value if the status did not change; else the time of the live event that changed it
   (unknown for a snapshot).
-- An event that does not say which calls an extension has (no ``calls`` key) keeps its calls;
-  likewise ``peer_status``, which ``ExtensionEvent`` payloads omit.
+- An event that does not say which calls an extension has (no ``calls`` key) keeps its calls,
+  except the call a HANGUP names, which ends; likewise ``peer_status``, which
+  ``ExtensionEvent`` payloads omit.
 """
 
 from __future__ import annotations
@@ -108,7 +116,11 @@ from realtime.events import (
     Queue,
     QueueChanged,
     QueuesSnapshot,
+    WaitingCall,
 )
+
+#: The reasons of a ``QueueEvent`` whose caller leaves the queue.
+LEAVING = frozenset({"EXIT", "ANSWER", "ABANDONED"})
 
 Entity = dict[str, Any]
 State = dict[str, dict[str, Entity]]
@@ -124,20 +136,34 @@ def empty_state() -> State:
 
 
 def queue_view(queue: Queue) -> Entity:
+    """A queue's state entry from a queue whose waiting list is known."""
     return {
         "id": queue.id,
         "name": queue.name,
-        "waiting": [
-            {
-                "call_id": c.call_id,
-                "caller_number": c.caller_number,
-                "caller_name": c.caller_name,
-                "joined_at": c.joined_at,
-                "contact": c.contact,
-            }
-            for c in queue.waiting
-        ],
+        "waiting": [waiting_view(c) for c in queue.waiting or ()],
     }
+
+
+def waiting_view(c: WaitingCall) -> Entity:
+    return {
+        "call_id": c.call_id,
+        "caller_number": c.caller_number,
+        "caller_name": c.caller_name,
+        "joined_at": c.joined_at,
+        "contact": c.contact,
+    }
+
+
+def moved_queue_view(event: QueueChanged, previous: Mapping[str, Any] | None) -> Entity:
+    """A ``QueueEvent`` that did not carry the waiting list: the last known list, less the
+    caller who left (EXIT, ANSWER, ABANDONED) or plus the one who joined."""
+    waiting = list(previous.get("waiting", [])) if previous is not None else []
+    if event.reason in LEAVING:
+        waiting = [c for c in waiting if c.get("call_id") != event.call_id]
+    if event.joined is not None and all(c.get("call_id") != event.call_id for c in waiting):
+        waiting.append(waiting_view(event.joined))
+    name = event.queue.name or (str(previous.get("name", "")) if previous is not None else "")
+    return {"id": event.queue.id, "name": name, "waiting": waiting}
 
 
 def call_view(call: Call) -> Entity:
@@ -156,8 +182,12 @@ def call_view(call: Call) -> Entity:
     }
 
 
-def agent_view(agent: Agent, previous: Mapping[str, Any] | None, at: float | None) -> Entity:
-    """The agent's state entry; ``at`` is the time of the live event (None for a snapshot)."""
+def agent_view(
+    agent: Agent, previous: Mapping[str, Any] | None, at: float | None, ended: str = ""
+) -> Entity:
+    """The agent's state entry; ``at`` is the time of the live event (None for a snapshot);
+    ``ended``: the call a HANGUP is about, dropped from the previous calls when the event did
+    not carry the list."""
     since: float | None
     if agent.status_since is not None:
         since = agent.status_since
@@ -169,6 +199,8 @@ def agent_view(agent: Agent, previous: Mapping[str, Any] | None, at: float | Non
         calls = [call_view(c) for c in agent.calls]
     else:
         calls = list(previous.get("calls", [])) if previous is not None else []
+        if ended:
+            calls = [c for c in calls if c.get("call_id") != ended]
     return {
         "extension": agent.extension,
         "number": agent.number,
@@ -199,12 +231,28 @@ def reduce(state: State, event: Event) -> tuple[State, Delta | None]:
         new = {a.extension: agent_view(a, old.get(a.extension), None) for a in event.agents}
         return _replace_all(state, "agents", new)
     if isinstance(event, QueueChanged):
-        return _replace_one(state, "queues", event.queue.id, queue_view(event.queue))
+        queue = event.queue
+        if queue.waiting is None:
+            view = moved_queue_view(event, state["queues"].get(queue.id))
+        else:
+            view = queue_view(queue)
+        return _replace_one(state, "queues", queue.id, view)
     if isinstance(event, AgentChanged):
         ext = event.agent.extension
-        view = agent_view(event.agent, state["agents"].get(ext), event.at)
+        previous = state["agents"].get(ext)
+        if previous is None:
+            return state, None  # not a monitored extension (see monitored())
+        ended = event.call_id if event.reason == "HANGUP" else ""
+        view = agent_view(event.agent, previous, event.at, ended)
         return _replace_one(state, "agents", ext, view)
     return state, None
+
+
+def monitored(state: State, event: Event) -> bool:
+    """False for an ``ExtensionEvent`` about an extension the last ``AllExtensionsStatus`` did
+    not list: :func:`reduce` ignores it (Voicenter's own SDK updates only the extensions it
+    holds), and the caller counts it."""
+    return not isinstance(event, AgentChanged) or event.agent.extension in state["agents"]
 
 
 def _replace_all(state: State, name: str, new: dict[str, Entity]) -> tuple[State, Delta | None]:

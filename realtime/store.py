@@ -33,10 +33,23 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
+import redis.exceptions
 
 from realtime.state import COLLECTIONS, Delta, State
 
 DEFAULT_PREFIX = "wallboard:"
+
+#: What Redis being away or refusing writes looks like (stopped, restarting, loading its data,
+#: unreachable, too slow, a read-only replica after a failover, out of memory, a full disk:
+#: READONLY, OOM and MISCONF answers): the worker keeps its Voicenter connection and retries
+#: (``realtime/worker.py``); the web side tells the boards (``wallboard/board/heartbeat.py``).
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,  # BusyLoadingError (loading after a restart) included
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ResponseError,  # READONLY, OOM, MISCONF (and ReadOnlyError)
+    OSError,
+    TimeoutError,
+)
 
 # KEYS: meta, then one hash per collection in COLLECTIONS order.  ARGV: epoch, then for each
 # collection: n_set, n_set pairs (key, JSON), n_del, n_del keys. Fields go CHUNK at a time in

@@ -16,11 +16,22 @@ differences):
 5. Keep-alive: ``keepalive`` with the token after ``keepalive_s`` without events; no event for
    ``dead_after_s`` means the connection is dead. A ``keepaliveResponse`` with a non-zero
    ``errorCode`` means reconnect (with a fresh login).
-6. Reconnect with jittered exponential backoff (``reconnect_min_s`` doubling to
-   ``reconnect_max_s``, reset after a session that got its snapshots), moving to the next
-   ``URLList`` entry on each failure and back to the primary after ``primary_retry_s`` on a
-   secondary. Refresh the token shortly before ``TokenExpiry``; log in again when the socket or
-   the refresh is refused.
+6. Reconnect with exponential backoff (:func:`backoff_delay`: ``reconnect_min_s`` doubling to
+   ``reconnect_max_s``, jitter above, never below the minimum), counted from the first failed
+   attempt after one that got its snapshots, moving to the next ``URLList`` entry on each
+   failure and back to the primary after ``primary_retry_s`` on a secondary. Refresh the token
+   shortly before ``TokenExpiry``; log in again when the socket or the refresh is refused.
+
+Redis is not Voicenter. The worker waits for Redis before it first connects to Voicenter; once
+connected, Redis going away (stopped, restarting, unreachable: ``realtime.store.UNAVAILABLE``)
+does not end the Voicenter connection: events keep being applied in memory, and every
+``FLUSH_EVERY_S`` the worker tries Redis again (its commits and health). Once Redis answers,
+what was applied meanwhile is committed (under a new epoch if Redis lost its data) and the
+worker asks Voicenter for fresh snapshots (``resync``), so nothing missed stays wrong.
+
+Events for extensions Voicenter did not list (``realtime.projections.board``) that keep
+coming make the worker ask for fresh snapshots too, at most once per
+``UNMONITORED_RESYNC_EVERY_S``.
 
 About once a second (and at once when the link changes) the worker flushes
 (:meth:`VoicenterWorker._flush_health_and_stats`): it writes its health to ``P health`` in
@@ -41,7 +52,7 @@ import logging
 import os
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -52,7 +63,7 @@ import socketio
 
 from realtime.events import ConfigChanged, KeepaliveAnswer
 from realtime.pipeline import Pipeline
-from realtime.store import StateStore
+from realtime.store import UNAVAILABLE, StateStore
 from realtime.voicenter.client import VoicenterClient
 from realtime.voicenter.login import LoginRefused, SocketGrant
 
@@ -71,6 +82,13 @@ FLUSH_EVERY_S = 1.0
 #: publish); under load a batch is a few milliseconds of Voicenter's traffic.
 MAX_BATCH = 500
 RATE_WINDOW_S = 10.0
+#: At most one resync a projection asks for (events for unlisted extensions) per this long.
+UNMONITORED_RESYNC_EVERY_S = 300.0
+#: Before the first connection, Redis is tried this often until it answers.
+STORE_RETRY_S = 1.0
+#: A Redis round trip (a commit, a flush) still unanswered after this long counts as Redis
+#: being away (a hung server must not stall the worker: its socket, keep-alives, events).
+REDIS_TIMEOUT_S = 5.0
 
 
 class _Disconnected:
@@ -154,9 +172,11 @@ class _CatchAll(socketio.AsyncClientNamespace):
 
 
 def backoff_delay(attempt: int, low: float, high: float, rng: random.Random) -> float:
-    """Exponential from ``low`` to ``high``, jittered into its upper half."""
-    ceiling = min(high, low * (2 ** min(attempt, 30)))
-    return rng.uniform(ceiling / 2, ceiling)
+    """The wait before reconnect attempt ``attempt`` (0: the first after a failure): ``low``
+    doubling each attempt up to ``high``, with up to half of it again as jitter, never below
+    that base and never above ``high`` (as Voicenter's SDK: jitter above, not below)."""
+    base = min(high, low * (2 ** min(attempt, 30)))
+    return rng.uniform(base, min(high, base * 1.5)) if base < high else high
 
 
 #: Told the worker's health when its link to Voicenter changes (the boards' publisher).
@@ -188,11 +208,16 @@ class VoicenterWorker:
         self.grant: SocketGrant | None = None
         self.url_index = 0
         self.sessions = 0  # sockets opened (tests watch this)
+        self.delays: deque[float] = deque(maxlen=50)  # the last reconnect delays (likewise)
         self.last_synced = False  # did the last socket get its snapshots?
         self._socket_failures = 0  # sockets that failed to open since the last one that did
         self._stop = asyncio.Event()
         self._last_flush = 0.0
         self._last_link: tuple[bool, ...] | None = None  # (running, connected, syncing) told
+        self._unsent_stats: Counter[str] = Counter()
+        self.store_down_since: float | None = None  # monotonic; None while Redis answers
+        self._store_recovered = False  # Redis came back: commit, then ask for fresh snapshots
+        self._last_wished_resync = -UNMONITORED_RESYNC_EVERY_S
 
     def stop(self) -> None:
         self._stop.set()
@@ -202,12 +227,18 @@ class VoicenterWorker:
     async def run(self) -> None:
         attempt = 0
         self.health.running = True
+        # health every second whatever the worker is doing (logging in, backing off): boards
+        # take a worker that has not written it for WORKER_SILENT_S as not running
+        beating = asyncio.create_task(self._write_health_every_second())
         try:
+            if not await self._wait_for_store():
+                return
             try:  # named callers from the first snapshot on
                 await self._refresh_contacts()
-            except Exception:  # Redis away: the connection attempts below report it
+            except Exception:  # Redis away: the flushes retry it
                 log.warning("contact directory not loaded yet", exc_info=True)
             while not self._stop.is_set():
+                self.last_synced = False
                 try:
                     outcome = await self._attempt()
                 except Exception as exc:  # e.g. Redis unreachable: log, back off, go on
@@ -216,24 +247,62 @@ class VoicenterWorker:
                     outcome = "failed"
                 if self._stop.is_set():
                     break
+                if self.last_synced:
+                    attempt = 0  # this connection worked: back off from the start again
                 if outcome in ("refresh", "primary"):
                     continue  # planned: straight back, no backoff
-                if self.last_synced:
-                    attempt = 0  # the connection worked: start the backoff over
                 delay = backoff_delay(
                     attempt, self.config.reconnect_min_s, self.config.reconnect_max_s, self.rng
                 )
                 attempt += 1
+                self.delays.append(delay)
                 self.health.reconnects += 1
                 log.info("reconnecting in %.1f s", delay)
-                with contextlib.suppress(Exception):  # Redis may be what failed
-                    await self._flush_health_and_stats(force=True)
+                await self._flush_health_and_stats(force=True)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
         finally:
+            beating.cancel()
             self.health.running = self.health.connected = self.health.syncing = False
             with contextlib.suppress(Exception):
                 await self._flush_health_and_stats(force=True)
+
+    async def _write_health_every_second(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY_S)
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT_S):
+                    await self.store.write_health(self.health.as_mapping(time.time()))
+            except Exception:  # Redis away: noted by the flushes, which retry it too
+                log.debug("cannot write the health", exc_info=True)
+
+    async def _wait_for_store(self) -> bool:
+        """Load the pipeline from Redis, retrying every STORE_RETRY_S while Redis is away
+        (no point holding Voicenter's socket with nowhere to put its events). False if
+        stopped first."""
+        while not self._stop.is_set():
+            try:
+                await self.pipeline.load()
+            except UNAVAILABLE as exc:
+                self._store_failed(exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), STORE_RETRY_S)
+                continue
+            self._store_answered()
+            return True
+        return False
+
+    def _store_failed(self, exc: BaseException) -> None:
+        if self.store_down_since is None:
+            self.store_down_since = time.monotonic()
+            log.error("Redis is unavailable (%s); retrying every %.0f s", exc, FLUSH_EVERY_S)
+        self.health.last_error = f"Redis is unavailable: {exc!r}"
+
+    def _store_answered(self) -> None:
+        if self.store_down_since is not None:
+            log.warning("Redis is back after %.0f s", time.monotonic() - self.store_down_since)
+            self.store_down_since = None
+            self._store_recovered = True
 
     async def _attempt(self) -> str:
         """Log in if needed, hold one socket until it ends; say how it ended."""
@@ -320,6 +389,7 @@ class VoicenterWorker:
         self.health.connected, self.health.syncing = True, True
         self.health.server = urlsplit(url).netloc
         self.health.connected_since = time.time()
+        self._store_recovered = False  # a fresh connection brings fresh snapshots anyway
         self.pipeline.begin_rebuild()
         self.last_synced = False
         try:
@@ -343,7 +413,10 @@ class VoicenterWorker:
             if batch:
                 last_event, keepalive_sent = now, False
                 self.health.on_events(time.time(), len(batch))
-                for event in await self.pipeline.feed_many(batch):
+                typed = await self.pipeline.apply_many(batch)
+                if self.store_down_since is None:  # else the flush below tries Redis
+                    await self._commit()
+                for event in typed:
                     if isinstance(event, ConfigChanged):
                         await client.emit("resync", {"cache": False})
                     elif isinstance(event, KeepaliveAnswer) and not event.ok:
@@ -353,6 +426,13 @@ class VoicenterWorker:
             if closed:
                 self._error("Voicenter closed the socket")
                 return "lost"
+            if (
+                now - self._last_wished_resync > UNMONITORED_RESYNC_EVERY_S
+                and self.pipeline.wants_resync()
+            ):
+                log.warning("events for extensions Voicenter did not list; asking for a resync")
+                await client.emit("resync", {"cache": False})
+                self._last_wished_resync = now
             if self.pipeline.rebuilding:
                 if now - last_resync > cfg.snapshot_timeout_s:
                     log.warning("snapshots are late; asking for a resync")
@@ -375,7 +455,20 @@ class VoicenterWorker:
                 log.info("back to the primary monitor server")
                 return "primary"
             await self._flush_health_and_stats()
+            if self._store_recovered:
+                self._store_recovered = False
+                log.info("asking Voicenter for fresh snapshots after the Redis outage")
+                await client.emit("resync", {"cache": False})
         return "stopped"
+
+    async def _commit(self) -> None:
+        """Commit what the pipeline applied; Redis away is noted, not raised: the events stay
+        applied in memory and pending, for the next commit."""
+        try:
+            async with asyncio.timeout(REDIS_TIMEOUT_S):
+                await self.pipeline.commit()
+        except UNAVAILABLE as exc:
+            self._store_failed(exc)
 
     async def _refresh_contacts(self) -> None:
         """Our contacts' names (``realtime.contacts``), reloaded when the web side changed them."""
@@ -386,15 +479,31 @@ class VoicenterWorker:
             log.info("contact directory loaded: %d numbers", len(names))
 
     async def _flush_health_and_stats(self, force: bool = False) -> None:
-        """Health and counters to Redis, the stored data verified, the boards told of a link
-        change; at most once per ``FLUSH_EVERY_S`` unless ``force``."""
+        """Health and counters to Redis, what is pending committed, the stored data verified,
+        the boards told of a link change; at most once per ``FLUSH_EVERY_S`` unless ``force``.
+        With Redis away this is the retry: it notes the failure and returns."""
         now = time.time()
         if not force and now - self._last_flush < FLUSH_EVERY_S:
             return
         self._last_flush = now
+        try:
+            async with asyncio.timeout(REDIS_TIMEOUT_S):
+                await self._flush(now)
+        except UNAVAILABLE as exc:
+            self._store_failed(exc)
+        except Exception:  # not Redis being away: a bug; logged, and the worker goes on
+            log.exception("the flush of health, counters and state failed")
+        else:
+            self._store_answered()
+
+    async def _flush(self, now: float) -> None:
         health = self.health.as_mapping(now)
         await self.store.write_health(health)
-        await self.store.add_stats(self.pipeline.take_stats())
+        if self.store_down_since is not None:
+            await self.pipeline.commit()  # what was applied while Redis was away
+        self._unsent_stats.update(self.pipeline.take_stats())
+        await self.store.add_stats(self._unsent_stats)
+        self._unsent_stats.clear()  # (kept while Redis is away, added once it is back)
         await self.pipeline.verify()
         await self._refresh_contacts()
         link = (self.health.running, self.health.connected, self.health.syncing)
@@ -403,7 +512,7 @@ class VoicenterWorker:
             if self.on_link is not None:
                 try:
                     await self.on_link(health)
-                except Exception:  # boards notice by their own heartbeat within 20 s
+                except Exception:  # boards notice by their own heartbeat within seconds
                     log.exception("could not tell the boards of the link change")
 
 

@@ -7,6 +7,10 @@ database ``WALLBOARD_TEST_REDIS_DB`` (default 9), which the suite flushes at its
 import os
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+# The tests (and the servers they start, which inherit this) sign with the development key
+# unless SECRET_KEY is set.
+os.environ.setdefault("WALLBOARD_DEV_SECRET_KEY", "1")
+
 from wallboard.settings import *  # noqa: F403
 from wallboard.settings import REDIS_URL
 

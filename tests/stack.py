@@ -144,6 +144,12 @@ class Stack:
     def stop_worker(self) -> None:
         self._stop("worker")
 
+    def kill_worker(self) -> None:
+        """The worker dies without a word (SIGKILL): it cannot tell anyone it stopped."""
+        proc = self.procs.pop("worker")
+        proc.kill()
+        proc.wait()
+
     def wait_for_agents(self, timeout: float = 30) -> None:
         client = redis.Redis.from_url(self.redis_url)
         try:

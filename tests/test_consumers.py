@@ -21,7 +21,7 @@ from tests.examples import agent_entity, doc_examples
 from tests.frames import assert_valid_frame
 from wallboard.asgi import application
 from wallboard.board import consumers
-from wallboard.board.consumers import CLOSE_SERVER_ERROR
+from wallboard.board.consumers import CLOSE_SERVER_ERROR, CLOSE_STORE_DOWN
 from wallboard.board.models import DisplayLink
 from wallboard.board.publisher import Publisher, channel, encode, pack
 from wallboard.board.services import Ingest, shared_store
@@ -318,8 +318,15 @@ async def test_resync_requests_are_throttled(board, wired):
     assert asyncio.get_running_loop().time() - started >= 2.0  # one per second at most
 
 
-async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(
-    board, wired, settings, monkeypatch
+@pytest.mark.parametrize(
+    ("failure", "code"),
+    [
+        (ConnectionError("Redis went away"), CLOSE_STORE_DOWN),  # Redis away: "cannot reach"
+        (RuntimeError("a bug"), CLOSE_SERVER_ERROR),  # anything else: a server error
+    ],
+)
+async def test_a_failure_closes_the_socket_with_a_code_that_says_why_and_leaves_nothing(
+    board, wired, settings, monkeypatch, failure, code
 ):
     settings.WALLBOARD_HEARTBEAT_S = 0.1  # a heartbeat task left running would show at once
     communicator = await board()
@@ -328,7 +335,7 @@ async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(
     await frame(witness)
 
     async def broken():
-        raise ConnectionError("Redis went away")
+        raise failure
 
     with monkeypatch.context() as patch:
         patch.setattr(shared_store(), "raw_snapshot", broken)
@@ -339,12 +346,27 @@ async def test_a_redis_failure_closes_the_socket_and_leaves_nothing_behind(
             assert_valid_frame(beat)
             assert beat["type"] == "heartbeat"
             output = await communicator.receive_output(3)
-        assert output == {"type": "websocket.close", "code": CLOSE_SERVER_ERROR}
+        assert output == {"type": "websocket.close", "code": code}
     await wired.board.rebuild({"queues": {}, "agents": {"Z": agent_entity("Z")}})
     while (await frame(witness))["type"] != "snapshot":
         pass  # heartbeats
     # out of the group and no heartbeat task: the closed board is sent nothing more
     assert await communicator.receive_nothing(0.5)
+
+
+async def test_a_socket_opened_while_redis_is_away_is_accepted_then_told_why(
+    board, wired, monkeypatch, caplog
+):
+    async def away():
+        raise ConnectionError("Error 111 connecting to Redis. Connection refused.")
+
+    monkeypatch.setattr(shared_store(), "raw_snapshot", away)
+    with caplog.at_level("WARNING", logger="wallboard.board.consumers"):
+        communicator = await board()  # accepted: not an HTTP error the page cannot read
+        output = await communicator.receive_output(3)
+    assert output == {"type": "websocket.close", "code": CLOSE_STORE_DOWN}
+    [line] = [r for r in caplog.records if r.name == "wallboard.board.consumers"]
+    assert "Redis is unavailable" in line.getMessage() and line.exc_info is None  # one line
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from tests.strategies import events
 
 pytestmark = pytest.mark.pure
 
-FRAME_TYPES = ("snapshot", "delta", "heartbeat", "error")
+FRAME_TYPES = ("snapshot", "delta", "heartbeat", "outage", "error")
 TZ = ZoneInfo("Asia/Jerusalem")
 EPOCH = "18c2f3a1b2c-5e0f"
 #: Health as the worker writes it, and as a board sees it before any worker has run.
@@ -157,6 +157,7 @@ def valid_frames() -> dict[str, dict]:
         "snapshot": messages.snapshot(EPOCH, 4, state, server_time=2.5, health=HEALTHS[0]),
         "delta": messages.delta(EPOCH, 5, {"agents": {"set": {"SIP1": agent_entity("SIP1")}}}),
         "heartbeat": messages.heartbeat(EPOCH, 5, server_time=3.0, health=HEALTHS[0]),
+        "outage": messages.outage("redis", 2.0, server_time=3.0),
         "error": messages.error(EPOCH, 5, "bad_message", "unknown message type 'x'"),
     }
 

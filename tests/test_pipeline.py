@@ -197,6 +197,9 @@ class Collector:
     async def verify(self):
         return False
 
+    def wants_resync(self):
+        return False
+
     def take_stats(self):
         from collections import Counter
 

@@ -155,7 +155,7 @@ async def test_a_commit_redis_refused_is_kept_for_the_next_one(store, monkeypatc
 
     with monkeypatch.context() as patch:
         patch.setattr(store, "commit", down)
-        with pytest.raises(ConnectionError):  # the caller hears of it (the worker reconnects)
+        with pytest.raises(ConnectionError):  # the caller hears of it (the worker retries)
             await pipeline.feed(*DOC[3])
     await pipeline.feed(*DOC[4])  # Redis is back: this commit carries both events
     snap = await store.snapshot()
@@ -184,3 +184,73 @@ def test_a_batchs_commit_is_the_merge_of_its_events_deltas(batch):
     assert board.state == state
     assert normalised(board._take_pending()) == normalised(merged)
     assert board._take_pending() is None  # taken once
+
+
+async def test_a_rebuild_redis_refused_keeps_the_snapshots_and_the_events_behind_them(
+    store, monkeypatch
+):
+    pipeline, board = await fed(store, DOC[:3])
+    before = await store.snapshot()
+    pipeline.begin_rebuild()
+    snapshots = [e for e in DOC if e[0] in ("loginStatus", "AllExtensionsStatus")]
+    live = [e for e in DOC[3:] if e[0] == "ExtensionEvent"][:1]
+
+    async def down(state):
+        raise ConnectionError("Redis went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "reset", down)
+        await pipeline.apply_many([*snapshots, *live])  # no I/O: Redis away cannot lose them
+        with pytest.raises(ConnectionError):
+            await pipeline.commit()
+        assert await store.snapshot() == before
+    await pipeline.commit()  # Redis is back: the rebuilt state, live event included
+    after = await store.snapshot()
+    assert after.epoch != before.epoch and after.state == board.state
+    assert board.state != empty_state()
+
+
+def _extension_event(ext, reason="HANGUP"):
+    return ("ExtensionEvent", {"reason": reason, "ivruniqueid": "c1",
+                               "data": {"extenUser": ext, "calls": []}})  # fmt: skip
+
+
+async def test_events_for_unlisted_extensions_are_counted_and_ask_for_a_resync_when_repeated(
+    store,
+):
+    pipeline, board = await fed(store, DOC[:3])
+    seq = board.seq
+    await pipeline.feed(*_extension_event("GHOST1"))
+    await pipeline.feed(*_extension_event("GHOST2"))
+    assert not pipeline.wants_resync()  # once or twice: perhaps a race with a snapshot
+    await pipeline.feed(*_extension_event("GHOST1"))
+    assert pipeline.wants_resync()  # it keeps happening: the list may have changed
+    assert not pipeline.wants_resync()  # asked once
+    assert board.seq == seq and not {"GHOST1", "GHOST2"} & set(board.state["agents"])
+    assert pipeline.take_stats()["unmonitored_events"] == 3
+
+
+async def test_a_fresh_extension_list_starts_the_unlisted_count_over(store):
+    pipeline, _ = await fed(store, DOC[:3])
+    agents = next(e for e in DOC if e[0] == "AllExtensionsStatus")
+    await pipeline.feed(*_extension_event("GHOST"))
+    await pipeline.feed(*_extension_event("GHOST"))
+    await pipeline.feed(*agents)
+    await pipeline.feed(*_extension_event("GHOST"))
+    assert not pipeline.wants_resync()
+
+
+async def test_an_extension_a_resync_was_asked_for_asks_no_second_one(store):
+    pipeline, _ = await fed(store, DOC[:3])
+    agents = next(e for e in DOC if e[0] == "AllExtensionsStatus")
+    for _ in range(3):
+        await pipeline.feed(*_extension_event("GHOST"))
+    assert pipeline.wants_resync()
+    await pipeline.feed(*agents)  # the fresh list still leaves it out: Voicenter means it
+    for _ in range(5):
+        await pipeline.feed(*_extension_event("GHOST"))
+    assert not pipeline.wants_resync()
+    await pipeline.feed(*_extension_event("OTHER"))  # a new one still counts
+    for _ in range(2):
+        await pipeline.feed(*_extension_event("OTHER"))
+    assert pipeline.wants_resync()

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from realtime.events import (
     Agent,
     AgentChanged,
+    AgentsSnapshot,
+    Call,
     Queue,
     QueueChanged,
     QueuesSnapshot,
@@ -34,6 +36,11 @@ def run(state, *evs):
 
 def agent(ext="SIP1", status=1, since=None, calls=()):
     return Agent(ext, "100", 7, "Clark", "Clark", status, status_name(status), since, "OK", calls)
+
+
+def listed(*agents):
+    """``AllExtensionsStatus``: the extensions Voicenter monitors."""
+    return AgentsSnapshot("agents_snapshot", agents, None, None)
 
 
 def changed(ag, at=None, reason="userStatusUpdate"):
@@ -151,10 +158,8 @@ def test_queues_snapshot_replaces_all_queues():
 
 
 def test_agent_missing_from_the_snapshot_is_removed():
-    from realtime.events import AgentsSnapshot
-
-    state = run(empty_state(), changed(agent("SIP1")), changed(agent("SIP2")))
-    state, delta = reduce(state, AgentsSnapshot("agents_snapshot", (agent("SIP2"),), None, None))
+    state = run(empty_state(), listed(agent("SIP1"), agent("SIP2")))
+    state, delta = reduce(state, listed(agent("SIP2")))
     assert list(state["agents"]) == ["SIP2"]
     assert delta == {"agents": {"del": ["SIP1"]}}
 
@@ -165,13 +170,13 @@ def test_queue_event_replaces_that_queues_waiting_list():
 
 
 def test_status_since_is_the_live_event_time_when_voicenter_sends_none():
-    state = run(empty_state(), changed(agent(status=1, since=100)))
+    state = run(empty_state(), listed(agent(status=1, since=100)))
     state = run(state, changed(agent(status=3), at=500))
     assert state["agents"]["SIP1"]["status_since"] == 500
 
 
 def test_status_since_is_kept_while_the_status_does_not_change():
-    state = run(empty_state(), changed(agent(status=3, since=100)))
+    state = run(empty_state(), listed(agent(status=3, since=100)))
     state = run(state, changed(agent(status=3), at=900, reason="NEWCALL"))
     assert state["agents"]["SIP1"]["status_since"] == 100
 
@@ -180,6 +185,77 @@ def test_an_event_without_a_calls_list_keeps_the_calls():
     from realtime.events import Call
 
     call = Call("c1", "Incoming", "Talking", "050", "", "", 1, 2, None, None)
-    state = run(empty_state(), changed(agent(calls=(call,))))
+    state = run(empty_state(), listed(agent(calls=(call,))))
     state = run(state, changed(agent(status=3, calls=None), at=5))
     assert [c["call_id"] for c in state["agents"]["SIP1"]["calls"]] == ["c1"]
+
+
+def hangup(ag, call_id):
+    return AgentChanged("agent_changed", "HANGUP", ag, call_id, "16", 900, None)
+
+
+def test_an_event_for_an_extension_voicenter_did_not_list_adds_no_card():
+    state = run(empty_state(), listed(agent("SIP1")))
+    new, delta = reduce(state, changed(agent("SIP9", status=3), at=500))
+    assert delta is None and new == state
+
+
+def test_a_hangup_for_an_unknown_extension_adds_no_unknown_agent():
+    [event] = normalise(
+        "ExtensionEvent",
+        {"reason": "HANGUP", "ivruniqueid": "c1", "data": {"extenUser": "GHOST", "calls": []}},
+    )
+    state = run(empty_state(), listed(agent("SIP1")))
+    new, delta = reduce(state, event)
+    assert delta is None and list(new["agents"]) == ["SIP1"]
+
+
+def test_a_snapshot_that_drops_an_extension_stops_its_events():
+    state = run(empty_state(), listed(agent("SIP1"), agent("SIP2")), listed(agent("SIP1")))
+    new, delta = reduce(state, changed(agent("SIP2", status=3), at=5))
+    assert delta is None and "SIP2" not in new["agents"]
+
+
+def test_a_hangup_without_a_calls_list_ends_the_call_it_names():
+    talking = Call("c1", "Incoming", "Talking", "050", "", "", 1, 2, None, None)
+    other = Call("c2", "Outgoing", "Hold", "052", "", "", 1, 2, None, None)
+    state = run(empty_state(), listed(agent(calls=(talking, other))))
+    state = run(state, hangup(agent(calls=None), "c1"))
+    assert [c["call_id"] for c in state["agents"]["SIP1"]["calls"]] == ["c2"]
+
+
+def moved(qid, reason, call_id, joined=None, name="Q"):
+    return QueueChanged("queue_changed", reason, Queue(qid, name, None), call_id, 9, None, joined)
+
+
+@pytest.mark.parametrize("reason", ["EXIT", "ABANDONED", "ANSWER"])
+def test_a_queue_event_without_calls_removes_the_caller_who_left(reason):
+    state = run(empty_state(), queue_event("7", "a", "b", "c"))
+    state = run(state, moved("7", reason, "b", name=""))
+    assert [c["call_id"] for c in state["queues"]["7"]["waiting"]] == ["a", "c"]
+    assert state["queues"]["7"]["name"] == "Q"  # a payload without a name keeps the name
+
+
+def test_a_join_without_calls_adds_the_caller_it_names_once():
+    state = run(empty_state(), queue_event("7", "a"))
+    caller = WaitingCall("b", "0501234567", "Dana", 9)
+    state = run(state, moved("7", "JOIN", "b", caller), moved("7", "JOIN", "b", caller))
+    waiting = state["queues"]["7"]["waiting"]
+    assert [c["call_id"] for c in waiting] == ["a", "b"]
+    assert waiting[1]["caller_number"] == "0501234567"
+
+
+def test_spying_is_its_own_call_state_not_talking():
+    [event] = normalise(
+        "ExtensionEvent",
+        {
+            "reason": "NEWCALL",
+            "data": {
+                "extenUser": "SIP1",
+                "calls": [{"ivrid": "s1", "callstatus": "Spying", "direction": "Spy"}],
+            },
+        },
+    )
+    state = run(empty_state(), listed(agent()), event)
+    [call] = state["agents"]["SIP1"]["calls"]
+    assert (call["state"], call["direction"]) == ("Spying", "Spy")

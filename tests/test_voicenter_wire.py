@@ -51,7 +51,7 @@ def test_login_status_snapshot_has_every_queue_with_waiting_callers_in_utc():
     event = one("loginStatus", doc("loginStatus"), offset_min=180)
     assert isinstance(event, QueuesSnapshot)
     assert [q.id for q in event.queues] == ["12345678", "12345679"]
-    [caller] = event.queues[0].waiting
+    [caller] = event.queues[0].waiting or ()
     assert caller.call_id == "2020082015645675456434324949c071d"
     assert (caller.caller_number, caller.caller_name) == ("0501234567", "John Doe")
     assert caller.joined_at == 1597941709 - 180 * 60
@@ -102,7 +102,7 @@ def test_queue_join_gives_the_full_waiting_list_and_the_call():
     assert isinstance(event, QueueChanged)
     assert (event.reason, event.call_id) == ("JOIN", "2020082015645675456434324949c071d")
     assert (event.queue.id, event.queue.name) == ("1234567", "Queue1")
-    assert [c.caller_name for c in event.queue.waiting] == ["John Doe"]
+    assert [c.caller_name for c in event.queue.waiting or ()] == ["John Doe"]
 
 
 @pytest.mark.parametrize("reason", ["EXIT", "ABANDONED"])
@@ -128,6 +128,28 @@ def test_a_caller_that_left_is_dropped_even_if_the_list_still_names_it():
     }
     event = one("QueueEvent", payload)
     assert [c.call_id for c in event.queue.waiting] == ["stays"]
+
+
+@pytest.mark.parametrize("calls", [{}, {"Calls": None}])
+def test_a_queue_event_without_calls_still_says_who_left(calls):
+    payload = {"reason": "EXIT", "ivruniqueid": "gone", "data": {"QueueID": 1, **calls}}
+    event = one("QueueEvent", payload)
+    assert isinstance(event, QueueChanged)
+    assert (event.queue.waiting, event.call_id, event.joined) == (None, "gone", None)
+
+
+def test_a_join_without_calls_names_the_caller_from_the_event():
+    payload = {"reason": "JOIN", "ivruniqueid": "new", "servertime": 1000,
+               "servertimeoffset": 0, "CallerID": "0501234567", "data": {"QueueID": 1}}  # fmt: skip
+    event = one("QueueEvent", payload)
+    assert event.queue.waiting is None and event.joined is not None
+    joined = event.joined
+    assert (joined.call_id, joined.caller_number, joined.joined_at) == ("new", "0501234567", 1000)
+
+
+def test_a_queue_event_without_calls_or_ivruniqueid_is_rejected():
+    event = one("QueueEvent", {"reason": "ABANDONED", "data": {"QueueID": 1}})
+    assert isinstance(event, Rejected) and "ivruniqueid" in event.problem
 
 
 def test_incoming_newcall_rings_with_caller_and_times_in_utc():

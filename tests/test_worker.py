@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp.test_utils import TestServer
 
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
+from realtime.redis_server import embedded_redis_url, ensure_embedded_redis, stop_embedded_redis
 from realtime.simulator.model import CallCenter
+from realtime.store import StateStore
 from realtime.worker import VoicenterWorker, WorkerConfig, backoff_delay
 from tests.served import serving
 
@@ -138,13 +146,116 @@ async def test_the_token_is_refreshed_before_it_expires(sim, store, running):
 
 
 @pytest.mark.pure
-def test_backoff_grows_to_its_ceiling_with_jitter():
+@pytest.mark.parametrize("seed", range(20))
+def test_backoff_doubles_from_the_minimum_to_the_ceiling_with_jitter_above(seed):
     import random
 
-    rng = random.Random(1)
-    delays = [backoff_delay(n, 5, 120, rng) for n in range(8)]
-    assert 2.5 <= delays[0] <= 5
-    assert all(60 <= d <= 120 for d in delays[5:])
+    rng = random.Random(seed)
+    delays = [backoff_delay(n, 5, 120, rng) for n in range(9)]
+    for n, delay in enumerate(delays):
+        base = min(120, 5 * 2**n)
+        assert base <= delay <= min(120, base * 1.5)  # never below the base, never over 120
+    assert delays == sorted(delays)
+    assert delays[-1] == 120
+
+
+async def test_backoff_grows_from_the_first_failure_after_a_good_session(sim, store, running):
+    worker = await running(reconnect_min_s=0.2, reconnect_max_s=1.6)
+    await until(lambda: _snap_with_agents(store))
+    assert not worker.delays  # nothing failed yet
+    sim.accept_logins = sim.accept_sockets = False  # Voicenter is down from now on
+    await sim.drop_all()
+    await until(lambda: _bool(len(worker.delays) >= 6), timeout=20)
+    delays = list(worker.delays)[:6]
+    assert 0.2 <= delays[0] <= 0.3  # the first retry after the good session: the minimum
+    assert delays == sorted(delays) and delays[3] > 2 * delays[0]  # and it grows...
+    assert delays[4:] == [1.6, 1.6]  # ...up to the ceiling, however long Voicenter stays down
+
+
+async def test_the_health_stays_fresh_while_the_worker_backs_off(sim, store, running):
+    worker = await running(reconnect_min_s=3, reconnect_max_s=6)
+    await until(lambda: _health_connected(store))
+    sim.accept_logins = sim.accept_sockets = False  # Voicenter is down: long waits follow
+    await sim.drop_all()
+    await until(lambda: _bool(len(worker.delays) >= 1))
+    for _ in range(4):  # through the wait: the boards must see a running, reconnecting worker
+        await asyncio.sleep(1)
+        health = await store.health()
+        assert time.time() - health["updated_at"] < 2.5
+        assert health["running"] and not health["connected"]
+
+
+@pytest.fixture
+async def own_redis(sim, tmp_path):
+    """A worker on a Redis of its own (the embedded redis-server in ``tmp_path``, not started
+    yet), so that a test can stop and start it; ``start()`` runs the worker."""
+    client = aioredis.from_url(embedded_redis_url(tmp_path))
+    store = StateStore(client, "wallboard:")
+    worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
+    tasks: list[asyncio.Task[None]] = []
+
+    def start() -> asyncio.Task[None]:
+        tasks.append(asyncio.create_task(worker.run()))
+        return tasks[-1]
+
+    yield worker, store, start
+    worker.stop()
+    for task in tasks:
+        await asyncio.wait_for(task, 10)
+    await worker.client.aclose()
+    await client.aclose()
+    stop_embedded_redis(tmp_path)
+
+
+@pytest.mark.parametrize("data_lost", [False, True], ids=["data-kept", "data-lost"])
+async def test_a_redis_outage_keeps_the_voicenter_socket_and_catches_up_after(
+    sim, own_redis, tmp_path, data_lost
+):
+    worker, store, start = own_redis
+    ensure_embedded_redis(tmp_path)
+    task = start()
+    before = await until(lambda: _snap_with_agents(store))
+    await until(lambda: _health_connected(store))
+    sessions = worker.sessions
+    assert stop_embedded_redis(tmp_path)
+    if data_lost:  # it comes back empty (no persistence, or a new machine)
+        for path in tmp_path.iterdir():
+            if path.name.startswith(("wallboard.rdb", "appendonly")):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    await until(lambda: _bool(worker.store_down_since is not None))
+    ext = next(iter(sim.model.agents))
+    sim._apply_status(sim.model, ext, 11)  # an agent goes to Training meanwhile
+    events = worker.health.last_event_at or 0
+    await until(lambda: _bool((worker.health.last_event_at or 0) > events))  # still heard
+    [peer] = [p for p in sim.peers if p.token in sim.sessions]
+    resyncs = sum(1 for name, _ in peer.received if name == "resync")
+    ensure_embedded_redis(tmp_path)  # Redis is back
+    await until(lambda: _bool(worker.store_down_since is None), timeout=10)
+    await until(lambda: _bool(sum(n == "resync" for n, _ in peer.received) > resyncs))
+    assert worker.sessions == sessions  # the Voicenter socket was kept
+    health = await until(lambda: _health_connected(store))
+    assert health["updated_at"] > time.time() - 5  # its health is written again
+    after = await until(lambda: _agent_status(store, ext, 11))  # the change made meanwhile
+    assert set(after.state["agents"]) == set(sim.model.agents)
+    assert (after.epoch != before.epoch) is data_lost  # a new epoch only if Redis lost it
+    assert not task.done()
+
+
+async def _agent_status(store, ext, status):
+    snap = await store.snapshot()
+    agent = snap.state["agents"].get(ext)
+    return snap if agent and agent["status"] == status else None
+
+
+async def test_the_worker_waits_for_redis_before_it_connects_to_voicenter(sim, own_redis, tmp_path):
+    worker, store, start = own_redis
+    task = start()  # nothing listens at its Redis address yet
+    await until(lambda: _bool(worker.store_down_since is not None))
+    await asyncio.sleep(1.5)  # a few retries
+    assert worker.sessions == 0 and sim.logins == 0 and not task.done()
+    ensure_embedded_redis(tmp_path)
+    await until(lambda: _snap_with_agents(store), timeout=15)
+    assert worker.sessions == 1
 
 
 async def _snap_with_agents(store):
@@ -290,3 +401,61 @@ async def test_a_fast_replay_reaches_a_worker_that_connects_later_whole_and_in_o
             worker.stop()
             await asyncio.wait_for(task, 10)
             await worker.client.aclose()
+
+
+async def test_events_for_extensions_voicenter_did_not_list_add_no_card_and_ask_a_resync(
+    sim, store, running
+):
+    await running()
+    await until(lambda: _health_connected(store))
+    [peer] = [p for p in sim.peers if p.token in sim.sessions]
+    resyncs = sum(1 for name, _ in peer.received if name == "resync")
+    ghost = {"reason": "HANGUP", "ivruniqueid": "x1", "data": {"extenUser": "GHOST", "calls": []}}
+    sim.broadcast([("ExtensionEvent", ghost)] * 3)
+    await until(lambda: _bool(sum(n == "resync" for n, _ in peer.received) > resyncs))
+    snap = await store.snapshot()
+    assert "GHOST" not in snap.state["agents"]
+    assert set(snap.state["agents"]) == set(sim.model.agents)
+    await until(lambda: _unmonitored_counted(store, 3))  # counted where an operator looks
+
+
+async def _unmonitored_counted(store, count):
+    return (await store.stats()).get("unmonitored_events", 0) >= count
+
+
+async def test_the_worker_command_started_before_redis_waits_for_it(sim, tmp_path):
+    redis_dir = tmp_path / "redis"
+    redis_dir.mkdir()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "wallboard.settings",
+        "WALLBOARD_DEV_SECRET_KEY": "1",
+        "WALLBOARD_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": embedded_redis_url(redis_dir),  # nothing listens there yet
+        "VOICENTER_LOGIN_TYPE": "token",
+        "VOICENTER_TOKEN": "demo-token",
+        "VOICENTER_LOGIN_URL": f"{sim.base}/monitorAPI/Login",
+        "VOICENTER_REFRESH_URL": f"{sim.base}/monitorAPI/RefreshIdentityToken",
+        "LOG_LEVEL": "WARNING",
+    }
+    manage = Path(__file__).resolve().parent.parent / "manage.py"
+    log = (tmp_path / "worker.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, str(manage), "voicenter_worker"], env=env, stdout=log, stderr=log
+    )
+    client = aioredis.from_url(embedded_redis_url(redis_dir))
+    try:
+        await asyncio.sleep(4)  # started, found no Redis, retrying
+        assert proc.poll() is None, (tmp_path / "worker.log").read_text()
+        assert sim.logins == 0  # no Voicenter socket with nowhere to put its events
+        await asyncio.to_thread(ensure_embedded_redis, redis_dir)
+        store = StateStore(client, "wallboard:")
+        await until(lambda: _snap_with_agents(store), timeout=30)
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 10)
+        log.close()
+        await client.aclose()
+        stop_embedded_redis(redis_dir)

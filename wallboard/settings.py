@@ -44,10 +44,27 @@ def env_float(name: str, default: float) -> float:
 
 
 DEBUG = env_bool("DEBUG", False)
-# Without SECRET_KEY a development key is used; it is fine for the demo and tests only.
-SECRET_KEY = env("SECRET_KEY") or "dev-only-insecure-key-set-SECRET_KEY-in-production"
-if not DEBUG and not env("SECRET_KEY") and env("WALLBOARD_REQUIRE_SECRET_KEY") == "1":
-    raise ImproperlyConfigured("SECRET_KEY must be set in production")
+# The development key signs the sessions of the demo and the tests only: without SECRET_KEY,
+# it is used in DEBUG or when WALLBOARD_DEV_SECRET_KEY=1 asks for it (`make demo`, `make test`
+# and tests/settings.py do); any other start without SECRET_KEY is refused, and so is a
+# SECRET_KEY that is the development key.
+DEV_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+_NEW_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+SECRET_KEY = env("SECRET_KEY")
+if SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the development key, which is public. Set SECRET_KEY to a long random"
+        f" value of your own, for example the output of: {_NEW_KEY}"
+    )
+if not SECRET_KEY:
+    if not (DEBUG or env_bool("WALLBOARD_DEV_SECRET_KEY", False)):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value, kept secret and the same for"
+            f" every process of the site, for example the output of: {_NEW_KEY}"
+            " (only for the demo or the tests: WALLBOARD_DEV_SECRET_KEY=1 uses a development"
+            " key instead)"
+        )
+    SECRET_KEY = DEV_SECRET_KEY
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")]
 
 DATA_DIR = Path(env("WALLBOARD_DATA_DIR") or BASE_DIR / "var")
@@ -68,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wallboard.board.security.ContentSecurityPolicyMiddleware",  # WALLBOARD_CSP, below
     "wallboard.board.static.StaticFilesMiddleware",  # WhiteNoise, async capable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,10 +185,10 @@ VOICENTER_RECONNECT_MIN_S = env_float("VOICENTER_RECONNECT_MIN_S", 5)
 VOICENTER_RECONNECT_MAX_S = env_float("VOICENTER_RECONNECT_MAX_S", 120)
 
 # --- Boards -----------------------------------------------------------------------------------
-# Seconds between websocket heartbeats (the frame: realtime/messages.py). Boards judge the worker's
-# freshness from its own updated_at, so the period only bounds how late a board notices a
-# silently dead worker.
-WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 20)
+# Seconds between websocket heartbeats (the frame: realtime/messages.py). Each web process looks
+# at Redis and the worker's health every second and tells its boards at once when either fails,
+# so the period only bounds how late a board notices a lost delta (it resyncs).
+WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 5)
 # A screen that has not acknowledged its frames for this long is behind: it gets a fresh
 # snapshot once it has read what it has, instead of a backlog; after the second, it has stopped
 # reading and its socket is closed (wallboard/board/fanout.py).
@@ -200,6 +218,40 @@ SESSION_COOKIE_AGE = int(env_float("SESSION_DAYS", 365) * 86_400)
 SESSION_SAVE_EVERY_REQUEST = True
 # Behind a TLS-terminating proxy: the https:// origins it serves, comma-separated.
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+
+# --- HTTPS and the browser's protections -----------------------------------------------------
+# WALLBOARD_HTTPS=1: the site is served over https only, by a TLS proxy in front that sets
+# X-Forwarded-Proto (and overwrites one a client sent): secure cookies, http redirected to https,
+# HSTS for a year (subdomains and preload included), the proxy's header trusted.
+WALLBOARD_HTTPS = env_bool("WALLBOARD_HTTPS", False)
+SESSION_COOKIE_SECURE = WALLBOARD_HTTPS
+CSRF_COOKIE_SECURE = WALLBOARD_HTTPS
+SECURE_SSL_REDIRECT = WALLBOARD_HTTPS
+# The probes ask over plain http inside the network (paths without their leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = 365 * 86_400 if WALLBOARD_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = WALLBOARD_HTTPS
+SECURE_HSTS_PRELOAD = WALLBOARD_HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if WALLBOARD_HTTPS else None
+# The Content-Security-Policy of every HTML page (wallboard/board/security.py): the pages load
+# only their own scripts and stylesheets (no inline script, style attribute or event handler);
+# 'self' covers the board's own websocket (ws:// or wss:// to the same host and port).
+WALLBOARD_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self';"
+    " frame-ancestors 'none'"
+)
+
+# --- E-mail (password reset) -----------------------------------------------------------------
+# Unset EMAIL_HOST: no e-mail, and no password reset pages (wallboard/urls.py); a supervisor
+# sets forgotten passwords in the admin.
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_PORT = int(env_float("EMAIL_PORT", 587))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "wallboard@localhost")
+
 # Serve static files from the app directories without a collectstatic step (demo, tests);
 # production images run collectstatic and WhiteNoise serves STATIC_ROOT.
 WHITENOISE_USE_FINDERS = True

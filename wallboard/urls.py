@@ -1,13 +1,34 @@
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from wallboard.board.signin import ThrottledLoginView
 
+# Password reset mails a link, so its pages exist only when e-mail is configured (EMAIL_HOST);
+# without it they are 404 and the sign-in page offers no "forgot password" link (a supervisor
+# sets a new password in the admin).
+password_reset = [
+    path(route, view.as_view(), name=name)
+    for route, view, name in (
+        ("accounts/password_reset/", auth_views.PasswordResetView, "password_reset"),
+        ("accounts/password_reset/done/", auth_views.PasswordResetDoneView, "password_reset_done"),
+        ("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView,
+         "password_reset_confirm"),
+        ("accounts/reset/done/", auth_views.PasswordResetCompleteView, "password_reset_complete"),
+    )
+]  # fmt: skip
+
 urlpatterns = [
     path("", include("wallboard.board.urls")),
     path("contacts/", include("wallboard.contacts.urls")),
-    # sign-in with a limit on password guessing, before Django's own views take the rest
+    # sign-in with a limit on password guessing; Django's own views for the rest
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(),
+         name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
+    *(password_reset if settings.EMAIL_HOST else []),
     path("admin/", admin.site.urls),
-]
+]  # fmt: skip

@@ -36,6 +36,11 @@ class Projection(Protocol):
     async def commit(self) -> None:
         """Commit the effect of the events applied since the last commit (a batch), at once."""
 
+    def wants_resync(self) -> bool:
+        """The projection saw events it could not place (an extension Voicenter did not list)
+        often enough that Voicenter's lists may have changed: the worker asks for fresh
+        snapshots. Asking clears the wish."""
+
     async def verify(self) -> bool:
         """Is the stored data still this projection's? Restore it if not; say whether it had to."""
 

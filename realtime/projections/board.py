@@ -12,9 +12,16 @@ While rebuilding after a (re)connect, events build a fresh state aside; the stor
 its epoch) stands until both snapshots (``loginStatus`` and ``AllExtensionsStatus``) are in,
 then it is replaced at once under a new epoch: boards never see a half-built state.
 
+Only the extensions the last ``AllExtensionsStatus`` listed have cards
+(:func:`realtime.state.monitored`): an ``ExtensionEvent`` for another one is counted and
+logged once per extension; after ``UNMONITORED_RESYNC_AFTER`` of them since the last
+``AllExtensionsStatus``, :meth:`BoardState.wants_resync` asks the worker for fresh snapshots
+(the list may have changed under us). An extension a wish was made for does not count towards
+another: one Voicenter goes on leaving out costs one resync, not one every few minutes.
+
 Counters (see :meth:`take_stats`): ``deltas_total`` (committed deltas), ``rebuilds_total``
 (rebuilds under a new epoch), ``broadcast_errors`` (changes the publisher failed to pass on;
-boards catch up by resync).
+boards catch up by resync), ``unmonitored_events`` (events for extensions not monitored).
 """
 
 from __future__ import annotations
@@ -25,13 +32,18 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from realtime.events import Event
-from realtime.state import Delta, State, empty_state, part_of, reduce
+from realtime.state import Delta, State, empty_state, monitored, part_of, reduce
 from realtime.store import EpochLost, StateStore
 
 log = logging.getLogger("realtime.projections.board")
 
 #: The snapshots a rebuild waits for: together they replace the whole state.
 SNAPSHOT_KINDS = frozenset({"queues_snapshot", "agents_snapshot"})
+#: Events for unmonitored extensions since the last ``AllExtensionsStatus`` before the
+#: projection wants fresh snapshots (the worker asks Voicenter at most every few minutes).
+UNMONITORED_RESYNC_AFTER = 3
+#: At most this many unmonitored extensions are remembered (one log line each) at a time.
+MAX_UNMONITORED_LOGGED = 1000
 
 
 class Publisher(Protocol):
@@ -55,6 +67,11 @@ class BoardState:
         # the ids each collection's events changed since the last commit, in order (applied to
         # self.state, not yet committed): the commit writes their newest versions, O(events)
         self._touched: dict[str, dict[str, None]] = {}
+        # a rebuilt state (snapshots in) not yet written: the next commit writes it
+        self._reset_pending = False
+        self._unmonitored = 0  # events for unlisted extensions since the last extension list
+        self._unmonitored_seen: set[str] = set()  # (bounded) logged once each
+        self._unmonitored_wished: set[str] = set()  # (bounded) already asked a resync for
 
     async def load(self) -> None:
         """Continue from what the store holds; rebuild under a new epoch if it holds nothing."""
@@ -66,8 +83,9 @@ class BoardState:
 
     async def rebuild(self, state: State) -> None:
         """Start from ``state`` under a new epoch (worker start, reconnect, lost data)."""
+        self.state, self._reset_pending = state, True  # until written (Redis may be away)
         self.epoch = epoch = await self.store.reset(state)
-        self.state, self.seq, self._touched = state, 0, {}
+        self.state, self.seq, self._touched, self._reset_pending = state, 0, {}, False
         self._stats["rebuilds_total"] += 1
         if self.publisher is not None:
             await self._tell(self.publisher.on_reset(epoch, state))
@@ -84,15 +102,46 @@ class BoardState:
             self._staging, _ = reduce(self._staging, event)
             if event.kind in SNAPSHOT_KINDS:
                 self._staged.add(event.kind)
+            if event.kind == "agents_snapshot":
+                self._unmonitored = 0
             if self._staged == SNAPSHOT_KINDS:
-                staged, self._staging = self._staging, None
-                await self.rebuild(staged)
+                # Written by the batch's commit: apply() does no I/O, so a Redis outage
+                # cannot lose the events behind it in the batch.
+                self.state, self._staging = self._staging, None
+                self._reset_pending, self._touched = True, {}
             return
         if self.epoch is None:
             raise RuntimeError("BoardState.apply() before load()")
+        if event.kind == "agents_snapshot":
+            self._unmonitored = 0
+        elif not monitored(self.state, event):
+            self._count_unmonitored(event)
+            return
         self.state, delta = reduce(self.state, event)
         if delta:
             self._touch(delta)
+
+    def _count_unmonitored(self, event: Event) -> None:
+        ext = getattr(getattr(event, "agent", None), "extension", "?")
+        self._stats["unmonitored_events"] += 1
+        if ext not in self._unmonitored_wished:
+            self._unmonitored += 1
+        if ext not in self._unmonitored_seen and (
+            len(self._unmonitored_seen) < MAX_UNMONITORED_LOGGED
+        ):
+            self._unmonitored_seen.add(ext)
+            log.warning("event for extension %.100r, which Voicenter did not list: ignored", ext)
+
+    def wants_resync(self) -> bool:
+        """Events for unlisted extensions keep coming: Voicenter's list may have changed
+        without an ``ExtensionsUpdated``. True once ``UNMONITORED_RESYNC_AFTER`` of them came
+        since the last list, for extensions no earlier wish was made for; asking clears it."""
+        if self._unmonitored < UNMONITORED_RESYNC_AFTER:
+            return False
+        self._unmonitored = 0
+        room = MAX_UNMONITORED_LOGGED - len(self._unmonitored_wished)
+        self._unmonitored_wished |= set(list(self._unmonitored_seen)[: max(room, 0)])
+        return True
 
     def _touch(self, delta: Delta) -> None:
         for name, part in delta.items():
@@ -116,6 +165,9 @@ class BoardState:
     async def commit(self) -> None:
         """Write what the events applied since the last commit changed, as one delta (nothing
         if they changed nothing), then tell the publisher."""
+        if self._reset_pending:
+            await self.rebuild(self.state)  # raises while Redis is away: still pending
+            return
         epoch, delta = self.epoch, self._take_pending()
         if epoch is None or delta is None:
             return
@@ -146,6 +198,9 @@ class BoardState:
         """Is the stored state still ours? If Redis lost it (flushed, restarted empty), write
         ours back under a new epoch now, rather than at the next change, which on a quiet
         night may be hours away."""
+        if self._reset_pending:
+            await self.rebuild(self.state)
+            return True
         if self.epoch is None or self.rebuilding:
             return False
         epoch, seq = await self.store.head()

@@ -131,7 +131,7 @@ _CALL_STATES = {
     "talking": "Talking",
     "hold": "Hold",
     "onhold": "Hold",
-    "spying": "Talking",  # a supervisor listening in; ``direction`` says "Spy"
+    "spying": "Spying",  # listening in on another extension (``direction`` says "Spy")
 }
 _DIRECTIONS = {
     "incoming": "Incoming",
@@ -253,20 +253,27 @@ def _waiting_call(raw: object, to_utc: ToUtc) -> WaitingCall:
     )
 
 
-def _queue(raw: object, to_utc: ToUtc, drop_call: str = "") -> Queue:
+def _queue(
+    raw: object, to_utc: ToUtc, drop_call: str = "", *, calls_optional: bool = False
+) -> Queue:
+    """A queue and its waiting list; with ``calls_optional`` (a ``QueueEvent``) a payload
+    without ``Calls`` gives ``waiting=None``: the list is not known, not empty."""
     queue = obj(raw)
     if queue is None:
         raise Bad("a queue is not an object")
     queue_id = text(first(queue, "queueid", "id"))
     if not queue_id:
         raise Bad("a queue has no QueueID")
+    name = text(first(queue, "queuename", "name"))
+    if calls_optional and queue.get("calls") is None:
+        return Queue(id=queue_id, name=name, waiting=None)
     waiting = tuple(
         _waiting_call(c, to_utc) for c in listed(queue, "calls", f"queue {queue_id} Calls")
     )
     if drop_call:
         # The event says this caller left; never let it linger even if the list still has it.
         waiting = tuple(c for c in waiting if c.call_id != drop_call)
-    return Queue(id=queue_id, name=text(first(queue, "queuename", "name")), waiting=waiting)
+    return Queue(id=queue_id, name=name, waiting=waiting)
 
 
 def _call(raw: object, to_utc: ToUtc, default_queue: str | None) -> Call:
@@ -427,9 +434,23 @@ def _queue_event(
     to_utc, own = _clock(env, data, offset_min, tz)
     call_id = text(first(env, "ivruniqueid") or first(data, "ivruniqueid"))
     leaving = call_id if reason in ("EXIT", "ANSWER", "ABANDONED") else ""
-    queue = _queue(data, to_utc, drop_call=leaving)
+    queue = _queue(data, to_utc, drop_call=leaving, calls_optional=True)
     at = to_utc(first(env, "servertime") or first(data, "servertime"))
-    return (QueueChanged("queue_changed", reason, queue, call_id, at, own),)
+    joined: WaitingCall | None = None
+    if queue.waiting is None:
+        # No list: what the event says is who it is about (the reducer updates the last list)
+        if not call_id:
+            raise Bad(f"queue {queue.id} Calls is missing and no ivruniqueid says who moved")
+        if reason == "JOIN":
+            joined = WaitingCall(
+                call_id=call_id,
+                caller_number=text(first(env, "callerid") or first(data, "callerid")),
+                caller_name=text(
+                    first(env, "callername", "callernme") or first(data, "callername", "callernme")
+                ),
+                joined_at=at,
+            )
+    return (QueueChanged("queue_changed", reason, queue, call_id, at, own, joined),)
 
 
 def _extension_event(

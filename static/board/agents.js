@@ -55,6 +55,8 @@ function statusLabel(category, agent, call, controls) {
       return call && call.state === "Dialing" ? "Dialing" : "Ringing";
     case "oncall":
       return call && call.state === "Hold" ? "On hold" : "On call";
+    case "listening":
+      return "Listening in";
     case "available":
       return "Available";
     case "loggedout":

@@ -1,24 +1,54 @@
-/* The banner: always says how fresh what this screen shows is. In order of precedence:
- * signed out; reconnecting to the wallboard server (with the time of the data shown);
- * catching up (no snapshot yet); the worker not running; the worker reconnecting to Voicenter;
- * syncing with Voicenter; no data from Voicenter for N (stale); live.
+/* The banner: always says how fresh what this screen shows is, and which part failed. In
+ * order of precedence: signed out; reconnecting to the wallboard server (with the time of the
+ * data shown; "cannot reach Redis" when that is why it closed us); the server cannot read
+ * Redis (an outage frame); no word from the server for a while (heartbeats stopped); catching
+ * up (no snapshot yet); the worker not running; the worker reconnecting to Voicenter; syncing
+ * with Voicenter; no data from Voicenter for N (stale); live. Each failure shows within
+ * seconds (realtime/messages.py: "A board shows not live within seconds").
  */
 
 import { age, clockTime } from "./present.js";
 import { serverNow } from "./reducer.js";
 
-const WORKER_LAG_S = 15; // worker_updated_at this far behind server_time: worker not running
+// worker_updated_at this far behind server_time: worker not running (realtime/messages.py
+// WORKER_SILENT_S; the worker writes its health every second)
+const WORKER_LAG_S = 5;
 const STALE_S = 90; // nothing from Voicenter for this long: stale
 
 // link: the socket's state as socket.js keeps it (open, snapshotOnSocket, signedOut,
 // lastDataSec, lastDeltaSec, healthServerSec).
-export function bannerFor(board, link, reconnects, now) {
+// No heartbeat for this many of the server's heartbeat periods (and at least
+// SERVER_SILENT_MIN_S): the server has stopped talking (a frozen process, a broken proxy),
+// whatever the socket says.
+const SERVER_SILENT_PERIODS = 2;
+const SERVER_SILENT_MIN_S = 8;
+
+export function bannerFor(board, link, reconnects, now, nowMs) {
+  const shown = link.lastDataSec !== null ? " (data from " + clockTime(link.lastDataSec) + ")" : "";
   if (!link.open || !link.snapshotOnSocket) {
     if (link.signedOut) return ["signed-out", "⚠ Signed out — opening the sign-in page…"];
-    let text = "↻ Reconnecting to the wallboard server…";
-    if (link.lastDataSec !== null) text += " (data from " + clockTime(link.lastDataSec) + ")";
-    else if (reconnects === 0) text = "↻ Connecting to the wallboard server…";
+    if (link.storeDown) {
+      return ["store-down", "⚠ The wallboard server cannot reach Redis — retrying…" + shown];
+    }
+    let text = "↻ Reconnecting to the wallboard server…" + shown;
+    if (link.lastDataSec === null && reconnects === 0) {
+      text = "↻ Connecting to the wallboard server…";
+    }
     return ["reconnecting", text];
+  }
+  if (link.outage) {
+    const since = typeof link.outage.since === "number" ? link.outage.since : null;
+    return [
+      "store-down",
+      "⚠ The wallboard server cannot reach Redis — data frozen" +
+        (since !== null ? " since " + clockTime(since) : ""),
+    ];
+  }
+  if (typeof nowMs === "number" && link.healthAtMs) {
+    const silentS = (nowMs - link.healthAtMs) / 1000;
+    if (silentS > Math.max(SERVER_SILENT_MIN_S, SERVER_SILENT_PERIODS * link.heartbeatS + 2)) {
+      return ["server-silent", "⚠ No word from the wallboard server for " + age(silentS)];
+    }
   }
   if (!board.synced) return ["syncing", "↻ Catching up with the wallboard server…"];
   if (board.epoch === null) {
@@ -62,7 +92,13 @@ export function createBanner(node, board, link, stats) {
   let shown = "";
   return function update(now) {
     if (!node) return;
-    const b = bannerFor(board, link, stats.reconnects, now === undefined ? serverNow(board) : now);
+    const b = bannerFor(
+      board,
+      link,
+      stats.reconnects,
+      now === undefined ? serverNow(board) : now,
+      performance.now()
+    );
     const key = b[0] + "\u0000" + b[1];
     if (key === shown) return;
     shown = key;

@@ -48,9 +48,12 @@ const page = {
   notices: $("notices"),
 };
 
-const link = createLink();
-const updateBanner = createBanner($("banner"), board, link, stats);
 const config = readConfig(document);
+const link = createLink();
+if (typeof config.heartbeat_s === "number" && config.heartbeat_s > 0) {
+  link.heartbeatS = config.heartbeat_s; // the server's period: how long a silence may last
+}
+const updateBanner = createBanner($("banner"), board, link, stats);
 const myExt = config.me && config.me.extension ? String(config.me.extension) : "";
 const pop = createScreenPop(function () {
   const me = myExt && board.state.agents ? board.state.agents[myExt] : null;

@@ -16,14 +16,17 @@ export function agentName(agent, ext) {
   return name ? String(name) : String(ext);
 }
 
-// "ringing" | "oncall" | "available" | "loggedout" | "break"
+// "ringing" | "oncall" | "listening" | "available" | "loggedout" | "break"
+// "listening": every call is Spying (listening in on another extension): busy, not talking.
 export function agentCategory(agent) {
   const calls = callsOf(agent);
   if (calls.length) {
+    let listening = true;
     for (const call of calls) {
       if (call && (call.state === "Ringing" || call.state === "Dialing")) return "ringing";
+      if (!call || call.state !== "Spying") listening = false;
     }
-    return "oncall";
+    return listening ? "listening" : "oncall";
   }
   const status = agent ? agent.status : null;
   if (status === LOGIN) return "available";
@@ -58,7 +61,7 @@ export function mainCall(calls) {
   return null;
 }
 
-const RANK = { ringing: 0, oncall: 1, break: 2, available: 3, loggedout: 4 };
+const RANK = { ringing: 0, oncall: 1, listening: 1, break: 2, available: 3, loggedout: 4 };
 
 const collator =
   typeof Intl !== "undefined" && Intl.Collator
@@ -89,7 +92,9 @@ export function agentOrder(agents, nowSec) {
     const agent = agents[ext] || {};
     const category = agentCategory(agent);
     let duration = 0; // ringing: by name only
-    if (category === "oncall") duration = elapsed(longestCallStart(agent), now);
+    if (category === "oncall" || category === "listening") {
+      duration = elapsed(longestCallStart(agent), now);
+    }
     else if (category === "break" || category === "available") {
       duration = elapsed(agent.status_since, now);
     }
@@ -112,6 +117,7 @@ export function summary(state) {
     longestWaitSince: null,
     available: 0,
     oncall: 0,
+    listening: 0, // listening in: busy, but not on a call of their own
     onbreak: 0,
     loggedout: 0,
   };
@@ -132,6 +138,9 @@ export function summary(state) {
       case "ringing":
       case "oncall":
         out.oncall += 1;
+        break;
+      case "listening":
+        out.listening += 1;
         break;
       case "available":
         out.available += 1;

@@ -11,7 +11,8 @@
  *   {action, changed: {collection: [ids changed]}}
  *
  * action: "snapshot" (state replaced), "delta" (applied), "drop" (ignored: duplicate, not synced,
- * unknown), "resync" (something was lost: ask the server for a snapshot), "heartbeat", "error".
+ * unknown), "resync" (something was lost: ask the server for a snapshot), "heartbeat", "outage"
+ * (the server cannot read the state: the board's data is frozen), "error".
  */
 
 function isObject(x) {
@@ -138,6 +139,11 @@ export function receive(board, frame, nowMs) {
       return receiveDelta(board, frame);
     case "heartbeat":
       return receiveHeartbeat(board, frame, nowMs);
+    case "outage":
+      // the server cannot read the state: what the board shows is frozen (banner.js says so);
+      // no position in it to act on
+      takeServerInfo(board, frame, nowMs);
+      return result("outage");
     case "error":
       return result("error");
     default:

@@ -60,7 +60,8 @@ export function createRenderer(board, stats, page, config, onRendered) {
     page.waiting.closest(".count").classList.toggle("has-waiting", s.waiting > 0);
     setTimer(page.longest, s.longestWaitSince, now, WAIT_WARN_S, headerWarn);
     setText(page.available, s.available);
-    setText(page.oncall, s.oncall);
+    // listening in (Spying) is not a call of one's own: shown beside the calls, not in them
+    setText(page.oncall, s.listening ? s.oncall + " +" + s.listening + " listening" : s.oncall);
     setText(page.onbreak, s.onbreak);
     setText(page.loggedout, s.loggedout);
   }

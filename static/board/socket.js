@@ -19,6 +19,7 @@ const BACKOFF_MAX_MS = 30000;
 const UNSYNCED_MAX_MS = 30000; // open socket, no snapshot for this long: reconnect
 const SILENT_MIN_S = 90; // no frame at all for max(this, 3 heartbeat periods): reconnect
 const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_STORE_DOWN = 4503; // the server cannot reach its data (Redis): it says so, we retry
 const SIGN_IN_AFTER_MS = 3000; // time to read "Signed out" before the sign-in page opens
 const ACK_EVERY_MS = 2000;
 
@@ -30,6 +31,11 @@ export function createLink() {
     lastDataSec: null, // server time when the last frame arrived
     lastDeltaSec: null, // server time when the last delta arrived (an event from Voicenter)
     healthServerSec: null, // server_time of the last snapshot/heartbeat
+    healthAtMs: 0, // performance.now() when the last snapshot/heartbeat arrived (0: none yet)
+    heartbeatS: 5, // the server's heartbeat period (the page's config says)
+    heartbeatGapS: 20, // the last gap between two heartbeats (bounded), for the watchdog
+    outage: null, // {part, since}: the server cannot read the state (an outage frame)
+    storeDown: false, // the last socket was closed because the server cannot reach Redis
   };
 }
 
@@ -43,8 +49,6 @@ export function createSocket(board, stats, link, where, on) {
   let resyncSent = false;
   let unsyncedSinceMs = 0; // performance.now() when this socket began waiting for a snapshot
   let lastFrameMs = 0; // performance.now() of the last frame on this socket
-  let lastHealthMs = 0; // performance.now() of the last heartbeat/snapshot on this socket
-  let heartbeatGapS = 20; // the last gap between heartbeats (bounded), for the watchdog
   let ackedEpoch = null; // the position last acknowledged on this socket
   let ackedSeq = -1;
   let lastAckMs = 0;
@@ -72,7 +76,7 @@ export function createSocket(board, stats, link, where, on) {
     link.snapshotOnSocket = false;
     unsyncedSinceMs = performance.now();
     lastFrameMs = performance.now();
-    lastHealthMs = 0;
+    link.healthAtMs = 0;
     sock.onopen = function () {
       if (sock !== ws) return;
       link.open = true;
@@ -87,6 +91,7 @@ export function createSocket(board, stats, link, where, on) {
     sock.onclose = function (event) {
       if (sock !== ws) return;
       link.signedOut = event.code === CLOSE_UNAUTHENTICATED;
+      link.storeDown = event.code === CLOSE_STORE_DOWN;
       dropSocket();
       if (link.signedOut) {
         // The session is gone (expired, signed out): only a person can sign in again.
@@ -152,12 +157,14 @@ export function createSocket(board, stats, link, where, on) {
   function noteHealth(frame) {
     const nowMs = performance.now();
     if (typeof frame.server_time === "number") link.healthServerSec = frame.server_time;
-    if (frame.type === "heartbeat" && lastHealthMs) {
-      const gap = (nowMs - lastHealthMs) / 1000;
+    if (frame.type === "heartbeat" && link.healthAtMs) {
+      const gap = (nowMs - link.healthAtMs) / 1000;
       // the last gap, bounded: one long outage must not blind the watchdog for good
-      heartbeatGapS = Math.min(Math.max(gap, 20), 120);
+      link.heartbeatGapS = Math.min(Math.max(gap, 20), 120);
     }
-    lastHealthMs = nowMs;
+    link.healthAtMs = nowMs;
+    link.outage = null; // a heartbeat or a snapshot: the server reads the state again
+    link.storeDown = false;
   }
 
   function onFrame(text) {
@@ -172,6 +179,9 @@ export function createSocket(board, stats, link, where, on) {
     lastFrameMs = performance.now();
     const result = receive(board, frame, Date.now());
     if (frame && (frame.type === "snapshot" || frame.type === "heartbeat")) noteHealth(frame);
+    if (result.action === "outage") {
+      link.outage = { part: String(frame.part), since: frame.since };
+    }
     link.lastDataSec = serverNow(board);
     switch (result.action) {
       case "snapshot":
@@ -194,7 +204,7 @@ export function createSocket(board, stats, link, where, on) {
       case "drop":
         stats.drops += 1;
         break;
-      default: // heartbeat, error
+      default: // heartbeat, outage, error
         break;
     }
     acknowledge(lastFrameMs);
@@ -211,7 +221,7 @@ export function createSocket(board, stats, link, where, on) {
       scheduleReconnect();
       return;
     }
-    const silentS = Math.max(SILENT_MIN_S, 3 * heartbeatGapS);
+    const silentS = Math.max(SILENT_MIN_S, 3 * link.heartbeatGapS);
     if (ws.readyState === 1 && nowMs - lastFrameMs > silentS * 1000) {
       dropSocket(); // heartbeats stopped: a dead connection the browser has not noticed
       scheduleReconnect();

@@ -11,7 +11,9 @@ The frames are specified in :mod:`realtime.messages`; this module only moves the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
 import time
 from typing import Any
 
@@ -21,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import messages
+from realtime.store import UNAVAILABLE
 from wallboard.board.fanout import Board, Fanout, fanout
 from wallboard.board.heartbeat import Heartbeat, heartbeat
 from wallboard.board.models import DisplayLink
@@ -35,6 +38,9 @@ CLOSE_UNAUTHENTICATED = 4401
 #: Close code for "the server failed (Redis, most likely): reconnect and start over"; 4011
 #: mirrors 1011, which a server may not send (daphne refuses it).
 CLOSE_SERVER_ERROR = 4011
+#: Close code for "Redis is away (``realtime.store.UNAVAILABLE``): the server cannot reach its
+#: data"; 4503 mirrors HTTP 503. The board says so and retries.
+CLOSE_STORE_DOWN = 4503
 #: Seconds between two snapshots for one board; a snapshot of 1,000 agents is a few ms of Redis.
 RESYNC_EVERY_S = 1.0
 #: What a board may send: its messages are an ack or a resync request of a few dozen bytes,
@@ -170,12 +176,20 @@ class BoardConsumer(AsyncWebsocketConsumer):
         return self.board is not None and self.board.behind
 
     async def _fail(self, what: str) -> None:
-        """Redis (most likely) failed us: close with CLOSE_SERVER_ERROR so the board reconnects
-        and starts over, and leave nothing behind (Channels does not call disconnect() after an
-        error)."""
-        log.exception("%s; closing the board's socket", what)
-        await self._cleanup()
-        await self.close(code=CLOSE_SERVER_ERROR)
+        """Redis (most likely) failed us: close so the board reconnects and starts over (with
+        CLOSE_STORE_DOWN when Redis is away, one log line; else CLOSE_SERVER_ERROR and the
+        traceback), and leave nothing behind (Channels does not call disconnect() after an
+        error). Called from an ``except`` block."""
+        error = sys.exc_info()[1]
+        if isinstance(error, UNAVAILABLE):
+            log.warning("%s: Redis is unavailable (%r); closing the board's socket", what, error)
+            code = CLOSE_STORE_DOWN
+        else:
+            log.exception("%s; closing the board's socket", what)
+            code = CLOSE_SERVER_ERROR
+        with contextlib.suppress(Exception):  # leaving may need Redis too
+            await self._cleanup()
+        await self.close(code=code)
 
     async def _cleanup(self) -> None:
         watch, self._display_watch = self._display_watch, None

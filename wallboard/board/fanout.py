@@ -52,6 +52,7 @@ from django.conf import settings
 
 from realtime import messages
 from realtime.state import merge_deltas
+from realtime.store import UNAVAILABLE
 from wallboard.board.publisher import Published, channel, encode, unpack, websocket_send
 
 log = logging.getLogger("wallboard.board.fanout")
@@ -286,11 +287,18 @@ class Fanout:
         log.info("a screen fell behind (%s): a fresh snapshot once it has read what it has", why)
 
     async def _run(self) -> None:
+        failing_since: float | None = None  # one log line when it fails, one when it is back
         while True:
             try:
                 async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self.channel)
                     self._subscribed.set()
+                    if failing_since is not None:
+                        log.warning(
+                            "the boards' subscription is back after %.0f s",
+                            clock() - failing_since,
+                        )
+                        failing_since = None
                     while True:
                         message = await pubsub.get_message(timeout=CHECK_EVERY_S)
                         if message is None:
@@ -311,8 +319,13 @@ class Fanout:
                                 await asyncio.sleep(took * PACE)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("the boards' subscription failed; retrying")
+            except Exception as exc:
+                if failing_since is None:
+                    failing_since = clock()
+                    if isinstance(exc, UNAVAILABLE):
+                        log.error("the boards' subscription failed (%r); retrying", exc)
+                    else:
+                        log.exception("the boards' subscription failed; retrying")
                 self._subscribed.set()  # joiners must not wait on a broken Redis
                 await asyncio.sleep(RETRY_S)
 

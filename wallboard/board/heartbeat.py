@@ -1,6 +1,12 @@
 """Heartbeats per web process, not per screen: one task per event loop reads the state's
-position once per ``WALLBOARD_HEARTBEAT_S``, builds and encodes one heartbeat frame, and sends
-the same text to every board of the process. A thousand screens cost one Redis read per period.
+position and the worker's health once a second (``LOOK_EVERY_S``), and, every
+``WALLBOARD_HEARTBEAT_S`` or at once when the worker's verdict changes
+(:func:`realtime.messages.worker_verdict`: it fell silent, came back, its Voicenter link went up
+or down), builds and encodes one heartbeat frame and sends the same text to every board of the
+process. When the read fails (Redis stopped, or this process's link to it broken), it sends an
+``outage`` frame instead, at once and then every period, so boards stop saying "Live" within
+seconds; one log line when the outage starts, one when it ends. A thousand screens cost one
+Redis read a second per process, and one frame per board per period.
 
 A board joins when its first snapshot is out and leaves when its socket closes; the task runs
 while the process has boards and stops with the last one. The heartbeat's meaning (the
@@ -20,11 +26,17 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from realtime import messages
-from realtime.store import StateStore
+from realtime.store import UNAVAILABLE, StateStore
 from wallboard.board.fanout import SLOW_SEND_S
 from wallboard.board.publisher import encode, websocket_send
 
 log = logging.getLogger("wallboard.board.heartbeat")
+
+#: How often each web process looks at the position and the worker's health.
+LOOK_EVERY_S = 1.0
+#: A look that takes longer than this counts as Redis being away (a hung server).
+LOOK_TIMEOUT_S = 2.0
+OUTAGE = ("outage",)  # the verdict of a look that could not read Redis
 
 
 class Board(Protocol):
@@ -40,7 +52,8 @@ class Heartbeat:
     def __init__(self, store: StateStore) -> None:
         self.store = store
         self.boards: set[Board] = set()
-        self.beats = 0  # heartbeats built (one Redis read each)
+        self.beats = 0  # frames sent (heartbeats and outages)
+        self.outage_since: float | None = None  # when reading Redis began to fail
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -62,24 +75,49 @@ class Heartbeat:
                     await task
 
     async def _run(self) -> None:
+        said: tuple[object, ...] | None = None  # what the last frame said (None: nothing yet)
+        sent_at = 0.0  # and when it went out
         while self.boards:
-            await asyncio.sleep(settings.WALLBOARD_HEARTBEAT_S)
-            try:
-                epoch, seq, health = await self.store.position()
-            except Exception:  # Redis away: the boards see no heartbeat and say so
-                log.exception("heartbeat: cannot read the state's position")
+            await asyncio.sleep(min(LOOK_EVERY_S, settings.WALLBOARD_HEARTBEAT_S))
+            now = time.time()
+            frame, verdict = await self._look(now)
+            if said is None and verdict != OUTAGE:
+                sent_at, said = now, verdict  # the first look: the snapshots said as much
                 continue
+            if verdict == said and now - sent_at < settings.WALLBOARD_HEARTBEAT_S:
+                continue  # nothing new to say, and the period is not up
+            sent_at, said = now, verdict
             self.beats += 1
-            text = encode(messages.heartbeat(epoch, seq, server_time=time.time(), health=health))
-            message = websocket_send(text)  # one message for every board
-            for board in list(self.boards):
-                if board.behind:
-                    continue
-                try:
-                    async with asyncio.timeout(SLOW_SEND_S):  # a full socket waits: not us
-                        await board.base_send(message)
-                except Exception:  # that board's socket is going; its disconnect removes it
-                    log.debug("heartbeat: a board could not be sent to", exc_info=True)
+            await self._send_all(websocket_send(encode(frame)))  # one message for every board
+
+    async def _look(self, now: float) -> tuple[messages.Message, tuple[object, ...]]:
+        """The frame the boards would get now, and the verdict it carries."""
+        try:
+            async with asyncio.timeout(LOOK_TIMEOUT_S):
+                epoch, seq, health = await self.store.position()
+        except Exception as exc:  # Redis stopped, hung, or our link to it broken
+            if self.outage_since is None:
+                self.outage_since = now
+                if isinstance(exc, UNAVAILABLE):
+                    log.error("boards: cannot read the state from Redis (%r)", exc)
+                else:
+                    log.exception("boards: cannot read the state")
+            return messages.outage("redis", self.outage_since, server_time=now), OUTAGE
+        if self.outage_since is not None:
+            log.warning("boards: Redis answers again after %.0f s", now - self.outage_since)
+            self.outage_since = None
+        frame = messages.heartbeat(epoch, seq, server_time=now, health=health)
+        return frame, messages.worker_verdict(health, now)
+
+    async def _send_all(self, message: dict[str, Any]) -> None:
+        for board in list(self.boards):
+            if board.behind:
+                continue
+            try:
+                async with asyncio.timeout(SLOW_SEND_S):  # a full socket waits: not us
+                    await board.base_send(message)
+            except Exception:  # that board's socket is going; its disconnect removes it
+                log.debug("heartbeat: a board could not be sent to", exc_info=True)
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Heartbeat] = weakref.WeakKeyDictionary()

@@ -47,6 +47,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "status_url": reverse("change_status"),
         "lookup_url": reverse("contacts_lookup"),
         "confirm_s": settings.WALLBOARD_STATUS_CONFIRM_S,
+        "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})
 
@@ -57,7 +58,13 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
     link = DisplayLink.open(token)
     if link is None:
         return render(request, "board/display_gone.html", status=404)
-    config = {"statuses": _statuses(), "me": None, "status_url": "", "confirm_s": 0}
+    config = {
+        "statuses": _statuses(),
+        "me": None,
+        "status_url": "",
+        "confirm_s": 0,
+        "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
+    }
     context = {"tv": True, "config": config, "display": link, "display_token": token}
     return render(request, "board/board.html", context)
 

@@ -69,8 +69,7 @@ class Command(BaseCommand):
                 log.debug("cannot check the contact directory", exc_info=True)
 
     async def _run(self) -> None:
-        wired = services.ingest()
-        await wired.pipeline.load()
+        wired = services.ingest()  # (the worker loads it once Redis answers)
         worker = VoicenterWorker(
             worker_config(), wired.pipeline, wired.store, on_link=wired.publisher.link_changed
         )
