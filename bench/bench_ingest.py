@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
+os.environ.setdefault("WALLBOARD_DEV_SECRET_KEY", "1")  # a benchmark, not a site
 PREFIX = "bench-ingest:"
 os.environ["WALLBOARD_REDIS_PREFIX"] = PREFIX
 
@@ -59,20 +60,26 @@ TARGET_EVENTS_PER_S = 5_000
 
 
 class Timed(Pipeline):
-    """The worker's pipeline, noting how many events it was fed and when."""
+    """The worker's pipeline, noting how many events it was fed and when (the worker applies
+    each batch, then commits it)."""
 
     fed = 0
     batches = 0
     first = last = 0.0
+    _applied = 0
 
-    async def feed_many(self, raw: Sequence[tuple[str, object]]) -> tuple[Event, ...]:
-        if not self.fed:
+    async def apply_many(self, raw: Sequence[tuple[str, object]]) -> tuple[Event, ...]:
+        if not self.fed and not self._applied:
             self.first = time.perf_counter()
-        typed = await super().feed_many(raw)
-        self.fed += len(raw)
+        typed = await super().apply_many(raw)
+        self._applied += len(raw)
+        return typed
+
+    async def commit(self) -> None:
+        await super().commit()
+        self.fed, self._applied = self.fed + self._applied, 0
         self.batches += 1
         self.last = time.perf_counter()
-        return typed
 
 
 class Capturing(Publisher):
