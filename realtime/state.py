@@ -35,10 +35,26 @@ Example::
              "queue_id": null, "leg": null, "contact": ""}
           ]
         }
+      },
+      "today": {
+        "12345678": {                                   # today's numbers, by queue id
+          "day": "2020-08-23", "offered": 10, "answered": 8, "abandoned": 2,
+          "short_abandoned": 1, "answered_within_sl": 6, "abandoned_within_sl": 1,
+          "answered_timed": 8, "wait_answered_s": 96.0, "longest_wait_s": 41.0,
+          "service_level_pct": 60.0, "asa_s": 12.0, "abandon_rate_pct": 20.0,
+          "sl_threshold_s": 20, "short_abandon_s": 5, "formula": "strict",
+          "display_name": "Sales", "alert_waiting": 5, "alert_longest_wait_s": 60,
+          "alert_sl_pct": 80
+        }
       }
     }
 
 Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events``):
+
+- ``today``: the current business day's counters and metrics of each queue that had calls or
+  has settings, keyed by queue id; their definitions are :mod:`realtime.metrics`' (the reducer
+  does not touch them: :mod:`realtime.projections.day` counts them), with the queue's settings
+  for the board: ``display_name`` ("": Voicenter's name) and its alert thresholds (null: none).
 
 - ``queues``: keyed by Voicenter's queue id, as a string; ``waiting``: the callers waiting in
   that queue now, in join order.
@@ -128,7 +144,8 @@ Delta = dict[str, dict[str, Any]]
 
 #: The state's collections, each a map of key -> entity. The store, the browser protocol's
 #: schema and the browser's reducer follow this list: adding a collection starts here.
-COLLECTIONS = ("queues", "agents")
+#: ``today`` is not the reducer's: :mod:`realtime.projections.day` puts it.
+COLLECTIONS = ("queues", "agents", "today")
 
 
 def empty_state() -> State:

@@ -155,7 +155,7 @@ class StateStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             for name in COLLECTIONS:
                 pipe.delete(self.keys[name])
-                if state[name]:
+                if state.get(name):  # (a collection left out is empty)
                     pipe.hset(
                         self.keys[name],
                         mapping={k: orjson.dumps(v) for k, v in state[name].items()},

@@ -58,9 +58,12 @@ class Stack:
         self.sim = f"http://127.0.0.1:{self.sim_port}"
         self.webs = [f"http://127.0.0.1:{port}" for port in self.web_ports]
         self.web = self.webs[0]
+        self.cdr_secret = uuid.uuid4().hex
         self.sim_args = [
             "--agents", str(agents), "--queues", str(queues),
             "--calls-per-minute", str(calls_per_minute), "--speed", str(speed),
+            # each finished call's record to the (first) web server, as Voicenter would
+            "--cdr-url", f"{self.web}/reports/cdr/{self.cdr_secret}/",
         ]  # fmt: skip
         self.log_dir = log_dir or data_dir
         self.env = {
@@ -71,6 +74,7 @@ class Stack:
             "REDIS_URL": redis_url,
             "WALLBOARD_REDIS_PREFIX": self.prefix,
             "WALLBOARD_HEARTBEAT_S": str(heartbeat_s),
+            "WALLBOARD_CDR_SECRET": self.cdr_secret,
             "VOICENTER_LOGIN_TYPE": "token",
             "VOICENTER_TOKEN": "demo-token",
             "VOICENTER_API_CODE": "demo-code",

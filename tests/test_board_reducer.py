@@ -99,7 +99,7 @@ def test_another_epoch_asks_for_resync_and_the_new_snapshot_replaces_everything(
     frames.append(snapshot_at("E2", 0, {"queues": {}, "agents": {}}))
     result = run_node(frames)
     assert result["actions"] == ["snapshot", "resync", "snapshot"]
-    assert result["state"] == {"queues": {}, "agents": {}}
+    assert result["state"] == {"queues": {}, "agents": {}, "today": {}}  # nothing left over
     assert result["epoch"] == "E2"
 
 

@@ -425,3 +425,44 @@ def test_a_waiting_caller_who_is_a_contact_shows_by_the_contacts_name(page, stac
             continue
     expect(name.first).to_be_visible()
     page.screenshot(path=OUTPUT / "named-caller.png")
+
+
+def test_todays_numbers_and_a_queues_alert_show_on_its_tile(page, stack):
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
+    sound = page.locator("#sound-toggle")
+    expect(sound).to_have_attribute("aria-pressed", "false")  # off unless this screen asks
+    sound.click()
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    joined = stack.join("Dana Alert", "0501239876")  # the simulator's first queue
+    queue_id = str(joined["queue_id"])
+    stack.manage_output(
+        "shell", "-c",
+        "from wallboard.reports.models import QueueSettings;"
+        f"QueueSettings.objects.create(queue_id={queue_id!r}, display_name='VIP line',"
+        " alert_waiting=1)",
+    )  # fmt: skip
+    try:
+        tile = page.locator(f".queue[data-queue-id='{queue_id}']")
+        expect(tile.locator(".queue-name")).to_have_text("VIP line", timeout=10_000)
+        answered = int(page.locator("#count-answered").inner_text())
+        # a caller waits in a queue whose alert is at one waiting: red, and said in words
+        expect(tile.locator(".queue-alerts")).to_contain_text("waiting (alert at 1)")
+        expect(tile).to_have_class(re.compile(r"\balert\b"))
+        assert page.evaluate("window.wallboard.sound.plays") >= 1  # the tile began alerting
+        assert tile.locator(".figure-sl").get_attribute("title").startswith("Service level")
+        page.screenshot(path=OUTPUT / "board-queue-alert.png")
+        # an agent answers (the simulator's agents pick up): today's numbers move on the page
+        page.wait_for_function(
+            f"Number(document.querySelector('#count-answered').textContent) > {answered}",
+            timeout=60_000,
+        )
+        expect(page.locator("#count-sl")).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+        page.reload()
+        expect(sound).to_have_attribute("aria-pressed", "true")  # this screen remembers
+        sound.click()
+    finally:
+        stack.manage_output(
+            "shell", "-c",
+            "from wallboard.reports.models import QueueSettings;"
+            "QueueSettings.objects.all().delete()",
+        )  # fmt: skip

@@ -6,6 +6,8 @@ import io
 
 import orjson
 import pytest
+import redis
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from tests.examples import DOC_FILE
@@ -26,6 +28,11 @@ def test_replaying_the_doc_examples_gives_callers_statuses_and_no_stale_calls(us
     assert "replayed 15 events, skipped 0 bad lines" in out
     doc = dump()
     assert doc["seq"] == 13 and doc["epoch"]
+    # the examples are of 2020: counted on their own day, not on today's board
+    assert doc["state"]["today"] == {}
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert client.exists(f"{use_prefix}day:2020-08-23:queues")
+    client.close()
     queues, agents = doc["state"]["queues"], doc["state"]["agents"]
     assert [c["caller_name"] for c in queues["12345678"]["waiting"]] == ["John Doe"]
     assert queues["1234567"]["waiting"] == []
@@ -74,7 +81,7 @@ def test_dump_state_of_an_empty_store(use_prefix):
     assert dump() == {
         "epoch": None,
         "seq": 0,
-        "state": {"queues": {}, "agents": {}},
+        "state": {"queues": {}, "agents": {}, "today": {}},
         "stats": {},
         "health": {},
     }

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from realtime import messages
+from realtime.metrics import QueueDay, QueueRules, figures
+from realtime.projections.day import NOT_SET
 from realtime.simulator.model import CallCenter
 from realtime.state import COLLECTIONS, empty_state, reduce
 from realtime.voicenter.wire import normalise
@@ -148,10 +150,14 @@ def test_error_frames_for_every_refusal_are_valid(raw):
     assert_valid_frame(wire(messages.error(None, 0, "bad_json", "a message must be JSON text")))
 
 
+DAY = "2026-11-30"
+
+
 def valid_frames() -> dict[str, dict]:
     state = {
         "queues": {"7": {"id": "7", "name": "Sales", "waiting": []}},
         "agents": {"SIP1": agent_entity("SIP1")},
+        "today": {"7": {**figures(QueueDay(offered=1), QueueRules()), **NOT_SET, "day": DAY}},
     }
     return {
         "snapshot": messages.snapshot(EPOCH, 4, state, server_time=2.5, health=HEALTHS[0]),

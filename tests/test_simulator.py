@@ -46,6 +46,32 @@ def test_every_simulated_event_is_valid_voicenter_and_calls_end_cleanly():
         assert len(agent["calls"]) <= 1  # nobody rings twice at once
 
 
+def test_every_finished_queue_call_has_one_cdr_that_agrees_with_the_queue_events():
+    import json
+
+    from realtime.voicenter.cdr import parse
+
+    model = CallCenter(agents=30, queues=3, calls_per_minute=30, speed=4, seed=6, now=NOW)
+    events = model.snapshot_events()
+    records = []
+    for step in range(1200):
+        events += model.advance(NOW + step / 2)
+        records += [parse(json.dumps(r).encode())[0] for r in model.drain_cdrs()]
+    left = {
+        p["ivruniqueid"]: p["reason"] for n, p in events
+        if n == "QueueEvent" and p["reason"] in ("EXIT", "ABANDONED")
+    }  # fmt: skip
+    queue_records = {r.call_id: r for r in records if r.queue_id}
+    answered = {c for c, reason in left.items() if reason == "EXIT"}
+    abandoned = {c for c, reason in left.items() if reason == "ABANDONED"}
+    assert answered and abandoned
+    assert {c for c, r in queue_records.items() if r.outcome == "abandoned"} == abandoned
+    ended = {c for c, r in queue_records.items() if r.outcome == "answered"}
+    assert ended <= answered and len(ended) > len(answered) / 2  # the rest are still talking
+    assert all(r.queue_wait_s is not None for r in queue_records.values())
+    assert len(queue_records) == len([r for r in records if r.queue_id])  # one each
+
+
 def test_an_agent_whose_status_a_person_set_takes_no_simulated_breaks():
     model = CallCenter(agents=20, queues=1, calls_per_minute=0, speed=60, seed=2, now=NOW)
     chosen = next(iter(model.agents.values()))

@@ -36,7 +36,7 @@ async def test_the_spliced_snapshot_is_the_protocols_snapshot_of_the_decoded_sta
 async def test_an_empty_store_gives_a_valid_empty_snapshot(store):
     text = encode_snapshot(await store.raw_snapshot(), server_time=1.0)
     frame = orjson.loads(text)
-    assert frame["epoch"] is None and frame["state"] == {"queues": {}, "agents": {}}
+    assert frame["epoch"] is None and frame["state"] == {"queues": {}, "agents": {}, "today": {}}
     assert_valid_frame(frame)
 
 

@@ -20,7 +20,7 @@ async def test_an_empty_store_has_no_epoch(store):
 
 
 async def test_reset_stores_the_state_under_a_new_epoch_at_seq_zero(store):
-    state = {"queues": {"1": {"id": "1", "waiting": []}}, "agents": {}}
+    state = {"queues": {"1": {"id": "1", "waiting": []}}, "agents": {}, "today": {}}
     first = await store.reset(state)
     second = await store.reset(state)
     snap = await store.snapshot()

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "wallboard.board",
     "wallboard.agents",
     "wallboard.contacts",
+    "wallboard.reports",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,11 @@ VOICENTER_RECONNECT_MAX_S = env_float("VOICENTER_RECONNECT_MAX_S", 120)
 # at Redis and the worker's health every second and tells its boards at once when either fails,
 # so the period only bounds how late a board notices a lost delta (it resyncs).
 WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 5)
+# The hour (0-23, in TIME_ZONE) at which the business day, and so today's numbers, begins: a
+# 24/7 center may start its day at 06:00 (realtime/metrics.py).
+WALLBOARD_DAY_START_HOUR = int(env_float("WALLBOARD_DAY_START_HOUR", 0))
+if not 0 <= WALLBOARD_DAY_START_HOUR <= 23:
+    raise ImproperlyConfigured("WALLBOARD_DAY_START_HOUR must be an hour, 0 to 23")
 # A screen that has not acknowledged its frames for this long is behind: it gets a fresh
 # snapshot once it has read what it has, instead of a backlog; after the second, it has stopped
 # reading and its socket is closed (wallboard/board/fanout.py).
@@ -206,6 +212,9 @@ VOICENTER_C2C_CALLER_ID = env("VOICENTER_C2C_CALLER_ID")
 # The secret in the URL Voicenter's Pop-up screen service asks for callers
 # (/contacts/popup/<secret>/?phone=...); empty: that endpoint is off.
 CONTACTS_POPUP_SECRET = env("CONTACTS_POPUP_SECRET")
+# The secret in the URL Voicenter's CDR notification system posts each call's record to
+# (/reports/cdr/<secret>/); empty: that endpoint is off.
+WALLBOARD_CDR_SECRET = env("WALLBOARD_CDR_SECRET")
 # Seconds between two calls one person may start (a double click must not dial twice).
 CONTACTS_CALL_EVERY_S = env_float("CONTACTS_CALL_EVERY_S", 5)
 

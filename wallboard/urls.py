@@ -22,6 +22,7 @@ password_reset = [
 urlpatterns = [
     path("", include("wallboard.board.urls")),
     path("contacts/", include("wallboard.contacts.urls")),
+    path("reports/", include("wallboard.reports.urls")),
     # sign-in with a limit on password guessing; Django's own views for the rest
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

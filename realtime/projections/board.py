@@ -32,13 +32,15 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from realtime.events import Event
-from realtime.state import Delta, State, empty_state, monitored, part_of, reduce
+from realtime.state import Delta, Entity, State, diff, empty_state, monitored, part_of, reduce
 from realtime.store import EpochLost, StateStore
 
 log = logging.getLogger("realtime.projections.board")
 
-#: The snapshots a rebuild waits for: together they replace the whole state.
+#: The snapshots a rebuild waits for: together they replace the state's collections but
+#: PUT_COLLECTIONS, which other projections keep (:meth:`BoardState.put`).
 SNAPSHOT_KINDS = frozenset({"queues_snapshot", "agents_snapshot"})
+PUT_COLLECTIONS = ("today",)
 #: Events for unmonitored extensions since the last ``AllExtensionsStatus`` before the
 #: projection wants fresh snapshots (the worker asks Voicenter at most every few minutes).
 UNMONITORED_RESYNC_AFTER = 3
@@ -83,6 +85,10 @@ class BoardState:
 
     async def rebuild(self, state: State) -> None:
         """Start from ``state`` under a new epoch (worker start, reconnect, lost data)."""
+        # every collection (empty if left out); another projection's (PUT_COLLECTIONS) stays
+        # as it is unless ``state`` brings its own
+        kept = {n: self.state.get(n, {}) for n in PUT_COLLECTIONS if not state.get(n)}
+        state = {**empty_state(), **state, **kept}
         self.state, self._reset_pending = state, True  # until written (Redis may be away)
         self.epoch = epoch = await self.store.reset(state)
         self.state, self.seq, self._touched, self._reset_pending = state, 0, {}, False
@@ -106,8 +112,11 @@ class BoardState:
                 self._unmonitored = 0
             if self._staged == SNAPSHOT_KINDS:
                 # Written by the batch's commit: apply() does no I/O, so a Redis outage
-                # cannot lose the events behind it in the batch.
-                self.state, self._staging = self._staging, None
+                # cannot lose the events behind it in the batch. What the snapshots do not
+                # carry (today's numbers, put by another projection) carries over.
+                kept = {n: self.state.get(n, {}) for n in PUT_COLLECTIONS}
+                staged = {**self._staging, **kept}
+                self.state, self._staging = staged, None
                 self._reset_pending, self._touched = True, {}
             return
         if self.epoch is None:
@@ -120,6 +129,23 @@ class BoardState:
         self.state, delta = reduce(self.state, event)
         if delta:
             self._touch(delta)
+
+    def put(self, collection: str, entities: dict[str, Entity], replace: bool = False) -> None:
+        """Set entities of a collection the snapshots do not carry (another projection's:
+        ``today``, :mod:`realtime.projections.day`); with ``replace``, they become the whole
+        collection. Committed with the batch, like the events' changes."""
+        current = self.state.get(collection, {})
+        if replace:
+            new = dict(entities)
+        else:
+            changed = {k: v for k, v in entities.items() if current.get(k) != v}
+            if not changed:
+                return
+            new = {**current, **changed}
+        part = diff(current, new)
+        if part is not None:
+            self.state = {**self.state, collection: new}
+            self._touch({collection: part})
 
     def _count_unmonitored(self, event: Event) -> None:
         ext = getattr(getattr(event, "agent", None), "extension", "?")

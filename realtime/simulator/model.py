@@ -99,6 +99,7 @@ class SimCall:
     answered: int = 0
     queue_id: int | None = None
     leg: int | None = None
+    waited: int | None = None  # seconds the caller waited in the queue (answered queue calls)
 
 
 @dataclass
@@ -160,6 +161,9 @@ class CallCenter:
         self.tz = ZoneInfo(tz)
         self.now = now
         self.outbox: list[RawEvent] = []
+        #: one call record (the JSON of Voicenter's CDR notifications,
+        #: realtime/voicenter/cdr.py) per finished call, for the server to post
+        self.cdrs: list[dict[str, object]] = []
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()
         self._ids = itertools.count(1)
@@ -226,6 +230,23 @@ class CallCenter:
     def drain(self) -> list[RawEvent]:
         out, self.outbox = self.outbox, []
         return out
+
+    def drain_cdrs(self) -> list[dict[str, object]]:
+        out, self.cdrs = self.cdrs, []
+        return out
+
+    def _cdr(self, **fields: object) -> None:
+        """A finished call's record, as Voicenter's notification system posts it (JSON)."""
+        record: dict[str, object] = {
+            "caller": "", "target": "", "time": self._local(), "duration": 0,
+            "ivruniqueid": "", "type": "Incoming Call", "status": "ANSWER",
+            "targetextension": "", "callerextension": "", "did": "0722776772",
+            "queueid": 0, "queuename": "", "dialtime": 0, "record": "", "price": 0.0,
+            "representative_name": "", "representative_code": "",
+            "targetextension_name": "", "callerextension_name": "",
+        }  # fmt: skip
+        record.update(fields)
+        self.cdrs.append(record)
 
     def _new_id(self) -> str:
         stamp = datetime.fromtimestamp(self.now, UTC).strftime("%Y%m%d%H%M%S")
@@ -394,8 +415,13 @@ class CallCenter:
             agent = self.agents[caller.ringing]
             call = next((c for c in agent.calls if c.ivrid == caller.ivrid), None)
             if call is not None:
-                self._end_call(agent, call, "Normal hangup")
+                self._end_call(agent, call, "Normal hangup", record=False)
         self._queue_event(queue, "ABANDONED", caller.ivrid)
+        self._cdr(
+            caller=caller.phone, target=queue.name, time=caller.joined, ivruniqueid=caller.ivrid,
+            type="Queue", status="ABANDONE", queueid=queue.id, queuename=queue.name,
+            seconds_waiting_in_queue=self._local() - caller.joined,
+        )  # fmt: skip
 
     def _available(self, agent: SimAgent) -> bool:
         return agent.status == 1 and not agent.calls
@@ -436,20 +462,50 @@ class CallCenter:
             return
         queue.waiting.remove(caller)
         call.status, call.answered = "Talking", self._local()
+        call.waited = self._local() - caller.joined
         agent.last_answered = self._local()
         self._extension_event(agent, "ANSWER", call)
         self._queue_event(queue, "EXIT", caller.ivrid)
         talk = self.rng.expovariate(1 / TALK_MEAN_S) / self.speed
         self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))
 
-    def _end_call(self, agent: SimAgent, call: SimCall, cause: str = "Normal hangup") -> None:
+    def _end_call(
+        self, agent: SimAgent, call: SimCall, cause: str = "Normal hangup", record: bool = True
+    ) -> None:
         if call not in agent.calls:
             return
         agent.calls.remove(call)
+        if record:
+            self._record_call(agent, call)
         agent.last_hangup = self._local()
         agent.idle_since = self.now
         self._extension_event(agent, "HANGUP", call, cause)
         self._dispatch(agent.queues)
+
+    def _record_call(self, agent: SimAgent, call: SimCall) -> None:
+        talk = self._local() - call.answered if call.answered else 0
+        ring = (call.answered or self._local()) - call.started
+        common: dict[str, object] = {
+            "ivruniqueid": call.ivrid, "time": call.started, "duration": talk,
+            "dialtime": max(0, ring), "status": "ANSWER" if call.answered else "NOANSWER",
+            "representative_name": agent.name, "representative_code": str(agent.user_id),
+        }  # fmt: skip
+        if call.direction == "Incoming":
+            queue = self.queues.get(call.queue_id) if call.queue_id is not None else None
+            self._cdr(
+                **common, caller=call.phone, target=agent.ext, targetextension=agent.ext,
+                targetextension_name=agent.name,
+                type="Queue" if queue else "Incoming Call",
+                queueid=queue.id if queue else 0, queuename=queue.name if queue else "",
+                **({"seconds_waiting_in_queue": call.waited} if queue and call.waited is not None
+                   else {}),
+            )  # fmt: skip
+        else:
+            kind = "Click2Call leg1" if call.direction == "Click2Call" else "Extension Outgoing"
+            self._cdr(
+                **common, caller=str(agent.number), target=call.phone, callerextension=agent.ext,
+                callerextension_name=agent.name, type=kind,
+            )  # fmt: skip
 
     # --- agents -----------------------------------------------------------------------------
 

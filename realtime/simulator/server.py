@@ -44,6 +44,8 @@ from realtime.recording import RawEvent
 from realtime.simulator.model import CallCenter, Json
 
 log = logging.getLogger("realtime.simulator")
+#: Call records waiting to be posted; past this, new ones are dropped (a receiver far behind).
+MAX_CDRS = 10_000
 
 PING_INTERVAL_MS = 25_000  # Engine.IO 3 defaults (socket.io 2.x servers)
 PING_TIMEOUT_MS = 60_000
@@ -100,8 +102,12 @@ class Simulator:
         urls: list[str] | None = None,
         replay: Iterable[RawEvent] | None = None,
         replay_fast: bool = False,
+        cdr_url: str | None = None,
     ) -> None:
         self.model = model
+        self.cdr_url = cdr_url  # where finished calls' records are posted (None: nowhere)
+        self.cdrs_posted = 0
+        self._cdr_outbox: asyncio.Queue[dict[str, object]] = asyncio.Queue(maxsize=MAX_CDRS)
         self.credentials = credentials or Credentials()
         self.token_ttl_s = token_ttl_s
         self.urls = urls  # what login answers in URLList; None: this server's own address
@@ -166,6 +172,8 @@ class Simulator:
             self._tasks.append(asyncio.create_task(self._replay_loop()))
         elif self.model is not None:
             self._tasks.append(asyncio.create_task(self._tick_loop()))
+            if self.cdr_url:
+                self._tasks.append(asyncio.create_task(self._post_cdrs(self.cdr_url)))
 
     async def _stop(self, app: web.Application) -> None:
         for task in self._tasks:
@@ -179,8 +187,34 @@ class Simulator:
             try:
                 if self.model is not None:
                     self.broadcast(self.model.advance(time.time()))
+                    self._queue_cdrs(self.model.drain_cdrs())
             except Exception:  # a model bug must not stop the simulator
                 log.exception("simulator model failed")
+
+    def _queue_cdrs(self, records: list[dict[str, object]]) -> None:
+        if not self.cdr_url:
+            return  # nobody to tell: dropped (drained all the same, so they never pile up)
+        for record in records:
+            with contextlib.suppress(asyncio.QueueFull):  # a receiver far behind loses some
+                self._cdr_outbox.put_nowait(record)
+
+    async def _post_cdrs(self, url: str) -> None:
+        """Voicenter's CDR notification system: each finished call's record, as JSON, in order;
+        an answer that is not ``err`` 0 is logged (Voicenter documents no retry)."""
+        import aiohttp
+
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while True:
+                record = await self._cdr_outbox.get()
+                try:
+                    async with session.post(url, json=record) as answer:
+                        reply = await answer.json(content_type=None)
+                        if answer.status != 200 or reply.get("err") != 0:
+                            log.warning("CDR receiver answered %s: %s", answer.status, reply)
+                        else:
+                            self.cdrs_posted += 1
+                except Exception as exc:
+                    log.warning("could not post a CDR to the receiver: %r", exc)
 
     async def _replay_loop(self) -> None:
         """Play the recording once a socket is open: at its own pace, or as fast as the

@@ -5,10 +5,11 @@
  *                                                      status.js: the status buttons)
  *                                        -> banner.js (how fresh it is)
  *
- * window.wallboard = {board, stats} for tests and benchmarks.
+ * window.wallboard = {board, stats, sound} for tests and benchmarks.
  */
 
 import { createBanner } from "./banner.js";
+import { createSound } from "./sound.js";
 import { createBoard, serverNow } from "./reducer.js";
 import { createRenderer } from "./render.js";
 import { createLink, createSocket } from "./socket.js";
@@ -45,10 +46,18 @@ const page = {
   oncall: $("count-oncall"),
   onbreak: $("count-break"),
   loggedout: $("count-loggedout"),
+  answered: $("count-answered"),
+  abandoned: $("count-abandoned"),
+  sl: $("count-sl"),
+  onAlert: function () {
+    sound.alert();
+  },
   notices: $("notices"),
 };
 
 const config = readConfig(document);
+const sound = createSound($("sound-toggle"), location.search);
+window.wallboard.sound = sound;
 const link = createLink();
 if (typeof config.heartbeat_s === "number" && config.heartbeat_s > 0) {
   link.heartbeatS = config.heartbeat_s; // the server's period: how long a silence may last

@@ -184,3 +184,23 @@ export function clockTime(sec) {
   const d = new Date(sec * 1000);
   return pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
 }
+
+// Today's totals over every queue (the state's `today`, realtime/metrics.py): the counts
+// summed, and the service level by the strict formula over the sums.
+export function todayTotals(today) {
+  const out = { answered: 0, abandoned: 0, withinSl: 0, slPct: null };
+  for (const id of Object.keys(today || {})) {
+    const q = today[id] || {};
+    out.answered += typeof q.answered === "number" ? q.answered : 0;
+    out.abandoned += typeof q.abandoned === "number" ? q.abandoned : 0;
+    out.withinSl += typeof q.answered_within_sl === "number" ? q.answered_within_sl : 0;
+  }
+  const served = out.answered + out.abandoned;
+  if (served > 0) out.slPct = Math.round((1000 * out.withinSl) / served) / 10;
+  return out;
+}
+
+// "12.5%" / "—"; "0:12" for seconds.
+export function percent(value) {
+  return typeof value === "number" && isFinite(value) ? value + "%" : "—";
+}

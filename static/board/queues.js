@@ -1,10 +1,16 @@
 /* The queue tiles: one per queue, with its waiting count, its longest wait (ticking, warning
- * past WAIT_WARN_S) and its waiting callers in join order. Keyed by queue id and call id, so
- * a change touches only its own tile and rows. Also keeps the queue filter's options.
+ * past the queue's alert threshold, else WAIT_WARN_S), today's numbers and its waiting callers
+ * in join order. Keyed by queue id and call id, so a change touches only its own tile and rows.
+ * Also keeps the queue filter's options.
+ *
+ * Alerts (the queue's settings, in its `today` entity): callers waiting at or above
+ * alert_waiting, a caller waiting alert_longest_wait_s or more, today's service level below
+ * alert_sl_pct. An alerting tile turns red AND says which alert in words (never colour alone);
+ * onAlert(id) is called when a tile starts alerting (the optional sound, main.js).
  */
 
 import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
-import { compareText } from "./present.js";
+import { compareText, formatDuration, percent } from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
 
 export const WAIT_WARN_S = 60; // a caller waiting longer than this: warning style
@@ -30,11 +36,28 @@ function createQueueView(id) {
   const alert = el("span", "queue-alert", "⚠ Long wait");
   alert.hidden = true;
   longestBox.append(longest, longestLabel, alert);
+  const alerts = el("p", "queue-alerts");
+  alerts.hidden = true;
   line.append(waitingBox, longestBox);
+  // today's numbers (the state's `today`, realtime/metrics.py); the formula in its tooltip
+  const day = el("dl", "queue-today");
+  const figure = function (label, cls) {
+    const box = el("div", "queue-figure " + cls);
+    const value = el("dd", "queue-figure-value", "–");
+    box.append(el("dt", "queue-figure-label", label), value);
+    day.appendChild(box);
+    return { box: box, value: value };
+  };
+  const today = {
+    answered: figure("answered", "figure-answered"),
+    abandoned: figure("abandoned", "figure-abandoned"),
+    sl: figure("SL", "figure-sl"),
+    asa: figure("ASA", "figure-asa"),
+  };
   const list = el("ol", "callers");
   const more = el("div", "callers-more");
   more.hidden = true;
-  root.append(head, line, list, more);
+  root.append(head, line, alerts, day, list, more);
   const view = {
     el: root,
     name: name,
@@ -45,11 +68,20 @@ function createQueueView(id) {
     more: more,
     callers: new Map(), // call id -> caller view
     onWarn: null,
+    today: today,
+    alerts: alerts,
+    waitWarn: false, // the longest wait is past its threshold (the timer says)
+    alerting: "", // the alerts shown, as text ("" none)
+    day: null, // the queue's `today` entity
+    waitingCount: 0,
+    onAlert: null, // set by createQueues
   };
   view.onWarn = function (warn) {
+    view.waitWarn = warn;
     root.classList.toggle("warn", warn);
     setHidden(alert, !warn);
     setHidden(longestLabel, warn);
+    updateAlerts(view);
   };
   return view;
 }
@@ -106,7 +138,46 @@ function renderCallers(view, waiting, now) {
   return longest;
 }
 
-export function createQueues(container, select, filter) {
+// The tile's alerts from what it shows now; onAlert when one more starts.
+function updateAlerts(view) {
+  const day = view.day || {};
+  const found = [];
+  if (typeof day.alert_waiting === "number" && view.waitingCount >= day.alert_waiting) {
+    found.push("⚠ " + view.waitingCount + " waiting (alert at " + day.alert_waiting + ")");
+  }
+  if (view.waitWarn && typeof day.alert_longest_wait_s === "number") {
+    found.push("⚠ Waiting over " + formatDuration(day.alert_longest_wait_s));
+  }
+  const sl = day.service_level_pct;
+  if (typeof day.alert_sl_pct === "number" && typeof sl === "number" && sl < day.alert_sl_pct) {
+    found.push("⚠ SL " + sl + "% (below " + day.alert_sl_pct + "%)");
+  }
+  const text = found.join(" · ");
+  if (text === view.alerting) return;
+  const more = found.length > (view.alerting ? view.alerting.split(" · ").length : 0);
+  view.alerting = text;
+  setText(view.alerts, text);
+  setHidden(view.alerts, !text);
+  view.el.classList.toggle("alert", !!text);
+  if (more && view.onAlert) view.onAlert(view.el.dataset.queueId);
+}
+
+function renderToday(view, day, formulas) {
+  const t = view.today;
+  const d = day && typeof day === "object" ? day : null;
+  setText(t.answered.value, d ? d.answered : 0);
+  setText(t.abandoned.value, d ? d.abandoned : 0);
+  setText(t.sl.value, d ? percent(d.service_level_pct) : "—");
+  setText(t.asa.value, d && typeof d.asa_s === "number" ? formatDuration(d.asa_s) : "—");
+  if (d) {
+    const formula = String(d.formula || "strict");
+    const text = (formulas && formulas[formula]) || formula;
+    const tip = "Service level (" + formula + ", T = " + d.sl_threshold_s + " s): " + text;
+    if (t.sl.box.title !== tip) t.sl.box.title = tip;
+  }
+}
+
+export function createQueues(container, select, filter, formulas, onAlert) {
   const views = new Map(); // queue id -> view
   let order = []; // ids, as placed
   let orderDirty = false;
@@ -121,8 +192,9 @@ export function createQueues(container, select, filter) {
     orderDirty = true;
   }
 
-  // Draw queue `id` as `queue` (its entity in the state; missing: the tile goes).
-  function render(id, queue, now) {
+  // Draw queue `id` as `queue` (its entity in the state; missing: the tile goes), with `day`,
+  // its numbers today (the state's `today`; missing: none yet).
+  function render(id, queue, now, day) {
     let view = views.get(id);
     if (!queue || typeof queue !== "object") {
       if (view) remove(id, view);
@@ -130,17 +202,20 @@ export function createQueues(container, select, filter) {
     }
     if (!view) {
       view = createQueueView(id);
+      view.onAlert = onAlert || null;
       views.set(id, view);
       orderDirty = true;
       setHidden(view.el, !filter.showsQueue(id));
     }
-    const name = str(queue.name) || "Queue " + id;
+    view.day = day && typeof day === "object" ? day : null;
+    const name = (view.day && str(view.day.display_name)) || str(queue.name) || "Queue " + id;
     if (view.nameText !== name) {
       view.nameText = name;
       setText(view.name, name);
       orderDirty = true;
     }
     const waiting = Array.isArray(queue.waiting) ? queue.waiting : [];
+    view.waitingCount = waiting.length;
     setText(view.count, waiting.length);
     view.el.classList.toggle("has-waiting", waiting.length > 0);
     view.el.dataset.waiting = String(waiting.length);
@@ -148,7 +223,13 @@ export function createQueues(container, select, filter) {
     const hiddenInTv = waiting.length - TV_CALLERS;
     setHidden(view.more, hiddenInTv <= 0);
     if (hiddenInTv > 0) setText(view.more, "+ " + hiddenInTv + " more waiting");
-    setTimer(view.longest, longest, now, WAIT_WARN_S, view.onWarn);
+    const warnAfter =
+      view.day && typeof view.day.alert_longest_wait_s === "number"
+        ? view.day.alert_longest_wait_s
+        : WAIT_WARN_S;
+    setTimer(view.longest, longest, now, warnAfter, view.onWarn);
+    renderToday(view, day, formulas);
+    updateAlerts(view);
   }
 
   function sortedIds() {

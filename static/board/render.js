@@ -1,13 +1,14 @@
 /* Drawing, batched: the reducer says which ids each frame changed; they are collected and drawn
  * in one requestAnimationFrame, touching only the DOM nodes of those entities, then the tiles
  * and cards are re-placed and the header recounted. Knows the collections it draws (queues,
- * agents); a collection it does not draw is kept in the state and ignored here.
+ * agents, and today's numbers on the queue tiles and in the header); a collection it does not
+ * draw is kept in the state and ignored here.
  */
 
 import { createAgents } from "./agents.js";
 import { createFilter } from "./filter.js";
 import { serverNow } from "./reducer.js";
-import { summary } from "./present.js";
+import { percent, summary, todayTotals } from "./present.js";
 import { setText } from "./dom.js";
 import { createQueues, WAIT_WARN_S } from "./queues.js";
 import { createStatusControls } from "./status.js";
@@ -20,12 +21,19 @@ function collectionOf(board, name) {
 }
 
 // page: the board's elements (queues, agents, filterText, filterQueue, notices, and the header's
-// counts: waiting, longest, available, oncall, onbreak, loggedout); config: the page's
+// counts: waiting, longest, available, oncall, onbreak, loggedout, answered, abandoned, sl) and
+// onAlert(queueId) (a tile started alerting); config: the page's
 // board-config (status.js). onRendered(now, firstAfterSnapshot) runs after every drawing.
 export function createRenderer(board, stats, page, config, onRendered) {
   const filter = createFilter(page.filterText, page.filterQueue, applyFilterToAll);
-  const queues = createQueues(page.queues, page.filterQueue, filter);
-  const dirty = { queues: new Set(), agents: new Set() };
+  const queues = createQueues(
+    page.queues,
+    page.filterQueue,
+    filter,
+    config.formulas || {},
+    page.onAlert
+  );
+  const dirty = { queues: new Set(), agents: new Set(), today: new Set() };
   const controls = createStatusControls(
     config,
     function (ext) {
@@ -64,6 +72,10 @@ export function createRenderer(board, stats, page, config, onRendered) {
     setText(page.oncall, s.listening ? s.oncall + " +" + s.listening + " listening" : s.oncall);
     setText(page.onbreak, s.onbreak);
     setText(page.loggedout, s.loggedout);
+    const t = todayTotals(collectionOf(board, "today"));
+    setText(page.answered, t.answered);
+    setText(page.abandoned, t.abandoned);
+    setText(page.sl, percent(t.slPct));
   }
 
   function render() {
@@ -79,6 +91,9 @@ export function createRenderer(board, stats, page, config, onRendered) {
       for (const ext of agents.ids()) dirty.agents.add(ext);
       for (const ext of Object.keys(agentState)) dirty.agents.add(ext);
     }
+    // a queue's numbers today are drawn on its tile
+    for (const id of dirty.today) dirty.queues.add(id);
+    dirty.today.clear();
     const queuesChanged = dirty.queues.size > 0;
     const agentsChanged = dirty.agents.size > 0;
     // Taken before drawing: a card drawn may ask to be drawn again (status.js), for the next
@@ -87,7 +102,8 @@ export function createRenderer(board, stats, page, config, onRendered) {
     dirty.queues.clear();
     const agentIds = Array.from(dirty.agents);
     dirty.agents.clear();
-    for (const id of queueIds) queues.render(id, queueState[id], now);
+    const todayState = collectionOf(board, "today");
+    for (const id of queueIds) queues.render(id, queueState[id], now, todayState[id]);
     for (const ext of agentIds) agents.render(ext, agentState[ext], now);
     if (queues.place()) applyFilterToAll(); // the selected queue went away
     if (agentsChanged) agents.place(agentState, now);
@@ -114,6 +130,7 @@ export function createRenderer(board, stats, page, config, onRendered) {
       snapshotPending = true;
       dirty.queues.clear();
       dirty.agents.clear();
+      dirty.today.clear();
       schedule();
     },
 

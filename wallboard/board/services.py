@@ -17,8 +17,10 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 from realtime.contacts import ContactNames
+from realtime.daystore import DayStore
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
+from realtime.projections.day import DayCounters
 from realtime.redis_server import ensure_embedded_redis
 from realtime.store import StateStore
 from realtime.voicenter.client import VoicenterClient
@@ -115,10 +117,19 @@ class Ingest:
         await self.store.redis.aclose()
 
 
+def day_store(client: aioredis.Redis) -> DayStore:
+    return DayStore(client, settings.WALLBOARD_REDIS_PREFIX)
+
+
 def ingest() -> Ingest:
-    """The pipeline with its projections (the board's state today), publishing to the boards."""
+    """The pipeline with its projections (the board's live state, then the day's numbers,
+    which the board shows: loaded after the board's, so today's numbers as counted win over
+    the stored board's), publishing to the boards."""
     store = state_store()
     publisher = Publisher(store)
     board = BoardState(store, publisher)
+    day = DayCounters(
+        day_store(store.redis), account_tz(), settings.WALLBOARD_DAY_START_HOUR, board=board
+    )
     contacts = ContactNames(region=settings.CONTACTS_DEFAULT_REGION)
-    return Ingest(store, publisher, board, Pipeline([board], account_tz(), contacts))
+    return Ingest(store, publisher, board, Pipeline([board, day], account_tz(), contacts))

@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from realtime.metrics import FORMULAS
 from wallboard.agents.models import StatusOption
 from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
@@ -48,6 +49,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "lookup_url": reverse("contacts_lookup"),
         "confirm_s": settings.WALLBOARD_STATUS_CONFIRM_S,
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
+        "formulas": FORMULAS,
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})
 
@@ -64,6 +66,7 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
         "status_url": "",
         "confirm_s": 0,
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
+        "formulas": FORMULAS,
     }
     context = {"tv": True, "config": config, "display": link, "display_token": token}
     return render(request, "board/board.html", context)

@@ -1,7 +1,8 @@
 """Supervisors manage the contacts and read the Click2Call log in the admin."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from wallboard.agents.grants import grant_to_supervisors
 
 PERMISSIONS = [
     "view_contact",
@@ -17,16 +18,7 @@ PERMISSIONS = [
 
 
 def forwards(apps, schema_editor):
-    config = apps.get_app_config("contacts")
-    config.models_module = True
-    create_permissions(config, apps=apps, verbosity=0)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    supervisor, _ = Group.objects.get_or_create(name="supervisor")
-    for codename in PERMISSIONS:
-        supervisor.permissions.add(
-            Permission.objects.get(content_type__app_label="contacts", codename=codename)
-        )
+    grant_to_supervisors(apps, "contacts", PERMISSIONS)
 
 
 class Migration(migrations.Migration):

@@ -7,6 +7,7 @@ Starts the Voicenter simulator, the worker pointed at it, and the web server (da
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -38,8 +39,11 @@ class Command(BaseCommand):
         ensure_redis()
         display = demo_people(o["user"], o["agent"], o["password"])
         sim = f"http://127.0.0.1:{o['sim_port']}"
+        # the simulator posts each finished call's record to the board, as Voicenter would
+        cdr_secret = settings.WALLBOARD_CDR_SECRET or secrets.token_urlsafe(24)
         env = {
             **os.environ,
+            "WALLBOARD_CDR_SECRET": cdr_secret,
             "REDIS_URL": settings.REDIS_URL,
             "VOICENTER_LOGIN_TYPE": "token",
             "VOICENTER_TOKEN": "demo-token",
@@ -64,6 +68,8 @@ class Command(BaseCommand):
                 str(o["calls_per_minute"]),
                 "--speed",
                 str(o["speed"]),
+                "--cdr-url",
+                f"http://127.0.0.1:{o['port']}/reports/cdr/{cdr_secret}/",
             ],
             "worker": [*manage, "voicenter_worker"],
             "web": [

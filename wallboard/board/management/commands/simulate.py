@@ -41,6 +41,9 @@ class Command(BaseCommand):
         parser.add_argument("--fast", action="store_true", help="replay as fast as possible")
         parser.add_argument("--token", default="demo-token")
         parser.add_argument("--api-code", default="demo-code")
+        parser.add_argument(
+            "--cdr-url", help="post each finished call's record (CDR, JSON) to this URL"
+        )
 
     def handle(self, *args: object, **o: Any) -> None:
         replay = None
@@ -76,6 +79,7 @@ class Command(BaseCommand):
             token_ttl_s=o["token_ttl"],
             replay=replay,
             replay_fast=o["fast"],
+            cdr_url=o["cdr_url"] or None,
         )
         self.stdout.write(
             f"Voicenter simulator on http://{o['host']}:{o['port']} "

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand
 from realtime.worker import VoicenterWorker, WorkerConfig
 from wallboard.board import services
 from wallboard.contacts import directory
+from wallboard.reports import rules
 
 
 def worker_config() -> WorkerConfig:
@@ -48,6 +49,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: Any) -> None:
         services.ensure_redis()
         self._publish_contacts()  # our contacts' names for the callers (Redis may have lost them)
+        self._publish_rules()  # the queues' rules for today's numbers (likewise)
         asyncio.run(self._run())
 
     def _publish_contacts(self) -> None:
@@ -55,6 +57,12 @@ class Command(BaseCommand):
             self.stdout.write(f"contact directory: {directory.publish_all()} numbers")
         except Exception:
             log.exception("contact directory not published")
+
+    def _publish_rules(self) -> None:
+        try:
+            self.stdout.write(f"queue settings: {rules.publish_all()} queues")
+        except Exception:
+            log.exception("queue settings not published")
 
     async def _keep_contacts(self) -> None:
         """Publish the contact directory again whenever Redis has lost it (the worker then
@@ -65,6 +73,9 @@ class Command(BaseCommand):
                 if await sync_to_async(directory.lost)():
                     log.warning("the contact directory was gone from Redis: publishing it again")
                     await sync_to_async(self._publish_contacts)()
+                if await sync_to_async(rules.lost)():
+                    log.warning("the queue settings were gone from Redis: publishing them again")
+                    await sync_to_async(self._publish_rules)()
             except Exception:  # Redis away: the worker's own reconnects report it
                 log.debug("cannot check the contact directory", exc_info=True)
 

@@ -1,0 +1,123 @@
+"""The Redis store of the day's counters (:mod:`realtime.projections.day`) and the queues' rules.
+
+Keys (``P`` is the store's prefix, ``wallboard:`` by default; ``D`` a business day,
+``YYYY-MM-DD``):
+
+===========================  =================================================================
+``P day:D:queues``           hash: queue id -> that queue's counters for day D (JSON,
+                             :class:`realtime.metrics.QueueDay`, with ``rules``: the
+                             :class:`realtime.metrics.QueueRules` they were counted under);
+                             kept ``KEEP_DAYS_S``
+``P day:D:calls``            hash: ``<queue id>:<call id>`` -> the call's record (JSON: ``q``
+                             queue, ``j`` joined at, ``o`` outcome, "" while it waits, ``w``
+                             its wait, ``c`` the day it closed); the calls offered on day D,
+                             kept ``KEEP_CALLS_S``: what makes every call count once, across
+                             restarts, and lets the counters be recounted under new rules
+``P day:D:answered``         hash: ``a:<extension>:<call id>`` -> a call an agent answered on
+                             day D (``a`` answered at, ``e`` ended at); kept ``KEEP_CALLS_S``
+``P day:D:agents``           hash: extension -> that agent's numbers for day D (JSON: ``name``,
+                             ``answered``, ``talk_s``, ``status_s``: status code -> seconds);
+                             kept ``KEEP_DAYS_S``
+``P queue_rules``            hash: queue id -> its rules (JSON, :class:`realtime.metrics.
+                             QueueRules`), kept by the web side (``wallboard/reports``)
+``P queue_rules:version``    changes whenever the rules do (the worker reloads them)
+===========================  =================================================================
+
+A commit writes the changed records and counters in one ``MULTI``: the counters never move
+without the records that say why. Redis keeps them on disk (AOF in docker-compose); after a
+data loss the worker writes back what it holds in memory (today and yesterday).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+
+#: The day's counters are kept this long (``queue_stats --date`` reads them).
+KEEP_DAYS_S = 45 * 86_400
+#: The calls' records are needed for the day and the next (a call may close after midnight).
+KEEP_CALLS_S = 3 * 86_400
+
+
+class DayStore:
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self.redis = client
+        self.prefix = prefix
+        self.rules_key = prefix + "queue_rules"
+        self.rules_version_key = prefix + "queue_rules:version"
+
+    def queues_key(self, day: date) -> str:
+        return f"{self.prefix}day:{day.isoformat()}:queues"
+
+    def calls_key(self, day: date) -> str:
+        return f"{self.prefix}day:{day.isoformat()}:calls"
+
+    async def counters(self, day: date) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(self.queues_key(day))
+        return {_text(k): orjson.loads(v) for k, v in raw.items()}
+
+    async def calls(self, day: date) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(self.calls_key(day))
+        return {_text(k): orjson.loads(v) for k, v in raw.items()}
+
+    def answered_key(self, day: date) -> str:
+        return f"{self.prefix}day:{day.isoformat()}:answered"
+
+    async def answered(self, day: date) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(self.answered_key(day))
+        return {_text(k): orjson.loads(v) for k, v in raw.items()}
+
+    def agents_key(self, day: date) -> str:
+        return f"{self.prefix}day:{day.isoformat()}:agents"
+
+    async def agents(self, day: date) -> dict[str, dict[str, Any]]:
+        raw = await self.redis.hgetall(self.agents_key(day))
+        return {_text(k): orjson.loads(v) for k, v in raw.items()}
+
+    async def has_day(self, day: date) -> bool:
+        return bool(await self.redis.exists(self.queues_key(day)))
+
+    async def write(
+        self,
+        counters: Mapping[date, Mapping[str, Mapping[str, Any]]],
+        calls: Mapping[date, Mapping[str, Mapping[str, Any]]],
+        agents: Mapping[date, Mapping[str, Mapping[str, Any]]] | None = None,
+        answered: Mapping[date, Mapping[str, Mapping[str, Any]]] | None = None,
+    ) -> None:
+        """The changed counters, call records and agents' numbers, in one transaction."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key_of, kept in ((self.calls_key, calls), (self.answered_key, answered or {})):
+                for day, records in kept.items():
+                    if records:
+                        key = key_of(day)
+                        pipe.hset(key, mapping={k: orjson.dumps(v) for k, v in records.items()})
+                        pipe.expire(key, KEEP_CALLS_S)
+            for day, queues in counters.items():
+                if queues:
+                    key = self.queues_key(day)
+                    pipe.hset(key, mapping={k: orjson.dumps(v) for k, v in queues.items()})
+                    pipe.expire(key, KEEP_DAYS_S)
+            for day, numbers in (agents or {}).items():
+                if numbers:
+                    key = self.agents_key(day)
+                    pipe.hset(key, mapping={k: orjson.dumps(v) for k, v in numbers.items()})
+                    pipe.expire(key, KEEP_DAYS_S)
+            await pipe.execute()
+
+    async def rules(self, known: str | None) -> tuple[str | None, dict[str, Any] | None]:
+        """The queues' rules if their version is not ``known``: (version, rules by queue id);
+        else (known, None). One round trip when nothing changed."""
+        current = await self.redis.get(self.rules_version_key)
+        version = None if current is None else _text(current)
+        if version == known:
+            return known, None
+        raw = await self.redis.hgetall(self.rules_key)
+        return version, {_text(k): orjson.loads(v) for k, v in raw.items()}
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

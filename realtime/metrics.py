@@ -1,0 +1,236 @@
+"""Today's numbers: the business day, the per-queue counters, and every metric's definition.
+
+Pure: no I/O, no framework imports. This docstring is the spec of the metrics; the board and the
+``queue_stats`` command show what it computes; nothing else computes them.
+
+The business day
+================
+
+A day runs from ``start_hour`` (0-23, ``WALLBOARD_DAY_START_HOUR``) in the account's time zone
+(``TIME_ZONE``) to the same hour the next calendar day: a 24/7 center may start its day at 06:00.
+:func:`business_day` names the day a moment belongs to, by the wall clock of that moment in that
+zone (so a day is 23 or 25 hours long across a DST change). Every count goes on the business day
+of the Voicenter time of the event that causes it, not of the wall clock when it is processed: a
+recording of yesterday replayed today fills yesterday.
+
+Counting (per queue, per business day)
+======================================
+
+A call is one caller in one queue, known by its call id (``ivruniqueid``). Each is counted once,
+whatever repeats it: a duplicate event, a fresh snapshot after a reconnect, a recording replayed.
+
+- **offered**: the caller is first seen waiting in the queue (a ``QueueEvent`` JOIN, or any
+  waiting list: a snapshot's, or another event's); counted on the day it joined.
+- **answered**: the caller left the queue to an agent (``QueueEvent`` EXIT or ANSWER), with its
+  wait (the event's time minus the time it joined); **abandoned**: ``ABANDONED``, with its wait.
+  Counted on the day of that event. A caller seen leaving whose join we never saw is counted as
+  offered too, with an unknown wait (then it counts in no threshold and not in ASA).
+- **short abandoned**: abandoned after at most ``short_abandon_s`` seconds (0: none are short).
+- **answered within SL**, **abandoned within SL**: with a wait of at most ``sl_threshold_s``.
+- **longest wait**: the longest wait of the day's answered or abandoned calls.
+
+Metrics (``QueueRules`` per queue; percentages 0-100, rounded to one decimal; None when the
+denominator is 0)
+================================================================================================
+
+- **Service level** (``formula``):
+
+  ============  ====================================================  ========================
+  formula       service level                                         read as
+  ============  ====================================================  ========================
+  ``strict``    answered within T / (answered + abandoned)            the default
+  ``answered``  answered within T / answered                          abandons ignored
+  ``both``      (answered within T + abandoned within T)              quick abandons count
+                / (answered + abandoned)                              as served
+  ``no_short``  answered within T / (answered + abandoned - short)    short abandons ignored
+  ============  ====================================================  ========================
+
+- **ASA** (average speed of answer): total wait of the answered calls whose wait is known /
+  their number, in seconds.
+- **Abandon rate**: abandoned / offered; with the ``no_short`` formula, short abandons are
+  left out of both. At most 100: just after the day begins, callers who joined the day before
+  may leave before as many have joined.
+
+Example::
+
+    >>> day = QueueDay(offered=10, answered=8, abandoned=2, short_abandoned=1,
+    ...                answered_within_sl=6, abandoned_within_sl=1,
+    ...                answered_timed=8, wait_answered_s=96)
+    >>> figures(day, QueueRules(sl_threshold_s=20))["service_level_pct"]
+    60.0
+    >>> figures(day, QueueRules(formula="no_short"))["service_level_pct"]
+    66.7
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Literal, TypeGuard
+
+Formula = Literal["strict", "answered", "both", "no_short"]
+
+#: The service-level formulas, as a person reads them (the board's legend, ``queue_stats``).
+FORMULAS: dict[str, str] = {
+    "strict": "answered within T / (answered + abandoned)",
+    "answered": "answered within T / answered",
+    "both": "(answered within T + abandoned within T) / (answered + abandoned)",
+    "no_short": "answered within T / (answered + abandoned - short abandons)",
+}
+#: The industry's common default threshold (80/20: 80% answered within 20 s).
+DEFAULT_SL_THRESHOLD_S = 20
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRules:
+    """A queue's settings for its numbers (the admin's queue settings)."""
+
+    sl_threshold_s: int = DEFAULT_SL_THRESHOLD_S
+    formula: Formula = "strict"
+    short_abandon_s: int = 0
+
+    @classmethod
+    def from_mapping(cls, raw: object) -> QueueRules:
+        """Rules from their stored JSON form; anything unreadable keeps its default."""
+        if not isinstance(raw, dict):
+            return cls()
+        threshold = raw.get("sl_threshold_s")
+        short = raw.get("short_abandon_s")
+        formula = raw.get("formula")
+        return cls(
+            sl_threshold_s=threshold if _count(threshold) else DEFAULT_SL_THRESHOLD_S,
+            formula=formula if _formula(formula) else "strict",
+            short_abandon_s=short if _count(short) else 0,
+        )
+
+
+def _formula(value: object) -> TypeGuard[Formula]:
+    return isinstance(value, str) and value in FORMULAS
+
+
+def _count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDay:
+    """One queue's counters for one business day."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    answered_within_sl: int = 0
+    abandoned_within_sl: int = 0
+    answered_timed: int = 0  # answered calls whose wait is known (ASA's denominator)
+    wait_answered_s: float = 0.0  # their total wait
+    longest_wait_s: float = 0.0
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any]) -> QueueDay:
+        names = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {
+            k: v for k, v in raw.items() if k in names and isinstance(v, int | float)
+        }
+        return cls(**values)
+
+    def as_mapping(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Outcome = Literal["answered", "abandoned"]
+
+
+def offered(day: QueueDay) -> QueueDay:
+    """``day`` with one more call offered."""
+    values = day.as_mapping()
+    values["offered"] += 1
+    return QueueDay(**values)
+
+
+def closed(day: QueueDay, outcome: Outcome, wait: float | None, rules: QueueRules) -> QueueDay:
+    """``day`` with one more call answered or abandoned after ``wait`` seconds (None: unknown)."""
+    values = day.as_mapping()
+    known = wait is not None and wait >= 0
+    w = float(wait) if known and wait is not None else 0.0
+    within = known and w <= rules.sl_threshold_s
+    if known:
+        values["longest_wait_s"] = max(values["longest_wait_s"], w)
+    if outcome == "answered":
+        values["answered"] += 1
+        values["answered_within_sl"] += within
+        if known:
+            values["answered_timed"] += 1
+            values["wait_answered_s"] += w
+    else:
+        values["abandoned"] += 1
+        values["abandoned_within_sl"] += within
+        short = rules.short_abandon_s > 0 and w <= rules.short_abandon_s
+        values["short_abandoned"] += known and short
+    return QueueDay(**values)
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return round(100.0 * part / whole, 1) if whole > 0 else None
+
+
+def service_level_pct(day: QueueDay, rules: QueueRules) -> float | None:
+    served = day.answered + day.abandoned
+    if rules.formula == "answered":
+        return _pct(day.answered_within_sl, day.answered)
+    if rules.formula == "both":
+        return _pct(day.answered_within_sl + day.abandoned_within_sl, served)
+    if rules.formula == "no_short":
+        return _pct(day.answered_within_sl, served - day.short_abandoned)
+    return _pct(day.answered_within_sl, served)
+
+
+def asa_s(day: QueueDay) -> float | None:
+    if day.answered_timed <= 0:
+        return None
+    return round(day.wait_answered_s / day.answered_timed, 1)
+
+
+def abandon_rate_pct(day: QueueDay, rules: QueueRules) -> float | None:
+    if rules.formula == "no_short":
+        rate = _pct(day.abandoned - day.short_abandoned, day.offered - day.short_abandoned)
+    else:
+        rate = _pct(day.abandoned, day.offered)
+    return None if rate is None else min(rate, 100.0)  # (callers offered the day before)
+
+
+def figures(day: QueueDay, rules: QueueRules) -> dict[str, Any]:
+    """The counters and the metrics derived from them, as the board and ``queue_stats`` show
+    them."""
+    return {
+        **day.as_mapping(),
+        "service_level_pct": service_level_pct(day, rules),
+        "asa_s": asa_s(day),
+        "abandon_rate_pct": abandon_rate_pct(day, rules),
+        "sl_threshold_s": rules.sl_threshold_s,
+        "short_abandon_s": rules.short_abandon_s,
+        "formula": rules.formula,
+    }
+
+
+# --- the business day ----------------------------------------------------------------------
+
+
+def business_day(ts: float, tz: tzinfo, start_hour: int = 0) -> date:
+    """The business day the UTC epoch ``ts`` belongs to."""
+    local = datetime.fromtimestamp(ts, tz)
+    day = local.date()
+    return day - timedelta(days=1) if local.hour < start_hour else day
+
+
+def day_start(day: date, tz: tzinfo, start_hour: int = 0) -> float:
+    """The UTC epoch at which business day ``day`` begins (its start hour's first instant on
+    the wall clock; an hour DST skips begins at the first instant after the gap)."""
+    # an hour a DST change skips reads as the same wall time before the change: the first
+    # instant after the gap (zoneinfo, fold=0)
+    return datetime.combine(day, time(start_hour), tzinfo=tz).timestamp()
+
+
+def day_bounds(day: date, tz: tzinfo, start_hour: int = 0) -> tuple[float, float]:
+    """Business day ``day`` as the UTC interval [start, end)."""
+    return day_start(day, tz, start_hour), day_start(day + timedelta(days=1), tz, start_hour)

@@ -1,0 +1,221 @@
+"""Voicenter's CDR notifications: one HTTP request per finished call, and the answer it expects.
+
+Pure: no I/O, no framework imports. :func:`parse` never lets a stranger's body raise anything
+but :class:`CdrRefused`; :func:`answer` builds the reply. ``docs/voicenter.md#cdr`` summarises
+what Voicenter documents, with links; this docstring is the spec of what we accept.
+
+The request
+===========
+
+Voicenter POSTs each call's record, a few minutes after it ended, to the URL the account
+configured (ours holds a secret: ``/reports/cdr/<secret>/``). The account chooses the format:
+
+- **XML-RPC**: a ``methodCall`` named ``CDR`` whose one parameter is a struct of the fields below
+  (read with the standard library's ``xmlrpc.client``, never by hand);
+- **JSON**: an object of the same fields (only this form carries ``seconds_waiting_in_queue``
+  and ``OriginalIvrUniqueID``: ask Voicenter for it);
+- **form** (``application/x-www-form-urlencoded``): the same fields as form values.
+
+The body is recognised by its first character (``<``: XML-RPC, ``{`` or ``[``: JSON, else a
+form): the content types are documented nowhere. Field names are read case-insensitively.
+
+==============================  ================================================================
+field                           meaning -> :class:`CallRecord`
+==============================  ================================================================
+``ivruniqueid``                 the call's id (the socket's ``ivruniqueid``) -> ``call_id``
+``type``                        ``Incoming Call``, ``Queue``, ``Extension Outgoing``,
+                                ``Click2Call leg1``/``leg2``, ``XferCDR``, ... -> ``type``
+``status``                      ``ANSWER``, ``ABANDONE`` (a queue caller who left unanswered),
+                                ``NOANSWER``, ``BUSY``, ``CANCEL``, ``VOEND``, ... -> ``status``
+``queueid`` / ``queuename``     the queue (0 / "": none) -> ``queue_id`` (None) / ``queue_name``
+``caller`` / ``target``         the numbers (or the target extension's SIP code)
+``callerextension``             the extension that called; ``targetextension``: the one that
+                                answered ("" if none) -> ``caller_extension``/``target_extension``
+``did``                         the number the caller dialled
+``time``                        when the call began: a Voicenter epoch, in the account's local
+                                time like the socket's -> ``started_at`` (UTC)
+``duration``                    seconds of conversation (ringing excluded) -> ``talk_s``
+``dialtime``                    seconds of ringing -> ``ring_s``
+``seconds_waiting_in_queue``    (JSON only) the wait in the queue -> ``queue_wait_s``
+``representative_name``/        who the call is associated with -> ``agent_name``/``agent_code``
+``representative_code``         (``targetextension_name`` when there is no representative)
+``record``                      the recording's URL -> ``record_url``
+``OriginalIvrUniqueID``         the call a transfer came from -> ``original_call_id``
+==============================  ================================================================
+
+Every other field is kept as it came (``raw``). One call may have several records (the two
+legs of a Click2Call, transfers): a record is known by ``(ivruniqueid, type, queueid,
+targetextension, time)`` (:attr:`CallRecord.key`), so a notification sent twice is stored once.
+
+The answer
+==========
+
+HTTP 200 with ``err`` (0 OK, 1 the body could not be parsed, 2 application error) and
+``errdesc``, in the request's format: an XML-RPC ``methodResponse`` struct, else JSON
+``{"err": 0, "errdesc": "OK"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import xmlrpc.client
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+from xml.parsers.expat import ExpatError
+
+from realtime.voicenter.fields import MAX_EPOCH, ci, integer, number, text
+
+Format = Literal["xmlrpc", "json", "form"]
+#: A CDR is a few hundred bytes; a body past this is not one.
+MAX_BODY = 64 * 1024
+ERR_OK, ERR_PARSE, ERR_APPLICATION = 0, 1, 2
+#: ``status`` of a queue caller who was answered, and who left unanswered.
+ANSWERED, ABANDONED = "ANSWER", "ABANDONE"
+
+
+class CdrRefused(Exception):
+    """The body is not a CDR we can use: ``err`` (1 or 2) and a message for ``errdesc``."""
+
+    def __init__(self, err: int, message: str) -> None:
+        super().__init__(message)
+        self.err = err
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    call_id: str
+    type: str
+    status: str
+    queue_id: str | None
+    queue_name: str
+    caller: str
+    target: str
+    caller_extension: str
+    target_extension: str
+    did: str
+    started_at: float | None
+    talk_s: int
+    ring_s: int | None
+    queue_wait_s: int | None
+    agent_name: str
+    agent_code: str
+    record_url: str
+    original_call_id: str
+    raw: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """What tells this record from every other (a notification repeated has the same)."""
+        when = "" if self.started_at is None else f"{self.started_at:g}"
+        parts = (self.call_id, self.type, self.queue_id or "", self.target_extension, when)
+        return "|".join(parts)[:255]
+
+    @property
+    def outcome(self) -> Literal["answered", "abandoned", "other"]:
+        """For a queue call: answered, abandoned, or another end (busy, no answer...)."""
+        if self.status == ANSWERED:
+            return "answered"
+        return "abandoned" if self.status == ABANDONED else "other"
+
+
+def detect(body: bytes) -> Format:
+    start = body.lstrip()[:1]
+    return "xmlrpc" if start == b"<" else "json" if start in (b"{", b"[") else "form"
+
+
+def parse(body: bytes, tz: tzinfo | None = None) -> tuple[CallRecord, Format]:
+    """The record a notification carries, and its format (for the answer)."""
+    if len(body) > MAX_BODY:
+        raise CdrRefused(ERR_PARSE, f"the body is {len(body)} bytes; a CDR is far smaller")
+    fmt = detect(body)
+    fields = _fields(body, fmt)
+    return _record(ci(fields), tz), fmt
+
+
+def _fields(body: bytes, fmt: Format) -> Mapping[str, Any]:
+    try:
+        if fmt == "xmlrpc":
+            params, method = xmlrpc.client.loads(body.decode("utf-8"), use_builtin_types=True)
+            if method != "CDR" or len(params) != 1 or not isinstance(params[0], dict):
+                raise CdrRefused(ERR_PARSE, "an XML-RPC CDR is a methodCall CDR with one struct")
+            return params[0]
+        if fmt == "json":
+            loaded = json.loads(body.decode("utf-8"))
+            if not isinstance(loaded, dict):
+                raise CdrRefused(ERR_PARSE, "a JSON CDR is an object")
+            return loaded
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except CdrRefused:
+        raise
+    except (
+        UnicodeDecodeError, ValueError, ExpatError, xmlrpc.client.Error, OverflowError,
+        RecursionError,  # nested past Python's limit: "[[[[..." is no CDR
+    ) as exc:  # fmt: skip
+        raise CdrRefused(ERR_PARSE, f"not a readable {fmt} CDR: {type(exc).__name__}") from exc
+
+
+def _record(f: Mapping[str, Any], tz: tzinfo | None) -> CallRecord:
+    call_id = text(f.get("ivruniqueid"))
+    if not call_id:
+        raise CdrRefused(ERR_APPLICATION, "the CDR has no ivruniqueid")
+    queue = text(f.get("queueid")).strip()
+    wait = integer(f.get("seconds_waiting_in_queue"))
+    ring = integer(f.get("dialtime"))
+    raw = {str(k): v for k, v in f.items() if _jsonable(v)}
+    return CallRecord(
+        call_id=call_id,
+        type=text(f.get("type")),
+        status=text(f.get("status")).upper(),
+        queue_id=None if queue in ("", "0") else queue,
+        queue_name=text(f.get("queuename")),
+        caller=text(f.get("caller")),
+        target=text(f.get("target")),
+        caller_extension=text(f.get("callerextension")),
+        target_extension=text(f.get("targetextension")),
+        did=text(f.get("did")),
+        started_at=_utc(f.get("time"), tz),
+        talk_s=max(0, integer(f.get("duration")) or 0),
+        ring_s=ring if ring is not None and ring >= 0 else None,
+        queue_wait_s=wait if wait is not None and wait >= 0 else None,
+        agent_name=text(f.get("representative_name")) or text(f.get("targetextension_name")),
+        agent_code=text(f.get("representative_code")).strip(),
+        record_url=_url(f.get("record")),
+        original_call_id=text(f.get("originalivruniqueid")).strip(),
+        raw=raw,
+    )
+
+
+def _utc(value: object, tz: tzinfo | None) -> float | None:
+    """A Voicenter epoch in the account's local time -> UTC (as the socket's, ``wire.py``)."""
+    local = number(value)
+    if local is None or not 0 < local < MAX_EPOCH:
+        return None
+    if tz is None:
+        return local
+    offset = tz.utcoffset(datetime.fromtimestamp(local, UTC).replace(tzinfo=None))
+    return local - (offset.total_seconds() if offset is not None else 0)
+
+
+def _url(value: object) -> str:
+    """A recording's address: http(s) only (it becomes a link), at most 1,000 characters."""
+    url = value.strip() if isinstance(value, str) else ""
+    return url[:1000] if url.startswith(("https://", "http://")) else ""
+
+
+def _jsonable(value: object) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def answer(err: int, desc: str, fmt: Format) -> tuple[bytes, str]:
+    """The reply to a notification: (body, content type)."""
+    if fmt == "xmlrpc":
+        body = xmlrpc.client.dumps(({"err": err, "errdesc": desc},), methodresponse=True)
+        return body.encode("utf-8"), "text/xml"
+    return json.dumps({"err": err, "errdesc": desc}).encode("utf-8"), "application/json"

@@ -1,0 +1,278 @@
+"""Today's numbers from the event stream (realtime/projections/day.py), with the real Redis:
+each call counted once across duplicates, snapshots, replays and restarts; the day of the
+event's own time; rules changes recount; the board's `today` collection; the agents' numbers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import orjson
+import pytest
+
+from realtime.daystore import DayStore
+from realtime.events import (
+    Agent,
+    AgentChanged,
+    AgentsSnapshot,
+    Queue,
+    QueueChanged,
+    QueuesSnapshot,
+    WaitingCall,
+)
+from realtime.projections.board import BoardState
+from realtime.projections.day import DayCounters
+
+TZ = ZoneInfo("Asia/Jerusalem")
+NOON = datetime(2026, 11, 30, 12, 0, tzinfo=TZ).timestamp()
+TODAY = date(2026, 11, 30)
+
+
+class Clock:
+    def __init__(self, now: float = NOON) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def caller(call_id: str, joined: float) -> WaitingCall:
+    return WaitingCall(call_id, "0501234567", "", joined)
+
+
+def joined(queue: str, at: float, *waiting: WaitingCall) -> QueueChanged:
+    queue_now = Queue(queue, "Sales", waiting)
+    return QueueChanged("queue_changed", "JOIN", queue_now, waiting[-1].call_id, at, None)
+
+
+def left(queue: str, call_id: str, at: float, reason: str = "EXIT", *rest: WaitingCall):
+    return QueueChanged("queue_changed", reason, Queue(queue, "Sales", rest), call_id, at, None)
+
+
+@pytest.fixture
+def days(aredis, prefix):
+    return DayStore(aredis, prefix)
+
+
+async def counting(days, clock=None, board=None) -> DayCounters:
+    projection = DayCounters(days, TZ, 0, board=board, clock=clock or Clock())
+    await projection.load()
+    return projection
+
+
+async def feed(projection: DayCounters, *events) -> None:
+    for event in events:
+        await projection.apply(event)
+    await projection.commit()
+
+
+async def stored(days, day=TODAY, queue="7"):
+    return (await days.counters(day)).get(queue, {})
+
+
+async def test_a_call_that_waits_then_is_answered_counts_once_with_its_wait(days):
+    projection = await counting(days)
+    a = caller("a", NOON)
+    await feed(projection, joined("7", NOON, a), left("7", "a", NOON + 12))
+    await feed(projection, joined("7", NOON, a), left("7", "a", NOON + 12))  # repeated
+    counters = await stored(days)
+    assert (counters["offered"], counters["answered"], counters["answered_within_sl"]) == (1, 1, 1)
+    assert counters["wait_answered_s"] == 12
+    assert projection.take_stats()["day_duplicates"] == 1
+
+
+async def test_a_snapshot_after_a_reconnect_does_not_offer_a_known_caller_again(days):
+    projection = await counting(days)
+    a = caller("a", NOON)
+    await feed(projection, joined("7", NOON, a))
+    snapshot = QueuesSnapshot("queues_snapshot", (Queue("7", "Sales", (a,)),), NOON + 5, None)
+    await feed(projection, snapshot, left("7", "a", NOON + 30, "ABANDONED"))
+    counters = await stored(days)
+    assert (counters["offered"], counters["abandoned"], counters["abandoned_within_sl"]) == (
+        1, 1, 0,
+    )  # fmt: skip
+
+
+async def test_a_restarted_worker_continues_the_count_from_redis_without_double_counting(days):
+    first = await counting(days)
+    a, b = caller("a", NOON), caller("b", NOON + 1)
+    await feed(first, joined("7", NOON, a), joined("7", NOON + 1, a, b), left("7", "a", NOON + 9))
+    second = await counting(days)  # the worker restarted: the same events come again, and more
+    await feed(second, joined("7", NOON + 1, a, b), left("7", "a", NOON + 9))
+    await feed(second, left("7", "b", NOON + 41, "EXIT"))
+    counters = await stored(days)
+    assert (counters["offered"], counters["answered"], counters["answered_within_sl"]) == (2, 2, 1)
+
+
+async def test_events_count_on_the_business_day_of_their_own_time_not_the_clocks(days):
+    projection = await counting(days)  # the clock says today...
+    yesterday = NOON - 86_400
+    await feed(projection, joined("7", yesterday, caller("y", yesterday)),
+               left("7", "y", yesterday + 5))  # fmt: skip
+    assert (await stored(days, TODAY - timedelta(days=1)))["answered"] == 1
+    assert await stored(days, TODAY) == {}
+
+
+async def test_a_call_answered_after_midnight_is_offered_one_day_and_answered_the_next(days):
+    projection = await counting(days)
+    late = datetime(2026, 11, 29, 23, 59, 50, tzinfo=TZ).timestamp()
+    await feed(projection, joined("7", late, caller("n", late)), left("7", "n", late + 20))
+    assert (await stored(days, TODAY - timedelta(days=1)))["offered"] == 1
+    counters = await stored(days, TODAY)
+    assert (counters["answered"], counters["wait_answered_s"]) == (1, 20)
+
+
+async def test_new_rules_recount_the_day_from_the_call_records(days, aredis, prefix):
+    projection = await counting(days)
+    for n, wait in enumerate((10, 25, 35)):
+        c = caller(f"c{n}", NOON + n)
+        await feed(projection, joined("7", NOON + n, c), left("7", c.call_id, NOON + n + wait))
+    assert (await stored(days))["answered_within_sl"] == 1  # the default threshold: 20 s
+    await aredis.hset(prefix + "queue_rules", "7", orjson.dumps({"sl_threshold_s": 30}))
+    await aredis.set(prefix + "queue_rules:version", "v2")
+    assert await projection.verify()
+    await projection.commit()
+    counters = await stored(days)
+    assert (counters["answered"], counters["answered_within_sl"]) == (3, 2)
+
+
+async def test_the_board_shows_today_and_starts_from_zero_at_the_next_business_day(store, days):
+    board = BoardState(store)
+    await board.load()
+    clock = Clock()
+    projection = await counting(days, clock, board)
+    await feed(projection, joined("7", NOON, caller("a", NOON)), left("7", "a", NOON + 4))
+    await board.commit()
+    today = (await store.snapshot()).state["today"]["7"]
+    assert (today["day"], today["answered"], today["service_level_pct"]) == (
+        "2026-11-30", 1, 100.0,
+    )  # fmt: skip
+    clock.now = NOON + 86_400  # a quiet night: no event, yet tomorrow is another day
+    assert await projection.verify()
+    await board.commit()
+    assert (await store.snapshot()).state["today"] == {}
+
+
+async def test_a_board_rebuild_keeps_todays_numbers(store, days):
+    board = BoardState(store)
+    await board.load()
+    projection = await counting(days, board=board)
+    await feed(projection, joined("7", NOON, caller("a", NOON)))
+    await board.commit()
+    board.begin_rebuild()  # a reconnect: fresh snapshots replace the queues and agents...
+    await board.apply(QueuesSnapshot("queues_snapshot", (), NOON, None))
+    await board.apply(AgentsSnapshot("agents_snapshot", (), NOON, None))
+    await board.commit()
+    assert (await store.snapshot()).state["today"]["7"]["offered"] == 1  # ...not today's numbers
+
+
+async def test_redis_that_lost_todays_counters_gets_them_back(days, aredis, prefix):
+    projection = await counting(days)
+    await feed(projection, joined("7", NOON, caller("a", NOON)))
+    await aredis.delete(days.queues_key(TODAY), days.calls_key(TODAY))
+    assert await projection.verify()
+    assert (await stored(days))["offered"] == 1
+    assert await days.calls(TODAY)
+
+
+def agent(status: int, since: float | None = None) -> Agent:
+    return Agent("SIP1", "101", 7, "Dana", "Dana", status, "", since, None, None)
+
+
+def agent_event(reason: str, at: float, call_id: str = "", status: int = 1) -> AgentChanged:
+    return AgentChanged("agent_changed", reason, agent(status), call_id, "", at, None)
+
+
+async def test_an_agents_answered_calls_talk_time_and_time_in_each_status(days):
+    projection = await counting(days)
+    await feed(
+        projection,
+        AgentsSnapshot("agents_snapshot", (agent(1, NOON - 600),), NOON, None),
+        agent_event("ANSWER", NOON + 10, "c1"),
+        agent_event("ANSWER", NOON + 10, "c1"),  # repeated
+        agent_event("HANGUP", NOON + 70, "c1"),
+        agent_event("userStatusUpdate", NOON + 100, status=3),  # lunch, after 700 s logged in
+        agent_event("userStatusUpdate", NOON + 1900, status=1),  # back after 30 minutes
+    )
+    numbers = (await days.agents(TODAY))["SIP1"]
+    assert (numbers["name"], numbers["answered"], numbers["talk_s"]) == ("Dana", 1, 60)
+    assert numbers["status_s"] == {"1": 700, "3": 1800}
+
+
+async def test_time_in_a_status_across_midnight_is_split_between_the_days(days):
+    projection = await counting(days)
+    evening = datetime(2026, 11, 29, 23, 0, tzinfo=TZ).timestamp()
+    await feed(
+        projection,
+        AgentsSnapshot("agents_snapshot", (agent(3, evening),), evening, None),
+        agent_event("userStatusUpdate", evening + 7200, status=1),  # 01:00 the next day
+    )
+    assert (await days.agents(TODAY - timedelta(days=1)))["SIP1"]["status_s"] == {"3": 3600}
+    assert (await days.agents(TODAY))["SIP1"]["status_s"] == {"3": 3600}
+
+
+async def test_a_queues_settings_reach_the_board_at_once_even_without_calls(
+    store, days, aredis, prefix
+):
+    board = BoardState(store)
+    await board.load()
+    projection = await counting(days, board=board)
+    settings = {"display_name": "VIP", "alert_waiting": 3, "alert_sl_pct": 80, "bogus": 1}
+    await aredis.hset(prefix + "queue_rules", "9", orjson.dumps(settings))
+    await aredis.set(prefix + "queue_rules:version", "v1")
+    assert await projection.verify()
+    await board.commit()
+    vip = (await store.snapshot()).state["today"]["9"]
+    assert (vip["display_name"], vip["alert_waiting"], vip["alert_sl_pct"]) == ("VIP", 3, 80)
+    assert vip["alert_longest_wait_s"] is None and "bogus" not in vip
+    assert (vip["offered"], vip["service_level_pct"]) == (0, None)  # no calls yet: shown anyway
+
+
+async def test_after_a_restart_an_agents_calls_are_neither_counted_again_nor_lost(days):
+    first = await counting(days)
+    await feed(first, agent_event("ANSWER", NOON, "c1"))
+    second = await counting(days)  # the worker restarted during the call
+    await feed(second, agent_event("ANSWER", NOON, "c1"), agent_event("HANGUP", NOON + 90, "c1"))
+    numbers = (await days.agents(TODAY))["SIP1"]
+    assert (numbers["answered"], numbers["talk_s"]) == (1, 90)
+
+
+async def test_new_rules_after_a_restart_recount_with_the_agents_calls_in_redis(
+    days, aredis, prefix
+):
+    first = await counting(days)
+    c = caller("c", NOON)
+    await feed(first, joined("7", NOON, c), left("7", "c", NOON + 25),
+               agent_event("ANSWER", NOON + 25, "c"))  # fmt: skip
+    second = await counting(days)
+    await aredis.hset(prefix + "queue_rules", "7", orjson.dumps({"sl_threshold_s": 30}))
+    await aredis.set(prefix + "queue_rules:version", "v2")
+    assert await second.verify()
+    await second.commit()
+    assert (await stored(days))["answered_within_sl"] == 1  # 25 s is within 30 s
+
+
+async def test_a_restart_shows_todays_numbers_over_the_stored_boards(store, days):
+    board = BoardState(store)
+    await board.load()
+    board.put("today", {"7": {"day": "2026-11-29", "offered": 99}}, replace=True)
+    await board.commit()  # what a worker stopped yesterday left on the board
+    projection = await counting(days)
+    await feed(projection, joined("7", NOON, caller("a", NOON)))
+    board, projection = BoardState(store), DayCounters(days, TZ, 0, clock=Clock())
+    projection.board = board
+    await board.load()  # the worker's order: the board's state first, then the day's
+    await projection.load()
+    await board.commit()
+    today = (await store.snapshot()).state["today"]["7"]
+    assert (today["day"], today["offered"]) == ("2026-11-30", 1)
+
+
+async def test_an_old_recording_counts_on_its_own_day_once_however_often_it_is_replayed(days):
+    old = NOON - 10 * 86_400
+    for _ in range(2):
+        projection = await counting(days)
+        await feed(projection, joined("7", old, caller("o", old)), left("7", "o", old + 8))
+    counters = await stored(days, TODAY - timedelta(days=10))
+    assert (counters["offered"], counters["answered"]) == (1, 1)
+    assert await stored(days, TODAY) == {}

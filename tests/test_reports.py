@@ -1,0 +1,218 @@
+"""The queues' settings reach the worker (Redis), and `queue_stats` prints a day's numbers as
+the worker counted them (real Redis, real database)."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import orjson
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from realtime.metrics import QueueDay, QueueRules, closed, offered
+from wallboard.reports.models import QueueSettings
+from wallboard.reports.rules import lost, publish_all
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2026, 11, 29)
+
+
+@pytest.fixture
+def client(use_prefix):
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    yield client
+    client.close()
+
+
+def test_saving_a_queues_settings_publishes_the_rules_with_a_new_version(
+    client, use_prefix, django_capture_on_commit_callbacks
+):
+    assert lost()
+    with django_capture_on_commit_callbacks(execute=True):
+        settings_7 = QueueSettings.objects.create(queue_id="7", sl_threshold_s=30)
+    first = client.get(use_prefix + "queue_rules:version")
+    stored = orjson.loads(client.hget(use_prefix + "queue_rules", "7"))
+    assert stored == {
+        "sl_threshold_s": 30, "formula": "strict", "short_abandon_s": 0, "display_name": "",
+        "alert_waiting": None, "alert_longest_wait_s": None, "alert_sl_pct": None,
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        settings_7.delete()
+    assert client.hget(use_prefix + "queue_rules", "7") is None
+    assert client.get(use_prefix + "queue_rules:version") not in (None, first)
+    assert publish_all() == 0 and not lost()
+
+
+def counted(rules: QueueRules) -> QueueDay:
+    day = QueueDay()
+    for _ in range(4):
+        day = offered(day)
+    day = closed(day, "answered", 10, rules)
+    day = closed(day, "answered", 50, rules)
+    return closed(day, "abandoned", 3, rules)
+
+
+def store_day(client, prefix, counters: QueueDay, queue="7") -> None:
+    client.hset(f"{prefix}day:{DAY.isoformat()}:queues", queue, orjson.dumps(counters.as_mapping()))
+    agent = {"name": "Dana", "answered": 2, "talk_s": 95.5, "status_s": {"1": 3600}}
+    client.hset(f"{prefix}day:{DAY.isoformat()}:agents", "SIP1", orjson.dumps(agent))
+
+
+def test_queue_stats_json_has_the_issues_shape_and_the_queues_formula(client, use_prefix):
+    QueueSettings.objects.create(queue_id="7", display_name="Sales", sl_formula="answered")
+    store_day(client, use_prefix, counted(QueueRules()))
+    out = io.StringIO()
+    call_command("queue_stats", "--date", DAY.isoformat(), "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["date"] == "2026-11-29"
+    sales = report["queues"]["7"]
+    assert set(sales) == {
+        "name", "offered", "answered", "abandoned", "short_abandoned", "answered_within_sl",
+        "sl_threshold_s", "service_level_pct", "asa_s", "abandon_rate_pct", "longest_wait_s",
+        "formula",
+    }  # fmt: skip
+    assert (sales["name"], sales["offered"], sales["answered"], sales["abandoned"]) == (
+        "Sales", 4, 2, 1,
+    )  # fmt: skip
+    assert (sales["formula"], sales["service_level_pct"]) == ("answered", 50.0)  # 1 of 2 in 20 s
+    assert (sales["asa_s"], sales["abandon_rate_pct"], sales["longest_wait_s"]) == (30, 25, 50)
+    assert report["agents"]["SIP1"]["talk_s"] == 95.5
+
+
+def test_queue_stats_table_is_readable_and_names_the_formula(client, use_prefix):
+    store_day(client, use_prefix, counted(QueueRules()))
+    out = io.StringIO()
+    call_command("queue_stats", "--date", DAY.isoformat(), stdout=out)
+    text = out.getvalue()
+    assert "Business day 2026-11-29" in text
+    row = next(line for line in text.splitlines() if line.startswith("7"))
+    assert row.split()[1:5] == ["4", "2", "1", "0"] and "33.3%" in row  # strict: 1 / (2 + 1)
+    assert "SL (strict): answered within T / (answered + abandoned)" in text
+    assert "Dana" in text
+
+
+def test_queue_stats_says_so_on_a_day_without_calls_and_refuses_a_bad_date(use_prefix):
+    out = io.StringIO()
+    call_command("queue_stats", "--date", "2001-01-01", stdout=out)
+    assert "No queue calls counted on this day." in out.getvalue()
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("queue_stats", "--date", "yesterday")
+
+
+CDR_SECRET = "s3cret-cdr-path-0123456789"
+QUEUE_CDR = {
+    "caller": "0501234567", "target": "0722776772", "time": 1764496800, "duration": 95,
+    "ivruniqueid": "2026113012000001", "type": "Queue", "status": "ANSWER",
+    "targetextension": "SIPSIP1", "callerextension": "", "did": "0722776772",
+    "queueid": 1001, "queuename": "Sales", "dialtime": 4, "seconds_waiting_in_queue": 42,
+    "representative_name": "Dana", "representative_code": "9996",
+}  # fmt: skip
+
+
+@pytest.fixture
+def cdr_url(settings, use_prefix):
+    settings.WALLBOARD_CDR_SECRET = CDR_SECRET
+    return f"/reports/cdr/{CDR_SECRET}/"
+
+
+def test_a_json_cdr_is_stored_once_and_answered_as_voicenter_expects(client, cdr_url):
+    from django.test import Client
+
+    from wallboard.reports.models import CallRecord
+
+    web = Client()
+    body = json.dumps(QUEUE_CDR)
+    answer = web.post(cdr_url, body, content_type="application/json")
+    assert answer.status_code == 200 and answer.json() == {"err": 0, "errdesc": "OK"}
+    again = web.post(cdr_url, body, content_type="application/json")
+    assert again.json() == {"err": 0, "errdesc": "OK (already stored)"}
+    [record] = CallRecord.objects.all()
+    assert (record.queue_id, record.status, record.queue_wait_s, record.talk_s) == (
+        "1001", "ANSWER", 42, 95,
+    )  # fmt: skip
+    assert record.raw["seconds_waiting_in_queue"] == 42
+
+
+def test_an_xmlrpc_cdr_gets_an_xmlrpc_answer(cdr_url):
+    import xmlrpc.client
+
+    from django.test import Client
+
+    body = xmlrpc.client.dumps(({**QUEUE_CDR, "ivruniqueid": "x2"},), "CDR")
+    answer = Client().post(cdr_url, body, content_type="text/xml")
+    (reply,), _ = xmlrpc.client.loads(answer.content.decode())
+    assert reply == {"err": 0, "errdesc": "OK"}
+
+
+def test_a_bad_body_gets_err_1_with_a_reason_and_is_counted(client, cdr_url, use_prefix):
+    from django.test import Client
+
+    answer = Client().post(cdr_url, "{not json", content_type="application/json")
+    assert answer.status_code == 200
+    assert answer.json()["err"] == 1 and "not a readable json CDR" in answer.json()["errdesc"]
+    assert client.hget(use_prefix + "stats", "cdr_refused") == b"1"
+
+
+def test_the_cdr_endpoint_is_a_404_without_the_secret(settings, cdr_url):
+    from django.test import Client
+
+    web = Client()
+    assert web.post("/reports/cdr/wrong/", "{}", content_type="application/json").status_code == 404
+    settings.WALLBOARD_CDR_SECRET = ""
+    assert web.post(cdr_url, "{}", content_type="application/json").status_code == 404
+
+
+def test_the_cdr_path_never_reaches_the_logs():
+    import logging
+
+    from wallboard.board.logs import RedactSecrets
+
+    record = logging.LogRecord("x", logging.INFO, "", 0, '"POST %s HTTP/1.1" 200', (
+        f"/reports/cdr/{CDR_SECRET}/",), None)  # fmt: skip
+    RedactSecrets().filter(record)
+    assert (
+        CDR_SECRET not in record.getMessage() and "/reports/cdr/[redacted]" in record.getMessage()
+    )
+
+
+def test_the_call_log_shows_todays_records_filtered_and_only_to_supervisors(cdr_url):
+    from django.test import Client
+
+    from tests.test_contacts import signed_in
+
+    web = Client()
+    # Voicenter's epochs are the account's wall clock: now, as Voicenter would stamp it
+    offset = datetime.now(ZoneInfo(settings.TIME_ZONE)).utcoffset()
+    now = int(time.time() + (offset.total_seconds() if offset else 0))
+    for n, status in enumerate(("ANSWER", "ABANDONE", "ANSWER")):
+        body = {**QUEUE_CDR, "ivruniqueid": f"today-{n}", "status": status, "time": now,
+                "caller": f"05012345{n}0"}  # fmt: skip
+        web.post(cdr_url, json.dumps(body), content_type="application/json")
+    old = {**QUEUE_CDR, "ivruniqueid": "last-year", "time": now - 400 * 86_400}
+    web.post(cdr_url, json.dumps(old), content_type="application/json")
+    agent = signed_in(Client(), "alice", voicenter_user_id="1", extension="SIP1")
+    assert agent.get("/reports/calls/").status_code == 403
+    boss = signed_in(Client(), "boss", supervisor=True)
+    page = boss.get("/reports/calls/").content.decode()
+    assert page.count('class="call-record"') == 3 and "last-year" not in page
+    abandoned = boss.get("/reports/calls/", {"status": "abandone"}).content.decode()
+    assert abandoned.count('class="call-record"') == 1 and "050123451" in abandoned
+    by_number = boss.get("/reports/calls/", {"number": "050-123-4520"}).content.decode()
+    assert by_number.count('class="call-record"') == 1
+
+
+def test_the_call_log_shows_today_for_a_date_no_clock_reaches():
+    from django.test import Client
+
+    from tests.test_contacts import signed_in
+
+    boss = signed_in(Client(), "boss", supervisor=True)
+    for bad in ("9999-12-31", "0001-01-01", "tomorrow"):
+        assert boss.get("/reports/calls/", {"date": bad}).status_code == 200

@@ -1,0 +1,116 @@
+"""Voicenter's CDR notifications (realtime/voicenter/cdr.py): the documented XML-RPC and JSON
+bodies, a form, bad bodies refused with the right `err`, and the answers Voicenter expects."""
+
+from __future__ import annotations
+
+import json
+import xmlrpc.client
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from realtime.voicenter.cdr import CdrRefused, answer, parse
+
+pytestmark = pytest.mark.pure
+
+# Voicenter's XML-RPC example (api-documentation rev 3.2, CDR notification), whitespace aside
+XMLRPC_DOC = b"""<?xml version="1.0"?>
+<methodCall><methodName>CDR</methodName><params><param><value><struct>
+<member><name>caller</name><value><string>0540000000</string></value></member>
+<member><name>target</name><value><string>0500000000</string></value></member>
+<member><name>time</name><value><i8>1345373417</i8></value></member>
+<member><name>duration</name><value><i4>12</i4></value></member>
+<member><name>ivruniqueid</name><value><string>sdfsdfsdfsfsf</string></value></member>
+<member><name>targetextension</name><value><string /></value></member>
+<member><name>callerextension</name><value><string>IuYtReWq</string></value></member>
+<member><name>did</name><value><string /></value></member>
+<member><name>queueid</name><value><i4>0</i4></value></member>
+<member><name>queuename</name><value><string /></value></member>
+<member><name>type</name><value><string>Extension Outgoing</string></value></member>
+<member><name>status</name><value><string>ANSWER</string></value></member>
+</struct></value></param></params></methodCall>"""
+
+QUEUE_JSON = {
+    "caller": "0501234567", "target": "0722776772", "time": 1764496800, "duration": 95,
+    "ivruniqueid": "2026113012000001", "type": "Queue", "status": "ABANDONE",
+    "targetextension": "", "callerextension": "", "did": "0722776772", "queueid": 1001,
+    "queuename": "Sales", "dialtime": 0, "seconds_waiting_in_queue": 42,
+    "representative_name": "", "representative_code": " 9996 ",
+    "record": "javascript:alert(1)", "OriginalIvrUniqueID": "", "IVR": "[]",
+}  # fmt: skip
+
+
+def test_the_documented_xmlrpc_body_reads_as_an_answered_outgoing_call():
+    record, fmt = parse(XMLRPC_DOC)
+    assert fmt == "xmlrpc"
+    assert (record.call_id, record.type, record.status) == (
+        "sdfsdfsdfsfsf", "Extension Outgoing", "ANSWER",
+    )  # fmt: skip
+    assert (record.queue_id, record.caller_extension, record.talk_s) == (None, "IuYtReWq", 12)
+    assert record.started_at == 1345373417  # no zone given: the epoch as sent
+    assert record.outcome == "answered"
+
+
+def test_a_json_queue_call_has_its_wait_queue_and_outcome_and_local_time_to_utc():
+    record, fmt = parse(json.dumps(QUEUE_JSON).encode(), ZoneInfo("Asia/Jerusalem"))
+    assert fmt == "json"
+    assert (record.queue_id, record.queue_name, record.queue_wait_s) == ("1001", "Sales", 42)
+    assert record.outcome == "abandoned"
+    assert record.started_at == 1764496800 - 2 * 3600  # Israel in winter: UTC+2
+    assert record.agent_code == "9996"  # Voicenter's examples carry stray spaces
+    assert record.record_url == ""  # not an http(s) address: never a link
+    assert record.raw["ivr"] == "[]"  # what we do not read is kept
+
+
+def test_the_documented_json_body_with_its_repeated_key_reads():
+    body = b'{"caller": "0544444444", "time": 1414320455, "duration": 12, "ivruniqueid": "x1",'
+    body += b' "type": "Extension Outgoing", "status": "ANSWER", "queueid": 0, "queueid": 0}'
+    record, _ = parse(body)
+    assert (record.call_id, record.queue_id) == ("x1", None)
+
+
+def test_a_form_body_reads_like_the_others():
+    record, fmt = parse(urlencode({**QUEUE_JSON, "queueid": "1001"}).encode())
+    assert fmt == "form"
+    assert (record.queue_id, record.queue_wait_s, record.status) == ("1001", 42, "ABANDONE")
+
+
+def test_a_record_sent_twice_has_the_same_key_and_another_leg_another():
+    first, _ = parse(json.dumps(QUEUE_JSON).encode())
+    again, _ = parse(json.dumps(QUEUE_JSON).encode())
+    other, _ = parse(json.dumps({**QUEUE_JSON, "type": "XferCDR"}).encode())
+    assert first.key == again.key != other.key
+
+
+@pytest.mark.parametrize(
+    ("body", "err", "says"),
+    [
+        (b"<methodCall><methodName>CDR</methodName>", 1, "not a readable xmlrpc"),
+        (xmlrpc.client.dumps(({"ivruniqueid": "a"},), "Ping").encode(), 1, "methodCall CDR"),
+        (b"[1, 2]", 1, "a JSON CDR is an object"),
+        (b'{"ivruniqueid": "a"', 1, "not a readable json"),
+        (b"\xff\xfe{", 1, "not a readable"),
+        (b'{"type": "Queue"}', 2, "no ivruniqueid"),
+        (b"{" + b" " * 70_000 + b"}", 1, "bytes"),
+    ],
+)
+def test_bad_bodies_are_refused_with_the_err_voicenter_expects(body, err, says):
+    with pytest.raises(CdrRefused) as refused:
+        parse(body)
+    assert refused.value.err == err and says in str(refused.value)
+
+
+def test_the_answers_are_what_voicenter_expects_in_the_requests_format():
+    body, content_type = answer(0, "OK", "xmlrpc")
+    (reply,), method = xmlrpc.client.loads(body.decode())
+    assert (reply, method, content_type) == ({"err": 0, "errdesc": "OK"}, None, "text/xml")
+    body, content_type = answer(1, "not a readable json CDR", "json")
+    assert json.loads(body) == {"err": 1, "errdesc": "not a readable json CDR"}
+    assert content_type == "application/json"
+
+
+def test_a_body_nested_past_pythons_limit_is_refused_not_a_crash():
+    with pytest.raises(CdrRefused) as refused:
+        parse(b"[" * 60_000)
+    assert refused.value.err == 1

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    """Today's numbers: the queues' settings for them (service level, alerts), their publishing
+    to the worker, and the ``queue_stats`` command (see the README's layout table)."""
+
+    name = "wallboard.reports"
+    label = "reports"
+    verbose_name = "Reports"
+
+    def ready(self) -> None:
+        from wallboard.reports import rules  # noqa: F401  (connects its signals)

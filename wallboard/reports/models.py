@@ -1,0 +1,108 @@
+"""A queue's settings for its numbers: the service-level threshold and formula, short abandons
+(their definitions: ``realtime/metrics.py``), its display name, and the alert thresholds the
+board colours a tile by."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from realtime.metrics import DEFAULT_SL_THRESHOLD_S, FORMULAS
+
+FORMULA_CHOICES = [(name, f"{name}: {text}") for name, text in FORMULAS.items()]
+DAY_S = 86_400
+
+
+class QueueSettings(models.Model):
+    queue_id = models.CharField(
+        "Voicenter queue id", max_length=64, unique=True, help_text="QueueID, as the board shows"
+    )
+    display_name = models.CharField(
+        max_length=100, blank=True, help_text="shown on the board instead of Voicenter's name"
+    )
+    sl_threshold_s = models.PositiveIntegerField(
+        "service-level threshold (s)",
+        default=DEFAULT_SL_THRESHOLD_S,
+        validators=[MinValueValidator(1), MaxValueValidator(DAY_S)],
+        help_text="a call answered within this many seconds counts as served in time",
+    )
+    sl_formula = models.CharField(
+        "service-level formula", max_length=16, choices=FORMULA_CHOICES, default="strict"
+    )
+    short_abandon_s = models.PositiveIntegerField(
+        "short abandon (s)",
+        default=0,
+        validators=[MaxValueValidator(DAY_S)],
+        help_text="callers hanging up within this many seconds are short abandons (0: none)",
+    )
+    alert_waiting = models.PositiveIntegerField(
+        "alert: callers waiting", null=True, blank=True, help_text="at or above: the tile alerts"
+    )
+    alert_longest_wait_s = models.PositiveIntegerField(
+        "alert: longest wait (s)", null=True, blank=True, help_text="at or above: the tile alerts"
+    )
+    alert_sl_pct = models.PositiveIntegerField(
+        "alert: service level below (%)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text="below: the tile alerts",
+    )
+
+    class Meta:
+        verbose_name = "queue settings"
+        verbose_name_plural = "queue settings"
+        ordering = ["queue_id"]
+
+    def __str__(self) -> str:
+        return self.display_name or f"queue {self.queue_id}"
+
+    def rules(self) -> dict[str, object]:
+        """What the worker counts by (``realtime.metrics.QueueRules``' stored form), and what
+        the board shows the queue by (``realtime.projections.day``: its name and alerts)."""
+        return {
+            "sl_threshold_s": self.sl_threshold_s,
+            "formula": self.sl_formula,
+            "short_abandon_s": self.short_abandon_s,
+            "display_name": self.display_name,
+            "alert_waiting": self.alert_waiting,
+            "alert_longest_wait_s": self.alert_longest_wait_s,
+            "alert_sl_pct": self.alert_sl_pct,
+        }
+
+
+class CallRecord(models.Model):
+    """One of Voicenter's call records (CDR), pushed by its notification system
+    (``/reports/cdr/<secret>/``). The fields are ``realtime.voicenter.cdr.CallRecord``'s;
+    ``raw`` keeps every field as it came."""
+
+    SOURCES = [("push", "notification"), ("backfill", "call log API")]
+
+    key = models.CharField(max_length=255, unique=True, help_text="what makes a record one")
+    call_id = models.CharField("call id (ivruniqueid)", max_length=200, db_index=True)
+    type = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=200, blank=True, db_index=True)
+    queue_id = models.CharField(max_length=200, blank=True, db_index=True)
+    queue_name = models.CharField(max_length=200, blank=True)
+    caller = models.CharField(max_length=200, blank=True, db_index=True)
+    target = models.CharField(max_length=200, blank=True, db_index=True)
+    caller_extension = models.CharField(max_length=200, blank=True)
+    target_extension = models.CharField(max_length=200, blank=True, db_index=True)
+    did = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    talk_s = models.PositiveIntegerField("talk (s)", default=0)
+    ring_s = models.PositiveIntegerField("ringing (s)", null=True, blank=True)
+    queue_wait_s = models.PositiveIntegerField("wait in queue (s)", null=True, blank=True)
+    agent_name = models.CharField(max_length=200, blank=True)
+    agent_code = models.CharField(max_length=200, blank=True)
+    record_url = models.URLField(max_length=1000, blank=True)
+    original_call_id = models.CharField(max_length=200, blank=True)
+    raw = models.JSONField(default=dict)
+    source = models.CharField(max_length=16, choices=SOURCES, default="push")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.type} {self.status}"

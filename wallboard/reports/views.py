@@ -1,0 +1,149 @@
+"""The reports app's pages.
+
+- ``/reports/calls/``: the call log for supervisors: a business day's call records (default
+  today), filtered by queue, agent, status and number, newest first.
+- ``/reports/cdr/<WALLBOARD_CDR_SECRET>/``: Voicenter's CDR notifications (the format and the
+  answer: ``realtime/voicenter/cdr.py``). Each record is stored once (its key), whatever repeats
+  it. Without the secret (or with a wrong one) the answer is a 404, as for any unknown page;
+  a body we cannot use gets ``err`` 1 or 2 with a reason, and is logged and counted
+  (``cdr_refused`` in the worker's counters).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, date, datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from realtime.metrics import business_day, day_bounds
+from realtime.voicenter.cdr import (
+    ERR_APPLICATION,
+    ERR_OK,
+    CallRecord,
+    CdrRefused,
+    answer,
+    detect,
+    parse,
+)
+from wallboard.agents.roles import role_of
+from wallboard.board.services import account_tz, sync_redis_client
+from wallboard.reports.models import CallRecord as StoredRecord
+
+log = logging.getLogger("wallboard.reports")
+
+#: Rows per page of the call log.
+PAGE_SIZE = 100
+
+
+@login_required
+@require_GET
+def calls(request: HttpRequest) -> HttpResponse:
+    if not role_of(request.user).supervisor:
+        raise PermissionDenied("the call log is for supervisors")
+    tz = account_tz()
+    today = business_day(time.time(), tz, settings.WALLBOARD_DAY_START_HOUR)
+    try:
+        day = date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else today
+        start, end = day_bounds(day, tz, settings.WALLBOARD_DAY_START_HOUR)
+        since, until = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    except (ValueError, OverflowError, OSError):  # not a date, or one no clock reaches
+        day = today
+        start, end = day_bounds(day, tz, settings.WALLBOARD_DAY_START_HOUR)
+        since, until = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    rows = StoredRecord.objects.filter(started_at__gte=since, started_at__lt=until)
+    wanted = {
+        k: request.GET.get(k, "").strip()[:100] for k in ("queue", "agent", "status", "number")
+    }
+    if wanted["queue"]:
+        rows = rows.filter(Q(queue_id=wanted["queue"]) | Q(queue_name__iexact=wanted["queue"]))
+    if wanted["agent"]:
+        rows = rows.filter(
+            Q(agent_name__icontains=wanted["agent"]) | Q(target_extension=wanted["agent"])
+        )
+    if wanted["status"]:
+        rows = rows.filter(status=wanted["status"].upper())
+    if wanted["number"]:
+        digits = "".join(c for c in wanted["number"] if c.isdigit())[-9:] or wanted["number"]
+        rows = rows.filter(Q(caller__contains=digits) | Q(target__contains=digits))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "day": day,
+        "today": today,
+        "page": page,
+        "wanted": wanted,
+        "statuses": ["ANSWER", "ABANDONE", "NOANSWER", "BUSY", "CANCEL", "VOEND"],
+        "query": urlencode({k: v for k, v in {**wanted, "date": day.isoformat()}.items() if v}),
+    }
+    return render(request, "reports/calls.html", context)
+
+
+@csrf_exempt  # Voicenter's servers post here; the secret in the path is the credential
+@require_http_methods(["GET", "POST"])
+def cdr(request: HttpRequest, secret: str) -> HttpResponse:
+    expected = settings.WALLBOARD_CDR_SECRET
+    if not expected or not constant_time_compare(secret, expected):
+        raise Http404
+    body = request.body if request.method == "POST" else request.META.get("QUERY_STRING", "")
+    raw = body if isinstance(body, bytes) else body.encode()
+    try:
+        record, fmt = parse(raw, account_tz())
+    except CdrRefused as refused:
+        _refused(str(refused))
+        reply, content_type = answer(refused.err, str(refused), detect(raw))
+        return HttpResponse(reply, content_type=content_type)
+    try:
+        created = store(record, "push")
+    except Exception:  # the database is away: say so; Voicenter may send it again
+        log.exception("a CDR could not be stored")
+        reply, content_type = answer(ERR_APPLICATION, "the record could not be stored", fmt)
+        return HttpResponse(reply, content_type=content_type)
+    reply, content_type = answer(ERR_OK, "OK" if created else "OK (already stored)", fmt)
+    return HttpResponse(reply, content_type=content_type)
+
+
+def store(record: CallRecord, source: str) -> bool:
+    """Store ``record`` once; False if it was there already."""
+    started = (
+        datetime.fromtimestamp(record.started_at, UTC) if record.started_at is not None else None
+    )
+    fields = {
+        "call_id": record.call_id, "type": record.type, "status": record.status,
+        "queue_id": record.queue_id or "", "queue_name": record.queue_name,
+        "caller": record.caller, "target": record.target,
+        "caller_extension": record.caller_extension,
+        "target_extension": record.target_extension, "did": record.did,
+        "started_at": started, "talk_s": record.talk_s, "ring_s": record.ring_s,
+        "queue_wait_s": record.queue_wait_s, "agent_name": record.agent_name,
+        "agent_code": record.agent_code, "record_url": record.record_url,
+        "original_call_id": record.original_call_id, "raw": record.raw, "source": source,
+    }  # fmt: skip
+    try:
+        _, created = StoredRecord.objects.get_or_create(key=record.key, defaults=fields)
+    except IntegrityError:  # the same record, stored meanwhile by another request
+        return False
+    return created
+
+
+def _refused(reason: str) -> None:
+    log.warning("refused a CDR notification: %s", reason)
+    try:
+        client = sync_redis_client()
+        try:
+            client.hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", "cdr_refused", 1)
+        finally:
+            client.close()
+    except Exception:  # Redis away: the log line stands
+        log.debug("cdr_refused not counted", exc_info=True)
