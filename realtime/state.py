@@ -44,7 +44,7 @@ Example::
           "service_level_pct": 60.0, "asa_s": 12.0, "abandon_rate_pct": 20.0,
           "sl_threshold_s": 20, "short_abandon_s": 5, "formula": "strict",
           "display_name": "Sales", "alert_waiting": 5, "alert_longest_wait_s": 60,
-          "alert_sl_pct": 80
+          "alert_sl_pct": 80, "waiting_last_hour": [0, 2, 3, 1]
         }
       }
     }
@@ -54,7 +54,9 @@ Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events`
 - ``today``: the current business day's counters and metrics of each queue that had calls or
   has settings, keyed by queue id; their definitions are :mod:`realtime.metrics`' (the reducer
   does not touch them: :mod:`realtime.projections.day` counts them), with the queue's settings
-  for the board: ``display_name`` ("": Voicenter's name) and its alert thresholds (null: none).
+  for the board: ``display_name`` ("": Voicenter's name) and its alert thresholds (null: none),
+  and ``waiting_last_hour``: the most callers waiting at once in each of the last minutes
+  (up to 60, oldest first).
 
 - ``queues``: keyed by Voicenter's queue id, as a string; ``waiting``: the callers waiting in
   that queue now, in join order.

@@ -157,7 +157,14 @@ def valid_frames() -> dict[str, dict]:
     state = {
         "queues": {"7": {"id": "7", "name": "Sales", "waiting": []}},
         "agents": {"SIP1": agent_entity("SIP1")},
-        "today": {"7": {**figures(QueueDay(offered=1), QueueRules()), **NOT_SET, "day": DAY}},
+        "today": {
+            "7": {
+                **figures(QueueDay(offered=1), QueueRules()),
+                **NOT_SET,
+                "day": DAY,
+                "waiting_last_hour": [0, 3],
+            }
+        },
     }
     return {
         "snapshot": messages.snapshot(EPOCH, 4, state, server_time=2.5, health=HEALTHS[0]),

@@ -276,3 +276,21 @@ async def test_an_old_recording_counts_on_its_own_day_once_however_often_it_is_r
     counters = await stored(days, TODAY - timedelta(days=10))
     assert (counters["offered"], counters["answered"]) == (1, 1)
     assert await stored(days, TODAY) == {}
+
+
+async def test_the_tiles_chart_keeps_the_most_callers_waiting_in_each_minute(store, days):
+    board = BoardState(store)
+    await board.load()
+    clock = Clock(NOON)
+    projection = await counting(days, clock, board)
+    callers = [caller(f"c{n}", NOON) for n in range(3)]
+    await projection.verify()  # the first look starts the minute
+    for waiting in (callers, callers[:1]):  # three at once, then one: the minute's most is 3
+        await board.apply(joined("7", NOON, *waiting))
+        clock.now += 20
+        await projection.verify()
+    clock.now = NOON + 125  # two minutes later, with one waiting all along
+    await projection.verify()
+    await board.commit()
+    chart = (await store.snapshot()).state["today"]["7"]["waiting_last_hour"]
+    assert chart == [3, 1]

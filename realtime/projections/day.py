@@ -13,6 +13,10 @@ counters of every queue with its metrics go into the board's ``today`` collectio
 start of a new day (:meth:`DayCounters.verify`, about once a second) the board's numbers start
 again from zero.
 
+Each queue's ``today`` entity also carries the callers waiting over the last hour, one point a
+minute (the most at once in that minute), for the tile's chart: sampled from the board's state
+about once a second (:meth:`DayCounters.verify`), held in memory only.
+
 The queues' rules (service-level threshold and formula, short abandons) come from Redis, kept
 by the web side; when they change, the loaded days are recounted from the call records. The
 same settings carry what the board shows a queue by (its display name and alert thresholds:
@@ -32,7 +36,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, timedelta, tzinfo
@@ -64,6 +68,8 @@ log = logging.getLogger("realtime.projections.day")
 
 #: The board's collection of today's numbers, keyed by queue id.
 COLLECTION = "today"
+#: The chart of callers waiting: one point a minute (the most waiting at once in it), this many.
+HISTORY_MINUTES = 60
 #: Call records older than this many days are dropped from memory (a call may close after the
 #: midnight that follows its join, not days later).
 KEEP_IN_MEMORY_DAYS = 2
@@ -90,6 +96,8 @@ def board_settings(raw: object) -> dict[str, Any]:
 
 class Board(Protocol):
     """Where today's numbers go (``realtime.projections.board.BoardState``)."""
+
+    state: dict[str, dict[str, Entity]]
 
     def put(self, collection: str, entities: dict[str, Entity], replace: bool = False) -> None: ...
 
@@ -127,6 +135,11 @@ class DayCounters:
         self.loaded: set[date] = set()
         self._span = (0.0, 0.0)
         self._deferred: list[Event] = []
+        # callers waiting, per queue: the most at once in each of the last HISTORY_MINUTES
+        # minutes (oldest first; in memory: a restart starts the chart afresh), and in this one
+        self.history: dict[str, deque[int]] = {}
+        self._minute: int | None = None
+        self._peak: dict[str, int] = {}
 
     # --- the Projection protocol ---------------------------------------------------------
 
@@ -243,7 +256,9 @@ class DayCounters:
 
     async def verify(self) -> bool:
         """A new business day shows from zero; new rules recount; Redis that lost today's
-        counters gets ours back. True if anything had to be redone."""
+        counters gets ours back. True if anything had to be redone. Also samples the callers
+        waiting for the tiles' chart (this runs about once a second)."""
+        self._sample_waiting()
         redone = await self._load_rules()
         today = self._day(self.clock())
         if today != self.shown_day:
@@ -321,7 +336,34 @@ class DayCounters:
             **figures(counters, self.rules.get(queue, QueueRules())),
             "day": day.isoformat(),
             **self.shown.get(queue, NOT_SET),
+            "waiting_last_hour": list(self.history.get(queue, ())),
         }
+
+    def _sample_waiting(self) -> None:
+        """The most callers waiting at once in each minute, per queue, from the board's state;
+        at each new minute the tiles' charts move on (one change per queue a minute)."""
+        if self.board is None:
+            return
+        queues = self.board.state.get("queues", {})
+        for queue, view in queues.items():
+            waiting = len(view.get("waiting", ()))
+            if waiting > self._peak.get(queue, -1):
+                self._peak[queue] = waiting
+        minute = int(self.clock() // 60)
+        if self._minute is None:
+            self._minute = minute
+            return
+        if minute == self._minute:
+            return
+        gap = min(minute - self._minute, HISTORY_MINUTES)
+        for queue in set(queues) | set(self.history):
+            points = self.history.setdefault(queue, deque(maxlen=HISTORY_MINUTES))
+            points.append(self._peak.get(queue, 0))
+            points.extend([len(queues.get(queue, {}).get("waiting", ()))] * (gap - 1))
+        self._minute, self._peak = minute, {}
+        if self.shown_day is not None:
+            day = self.shown_day
+            self.board.put(COLLECTION, {q: self._entity(day, q) for q in self.history})
 
     def _show(self, day: date) -> None:
         """The board's numbers become those of ``day``, for every queue with calls that day or

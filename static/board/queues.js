@@ -54,10 +54,11 @@ function createQueueView(id) {
     sl: figure("SL", "figure-sl"),
     asa: figure("ASA", "figure-asa"),
   };
+  const chart = createChart();
   const list = el("ol", "callers");
   const more = el("div", "callers-more");
   more.hidden = true;
-  root.append(head, line, alerts, day, list, more);
+  root.append(head, line, alerts, day, chart.el, list, more);
   const view = {
     el: root,
     name: name,
@@ -69,6 +70,7 @@ function createQueueView(id) {
     callers: new Map(), // call id -> caller view
     onWarn: null,
     today: today,
+    chart: chart,
     alerts: alerts,
     waitWarn: false, // the longest wait is past its threshold (the timer says)
     alerting: "", // the alerts shown, as text ("" none)
@@ -162,6 +164,42 @@ function updateAlerts(view) {
   if (more && view.onAlert) view.onAlert(view.el.dataset.queueId);
 }
 
+// The callers waiting over the last hour (the entity's waiting_last_hour: one point a minute,
+// the most at once in it): a small SVG line, drawn only when its points change.
+const SVG = "http://www.w3.org/2000/svg";
+const CHART_W = 60;
+const CHART_H = 16;
+
+function createChart() {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "queue-chart");
+  svg.setAttribute("viewBox", "0 0 " + CHART_W + " " + CHART_H);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("role", "img");
+  const line = document.createElementNS(SVG, "polyline");
+  svg.appendChild(line);
+  return { el: svg, line: line, key: null };
+}
+
+function renderChart(chart, points) {
+  const values = Array.isArray(points) ? points.filter((v) => typeof v === "number") : [];
+  const key = values.join(",");
+  if (key === chart.key) return;
+  chart.key = key;
+  const top = Math.max(1, ...values);
+  const step = CHART_W / Math.max(1, values.length - 1);
+  const coords = values.map(function (v, i) {
+    return (i * step).toFixed(1) + "," + (CHART_H - (v / top) * (CHART_H - 1) - 0.5).toFixed(1);
+  });
+  chart.line.setAttribute("points", coords.join(" "));
+  const peak = values.length ? Math.max(...values) : 0;
+  chart.el.setAttribute(
+    "aria-label",
+    "Callers waiting, last " + values.length + " minutes: at most " + peak + " at once"
+  );
+  setHidden(chart.el, values.length < 2);
+}
+
 function renderToday(view, day, formulas) {
   const t = view.today;
   const d = day && typeof day === "object" ? day : null;
@@ -229,6 +267,7 @@ export function createQueues(container, select, filter, formulas, onAlert) {
         : WAIT_WARN_S;
     setTimer(view.longest, longest, now, warnAfter, view.onWarn);
     renderToday(view, day, formulas);
+    renderChart(view.chart, view.day ? view.day.waiting_last_hour : null);
     updateAlerts(view);
   }
 
