@@ -75,6 +75,8 @@ function createQueueView(id) {
     waitWarn: false, // the longest wait is past its threshold (the timer says)
     alerting: "", // the alerts shown, as text ("" none)
     day: null, // the queue's `today` entity
+    queueName: "", // Voicenter's name for it
+    longestStart: null, // when its longest-waiting caller joined
     waitingCount: 0,
     onAlert: null, // set by createQueues
   };
@@ -245,28 +247,46 @@ export function createQueues(container, select, filter, formulas, onAlert) {
       orderDirty = true;
       setHidden(view.el, !filter.showsQueue(id));
     }
-    view.day = day && typeof day === "object" ? day : null;
-    const name = (view.day && str(view.day.display_name)) || str(queue.name) || "Queue " + id;
-    if (view.nameText !== name) {
-      view.nameText = name;
-      setText(view.name, name);
-      orderDirty = true;
-    }
+    view.queueName = str(queue.name);
+    setDay(id, view, day);
     const waiting = Array.isArray(queue.waiting) ? queue.waiting : [];
     view.waitingCount = waiting.length;
     setText(view.count, waiting.length);
     view.el.classList.toggle("has-waiting", waiting.length > 0);
     view.el.dataset.waiting = String(waiting.length);
-    const longest = renderCallers(view, waiting, now);
+    view.longestStart = renderCallers(view, waiting, now);
     const hiddenInTv = waiting.length - TV_CALLERS;
     setHidden(view.more, hiddenInTv <= 0);
     if (hiddenInTv > 0) setText(view.more, "+ " + hiddenInTv + " more waiting");
+    drawDay(view, now);
+  }
+
+  // The queue's numbers today changed, not its callers: only the tile's figures, chart, name
+  // and alerts are drawn again (a change of today's numbers comes with most queue events).
+  function renderDay(id, day, now) {
+    const view = views.get(id);
+    if (!view) return;
+    setDay(id, view, day);
+    drawDay(view, now);
+  }
+
+  function setDay(id, view, day) {
+    view.day = day && typeof day === "object" ? day : null;
+    const name = (view.day && str(view.day.display_name)) || view.queueName || "Queue " + id;
+    if (view.nameText !== name) {
+      view.nameText = name;
+      setText(view.name, name);
+      orderDirty = true;
+    }
+  }
+
+  function drawDay(view, now) {
     const warnAfter =
       view.day && typeof view.day.alert_longest_wait_s === "number"
         ? view.day.alert_longest_wait_s
         : WAIT_WARN_S;
-    setTimer(view.longest, longest, now, warnAfter, view.onWarn);
-    renderToday(view, day, formulas);
+    setTimer(view.longest, view.longestStart, now, warnAfter, view.onWarn);
+    renderToday(view, view.day, formulas);
     renderChart(view.chart, view.day ? view.day.waiting_last_hour : null);
     updateAlerts(view);
   }
@@ -329,5 +349,11 @@ export function createQueues(container, select, filter, formulas, onAlert) {
     for (const [id, view] of views) setHidden(view.el, !filter.showsQueue(id));
   }
 
-  return { render: render, place: place, applyFilter: applyFilter, ids: views.keys.bind(views) };
+  return {
+    render: render,
+    renderDay: renderDay,
+    place: place,
+    applyFilter: applyFilter,
+    ids: views.keys.bind(views),
+  };
 }

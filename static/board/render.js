@@ -91,8 +91,9 @@ export function createRenderer(board, stats, page, config, onRendered) {
       for (const ext of agents.ids()) dirty.agents.add(ext);
       for (const ext of Object.keys(agentState)) dirty.agents.add(ext);
     }
-    // a queue's numbers today are drawn on its tile
-    for (const id of dirty.today) dirty.queues.add(id);
+    // a queue's numbers today are drawn on its tile: alone when its callers did not change
+    const dayIds = Array.from(dirty.today).filter((id) => !dirty.queues.has(id));
+    const todayChanged = dirty.today.size > 0;
     dirty.today.clear();
     const queuesChanged = dirty.queues.size > 0;
     const agentsChanged = dirty.agents.size > 0;
@@ -104,10 +105,11 @@ export function createRenderer(board, stats, page, config, onRendered) {
     dirty.agents.clear();
     const todayState = collectionOf(board, "today");
     for (const id of queueIds) queues.render(id, queueState[id], now, todayState[id]);
+    for (const id of dayIds) queues.renderDay(id, todayState[id], now);
     for (const ext of agentIds) agents.render(ext, agentState[ext], now);
     if (queues.place()) applyFilterToAll(); // the selected queue went away
     if (agentsChanged) agents.place(agentState, now);
-    if (queuesChanged || agentsChanged) renderHeader(now);
+    if (queuesChanged || agentsChanged || todayChanged) renderHeader(now);
     const took = performance.now() - started;
     stats.renders += 1;
     stats.lastRenderMs = took;
