@@ -268,8 +268,12 @@ class VoicenterWorker:
                 await self._flush_health_and_stats(force=True)
 
     async def _write_health_every_second(self) -> None:
+        """The health, when no flush has written it in the last second (a held socket
+        flushes every second: then this writes nothing)."""
         while True:
             await asyncio.sleep(FLUSH_EVERY_S)
+            if time.time() - self._last_flush < FLUSH_EVERY_S:
+                continue
             try:
                 async with asyncio.timeout(REDIS_TIMEOUT_S):
                     await self.store.write_health(self.health.as_mapping(time.time()))

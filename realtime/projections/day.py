@@ -94,6 +94,15 @@ def board_settings(raw: object) -> dict[str, Any]:
     return shown
 
 
+def _times(event: Event) -> list[float]:
+    """The known times an event counts by: its own, and its waiting callers' joins."""
+    times: list[float | None] = [getattr(event, "at", None)]
+    if isinstance(event, QueuesSnapshot | QueueChanged):
+        queues = event.queues if isinstance(event, QueuesSnapshot) else (event.queue,)
+        times += [c.joined_at for q in queues for c in q.waiting or ()]
+    return [t for t in times if t is not None]
+
+
 class Board(Protocol):
     """Where today's numbers go (``realtime.projections.board.BoardState``)."""
 
@@ -188,18 +197,10 @@ class DayCounters:
 
     def _in_loaded_days(self, event: Event) -> bool:
         lo, hi = self._span
-        times: list[float | None] = [getattr(event, "at", None)]
-        if isinstance(event, QueuesSnapshot | QueueChanged):
-            queues = event.queues if isinstance(event, QueuesSnapshot) else (event.queue,)
-            times += [c.joined_at for q in queues for c in q.waiting or ()]
-        return all(t is None or lo <= t < hi for t in times)
+        return all(lo <= t < hi for t in _times(event))
 
     def _days_of(self, event: Event) -> set[date]:
-        times: list[float | None] = [getattr(event, "at", None)]
-        if isinstance(event, QueuesSnapshot | QueueChanged):
-            queues = event.queues if isinstance(event, QueuesSnapshot) else (event.queue,)
-            times += [c.joined_at for q in queues for c in q.waiting or ()]
-        return {self._day(t) for t in times if t is not None}
+        return {self._day(t) for t in _times(event)}
 
     def _apply(self, event: Event) -> None:
         if isinstance(event, QueuesSnapshot):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -55,14 +55,15 @@ def calls(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("the call log is for supervisors")
     tz = account_tz()
     today = business_day(time.time(), tz, settings.WALLBOARD_DAY_START_HOUR)
-    try:
-        day = date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else today
-        start, end = day_bounds(day, tz, settings.WALLBOARD_DAY_START_HOUR)
-        since, until = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
-    except (ValueError, OverflowError, OSError):  # not a date, or one no clock reaches
-        day = today
-        start, end = day_bounds(day, tz, settings.WALLBOARD_DAY_START_HOUR)
-        since, until = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    day = today
+    if request.GET.get("date"):
+        try:
+            asked = date.fromisoformat(request.GET["date"])
+            _bounds(asked, tz)
+            day = asked
+        except (ValueError, OverflowError, OSError):  # not a date, or one no clock reaches
+            pass
+    since, until = _bounds(day, tz)
     rows = StoredRecord.objects.filter(started_at__gte=since, started_at__lt=until)
     wanted = {
         k: request.GET.get(k, "").strip()[:100] for k in ("queue", "agent", "status", "number")
@@ -112,6 +113,12 @@ def cdr(request: HttpRequest, secret: str) -> HttpResponse:
         return HttpResponse(reply, content_type=content_type)
     reply, content_type = answer(ERR_OK, "OK" if created else "OK (already stored)", fmt)
     return HttpResponse(reply, content_type=content_type)
+
+
+def _bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Business day ``day`` as the UTC datetimes [since, until)."""
+    start, end = day_bounds(day, tz, settings.WALLBOARD_DAY_START_HOUR)
+    return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
 
 
 def store(record: CallRecord, source: str) -> bool:
