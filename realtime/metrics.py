@@ -29,6 +29,25 @@ whatever repeats it: a duplicate event, a fresh snapshot after a reconnect, a re
 - **answered within SL**, **abandoned within SL**: with a wait of at most ``sl_threshold_s``.
 - **longest wait**: the longest wait of the day's answered or abandoned calls.
 
+Call records win
+================
+
+Voicenter's call records (CDRs, :mod:`realtime.voicenter.cdr`: pushed a few minutes after each
+call, or fetched from the Call log API) are checked against what the events counted. A queue
+call's record (:class:`RecordedCall`: status ``ANSWER`` or ``ABANDONE``, a queue) settles that
+call:
+
+- a call the events never showed (the worker was away) is counted from its record: offered on
+  the day it began, answered or abandoned with the record's wait (the day it began plus that
+  wait; unknown without one, as a Call log record has none);
+- a call the events counted otherwise (another outcome; a wait more than ``WAIT_TOLERANCE_S``
+  apart, or unknown where the record knows it) takes the record's outcome and wait;
+- a call the events counted as the record says, or one with no record, stays as counted.
+
+The day is then recounted from its calls, and each queue whose counters moved is logged with
+the difference. A record without a queue id (the Call log lists the queue's name only) is
+matched to the queue of that name; other statuses (``NOANSWER``, ``VOEND``...) settle nothing.
+
 Metrics (``QueueRules`` per queue; percentages 0-100, rounded to one decimal; None when the
 denominator is 0)
 ================================================================================================
@@ -139,6 +158,30 @@ class QueueDay:
 
 
 Outcome = Literal["answered", "abandoned"]
+
+#: A recorded wait this close to the counted one agrees with it (a record's wait is whole
+#: seconds, and its clock is not the socket's).
+WAIT_TOLERANCE_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCall:
+    """A queue call as its call record tells it (see "Call records win")."""
+
+    call_id: str
+    queue_id: str | None  # None: known by ``queue_name`` only (the Call log API)
+    queue_name: str
+    outcome: Outcome
+    started_at: float  # UTC epoch
+    wait_s: float | None
+
+    def differs(self, outcome: str, wait: float | None) -> bool:
+        """Does this record say otherwise than a call counted with ``outcome`` and ``wait``?"""
+        if outcome != self.outcome:
+            return True
+        if self.wait_s is None:
+            return False
+        return wait is None or abs(wait - self.wait_s) > WAIT_TOLERANCE_S
 
 
 def offered(day: QueueDay) -> QueueDay:

@@ -136,8 +136,10 @@ class Pipeline:
 
     async def verify(self) -> bool:
         """Ask every projection whether its stored data is still its own (each restores it if
-        not); True if any had to."""
+        not), then commit what they changed (a new day, the call records, the chart's minute);
+        True if any had to redo something."""
         restored = [await projection.verify() for projection in self.projections]
+        await self.commit()  # what a verify changed (a new day, records) goes out at once
         return any(restored)
 
     def take_stats(self) -> Counter[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from aiohttp.test_utils import TestServer
@@ -29,3 +31,30 @@ async def serving(model: CallCenter | None, **options: Any) -> AsyncIterator[Ser
         yield simulator
     finally:
         await server.close()
+
+
+@contextmanager
+def serving_in_thread(model: CallCenter | None, **options: Any) -> Iterator[Served]:
+    """:func:`serving`, on an event loop of its own thread: for a synchronous caller (a
+    management command that runs its own loop)."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    served: list[Served] = []
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        async with serving(model, **options) as simulator:
+            served.append(simulator)
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    if not ready.wait(10):
+        raise RuntimeError("the simulator did not start")
+    try:
+        yield served[0]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()

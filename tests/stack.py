@@ -82,6 +82,7 @@ class Stack:
             "VOICENTER_REFRESH_URL": f"{self.sim}/monitorAPI/RefreshIdentityToken",
             "VOICENTER_API_URL": self.sim,
             "VOICENTER_COMET_URL": f"{self.sim}/Comet/api",
+            "VOICENTER_CALL_LOG_URL": f"{self.sim}/hub/cdr/",
             "VOICENTER_RECONNECT_MIN_S": "0.5",
             "VOICENTER_RECONNECT_MAX_S": "2",
             "LOG_LEVEL": "WARNING",

@@ -4,6 +4,7 @@ event's own time; rules changes recount; the board's `today` collection; the age
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from realtime.events import (
     QueuesSnapshot,
     WaitingCall,
 )
+from realtime.metrics import RecordedCall
 from realtime.projections.board import BoardState
 from realtime.projections.day import DayCounters
 
@@ -294,3 +296,189 @@ async def test_the_tiles_chart_keeps_the_most_callers_waiting_in_each_minute(sto
     await board.commit()
     chart = (await store.snapshot()).state["today"]["7"]["waiting_last_hour"]
     assert chart == [3, 1]
+
+
+# --- call records win (realtime.metrics, "Call records win") ---------------------------------
+
+
+class Records:
+    """Stored call records, as the database hands them (wallboard/reports/records.py)."""
+
+    def __init__(self, *calls: RecordedCall) -> None:
+        self.calls = list(calls)
+        self.failing = False
+        self.hanging = False
+        self.asked: list[int] = []
+
+    async def since(self, cursor: int, start: float, limit: int):
+        self.asked.append(cursor)
+        if self.hanging:
+            await asyncio.Event().wait()
+        if self.failing:
+            raise ConnectionError("the database is away")
+        listed = [(i, c) for i, c in enumerate(self.calls, 1) if i > cursor][:limit]
+        found = [c for _, c in listed if c.started_at >= start]
+        return found, max([cursor, *(i for i, _ in listed)])
+
+
+def recorded(call_id, outcome="answered", wait=12.0, queue="7", at=NOON, name="Sales"):
+    return RecordedCall(call_id, queue, name, outcome, at, wait)
+
+
+async def settled(days, records, clock=None, board=None) -> DayCounters:
+    projection = DayCounters(days, TZ, 0, board=board, clock=clock or Clock(), records=records)
+    await projection.load()
+    return projection
+
+
+async def look(projection: DayCounters) -> bool:
+    """A verify that starts a look at the records, then the one that takes what it found."""
+    await projection.verify()
+    if projection._records_look is not None:
+        await asyncio.wait([projection._records_look])
+    return await projection.verify()
+
+
+async def test_a_call_the_events_never_showed_is_counted_from_its_record(days):
+    projection = await settled(days, Records(recorded("a", wait=30), recorded("b", "abandoned", 5)))
+    assert await look(projection)
+    counters = await stored(days)
+    assert (counters["offered"], counters["answered"], counters["abandoned"]) == (2, 1, 1)
+    assert (counters["answered_within_sl"], counters["wait_answered_s"]) == (0, 30)
+    assert projection.take_stats()["day_settled_by_records"] == 2
+
+
+async def test_a_record_that_agrees_with_the_events_changes_nothing(days):
+    records = Records(recorded("a", wait=13))  # a second off: whole seconds, another clock
+    projection = await settled(days, records)
+    await feed(projection, joined("7", NOON, caller("a", NOON)), left("7", "a", NOON + 12))
+    before = await stored(days)
+    assert not await look(projection)
+    assert await stored(days) == before
+    assert projection.take_stats()["day_settled_by_records"] == 0
+
+
+async def test_a_record_that_says_otherwise_wins_and_the_difference_is_logged(days, caplog):
+    projection = await settled(days, Records(recorded("a", "abandoned", wait=40)))
+    await feed(projection, joined("7", NOON, caller("a", NOON)), left("7", "a", NOON + 12))
+    with caplog.at_level("INFO", logger="realtime.projections.day"):
+        assert await look(projection)
+    counters = await stored(days)
+    assert (counters["offered"], counters["answered"], counters["abandoned"]) == (1, 0, 1)
+    assert counters["longest_wait_s"] == 40
+    assert "answered 1 -> 0, abandoned 0 -> 1" in caplog.text
+    # the events repeating the old story change nothing now
+    await feed(projection, left("7", "a", NOON + 12))
+    assert (await stored(days))["answered"] == 0
+
+
+async def test_the_newest_of_two_records_of_a_call_wins(days):
+    records = Records(recorded("a", "abandoned", wait=40), recorded("a", "answered", wait=10))
+    projection = await settled(days, records)
+    assert await look(projection)
+    counters = await stored(days)
+    assert (counters["offered"], counters["answered"], counters["abandoned"]) == (1, 1, 0)
+
+
+async def test_records_rebuild_a_day_redis_lost_when_the_worker_starts(days, aredis, prefix):
+    records = Records(recorded("a", wait=10), recorded("b", "abandoned", wait=3))
+    projection = await settled(days, records)
+    await feed(projection, joined("7", NOON, caller("a", NOON)), left("7", "a", NOON + 10))
+    await look(projection)
+    await aredis.flushdb()
+    restarted = await settled(days, records)
+    await look(restarted)
+    counters = await stored(days)
+    assert (counters["offered"], counters["answered"], counters["abandoned"]) == (2, 1, 1)
+    assert (counters["answered_within_sl"], counters["abandoned_within_sl"]) == (1, 1)
+
+
+async def test_a_recount_of_yesterday_keeps_the_calls_offered_the_day_before(days):
+    """A call offered the day before yesterday and answered yesterday stays counted when a
+    record changes yesterday (the calls of that day, not loaded, are read for the recount)."""
+    two_days_ago = NOON - 2 * 86_400
+    midnight = datetime(2026, 11, 29, 0, 0, tzinfo=TZ).timestamp()
+    clock = Clock(two_days_ago)
+    early = await counting(days, clock)
+    await feed(early, joined("7", midnight - 30, caller("late", midnight - 30)))
+    clock.now = midnight + 10
+    await feed(early, left("7", "late", midnight + 10))
+    clock.now = NOON
+    restarted = await settled(days, Records(recorded("x", at=NOON - 86_400)), clock=clock)
+    assert await look(restarted)
+    counters = await stored(days, TODAY - timedelta(days=1))
+    assert (counters["offered"], counters["answered"]) == (1, 2)
+
+
+async def test_name_only_records_wait_for_the_boards_queues_and_an_ambiguous_name_is_left_out(
+    store, days
+):
+    board = BoardState(store)
+    await board.load()
+    records = Records(
+        recorded("a", queue=None, name=" sales ", wait=None),
+        recorded("b", queue=None, name="Nowhere"),
+        recorded("c", queue=None, name="Twice"),
+    )
+    projection = await settled(days, records, board=board)
+    assert not await look(projection)  # the board knows no queue yet: nothing is lost
+    queues = (Queue("7", "Sales", ()), Queue("8", "Twice", ()), Queue("9", "twice", ()))
+    await board.apply(QueuesSnapshot("queues_snapshot", queues, NOON, None))
+    projection._records_next = 0  # (due again)
+    assert await look(projection)
+    counters = await stored(days)
+    assert (counters["offered"], counters["answered"], counters["answered_timed"]) == (1, 1, 0)
+    assert projection.take_stats()["day_records_unmatched"] == 2
+    assert await stored(days, queue="8") == {} and await stored(days, queue="9") == {}
+
+
+async def test_records_are_read_past_a_cursor_and_a_database_away_stops_nothing(days):
+    clock = Clock()
+    records = Records(recorded("a"))
+    projection = await settled(days, records, clock=clock)
+    await look(projection)
+    records.calls.append(recorded("b", "abandoned"))
+    records.failing = True
+    clock.now += 5
+    assert not await look(projection)  # logged and counted, not raised
+    await feed(projection, joined("7", NOON, caller("c", NOON)))  # the events still count
+    records.failing = False
+    clock.now += 5
+    await look(projection)
+    assert records.asked == [0, 1, 1]
+    counters = await stored(days)
+    assert (counters["offered"], counters["answered"], counters["abandoned"]) == (3, 1, 1)
+    assert projection.take_stats()["day_records_errors"] == 1
+
+
+async def test_a_hung_database_delays_the_records_not_the_counting(days, caplog):
+    clock = Clock()
+    records = Records(recorded("a"))
+    records.hanging = True
+    projection = await settled(days, records, clock=clock)
+    for _ in range(3):
+        assert not await projection.verify()  # returns at once: the look has a task of its own
+        await feed(projection, joined("7", NOON, caller(f"c{clock.now}", NOON)))
+        clock.now += 20
+    assert len(records.asked) == 1  # one look in flight at a time
+    assert "have not answered for 30 s" in caplog.text
+    assert projection.take_stats()["day_records_errors"] == 1
+    assert projection._records_look is not None
+    projection._records_look.cancel()
+
+
+async def test_many_records_are_read_a_look_at_a_time_and_all_again_every_so_often(
+    days, monkeypatch
+):
+    from realtime.projections import day
+
+    monkeypatch.setattr(day, "RECORDS_PER_LOOK", 2)
+    clock = Clock()
+    records = Records(*(recorded(f"r{i}") for i in range(5)))
+    projection = await settled(days, records, clock=clock)
+    for _ in range(3):  # a full look asks again at the next verify, not RECORDS_EVERY_S later
+        await look(projection)
+    assert (await stored(days))["answered"] == 5
+    clock.now += day.RECORDS_AGAIN_S
+    await look(projection)
+    assert records.asked == [0, 2, 4, 0]

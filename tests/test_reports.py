@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import date, datetime
+from collections import Counter
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -16,12 +17,14 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from realtime.metrics import QueueDay, QueueRules, closed, offered
+from realtime.simulator.model import CallCenter
 from wallboard.reports.models import QueueSettings
 from wallboard.reports.rules import lost, publish_all
 
 pytestmark = pytest.mark.django_db
 
 DAY = date(2026, 11, 29)
+TZ = ZoneInfo("Asia/Jerusalem")
 
 
 @pytest.fixture
@@ -216,3 +219,183 @@ def test_the_call_log_shows_today_for_a_date_no_clock_reaches():
     boss = signed_in(Client(), "boss", supervisor=True)
     for bad in ("9999-12-31", "0001-01-01", "tomorrow"):
         assert boss.get("/reports/calls/", {"date": bad}).status_code == 200
+
+
+# --- the Call log API: backfill_cdr, and the records settling the day's numbers ---------------
+
+
+def simulated_day(day: date, minutes: int = 40) -> tuple[CallCenter, list[dict]]:
+    """A simulated call center's records of ``minutes`` of calls from 10:00 on ``day``."""
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=TZ).timestamp()
+    model = CallCenter(agents=6, queues=2, calls_per_minute=12, seed=5, now=start)
+    model.advance(start + minutes * 60)
+    return model, model.drain_cdrs()
+
+
+@pytest.fixture
+def call_log(settings):
+    from tests.served import serving_in_thread
+
+    with serving_in_thread(None) as simulator:
+        settings.VOICENTER_CALL_LOG_URL = f"{simulator.base}/hub/cdr/"
+        settings.VOICENTER_API_CODE = "demo-code"
+        yield simulator
+
+
+def backfill(day: date) -> str:
+    out = io.StringIO()
+    call_command("backfill_cdr", "--date", day.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def test_backfill_cdr_stores_a_days_records_once_and_nothing_of_the_day_before(call_log):
+    from wallboard.reports.models import CallRecord
+
+    _, records = simulated_day(DAY)
+    late = datetime(DAY.year, DAY.month, DAY.day, 23, 30, tzinfo=UTC).timestamp() - 86_400
+    yesterday = {**records[0], "ivruniqueid": "yesterday", "time": late}  # (a local epoch)
+    call_log.cdr_log.extend([yesterday, *records])
+    said = backfill(DAY)
+    assert f"{len(records)} call records from Voicenter's call log, {len(records)} new" in said
+    assert CallRecord.objects.count() == len(records)
+    assert not CallRecord.objects.filter(call_id="yesterday").exists()
+    assert set(CallRecord.objects.values_list("source", flat=True)) == {"backfill"}
+    assert f", 0 new, {len(records)} stored already" in backfill(DAY)
+
+
+def test_a_pushed_record_completes_the_one_the_call_log_gave(call_log):
+    from realtime.voicenter.cdr import parse
+    from wallboard.reports.models import CallRecord
+    from wallboard.reports.records import store
+
+    _, records = simulated_day(DAY)
+    queued = next(r for r in records if r["queueid"] and "seconds_waiting_in_queue" in r)
+    call_log.cdr_log.append(queued)
+    backfill(DAY)
+    fetched = CallRecord.objects.get()
+    assert (fetched.queue_id, fetched.queue_wait_s) == ("", None)  # the Call log has neither
+    assert store(parse(json.dumps(queued).encode(), TZ)[0], "push")
+    pushed = CallRecord.objects.get()
+    assert (pushed.queue_id, pushed.queue_wait_s, pushed.source) == (
+        str(queued["queueid"]), queued["seconds_waiting_in_queue"], "push")  # fmt: skip
+    assert not store(parse(json.dumps(queued).encode(), TZ)[0], "push")
+    assert " 0 new" in backfill(DAY) and CallRecord.objects.count() == 1
+
+
+def test_backfill_cdr_halves_a_span_with_too_many_records(call_log):
+    from wallboard.reports.models import CallRecord
+
+    _, records = simulated_day(DAY, minutes=20)
+    call_log.cdr_log.extend(records)
+    busiest_minute = max(Counter(int(r["time"]) // 60 for r in records).values())
+    call_log.call_log_limit = busiest_minute
+    backfill(DAY)
+    assert CallRecord.objects.count() == len(records) > 4 * busiest_minute
+    call_log.call_log_limit = busiest_minute - 1
+    with pytest.raises(CommandError, match=r"too many records .* even a minute at a time"):
+        backfill(DAY)
+
+
+def test_backfill_cdr_says_why_voicenter_refused_and_never_shows_the_code(call_log, settings):
+    settings.VOICENTER_API_CODE = "wrong-secret-code"
+    with pytest.raises(CommandError) as refused:
+        backfill(DAY)
+    assert "VOICENTER_API_CODE" in str(refused.value)
+    settings.VOICENTER_API_CODE = call_log.credentials.api_code
+    call_log.rest_echo_code = True  # an answer that quotes the code back
+    with pytest.raises(CommandError) as echoed:
+        backfill(DAY)
+    assert "[API code]" in str(echoed.value)
+    assert call_log.credentials.api_code not in str(echoed.value)
+    call_log.rest_echo_code = False
+    call_log.rest_garbage = True
+    with pytest.raises(CommandError, match=r"unreadable|not a JSON object"):
+        backfill(DAY)
+
+
+def test_backfill_cdr_says_so_when_voicenter_is_out_of_reach(settings):
+    settings.VOICENTER_CALL_LOG_URL = "http://127.0.0.1:9/hub/cdr/"
+    with pytest.raises(CommandError, match="cannot reach Voicenter's call log"):
+        backfill(DAY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_day_redis_lost_is_rebuilt_from_the_backfilled_records(call_log, use_prefix):
+    """The issue's recovery: the Call log fills the records, the worker's day counters fold
+    them in (queues known by name), and queue_stats prints what the simulator's calls were."""
+    import asyncio
+
+    from realtime.events import Queue, QueuesSnapshot
+    from realtime.projections.board import BoardState
+    from realtime.projections.day import DayCounters
+    from wallboard.board import services
+    from wallboard.reports.records import StoredRecords
+
+    model, records = simulated_day(DAY)
+    call_log.cdr_log.extend(records)
+    backfill(DAY)
+    clock_at = max(r["time"] for r in records) - 2 * 3600 + 60  # (local epochs; UTC+2)
+
+    async def worker_starts() -> None:
+        store = services.state_store()
+        try:
+            board = BoardState(store)
+            await board.load()
+            queues = tuple(Queue(str(q.id), q.name, ()) for q in model.queues.values())
+            await board.apply(QueuesSnapshot("queues_snapshot", queues, clock_at, None))
+            days = services.day_store(store.redis)
+            counting = DayCounters(days, TZ, 0, board=board, clock=lambda: clock_at,
+                                   records=StoredRecords())  # fmt: skip
+            await counting.load()
+            await counting.verify()  # (starts the look at the records)
+            assert counting._records_look is not None
+            await asyncio.wait([counting._records_look])
+            await counting.verify()  # (takes what it found)
+        finally:
+            await store.redis.aclose()
+
+    asyncio.run(worker_starts())
+    out = io.StringIO()
+    call_command("queue_stats", "--date", DAY.isoformat(), "--json", stdout=out)
+    counted = json.loads(out.getvalue())["queues"]
+    for queue in model.queues.values():
+        mine = [r for r in records if r["queueid"] == queue.id]
+        answered = sum(r["status"] == "ANSWER" for r in mine)
+        abandoned = sum(r["status"] == "ABANDONE" for r in mine)
+        assert answered + abandoned > 0
+        numbers = counted[str(queue.id)]
+        assert (numbers["answered"], numbers["abandoned"]) == (answered, abandoned)
+        assert numbers["offered"] == answered + abandoned
+
+
+def test_two_pushed_records_of_one_call_in_two_queues_are_both_kept(cdr_url):
+    from django.test import Client
+
+    from wallboard.reports.models import CallRecord
+
+    web = Client()
+    overflowed = {**QUEUE_CDR, "queueid": 1002, "queuename": "Overflow"}
+    for body in (QUEUE_CDR, overflowed, {**QUEUE_CDR, "targetextension": "OTHER"}):
+        answer = web.post(cdr_url, json.dumps(body), content_type="application/json")
+        assert answer.json() == {"err": 0, "errdesc": "OK"}
+    assert CallRecord.objects.count() == 3
+
+
+def test_backfill_cdr_waits_and_asks_again_when_voicenter_says_too_many_requests(
+    call_log, monkeypatch
+):
+    from wallboard.reports.management.commands import backfill_cdr
+
+    monkeypatch.setattr(backfill_cdr, "RATE_LIMIT_WAIT_S", 0.0)
+    _, records = simulated_day(DAY, minutes=10)
+    call_log.cdr_log.extend(records)
+    call_log.call_log_busy = 2
+    err = io.StringIO()
+    call_command("backfill_cdr", "--date", DAY.isoformat(), stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().count("waiting 0 s") == 2
+    from wallboard.reports.models import CallRecord
+
+    assert CallRecord.objects.count() == len(records)
+    call_log.call_log_busy = backfill_cdr.RATE_LIMIT_TRIES
+    with pytest.raises(CommandError, match="try again later"):
+        backfill(DAY)

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import json
 import xmlrpc.client
+from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from realtime.voicenter.cdr import CdrRefused, answer, parse
+from realtime.voicenter.cdr import (
+    CallLogRefused,
+    CdrRefused,
+    answer,
+    call_log_request,
+    parse,
+    parse_call_log,
+)
 
 pytestmark = pytest.mark.pure
+TZ = ZoneInfo("Asia/Jerusalem")
 
 # Voicenter's XML-RPC example (api-documentation rev 3.2, CDR notification), whitespace aside
 XMLRPC_DOC = b"""<?xml version="1.0"?>
@@ -114,3 +123,95 @@ def test_a_body_nested_past_pythons_limit_is_refused_not_a_crash():
     with pytest.raises(CdrRefused) as refused:
         parse(b"[" * 60_000)
     assert refused.value.err == 1
+
+
+# --- the Call log API --------------------------------------------------------------------------
+
+
+def test_a_call_log_request_asks_a_span_to_the_minute_in_json():
+    body = call_log_request(
+        "secret-code", datetime(2026, 11, 30, 6, 0, 59), datetime(2026, 11, 30, 7)
+    )
+    assert body["format"] == "JSON" and body["code"] == "secret-code"
+    assert body["search"] == {"fromdate": "2026-11-30T06:00", "todate": "2026-11-30T07:00"}
+    fields = body["fields"]
+    assert isinstance(fields, list) and {"CallID", "Date", "DialStatus", "QueueName"} <= set(fields)
+
+
+def test_call_log_rows_are_read_under_their_own_names_as_the_notifications_fields():
+    row = {"CallID": "c1", "Date": "2026-11-30 09:15:02", "Type": "Queue", "DialStatus": "answer",
+           "QueueName": "Sales", "CallerNumber": "0501234567", "TargetExtension": "SIPSIP1",
+           "Duration": "95", "RingTime": 4, "RepresentativeName": "Dana"}  # fmt: skip
+    (record,), skipped = parse_call_log({"ERROR_NUMBER": 0, "CDR_LIST": [row]}, TZ)
+    assert skipped == 0
+    assert (record.call_id, record.status, record.queue_id, record.queue_name) == (
+        "c1", "ANSWER", None, "Sales")  # fmt: skip
+    assert (record.caller, record.target_extension, record.talk_s, record.ring_s) == (
+        "0501234567", "SIPSIP1", 95, 4)  # fmt: skip
+    assert record.started_at == datetime(2026, 11, 30, 9, 15, 2, tzinfo=TZ).timestamp()
+    assert record.agent_name == "Dana" and record.queue_wait_s is None
+
+
+def test_a_call_log_date_may_be_an_epoch_or_carry_its_zone():
+    rows = [{"CallID": "e", "Date": 1796022902}, {"CallID": "z", "Date": "2026-11-30T07:15:02Z"}]
+    (epoch, zoned), _ = parse_call_log({"ERROR_NUMBER": 0, "CDR_LIST": rows}, TZ)
+    local = datetime(2026, 11, 30, 9, 15, 2, tzinfo=TZ).timestamp()
+    assert zoned.started_at == local
+    assert epoch.started_at == 1796022902 - 2 * 3600  # a Voicenter epoch: the local clock
+
+
+def test_a_call_log_row_with_the_notifications_spelling_keeps_its_queue_id_and_wait():
+    row = {"ivruniqueid": "c2", "time": 1796022902, "status": "ABANDONE", "queueid": 1001,
+           "seconds_waiting_in_queue": 42, "CallID": "ignored"}  # fmt: skip
+    (record,), _ = parse_call_log({"ERROR_NUMBER": 0, "CDR_LIST": [row]}, TZ)
+    assert (record.call_id, record.queue_id, record.queue_wait_s) == ("c2", "1001", 42)
+
+
+def test_unreadable_call_log_rows_are_skipped_and_counted():
+    rows = [{"CallID": "ok"}, {"Date": "2026-11-30 09:00"}, "junk", None, {"CallID": ""}]
+    records, skipped = parse_call_log({"ERROR_NUMBER": 0, "CDR_LIST": rows}, TZ)
+    assert [r.call_id for r in records] == ["ok"] and skipped == 4
+
+
+@pytest.mark.parametrize(
+    ("answer_body", "err", "says"),
+    [
+        ({"ERROR_NUMBER": 1, "ERROR_DESCRIPTION": "Request limit exceeded."}, 1, "try again"),
+        (
+            {"ERROR_NUMBER": 2, "ERROR_DESCRIPTION": "Authorization failed."},
+            2,
+            "VOICENTER_API_CODE",
+        ),
+        ({"ERROR_NUMBER": 3, "ERROR_DESCRIPTION": "CDR limit exceeded."}, 3, "too many records"),
+        ({"ERROR_NUMBER": 4, "ERROR_DESCRIPTION": "IP 1.2.3.4 is not trusted."}, 4, "IP address"),
+        ({"CDR_LIST": []}, None, "unreadable"),
+        ({"ERROR_NUMBER": 0, "CDR_LIST": {"a": 1}}, None, "no CDR_LIST"),
+        (["not", "an", "object"], None, "not a JSON object"),
+        (None, None, "not a JSON object"),
+    ],
+)
+def test_a_call_log_refusal_says_what_went_wrong(answer_body, err, says):
+    with pytest.raises(CallLogRefused) as refused:
+        parse_call_log(answer_body, TZ)
+    assert refused.value.err == err and says in str(refused.value)
+
+
+def test_records_of_one_call_a_second_apart_have_their_own_keys_and_a_queue_name_counts():
+    base = {**QUEUE_JSON, "time": 1764496800}
+    first, _ = parse(json.dumps(base).encode(), TZ)
+    later, _ = parse(json.dumps({**base, "time": 1764496801}).encode(), TZ)
+    hours_later, _ = parse(json.dumps({**base, "time": 1764496800 + 3 * 3600}).encode(), TZ)
+    assert len({first.key, later.key, hours_later.key}) == 3
+    (sales, support), _ = parse_call_log(
+        {
+            "ERROR_NUMBER": 0,
+            "CDR_LIST": [{"CallID": "c", "QueueName": q} for q in ("Sales", "Support")],
+        }
+    )
+    assert sales.key != support.key
+
+
+def test_a_call_log_date_past_the_calendars_edge_is_no_date():
+    rows = [{"CallID": "far", "Date": "9999-12-31T23:00:00-14:00"}, {"CallID": "junk", "Date": "x"}]
+    records, _ = parse_call_log({"ERROR_NUMBER": 0, "CDR_LIST": rows}, TZ)
+    assert [r.started_at for r in records] == [None, None]

@@ -123,6 +123,11 @@ else:
             "NAME": str(DATA_DIR / "wallboard.sqlite3"),
         }
     }
+_db = DATABASES["default"]
+if "postgresql" in _db["ENGINE"]:  # a database out of reach fails fast (the worker goes on)
+    _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+elif "sqlite3" in _db["ENGINE"]:  # writers (the CDR endpoint, backfill_cdr) wait their turn
+    _db.setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -179,6 +184,7 @@ VOICENTER_REFRESH_URL = env(
 )
 VOICENTER_API_URL = env("VOICENTER_API_URL", "https://api.voicenter.com")
 VOICENTER_COMET_URL = env("VOICENTER_COMET_URL", "https://monitor.voicenter.co.il/Comet/api")
+VOICENTER_CALL_LOG_URL = env("VOICENTER_CALL_LOG_URL", "https://api1.voicenter.co.il/hub/cdr/")
 # Timings of the realtime connection (defaults: what Voicenter's SDKs do).
 VOICENTER_KEEPALIVE_S = env_float("VOICENTER_KEEPALIVE_S", 60)
 VOICENTER_DEAD_AFTER_S = env_float("VOICENTER_DEAD_AFTER_S", 120)

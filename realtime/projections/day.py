@@ -28,12 +28,24 @@ talk time (from that answer to the call's HANGUP, counted on the day it ended) a
 spent in each status (an interval is added, split at day boundaries, when the agent leaves the
 status; a snapshot only says where an agent is and since when).
 
+Voicenter's call records settle the calls they tell (:mod:`realtime.metrics`, "Call records
+win"): every ``RECORDS_EVERY_S`` (in :meth:`DayCounters.verify`), the records stored since the
+last look (:class:`CallRecords`: the database, ``wallboard/reports/records.py``) are folded in
+and the days they changed recounted; at start, and every ``RECORDS_AGAIN_S``, every record of
+the loaded days is (which rebuilds a day Redis lost, and catches a record whose transaction
+committed after a later one's). Records that name their queue only by name (the Call log API's)
+wait until the board knows the queues. The database is read by a task of its own: one out of
+reach or hung is logged and tried again, and never holds up the counting.
+
 Counters (:meth:`take_stats`): ``day_offered``, ``day_answered``, ``day_abandoned`` (calls
-counted), ``day_duplicates`` (events about calls already counted).
+counted), ``day_duplicates`` (events about calls already counted), ``day_settled_by_records``
+(calls the records counted otherwise), ``day_records_unmatched`` (records of a queue name no
+queue has), ``day_records_errors`` (looks at the records that failed).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, deque
@@ -56,6 +68,7 @@ from realtime.metrics import (
     Outcome,
     QueueDay,
     QueueRules,
+    RecordedCall,
     business_day,
     closed,
     day_bounds,
@@ -73,6 +86,16 @@ HISTORY_MINUTES = 60
 #: Call records older than this many days are dropped from memory (a call may close after the
 #: midnight that follows its join, not days later).
 KEEP_IN_MEMORY_DAYS = 2
+#: Seconds between two looks at the stored call records (they come minutes after the call).
+RECORDS_EVERY_S = 5.0
+#: The most records folded in at one look (the rest at the next).
+RECORDS_PER_LOOK = 5_000
+#: Seconds between two looks at all the loaded days' records (a record whose transaction
+#: committed after a later one's was passed by the cursor; folding a record twice changes
+#: nothing).
+RECORDS_AGAIN_S = 600.0
+#: A look at the records this long unanswered is logged (and counted) as a failure.
+RECORDS_SLOW_S = 30.0
 
 
 #: A queue's name and alert thresholds on the board, when it has no settings of its own.
@@ -111,6 +134,15 @@ class Board(Protocol):
     def put(self, collection: str, entities: dict[str, Entity], replace: bool = False) -> None: ...
 
 
+class CallRecords(Protocol):
+    """Where the stored call records come from (``wallboard.reports.records.StoredRecords``)."""
+
+    async def since(self, cursor: int, start: float, limit: int) -> tuple[list[RecordedCall], int]:
+        """At most ``limit`` queue calls recorded after ``cursor`` (0: from the first) that
+        began at UTC ``start`` or later, oldest record first, and the cursor after them."""
+        ...
+
+
 class DayCounters:
     def __init__(
         self,
@@ -119,8 +151,17 @@ class DayCounters:
         start_hour: int = 0,
         board: Board | None = None,
         clock: Callable[[], float] = time.time,
+        records: CallRecords | None = None,
     ) -> None:
         self.store = store
+        self.records = records
+        self._records_cursor = 0
+        self._records_next = 0.0  # (clock) when to look at the records again
+        self._records_again = 0.0  # (clock) when to look at all of them again
+        self._records_failing = False
+        self._records_look: asyncio.Future[tuple[list[RecordedCall], int]] | None = None
+        self._records_since = 0.0  # (clock) when the look in flight began
+        self._unmatched: set[str] = set()  # queue names of records no queue has (logged once)
         self.tz = tz
         self.start_hour = start_hour
         self.board = board
@@ -142,6 +183,7 @@ class DayCounters:
         # and the UTC span they cover together: an event of another day waits for its commit,
         # which reads that day first (apply() does no I/O), so an old recording counts once too.
         self.loaded: set[date] = set()
+        self.calls_loaded: set[date] = set()  # the days whose calls are in memory
         self._span = (0.0, 0.0)
         self._deferred: list[Event] = []
         # callers waiting, per queue: the most at once in each of the last HISTORY_MINUTES
@@ -161,9 +203,16 @@ class DayCounters:
         await self._load_days({today - timedelta(days=1), today})
         self._show(today)
 
+    async def _load_calls(self, days: set[date]) -> None:
+        """The calls offered on ``days`` (not their counters), if not in memory yet."""
+        for day in sorted(days - self.calls_loaded):
+            stored = await self.store.calls(day)
+            self.calls.update({k: r for k, r in stored.items() if k not in self.calls})
+            self.calls_loaded.add(day)
+
     async def _load_days(self, days: set[date]) -> None:
         for day in sorted(days - self.loaded):
-            self.calls.update(await self.store.calls(day))
+            await self._load_calls({day})
             self.answered.update(await self.store.answered(day))
             stored = await self.store.counters(day)
             self.days[day] = {q: QueueDay.from_mapping(raw) for q, raw in stored.items()}
@@ -274,7 +323,7 @@ class DayCounters:
             self._dirty_calls |= dict.fromkeys(self.calls) | dict.fromkeys(self.answered)
             await self.commit()
             redone = True
-        return redone
+        return await self._settle_from_records() or redone
 
     def wants_resync(self) -> bool:
         return False
@@ -386,6 +435,7 @@ class DayCounters:
         for day in [d for d in self.agents if d < oldest]:
             del self.agents[day]
         self.loaded = {d for d in self.loaded if d >= oldest}
+        self.calls_loaded = {d for d in self.calls_loaded if d >= oldest}
 
     # --- agents ---------------------------------------------------------------------------
 
@@ -444,6 +494,119 @@ class DayCounters:
             spent[str(status)] = round(spent.get(str(status), 0.0) + (part_end - start), 3)
             start, day = part_end, day + timedelta(days=1)
 
+    # --- call records --------------------------------------------------------------------
+
+    async def _settle_from_records(self) -> bool:
+        """Fold in the call records stored since the last look; True if they changed a count.
+
+        The database is read by a task of its own, never awaited here: a slow or hung database
+        delays the records, not the counting (nor the worker's flushes). Each verify takes
+        what a finished look found and starts the next one when it is due."""
+        if self.records is None or not self.loaded:
+            return False
+        now = self.clock()
+        look, changed = self._records_look, False
+        if look is not None and look.done():
+            self._records_look = None
+            changed = await self._took(look)
+        elif look is not None and now - self._records_since > RECORDS_SLOW_S:
+            if not self._records_failing:
+                log.warning("the call records have not answered for %.0f s", RECORDS_SLOW_S)
+                self._stats["day_records_errors"] += 1
+            self._records_failing = True
+        if self._records_look is None and now >= self._records_next:
+            if now >= self._records_again:
+                self._records_cursor, self._records_again = 0, now + RECORDS_AGAIN_S
+            self._records_next, self._records_since = now + RECORDS_EVERY_S, now
+            self._records_look = asyncio.ensure_future(
+                self.records.since(self._records_cursor, self._span[0], RECORDS_PER_LOOK)
+            )
+        return changed
+
+    async def _took(self, look: asyncio.Future[tuple[list[RecordedCall], int]]) -> bool:
+        """What a finished look at the records found, folded in; True if a count changed."""
+        try:
+            recorded, cursor = look.result()
+        except Exception:  # the database away, or a bug in reading it: the events still count
+            self._stats["day_records_errors"] += 1
+            if not self._records_failing:
+                log.warning("cannot read the call records; trying again", exc_info=True)
+            self._records_failing = True
+            return False
+        if self._records_failing:
+            log.info("the call records can be read again")
+        self._records_failing = False
+        if any(c.queue_id is None for c in recorded) and not self._queues_known():
+            return False  # name-only records wait for the board's queues (the cursor stays)
+        if len(recorded) >= RECORDS_PER_LOOK:
+            self._records_next = self.clock()  # more are waiting: the next verify looks again
+        self._records_cursor = cursor
+        days = self._settle(recorded)
+        if not days:
+            return False
+        await self._recount("from the call records", days)
+        await self.commit()
+        return True
+
+    def _settle(self, recorded: list[RecordedCall]) -> set[date]:
+        """Each record settles its call (:mod:`realtime.metrics`, "Call records win"); the
+        days whose counts that changes (to recount)."""
+        latest: dict[str, tuple[str, RecordedCall]] = {}  # the newest record of a call wins
+        for call in recorded:
+            queue = call.queue_id or self._queue_named(call.queue_name)
+            if queue is not None:
+                latest[f"{queue}:{call.call_id}"] = (queue, call)
+        days: set[date] = set()
+        changed = 0
+        for key, (queue, call) in latest.items():
+            record = self.calls.get(key)
+            if record is not None and record["o"] and not call.differs(record["o"], record["w"]):
+                continue  # the events counted it as the record says
+            if record is None:
+                began = self._day(call.started_at)
+                if began not in self.loaded:
+                    continue
+                record = {"q": queue, "d": began.isoformat(), "j": call.started_at,
+                          "o": "", "w": None, "c": None}  # fmt: skip
+                self.calls[key] = record
+            log.debug(
+                "call %s: counted %s (wait %s), its record says %s (wait %s)", key,
+                record["o"] or "not closed", record["w"], call.outcome, call.wait_s,
+            )  # fmt: skip
+            ended = self._day(call.started_at + (call.wait_s or 0.0)).isoformat()
+            wait = call.wait_s if call.wait_s is not None else record["w"]
+            record.update(o=call.outcome, w=wait, c=record["c"] or ended)
+            self._dirty_calls[key] = None
+            days |= {date.fromisoformat(record["d"]), date.fromisoformat(record["c"])}
+            changed += 1
+        if changed:
+            self._stats["day_settled_by_records"] += changed
+            log.info("%d call records said otherwise than the events: the records win", changed)
+        return days & self.loaded
+
+    def _queues_known(self) -> bool:
+        return self.board is not None and bool(self.board.state.get("queues"))
+
+    def _queue_named(self, name: str) -> str | None:
+        """The id of the one queue called ``name`` on the board (Voicenter's name, else ours);
+        None if none is, or several are."""
+        wanted = name.strip().casefold()
+        if wanted and self.board is not None:
+            for names in (
+                {q: str(v.get("name", "")) for q, v in self.board.state.get("queues", {}).items()},
+                {q: shown["display_name"] for q, shown in self.shown.items()},
+            ):
+                found = [q for q, n in names.items() if n.strip().casefold() == wanted]
+                if len(found) == 1:
+                    return found[0]
+                if found:
+                    break  # two queues of that name: which one is not ours to guess
+        self._stats["day_records_unmatched"] += 1
+        if name not in self._unmatched and len(self._unmatched) < 100:
+            self._unmatched.add(name)
+            log.warning("a call record names queue %.100r, which no one queue has: left out", name)
+        return None
+
     # --- rules ---------------------------------------------------------------------------
 
     async def _load_rules(self) -> bool:
@@ -459,14 +622,19 @@ class DayCounters:
         recount = rules != self.rules
         self.rules, self.shown = rules, shown
         if recount and self.calls:
-            self._recount()
+            await self._recount("under the queues' new rules")
         elif self.shown_day is not None:
             self._show(self.shown_day)
         return True
 
-    def _recount(self) -> None:
-        """Every loaded day's counters again from the call records, under the current rules."""
-        days: dict[date, dict[str, QueueDay]] = {day: {} for day in self.days}
+    async def _recount(self, why: str, only: set[date] | None = None) -> None:
+        """The counters of the loaded days (or of ``only`` those) again from the calls'
+        records, under the current rules; each queue whose counters moved is logged with the
+        difference. A day's answers include calls offered the day before: that day's calls are
+        read first if they are not in memory."""
+        wanted = set(self.days) if only is None else only & set(self.days)
+        await self._load_calls({day - timedelta(days=1) for day in wanted})
+        days: dict[date, dict[str, QueueDay]] = {day: {} for day in wanted}
         for record in self.calls.values():
             queue, rules = record["q"], self.rules.get(record["q"], QueueRules())
             offered_on = date.fromisoformat(record["d"])
@@ -478,9 +646,18 @@ class DayCounters:
                 on[queue] = closed(on.get(queue, QueueDay()), record["o"], record["w"], rules)
         for day, queues in days.items():
             for queue, counters in queues.items():
-                if self.days[day].get(queue) != counters:
+                before = self.days[day].get(queue, QueueDay())
+                if before != counters:
                     self._dirty_days.add((day, queue))
+                    log.info("queue %s on %s, recounted %s: %s", queue, day, why,
+                             _difference(before, counters))  # fmt: skip
             self.days[day] = queues
-        log.info("recounted %d days under the queues' new rules", len(days))
         if self.shown_day is not None:
             self._show(self.shown_day)
+
+
+def _difference(before: QueueDay, after: QueueDay) -> str:
+    """``answered 41 -> 42, abandoned 3 -> 2``: what moved."""
+    old, new = before.as_mapping(), after.as_mapping()
+    moved = [f"{k} {old[k]:g} -> {new[k]:g}" for k in new if old[k] != new[k]]
+    return ", ".join(moved)

@@ -12,6 +12,9 @@ One aiohttp application stands in for all of Voicenter's hosts, at these paths:
 ``POST /Comet/api/GetExtensions``                      extension list
 ``POST /Comet/api/GetExtensionsCalls``                 active calls per extension
 ``POST /Comet/api/GetQueuesCallers``                   waiting callers per queue
+``POST|GET /hub/cdr/``                                 the Call log API (the records of the
+                                                       finished calls, also posted to
+                                                       ``--cdr-url`` as notifications)
 =====================================================  ========================================
 
 Engine.IO 3 over a websocket, as the official clients expect: the server opens with
@@ -34,6 +37,7 @@ import json
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,10 +46,15 @@ from aiohttp import WSMsgType, web
 
 from realtime.recording import RawEvent
 from realtime.simulator.model import CallCenter, Json
+from realtime.voicenter.cdr import CALL_LOG_FIELDS
 
 log = logging.getLogger("realtime.simulator")
 #: Call records waiting to be posted; past this, new ones are dropped (a receiver far behind).
 MAX_CDRS = 10_000
+#: The Call log API answers from this many of the latest records.
+CALL_LOG_KEPT = 50_000
+#: The Call log API's most records in one answer (Voicenter: ERROR_NUMBER 3 beyond it).
+CALL_LOG_LIMIT = 10_000
 
 PING_INTERVAL_MS = 25_000  # Engine.IO 3 defaults (socket.io 2.x servers)
 PING_TIMEOUT_MS = 60_000
@@ -108,6 +117,10 @@ class Simulator:
         self.cdr_url = cdr_url  # where finished calls' records are posted (None: nowhere)
         self.cdrs_posted = 0
         self._cdr_outbox: asyncio.Queue[dict[str, object]] = asyncio.Queue(maxsize=MAX_CDRS)
+        self.cdr_log: deque[dict[str, object]] = deque(maxlen=CALL_LOG_KEPT)  # the Call log API
+        self.call_log_limit = CALL_LOG_LIMIT
+        self.call_log_requests = 0
+        self.call_log_busy = 0  # answer "Request limit exceeded" this many times first
         self.credentials = credentials or Credentials()
         self.token_ttl_s = token_ttl_s
         self.urls = urls  # what login answers in URLList; None: this server's own address
@@ -157,6 +170,8 @@ class Simulator:
         app.router.add_post("/Comet/api/GetExtensions", self.get_extensions)
         app.router.add_post("/Comet/api/GetExtensionsCalls", self.get_extensions_calls)
         app.router.add_post("/Comet/api/GetQueuesCallers", self.get_queues_callers)
+        app.router.add_route("GET", "/hub/cdr/", self.call_log)
+        app.router.add_route("POST", "/hub/cdr/", self.call_log)
         # Not Voicenter's: the simulator's own control, for demos and browser tests.
         app.router.add_post("/simulator/join", self.control_join)
         app.router.add_post("/simulator/load", self.control_load)
@@ -192,6 +207,7 @@ class Simulator:
                 log.exception("simulator model failed")
 
     def _queue_cdrs(self, records: list[dict[str, object]]) -> None:
+        self.cdr_log.extend(records)
         if not self.cdr_url:
             return  # nobody to tell: dropped (drained all the same, so they never pile up)
         for record in records:
@@ -660,6 +676,75 @@ class Simulator:
                 yield {"Name": q.name, "ID": q.id, "Callers": callers}
 
         return await self._comet(request, "QUEUES", rows)
+
+    async def call_log(self, request: web.Request) -> web.Response:
+        """The Call log API (format: ``realtime.voicenter.cdr``): the records of the calls
+        that began in [fromdate, todate), read as the account's wall clock, with the asked
+        fields under the Call log's names. ERROR_NUMBER 2 for a wrong code, 3 past
+        ``call_log_limit`` records, 1 the first ``call_log_busy`` times; ``rest_delay_s``,
+        ``rest_garbage`` and ``rest_echo_code`` apply."""
+        self.call_log_requests += 1
+        p = await self._params(request)
+        if self.rest_delay_s:
+            await asyncio.sleep(self.rest_delay_s)
+        if self.rest_garbage:
+            return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
+        if p.get("code") != self.credentials.api_code:
+            return _call_log_answer(2, "Authorization failed.")
+        if self.rest_echo_code:
+            return _call_log_answer(2, f"Code {p.get('code')} is not valid here")
+        if self.call_log_busy > 0:
+            self.call_log_busy -= 1
+            return _call_log_answer(1, "Request limit exceeded. Please try again later.")
+        search = p.get("search") if isinstance(p.get("search"), dict) else p
+        assert isinstance(search, dict)
+        try:
+            since = _wall_clock(search.get("fromdate"))
+            until = _wall_clock(search.get("todate"))
+        except (TypeError, ValueError):
+            return _call_log_answer(5, "Invalid fromdate or todate.")
+        asked = p.get("fields")
+        names = asked if isinstance(asked, list) else [asked] if isinstance(asked, str) else []
+        rows = [
+            _call_log_row(r, names) for r in self.cdr_log
+            if since <= _number(r.get("time")) < until
+        ]  # fmt: skip
+        if len(rows) > self.call_log_limit:
+            return _call_log_answer(3, "CDR limit exceeded.")
+        return _call_log_answer(0, "OK", rows)
+
+
+def _wall_clock(value: object) -> float:
+    """``2026-11-30T09:15`` -> the Voicenter epoch of that wall-clock time (local)."""
+    if not isinstance(value, str):
+        raise TypeError("no date")
+    return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _call_log_row(record: dict[str, object], names: list[object]) -> Json:
+    """A record as the Call log lists it: the asked fields (all when none), ``Date`` as the
+    account's wall clock."""
+    wanted = {str(n).lower() for n in names}
+    row: Json = {}
+    for name, field_name in CALL_LOG_FIELDS.items():
+        if wanted and name.lower() not in wanted:
+            continue
+        value = record.get(field_name, "")
+        if name == "Date":
+            value = datetime.fromtimestamp(_number(value), UTC).strftime("%Y-%m-%d %H:%M:%S")
+        row[name] = value
+    return row
+
+
+def _call_log_answer(err: int, desc: str, rows: list[Json] | None = None) -> web.Response:
+    body: Json = {"ERROR_NUMBER": err, "ERROR_DESCRIPTION": desc}
+    if rows is not None:
+        body["CDR_LIST"] = rows
+    return web.json_response(body)
 
 
 def _status_answer(status: int, error: int, message: str) -> web.Response:

@@ -44,8 +44,9 @@ field                           meaning -> :class:`CallRecord`
 ==============================  ================================================================
 
 Every other field is kept as it came (``raw``). One call may have several records (the two
-legs of a Click2Call, transfers): a record is known by ``(ivruniqueid, type, queueid,
-targetextension, time)`` (:attr:`CallRecord.key`), so a notification sent twice is stored once.
+legs of a Click2Call, transfers): a record is known by ``(ivruniqueid, type, queueid (else
+queuename), targetextension, time to the second)`` (:attr:`CallRecord.key`), so a notification
+sent twice is stored once.
 
 The answer
 ==========
@@ -53,6 +54,32 @@ The answer
 HTTP 200 with ``err`` (0 OK, 1 the body could not be parsed, 2 application error) and
 ``errdesc``, in the request's format: an XML-RPC ``methodResponse`` struct, else JSON
 ``{"err": 0, "errdesc": "OK"}``.
+
+The Call log API
+================
+
+The same records, asked for: ``POST https://api1.voicenter.co.il/hub/cdr/`` with JSON
+(:func:`call_log_request`)::
+
+    {"code": "XXXXXXXXXX", "format": "JSON", "fields": ["Date", "Type", "CallID", ...],
+     "search": {"fromdate": "2026-11-30T06:00", "todate": "2026-11-30T07:00"}}
+
+``fromdate``/``todate`` are ISO 8601 to the minute (Voicenter does not name their zone: a
+caller asks a wider span than it needs and keeps the records inside its own, as
+``backfill_cdr`` does). The answer::
+
+    {"ERROR_NUMBER": 0, "ERROR_DESCRIPTION": "OK", "CDR_LIST": [{...}, ...]}
+
+``ERROR_NUMBER``: 0 OK, 1 request limit exceeded (try again later), 2 authorization failed,
+3 CDR limit exceeded (too many records: ask a shorter span), 4 the IP address is not trusted.
+Each row carries the asked ``fields`` under their own names, read as the notification's
+(:data:`CALL_LOG_FIELDS`: ``CallID`` is ``ivruniqueid``, ``DialStatus`` ``status``,
+``QueueName`` ``queuename``, ``RingTime`` ``dialtime``, ...); a row that spells a
+notification's field (``ivruniqueid``, ``queueid``, ``seconds_waiting_in_queue``) is read too.
+The list has **no queue id** (only the name) and no wait in the queue: the records it fills
+count a queue's calls but not their waits. ``Date`` is an epoch like ``time``, or the
+account's local wall clock as text (``2026-11-30 09:15:02``). :func:`parse_call_log` returns
+the readable rows and how many it skipped; an error raises :class:`CallLogRefused`.
 """
 
 from __future__ import annotations
@@ -109,9 +136,10 @@ class CallRecord:
     @property
     def key(self) -> str:
         """What tells this record from every other (a notification repeated has the same)."""
-        when = "" if self.started_at is None else f"{self.started_at:g}"
-        parts = (self.call_id, self.type, self.queue_id or "", self.target_extension, when)
-        return "|".join(parts)[:255]
+        return record_key(
+            self.call_id, self.type, self.queue_id or self.queue_name, self.target_extension,
+            self.started_at,
+        )  # fmt: skip
 
     @property
     def outcome(self) -> Literal["answered", "abandoned", "other"]:
@@ -119,6 +147,24 @@ class CallRecord:
         if self.status == ANSWERED:
             return "answered"
         return "abandoned" if self.status == ABANDONED else "other"
+
+
+class CallLogRefused(Exception):
+    """The Call log API refused (``ERROR_NUMBER`` ``err``) or answered something unreadable
+    (``err`` None). The text is for a person and never holds the API code."""
+
+    def __init__(self, err: int | None, message: str) -> None:
+        super().__init__(message)
+        self.err = err
+
+
+def record_key(
+    call_id: str, kind: str, queue: str, target_extension: str, started_at: float | None
+) -> str:
+    """:attr:`CallRecord.key`: the call id, type, queue (its id, else its name), answering
+    extension and start to the second."""
+    when = "" if started_at is None else f"{started_at:.0f}"
+    return "|".join((call_id, kind, queue, target_extension, when))[:255]
 
 
 def detect(body: bytes) -> Format:
@@ -219,3 +265,92 @@ def answer(err: int, desc: str, fmt: Format) -> tuple[bytes, str]:
         body = xmlrpc.client.dumps(({"err": err, "errdesc": desc},), methodresponse=True)
         return body.encode("utf-8"), "text/xml"
     return json.dumps({"err": err, "errdesc": desc}).encode("utf-8"), "application/json"
+
+
+# --- the Call log API ----------------------------------------------------------------------
+
+#: The Call log API's field names -> the notification's (what :func:`_record` reads).
+CALL_LOG_FIELDS: dict[str, str] = {
+    "CallID": "ivruniqueid", "Date": "time", "Type": "type", "DialStatus": "status",
+    "QueueName": "queuename", "CallerNumber": "caller", "TargetNumber": "target",
+    "CallerExtension": "callerextension", "TargetExtension": "targetextension", "DID": "did",
+    "Duration": "duration", "RingTime": "dialtime", "RecordURL": "record",
+    "RepresentativeName": "representative_name", "RepresentativeCode": "representative_code",
+}  # fmt: skip
+#: ERROR_NUMBER -> what it means to the person running the backfill.
+CALL_LOG_ERRORS: dict[int, str] = {
+    1: "Voicenter's request limit is exceeded: try again later",
+    2: "Voicenter refused the API code (authorization failed): check VOICENTER_API_CODE",
+    3: "too many records for one request",
+    4: "Voicenter does not trust this server's IP address: ask Voicenter to allow it",
+}
+ERR_RATE_LIMIT, ERR_TOO_MANY = 1, 3
+
+
+def call_log_request(code: str, since: datetime, until: datetime) -> dict[str, object]:
+    """The JSON body asking for the records of [since, until) (naive or aware datetimes, sent
+    as they read, to the minute)."""
+    return {
+        "code": code,
+        "format": "JSON",
+        "fields": list(CALL_LOG_FIELDS),
+        "search": {
+            "fromdate": since.strftime("%Y-%m-%dT%H:%M"),
+            "todate": until.strftime("%Y-%m-%dT%H:%M"),
+        },
+    }
+
+
+def parse_call_log(body: object, tz: tzinfo | None = None) -> tuple[list[CallRecord], int]:
+    """The Call log API's answer -> (its readable records, how many rows were skipped)."""
+    if not isinstance(body, Mapping):
+        raise CallLogRefused(None, "Voicenter's call log answer is not a JSON object")
+    top = ci(body)
+    err = integer(top.get("error_number"))
+    if err != 0:
+        said = text(top.get("error_description")) or "no description"
+        meaning = CALL_LOG_ERRORS.get(err, "Voicenter refused the request") if err else ""
+        shown = meaning or "an unreadable answer"
+        raise CallLogRefused(err, f"{shown} (ERROR_NUMBER {err}, {said})")
+    rows = top.get("cdr_list")
+    if rows is None:
+        return [], 0
+    if not isinstance(rows, list):
+        raise CallLogRefused(None, "Voicenter's call log answer has no CDR_LIST list")
+    records, skipped = [], 0
+    for row in rows:
+        try:
+            records.append(_record(_as_notification(row, tz), tz))
+        except CdrRefused:
+            skipped += 1
+    return records, skipped
+
+
+def _as_notification(row: object, tz: tzinfo | None) -> dict[str, Any]:
+    """A Call log row with the notification's field names (a row's own spelling first)."""
+    if not isinstance(row, Mapping):
+        return {}
+    fields = ci(row)
+    for name, same in CALL_LOG_FIELDS.items():
+        value = fields.pop(name.lower(), None)
+        if value is not None and fields.get(same) in (None, ""):
+            fields[same] = value
+    when = fields.get("time")
+    if isinstance(when, str) and not _digits(when):
+        fields["time"] = _local_epoch(when, tz)
+    return fields
+
+
+def _digits(value: str) -> bool:
+    return value.strip().replace(".", "", 1).isdigit()
+
+
+def _local_epoch(value: str, tz: tzinfo | None) -> float | None:
+    """``2026-11-30 09:15:02`` (the account's wall clock) -> a Voicenter epoch (local time)."""
+    try:
+        local = datetime.fromisoformat(value.strip())
+        if local.tzinfo is not None:  # a zone given: its wall clock in the account's
+            local = local.astimezone(tz or UTC).replace(tzinfo=None)
+        return local.replace(tzinfo=UTC).timestamp()
+    except (ValueError, OverflowError):  # not a date, or one past the calendar's edge
+        return None

@@ -1,11 +1,11 @@
 """The only code that talks HTTP to Voicenter (httpx), used by the worker and the web views.
 
-The realtime login and the token refresh (formats in :mod:`realtime.voicenter.login`), and the
-REST calls (formats in :mod:`realtime.voicenter.rest`): SetStatusFromAPI, Click2Call,
-GetExtensions; the later ones (the call log) join them here, each a method that builds its
-request and reads its answer with the pure formats beside this module. Every call has a
-timeout. The login calls raise :class:`httpx.HTTPError` on a transport failure and the format's
-own exception on a refusal; ``set_status``, ``click2call`` and ``hang_up`` are commands a person
+The realtime login and the token refresh (formats in :mod:`realtime.voicenter.login`), and the REST
+calls (formats in :mod:`realtime.voicenter.rest`): SetStatusFromAPI, Click2Call, GetExtensions;
+and the Call log API (format in :mod:`realtime.voicenter.cdr`). Each is a method that builds its
+request and reads its answer with the pure formats beside this module. Every call has a timeout.
+The login calls raise :class:`httpx.HTTPError` on a transport failure and the format's own
+exception on a refusal; ``set_status``, ``click2call`` and ``hang_up`` are commands a person
 waits on, so they always return an answer with a message for that person. No error text holds
 the API code.
 """
@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime, tzinfo
 
 import httpx
 
+from realtime.voicenter.cdr import CallLogRefused, CallRecord, call_log_request, parse_call_log
 from realtime.voicenter.login import LoginRefused, SocketGrant, login_request, parse_login_answer
 from realtime.voicenter.rest import (
     CallAnswer,
@@ -36,6 +38,8 @@ from realtime.voicenter.rest import (
 
 #: Seconds before an HTTP call to Voicenter gives up (the SDKs use 10-15 s).
 DEFAULT_TIMEOUT_S = 15.0
+#: Seconds before a Call log request gives up: an hour of a busy center is thousands of rows.
+CALL_LOG_TIMEOUT_S = 60.0
 
 
 class VoicenterClient:
@@ -46,6 +50,7 @@ class VoicenterClient:
         refresh_url: str = "",
         api_url: str = "",
         comet_url: str = "",
+        call_log_url: str = "",
         api_code: str = "",
         timeout_s: float = DEFAULT_TIMEOUT_S,
         http: httpx.AsyncClient | None = None,
@@ -54,6 +59,7 @@ class VoicenterClient:
         self.refresh_url = refresh_url
         self.api_url = api_url.rstrip("/")
         self.comet_url = comet_url.rstrip("/")
+        self.call_log_url = call_log_url
         self._api_code = api_code  # a secret: sent to Voicenter, never shown
         self.timeout_s = timeout_s
         self.http = http or httpx.AsyncClient(timeout=timeout_s)
@@ -139,6 +145,23 @@ class VoicenterClient:
                 f"Voicenter answered the extension list with HTTP {response.status_code}"
             )
         return parse_extensions(_json(response))
+
+    async def call_log(
+        self, since: datetime, until: datetime, tz: tzinfo | None = None
+    ) -> tuple[list[CallRecord], int]:
+        """The call records of [since, until) from the Call log API: (records, rows skipped).
+        Raises :class:`CallLogRefused` (a refusal, an HTTP error, an unreadable answer) or
+        :class:`httpx.HTTPError` (timeout, network)."""
+        body = call_log_request(self._api_code, since, until)
+        response = await self.http.post(self.call_log_url, json=body, timeout=CALL_LOG_TIMEOUT_S)
+        if response.status_code >= 400:
+            raise CallLogRefused(
+                None, f"Voicenter answered the call log with HTTP {response.status_code}"
+            )
+        try:
+            return parse_call_log(_json(response), tz)
+        except CallLogRefused as refused:
+            raise CallLogRefused(refused.err, self._scrub(str(refused))) from None
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -20,7 +20,7 @@ from realtime.contacts import ContactNames
 from realtime.daystore import DayStore
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
-from realtime.projections.day import DayCounters
+from realtime.projections.day import CallRecords, DayCounters
 from realtime.redis_server import ensure_embedded_redis
 from realtime.store import StateStore
 from realtime.voicenter.client import VoicenterClient
@@ -90,6 +90,7 @@ def voicenter_client() -> VoicenterClient:
     return VoicenterClient(
         api_url=settings.VOICENTER_API_URL,
         comet_url=settings.VOICENTER_COMET_URL,
+        call_log_url=settings.VOICENTER_CALL_LOG_URL,
         api_code=settings.VOICENTER_API_CODE,
         timeout_s=settings.VOICENTER_API_TIMEOUT_S,
     )
@@ -121,15 +122,20 @@ def day_store(client: aioredis.Redis) -> DayStore:
     return DayStore(client, settings.WALLBOARD_REDIS_PREFIX)
 
 
-def ingest() -> Ingest:
+def ingest(records: CallRecords | None = None) -> Ingest:
     """The pipeline with its projections (the board's live state, then the day's numbers,
     which the board shows: loaded after the board's, so today's numbers as counted win over
-    the stored board's), publishing to the boards."""
+    the stored board's), publishing to the boards. With ``records``, the stored call records
+    settle the day's numbers (the worker)."""
     store = state_store()
     publisher = Publisher(store)
     board = BoardState(store, publisher)
     day = DayCounters(
-        day_store(store.redis), account_tz(), settings.WALLBOARD_DAY_START_HOUR, board=board
+        day_store(store.redis),
+        account_tz(),
+        settings.WALLBOARD_DAY_START_HOUR,
+        board=board,
+        records=records,
     )
     contacts = ContactNames(region=settings.CONTACTS_DEFAULT_REGION)
     return Ingest(store, publisher, board, Pipeline([board, day], account_tz(), contacts))

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,18 +28,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from realtime.metrics import business_day, day_bounds
-from realtime.voicenter.cdr import (
-    ERR_APPLICATION,
-    ERR_OK,
-    CallRecord,
-    CdrRefused,
-    answer,
-    detect,
-    parse,
-)
+from realtime.voicenter.cdr import ERR_APPLICATION, ERR_OK, CdrRefused, answer, detect, parse
 from wallboard.agents.roles import role_of
 from wallboard.board.services import account_tz, sync_redis_client
 from wallboard.reports.models import CallRecord as StoredRecord
+from wallboard.reports.records import store
 
 log = logging.getLogger("wallboard.reports")
 
@@ -119,29 +111,6 @@ def _bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """Business day ``day`` as the UTC datetimes [since, until)."""
     start, end = day_bounds(day, tz, settings.WALLBOARD_DAY_START_HOUR)
     return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
-
-
-def store(record: CallRecord, source: str) -> bool:
-    """Store ``record`` once; False if it was there already."""
-    started = (
-        datetime.fromtimestamp(record.started_at, UTC) if record.started_at is not None else None
-    )
-    fields = {
-        "call_id": record.call_id, "type": record.type, "status": record.status,
-        "queue_id": record.queue_id or "", "queue_name": record.queue_name,
-        "caller": record.caller, "target": record.target,
-        "caller_extension": record.caller_extension,
-        "target_extension": record.target_extension, "did": record.did,
-        "started_at": started, "talk_s": record.talk_s, "ring_s": record.ring_s,
-        "queue_wait_s": record.queue_wait_s, "agent_name": record.agent_name,
-        "agent_code": record.agent_code, "record_url": record.record_url,
-        "original_call_id": record.original_call_id, "raw": record.raw, "source": source,
-    }  # fmt: skip
-    try:
-        _, created = StoredRecord.objects.get_or_create(key=record.key, defaults=fields)
-    except IntegrityError:  # the same record, stored meanwhile by another request
-        return False
-    return created
 
 
 def _refused(reason: str) -> None:

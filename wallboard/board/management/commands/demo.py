@@ -52,6 +52,7 @@ class Command(BaseCommand):
             "VOICENTER_REFRESH_URL": f"{sim}/monitorAPI/RefreshIdentityToken",
             "VOICENTER_API_URL": sim,
             "VOICENTER_COMET_URL": f"{sim}/Comet/api",
+            "VOICENTER_CALL_LOG_URL": f"{sim}/hub/cdr/",
         }
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         commands = {
@@ -80,6 +81,10 @@ class Command(BaseCommand):
                 "127.0.0.1",
                 "-p",
                 str(o["port"]),
+                # its access log bypasses logging (and so the filter that keeps the CDR
+                # endpoint's secret path out): off
+                "--access-log",
+                os.devnull,
                 "wallboard.asgi:application",
             ],
         }

@@ -16,6 +16,7 @@ from realtime.worker import VoicenterWorker, WorkerConfig
 from wallboard.board import services
 from wallboard.contacts import directory
 from wallboard.reports import rules
+from wallboard.reports.records import StoredRecords
 
 
 def worker_config() -> WorkerConfig:
@@ -80,7 +81,9 @@ class Command(BaseCommand):
                 log.debug("cannot check the contact directory", exc_info=True)
 
     async def _run(self) -> None:
-        wired = services.ingest()  # (the worker loads it once Redis answers)
+        # (the worker loads it once Redis answers; the stored call records settle the day's
+        # numbers, and rebuild a day Redis lost)
+        wired = services.ingest(records=StoredRecords())
         worker = VoicenterWorker(
             worker_config(), wired.pipeline, wired.store, on_link=wired.publisher.link_changed
         )
