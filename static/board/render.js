@@ -50,6 +50,17 @@ export function createRenderer(board, stats, page, config, onRendered) {
   let pending = false;
   let snapshotPending = false;
   let ticks = 0;
+  // A card changes its look at once, its place at the next tick: one re-sort a second, not one
+  // per frame (each moves cards, and the browser lays the grid out again); a card added or
+  // gone is placed at once.
+  let placeSoon = false;
+  let placedCount = -1;
+
+  function placeAgents(now) {
+    agents.place(collectionOf(board, "agents"), now);
+    placeSoon = false;
+    placedCount = agents.size();
+  }
 
   function applyFilterToAll() {
     queues.applyFilter();
@@ -84,6 +95,7 @@ export function createRenderer(board, stats, page, config, onRendered) {
     const now = serverNow(board);
     const queueState = collectionOf(board, "queues");
     const agentState = collectionOf(board, "agents");
+    const first = snapshotPending;
     if (full) {
       full = false;
       for (const id of queues.ids()) dirty.queues.add(id);
@@ -108,13 +120,13 @@ export function createRenderer(board, stats, page, config, onRendered) {
     for (const id of dayIds) queues.renderDay(id, todayState[id], now);
     for (const ext of agentIds) agents.render(ext, agentState[ext], now);
     if (queues.place()) applyFilterToAll(); // the selected queue went away
-    if (agentsChanged) agents.place(agentState, now);
+    if (agentsChanged) placeSoon = true;
+    if (agentsChanged && (first || agents.size() !== placedCount)) placeAgents(now);
     if (queuesChanged || agentsChanged || todayChanged) renderHeader(now);
     const took = performance.now() - started;
     stats.renders += 1;
     stats.lastRenderMs = took;
     if (took > stats.maxRenderMs) stats.maxRenderMs = took;
-    const first = snapshotPending;
     snapshotPending = false;
     onRendered(now, first);
   }
@@ -144,13 +156,11 @@ export function createRenderer(board, stats, page, config, onRendered) {
       schedule();
     },
 
-    // Once a second: time moves cards between places (the longest on a break first...).
+    // Once a second: cards changed since take their places, and every ORDER_EVERY_S time
+    // moves cards between places (the longest on a break first...).
     tick(now) {
       ticks += 1;
-      // a pending render re-sorts anyway, with its new cards
-      if (ticks % ORDER_EVERY_S === 0 && agents.size() && !pending) {
-        agents.place(collectionOf(board, "agents"), now);
-      }
+      if ((placeSoon || ticks % ORDER_EVERY_S === 0) && agents.size()) placeAgents(now);
     },
   };
 }
