@@ -7,7 +7,7 @@ Keys (``P`` is the configured prefix, ``wallboard:`` by default):
                        (integer, +1 per committed delta, 0 right after a rebuild),
                        ``rebuilt_at`` (UTC epoch seconds)
 ``P <collection>``     hash per collection of the state (:data:`realtime.state.COLLECTIONS`:
-                       ``queues``, ``agents``): entity key -> entity (JSON)
+                       ``queues``, ``agents``, ``today``): entity key -> entity (JSON)
 ``P stats``            hash: counters (``events_total``, ``events:<Name>``, ``rejected_total``,
                        ``voicenter_errors``, ...), see :mod:`realtime.pipeline` and
                        :mod:`realtime.projections.board`

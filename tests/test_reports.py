@@ -399,3 +399,31 @@ def test_backfill_cdr_waits_and_asks_again_when_voicenter_says_too_many_requests
     call_log.call_log_busy = backfill_cdr.RATE_LIMIT_TRIES
     with pytest.raises(CommandError, match="try again later"):
         backfill(DAY)
+
+
+def test_a_supervisor_sets_a_queue_in_the_admin_and_reads_call_records_only(
+    client, cdr_url, use_prefix
+):
+    from django.test import Client
+
+    from wallboard.agents.onboarding import create_agent
+    from wallboard.reports.models import CallRecord
+
+    create_agent("boss", password="pw-123456", supervisor=True)
+    web = Client()
+    assert web.login(username="boss", password="pw-123456")
+    added = web.post(
+        "/admin/reports/queuesettings/add/",
+        {"queue_id": "1001", "display_name": "Sales desk", "sl_threshold_s": 30,
+         "sl_formula": "answered", "short_abandon_s": 5},
+    )  # fmt: skip
+    assert added.status_code == 302, added.content[:500]
+    assert QueueSettings.objects.get(queue_id="1001").rules()["formula"] == "answered"
+    assert b"Sales desk" in web.get("/admin/reports/queuesettings/").content
+    Client().post(cdr_url, json.dumps(QUEUE_CDR), content_type="application/json")
+    record = CallRecord.objects.get()
+    listing = web.get("/admin/reports/callrecord/")
+    assert listing.status_code == 200 and b"Dana" in listing.content
+    assert web.get("/admin/reports/callrecord/add/").status_code == 403
+    delete = web.post(f"/admin/reports/callrecord/{record.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403 and CallRecord.objects.filter(pk=record.pk).exists()

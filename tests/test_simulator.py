@@ -26,11 +26,13 @@ def run_model(seed: int, seconds: int = 600) -> list:
     return events
 
 
+@pytest.mark.pure  # the model alone: no I/O
 def test_the_same_seed_gives_the_same_call_center():
     assert run_model(3) == run_model(3)
     assert run_model(3) != run_model(4)
 
 
+@pytest.mark.pure  # the model alone: no I/O
 def test_every_simulated_event_is_valid_voicenter_and_calls_end_cleanly():
     events = run_model(5)
     state, offset = empty_state(), None
@@ -46,6 +48,7 @@ def test_every_simulated_event_is_valid_voicenter_and_calls_end_cleanly():
         assert len(agent["calls"]) <= 1  # nobody rings twice at once
 
 
+@pytest.mark.pure  # the model alone: no I/O
 def test_every_finished_queue_call_has_one_cdr_that_agrees_with_the_queue_events():
     import json
 
@@ -72,6 +75,7 @@ def test_every_finished_queue_call_has_one_cdr_that_agrees_with_the_queue_events
     assert len(queue_records) == len([r for r in records if r.queue_id])  # one each
 
 
+@pytest.mark.pure  # the model alone: no I/O
 def test_an_agent_whose_status_a_person_set_takes_no_simulated_breaks():
     model = CallCenter(agents=20, queues=1, calls_per_minute=0, speed=60, seed=2, now=NOW)
     chosen = next(iter(model.agents.values()))

@@ -45,6 +45,8 @@ class DisplayLinkAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: DisplayLink, form: object, change: bool
     ) -> None:
         if not change:
+            # (the admin's user is signed in: request.user is a User, not the AnonymousUser
+            # its type also allows)
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -42,10 +43,12 @@ class ContactAdmin(admin.ModelAdmin):
     def numbers_shown(self, contact: Contact) -> str:
         return ", ".join(str(n) for n in contact.numbers.all())
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
         return super().get_queryset(request).prefetch_related("numbers")
 
-    def get_search_results(self, request: HttpRequest, queryset, search_term: str):  # type: ignore[no-untyped-def]
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Contact], search_term: str
+    ) -> tuple[QuerySet[Contact], bool]:
         """Also numbers as people type them (``050-723``, ``0507234567``), as the contacts
         page searches."""
         found, duplicates = super().get_search_results(request, queryset, search_term)

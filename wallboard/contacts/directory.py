@@ -156,6 +156,7 @@ class _Write:
 def _number_changing(sender: object, instance: PhoneNumber, **kwargs: object) -> None:
     if instance.pk:
         old = PhoneNumber.objects.filter(pk=instance.pk).values_list("number", flat=True).first()
+        # (a note for the post_save receiver on this very instance: not a model field)
         instance._old_number = old  # type: ignore[attr-defined]
 
 

@@ -33,6 +33,7 @@ def publish_all() -> int:
         with client.pipeline(transaction=True) as pipe:
             pipe.delete(prefix + "queue_rules")
             if rules:
+                # (redis-py's stubs type mapping's values narrower than the bytes it accepts)
                 pipe.hset(prefix + "queue_rules", mapping=rules)  # type: ignore[arg-type]
             pipe.set(prefix + "queue_rules:version", secrets.token_hex(8))
             pipe.execute()
