@@ -4,6 +4,7 @@ in order, a catching-up board's backlog filtered by its snapshot (real Redis pub
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import orjson
 import pytest
@@ -13,7 +14,7 @@ from django.conf import settings
 from realtime import messages
 from realtime.state import Delta, apply_delta, empty_state
 from tests.test_heartbeat import Screen, wait_for
-from wallboard.board.fanout import Fanout
+from wallboard.board.fanout import Fanout, SendGuard, urgent
 from wallboard.board.publisher import channel, encode, pack, unpack
 
 
@@ -339,3 +340,115 @@ async def test_a_rebuilds_snapshot_older_than_the_boards_own_is_not_sent(make_hu
     await hub.deliver([frame_of("snapshot", "F", 0), frame_of("delta", "F", 4)])
     assert seqs(screen) == [4] and board.seq == 4
     await hub.leave(board)
+
+
+async def test_a_round_of_sends_waits_at_its_next_yield_while_a_snapshot_is_read(
+    make_hub, monkeypatch
+):
+    monkeypatch.setattr("wallboard.board.fanout.YIELD_EVERY", 2)
+    monkeypatch.setattr("wallboard.board.fanout.GIVE_WAY_MAX_S", 60.0)  # only the test lets go
+    hub = make_hub()
+    screens = [Screen() for _ in range(6)]
+    for screen in screens:
+        await live(hub, screen)
+    async with urgent().first():  # as a board's snapshot read does (consumers.py)
+        round_ = asyncio.create_task(hub.deliver([frame_of("delta", "E", 1)]))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert sum(1 for s in screens if s.texts) == 1  # stopped at its first yield
+        assert not round_.done()
+    await round_
+    assert all(seqs(s) == [1] for s in screens)  # then on, nothing lost
+
+
+async def test_a_snapshot_read_that_hangs_does_not_stop_the_stream(make_hub, monkeypatch):
+    monkeypatch.setattr("wallboard.board.fanout.YIELD_EVERY", 2)
+    monkeypatch.setattr("wallboard.board.fanout.GIVE_WAY_MAX_S", 0.01)
+    hub = make_hub()
+    screens = [Screen() for _ in range(6)]
+    for screen in screens:
+        await live(hub, screen)
+    async with urgent().first():  # never lets go while the round runs
+        await hub.deliver([frame_of("delta", "E", 1)])
+        assert all(seqs(s) == [1] for s in screens)
+
+
+async def test_the_last_board_leaving_lets_go_of_the_processs_redis_connections(store):
+    name = f"fanout-test-{uuid.uuid4().hex[:8]}"
+    client = aioredis.Redis.from_url(settings.REDIS_URL, client_name=name)
+    observer = aioredis.Redis.from_url(settings.REDIS_URL)
+
+    async def connections():
+        return sum(1 for c in await observer.client_list() if c.get("name") == name)
+
+    try:
+        hub = Fanout(client, store.prefix)
+        boards = [await live(hub, Screen()) for _ in range(3)]
+        await asyncio.gather(*(client.get("x") for _ in range(4)))  # reads side by side
+        assert await connections() >= 2  # the subscription and the pooled reads
+        for board in boards:
+            await hub.leave(board)
+        assert await connections() == 0
+        await client.get("x")  # the next screen's reads connect again
+        assert await connections() == 1
+    finally:
+        await client.aclose()
+        await observer.aclose()
+
+
+async def test_a_send_guard_abandons_each_send_that_waits_and_leaves_the_task_usable(monkeypatch):
+    monkeypatch.setattr("wallboard.board.fanout.SLOW_SEND_S", 0.02)
+    guard = SendGuard()
+    outcomes = []
+    for wait in [0, 1.0, 0, 1.0, 0]:  # fast, stuck, fast, stuck, fast
+        try:
+            async with guard:
+                await asyncio.sleep(wait)
+            outcomes.append("sent")
+        except TimeoutError:
+            outcomes.append("abandoned")
+    guard.close()
+    assert outcomes == ["sent", "abandoned", "sent", "abandoned", "sent"]
+    task = asyncio.current_task()
+    assert task is not None and task.cancelling() == 0  # no cancellation left pending
+    await asyncio.sleep(0.03)  # and the task awaits as usual afterwards
+
+
+async def test_a_send_guard_arms_one_timer_for_a_round_not_one_per_send(monkeypatch):
+    loop = asyncio.get_running_loop()
+    armed = []
+    real_call_at = loop.call_at
+
+    def call_at(*args, **kwargs):
+        armed.append(args[0])
+        return real_call_at(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "call_at", call_at)
+    guard = SendGuard()
+    screens = [Screen() for _ in range(500)]
+    for screen in screens:
+        async with guard:
+            await screen.send(text_data="frame")
+    guard.close()
+    assert len(armed) == 1
+    assert all(s.texts == ["frame"] for s in screens)
+
+
+async def test_a_round_stopped_during_a_send_is_stopped_not_taken_for_a_slow_screen(monkeypatch):
+    monkeypatch.setattr("wallboard.board.fanout.SLOW_SEND_S", 0.02)
+    entered = asyncio.Event()
+
+    async def round_():
+        guard = SendGuard()
+        try:
+            async with guard:
+                entered.set()
+                await asyncio.sleep(1.0)
+        finally:
+            guard.close()
+
+    task = asyncio.create_task(round_())
+    await entered.wait()
+    task.cancel()  # as the fan-out's leave() does
+    with pytest.raises(asyncio.CancelledError):
+        await task

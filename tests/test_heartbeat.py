@@ -9,6 +9,7 @@ import orjson
 
 from realtime.messages import WORKER_SILENT_S
 from realtime.state import empty_state
+from wallboard.board.fanout import urgent
 from wallboard.board.heartbeat import Heartbeat
 
 
@@ -138,3 +139,21 @@ async def test_a_worker_falling_silent_is_told_at_once_not_at_the_next_period(
     beat = _frames(screen)[0]
     assert beat["server_time"] - beat["voicenter"]["worker_updated_at"] > 5
     await hub.leave(screen)
+
+
+async def test_a_heartbeat_round_waits_at_its_next_yield_while_a_snapshot_is_read(
+    store, monkeypatch
+):
+    monkeypatch.setattr("wallboard.board.heartbeat.YIELD_EVERY", 2)
+    monkeypatch.setattr("wallboard.board.fanout.GIVE_WAY_MAX_S", 60.0)  # only the test lets go
+    hub = Heartbeat(store)
+    screens = [Screen() for _ in range(6)]
+    hub.boards.update(screens)  # joined, without the task: the round is run by hand
+    message = {"type": "websocket.send", "text": "beat"}
+    async with urgent().first():  # as a board's snapshot read does (consumers.py)
+        round_ = asyncio.create_task(hub._send_all(message))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert sum(1 for s in screens if s.texts) == 1  # stopped at its first yield
+    await round_
+    assert all(s.texts == ["beat"] for s in screens)

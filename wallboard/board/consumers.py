@@ -24,7 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import messages
 from realtime.store import UNAVAILABLE
-from wallboard.board.fanout import Board, Fanout, fanout
+from wallboard.board.fanout import Board, Fanout, fanout, urgent
 from wallboard.board.heartbeat import Heartbeat, heartbeat
 from wallboard.board.models import DisplayLink
 from wallboard.board.publisher import encode
@@ -207,7 +207,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         assert self.board is not None
         self._last_snapshot = time.monotonic()
         self.board.catch_up()
-        snap = await snapshots(self.store).take()
+        async with urgent().first():  # the process's rounds of sends wait for the read
+            snap = await snapshots(self.store).take()
         self.board.took_snapshot(snap.epoch, snap.seq)
         await self.send(text_data=snap.text)
         await self.board.go_live()

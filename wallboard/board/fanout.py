@@ -19,6 +19,13 @@ through the same filter as live frames (:func:`realtime.messages.forward_delta`:
 snapshot already holds are dropped), then the board is *live* and frames go straight out. So a
 board never sees a change twice and never misses one between its snapshot and the stream.
 
+Snapshots go first. A screen asking for a snapshot (on connect, on resync) waits on a Redis read
+that takes a few round trips through the event loop; behind a round of a thousand sends each
+of those waits a slice of the round. So while a snapshot is being read (:class:`Urgent`),
+the rounds of sends (the fan-out's and the heartbeat's) stop at their next
+yield until it is out: a snapshot costs the stream a few milliseconds, and a screen asking for
+one gets it in the time it takes (``bench/bench_fleet.py``).
+
 A screen that cannot keep up. Boards acknowledge what they have applied (an ``ack`` message,
 at most about once every two seconds, :mod:`realtime.messages`). A board with frames sent but not
 acknowledged for ``WALLBOARD_SCREEN_BEHIND_S`` (or whose send blocked for SLOW_SEND_S, which
@@ -42,6 +49,7 @@ import logging
 import time
 import weakref
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
@@ -77,7 +85,11 @@ PACE = 0.5
 PACE_FROM_S = 0.005
 #: A round yields to the rest of the process (a snapshot to send, acknowledgements to read)
 #: after this many boards, so that nothing waits for a whole round of a thousand sends.
-YIELD_EVERY = 50
+YIELD_EVERY = 10
+#: While a screen waits for work that goes first (its snapshot: :class:`Urgent`), a round of
+#: sends waits at its next yield, for at most this long each time (a hung Redis read must not
+#: stop the stream).
+GIVE_WAY_MAX_S = 0.05
 #: How often the boards' acknowledgements are checked, traffic or not.
 CHECK_EVERY_S = 1.0
 #: Close code for "you stopped reading": the board reconnects and starts with a snapshot.
@@ -223,21 +235,33 @@ class Fanout:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            # No screen left: the process holds no idle Redis connection until the next one
+            # (after a reconnect storm Redis's client count is back where it was).
+            with contextlib.suppress(Exception):
+                await self.client.connection_pool.disconnect(inuse_connections=False)
 
     async def deliver(self, frames: list[Published]) -> None:
         """Frames read together, in order: runs of consecutive deltas merged, to every board."""
+        guard = SendGuard()
+        try:
+            await self._deliver(coalesce(frames), guard)
+        finally:
+            guard.close()
+        await self.check()
+
+    async def _deliver(self, items: list[Published | Run], guard: SendGuard) -> None:
         sent = 0
-        for item in coalesce(frames):
+        for item in items:
             for board in list(self.boards):
                 sent += 1
                 if sent % YIELD_EVERY == 0:
-                    await asyncio.sleep(0)  # a board may resync meanwhile: checked below
+                    await urgent().give_way()  # a board may resync meanwhile: checked below
                 if board not in self.boards:
                     continue  # left meanwhile
                 if board.live:
                     before = board.seq
                     try:
-                        async with asyncio.timeout(SLOW_SEND_S):
+                        async with guard:
                             if isinstance(item, Run):
                                 await board.forward_run(item)
                             else:
@@ -252,7 +276,6 @@ class Fanout:
                     parts = item.parts if isinstance(item, Run) else [item]
                     room = MAX_BACKLOG - len(board.backlog)
                     board.backlog.extend(parts[: max(room, 0)])
-        await self.check()
 
     async def check(self) -> None:
         """At most once per CHECK_EVERY_S: boards whose frames stay unacknowledged are behind
@@ -384,6 +407,100 @@ def coalesce(frames: list[Published]) -> list[Published | Run]:
             out.append(frame)
     close_run()
     return out
+
+
+class SendGuard:
+    """A round's sends, each abandoned (``TimeoutError``) once it has waited SLOW_SEND_S, with
+    one timer for the whole round: ``async with guard: await send()``.
+
+    ``asyncio.timeout`` around each send cost a timer per send, a thousand per frame at a
+    thousand screens, and what those timers left behind for the garbage collector made it walk
+    the whole process every few seconds (100 ms each: bench/bench_fleet.py's snapshot p99). The
+    timer here is armed by a send, and when it fires it cancels the send still under way if
+    that one began SLOW_SEND_S ago, else waits for the one under way. A send that does not wait
+    (nearly all of them) costs two assignments. Only the task that made the guard may use it."""
+
+    def __init__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None, "a SendGuard belongs to a task"
+        self._task = task
+        self._loop = asyncio.get_running_loop()
+        self._count = 0  # sends begun
+        self._current = 0  # the send under way (its number), 0 between sends
+        self._began = 0.0
+        self._fired = 0  # the send the timer cancelled
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> None:
+        self._count += 1
+        self._current = self._count
+        self._began = self._loop.time()
+        if self._timer is None:
+            self._timer = self._loop.call_at(self._began + SLOW_SEND_S, self._check)
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: Any, tb: Any) -> None:
+        current, self._current = self._current, 0
+        ours = kind is asyncio.CancelledError and self._fired == current
+        if ours and self._task.uncancel() == 0:  # else the task itself is being stopped too
+            raise TimeoutError(f"a send still waiting after {SLOW_SEND_S} s") from None
+
+    def _check(self) -> None:
+        self._timer = None
+        if not self._current:
+            return  # between sends (the round yielded): the next send arms it again
+        due = self._began + SLOW_SEND_S
+        if self._loop.time() >= due:
+            self._fired = self._current
+            self._task.cancel()
+        else:
+            self._timer = self._loop.call_at(due, self._check)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+class Urgent:
+    """Work a screen is waiting on, which the process's rounds of sends give way to."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self._done = asyncio.Event()
+        self._done.set()
+
+    @contextlib.asynccontextmanager
+    async def first(self) -> AsyncIterator[None]:
+        """Run the block before the rounds of sends go on."""
+        self.running += 1
+        self._done.clear()
+        try:
+            yield
+        finally:
+            self.running -= 1
+            if not self.running:
+                self._done.set()
+
+    async def give_way(self) -> None:
+        """A round's yield: let the rest of the process run, and wait (GIVE_WAY_MAX_S at most)
+        while urgent work is under way."""
+        await asyncio.sleep(0)
+        if self.running:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(GIVE_WAY_MAX_S):
+                    await self._done.wait()
+
+
+_urgent: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Urgent] = weakref.WeakKeyDictionary()
+
+
+def urgent() -> Urgent:
+    """This event loop's (this web process's) urgent work."""
+    loop = asyncio.get_running_loop()
+    gate = _urgent.get(loop)
+    if gate is None:
+        gate = _urgent[loop] = Urgent()
+    return gate
 
 
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()

@@ -27,7 +27,7 @@ from django.conf import settings
 
 from realtime import messages
 from realtime.store import UNAVAILABLE, StateStore
-from wallboard.board.fanout import SLOW_SEND_S
+from wallboard.board.fanout import YIELD_EVERY, SendGuard, urgent
 from wallboard.board.publisher import encode, websocket_send
 
 log = logging.getLogger("wallboard.board.heartbeat")
@@ -110,14 +110,20 @@ class Heartbeat:
         return frame, messages.worker_verdict(health, now)
 
     async def _send_all(self, message: dict[str, Any]) -> None:
-        for board in list(self.boards):
-            if board.behind:
-                continue
-            try:
-                async with asyncio.timeout(SLOW_SEND_S):  # a full socket waits: not us
-                    await board.base_send(message)
-            except Exception:  # that board's socket is going; its disconnect removes it
-                log.debug("heartbeat: a board could not be sent to", exc_info=True)
+        guard = SendGuard()  # a full socket waits: not us
+        try:
+            for sent, board in enumerate(list(self.boards), 1):
+                if sent % YIELD_EVERY == 0:
+                    await urgent().give_way()  # a snapshot waits for no round of sends
+                if board.behind or board not in self.boards:
+                    continue
+                try:
+                    async with guard:
+                        await board.base_send(message)
+                except Exception:  # that board's socket is going; its disconnect removes it
+                    log.debug("heartbeat: a board could not be sent to", exc_info=True)
+        finally:
+            guard.close()
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Heartbeat] = weakref.WeakKeyDictionary()
