@@ -155,6 +155,34 @@ async def test_the_board_shows_today_and_starts_from_zero_at_the_next_business_d
     assert (await store.snapshot()).state["today"] == {}
 
 
+async def test_a_batch_puts_each_queues_numbers_on_the_board_once_as_its_last_event_left_them(
+    store, days, monkeypatch
+):
+    board = BoardState(store)
+    await board.load()
+    projection = await counting(days, board=board)
+    puts = []
+    real_put = board.put
+
+    def put(collection, entities, replace=False):
+        puts.append((collection, sorted(entities)))
+        real_put(collection, entities, replace)
+
+    monkeypatch.setattr(board, "put", put)
+    calls = [caller(str(n), NOON + n) for n in range(20)]
+    for n in range(len(calls)):  # 20 callers join queue 7, the first 10 are answered
+        await projection.apply(joined("7", NOON + n, *calls[: n + 1]))
+    for n in range(10):
+        await projection.apply(left("7", str(n), NOON + 30 + n, "EXIT", *calls[n + 1 :]))
+    await projection.apply(joined("8", NOON, caller("b", NOON)))
+    assert puts == []  # nothing drawn while the batch is applied
+    await projection.commit()
+    await board.commit()
+    assert puts == [("today", ["7", "8"])]  # one put, each queue once
+    today = (await store.snapshot()).state["today"]
+    assert (today["7"]["offered"], today["7"]["answered"], today["8"]["offered"]) == (20, 10, 1)
+
+
 async def test_a_board_rebuild_keeps_todays_numbers(store, days):
     board = BoardState(store)
     await board.load()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from realtime.projections.board import BoardState
 from realtime.redis_server import embedded_redis_url, ensure_embedded_redis, stop_embedded_redis
 from realtime.simulator.model import CallCenter
 from realtime.store import StateStore
-from realtime.worker import VoicenterWorker, WorkerConfig, backoff_delay
+from realtime.worker import PacketJson, VoicenterWorker, WorkerConfig, backoff_delay
 from tests.served import serving
 
 
@@ -464,3 +465,16 @@ async def test_the_worker_command_started_before_redis_waits_for_it(sim, tmp_pat
         log.close()
         await client.aclose()
         stop_embedded_redis(redis_dir)
+
+
+def test_packets_decode_as_the_standard_library_decodes_them_orjson_or_not():
+    fixtures = Path(__file__).parent / "fixtures" / "voicenter_doc_examples.jsonl"
+    lines = [line for line in fixtures.read_text().splitlines() if line.strip()]
+    assert lines
+    for packet in lines:  # Voicenter's documented events: the fast path
+        assert PacketJson.loads(packet) == json.loads(packet)
+    for odd in ['{"a": NaN}', '"\\ud800"', '{"x": Infinity}']:  # orjson refuses: the fallback
+        assert repr(PacketJson.loads(odd)) == repr(json.loads(odd))
+    for not_json in ['2["QueueEvent",{}]', "probe", ""]:  # Engine.IO payloads that are text
+        with pytest.raises(ValueError):
+            PacketJson.loads(not_json)
