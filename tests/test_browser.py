@@ -202,8 +202,11 @@ def test_a_change_touches_only_its_own_card(page, stack):
         timeout=20_000,
     ).json_value()
     user_id = page.evaluate(f"window.wallboard.board.state.agents[{ext!r}].user_id")
-    page.evaluate(
+    # (when every change applied so far is drawn: a change drawn later would look like a
+    # card redrawn for nothing)
+    page.wait_for_function(
         """() => {
+          if (window.wallboard.stats.drawPending) return false;
           window.__before = Object.assign({}, window.wallboard.board.state.agents);
           window.__touched = new Set();
           const timers = '.agent-since, .call-duration';
@@ -216,6 +219,7 @@ def test_a_change_touches_only_its_own_card(page, stack):
             }
           }).observe(document.querySelector('#agents'),
                      {subtree: true, childList: true, characterData: true, attributes: true});
+          return true;
         }"""
     )
     import httpx
@@ -237,6 +241,24 @@ def test_a_change_touches_only_its_own_card(page, stack):
     )
     assert ext in touched and ext in changed
     assert touched <= changed, touched - changed  # no other card was redrawn
+
+
+def test_a_ticking_timer_changes_its_text_in_place_not_by_a_new_node(page, stack):
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
+    page.wait_for_function(
+        """() => {
+          const node = [...document.querySelectorAll('.agent-since')]
+            .find(n => n.isConnected && n.textContent !== '—' && n.firstChild);
+          if (!node) return false;
+          window.__timer = {node: node, text: node.firstChild, was: node.textContent};
+          return true;
+        }"""
+    )
+    page.wait_for_function("window.__timer.node.textContent !== window.__timer.was")
+    assert page.evaluate(
+        """() => window.__timer.node.firstChild === window.__timer.text
+                 && window.__timer.node.childNodes.length === 1"""
+    )  # the browser redraws the text; it does not style and lay out a new node
 
 
 def test_an_agent_sets_their_own_status_to_lunch_from_their_card(browser, stack):

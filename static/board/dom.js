@@ -14,9 +14,16 @@ export function str(value) {
   return value === null || value === undefined ? "" : String(value);
 }
 
+// A node's text (a node holding text only). Changed in place when the node holds one text
+// node: the browser then redraws the text, where a new text node (textContent =) must also be
+// styled and laid out afresh, and a 1,000-agent board changes a thousand texts a second
+// (bench/bench_browser.py). No text is no text node, as before (CSS :empty).
 export function setText(node, value) {
   const text = str(value);
-  if (node.textContent !== text) node.textContent = text;
+  const only = node.firstChild;
+  if (text && only !== null && only === node.lastChild && only.nodeType === Node.TEXT_NODE) {
+    if (only.data !== text) only.data = text;
+  } else if (node.textContent !== text) node.textContent = text;
 }
 
 export function setHidden(node, hidden) {

@@ -1,5 +1,6 @@
 /* The board page: wires the modules together and runs the one 1-second interval that ticks
- * every timer, re-sorts the cards, runs the socket's watchdog, the banner and TV fitting.
+ * every timer, runs the socket's watchdog, the banner and TV fitting, and in between re-sorts
+ * the cards.
  *
  *   socket.js  -> reducer.js (the state) -> render.js (queues.js, agents.js, filter.js,
  *                                                      status.js: the status buttons)
@@ -29,6 +30,7 @@ const stats = {
   lastRenderMs: 0,
   maxRenderMs: 0,
   renders: 0,
+  drawPending: false,
 };
 window.wallboard = { board: board, stats: stats };
 
@@ -84,10 +86,18 @@ const socket = createSocket(board, stats, link, where, {
 });
 const fitTv = createTvFit(board);
 
+// The cards take their new places between the timers' ticks, twice a second: the ticking
+// timers and the moved cards each redraw much of a 1,000-agent board, and together (or a whole
+// second's moves at once) they made frames too long (bench/bench_browser.py).
 setInterval(function tick() {
   const now = serverNow(board);
   tickTimers(now);
-  renderer.tick(now);
+  setTimeout(function () {
+    renderer.place(serverNow(board));
+  }, 250);
+  setTimeout(function () {
+    renderer.tick(serverNow(board));
+  }, 750);
   socket.watchdog();
   updateBanner(now);
   fitTv();

@@ -15,6 +15,7 @@ import { createStatusControls } from "./status.js";
 import { setTimer } from "./timers.js";
 
 const ORDER_EVERY_S = 5; // timer-driven re-sort of the cards, every this many ticks
+const MIN_FRAME_MS = 100; // at most ten drawings a second (schedule)
 
 function collectionOf(board, name) {
   return board.state[name] || {};
@@ -48,6 +49,7 @@ export function createRenderer(board, stats, page, config, onRendered) {
   const agents = createAgents(page.agents, filter, controls);
   let full = false;
   let pending = false;
+  let lastDrawn = -Infinity; // performance.now() of the last drawing
   let snapshotPending = false;
   let ticks = 0;
   // A card changes its look at once, its place at the next tick: one re-sort a second, not one
@@ -91,7 +93,9 @@ export function createRenderer(board, stats, page, config, onRendered) {
 
   function render() {
     pending = false;
+    stats.drawPending = false;
     const started = performance.now();
+    lastDrawn = started;
     const now = serverNow(board);
     const queueState = collectionOf(board, "queues");
     const agentState = collectionOf(board, "agents");
@@ -131,10 +135,20 @@ export function createRenderer(board, stats, page, config, onRendered) {
     onRendered(now, first);
   }
 
+  // At most one drawing per MIN_FRAME_MS: a change on a quiet board is drawn at the next frame,
+  // changes that follow it close are drawn together. Each drawing of the page has a fixed cost
+  // besides its changes (the browser walks the page to paint it, and on a 1,000-agent board
+  // that was most of each frame): ten drawings a second instead of thirty is a third of it.
   function schedule() {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(render);
+    stats.drawPending = true; // a change applied to the state, not drawn yet
+    const wait = lastDrawn + MIN_FRAME_MS - performance.now();
+    if (wait > 0 && !snapshotPending) {
+      setTimeout(function () {
+        requestAnimationFrame(render);
+      }, wait);
+    } else requestAnimationFrame(render);
   }
 
   return {
@@ -156,11 +170,18 @@ export function createRenderer(board, stats, page, config, onRendered) {
       schedule();
     },
 
-    // Once a second: cards changed since take their places, and every ORDER_EVERY_S time
-    // moves cards between places (the longest on a break first...).
+    // Once a second (half a second after the timers tick, main.js): cards changed since take
+    // their places, and every ORDER_EVERY_S time moves cards between places (the longest on a
+    // break first...).
     tick(now) {
       ticks += 1;
       if ((placeSoon || ticks % ORDER_EVERY_S === 0) && agents.size()) placeAgents(now);
+    },
+
+    // Half a second after tick(): the cards changed since take their places (a second's
+    // moves in two halves: each is one long drawing on a big board).
+    place(now) {
+      if (placeSoon && agents.size()) placeAgents(now);
     },
   };
 }

@@ -15,7 +15,7 @@ function tickTimer(node, t, now) {
   const text = formatDuration(secs);
   if (text !== t.text) {
     t.text = text;
-    node.textContent = text;
+    setText(node, text);
   }
   if (t.onWarn) {
     const warn = secs >= t.warnAfter;
