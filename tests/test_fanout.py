@@ -14,7 +14,7 @@ from django.conf import settings
 from realtime import messages
 from realtime.state import Delta, apply_delta, empty_state
 from tests.test_heartbeat import Screen, wait_for
-from wallboard.board.fanout import Fanout, SendGuard, urgent
+from wallboard.board.fanout import Fanout, SendGuard, Urgent, urgent
 from wallboard.board.publisher import channel, encode, pack, unpack
 
 
@@ -452,3 +452,39 @@ async def test_a_round_stopped_during_a_send_is_stopped_not_taken_for_a_slow_scr
     task.cancel()  # as the fan-out's leave() does
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_a_round_waits_for_snapshots_at_most_its_budget_in_all(make_hub, monkeypatch):
+    monkeypatch.setattr("wallboard.board.fanout.YIELD_EVERY", 2)
+    monkeypatch.setattr("wallboard.board.fanout.GIVE_WAY_MAX_S", 0.02)
+    asked = []
+    real_give_way = Urgent.give_way
+
+    async def give_way(self, at_most):
+        waited = await real_give_way(self, at_most)
+        asked.append((at_most, waited))
+        return waited
+
+    monkeypatch.setattr(Urgent, "give_way", give_way)
+    hub = make_hub()
+    screens = [Screen() for _ in range(40)]
+    for screen in screens:
+        await live(hub, screen)
+    async with urgent().first():  # snapshots one after the other, all round long
+        await hub.deliver([frame_of("delta", "E", 1)])
+    assert all(seqs(s) == [1] for s in screens)
+    spent = [waited for _, waited in asked]
+    assert spent[0] > 0  # it gave way while it could
+    assert all(at_most <= 0 and waited == 0 for at_most, waited in asked[-5:])  # then no more
+    assert asked[1][0] == pytest.approx(0.02 - spent[0])  # one budget for the whole round
+
+
+async def test_a_screen_joining_as_the_last_one_leaves_keeps_its_subscription(store, make_hub):
+    hub = make_hub()
+    leaving = await live(hub, Screen())
+    newcomer = Screen()
+    _, board = await asyncio.gather(hub.leave(leaving), hub.join(newcomer))
+    board.took_snapshot("E", 0)
+    await board.go_live()
+    await publish(store, "delta", "E", 1)
+    await wait_for(lambda: seqs(newcomer) == [1])

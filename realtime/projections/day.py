@@ -165,7 +165,8 @@ class DayCounters:
         self._unmatched: set[str] = set()  # queue names of records no queue has (logged once)
         self.tz = tz
         self.start_hour = start_hour
-        self.board = board
+        self._board: Board | None = None
+        self.board = board  # (the setter hands show_counted to the board, before each commit)
         self.clock = clock
         self.rules: dict[str, QueueRules] = {}
         self.shown: dict[str, dict[str, Any]] = {}  # queue id -> its name and alerts (board)
@@ -193,8 +194,6 @@ class DayCounters:
         self._minute: int | None = None
         self._peak: dict[str, int] = {}
         self._unshown: set[str] = set()  # queues counted since the board last had their numbers
-        if board is not None:
-            board.before_commit.append(self.show_counted)
 
     # --- the Projection protocol ---------------------------------------------------------
 
@@ -383,6 +382,19 @@ class DayCounters:
         self._dirty_days.add((day, queue))
         if day == self.shown_day and self.board is not None:
             self._unshown.add(queue)  # put on the board once per batch: show_counted()
+
+    @property
+    def board(self) -> Board | None:
+        """The board today's numbers go to (None: counted and stored only)."""
+        return self._board
+
+    @board.setter
+    def board(self, board: Board | None) -> None:
+        if self._board is not None and self.show_counted in self._board.before_commit:
+            self._board.before_commit.remove(self.show_counted)
+        self._board = board
+        if board is not None:
+            board.before_commit.append(self.show_counted)
 
     def show_counted(self) -> None:
         """Put the numbers of the queues counted since the last commit on the board, each

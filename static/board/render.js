@@ -52,9 +52,9 @@ export function createRenderer(board, stats, page, config, onRendered) {
   let lastDrawn = -Infinity; // performance.now() of the last drawing
   let snapshotPending = false;
   let ticks = 0;
-  // A card changes its look at once, its place at the next tick: one re-sort a second, not one
-  // per frame (each moves cards, and the browser lays the grid out again); a card added or
-  // gone is placed at once.
+  // A card changes its look at once, its place at the next re-sort (twice a second, main.js),
+  // not at every frame (each moves cards, and the browser lays the grid out again); a card
+  // added or gone is placed at once.
   let placeSoon = false;
   let placedCount = -1;
 
@@ -170,16 +170,17 @@ export function createRenderer(board, stats, page, config, onRendered) {
       schedule();
     },
 
-    // Once a second (half a second after the timers tick, main.js): cards changed since take
-    // their places, and every ORDER_EVERY_S time moves cards between places (the longest on a
-    // break first...).
+    // Once a second (three quarters of a second after the timers tick, main.js): cards changed
+    // since take their places, and every ORDER_EVERY_S time moves cards between places (the
+    // longest on a break first...).
     tick(now) {
       ticks += 1;
       if ((placeSoon || ticks % ORDER_EVERY_S === 0) && agents.size()) placeAgents(now);
     },
 
-    // Half a second after tick(): the cards changed since take their places (a second's
-    // moves in two halves: each is one long drawing on a big board).
+    // Half a second before tick() (a quarter of a second after the timers tick, main.js): the
+    // cards changed since take their places (a second's moves in two halves: all at once made
+    // one long drawing on a big board).
     place(now) {
       if (placeSoon && agents.size()) placeAgents(now);
     },

@@ -23,8 +23,9 @@ Snapshots go first. A screen asking for a snapshot (on connect, on resync) waits
 that takes a few round trips through the event loop; behind a round of a thousand sends each
 of those waits a slice of the round. So while a snapshot is being read (:class:`Urgent`),
 the rounds of sends (the fan-out's and the heartbeat's) stop at their next
-yield until it is out: a snapshot costs the stream a few milliseconds, and a screen asking for
-one gets it in the time it takes (``bench/bench_fleet.py``).
+yield until it is out (GIVE_WAY_MAX_S at most per round): a snapshot costs the stream a few
+milliseconds, and a screen asking for one gets it in the time it takes
+(``bench/bench_fleet.py``).
 
 A screen that cannot keep up. Boards acknowledge what they have applied (an ``ack`` message,
 at most about once every two seconds, :mod:`realtime.messages`). A board with frames sent but not
@@ -87,8 +88,8 @@ PACE_FROM_S = 0.005
 #: after this many boards, so that nothing waits for a whole round of a thousand sends.
 YIELD_EVERY = 10
 #: While a screen waits for work that goes first (its snapshot: :class:`Urgent`), a round of
-#: sends waits at its next yield, for at most this long each time (a hung Redis read must not
-#: stop the stream).
+#: sends waits at its yields, for at most this long in all (a hung Redis read, or a storm of
+#: screens taking snapshots one after the other, must not stop the stream).
 GIVE_WAY_MAX_S = 0.05
 #: How often the boards' acknowledgements are checked, traffic or not.
 CHECK_EVERY_S = 1.0
@@ -235,10 +236,16 @@ class Fanout:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if self.boards or self._task is not None:
+                return  # a screen joined meanwhile: its subscription is under way
             # No screen left: the process holds no idle Redis connection until the next one
-            # (after a reconnect storm Redis's client count is back where it was).
-            with contextlib.suppress(Exception):
+            # (after a reconnect storm Redis's client count is back where it was). A command
+            # that took one of them just now meets a closed connection, and redis-py retries it
+            # on a new one.
+            try:
                 await self.client.connection_pool.disconnect(inuse_connections=False)
+            except Exception:
+                log.debug("could not close the idle Redis connections", exc_info=True)
 
     async def deliver(self, frames: list[Published]) -> None:
         """Frames read together, in order: runs of consecutive deltas merged, to every board."""
@@ -251,11 +258,12 @@ class Fanout:
 
     async def _deliver(self, items: list[Published | Run], guard: SendGuard) -> None:
         sent = 0
+        gave = 0.0  # seconds this round waited for snapshots (at most GIVE_WAY_MAX_S)
         for item in items:
             for board in list(self.boards):
                 sent += 1
-                if sent % YIELD_EVERY == 0:
-                    await urgent().give_way()  # a board may resync meanwhile: checked below
+                if sent % YIELD_EVERY == 0:  # a board may resync meanwhile: checked below
+                    gave += await urgent().give_way(GIVE_WAY_MAX_S - gave)
                 if board not in self.boards:
                     continue  # left meanwhile
                 if board.live:
@@ -418,7 +426,8 @@ class SendGuard:
     the whole process every few seconds (100 ms each: bench/bench_fleet.py's snapshot p99). The
     timer here is armed by a send, and when it fires it cancels the send still under way if
     that one began SLOW_SEND_S ago, else waits for the one under way. A send that does not wait
-    (nearly all of them) costs two assignments. Only the task that made the guard may use it."""
+    (nearly all of them) costs a few assignments and no timer. Only the task that made the
+    guard may use it."""
 
     def __init__(self) -> None:
         task = asyncio.current_task()
@@ -429,19 +438,24 @@ class SendGuard:
         self._current = 0  # the send under way (its number), 0 between sends
         self._began = 0.0
         self._fired = 0  # the send the timer cancelled
+        self._cancelling = 0  # the task's stop requests when the send under way began
         self._timer: asyncio.TimerHandle | None = None
 
     async def __aenter__(self) -> None:
         self._count += 1
         self._current = self._count
+        self._cancelling = self._task.cancelling()  # stop requests made before this send
         self._began = self._loop.time()
         if self._timer is None:
             self._timer = self._loop.call_at(self._began + SLOW_SEND_S, self._check)
 
     async def __aexit__(self, kind: type[BaseException] | None, error: Any, tb: Any) -> None:
         current, self._current = self._current, 0
-        ours = kind is asyncio.CancelledError and self._fired == current
-        if ours and self._task.uncancel() == 0:  # else the task itself is being stopped too
+        if self._fired != current:
+            return
+        # Ours: take our cancellation back, whatever the send made of it; a TimeoutError unless
+        # the task itself is being stopped too (as asyncio.timeout does).
+        if self._task.uncancel() <= self._cancelling and kind is asyncio.CancelledError:
             raise TimeoutError(f"a send still waiting after {SLOW_SEND_S} s") from None
 
     def _check(self) -> None:
@@ -481,14 +495,18 @@ class Urgent:
             if not self.running:
                 self._done.set()
 
-    async def give_way(self) -> None:
-        """A round's yield: let the rest of the process run, and wait (GIVE_WAY_MAX_S at most)
-        while urgent work is under way."""
+    async def give_way(self, at_most: float) -> float:
+        """A round's yield: let the rest of the process run, and wait (``at_most`` seconds,
+        what is left of the round's GIVE_WAY_MAX_S) while urgent work is under way. Returns
+        the seconds it waited."""
         await asyncio.sleep(0)
-        if self.running:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(GIVE_WAY_MAX_S):
-                    await self._done.wait()
+        if not self.running or at_most <= 0:
+            return 0.0
+        began = clock()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(at_most):
+                await self._done.wait()
+        return clock() - began
 
 
 _urgent: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Urgent] = weakref.WeakKeyDictionary()
