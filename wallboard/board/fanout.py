@@ -95,6 +95,8 @@ GIVE_WAY_MAX_S = 0.05
 CHECK_EVERY_S = 1.0
 #: Close code for "you stopped reading": the board reconnects and starts with a snapshot.
 CLOSE_TOO_SLOW = 4008
+#: A process whose last screen left this long ago lets go of its idle Redis connections.
+LET_GO_AFTER_S = 1.0
 
 clock = time.monotonic
 
@@ -211,7 +213,7 @@ class Fanout:
         self.behind_s = float(settings.WALLBOARD_SCREEN_BEHIND_S)
         self.dead_s = float(settings.WALLBOARD_SCREEN_DEAD_S)
         self._checked = clock()
-        self._closing: set[asyncio.Task[None]] = set()
+        self._closing: set[asyncio.Task[None]] = set()  # closing screens, letting go of Redis
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
@@ -236,16 +238,23 @@ class Fanout:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            if self.boards or self._task is not None:
-                return  # a screen joined meanwhile: its subscription is under way
-            # No screen left: the process holds no idle Redis connection until the next one
-            # (after a reconnect storm Redis's client count is back where it was). A command
-            # that took one of them just now meets a closed connection, and redis-py retries it
-            # on a new one.
-            try:
-                await self.client.connection_pool.disconnect(inuse_connections=False)
-            except Exception:
-                log.debug("could not close the idle Redis connections", exc_info=True)
+            if not self.boards and self._task is None:
+                letting_go = asyncio.create_task(self._let_go())
+                self._closing.add(letting_go)  # (kept until done)
+                letting_go.add_done_callback(self._closing.discard)
+
+    async def _let_go(self) -> None:
+        """No screen left: once the reads still under way are done (a storm's snapshots),
+        the process holds no idle Redis connection until the next screen comes (after a
+        reconnect storm Redis's client count is back where it was). A command that takes one
+        of them meanwhile meets a closed connection, and redis-py retries it on a new one."""
+        await asyncio.sleep(LET_GO_AFTER_S)
+        if self.boards or self._task is not None:
+            return  # a screen came meanwhile
+        try:
+            await self.client.connection_pool.disconnect(inuse_connections=False)
+        except Exception:
+            log.debug("could not close the idle Redis connections", exc_info=True)
 
     async def deliver(self, frames: list[Published]) -> None:
         """Frames read together, in order: runs of consecutive deltas merged, to every board."""
