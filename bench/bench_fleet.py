@@ -14,7 +14,8 @@ Starts the whole stack (simulator, worker, one web process) with ``--agents`` ag
   connected. Target p99 at most 15 ms.
 - reconnect storm: every screen's socket dropped at once and reopened at once: the time until
   all have their snapshot again (target 5 s), and Redis's client count before, during and
-  after (it must return to its baseline once the screens have gone).
+  after (the web process's connections, named ``wallboard-web``: they must return to their
+  baseline once the screens have gone).
 
 Each beside its ceiling: the same clients against a bare aiohttp websocket server that sends
 the same snapshot bytes (bench_screens.py's ceiling server).
@@ -126,7 +127,10 @@ def rss(pid: int) -> int:
 
 
 def redis_clients(r: redis.Redis | None) -> int | None:
-    return int(r.info("clients")["connected_clients"]) if r is not None else None
+    """The web processes' connections to Redis (``wallboard-web``, services.py)."""
+    if r is None:
+        return None
+    return sum(1 for c in r.client_list() if c.get("name") == "wallboard-web")
 
 
 class Clients:
@@ -245,8 +249,9 @@ def report(name: str, r: dict[str, Any], a: argparse.Namespace) -> None:
     )
     base, before, during, after = r["redis"]
     redis_line = (
-        f"; Redis clients {base} before the screens, {before} with them, {during} in the "
-        f"storm, {after} once they left" + (" (back to baseline)" if after == base else "")
+        f"; the web process's Redis clients {base} before the screens, {before} with them, "
+        f"{during} in the storm, {after} once they left"
+        + (" (back to baseline)" if after == base else "")
         if base is not None
         else ""
     )

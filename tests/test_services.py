@@ -74,3 +74,15 @@ async def test_ingest_stores_the_events_and_publishes_them_to_the_boards(use_pre
     finally:
         await pubsub.aclose()
         await wired.aclose()
+
+
+async def test_the_web_and_the_worker_name_their_redis_connections(use_prefix):
+    web = services.shared_store().redis
+    worker = services.ingest().store.redis
+    try:
+        await web.ping()
+        await worker.ping()
+        named = {c.get("name") for c in await web.client_list()}
+        assert {"wallboard-web", "wallboard-worker"} <= named  # CLIENT LIST says whose each is
+    finally:
+        await worker.aclose()

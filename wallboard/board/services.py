@@ -48,11 +48,14 @@ REDIS_POOL_SIZE = 32
 REDIS_WAIT_S = 20.0
 
 
-def redis_client() -> aioredis.Redis:
+def redis_client(name: str = "wallboard") -> aioredis.Redis:
+    """An asyncio client whose connections carry ``name`` (Redis's ``CLIENT LIST`` then says
+    whose each is: ``wallboard-web``, ``wallboard-worker``)."""
     ensure_redis()
     pool = aioredis.BlockingConnectionPool.from_url(
-        settings.REDIS_URL, max_connections=REDIS_POOL_SIZE, timeout=REDIS_WAIT_S
-    )
+        settings.REDIS_URL, max_connections=REDIS_POOL_SIZE, timeout=REDIS_WAIT_S,
+        client_name=name,
+    )  # fmt: skip
     return aioredis.Redis(connection_pool=pool)
 
 
@@ -80,7 +83,7 @@ def shared_store() -> StateStore:
     loop = asyncio.get_running_loop()
     store = _shared.get(loop)
     if store is None:
-        store = _shared[loop] = state_store()
+        store = _shared[loop] = state_store(redis_client("wallboard-web"))
     return store
 
 
@@ -127,7 +130,7 @@ def ingest(records: CallRecords | None = None) -> Ingest:
     which the board shows: loaded after the board's, so today's numbers as counted win over
     the stored board's), publishing to the boards. With ``records``, the stored call records
     settle the day's numbers (the worker)."""
-    store = state_store()
+    store = state_store(redis_client("wallboard-worker"))
     publisher = Publisher(store)
     board = BoardState(store, publisher)
     day = DayCounters(
