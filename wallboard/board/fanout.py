@@ -213,7 +213,7 @@ class Fanout:
         self.behind_s = float(settings.WALLBOARD_SCREEN_BEHIND_S)
         self.dead_s = float(settings.WALLBOARD_SCREEN_DEAD_S)
         self._checked = clock()
-        self._closing: set[asyncio.Task[None]] = set()  # closing screens, letting go of Redis
+        self._background: set[asyncio.Task[None]] = set()  # closing screens, letting go of Redis
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
@@ -240,8 +240,8 @@ class Fanout:
                 await task
             if not self.boards and self._task is None:
                 letting_go = asyncio.create_task(self._let_go())
-                self._closing.add(letting_go)  # (kept until done)
-                letting_go.add_done_callback(self._closing.discard)
+                self._background.add(letting_go)  # (kept until done)
+                letting_go.add_done_callback(self._background.discard)
 
     async def _let_go(self) -> None:
         """No screen left: once the reads still under way are done (a storm's snapshots),
@@ -267,12 +267,11 @@ class Fanout:
 
     async def _deliver(self, items: list[Published | Run], guard: SendGuard) -> None:
         sent = 0
-        gave = 0.0  # seconds this round waited for snapshots (at most GIVE_WAY_MAX_S)
         for item in items:
             for board in list(self.boards):
                 sent += 1
                 if sent % YIELD_EVERY == 0:  # a board may resync meanwhile: checked below
-                    gave += await urgent().give_way(GIVE_WAY_MAX_S - gave)
+                    await guard.give_way()
                 if board not in self.boards:
                     continue  # left meanwhile
                 if board.live:
@@ -310,8 +309,8 @@ class Fanout:
                 log.info("closing a screen that read nothing for %.0f s", waited)
                 self.boards.discard(board)
                 closing = asyncio.create_task(self._close(board))  # it may wait: not here
-                self._closing.add(closing)
-                closing.add_done_callback(self._closing.discard)
+                self._background.add(closing)
+                closing.add_done_callback(self._background.discard)
             elif waited > self.behind_s and not board.behind:
                 self._fell_behind(board, f"nothing acknowledged for {waited:.0f} s")
 
@@ -428,7 +427,8 @@ def coalesce(frames: list[Published]) -> list[Published | Run]:
 
 class SendGuard:
     """A round's sends, each abandoned (``TimeoutError``) once it has waited SLOW_SEND_S, with
-    one timer for the whole round: ``async with guard: await send()``.
+    one timer for the whole round: ``async with guard: await send()``; and the round's yields,
+    which give way to snapshots for GIVE_WAY_MAX_S at most in all: ``await guard.give_way()``.
 
     ``asyncio.timeout`` around each send cost a timer per send, a thousand per frame at a
     thousand screens, and what those timers left behind for the garbage collector made it walk
@@ -449,6 +449,11 @@ class SendGuard:
         self._fired = 0  # the send the timer cancelled
         self._cancelling = 0  # the task's stop requests when the send under way began
         self._timer: asyncio.TimerHandle | None = None
+        self._gave = 0.0  # seconds the round waited for snapshots
+
+    async def give_way(self) -> None:
+        """The round's yield (:meth:`Urgent.give_way`), within what is left of its budget."""
+        self._gave += await urgent().give_way(GIVE_WAY_MAX_S - self._gave)
 
     async def __aenter__(self) -> None:
         self._count += 1

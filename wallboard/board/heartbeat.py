@@ -27,8 +27,7 @@ from django.conf import settings
 
 from realtime import messages
 from realtime.store import UNAVAILABLE, StateStore
-from wallboard.board import fanout
-from wallboard.board.fanout import YIELD_EVERY, SendGuard, urgent
+from wallboard.board.fanout import YIELD_EVERY, SendGuard
 from wallboard.board.publisher import encode, websocket_send
 
 log = logging.getLogger("wallboard.board.heartbeat")
@@ -112,11 +111,10 @@ class Heartbeat:
 
     async def _send_all(self, message: dict[str, Any]) -> None:
         guard = SendGuard()  # a full socket waits: not us
-        gave = 0.0  # seconds this round waited for snapshots
         try:
             for sent, board in enumerate(list(self.boards), 1):
                 if sent % YIELD_EVERY == 0:  # a snapshot waits for no round of sends
-                    gave += await urgent().give_way(fanout.GIVE_WAY_MAX_S - gave)
+                    await guard.give_way()
                 if board.behind or board not in self.boards:
                     continue
                 try:
