@@ -119,12 +119,25 @@ QUEUE_CDR = {
 }  # fmt: skip
 
 
+#: The CDR endpoint stores a record on its own thread and database connection
+#: (wallboard/reports/views.py), which sees only what is committed: its tests commit.
+committed = pytest.mark.django_db(transaction=True)
+
+
 @pytest.fixture
 def cdr_url(settings, use_prefix):
+    from django.db import connections
+
+    from wallboard.reports.views import CDR_THREAD
+
     settings.WALLBOARD_CDR_SECRET = CDR_SECRET
-    return f"/reports/cdr/{CDR_SECRET}/"
+    yield f"/reports/cdr/{CDR_SECRET}/"
+    # the endpoint's thread keeps its connection (CONN_MAX_AGE): the test database is dropped
+    # at the end only once no connection holds it
+    CDR_THREAD.submit(connections.close_all).result()
 
 
+@committed
 def test_a_json_cdr_is_stored_once_and_answered_as_voicenter_expects(client, cdr_url):
     from django.test import Client
 
@@ -143,6 +156,7 @@ def test_a_json_cdr_is_stored_once_and_answered_as_voicenter_expects(client, cdr
     assert record.raw["seconds_waiting_in_queue"] == 42
 
 
+@committed
 def test_an_xmlrpc_cdr_gets_an_xmlrpc_answer(cdr_url):
     import xmlrpc.client
 
@@ -154,6 +168,7 @@ def test_an_xmlrpc_cdr_gets_an_xmlrpc_answer(cdr_url):
     assert reply == {"err": 0, "errdesc": "OK"}
 
 
+@committed
 def test_a_bad_body_gets_err_1_with_a_reason_and_is_counted(client, cdr_url, use_prefix):
     from django.test import Client
 
@@ -163,6 +178,7 @@ def test_a_bad_body_gets_err_1_with_a_reason_and_is_counted(client, cdr_url, use
     assert client.hget(use_prefix + "stats", "cdr_refused") == b"1"
 
 
+@committed
 def test_the_cdr_endpoint_is_a_404_without_the_secret(settings, cdr_url):
     from django.test import Client
 
@@ -185,6 +201,7 @@ def test_the_cdr_path_never_reaches_the_logs():
     )
 
 
+@committed
 def test_the_call_log_shows_todays_records_filtered_and_only_to_supervisors(cdr_url):
     from django.test import Client
 
@@ -368,6 +385,7 @@ def test_a_day_redis_lost_is_rebuilt_from_the_backfilled_records(call_log, use_p
         assert numbers["offered"] == answered + abandoned
 
 
+@committed
 def test_two_pushed_records_of_one_call_in_two_queues_are_both_kept(cdr_url):
     from django.test import Client
 
@@ -401,8 +419,9 @@ def test_backfill_cdr_waits_and_asks_again_when_voicenter_says_too_many_requests
         backfill(DAY)
 
 
+@committed
 def test_a_supervisor_sets_a_queue_in_the_admin_and_reads_call_records_only(
-    client, cdr_url, use_prefix
+    client, cdr_url, use_prefix, roles_and_statuses
 ):
     from django.test import Client
 
@@ -427,3 +446,33 @@ def test_a_supervisor_sets_a_queue_in_the_admin_and_reads_call_records_only(
     assert web.get("/admin/reports/callrecord/add/").status_code == 403
     delete = web.post(f"/admin/reports/callrecord/{record.pk}/delete/", {"post": "yes"})
     assert delete.status_code == 403 and CallRecord.objects.filter(pk=record.pk).exists()
+
+
+@committed
+def test_cdr_notifications_are_stored_one_after_the_other_on_one_long_lived_thread(
+    cdr_url, monkeypatch
+):
+    # Under ASGI a sync view runs on a thread made for its request: one thread (and one
+    # database connection) per call that ends, which grew the web process by tens of MiB.
+    import threading
+
+    from django.test import Client
+
+    from wallboard.reports.models import CallRecord
+    from wallboard.reports.records import store as real_store
+
+    threads = []
+
+    def store(record, source):
+        threads.append(threading.current_thread())
+        return real_store(record, source)
+
+    monkeypatch.setattr("wallboard.reports.views.store", store)
+    web = Client()
+    for n in range(3):
+        body = json.dumps({**QUEUE_CDR, "ivruniqueid": f"20261130120000{n:02d}"})
+        answer = web.post(cdr_url, body, content_type="application/json")
+        assert answer.json()["err"] == 0
+    assert CallRecord.objects.count() == 3
+    assert len(set(threads)) == 1 and threads[0] is not threading.main_thread()
+    assert threads[0].name.startswith("wallboard-cdr")
