@@ -185,6 +185,9 @@ def run(
     warm.expect("ready")
     warm.stop()
     time.sleep(1)
+    settle = time.monotonic() + 5  # the process lets go of its idle Redis connections a second
+    while redis_clients(r) and time.monotonic() < settle:  # after its last screen left
+        time.sleep(0.1)
     rss0, clients0 = rss(pid), redis_clients(r)
     clients = Clients(web, cookie, a.screens, a.clients)
     try:

@@ -80,16 +80,25 @@ class PacketJson:
     what orjson refuses (NaN, a lone surrogate, and the Engine.IO payloads that are not JSON at
     all) goes to the standard library, so a packet decodes to what it always did, but for an
     integer of more than 64 bits, which orjson reads as a float (no Voicenter field holds one).
+    A text that is a JSON value and then more (every Socket.IO message, ``2["QueueEvent",...]``:
+    Engine.IO tries each as JSON first) the standard library refuses too, so it is not asked.
     Writing (the worker's few emits) stays the standard library's."""
 
     @staticmethod
     def loads(text: str | bytes, **options: Any) -> object:
         try:
             return orjson.loads(text)
-        except orjson.JSONDecodeError:
+        except orjson.JSONDecodeError as refused:
+            if refused.msg == ORJSON_MORE_AFTER_VALUE and isinstance(text, str):
+                raise  # a ValueError, as the standard library's would be (bytes it may read
+                # as UTF-16 or UTF-32, where orjson reads UTF-8)
             return json.loads(text, **options)
 
     dumps = staticmethod(json.dumps)
+
+
+#: orjson's reason for refusing a text that holds a whole JSON value and then more.
+ORJSON_MORE_AFTER_VALUE = "unexpected content after document"
 
 
 # python-engineio 3.x installs a SIGINT handler that stops the loop unless told one is set;

@@ -5,11 +5,14 @@ and end, with the embedded server started first when ``REDIS_URL`` is unset."""
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import uuid
+from typing import Any
 
 import pytest
 import redis
 import redis.asyncio as aioredis
+from django.apps import apps as django_apps
 from django.conf import settings
 
 from realtime.store import StateStore
@@ -65,6 +68,23 @@ def use_prefix(settings, prefix):
     client.close()
 
 
+def _migrations_granting_supervisors() -> list[Any]:
+    """The project's migrations that grant the supervisors permissions (grants.py)."""
+    found = []
+    for config in django_apps.get_app_configs():
+        if not config.name.startswith("wallboard."):
+            continue
+        try:
+            package = importlib.import_module(config.name + ".migrations")
+        except ModuleNotFoundError:
+            continue
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if hasattr(module, "grant_to_supervisors") and hasattr(module, "forwards"):
+                found.append(module)
+    return found
+
+
 @pytest.fixture
 def roles_and_statuses(django_db_blocker):
     """What the migrations put in the database (the roles with their permissions, the status
@@ -87,12 +107,8 @@ def roles_and_statuses(django_db_blocker):
             StatusOption.objects.get_or_create(
                 code=code, defaults={"name": name, "position": position}
             )
-        for later in (  # the permissions the other apps' migrations grant the supervisors
-            "wallboard.contacts.migrations.0002_supervisor_permissions",
-            "wallboard.reports.migrations.0002_supervisor_permissions",
-            "wallboard.reports.migrations.0004_supervisors_read_call_records",
-        ):
-            importlib.import_module(later).forwards(apps, None)
+        for later in _migrations_granting_supervisors():  # the other apps' grants
+            later.forwards(apps, None)
 
 
 @pytest.fixture

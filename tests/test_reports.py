@@ -168,7 +168,6 @@ def test_an_xmlrpc_cdr_gets_an_xmlrpc_answer(cdr_url):
     assert reply == {"err": 0, "errdesc": "OK"}
 
 
-@committed
 def test_a_bad_body_gets_err_1_with_a_reason_and_is_counted(client, cdr_url, use_prefix):
     from django.test import Client
 
@@ -178,7 +177,6 @@ def test_a_bad_body_gets_err_1_with_a_reason_and_is_counted(client, cdr_url, use
     assert client.hget(use_prefix + "stats", "cdr_refused") == b"1"
 
 
-@committed
 def test_the_cdr_endpoint_is_a_404_without_the_secret(settings, cdr_url):
     from django.test import Client
 
@@ -476,3 +474,35 @@ def test_cdr_notifications_are_stored_one_after_the_other_on_one_long_lived_thre
     assert CallRecord.objects.count() == 3
     assert len(set(threads)) == 1 and threads[0] is not threading.main_thread()
     assert threads[0].name.startswith("wallboard-cdr")
+
+
+@committed
+def test_a_cdr_the_database_holds_up_is_answered_as_not_stored_then_stored_once(
+    cdr_url, monkeypatch
+):
+    import threading
+
+    from django.test import Client
+
+    from wallboard.reports.models import CallRecord
+    from wallboard.reports.records import store as real_store
+    from wallboard.reports.views import CDR_THREAD
+
+    database_answers = threading.Event()
+
+    def store(record, source):
+        database_answers.wait(30)  # a hung database (or backfill_cdr holding the call's lock)
+        return real_store(record, source)
+
+    monkeypatch.setattr("wallboard.reports.views.store", store)
+    monkeypatch.setattr("wallboard.reports.views.CDR_WAIT_S", 0.2)
+    web = Client()
+    body = json.dumps(QUEUE_CDR)
+    held = web.post(cdr_url, body, content_type="application/json").json()
+    assert held["err"] == 2 and "could not be stored" in held["errdesc"]
+    database_answers.set()
+    CDR_THREAD.submit(lambda: None).result()  # the held record's turn is over
+    assert CallRecord.objects.count() == 1
+    again = web.post(cdr_url, body, content_type="application/json").json()  # Voicenter repeats
+    assert again["err"] == 0 and again["errdesc"] == "OK (already stored)"
+    assert CallRecord.objects.count() == 1

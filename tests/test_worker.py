@@ -478,3 +478,16 @@ def test_packets_decode_as_the_standard_library_decodes_them_orjson_or_not():
     for not_json in ['2["QueueEvent",{}]', "probe", ""]:  # Engine.IO payloads that are text
         with pytest.raises(ValueError):
             PacketJson.loads(not_json)
+
+
+def test_a_socketio_message_is_refused_by_orjson_alone_not_again_by_the_standard_library(
+    monkeypatch,
+):
+    asked = []
+    monkeypatch.setattr(json, "loads", lambda text, **options: asked.append(text))
+    for message in ['2["QueueEvent",{"a":1}]', '0{"sid":"x"}', "3probe"]:
+        with pytest.raises(ValueError):
+            PacketJson.loads(message)
+    assert asked == []
+    PacketJson.loads('{"a": NaN}')  # what orjson cannot read still goes to the standard library
+    assert asked == ['{"a": NaN}']

@@ -6,14 +6,18 @@
   answer: ``realtime/voicenter/cdr.py``). Each record is stored once (its key), whatever repeats
   it. Without the secret (or with a wrong one) the answer is a 404, as for any unknown page;
   a body we cannot use gets ``err`` 1 or 2 with a reason, and is logged and counted
-  (``cdr_refused`` in the worker's counters). The records are stored one after the other by
-  one thread of the process's own (``CDR_THREAD``), not each on a thread of its own as a sync
-  view is under ASGI: a thread and a database connection for every call that ends grew the
-  web process by 30 to 50 MiB within minutes of a busy day (``bench/bench_fleet.py``).
+  (``cdr_refused`` in the worker's counters). The records are read and stored one after the
+  other by one thread of the process's own (``CDR_THREAD``), not each on the thread Django
+  makes for a sync view's request under ASGI: that thread's database connection and work for
+  every call that ends grew the web process by 30 to 50 MiB within minutes of a busy day
+  (``bench/bench_fleet.py``). A record not stored within CDR_WAIT_S (the database hangs, or
+  ``backfill_cdr`` holds the call's lock) is answered ``err`` 2: Voicenter sends it again, and
+  the one stored late is stored once all the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +47,8 @@ log = logging.getLogger("wallboard.reports")
 
 #: Rows per page of the call log.
 PAGE_SIZE = 100
+#: Seconds a CDR notification waits to be stored before it is answered as not stored.
+CDR_WAIT_S = 20.0
 
 
 @login_required
@@ -96,7 +102,11 @@ async def cdr(request: HttpRequest, secret: str) -> HttpResponse:
         raise Http404
     body = request.body if request.method == "POST" else request.META.get("QUERY_STRING", "")
     raw = body if isinstance(body, bytes) else body.encode()
-    reply, content_type = await _take_cdr(raw)
+    try:
+        reply, content_type = await asyncio.wait_for(_take_cdr(raw), CDR_WAIT_S)
+    except TimeoutError:
+        log.warning("a CDR was not stored within %s s: answered as not stored", CDR_WAIT_S)
+        reply, content_type = answer(ERR_APPLICATION, "the record could not be stored", detect(raw))
     return HttpResponse(reply, content_type=content_type)
 
 
