@@ -90,7 +90,6 @@ def roles_and_statuses(django_db_blocker):
     """What the migrations put in the database (the roles with their permissions, the status
     names), again: a transactional test before this one flushed it away. Made from the
     migration's own lists."""
-    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
 
     from wallboard.agents.models import StatusOption
@@ -108,7 +107,7 @@ def roles_and_statuses(django_db_blocker):
                 code=code, defaults={"name": name, "position": position}
             )
         for later in _migrations_granting_supervisors():  # the other apps' grants
-            later.forwards(apps, None)
+            later.forwards(django_apps, None)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ import logging
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
@@ -239,9 +239,12 @@ class Fanout:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             if not self.boards and self._task is None:
-                letting_go = asyncio.create_task(self._let_go())
-                self._background.add(letting_go)  # (kept until done)
-                letting_go.add_done_callback(self._background.discard)
+                self._in_background(self._let_go())
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)  # (kept until done)
+        task.add_done_callback(self._background.discard)
 
     async def _let_go(self) -> None:
         """No screen left: once the reads still under way are done (a storm's snapshots),
@@ -308,9 +311,7 @@ class Fanout:
                 self.closed_slow += 1
                 log.info("closing a screen that read nothing for %.0f s", waited)
                 self.boards.discard(board)
-                closing = asyncio.create_task(self._close(board))  # it may wait: not here
-                self._background.add(closing)
-                closing.add_done_callback(self._background.discard)
+                self._in_background(self._close(board))  # it may wait: not here
             elif waited > self.behind_s and not board.behind:
                 self._fell_behind(board, f"nothing acknowledged for {waited:.0f} s")
 

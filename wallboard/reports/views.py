@@ -49,6 +49,8 @@ log = logging.getLogger("wallboard.reports")
 PAGE_SIZE = 100
 #: Seconds a CDR notification waits to be stored before it is answered as not stored.
 CDR_WAIT_S = 20.0
+#: The answer's reason when a record could not be stored (Voicenter sends it again).
+NOT_STORED = "the record could not be stored"
 
 
 @login_required
@@ -106,7 +108,7 @@ async def cdr(request: HttpRequest, secret: str) -> HttpResponse:
         reply, content_type = await asyncio.wait_for(_take_cdr(raw), CDR_WAIT_S)
     except TimeoutError:
         log.warning("a CDR was not stored within %s s: answered as not stored", CDR_WAIT_S)
-        reply, content_type = answer(ERR_APPLICATION, "the record could not be stored", detect(raw))
+        reply, content_type = answer(ERR_APPLICATION, NOT_STORED, detect(raw))
     return HttpResponse(reply, content_type=content_type)
 
 
@@ -121,7 +123,7 @@ def _take(raw: bytes) -> tuple[bytes, str]:
         created = store(record, "push")
     except Exception:  # the database is away: say so; Voicenter may send it again
         log.exception("a CDR could not be stored")
-        return answer(ERR_APPLICATION, "the record could not be stored", fmt)
+        return answer(ERR_APPLICATION, NOT_STORED, fmt)
     return answer(ERR_OK, "OK" if created else "OK (already stored)", fmt)
 
 
