@@ -303,6 +303,21 @@ async def test_a_boards_messages_skip_djangos_sync_thread(board, wired, monkeypa
     assert hops == []  # Channels' default dispatch makes one hop per message
 
 
+async def test_a_board_waits_for_its_next_message_without_a_task_of_its_own(board, wired):
+    communicator = await board()
+    snap = await frame(communicator)
+    for _ in range(5):
+        await communicator.send_to(text_data=orjson.dumps(ack(snap)).decode())
+    await communicator.send_to(text_data='{"type": "resync"}')
+    assert (await frame(communicator))["type"] == "snapshot"
+    # Channels' own loop wraps each wait for the next message (here the communicator's
+    # Queue.get) in a new task, with an asyncio.wait around it: garbage for the collector's
+    # youngest generation at every ack of a thousand screens (consumers.BoardConsumer.__call__)
+    coroutines = [t.get_coro() for t in asyncio.all_tasks()]
+    waiting = [c for c in coroutines if getattr(c, "__qualname__", None) == "Queue.get"]
+    assert waiting == []
+
+
 def ack(frame):
     return {"type": "ack", "epoch": frame["epoch"], "seq": frame["seq"]}
 
