@@ -22,6 +22,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from realtime import messages
 from realtime.store import UNAVAILABLE
@@ -116,7 +117,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
         acknowledging every 2 s, these replaced the ones the garbage collector had already
         promoted, so its youngest generation held tens of thousands of objects when it came
         round (CPython counts allocations minus deallocations) and each pass stalled the
-        process for 10 to 50 ms (bench/bench_fleet.py's snapshot)."""
+        process for 10 to 50 ms (bench/bench_fleet.py's snapshot). (With a channel layer
+        configured, which the boards do not use, Channels' own loop listens to it too.)"""
+        if get_channel_layer(self.channel_layer_alias) is not None:
+            await super().__call__(scope, receive, send)
+            return
         self.scope = scope
         self.channel_layer = None
         self.base_send = send
