@@ -9,7 +9,6 @@ import asyncio
 import orjson
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -302,31 +301,6 @@ async def test_a_boards_messages_skip_djangos_sync_thread(board, wired, monkeypa
     await communicator.send_to(text_data='{"type": "resync"}')
     assert (await frame(communicator))["type"] == "snapshot"
     assert hops == []  # Channels' default dispatch makes one hop per message
-
-
-async def test_a_board_waits_for_its_next_message_on_its_own_task(board, wired):
-    communicator = await board()
-    snap = await frame(communicator)
-    for _ in range(5):
-        await communicator.send_to(text_data=orjson.dumps(ack(snap)).decode())
-    await communicator.send_to(text_data='{"type": "resync"}')
-    assert (await frame(communicator))["type"] == "snapshot"
-    # Channels' own loop wraps each wait for the next message (here the communicator's
-    # Queue.get) in a new task, with an asyncio.wait around it: garbage for the collector's
-    # youngest generation at every ack of a thousand screens (consumers.BoardConsumer.__call__)
-    coroutines = [t.get_coro() for t in asyncio.all_tasks()]
-    waiting = [c for c in coroutines if getattr(c, "__qualname__", None) == "Queue.get"]
-    assert waiting == []
-
-
-async def test_with_a_channel_layer_configured_a_board_also_listens_to_it(board, wired, settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    layer = get_channel_layer()
-    communicator = await board()
-    assert (await frame(communicator))["type"] == "snapshot"
-    await communicator.send_to(text_data='{"type": "resync"}')
-    assert (await frame(communicator))["type"] == "snapshot"
-    assert len(layer.channels) == 1  # Channels' own loop waits on the board's channel too
 
 
 def ack(frame):

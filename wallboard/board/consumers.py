@@ -20,9 +20,7 @@ from typing import Any
 import orjson
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 
 from realtime import messages
 from realtime.store import UNAVAILABLE
@@ -108,26 +106,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 await self._cleanup()
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Each message the screen sends, one after the other. Channels' own loop
-        (``channels.utils.await_many_dispatch``, made to listen to a channel layer too, which
-        the boards do not use) wraps each message in a new task, an ``asyncio.wait`` and their
-        futures, which live until the screen's next message. With a thousand screens
-        acknowledging every 2 s, these replaced the ones the garbage collector had already
-        promoted, so its youngest generation held tens of thousands of objects when it came
-        round (CPython counts allocations minus deallocations) and each pass stalled the
-        process for 10 to 50 ms (bench/bench_fleet.py's snapshot). (With a channel layer
-        configured, which the boards do not use, Channels' own loop listens to it too.)"""
-        if get_channel_layer(self.channel_layer_alias) is not None:
-            await super().__call__(scope, receive, send)
-            return
-        self.scope = scope
-        self.channel_layer = None
-        self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            while True:
-                await self.dispatch(await receive())
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch first closes stale database connections, through Django's
