@@ -73,6 +73,10 @@ from realtime.voicenter.login import LoginRefused, SocketGrant
 log = logging.getLogger("realtime.worker")
 
 
+#: orjson's reason for refusing a text that holds a whole JSON value and then more.
+ORJSON_MORE_AFTER_VALUE = "unexpected content after document"
+
+
 class PacketJson:
     """The JSON python-socketio and python-engineio read packets with (their ``json=``
     option): orjson, several times faster than the standard library on Voicenter's events
@@ -90,15 +94,12 @@ class PacketJson:
             return orjson.loads(text)
         except orjson.JSONDecodeError as refused:
             if refused.msg == ORJSON_MORE_AFTER_VALUE and isinstance(text, str):
-                raise  # a ValueError, as the standard library's would be (bytes it may read
-                # as UTF-16 or UTF-32, where orjson reads UTF-8)
+                # a ValueError, as the standard library's would be (bytes still go on: it
+                # may read them as UTF-16 or UTF-32, where orjson reads UTF-8)
+                raise
             return json.loads(text, **options)
 
     dumps = staticmethod(json.dumps)
-
-
-#: orjson's reason for refusing a text that holds a whole JSON value and then more.
-ORJSON_MORE_AFTER_VALUE = "unexpected content after document"
 
 
 # python-engineio 3.x installs a SIGINT handler that stops the loop unless told one is set;

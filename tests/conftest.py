@@ -4,6 +4,7 @@ and end, with the embedded server started first when ``REDIS_URL`` is unset."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import uuid
@@ -68,7 +69,8 @@ def use_prefix(settings, prefix):
     client.close()
 
 
-def _migrations_granting_supervisors() -> list[Any]:
+@functools.cache
+def _migrations_granting_supervisors() -> tuple[Any, ...]:
     """The project's migrations that grant the supervisors permissions (grants.py)."""
     found = []
     for config in django_apps.get_app_configs():
@@ -82,7 +84,7 @@ def _migrations_granting_supervisors() -> list[Any]:
             module = importlib.import_module(f"{package.__name__}.{info.name}")
             if hasattr(module, "grant_to_supervisors") and hasattr(module, "forwards"):
                 found.append(module)
-    return found
+    return tuple(found)
 
 
 @pytest.fixture
