@@ -8,7 +8,8 @@ differences):
 2. Open ``URLList[i]`` with ``?token=``: Engine.IO 3, websocket only, python-socketio 4.x
    ``AsyncClient`` with its own reconnection off, connect wrapped in a 10 s timeout. No login
    emit on the socket. Exactly one socket at a time: the old one is torn down before the next.
-3. Every event goes on one in-process queue and is applied, in arrival order, by one loop.
+3. Every event goes on one in-process queue and is applied, in arrival order, by one loop; the
+   socket is not read while that queue holds ``INBOX_HIGH_WATER`` events (back-pressure).
 4. Each (re)connect rebuilds the state from scratch: the fresh ``loginStatus`` and
    ``AllExtensionsStatus`` (and what arrives with them) replace the stored state at once under a
    new epoch; until then the old state stands. Late snapshots, and any ``*Updated`` event, are
@@ -129,8 +130,44 @@ class _Disconnected:
 
 
 _DISCONNECTED = _Disconnected()
-#: What the socket heard, in order: (event name, payload) pairs, then _DISCONNECTED.
-Inbox = asyncio.Queue[tuple[str, object] | _Disconnected]
+#: The socket stops being read while this many events wait to be applied (4 batches).
+INBOX_HIGH_WATER = 4 * MAX_BATCH
+
+
+class Inbox(asyncio.Queue[tuple[str, object] | _Disconnected]):
+    """What the socket heard, in order: (event name, payload) pairs, then _DISCONNECTED.
+
+    Bounded by back-pressure, not by refusal: the socket's reader puts each event at once
+    (``put_nowait``: the order is the socket's, and nothing is dropped), then waits in
+    :meth:`room` while ``INBOX_HIGH_WATER`` events or more are waiting. A reader that waits
+    reads no more from the socket, so TCP holds the rest at Voicenter's end instead of this
+    process decoding a burst far ahead of the loop that applies it (a replay at full speed
+    had 92,000 decoded events waiting here; held back, with the per-message tasks gone too
+    (:class:`_InlineEngineIO`), bench/bench_ingest.py went from 7,500 to 8,200-9,300 events/s
+    in alternating runs). :meth:`close` ends every wait, for a session that is over."""
+
+    def __init__(self, high_water: int | None = None) -> None:
+        super().__init__()
+        self.high_water = INBOX_HIGH_WATER if high_water is None else high_water
+        self._room = asyncio.Event()
+        self._room.set()
+        self._closed = False
+
+    def get_nowait(self) -> tuple[str, object] | _Disconnected:
+        item = super().get_nowait()  # (``get`` takes its item through here too)
+        if self.qsize() < self.high_water:
+            self._room.set()
+        return item
+
+    async def room(self) -> None:
+        """Return once fewer than ``high_water`` events wait, or the inbox is closed."""
+        while self.qsize() >= self.high_water and not self._closed:
+            self._room.clear()
+            await self._room.wait()
+
+    def close(self) -> None:
+        self._closed = True
+        self._room.set()
 
 
 @dataclass(frozen=True)
@@ -196,12 +233,35 @@ class _CatchAll(socketio.AsyncClientNamespace):
         self.queue = queue
 
     async def trigger_event(self, event: str, *args: object) -> None:
-        # No await before the put: the engine.io client runs each message as its own task,
-        # and tasks start in arrival order, so the queue keeps Voicenter's order.
+        # Called from the socket's read loop itself (_InlineEngineIO): the queue has
+        # Voicenter's order, and waiting for room stops the reading.
         if event == "disconnect":
             self.queue.put_nowait(_DISCONNECTED)
         elif event != "connect":
             self.queue.put_nowait((event, args[0] if args else None))
+            await self.queue.room()
+
+
+class _InlineEngineIO(engineio.AsyncClient):
+    """python-engineio 3.x runs the handler of every message it reads as a task of its own;
+    this client runs it in its read loop, before it reads the next. So the events reach the
+    inbox in the order they were read by construction (not because tasks start in the order
+    they were made), no task is made per event, and the inbox's back-pressure
+    (:meth:`Inbox.room`) stops the reading. The other packets (pong, close, noop) are
+    handled as before."""
+
+    async def _receive_packet(self, pkt: engineio.packet.Packet) -> None:
+        if pkt.packet_type == engineio.packet.MESSAGE:
+            await self._trigger_event("message", pkt.data, run_async=False)
+        else:
+            await super()._receive_packet(pkt)
+
+
+class _SocketClient(socketio.AsyncClient):
+    """python-socketio's client on :class:`_InlineEngineIO`."""
+
+    def _engineio_client_class(self) -> type[engineio.AsyncClient]:
+        return _InlineEngineIO
 
 
 def backoff_delay(attempt: int, low: float, high: float, rng: random.Random) -> float:
@@ -407,8 +467,8 @@ class VoicenterWorker:
     # --- one socket ---------------------------------------------------------------------
 
     async def _session(self, grant: SocketGrant, url: str) -> str:
-        queue: Inbox = asyncio.Queue()
-        client = socketio.AsyncClient(reconnection=False, json=PacketJson)
+        queue = Inbox()
+        client = _SocketClient(reconnection=False, json=PacketJson)
         client.register_namespace(_CatchAll(queue))
         sep = "&" if urlsplit(url).query else "?"
         self.sessions += 1
@@ -432,6 +492,7 @@ class VoicenterWorker:
         try:
             return await self._consume(client, queue, grant)
         finally:
+            queue.close()  # a reader waiting for room reads on and sees the socket closing
             await _close(client)
             self.health.connected = self.health.syncing = False
             await self._flush_health_and_stats(force=True)

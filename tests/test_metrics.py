@@ -117,3 +117,11 @@ def test_a_start_hour_that_dst_skips_begins_right_after_the_gap():
     start, _ = day_bounds(date(2026, 3, 27), TZ, start_hour=2)  # 02:00 does not exist that day
     assert business_day(start, TZ, start_hour=2) == date(2026, 3, 27)
     assert business_day(start - 1, TZ, start_hour=2) == date(2026, 3, 26)
+
+
+def test_a_queue_days_mapping_holds_every_counter_as_dataclasses_asdict_would():
+    from dataclasses import asdict, fields
+
+    day = QueueDay(**{f.name: n + 1 for n, f in enumerate(fields(QueueDay))})
+    assert day.as_mapping() == asdict(day)
+    assert QueueDay.from_mapping(day.as_mapping()) == day

@@ -28,6 +28,21 @@ def test_keys_are_lower_cased_and_non_string_keys_dropped():
     assert obj([("QueueID", 5)]) is None and obj("x") is None
 
 
+def test_keys_read_twice_or_mixed_with_non_strings_read_the_same_and_the_memo_stays_bounded(
+    monkeypatch,
+):
+    from realtime.voicenter import fields
+
+    monkeypatch.setattr(fields, "_LOWER", {})
+    monkeypatch.setattr(fields, "_LOWER_MAX", 3)
+    raw = {"IvrUniqueID": 1, "CallerID": 2}
+    assert ci(raw) == ci(raw) == {"ivruniqueid": 1, "callerid": 2}  # new keys, then known ones
+    assert ci({"CallerID": 3, 4: "x"}) == {"callerid": 3}  # a known key beside a non-string one
+    many = {f"Key{n}": n for n in range(10)}
+    assert ci(many) == {f"key{n}": n for n in range(10)}  # past the memo's bound: still right
+    assert len(fields._LOWER) == 3
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [(7, 7), (7.0, 7), (" 12 ", 12), ("1.5", None), (True, None), (math.inf, None), (None, None)],

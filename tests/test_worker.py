@@ -367,16 +367,16 @@ async def _stopped(store):
 
 @pytest.mark.pure
 def test_a_batch_is_every_event_already_waiting_up_to_the_bound_and_stops_at_a_close():
-    from realtime.worker import _DISCONNECTED, MAX_BATCH, _take_batch
+    from realtime.worker import _DISCONNECTED, MAX_BATCH, Inbox, _take_batch
 
-    inbox: asyncio.Queue = asyncio.Queue()
+    inbox = Inbox()
     assert _take_batch(("A", 1), inbox) == ([("A", 1)], False)  # alone: at once
     for n in range(MAX_BATCH + 5):
         inbox.put_nowait(("E", n))
     batch, closed = _take_batch(("A", 1), inbox)
     assert len(batch) == MAX_BATCH and not closed and batch[1] == ("E", 0)
     assert inbox.qsize() == 6  # the rest waits for the next batch, in order
-    inbox = asyncio.Queue()
+    inbox = Inbox()
     for item in (("B", 2), _DISCONNECTED, ("C", 3)):
         inbox.put_nowait(item)
     assert _take_batch(("A", 1), inbox) == ([("A", 1), ("B", 2)], True)
@@ -403,6 +403,64 @@ async def test_a_fast_replay_reaches_a_worker_that_connects_later_whole_and_in_o
             await until(lambda: _events_counted(store, len(events)))  # all fed, nothing lost
             snap = await store.snapshot()
             assert snap.state == (await reference.snapshot()).state
+        finally:
+            worker.stop()
+            await asyncio.wait_for(task, 10)
+            await worker.client.aclose()
+
+
+async def test_the_inbox_holds_the_reader_at_its_high_water_until_room_is_made_or_it_closes():
+    from realtime.worker import Inbox
+
+    inbox = Inbox(high_water=2)
+    inbox.put_nowait(("A", 1))
+    await asyncio.wait_for(inbox.room(), 1)  # below the mark: no wait
+    inbox.put_nowait(("B", 2))
+    waiting = asyncio.create_task(inbox.room())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # at the mark: the reader waits
+    assert await inbox.get() == ("A", 1)  # one taken: room again
+    await asyncio.wait_for(waiting, 1)
+    inbox.put_nowait(("C", 3))
+    waiting = asyncio.create_task(inbox.room())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    inbox.close()  # a session that is over lets its reader go
+    await asyncio.wait_for(waiting, 1)
+    assert [inbox.get_nowait() for _ in range(2)] == [("B", 2), ("C", 3)]  # nothing dropped
+
+
+async def test_a_fast_replay_held_back_by_a_small_inbox_arrives_whole_and_in_order(
+    store, prefix, monkeypatch
+):
+    from realtime import worker as worker_module
+    from realtime.store import StateStore
+    from tests.examples import doc_examples
+    from tests.served import serving
+
+    monkeypatch.setattr(worker_module, "INBOX_HIGH_WATER", 3)
+    most = 0
+    put = worker_module.Inbox.put_nowait
+
+    def counted(self, item):
+        nonlocal most
+        put(self, item)
+        if item is not worker_module._DISCONNECTED:
+            most = max(most, self.qsize())
+
+    monkeypatch.setattr(worker_module.Inbox, "put_nowait", counted)
+    events = doc_examples() * 40  # 600 events, sent as fast as the worker takes them
+    reference = StateStore(store.redis, prefix + "reference:")
+    expected = Pipeline([BoardState(reference)])
+    await expected.feed_many(events)
+    async with serving(None, replay=events, replay_fast=True) as sim:
+        worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
+        task = asyncio.create_task(worker.run())
+        try:
+            await until(lambda: _bool(sim.replayed == len(events)))
+            await until(lambda: _events_counted(store, len(events)))  # all fed, nothing lost
+            assert (await store.snapshot()).state == (await reference.snapshot()).state
+            assert most <= 3  # the socket was not read past the inbox's high water
         finally:
             worker.stop()
             await asyncio.wait_for(task, 10)

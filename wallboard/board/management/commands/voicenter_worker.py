@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from typing import Any
@@ -51,6 +52,11 @@ class Command(BaseCommand):
         services.ensure_redis()
         self._publish_contacts()  # our contacts' names for the callers (Redis may have lost them)
         self._publish_rules()  # the queues' rules for today's numbers (likewise)
+        # What was made at start (Django, the apps) lives as long as the process: out of the
+        # collector's sight, so its full passes walk only the worker's own state, as the web
+        # process does (wallboard/asgi.py; bench/bench_ingest.py starts its worker so too).
+        gc.collect()
+        gc.freeze()
         asyncio.run(self._run())
 
     def _publish_contacts(self) -> None:
