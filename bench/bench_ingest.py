@@ -11,7 +11,9 @@ process: socket, normalise, reduce, one Redis commit and one publish per batch. 
   state is exactly what the events give (no loss);
 - the ceiling: a bare redis-py pipeline issuing the same Redis commands (the same commits and
   publishes, no socket, no logic), and the target (5,000 events/s, and half the ceiling);
-- Redis commands per ingested event, from ``INFO commandstats`` (target: at most 1).
+- Redis commands per ingested event, from ``INFO commandstats`` (target: at most 1);
+- where the worker's time per event goes (applying, committing, reading the socket), beside the
+  ceiling's Redis time per event: why the worker is far from half its ceiling.
 """
 
 from __future__ import annotations
@@ -69,20 +71,25 @@ class Timed(Pipeline):
     fed = 0
     batches = 0
     first = last = 0.0
+    applying = committing = 0.0  # seconds inside apply_many and commit
     _applied = 0
 
     async def apply_many(self, raw: Sequence[tuple[str, object]]) -> tuple[Event, ...]:
+        started = time.perf_counter()
         if not self.fed and not self._applied:
-            self.first = time.perf_counter()
+            self.first = started
         typed = await super().apply_many(raw)
         self._applied += len(raw)
+        self.applying += time.perf_counter() - started
         return typed
 
     async def commit(self) -> None:
+        started = time.perf_counter()
         await super().commit()
         self.fed, self._applied = self.fed + self._applied, 0
         self.batches += 1
         self.last = time.perf_counter()
+        self.committing += self.last - started
 
 
 class Capturing(Publisher):
@@ -158,6 +165,15 @@ async def ingest(events: list[RawEvent], base: str, client: aioredis.Redis) -> N
         f"ingest: {rate:,.0f} events/s; ceiling (bare redis-py pipeline, same commands): "
         f"{ceiling:,.0f} events/s; {rate / ceiling:.0%} of it; target {TARGET_EVENTS_PER_S:,} "
         f"events/s and 50% of the ceiling; stored state exact: {'no' if lost else 'yes'}"
+    )
+    per_event = 1e6 / pipeline.fed
+    reading = elapsed - pipeline.applying - pipeline.committing
+    print(
+        f"where the worker's time goes, per event: {elapsed * per_event:.0f} µs in all; "
+        f"{pipeline.applying * per_event:.0f} µs applying (normalise, reduce, count the day), "
+        f"{pipeline.committing * per_event:.0f} µs committing (build, encode, the Redis round "
+        f"trip), {reading * per_event:.0f} µs reading the socket and decoding its packets; the "
+        f"ceiling's Redis time: {1e6 / ceiling:.1f} µs"
     )
     issued = {k: n - before.get(k, 0) for k, n in after.items() if n > before.get(k, 0)}
     print(
