@@ -12,8 +12,9 @@ process: socket, normalise, reduce, one Redis commit and one publish per batch. 
 - the ceiling: a bare redis-py pipeline issuing the same Redis commands (the same commits and
   publishes, no socket, no logic), and the target (5,000 events/s, and half the ceiling);
 - Redis commands per ingested event, from ``INFO commandstats`` (target: at most 1);
-- where the worker's time per event goes (applying, committing, reading the socket), beside the
-  ceiling's Redis time per event: why the worker is far from half its ceiling.
+- where the worker's time per event goes (applying, committing, and the rest: reading the socket,
+  decoding, waiting for the simulator), beside the ceiling's Redis time per event: why the
+  worker is far from half its ceiling.
 """
 
 from __future__ import annotations
@@ -172,8 +173,8 @@ async def ingest(events: list[RawEvent], base: str, client: aioredis.Redis) -> N
         f"where the worker's time goes, per event: {elapsed * per_event:.0f} µs in all; "
         f"{pipeline.applying * per_event:.0f} µs applying (normalise, reduce, count the day), "
         f"{pipeline.committing * per_event:.0f} µs committing (build, encode, the Redis round "
-        f"trip), {reading * per_event:.0f} µs reading the socket and decoding its packets; the "
-        f"ceiling's Redis time: {1e6 / ceiling:.1f} µs"
+        f"trip), {reading * per_event:.0f} µs the rest (reading the socket, decoding, waiting "
+        f"for the simulator); the ceiling's Redis time: {1e6 / ceiling:.1f} µs"
     )
     issued = {k: n - before.get(k, 0) for k, n in after.items() if n > before.get(k, 0)}
     print(

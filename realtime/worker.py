@@ -492,7 +492,9 @@ class VoicenterWorker:
         try:
             return await self._consume(client, queue, grant)
         finally:
-            queue.close()  # a reader waiting for room reads on and sees the socket closing
+            # First: a reader waiting for room reads on and sees the socket closing (cancelling
+            # it would not do: python-engineio swallows a handler's cancellation)
+            queue.close()
             await _close(client)
             self.health.connected = self.health.syncing = False
             await self._flush_health_and_stats(force=True)

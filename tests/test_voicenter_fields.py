@@ -28,7 +28,7 @@ def test_keys_are_lower_cased_and_non_string_keys_dropped():
     assert obj([("QueueID", 5)]) is None and obj("x") is None
 
 
-def test_keys_read_twice_or_mixed_with_non_strings_read_the_same_and_the_memo_stays_bounded(
+def test_known_and_new_keys_read_alike_and_the_memo_keeps_short_keys_up_to_its_bound(
     monkeypatch,
 ):
     from realtime.voicenter import fields
@@ -41,6 +41,10 @@ def test_keys_read_twice_or_mixed_with_non_strings_read_the_same_and_the_memo_st
     many = {f"Key{n}": n for n in range(10)}
     assert ci(many) == {f"key{n}": n for n in range(10)}  # past the memo's bound: still right
     assert len(fields._LOWER) == 3
+    monkeypatch.setattr(fields, "_LOWER", {})
+    long_key = "K" * (fields._LOWER_KEY_MAX + 1)
+    assert ci({long_key: 1}) == {long_key.lower(): 1}
+    assert fields._LOWER == {}  # a long key is read, not kept
 
 
 @pytest.mark.parametrize(

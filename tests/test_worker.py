@@ -467,6 +467,32 @@ async def test_a_fast_replay_held_back_by_a_small_inbox_arrives_whole_and_in_ord
             await worker.client.aclose()
 
 
+async def test_a_worker_stopped_while_its_socket_reader_waits_for_room_leaves_no_reader_behind(
+    store, monkeypatch
+):
+    from realtime import worker as worker_module
+    from tests.examples import doc_examples
+    from tests.served import serving
+
+    monkeypatch.setattr(worker_module, "INBOX_HIGH_WATER", 3)
+    events = doc_examples() * 400  # 6,000 events: more than the sockets' buffers hold
+    async with serving(None, replay=events, replay_fast=True) as sim:
+        worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
+        task = asyncio.create_task(worker.run())
+        try:
+            await until(lambda: _bool(sim.replayed >= 100))
+            assert sim.replayed < len(events)  # mid-replay: the reader is held at the mark
+        finally:
+            worker.stop()
+            await asyncio.wait_for(task, 10)
+            await worker.client.aclose()
+        await until(lambda: _bool(not _socket_readers()))
+
+
+def _socket_readers() -> list[asyncio.Task]:
+    return [t for t in asyncio.all_tasks() if "_read_loop_websocket" in repr(t.get_coro())]
+
+
 async def test_events_for_extensions_voicenter_did_not_list_add_no_card_and_ask_a_resync(
     sim, store, running
 ):
