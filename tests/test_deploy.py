@@ -3,8 +3,10 @@ and reaches the containers; docker-compose.yml has the services the README promi
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -12,7 +14,7 @@ import yaml
 pytestmark = pytest.mark.pure
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSE_ONLY = {"POSTGRES_PASSWORD", "WEB_PORT"}
+COMPOSE_ONLY = {"POSTGRES_PASSWORD", "WEB_PORT", "PROXY_SUBNET", "PROXY_ADDRESS"}
 
 
 def settings_variables() -> set[str]:
@@ -67,3 +69,64 @@ def test_the_proxy_passes_websockets_to_every_web_process():
     assert "proxy_set_header Upgrade $http_upgrade;" in conf
     assert "resolver 127.0.0.11" in conf  # Docker's DNS: scaled replicas are found
     assert "proxy_pass $web;" in conf  # a variable: re-resolved, not fixed at start
+
+
+def nginx_directives() -> str:
+    """deploy/nginx.conf without its comments."""
+    lines = (ROOT / "deploy" / "nginx.conf").read_text().splitlines()
+    return "\n".join(line.split("#", 1)[0] for line in lines)
+
+
+def compose_default(value: str) -> str:
+    """``${NAME:-default}`` -> ``default``."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
+def test_the_proxy_writes_the_clients_address_itself():
+    conf = nginx_directives()
+    assert "$proxy_add_x_forwarded_for" not in conf  # it would keep what the client wrote
+    assert conf.count("proxy_set_header X-Forwarded-For $remote_addr;") == conf.count("proxy_pass")
+
+
+def _trusted_proxy() -> tuple[str, str]:
+    """The address the web processes trust X-Forwarded-For from, and the proxy's own."""
+    services = compose()["services"]
+    command = services["web"]["command"].split()
+    trusted = command[command.index("--forwarded-allow-ips") + 1]
+    proxy = services["proxy"]["networks"]["default"]["ipv4_address"]
+    return trusted, proxy
+
+
+def test_the_web_processes_trust_forwarded_headers_from_the_proxy_only():
+    trusted, proxy = _trusted_proxy()
+    assert trusted == proxy and "*" not in trusted
+    subnet = compose()["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(compose_default(proxy)) in ipaddress.ip_network(
+        compose_default(subnet)
+    )
+
+
+async def _client_address_seen(trusted: str, peer: str, forwarded: str) -> str:
+    """What uvicorn's own proxy-header middleware, set as compose sets it, makes the address of
+    a request from ``peer`` that says it is for ``forwarded``."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    seen: list[str] = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["client"][0])
+
+    middleware = ProxyHeadersMiddleware(app, trusted_hosts=trusted)
+    scope = {
+        "type": "http", "client": (peer, 5555), "scheme": "http",
+        "headers": [(b"x-forwarded-for", forwarded.encode())],
+    }  # fmt: skip
+    await middleware(cast(Any, scope), cast(Any, None), cast(Any, None))
+    return seen[0]
+
+
+async def test_a_client_cannot_choose_its_address_with_a_header():
+    trusted, _ = _trusted_proxy()
+    address = compose_default(trusted)
+    assert await _client_address_seen(address, "203.0.113.9", "1.2.3.4") == "203.0.113.9"
+    assert await _client_address_seen(address, address, "198.51.100.7") == "198.51.100.7"

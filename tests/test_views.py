@@ -30,6 +30,7 @@ def test_the_board_sends_strangers_to_the_login_page(client):
     assert response["Location"] == "/accounts/login/?next=/"
 
 
+@pytest.mark.django_db(transaction=True)  # sign-ins run on threads of their own
 def test_the_login_page_signs_in_and_lands_on_the_board(client):
     get_user_model().objects.create_user("sup", password="pw-123456")
     page = client.get("/accounts/login/")
@@ -38,6 +39,7 @@ def test_the_login_page_signs_in_and_lands_on_the_board(client):
     assert response.status_code == 302 and response["Location"] == "/"
 
 
+@pytest.mark.django_db(transaction=True)  # sign-ins run on threads of their own
 def test_a_wrong_password_is_refused_with_a_message(client):
     get_user_model().objects.create_user("sup", password="pw-123456")
     response = client.post("/accounts/login/", {"username": "sup", "password": "nope"})

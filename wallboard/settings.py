@@ -130,6 +130,13 @@ elif "sqlite3" in _db["ENGINE"]:  # writers (the CDR endpoint, backfill_cdr) wai
     _db.setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every password check goes through the sign-in limits (wallboard/board/signin.py).
+AUTHENTICATION_BACKENDS = ["wallboard.board.signin.GuardedBackend"]
+# Password checks at a time per web process (each about 0.2 s of one core); as many more may
+# wait, and a sign-in beyond those is answered at once (429): boards stay responsive during a
+# shift change (bench/bench_signin.py).
+WALLBOARD_SIGNIN_CONCURRENCY = int(env_float("WALLBOARD_SIGNIN_CONCURRENCY", 2))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from wallboard.board.signin import ThrottledLoginView
+from wallboard.board import signin
 
 # Password reset mails a link, so its pages exist only when e-mail is configured (EMAIL_HOST);
 # without it they are 404 and the sign-in page offers no "forgot password" link (a supervisor
@@ -19,17 +19,21 @@ password_reset = [
     )
 ]  # fmt: skip
 
+admin.site.login_form = signin.AdminSignInForm
+
 urlpatterns = [
     path("", include("wallboard.board.urls")),
     path("contacts/", include("wallboard.contacts.urls")),
     path("reports/", include("wallboard.reports.urls")),
-    # sign-in with a limit on password guessing; Django's own views for the rest
-    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    # sign-in, the admin's too, with the limits and back-pressure of wallboard/board/signin.py;
+    # Django's own views for the rest
+    path("accounts/login/", signin.guarded(signin.SignInView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(),
          name="password_change"),
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
     *(password_reset if settings.EMAIL_HOST else []),
+    path("admin/login/", signin.guarded(admin.site.login)),  # before the admin's own route
     path("admin/", admin.site.urls),
 ]  # fmt: skip

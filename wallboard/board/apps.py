@@ -16,3 +16,4 @@ class BoardConfig(AppConfig):
         # Settings only name these; SQLite and WhiteNoise need them to exist before first use.
         for directory in (settings.DATA_DIR, settings.STATIC_ROOT):
             Path(directory).mkdir(parents=True, exist_ok=True)
+        from wallboard.board import signin  # noqa: F401 - its signal receivers
