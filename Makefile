@@ -91,6 +91,7 @@ bench: $(STAMP) $(BENCH_NODE_STAMP) chromium
 	$(BIN)/python bench/bench_screens.py --screens 1000 --rate 340 --seconds $(BENCH_LIVE_S) --clients 4
 	$(BIN)/python bench/bench_screens.py --screens 1 --rate 3400 --seconds $(BENCH_LIVE_S)
 	$(BIN)/python bench/bench_fleet.py --soak $(BENCH_SOAK_S)
+	$(BIN)/python bench/bench_signin.py --rate 50 --seconds 60
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --verbosity 0
