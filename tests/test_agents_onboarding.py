@@ -87,6 +87,9 @@ def test_create_agent_again_updates_the_same_user_and_role():
             ["carol", "--password", "p", "--voicenter-user-id", "x1", "--extension", "X"],
             "must be digits",
         ),
+        (["carol", "--password", "1", "--supervisor"], "password is refused: This password is too"),
+        (["carol", "--password", "password123", "--supervisor"], "too common"),
+        (["carol", "--password", "carol1234", "--supervisor"], "too similar to the username"),
     ],
 )
 def test_create_agent_refuses_what_it_cannot_do(args, words):
@@ -233,3 +236,13 @@ def test_create_display_prints_a_working_link(client):
     page = client.get(path)
     assert page.status_code == 200 and b"Sales TV" in page.content
     assert DisplayLink.objects.get().last_seen_at is not None
+
+
+def test_createsuperuser_without_a_prompt_refuses_a_weak_password(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "12345678")
+    with pytest.raises(CommandError, match="DJANGO_SUPERUSER_PASSWORD is refused"):
+        run("createsuperuser", "--noinput", "--username", "root", "--email", "r@example.com")
+    assert not User.objects.filter(username="root").exists()
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-Unusual-one-7")
+    run("createsuperuser", "--noinput", "--username", "root", "--email", "r@example.com")
+    assert User.objects.get(username="root").is_superuser

@@ -71,6 +71,8 @@ DATA_DIR = Path(env("WALLBOARD_DATA_DIR") or BASE_DIR / "var")
 
 INSTALLED_APPS = [
     "daphne",
+    # before django.contrib.auth: its createsuperuser (password validation) is the one found
+    "wallboard.board",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,7 +80,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
-    "wallboard.board",
     "wallboard.agents",
     "wallboard.contacts",
     "wallboard.reports",

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -69,10 +70,14 @@ def create_agent(
         raise OnboardingError(
             f"extension {extension} already belongs to {holder.user.get_username()}"
         )
-    if password:
-        user.set_password(password)
     if email is not None:
         user.email = email.strip()
+    if password:
+        try:  # the site's password validators (settings.AUTH_PASSWORD_VALIDATORS), as everywhere
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise OnboardingError("the password is refused: " + " ".join(exc.messages)) from None
+        user.set_password(password)
     user.is_staff = supervisor or user.is_superuser  # supervisors use the admin
     user.save()
     user.groups.remove(*Group.objects.filter(name__in=[SUPERVISOR, AGENT]))
