@@ -130,3 +130,11 @@ async def test_a_client_cannot_choose_its_address_with_a_header():
     address = compose_default(trusted)
     assert await _client_address_seen(address, "203.0.113.9", "1.2.3.4") == "203.0.113.9"
     assert await _client_address_seen(address, address, "198.51.100.7") == "198.51.100.7"
+
+
+def test_the_access_log_leaves_display_tokens_out():
+    conf = nginx_directives()
+    assert "access_log /var/log/nginx/access.log redacted;" in conf
+    log_format = conf[conf.index("log_format redacted") : conf.index(";", conf.index("log_format"))]
+    assert "$request_uri" not in log_format and "$http_referer" not in log_format
+    assert "$loggable_uri" in log_format and "$loggable_referer" in log_format

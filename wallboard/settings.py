@@ -293,6 +293,10 @@ LOGGING = {
         # the socket libraries narrate every packet at INFO
         **{name: {"level": "WARNING"} for name in ("engineio", "socketio", "aiohttp.access")},
         # the web servers' own access loggers (their own handlers): the same filter
-        **{name: {"filters": ["redact"]} for name in ("uvicorn.access", "django.request")},
+        # (uvicorn.error: uvicorn logs each websocket it accepts there, with its query)
+        **{
+            name: {"filters": ["redact"]}
+            for name in ("uvicorn.access", "uvicorn.error", "django.request", "daphne.server")
+        },
     },
 }

@@ -1,8 +1,10 @@
 """A logging filter that keeps secrets in URLs out of the logs: the paths of the endpoints
 Voicenter's Pop-up screen asks (``/contacts/popup/<CONTACTS_POPUP_SECRET>/``, and the caller's
 number it carries) and its CDR notifications post to
-(``/reports/cdr/<WALLBOARD_CDR_SECRET>/``). Attached (``wallboard/settings.py``) to the console
-handler and to the web servers' access loggers."""
+(``/reports/cdr/<WALLBOARD_CDR_SECRET>/``), and display links' tokens (``/display/<token>/``
+and a board socket's ``?display=<token>``, which uvicorn logs for every socket it accepts).
+Attached (``wallboard/settings.py``) to the console handler and to the web servers' own
+loggers (``deploy/nginx.conf`` does the same for the proxy's access log)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import re
 SECRET_PATHS = {
     "/contacts/popup/": re.compile(r"/contacts/popup/[^\s\"'?]+(\?[^\s\"']*)?"),
     "/reports/cdr/": re.compile(r"/reports/cdr/[^\s\"'?]+(\?[^\s\"']*)?"),
+    "/display/": re.compile(r"/display/[^\s\"'/?]+"),
+    "display=": re.compile(r"display=[^\s\"'&]+"),
 }
 
 

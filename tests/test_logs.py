@@ -1,0 +1,46 @@
+"""What the product's logs leave out: display links' tokens (a token opens the board), in the
+lines uvicorn writes for each socket and page, as well as the secret paths (their own tests:
+test_contacts.py, test_reports.py)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+pytestmark = pytest.mark.pure
+
+TOKEN = "tv-TOKEN-abcdefghijklmnop"
+
+
+class Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def kept():
+    handler = Kept()
+    logging.getLogger("uvicorn").addHandler(handler)
+    yield handler.lines
+    logging.getLogger("uvicorn").removeHandler(handler)
+
+
+@pytest.mark.parametrize(
+    ("logger", "line", "args"),
+    [
+        # uvicorn.protocols.websockets: every socket it accepts, with its query
+        ("uvicorn.error", '%s - "WebSocket %s" [accepted]',
+         ("1.2.3.4:5", f"/ws/wallboard/?display={TOKEN}")),
+        ("uvicorn.access", '%s - "%s %s HTTP/%s" %d',
+         ("1.2.3.4:5", "GET", f"/display/{TOKEN}/", "1.1", 200)),
+    ],
+)  # fmt: skip
+def test_a_display_token_stays_out_of_the_web_servers_logs(kept, logger, line, args):
+    logging.getLogger(logger).warning(line, *args)
+    assert kept and TOKEN not in kept[-1]
+    assert "[redacted]" in kept[-1] and "1.2.3.4" in kept[-1]
