@@ -135,3 +135,29 @@ def browser():
         chromium = launch(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def database_away():
+    """A context manager: inside it the database does not answer, in every thread: each cursor
+    Django asks for is refused with the OperationalError a stopped database gives (a refused
+    connection). PostgreSQL and SQLite alike: the test database itself stays as it is."""
+    import contextlib
+
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    @contextlib.contextmanager
+    def away():
+        original = BaseDatabaseWrapper._cursor  # type: ignore[attr-defined]
+
+        def refused(self, *args, **kwargs):
+            raise OperationalError("connection refused (the database is away)")
+
+        BaseDatabaseWrapper._cursor = refused  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            BaseDatabaseWrapper._cursor = original  # type: ignore[attr-defined]
+
+    return away

@@ -59,7 +59,7 @@ def banner(board: dict, link: dict, now: float, now_ms: float = 0) -> list:
     base_link = {"open": True, "snapshotOnSocket": True, "signedOut": False, "lastDataSec": None,
                  "lastDeltaSec": None, "healthServerSec": None, "healthAtMs": 0,
                  "heartbeatS": 5, "heartbeatGapS": 20, "outage": None,
-                 "storeDown": False}  # fmt: skip
+                 "storeDown": False, "databaseDown": False}  # fmt: skip
     script = (
         "globalThis.Intl = Intl;"
         f"const {{ bannerFor }} = await import({json.dumps(BANNER)});"
@@ -96,6 +96,13 @@ def test_an_outage_frame_or_a_redis_close_says_redis_and_beats_every_other_state
     assert frozen[0] == "store-down" and "cannot reach Redis" in frozen[1]
     closed = banner({}, {"open": False, "storeDown": True, "lastDataSec": t - 30}, now=t)
     assert closed[0] == "store-down" and "retrying" in closed[1]
+
+
+def test_a_socket_closed_for_want_of_the_database_says_so():
+    t = 1_800_000_000
+    closed = banner({}, {"open": False, "databaseDown": True, "lastDataSec": t - 30}, now=t)
+    assert closed[0] == "database-down"
+    assert "database is unreachable" in closed[1] and "retrying" in closed[1]
 
 
 def test_a_server_that_stops_sending_heartbeats_is_not_live():

@@ -89,12 +89,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wallboard.board.security.ContentSecurityPolicyMiddleware",  # WALLBOARD_CSP, below
     "wallboard.board.static.StaticFilesMiddleware",  # WhiteNoise, async capable
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, but a session renewal the database could not take does not fail the page
+    "wallboard.board.errors.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # a view that found the database unreachable says so in words (503)
+    "wallboard.board.errors.DatabaseDownMiddleware",
 ]
 
 ROOT_URLCONF = "wallboard.urls"

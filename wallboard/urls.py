@@ -37,3 +37,6 @@ urlpatterns = [
     path("admin/login/", signin.guarded(admin.site.login)),  # before the admin's own route
     path("admin/", admin.site.urls),
 ]  # fmt: skip
+
+# Any other failure: "something went wrong" in words, as a page or as JSON.
+handler500 = "wallboard.board.errors.server_error"

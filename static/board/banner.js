@@ -1,6 +1,7 @@
 /* The banner: always says how fresh what this screen shows is, and which part failed. In
  * order of precedence: signed out; reconnecting to the wallboard server (with the time of the
- * data shown; "cannot reach Redis" when that is why it closed us); the server cannot read
+ * data shown; "cannot reach Redis" or "the database is unreachable" when that is why it closed
+ * us); the server cannot read
  * Redis (an outage frame); no word from the server for a while (heartbeats stopped); catching
  * up (no snapshot yet); the worker not running; the worker reconnecting to Voicenter; syncing
  * with Voicenter; no data from Voicenter for N (stale); live. Each failure shows within
@@ -29,6 +30,12 @@ export function bannerFor(board, link, reconnects, now, nowMs) {
     if (link.signedOut) return ["signed-out", "⚠ Signed out — opening the sign-in page…"];
     if (link.storeDown) {
       return ["store-down", "⚠ The wallboard server cannot reach Redis — retrying…" + shown];
+    }
+    if (link.databaseDown) {
+      return [
+        "database-down",
+        "⚠ The wallboard's database is unreachable — retrying…" + shown,
+      ];
     }
     let text = "↻ Reconnecting to the wallboard server…" + shown;
     if (link.lastDataSec === null && reconnects === 0) {

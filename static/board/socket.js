@@ -20,6 +20,7 @@ const UNSYNCED_MAX_MS = 30000; // open socket, no snapshot for this long: reconn
 const SILENT_MIN_S = 90; // no frame at all for max(this, 3 heartbeat periods): reconnect
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_STORE_DOWN = 4503; // the server cannot reach its data (Redis): it says so, we retry
+const CLOSE_DATABASE_DOWN = 4504; // the server cannot reach its database: likewise
 const SIGN_IN_AFTER_MS = 3000; // time to read "Signed out" before the sign-in page opens
 const ACK_EVERY_MS = 2000;
 
@@ -36,6 +37,7 @@ export function createLink() {
     heartbeatGapS: 20, // the last gap between two heartbeats (bounded), for the watchdog
     outage: null, // {part, since}: the server cannot read the state (an outage frame)
     storeDown: false, // the last socket was closed because the server cannot reach Redis
+    databaseDown: false, // ...because it cannot reach its database (who we are is unknown)
   };
 }
 
@@ -92,6 +94,7 @@ export function createSocket(board, stats, link, where, on) {
       if (sock !== ws) return;
       link.signedOut = event.code === CLOSE_UNAUTHENTICATED;
       link.storeDown = event.code === CLOSE_STORE_DOWN;
+      link.databaseDown = event.code === CLOSE_DATABASE_DOWN;
       dropSocket();
       if (link.signedOut) {
         // The session is gone (expired, signed out): only a person can sign in again.
@@ -165,6 +168,7 @@ export function createSocket(board, stats, link, where, on) {
     link.healthAtMs = nowMs;
     link.outage = null; // a heartbeat or a snapshot: the server reads the state again
     link.storeDown = false;
+    link.databaseDown = false;
   }
 
   function onFrame(text) {

@@ -41,6 +41,9 @@ CLOSE_SERVER_ERROR = 4011
 #: Close code for "Redis is away (``realtime.store.UNAVAILABLE``): the server cannot reach its
 #: data"; 4503 mirrors HTTP 503. The board says so and retries.
 CLOSE_STORE_DOWN = 4503
+#: Close code for "the wallboard's database is unreachable: who is asking cannot be known";
+#: 4504 is 4503's neighbour (Redis away). The board says so and retries.
+CLOSE_DATABASE_DOWN = 4504
 #: Seconds between two snapshots for one board; a snapshot of 1,000 agents is a few ms of Redis.
 RESYNC_EVERY_S = 1.0
 #: What a board may send: its messages are an ack or a resync request of a few dozen bytes,
@@ -69,6 +72,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         await self.accept()
+        if self.scope.get("database_down"):
+            await self.close(code=CLOSE_DATABASE_DOWN)
+            return
         signed_in = user is not None and user.is_authenticated
         if not signed_in and self.scope.get("display") is None:
             # Accept, then close with our code: a refused handshake reaches a browser as a

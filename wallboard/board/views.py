@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -85,12 +87,22 @@ READY_WORKER_S = 10.0
 READY_REDIS_S = 2.0
 
 
+#: Seconds /readyz waits for the database before calling it unreachable.
+READY_DATABASE_S = 2.0
+
+
 @require_GET
 async def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 only when Redis answers and the worker reported within
     ``READY_WORKER_S``; else 503, with the reason (``redis``: ok | unreachable; ``worker``:
-    ok | stopped | stale | never). No secrets: no addresses, no error texts."""
-    body: dict[str, object] = {"ready": False, "redis": "unreachable", "worker": "never"}
+    ok | stopped | stale | never). ``database`` (ok | unreachable) is reported but does not
+    make a process unready: the boards work without it (they read Redis), and a load balancer
+    that took every web process out during a database outage would cut them off too. No
+    secrets: no addresses, no error texts."""
+    body: dict[str, object] = {
+        "ready": False, "redis": "unreachable", "worker": "never",
+        "database": await _database(),
+    }  # fmt: skip
     try:
         async with asyncio.timeout(READY_REDIS_S):
             health = await shared_store().health()
@@ -109,3 +121,19 @@ async def readyz(request: HttpRequest) -> JsonResponse:
             body["worker"] = "ok"
     body["ready"] = body["worker"] == "ok"
     return JsonResponse(body, status=200 if body["ready"] else 503)
+
+
+def _select_one() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+async def _database() -> str:
+    try:
+        async with asyncio.timeout(READY_DATABASE_S):
+            await database_sync_to_async(
+                _select_one, thread_sensitive=False
+            )()  # (off Django's thread)
+    except Exception:  # refused, dropped, slow: unreachable either way
+        return "unreachable"
+    return "ok"
