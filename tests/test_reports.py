@@ -506,3 +506,102 @@ def test_a_cdr_the_database_holds_up_is_answered_as_not_stored_then_stored_once(
     again = web.post(cdr_url, body, content_type="application/json").json()  # Voicenter repeats
     assert again["err"] == 0 and again["errdesc"] == "OK (already stored)"
     assert CallRecord.objects.count() == 1
+
+
+def _cdr(n: int) -> str:
+    """Call n's record (each its own call, a second after the one before)."""
+    call = {"ivruniqueid": f"20261130130000{n:02d}", "time": 1764496800 + n}
+    return json.dumps({**QUEUE_CDR, **call})
+
+
+@committed
+def test_cdrs_posted_while_the_database_is_away_are_stored_after_once_and_in_order(
+    cdr_url, database_away, use_prefix
+):
+    import redis as sync_redis
+    from django.conf import settings
+    from django.test import Client
+
+    from wallboard.reports.models import CallRecord
+
+    web = Client()
+    with database_away():
+        answers = [web.post(cdr_url, _cdr(n), content_type="application/json") for n in range(15)]
+        repeated = web.post(cdr_url, _cdr(3), content_type="application/json")  # the same again
+    assert all(a.status_code == 200 and a.json()["err"] == 0 for a in [*answers, repeated])
+    assert CallRecord.objects.count() == 0
+    spooled = sync_redis.Redis.from_url(settings.REDIS_URL)
+    assert spooled.llen(use_prefix + "cdr:spool") == 16
+    after = web.post(cdr_url, _cdr(15), content_type="application/json")  # the database is back
+    assert after.json() == {"err": 0, "errdesc": "OK"}
+    stored = list(CallRecord.objects.order_by("id").values_list("call_id", flat=True))
+    assert stored == [f"20261130130000{n:02d}" for n in range(16)]  # each once, in order
+    assert spooled.llen(use_prefix + "cdr:spool") == 0
+    stats = spooled.hgetall(use_prefix + "stats")
+    assert int(stats[b"cdr_spooled"]) == 17 and int(stats[b"cdr_spool_stored"]) == 16
+
+
+@committed
+def test_the_workers_look_at_the_records_stores_what_the_spool_holds(
+    cdr_url, database_away, use_prefix
+):
+    from asgiref.sync import async_to_sync
+    from django.test import Client
+
+    from wallboard.reports.records import StoredRecords
+
+    with database_away():
+        for n in range(3):
+            Client().post(cdr_url, _cdr(n), content_type="application/json")
+    calls, _ = async_to_sync(StoredRecords().since)(0, 0.0, 100)  # no call ended since
+    assert [call.call_id for call in calls] == [f"20261130130000{n:02d}" for n in range(3)]
+
+
+@committed
+def test_a_spooled_record_the_database_refuses_for_good_is_set_aside(
+    cdr_url, database_away, use_prefix, monkeypatch
+):
+    import redis as sync_redis
+    from django.conf import settings
+    from django.db import DataError
+    from django.test import Client
+
+    from wallboard.reports import records
+    from wallboard.reports.models import CallRecord
+
+    with database_away():
+        for n in range(3):
+            Client().post(cdr_url, _cdr(n), content_type="application/json")
+    real_store = records.store
+
+    def store(record, source):
+        if record.call_id.endswith("01"):
+            raise DataError("value out of range")  # what no retry will change
+        return real_store(record, source)
+
+    monkeypatch.setattr("wallboard.reports.spool.store", store)
+    Client().post(cdr_url, _cdr(3), content_type="application/json")
+    assert CallRecord.objects.count() == 3
+    kept = sync_redis.Redis.from_url(settings.REDIS_URL)
+    assert kept.llen(use_prefix + "cdr:spool") == 0
+    [failed] = kept.lrange(use_prefix + "cdr:spool:failed", 0, -1)
+    assert json.loads(failed)["ivruniqueid"].endswith("01")
+
+
+@committed
+def test_a_cdr_is_refused_only_when_the_database_and_redis_are_both_away(cdr_url, database_away):
+    from django.test import Client, override_settings
+
+    from wallboard.reports import spool
+    from wallboard.reports.views import CDR_THREAD
+
+    def forget_clients() -> None:  # the endpoint's thread makes its Redis client anew
+        CDR_THREAD.submit(lambda: spool._local.__dict__.clear()).result()
+
+    forget_clients()
+    try:
+        with override_settings(REDIS_URL="redis://127.0.0.1:1/0"), database_away():
+            refused = Client().post(cdr_url, _cdr(1), content_type="application/json").json()
+    finally:
+        forget_clients()
+    assert refused["err"] == 2 and "could not be stored" in refused["errdesc"], refused

@@ -17,15 +17,20 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import redis
 from channels.db import database_sync_to_async
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from realtime.metrics import RecordedCall
 from realtime.voicenter.cdr import ABANDONED, ANSWERED, CallRecord
+from wallboard.board.services import account_tz
 from wallboard.reports.models import CallRecord as StoredRecord
+
+log = logging.getLogger("wallboard.reports.records")
 
 
 def store(record: CallRecord, source: str) -> bool:
@@ -98,6 +103,7 @@ class StoredRecords:
         return found
 
     def _since(self, cursor: int, start: float, limit: int) -> tuple[list[RecordedCall], int]:
+        _drain_spool()  # records the database could not take before (wallboard.reports.spool)
         rows = (
             StoredRecord.objects.filter(
                 id__gt=cursor,
@@ -126,3 +132,12 @@ class StoredRecords:
                 )
             )
         return calls, cursor
+
+
+def _drain_spool() -> None:
+    from wallboard.reports import spool  # (which stores through this module)
+
+    try:
+        spool.drain(spool.client(), account_tz())
+    except redis.RedisError as exc:  # Redis away: the next look tries again
+        log.warning("the call records' spool was not looked at: %s", exc)

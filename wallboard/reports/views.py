@@ -10,9 +10,12 @@
   other by one thread of the process's own (``CDR_THREAD``), not each on the thread Django
   makes for a sync view's request under ASGI: that thread's database connection and work for
   every call that ends grew the web process by 30 to 50 MiB within minutes of a busy day
-  (``bench/bench_fleet.py``). A record not stored within CDR_WAIT_S (the database hangs, or
-  ``backfill_cdr`` holds the call's lock) is answered ``err`` 2: Voicenter sends it again, and
-  the one stored late is stored once all the same.
+  (``bench/bench_fleet.py``). Voicenter posts a record once: with the database unreachable
+  it is answered ``err`` 0 once it waits in Redis, and stored when the database answers
+  (``wallboard.reports.spool``); ``err`` 2 only when neither the database nor Redis took it.
+  A record not stored within CDR_WAIT_S (a database that hangs rather than refuses, or
+  ``backfill_cdr`` holding the call's lock) is answered ``err`` 2, and its thread still stores
+  or spools it when the database answers (once: records are known by their key).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, tzinfo
 from urllib.parse import urlencode
 
+import redis
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -39,7 +43,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from realtime.metrics import business_day, day_bounds
 from realtime.voicenter.cdr import ERR_APPLICATION, ERR_OK, CdrRefused, answer, detect, parse
 from wallboard.agents.roles import role_of
+from wallboard.board.errors import DATABASE_DOWN
 from wallboard.board.services import account_tz, sync_redis_client
+from wallboard.reports import spool
 from wallboard.reports.models import CallRecord as StoredRecord
 from wallboard.reports.records import store
 
@@ -113,15 +119,38 @@ async def cdr(request: HttpRequest, secret: str) -> HttpResponse:
 
 
 def _take(raw: bytes) -> tuple[bytes, str]:
-    """Read and store one notification (on ``CDR_THREAD``); the answer and its content type."""
+    """Read and store one notification (on ``CDR_THREAD``); the answer and its content type.
+    A record the database cannot take now waits in Redis (``wallboard.reports.spool``)."""
+    tz = account_tz()
     try:
-        record, fmt = parse(raw, account_tz())
+        record, fmt = parse(raw, tz)
     except CdrRefused as refused:
         _refused(str(refused))
         return answer(refused.err, str(refused), detect(raw))
+    conn: redis.Redis | None = None
+    try:
+        conn = spool.client()
+        if spool.waiting(conn):  # records wait before it: it waits behind them
+            spool.keep(conn, raw)
+            spool.drain(conn, tz)
+            return answer(ERR_OK, "OK", fmt)
+    except redis.RedisError:
+        log.warning("Redis out of reach: a call record is stored without the spool")
+        conn = None
     try:
         created = store(record, "push")
-    except Exception:  # the database is away: say so; Voicenter may send it again
+    except DATABASE_DOWN as exc:
+        if conn is None:
+            log.error("a call record could not be stored: the database and Redis are away")
+            return answer(ERR_APPLICATION, NOT_STORED, fmt)
+        try:
+            spool.keep(conn, raw)
+        except redis.RedisError:
+            log.error("a call record could not be stored: the database and Redis are away")
+            return answer(ERR_APPLICATION, NOT_STORED, fmt)
+        log.warning("the database is unreachable (%s): a call record waits in Redis", exc)
+        return answer(ERR_OK, "OK (kept until the database answers)", fmt)
+    except Exception:  # refused by the database for another reason: say so; logged
         log.exception("a CDR could not be stored")
         return answer(ERR_APPLICATION, NOT_STORED, fmt)
     return answer(ERR_OK, "OK" if created else "OK (already stored)", fmt)
