@@ -88,6 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wallboard.board.security.ContentSecurityPolicyMiddleware",  # WALLBOARD_CSP, below
+    "wallboard.board.security.NulMiddleware",  # no NUL in a path, a query or a form field
     "wallboard.board.static.StaticFilesMiddleware",  # WhiteNoise, async capable
     # Django's, but a session renewal the database could not take does not fail the page
     "wallboard.board.errors.SessionMiddleware",

@@ -76,7 +76,7 @@ class DatabaseDownMiddleware(MiddlewareMixin):
             "%s %s: the database is unreachable (%s: %s)",
             request.method, request.path, type(exception).__name__, str(exception)[:200],
         )  # fmt: skip
-        _count("http:database_unreachable")
+        count("http:database_unreachable")
         return database_down(request)
 
 
@@ -105,7 +105,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _count(name: str) -> None:
+def count(name: str) -> None:
+    """Add one to the counter ``name`` in the stats (``manage.py dump_state``); Redis away: not."""
     from django.conf import settings
 
     from wallboard.board.services import sync_redis_client

@@ -9,6 +9,7 @@ open screens within ``wallboard.board.consumers.DISPLAY_CHECK_S`` and refuses th
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -20,6 +21,10 @@ from django.utils import timezone
 #: ``last_seen_at`` is written at most this often per link: a TV reconnecting in a loop must
 #: not mean a database write per attempt.
 SEEN_EVERY = timedelta(minutes=1)
+
+
+#: What a token can look like (``new_token``'s, or an older one of up to 64 such characters).
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def new_token() -> str:
@@ -53,7 +58,9 @@ class DisplayLink(models.Model):
     @classmethod
     def live(cls, token: str) -> DisplayLink | None:
         """The link with ``token`` unless it is revoked (or there is none). Synchronous ORM."""
-        if not token or len(token) > 64:
+        if not _TOKEN_SHAPE.fullmatch(
+            token
+        ):  # (junk is not looked up: no NUL reaches the database)
             return None
         return cls.objects.filter(token=token, revoked_at=None).first()
 

@@ -1,4 +1,6 @@
-"""The Content-Security-Policy header (Django 5.2 has none of its own; 6.0 does).
+"""Two guards on every HTTP request: the Content-Security-Policy header, and no NUL characters.
+
+The Content-Security-Policy header (Django 5.2 has none of its own; 6.0 does):
 
 Every HTML response gets ``settings.WALLBOARD_CSP`` unless its view set a policy of its own. The
 pages satisfy the strict default: their scripts are modules from ``static/`` (page data rides in
@@ -7,18 +9,32 @@ and no markup carries a ``style`` attribute, an ``on...`` handler or a ``javascr
 (``tests/test_production.py`` checks the pages, the admin's included). Django's admin needs no
 exception: its pages load only external scripts and stylesheets.
 
+NUL characters: no text the site keeps or looks up may hold one (PostgreSQL refuses them in
+text, which made ``/contacts/?q=%00``, a call-log filter, ``/display/a%00b/`` or a status field
+a 500 with a traceback). :class:`NulMiddleware` refuses a request whose path, query or form
+fields hold one with a 400 that says why (a page, or JSON for the pages' own requests), logged
+and counted (``http:nul``). Voicenter's call records are the exception: their endpoint reads
+its own body and keeps a record whatever it carries, its NULs removed
+(``realtime/voicenter/cdr.py``).
+
 Sync and async capable, like ``wallboard.board.static``: under ASGI an async view's response
 is not handed to Django's one sync thread just to have a header added.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, QueryDict
+from django.utils.translation import gettext as _
+
+from wallboard.board.errors import count, error_response
+
+log = logging.getLogger("wallboard.security")
 
 HEADER = "Content-Security-Policy"
 
@@ -51,3 +67,70 @@ class ContentSecurityPolicyMiddleware:
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         response: Awaitable[HttpResponseBase] = self.get_response(request)
         return add_policy(await response)
+
+
+#: Paths whose view reads its own body and removes NULs itself (Voicenter's CDRs).
+RAW_BODY_PATHS = ("/reports/cdr/",)
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def nul_in(request: HttpRequest) -> str:
+    """Where the request holds a NUL character ("" if nowhere)."""
+    if "\x00" in request.path:
+        return "path"
+    if _holds_nul(request.GET):
+        return "query"
+    if (
+        request.method == "POST"
+        and request.content_type in _FORMS
+        and not request.path.startswith(RAW_BODY_PATHS)
+        and _holds_nul(request.POST)
+    ):
+        return "form"
+    return ""
+
+
+def _holds_nul(fields: QueryDict) -> bool:
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in fields.lists()
+    )
+
+
+class NulMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        return self._refusal(request) or self.get_response(request)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        refused = self._refusal(request)
+        if refused is not None:
+            return refused
+        response: Awaitable[HttpResponseBase] = self.get_response(request)
+        return await response
+
+    @staticmethod
+    def _refusal(request: HttpRequest) -> HttpResponseBase | None:
+        where = nul_in(request)
+        if not where:
+            return None
+        log.warning("refused a request with a NUL character in its %s: %s", where, request.method)
+        count("http:nul")
+        return error_response(
+            request,
+            400,
+            _("Unreadable text"),
+            _(
+                "The request holds a NUL character, which no text here may hold. Remove it and"
+                " try again."
+            ),
+        )
