@@ -605,3 +605,53 @@ def test_a_cdr_is_refused_only_when_the_database_and_redis_are_both_away(cdr_url
     finally:
         forget_clients()
     assert refused["err"] == 2 and "could not be stored" in refused["errdesc"], refused
+
+
+@committed
+def test_a_cdr_with_a_nul_is_stored_without_it(cdr_url):
+    from django.test import Client
+
+    from wallboard.reports.models import CallRecord
+
+    body = json.dumps({**QUEUE_CDR, "representative_name": "Da\u0000na", "note": "a\u0000b"})
+    answer = Client().post(cdr_url, body, content_type="application/json").json()
+    assert answer == {"err": 0, "errdesc": "OK"}
+    record = CallRecord.objects.get()
+    assert record.agent_name == "Dana" and record.raw["note"] == "ab"
+
+
+@committed
+def test_a_cdr_with_nan_or_infinity_is_stored_with_those_values_unknown(cdr_url):
+    from django.test import Client
+
+    from wallboard.reports.models import CallRecord
+
+    body = (
+        json.dumps({**QUEUE_CDR, "price": 0})
+        .replace('"price": 0', '"price": NaN, "weight": Infinity')
+        .replace('"seconds_waiting_in_queue": 42', '"seconds_waiting_in_queue": NaN')
+    )
+    answer = Client().post(cdr_url, body, content_type="application/json").json()
+    assert answer == {"err": 0, "errdesc": "OK"}  # not "already stored", and kept
+    record = CallRecord.objects.get()
+    assert record.queue_wait_s is None
+    assert record.raw["price"] is None and record.raw["weight"] is None
+
+
+@committed
+def test_a_constraint_error_is_never_read_as_already_stored(monkeypatch):
+    from django.db import IntegrityError
+
+    from realtime.voicenter.cdr import parse
+    from wallboard.reports import records
+
+    record, _ = parse(json.dumps(QUEUE_CDR).encode())
+
+    def create(**fields):
+        raise IntegrityError("CHECK constraint failed: some_other_rule")
+
+    from wallboard.reports.models import CallRecord
+
+    monkeypatch.setattr(CallRecord.objects, "create", create)
+    with pytest.raises(IntegrityError):
+        records.store(record, "push")

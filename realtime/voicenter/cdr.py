@@ -43,10 +43,11 @@ field                           meaning -> :class:`CallRecord`
 ``OriginalIvrUniqueID``         the call a transfer came from -> ``original_call_id``
 ==============================  ================================================================
 
-Every other field is kept as it came (``raw``). One call may have several records (the two
-legs of a Click2Call, transfers): a record is known by ``(ivruniqueid, type, queueid (else
-queuename), targetextension, time to the second)`` (:attr:`CallRecord.key`), so a notification
-sent twice is stored once.
+Every other field is kept as it came (``raw``), but for what no database takes: ``NaN`` and
+``Infinity`` become null (unknown), NUL characters are removed (from every text field too).
+One call may have several records (the two legs of a Click2Call, transfers): a record is known
+by ``(ivruniqueid, type, queueid (else queuename), targetextension, time to the second)``
+(:attr:`CallRecord.key`), so a notification sent twice is stored once.
 
 The answer
 ==========
@@ -85,6 +86,7 @@ the readable rows and how many it skipped; an error raises :class:`CallLogRefuse
 from __future__ import annotations
 
 import json
+import math
 import xmlrpc.client
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -210,7 +212,7 @@ def _record(f: Mapping[str, Any], tz: tzinfo | None) -> CallRecord:
     queue = text(f.get("queueid")).strip()
     wait = integer(f.get("seconds_waiting_in_queue"))
     ring = integer(f.get("dialtime"))
-    raw = {str(k): v for k, v in f.items() if _jsonable(v)}
+    raw = {str(k).replace("\x00", ""): _kept(v) for k, v in f.items() if _jsonable(v)}
     return CallRecord(
         call_id=call_id,
         type=text(f.get("type")),
@@ -257,6 +259,20 @@ def _jsonable(value: object) -> bool:
     except (TypeError, ValueError, RecursionError):
         return False
     return True
+
+
+def _kept(value: Any) -> Any:
+    """A field as ``raw`` keeps it: what no database takes made unknown (``NaN``, ``Infinity``:
+    None) or removed (NUL characters), the rest as it came."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_kept(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _kept(v) for k, v in value.items()}
+    return value
 
 
 def answer(err: int, desc: str, fmt: Format) -> tuple[bytes, str]:

@@ -104,8 +104,9 @@ def _number(value: object) -> float | int | None:
 
 
 def text(value: object) -> str:
+    """A string field as text: capped, and without NUL characters (no database keeps them)."""
     if isinstance(value, str):
-        return value[:MAX_TEXT]
+        return value[:MAX_TEXT].replace("\x00", "")
     if isinstance(value, bool) or value is None:
         return ""
     if isinstance(value, int | float):

@@ -61,8 +61,10 @@ def store(record: CallRecord, source: str) -> bool:
             if same is not None:  # replaced, under a new id: the worker reads it again
                 same.delete()
             StoredRecord.objects.create(key=record.key, **fields)
-    except IntegrityError:  # the same record, stored meanwhile by another request
-        return False
+    except IntegrityError:
+        if StoredRecord.objects.filter(key=record.key).exists():
+            return False  # the same record, stored meanwhile by another request
+        raise  # another constraint: not "already stored"
     return True
 
 
