@@ -307,15 +307,32 @@ def ack(frame):
     return {"type": "ack", "epoch": frame["epoch"], "seq": frame["seq"]}
 
 
-async def test_resync_requests_are_throttled(board, wired):
+async def test_resync_requests_are_throttled_and_those_waiting_answered_by_one(board, wired):
     communicator = await board()
     await frame(communicator)
     started = asyncio.get_running_loop().time()
-    for _ in range(3):
+    for _ in range(3):  # asked together: one snapshot answers them all
         await communicator.send_to(text_data='{"type": "resync"}')
-    for _ in range(3):
-        assert (await frame(communicator))["type"] == "snapshot"
+    assert (await frame(communicator))["type"] == "snapshot"
+    assert await communicator.receive_nothing(0.5)
+    await communicator.send_to(text_data='{"type": "resync"}')
+    assert (await frame(communicator))["type"] == "snapshot"
     assert asyncio.get_running_loop().time() - started >= 2.0  # one per second at most
+
+
+async def test_a_flood_of_resyncs_is_counted_as_it_arrives_and_closed(board, wired):
+    communicator = await board()
+    await frame(communicator)
+    for _ in range(consumers.MAX_MESSAGES_PER_S * 5):
+        await communicator.send_to(text_data='{"type": "resync"}')
+    outputs = []
+    while True:  # (a resync a second at most: no wait of one per message before the close)
+        output = await communicator.receive_output(0.9)
+        outputs.append(output)
+        if output["type"] == "websocket.close":
+            break
+    assert outputs[-1] == {"type": "websocket.close", "code": consumers.CLOSE_TOO_MANY}
+    assert len(outputs) <= 2  # at most the one snapshot the first request earned
 
 
 @pytest.mark.parametrize(
