@@ -278,6 +278,24 @@ async def test_someone_without_an_extension_cannot_call(sim, number):
 
 
 @calls
+async def test_someone_in_no_group_cannot_call_even_with_an_agent_profile(
+    sim, number, roles_and_statuses
+):
+    # the rule of every command is the role (status changes refuse the same person)
+    client, me = await agent_client(sim)
+    alice = await User.objects.aget(username="alice")
+    await sync_to_async(alice.groups.clear)()
+    response = await client.post("/contacts/call", {"number": number.pk})
+    assert response.status_code == 403
+    assert "Only agents and supervisors" in response.json()["message"]
+    assert me.calls == [] and [r.reason for r in await log()] == ["forbidden"]
+    hang_up = await client.post("/contacts/hangup")
+    assert hang_up.status_code == 403
+    status = await client.post("/agents/status", {"extension": me.ext, "status": "3"})
+    assert status.status_code == 403
+
+
+@calls
 async def test_without_a_csrf_token_nothing_is_dialled(sim, number):
     client, me = await agent_client(sim, csrf=True)
     response = await client.post("/contacts/call", {"number": number.pk})

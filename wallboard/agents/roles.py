@@ -2,8 +2,9 @@
 
 - A supervisor (or a superuser) sees the whole board and may change any agent's status.
 - An agent sees the whole board and may change only their own extension's status.
-- Anyone else signed in only watches. A display link (``wallboard.board.models.DisplayLink``)
-  is no user at all: it watches and never acts.
+- Anyone else signed in only watches, even with an agent profile (an extension): every command
+  (a status change, a call, a hang-up) asks the role first. A display link
+  (``wallboard.board.models.DisplayLink``) is no user at all: it watches and never acts.
 """
 
 from __future__ import annotations
@@ -27,10 +28,20 @@ class Role:
     extension: str  # their own extension's SIP user, "" if none
     voicenter_user_id: str
 
+    @property
+    def acts(self) -> bool:
+        """May send commands at all (the one rule every command asks first)."""
+        return self.supervisor or self.agent
+
     def may_change(self, extension: str) -> bool:
         if self.supervisor:
             return True
         return self.agent and bool(self.extension) and extension == self.extension
+
+    @property
+    def may_call(self) -> bool:
+        """May place and hang up Click2Call calls: from their own extension."""
+        return self.acts and bool(self.extension)
 
 
 NOBODY = Role(supervisor=False, agent=False, extension="", voicenter_user_id="")

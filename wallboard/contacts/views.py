@@ -2,8 +2,9 @@
 its Click2Call endpoints and the CSV import page.
 
 - ``POST /contacts/call`` (field ``number``: a :class:`PhoneNumber` id; the server decides
-  what is dialled): CSRF-protected, for users with an extension (their agent profile); calls
-  Voicenter's Click2Call with ``phone`` = their extension and ``target`` = the number as
+  what is dialled): CSRF-protected, for agents and supervisors (``wallboard.agents.roles``,
+  the rule of every command) with an extension (their agent profile); calls Voicenter's
+  Click2Call with ``phone`` = their extension and ``target`` = the number as
   Voicenter expects it. One call at a time per person, then one per ``CONTACTS_CALL_EVERY_S``
   (a double click, or a second tab, dials once); a few commands a second per person
   (``wallboard.agents.limits``). Answer: ``{"ok", "message", "call_id", "extension"}``.
@@ -216,6 +217,8 @@ async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
         await rate_limit(user, store, "calls")  # first: abuse costs one round trip
         role = await sync_to_async(role_of)(user)
         extension = role.extension
+        if not role.acts:
+            raise Refusal(403, "forbidden", "Only agents and supervisors may place calls.")
         if not extension:
             raise Refusal(
                 403,
