@@ -35,6 +35,8 @@ def parse_line(line: bytes | str) -> RawEvent:
         value = json.loads(line)
     except ValueError as exc:
         raise ValueError(f"not JSON ({exc})") from None
+    except RecursionError:  # "[[[[..." past Python's limit: a bad line like any other
+        raise ValueError("not JSON (nested too deep)") from None
     if not isinstance(value, list) or len(value) < 2 or not isinstance(value[0], str):
         raise ValueError('not an ["EventName", {payload}] array')
     return value[0], value[1]

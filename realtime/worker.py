@@ -98,7 +98,10 @@ class PacketJson:
                 # a ValueError, as the standard library's would be (bytes still go on: it
                 # may read them as UTF-16 or UTF-32, where orjson reads UTF-8)
                 raise
-            return json.loads(text, **options)
+            try:
+                return json.loads(text, **options)
+            except RecursionError:  # nested past Python's limit (orjson stops at 1,024)
+                raise ValueError("JSON nested too deep") from None
 
     dumps = staticmethod(json.dumps)
 
@@ -258,10 +261,23 @@ class _InlineEngineIO(engineio.AsyncClient):
 
 
 class _SocketClient(socketio.AsyncClient):
-    """python-socketio's client on :class:`_InlineEngineIO`."""
+    """python-socketio's client on :class:`_InlineEngineIO`. A message it cannot read (not
+    JSON, nested too deep, an unknown packet type: python-socketio raises ValueError for each)
+    is a bad line: reported in one log line, counted (``rejected:unreadable``) and skipped,
+    where python-engineio would log a traceback."""
+
+    def __init__(self, on_unreadable: Callable[[str], None], **options: Any) -> None:
+        super().__init__(**options)
+        self.on_unreadable = on_unreadable
 
     def _engineio_client_class(self) -> type[engineio.AsyncClient]:
         return _InlineEngineIO
+
+    async def _handle_eio_message(self, data: object) -> None:
+        try:
+            await super()._handle_eio_message(data)
+        except ValueError as exc:
+            self.on_unreadable(str(exc)[:200])
 
 
 def backoff_delay(attempt: int, low: float, high: float, rng: random.Random) -> float:
@@ -314,6 +330,10 @@ class VoicenterWorker:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def _unreadable(self, problem: str) -> None:
+        log.warning("an unreadable message from Voicenter (%s); skipped", problem)
+        self._unsent_stats.update(("rejected_total", "rejected:unreadable"))
 
     # --- the outer loop -----------------------------------------------------------------
 
@@ -468,7 +488,7 @@ class VoicenterWorker:
 
     async def _session(self, grant: SocketGrant, url: str) -> str:
         queue = Inbox()
-        client = _SocketClient(reconnection=False, json=PacketJson)
+        client = _SocketClient(self._unreadable, reconnection=False, json=PacketJson)
         client.register_namespace(_CatchAll(queue))
         sep = "&" if urlsplit(url).query else "?"
         self.sessions += 1

@@ -59,6 +59,15 @@ def test_bad_lines_are_reported_with_their_number_and_skipped(use_prefix, tmp_pa
     assert list(dump()["state"]["queues"]) == ["12345678", "12345679"]
 
 
+def test_a_line_nested_too_deep_is_a_bad_line_and_the_replay_goes_on(use_prefix, tmp_path):
+    lines = DOC_FILE.read_text().splitlines()
+    source = tmp_path / "events.jsonl"
+    source.write_text("\n".join([lines[0], "[" * 100_000 + "]" * 100_000, lines[1]]))
+    out, err = run("replay", str(source))
+    assert "replayed 2 events, skipped 1 bad lines" in out
+    assert "line 2: not JSON (nested too deep)" in err and "Traceback" not in err
+
+
 def test_replay_continues_the_stored_state_and_reset_starts_a_new_epoch(use_prefix):
     run("replay", str(DOC_FILE))
     first = dump()

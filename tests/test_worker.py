@@ -575,3 +575,24 @@ def test_a_socketio_message_is_refused_by_orjson_alone_not_again_by_the_standard
     assert asked == []
     PacketJson.loads('{"a": NaN}')  # what orjson cannot read still goes to the standard library
     assert asked == ['{"a": NaN}']
+
+
+async def test_a_message_nested_too_deep_is_a_bad_line_reported_and_skipped(
+    sim, store, running, caplog
+):
+    worker = await running()
+    await until(lambda: _snap_with_agents(store))
+    [peer] = list(sim.peers)
+    deep = "[" * 5000 + "]" * 5000
+    for raw in ("42" + deep, '42["QueueEvent",' + deep + "]", "4" + deep):
+        peer.outbox.put_nowait(raw)
+    sim.broadcast([("ExtensionsUpdated", {})])  # a readable event after them still arrives
+
+    async def counted():
+        stats = await store.stats()
+        return stats.get("rejected:unreadable", 0) >= 3 and stats.get("events:ExtensionsUpdated")
+
+    await until(counted)
+    assert worker.health.connected  # the socket goes on
+    assert not [r for r in caplog.records if r.exc_info]  # a line each, no traceback
+    assert any("unreadable message from Voicenter" in r.getMessage() for r in caplog.records)
