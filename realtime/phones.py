@@ -11,6 +11,7 @@ it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
@@ -80,3 +81,68 @@ def key_of(raw: str, region: str = "IL") -> str | None:
 def digits(raw: str) -> str:
     """Just the digits (for searching)."""
     return "".join(ch for ch in raw if ch.isdigit())
+
+
+# --- what may be dialled (toll fraud) ------------------------------------------------------
+
+#: phonenumbers' number types by the names the settings use.
+TYPES: dict[str, int] = {
+    "fixed": phonenumbers.PhoneNumberType.FIXED_LINE,
+    "mobile": phonenumbers.PhoneNumberType.MOBILE,
+    "fixed_or_mobile": phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    "toll_free": phonenumbers.PhoneNumberType.TOLL_FREE,
+    "premium_rate": phonenumbers.PhoneNumberType.PREMIUM_RATE,
+    "shared_cost": phonenumbers.PhoneNumberType.SHARED_COST,
+    "voip": phonenumbers.PhoneNumberType.VOIP,
+    "personal": phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+    "pager": phonenumbers.PhoneNumberType.PAGER,
+    "uan": phonenumbers.PhoneNumberType.UAN,
+    "voicemail": phonenumbers.PhoneNumberType.VOICEMAIL,
+    "unknown": phonenumbers.PhoneNumberType.UNKNOWN,
+}
+#: The region phonenumbers gives numbers of no country: international networks and
+#: satellites (+881, +882, +883, +870) and international premium-rate services (+979).
+NON_GEOGRAPHIC = "001"
+
+
+@dataclass(frozen=True)
+class DialPolicy:
+    """Which numbers may be dialled (Click2Call makes calls the account pays for, so a number
+    that costs by the minute is a toll-fraud target):
+
+    - ``refused``: number types refused wherever they are (default: premium rate);
+    - ``home``: regions (ISO codes, ``001`` for numbers of no country) where any other type
+      may be dialled (default: the account's own country);
+    - ``abroad``: the types that may be dialled in every other country (default: mobiles
+      and fixed lines); numbers of no country (satellites, international networks) only if
+      ``001`` is a home region.
+    """
+
+    home: frozenset[str]
+    abroad: frozenset[int]
+    refused: frozenset[int]
+
+
+#: Why a number may not be dialled (the words are the caller's): its type is refused, or
+#: it is abroad and not of a type allowed there (its region in ``detail``).
+REFUSED_TYPE, REFUSED_ABROAD = "refused_type", "refused_abroad"
+
+
+@dataclass(frozen=True)
+class NotDialled:
+    reason: str  # REFUSED_TYPE or REFUSED_ABROAD
+    type_name: str  # a key of TYPES
+    region: str  # ISO code, or NON_GEOGRAPHIC
+
+
+def not_dialled(e164: str, policy: DialPolicy) -> NotDialled | None:
+    """None if ``e164`` may be dialled under ``policy``, else why not."""
+    parsed = phonenumbers.parse(e164, None)
+    kind = phonenumbers.number_type(parsed)
+    region = phonenumbers.region_code_for_number(parsed) or NON_GEOGRAPHIC
+    name = next((n for n, t in TYPES.items() if t == kind), "unknown")
+    if kind in policy.refused:
+        return NotDialled(REFUSED_TYPE, name, region)
+    if region not in policy.home and (region == NON_GEOGRAPHIC or kind not in policy.abroad):
+        return NotDialled(REFUSED_ABROAD, name, region)
+    return None

@@ -58,6 +58,23 @@ def test_importing_again_updates_instead_of_duplicating(db):
     assert Contact.objects.get(name="Dana Cohen").numbers.count() == 3
 
 
+def test_a_premium_rate_or_satellite_number_is_not_imported(db):
+    text = "name,phone\nDana,050-723-4567\nSex line,1-900-72-12-34\nShip,+881 612 345678\n"
+    report = import_csv(io.StringIO(text), "IL")
+    assert report.created == 1
+    assert report.skipped[0].startswith("line 3: 1-900-721-234 is a premium-rate number")
+    assert "line 4: +881 6 123 45678 is a satellite or international-network" in report.skipped[1]
+
+
+def test_the_admin_refuses_to_save_a_number_the_policy_refuses(db):
+    from wallboard.contacts.admin import PhoneNumberForm
+
+    form = PhoneNumberForm({"label": "", "number": "+44 909 123 4567"})
+    assert not form.is_valid()
+    assert "premium-rate number" in form.errors["number"][0]
+    assert PhoneNumberForm({"label": "", "number": "+33 6 12 34 56 78"}).is_valid()
+
+
 def test_the_import_contacts_command_prints_its_report(db, tmp_path):
     path = tmp_path / "contacts.csv"
     path.write_text(GOOD, encoding="utf-8")
@@ -293,6 +310,20 @@ async def test_someone_in_no_group_cannot_call_even_with_an_agent_profile(
     assert hang_up.status_code == 403
     status = await client.post("/agents/status", {"extension": me.ext, "status": "3"})
     assert status.status_code == 403
+
+
+@calls
+async def test_a_number_the_policy_refuses_is_never_dialled(sim, settings):
+    contact = await Contact.objects.acreate(name="Old import")
+    premium = await PhoneNumber.objects.acreate(contact=contact, number="+449091234567")
+    client, me = await agent_client(sim)
+    response = await client.post("/contacts/call", {"number": premium.pk})
+    assert response.status_code == 403 and "premium-rate number" in response.json()["message"]
+    assert me.calls == [] and [r.reason for r in await log()] == ["not_dialled"]
+    settings.CONTACTS_DIAL_REFUSED = []  # an account that allows them: the settings decide
+    settings.CONTACTS_DIAL_ABROAD = ["premium_rate"]
+    response = await client.post("/contacts/call", {"number": premium.pk})
+    assert response.status_code != 403
 
 
 @calls

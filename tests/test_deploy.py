@@ -19,7 +19,7 @@ COMPOSE_ONLY = {"POSTGRES_PASSWORD", "WEB_PORT", "PROXY_SUBNET", "PROXY_ADDRESS"
 
 def settings_variables() -> set[str]:
     source = (ROOT / "wallboard" / "settings.py").read_text()
-    return set(re.findall(r'env(?:_bool|_float)?\(\s*"([A-Z_]+)"', source))
+    return set(re.findall(r'env(?:_bool|_float|_list)?\(\s*"([A-Z_]+)"', source))
 
 
 def example_variables() -> set[str]:

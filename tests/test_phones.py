@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from realtime.phones import BadNumber, digits, for_voicenter, normalise, shown
+from realtime.phones import (
+    NON_GEOGRAPHIC,
+    REFUSED_ABROAD,
+    REFUSED_TYPE,
+    TYPES,
+    BadNumber,
+    DialPolicy,
+    digits,
+    for_voicenter,
+    normalise,
+    not_dialled,
+    shown,
+)
 
 pytestmark = pytest.mark.pure
 
@@ -47,3 +59,43 @@ def test_people_read_national_at_home_and_international_abroad():
 
 def test_digits_keeps_only_digits():
     assert digits("+972 (50) 723-4567") == "972507234567"
+
+
+# --- what may be dialled ------------------------------------------------------------------
+
+
+DEFAULT = DialPolicy(
+    home=frozenset({"IL"}),
+    abroad=frozenset({TYPES["mobile"], TYPES["fixed"], TYPES["fixed_or_mobile"]}),
+    refused=frozenset({TYPES["premium_rate"]}),
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason", "region"),
+    [
+        ("1-900-72-12-34", REFUSED_TYPE, "IL"),  # premium rate at home too
+        ("+1 900 555 0123", REFUSED_TYPE, "US"),
+        ("+44 909 123 4567", REFUSED_TYPE, "GB"),
+        ("+979 123 456 789", REFUSED_TYPE, NON_GEOGRAPHIC),  # international premium rate
+        ("+882 16 123456", REFUSED_ABROAD, NON_GEOGRAPHIC),  # an international network
+        ("+881 612 345678", REFUSED_ABROAD, NON_GEOGRAPHIC),  # a satellite phone (Iridium)
+        ("+1 800 555 0199", REFUSED_ABROAD, "US"),  # toll-free abroad: not a mobile or a line
+    ],
+)
+def test_toll_fraud_targets_are_not_dialled(raw, reason, region):
+    refused = not_dialled(normalise(raw, "IL"), DEFAULT)
+    assert refused is not None and (refused.reason, refused.region) == (reason, region)
+
+
+@pytest.mark.parametrize(
+    "raw", ["050-723-4567", "03-123-4567", "1-700-50-50-50", "1-800-22-22-22", "+33 6 12 34 56 78"]
+)
+def test_numbers_at_home_and_mobiles_and_lines_abroad_are_dialled(raw):
+    assert not_dialled(normalise(raw, "IL"), DEFAULT) is None
+
+
+def test_a_region_of_no_country_may_be_made_home():
+    satellites = DialPolicy(DEFAULT.home | {NON_GEOGRAPHIC}, DEFAULT.abroad, DEFAULT.refused)
+    assert not_dialled(normalise("+881 612 345678", "IL"), satellites) is None
+    assert not_dialled(normalise("+979 123 456 789", "IL"), satellites) is not None  # premium

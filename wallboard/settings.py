@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from realtime.phones import TYPES as PHONE_TYPES
 from realtime.redis_server import embedded_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,12 @@ def env_float(name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from exc
+
+
+def env_list(name: str, default: str) -> list[str]:
+    """A comma-separated list, lower-cased; ``none`` is the empty list."""
+    items = [item.strip().lower() for item in env(name, default).split(",") if item.strip()]
+    return [] if items == ["none"] else items
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -224,6 +231,22 @@ WALLBOARD_STATUS_CONFIRM_S = env_float("WALLBOARD_STATUS_CONFIRM_S", 10)
 # --- Contacts and Click2Call -------------------------------------------------------------------
 # Numbers written without a country code are read in this region (ISO 3166 code).
 CONTACTS_DEFAULT_REGION = env("CONTACTS_DEFAULT_REGION", "IL").upper()
+# What Click2Call may dial (toll fraud: a call the account pays for by the minute; see
+# wallboard/contacts/dialling.py): the countries where any number but a refused type may be
+# called (ISO codes; 001: numbers of no country, satellites and international networks), the
+# types other countries' numbers may be, and the types refused everywhere.
+CONTACTS_DIAL_COUNTRIES = [
+    c.upper() for c in env_list("CONTACTS_DIAL_COUNTRIES", CONTACTS_DEFAULT_REGION)
+]
+CONTACTS_DIAL_ABROAD = env_list("CONTACTS_DIAL_ABROAD", "mobile,fixed,fixed_or_mobile")
+CONTACTS_DIAL_REFUSED = env_list("CONTACTS_DIAL_REFUSED", "premium_rate")
+for _name, _types in (("CONTACTS_DIAL_ABROAD", CONTACTS_DIAL_ABROAD),
+                      ("CONTACTS_DIAL_REFUSED", CONTACTS_DIAL_REFUSED)):  # fmt: skip
+    if _unknown := sorted(set(_types) - set(PHONE_TYPES)):
+        raise ImproperlyConfigured(
+            f"{_name}: unknown number types {', '.join(_unknown)}"
+            f" (known: {', '.join(PHONE_TYPES)}, or none)"
+        )
 # Click2Call options: record the calls; the caller id the contact sees (empty: the account's).
 VOICENTER_C2C_RECORD = env_bool("VOICENTER_C2C_RECORD", False)
 VOICENTER_C2C_CALLER_ID = env("VOICENTER_C2C_CALLER_ID")

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from realtime.phones import BadNumber, digits, normalise
 from wallboard.board.admin import ReadOnlyAdmin
+from wallboard.contacts.dialling import why_not
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 
 
@@ -22,9 +23,13 @@ class PhoneNumberForm(ModelForm):
 
     def clean_number(self) -> str:
         try:
-            return normalise(self.cleaned_data["number"], settings.CONTACTS_DEFAULT_REGION)
+            number = normalise(self.cleaned_data["number"], settings.CONTACTS_DEFAULT_REGION)
         except BadNumber as exc:
             raise ValidationError(str(exc)) from None
+        refused = why_not(number)  # the toll-fraud policy (wallboard.contacts.dialling)
+        if refused:
+            raise ValidationError(refused)
+        return number
 
 
 class PhoneNumberInline(admin.TabularInline):

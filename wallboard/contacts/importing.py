@@ -4,7 +4,8 @@ Columns are found by their header (case and spaces ignored): ``name`` (required)
 ``notes``, and every column whose header contains ``phone``, ``mobile`` or ``tel`` is a phone
 number, labelled by its header (``phone`` alone: no label). Numbers are normalised
 (``realtime.phones``); a row without a name, without any number, or with a number
-that is not one is reported with its line number and skipped: the rest import. A contact with
+that is not one (or that the toll-fraud policy refuses: ``wallboard.contacts.dialling``) is
+reported with its line number and skipped: the rest import. A contact with
 the same name and company (ignoring case) is updated: its company and notes from the row, the
 row's numbers added. Synchronous ORM, one transaction, bulk inserts.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from realtime.phones import BadNumber, normalise
+from wallboard.contacts.dialling import why_not
 from wallboard.contacts.models import Contact, PhoneNumber
 
 #: A file longer than this many rows is refused (a contact list, not a phone book dump).
@@ -125,7 +127,11 @@ def _parse_row(
     for index, label in phone_columns:
         raw = _cell(row, index, 100)
         if raw:
-            numbers.append((label[:40], normalise(raw, region)))
+            number = normalise(raw, region)
+            refused = why_not(number)  # the toll-fraud policy (wallboard.contacts.dialling)
+            if refused:
+                raise BadNumber(refused)
+            numbers.append((label[:40], number))
     if not numbers:
         raise _BadRow(f"{name}: no phone number")
     company = _cell(row, column.get("company"), 200)

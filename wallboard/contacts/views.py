@@ -16,7 +16,10 @@ its Click2Call endpoints and the CSV import page.
 - ``/contacts/<id>/``: one contact; ``GET /contacts/lookup?phone=``: the board's screen-pop;
   ``/contacts/popup/<CONTACTS_POPUP_SECRET>/?phone=``: Voicenter's own Pop-up screen service.
 
-HTTP codes: 200 done, 400 wrong field, 401 signed out, 403 no extension, 404 no such number,
+A number the toll-fraud policy refuses (``wallboard.contacts.dialling``) is never dialled.
+
+HTTP codes: 200 done, 400 wrong field, 401 signed out, 403 no extension or a number not to be
+dialled, 404 no such number,
 429 too soon, 502 Voicenter refused or failed. No answer holds the API code.
 """
 
@@ -46,6 +49,7 @@ from realtime.voicenter.rest import CallAnswer
 from wallboard.agents.limits import Refusal, ascii_int, rate_limit
 from wallboard.agents.roles import role_of
 from wallboard.board.services import shared_store, voicenter_client
+from wallboard.contacts.dialling import why_not
 from wallboard.contacts.importing import BadFile, import_bytes
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 
@@ -228,6 +232,9 @@ async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
             )
         if not hang_up:
             number = await _number(request.POST.get("number", ""))
+            refused = why_not(number.number)  # the toll-fraud policy, before every call
+            if refused:
+                raise Refusal(403, "not_dialled", refused)
             await _lock(user, store)
     except Refusal as refusal:
         log.warning("Click2Call %s refused (%s): %s", action, refusal.reason, refusal.message)
