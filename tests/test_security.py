@@ -63,3 +63,50 @@ async def test_a_display_socket_with_a_nul_in_its_token_is_closed_as_not_valid(u
     )  # fmt: skip
     await board.connect()
     assert await board.receive_output(2) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_body_larger_than_the_site_reads_is_refused_before_a_byte_is_read(settings):
+    from wallboard.asgi import application
+
+    asked: list[object] = []
+    sent: list[dict] = []
+
+    async def receive():
+        asked.append(1)
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/contacts/import", "raw_path": b"",
+        "query_string": b"", "scheme": "http", "server": ("localhost", 80),
+        "client": ("127.0.0.1", 5), "headers": [
+            (b"host", b"localhost"), (b"content-type", b"multipart/form-data; boundary=x"),
+            (b"content-length", str(50 * 1024 * 1024).encode()),
+        ],
+    }  # fmt: skip
+    await application(scope, receive, send)
+    assert asked == []  # not one chunk of the 50 MB
+    assert sent[0]["status"] == 413
+    assert b"manage.py import_contacts" in sent[1]["body"]
+
+
+async def test_a_body_that_sends_more_than_the_limit_is_cut_off(settings):
+    from wallboard.board.security import BodyLimit
+
+    settings.WALLBOARD_MAX_BODY = 100_000
+    seen: list[dict] = []
+
+    async def app(scope, receive, send):
+        while True:
+            message = await receive()
+            seen.append(message)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                return
+
+    async def receive():  # chunked: no Content-Length, 64 KiB at a time, without end
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": True}
+
+    await BodyLimit(app)({"type": "http", "headers": []}, receive, None)
+    assert [m["type"] for m in seen] == ["http.request", "http.disconnect"]

@@ -16,6 +16,7 @@ from django.urls import path  # noqa: E402
 from wallboard.board.auth import SessionAuthMiddleware  # noqa: E402
 from wallboard.board.consumers import BoardConsumer  # noqa: E402
 from wallboard.board.origin import SameOriginValidator  # noqa: E402
+from wallboard.board.security import BodyLimit  # noqa: E402
 
 # Nothing is started here: the first board's Redis client starts the embedded Redis if it is
 # the configured one and not running yet (wallboard/board/services.py).
@@ -24,7 +25,7 @@ websocket_urls = [path("ws/wallboard/", BoardConsumer.as_asgi())]
 
 application = ProtocolTypeRouter(
     {
-        "http": django_app,
+        "http": BodyLimit(django_app),  # no body over WALLBOARD_MAX_BODY is read
         "websocket": SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urls))),
     }
 )

@@ -256,6 +256,11 @@ CONTACTS_POPUP_SECRET = env("CONTACTS_POPUP_SECRET")
 # The secret in the URL Voicenter's CDR notification system posts each call's record to
 # (/reports/cdr/<secret>/); empty: that endpoint is off.
 WALLBOARD_CDR_SECRET = env("WALLBOARD_CDR_SECRET")
+# The largest CSV file the contacts page imports (bytes; deploy/nginx.conf lets as much through),
+# and the largest request body the site reads at all (the file, its form and multipart's
+# framing): a bigger one is refused before it is read (wallboard/board/security.py BodyLimit).
+WALLBOARD_MAX_UPLOAD = 2 * 1024 * 1024
+WALLBOARD_MAX_BODY = WALLBOARD_MAX_UPLOAD + 64 * 1024
 # Seconds between two calls one person may start (a double click must not dial twice).
 CONTACTS_CALL_EVERY_S = env_float("CONTACTS_CALL_EVERY_S", 5)
 

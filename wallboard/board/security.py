@@ -1,4 +1,5 @@
-"""Two guards on every HTTP request: the Content-Security-Policy header, and no NUL characters.
+"""Guards on every HTTP request: the Content-Security-Policy header, no NUL characters, and no
+body larger than the site reads.
 
 The Content-Security-Policy header (Django 5.2 has none of its own; 6.0 does):
 
@@ -17,14 +18,22 @@ and counted (``http:nul``). Voicenter's call records are the exception: their en
 its own body and keeps a record whatever it carries, its NULs removed
 (``realtime/voicenter/cdr.py``).
 
+Bodies: :class:`BodyLimit` wraps the ASGI application (``wallboard/asgi.py``): a request whose
+``Content-Length`` is over ``WALLBOARD_MAX_BODY`` is answered 413 before a byte of it is read
+(Django's ASGI handler reads a whole body before any view sees it: a 50 MB upload to the CSV
+page was read whole before it was refused), and one that sends more than it said, or more than
+the limit without saying, is cut off when it passes it.
+
 Sync and async capable, like ``wallboard.board.static``: under ASGI an async view's response
 is not handed to Django's one sync thread just to have a header added.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from html import escape
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -134,3 +143,56 @@ class NulMiddleware:
                 " try again."
             ),
         )
+
+
+class BodyLimit:
+    """ASGI middleware: no HTTP request body over ``settings.WALLBOARD_MAX_BODY`` is read."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = settings.WALLBOARD_MAX_BODY
+        headers = dict(scope.get("headers") or ())
+        declared = headers.get(b"content-length", b"").strip()
+        if declared.isdigit() and int(declared) > limit:
+            log.warning("refused a body of %s bytes before reading it", declared.decode())
+            count("http:too_large")
+            return await _too_large(headers, limit, send)
+        taken = 0
+
+        async def limited() -> dict[str, Any]:
+            nonlocal taken
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.request":
+                taken += len(message.get("body", b""))
+                if taken > limit:  # more than it said, or than the limit: stop reading it
+                    log.warning("cut off a request body past %d bytes", limit)
+                    return {"type": "http.disconnect"}
+            return message
+
+        return await self.app(scope, limited, send)
+
+
+async def _too_large(headers: dict[bytes, bytes], limit: int, send: Any) -> None:
+    megabytes = max(1, limit // 1024 // 1024)
+    message = _(
+        "The request is larger than the %(mb)d MB this site reads. A larger contact list:"
+        " import it with manage.py import_contacts."
+    ) % {"mb": megabytes}
+    if b"text/html" in headers.get(b"accept", b""):
+        body = (
+            f"<!doctype html><meta charset=utf-8><title>Too large</title><p>{escape(message)}</p>"
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    else:
+        body = json.dumps({"ok": False, "message": message}).encode()
+        content_type = b"application/json"
+    await send({
+        "type": "http.response.start", "status": 413,
+        "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close")],
+    })  # fmt: skip
+    await send({"type": "http.response.body", "body": body})

@@ -5,17 +5,28 @@ Columns are found by their header (case and spaces ignored): ``name`` (required)
 number, labelled by its header (``phone`` alone: no label). Numbers are normalised
 (``realtime.phones``); a row without a name, without any number, or with a number
 that is not one (or that the toll-fraud policy refuses: ``wallboard.contacts.dialling``) is
-reported with its line number and skipped: the rest import. A contact with
-the same name and company (ignoring case) is updated: its company and notes from the row, the
-row's numbers added. Synchronous ORM, one transaction, bulk inserts.
+reported with its line number and skipped: the rest import. A contact with the same name and
+company (ignoring case) is updated: its company and notes from the row, the row's numbers added.
+
+The file is read as it streams, never whole, and written a thousand rows at a time in one
+transaction, so a file costs memory for a chunk of rows, not for its size. Its encoding is the
+one asked for, or found (:func:`detect`): a byte-order mark (UTF-8; UTF-16, which Excel's
+"Unicode text" is, tab-separated), else UTF-8 if it reads as UTF-8, else one of the two
+Windows code pages Israeli spreadsheets are saved in: Windows-1255 (Hebrew) or Windows-1252
+(Western European, a superset of Latin-1), told apart by where their letters sit: an accented
+Latin letter beside Latin letters, a Hebrew one beside Hebrew ones. The report says which was
+used. The separator is a comma, a semicolon or a tab, read from the header line.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, BinaryIO
 
 from django.db import transaction
 
@@ -38,9 +49,11 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     skipped: list[str] = field(default_factory=list)  # "line N: why"
+    encoding: str = ""  # how the file was read (a value of ENCODINGS)
 
     def lines(self) -> list[str]:
         return [
+            *([f"read as {self.encoding}"] if self.encoding else []),
             f"contacts: {self.created} created, {self.updated} updated,"
             f" {len(self.skipped)} rows skipped",
             *(f"  {line}" for line in self.skipped),
@@ -52,11 +65,12 @@ def _key(header: str) -> str:
 
 
 def import_csv(lines: Iterable[str], region: str) -> ImportReport:
-    """Import CSV text (an iterable of lines, e.g. an open file); raises :class:`BadFile`.
-
-    Read whole, then written in one transaction with bulk inserts: the existing contacts are
-    looked up in memory, not once per row (a 100,000-row file is a few seconds, not minutes)."""
-    reader = csv.reader(lines)
+    """Import CSV text (an iterable of lines, e.g. an open file); raises :class:`BadFile`."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is None:
+        raise BadFile("the file is empty")
+    reader = csv.reader(itertools.chain([first], lines), dialect=_dialect(first))
     try:
         header = [_key(h) for h in next(reader)]
     except StopIteration:
@@ -74,29 +88,47 @@ def import_csv(lines: Iterable[str], region: str) -> ImportReport:
         raise BadFile("no phone column (a column named 'phone', 'mobile'...)")
     column = {h: i for i, h in enumerate(header)}
     report = ImportReport()
-    rows: list[_Row] = []
-    line = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line += 1
-            report.skipped.append(f"line {line}: unreadable ({exc})")
-            continue
-        line = reader.line_num
-        if len(rows) >= MAX_ROWS:
-            report.skipped.append(f"line {line} and after: more than {MAX_ROWS} rows")
-            break
-        if not any(cell.strip() for cell in row):
-            continue
-        try:
-            rows.append(_parse_row(row, column, phone_columns, region))
-        except (BadNumber, _BadRow) as exc:
-            report.skipped.append(f"line {line}: {exc}")
-    _write(rows, report)
+    with transaction.atomic():
+        writer = _Writer(report)
+        rows: list[_Row] = []
+        read = 0
+        line = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                line += 1
+                report.skipped.append(f"line {line}: unreadable ({exc})")
+                continue
+            line = reader.line_num
+            if read >= MAX_ROWS:
+                report.skipped.append(f"line {line} and after: more than {MAX_ROWS} rows")
+                break
+            if not any(cell.strip() for cell in row):
+                continue
+            read += 1
+            try:
+                rows.append(_parse_row(row, column, phone_columns, region))
+            except (BadNumber, _BadRow) as exc:
+                report.skipped.append(f"line {line}: {exc}")
+            if len(rows) >= CHUNK:
+                writer.write(rows)
+                rows = []
+        writer.write(rows)
     return report
+
+
+def _dialect(header: str) -> type[csv.Dialect]:
+    """A comma's, a semicolon's (Excel in much of Europe) or a tab's (Excel's "Unicode
+    text"), whichever the header line uses most."""
+    separator = max(",;\t", key=header.count)
+
+    class Found(csv.excel):
+        delimiter = separator
+
+    return Found
 
 
 class _BadRow(ValueError):
@@ -138,40 +170,48 @@ def _parse_row(
     return _Row(name, company, _cell(row, column.get("notes"), 5000), numbers)
 
 
-@transaction.atomic
-def _write(rows: list[_Row], report: ImportReport) -> None:
-    """The parsed rows into the database: a contact with the same name and company (ignoring
-    case) is updated, else created; numbers are added."""
-    existing = {
-        (c.name.lower(), c.company.lower()): c
-        for c in Contact.objects.only("id", "name", "company", "notes")
-    }
-    new: dict[tuple[str, str], Contact] = {}
-    noted: dict[int, Contact] = {}
-    for row in rows:
-        key = (row.name.lower(), row.company.lower())
-        contact = existing.get(key) or new.get(key)
-        if contact is None:
-            new[key] = Contact(name=row.name, company=row.company, notes=row.notes)
-            report.created += 1
-        else:
-            report.updated += 1
-            if row.notes and row.notes != contact.notes:
-                contact.notes = row.notes
-                if contact.pk:
-                    noted[contact.pk] = contact
-    Contact.objects.bulk_create(list(new.values()), batch_size=CHUNK)
-    Contact.objects.bulk_update(list(noted.values()), ["notes"], batch_size=CHUNK)
-    have = set(PhoneNumber.objects.values_list("contact_id", "number"))
-    numbers = []
-    for row in rows:
-        key = (row.name.lower(), row.company.lower())
-        contact = existing.get(key) or new[key]
-        for label, number in row.numbers:
-            if (contact.pk, number) not in have:
-                have.add((contact.pk, number))
-                numbers.append(PhoneNumber(contact=contact, number=number, label=label))
-    PhoneNumber.objects.bulk_create(numbers, batch_size=CHUNK)
+class _Writer:
+    """The parsed rows into the database, a chunk at a time: a contact with the same name and
+    company (ignoring case) is updated, else created; numbers are added. What it keeps between
+    chunks is the contacts' keys and ids, not the rows."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.known = {
+            (name.lower(), company.lower()): pk
+            for pk, name, company in Contact.objects.values_list("id", "name", "company")
+        }
+        self.have = set(PhoneNumber.objects.values_list("contact_id", "number"))
+
+    def write(self, rows: list[_Row]) -> None:
+        new: dict[tuple[str, str], Contact] = {}
+        noted: dict[int, str] = {}
+        for row in rows:
+            key = (row.name.lower(), row.company.lower())
+            if key in new:
+                self.report.updated += 1
+                new[key].notes = row.notes or new[key].notes
+            elif key in self.known:
+                self.report.updated += 1
+                if row.notes:
+                    noted[self.known[key]] = row.notes
+            else:
+                new[key] = Contact(name=row.name, company=row.company, notes=row.notes)
+                self.report.created += 1
+        Contact.objects.bulk_create(list(new.values()), batch_size=CHUNK)
+        self.known.update((key, contact.pk) for key, contact in new.items())
+        Contact.objects.bulk_update(
+            [Contact(pk=pk, notes=notes) for pk, notes in noted.items()], ["notes"],
+            batch_size=CHUNK,
+        )  # fmt: skip
+        numbers = []
+        for row in rows:
+            pk = self.known[(row.name.lower(), row.company.lower())]
+            for label, number in row.numbers:
+                if (pk, number) not in self.have:
+                    self.have.add((pk, number))
+                    numbers.append(PhoneNumber(contact_id=pk, number=number, label=label))
+        PhoneNumber.objects.bulk_create(numbers, batch_size=CHUNK)
 
 
 def import_and_publish(lines: Iterable[str], region: str) -> ImportReport:
@@ -187,10 +227,66 @@ def import_and_publish(lines: Iterable[str], region: str) -> ImportReport:
     return report
 
 
-def import_bytes(data: bytes, region: str) -> ImportReport:
-    """An uploaded file: UTF-8 (with or without a BOM), else Windows-1255 (Hebrew Excel)."""
+#: How much of a file :func:`detect` reads to find its encoding.
+SAMPLE = 64 * 1024
+#: The encodings a person may ask for, by the names the page and the command use.
+ENCODINGS = {
+    "utf-8": "UTF-8", "utf-16": "UTF-16 (Excel's Unicode text)",
+    "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western European, Latin-1)",
+}  # fmt: skip
+
+
+def detect(sample: bytes) -> str:
+    """The encoding of a file that begins with ``sample`` (a key of :data:`ENCODINGS`, or
+    ``utf-8-sig``)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     try:
-        text = data.decode("utf-8-sig")
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
     except UnicodeDecodeError:
-        text = data.decode("cp1255", errors="replace")
-    return import_and_publish(io.StringIO(text, newline=""), region)
+        pass
+    latin = hebrew = 0
+    for i, byte in enumerate(sample):
+        if byte < 0x80:
+            continue
+        near = sample[max(0, i - 1) : i] + sample[i + 1 : i + 2]
+        if any(chr(b).isascii() and chr(b).isalpha() for b in near):
+            latin += 1  # "Jos\xe9": an accent inside a Latin word
+        elif 0xE0 <= byte <= 0xFA:
+            hebrew += 1  # a letter among letters of its own alphabet
+    return "cp1252" if latin > hebrew else "cp1255"
+
+
+def import_file(stream: BinaryIO, region: str, encoding: str | None = None) -> ImportReport:
+    """A file (opened in binary), read as it streams: in ``encoding`` if given, else the one
+    :func:`detect` finds; then the contact directory rewritten once."""
+    sample = stream.read(SAMPLE)
+    found = encoding or detect(sample)
+    text = io.TextIOWrapper(
+        io.BufferedReader(_Rejoined(sample, stream)), encoding=found, errors="replace", newline=""
+    )
+    report = import_and_publish(text, region)
+    report.encoding = ENCODINGS.get(found, "UTF-8")
+    return report
+
+
+class _Rejoined(io.RawIOBase):
+    """The sample already read, then the rest of the stream."""
+
+    def __init__(self, sample: bytes, rest: BinaryIO) -> None:
+        self.sample, self.rest = sample, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.sample:
+            size = min(len(buffer), len(self.sample))
+            buffer[:size], self.sample = self.sample[:size], self.sample[size:]
+            return size
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

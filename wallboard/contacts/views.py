@@ -28,12 +28,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -50,15 +51,15 @@ from wallboard.agents.limits import Refusal, ascii_int, rate_limit
 from wallboard.agents.roles import role_of
 from wallboard.board.services import shared_store, voicenter_client
 from wallboard.contacts.dialling import why_not
-from wallboard.contacts.importing import BadFile, import_bytes
+from wallboard.contacts.importing import ENCODINGS, BadFile, import_file
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 
 log = logging.getLogger("wallboard.contacts")
 
 PAGE_SIZE = 50
-#: Largest CSV upload accepted from the page, bytes (deploy/nginx.conf lets 2 MB through;
-#: bigger files: ``manage.py import_contacts``).
-MAX_UPLOAD = 2 * 1024 * 1024
+#: Largest CSV upload accepted from the page, bytes (``WALLBOARD_MAX_UPLOAD``; bigger files:
+#: ``manage.py import_contacts``, which streams them).
+MAX_UPLOAD = settings.WALLBOARD_MAX_UPLOAD
 
 
 def search(query: str) -> QuerySet[Contact]:
@@ -160,32 +161,44 @@ def voicenter_popup(request: HttpRequest, secret: str) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 async def import_page(request: HttpRequest) -> HttpResponse:
     """The CSV upload (supervisors). The import runs in a thread of its own: in Django's one
-    sync thread it would hold up every other request of the process until it ends."""
+    sync thread it would hold up every other request of the process until it ends. A file over
+    ``MAX_UPLOAD`` is refused before it is read (``wallboard.board.security.BodyLimit``)."""
     role = await sync_to_async(role_of)(await request.auser())
     if not role.supervisor:
         return render(request, "contacts/import.html", {"forbidden": True}, status=403)
-    context: dict[str, object] = {"region": settings.CONTACTS_DEFAULT_REGION}
+    context: dict[str, object] = {
+        "region": settings.CONTACTS_DEFAULT_REGION, "encodings": ENCODINGS,
+        "max_mb": MAX_UPLOAD // 1024 // 1024,
+    }  # fmt: skip
     if request.method == "POST":
         upload = request.FILES.get("file")
+        encoding = request.POST.get("encoding", "")
         if upload is None:
             context["error"] = "Choose a CSV file."
+        elif encoding and encoding not in ENCODINGS:
+            context["error"] = "Choose one of the encodings offered."
         elif upload.size is not None and upload.size > MAX_UPLOAD:
-            context["error"] = (
-                f"The file is larger than {MAX_UPLOAD // 1024 // 1024} MB: import it with"
-                " manage.py import_contacts."
-            )
+            context["error"] = too_big_message()
         else:
             run = sync_to_async(_import_upload, thread_sensitive=False)
             try:
-                context["report"] = await run(upload.read())
+                context["report"] = await run(upload, encoding or None)
             except BadFile as exc:
                 context["error"] = f"The file cannot be imported: {exc}."
     return render(request, "contacts/import.html", context)
 
 
-def _import_upload(data: bytes) -> object:
+def too_big_message() -> str:
+    return (
+        f"The file is larger than {MAX_UPLOAD // 1024 // 1024} MB: import it with"
+        " manage.py import_contacts."
+    )
+
+
+def _import_upload(upload: UploadedFile, encoding: str | None) -> object:
     try:
-        return import_bytes(data, settings.CONTACTS_DEFAULT_REGION)
+        with upload.open("rb") as stream:
+            return import_file(cast(BinaryIO, stream), settings.CONTACTS_DEFAULT_REGION, encoding)
     finally:
         connections.close_all()  # this thread's own connection, not kept
 

@@ -1,5 +1,6 @@
-"""``python manage.py import_contacts FILE.csv``: contacts from CSV (columns ``name,phone,company``
-and more phone columns); bad rows are reported with their line number and skipped."""
+"""``python manage.py import_contacts FILE.csv [--encoding E]``: contacts from CSV (columns
+``name,phone,company`` and more phone columns); bad rows are reported with their line number and
+skipped. The file is read as it streams (``wallboard.contacts.importing``), whatever its size."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wallboard.contacts.importing import BadFile, import_bytes
+from wallboard.contacts.importing import ENCODINGS, BadFile, import_file
 
 
 class Command(BaseCommand):
@@ -17,15 +18,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--encoding",
+            choices=sorted(ENCODINGS),
+            help="the file's encoding (default: found from the file, and printed)",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         path: Path = options["file"]
         try:
-            data = path.read_bytes()
+            stream = path.open("rb")
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
         try:
-            report = import_bytes(data, settings.CONTACTS_DEFAULT_REGION)
+            with stream:
+                report = import_file(stream, settings.CONTACTS_DEFAULT_REGION, options["encoding"])
         except BadFile as exc:
             raise CommandError(f"{path}: {exc}") from None
         for line in report.lines():
