@@ -128,13 +128,15 @@ committed = pytest.mark.django_db(transaction=True)
 def cdr_url(settings, use_prefix):
     from django.db import connections
 
+    from wallboard.reports.spool import DRAIN_THREAD
     from wallboard.reports.views import CDR_THREAD
 
     settings.WALLBOARD_CDR_SECRET = CDR_SECRET
     yield f"/reports/cdr/{CDR_SECRET}/"
-    # the endpoint's thread keeps its connection (CONN_MAX_AGE): the test database is dropped
-    # at the end only once no connection holds it
+    # the endpoint's threads keep their connections (CONN_MAX_AGE): the test database is
+    # dropped at the end only once no connection holds it
     CDR_THREAD.submit(connections.close_all).result()
+    DRAIN_THREAD.submit(connections.close_all).result()
 
 
 @committed
@@ -500,12 +502,14 @@ def test_a_cdr_the_database_holds_up_is_answered_as_not_stored_then_stored_once(
     body = json.dumps(QUEUE_CDR)
     held = web.post(cdr_url, body, content_type="application/json").json()
     assert held["err"] == 2 and "could not be stored" in held["errdesc"]
+    queued = web.post(cdr_url, _cdr(7), content_type="application/json").json()  # behind it
+    assert queued["err"] == 2
     database_answers.set()
-    CDR_THREAD.submit(lambda: None).result()  # the held record's turn is over
-    assert CallRecord.objects.count() == 1
+    CDR_THREAD.submit(lambda: None).result()  # the held records' turn is over
+    assert CallRecord.objects.count() == 2  # both taken: a record given up on is not dropped
     again = web.post(cdr_url, body, content_type="application/json").json()  # Voicenter repeats
     assert again["err"] == 0 and again["errdesc"] == "OK (already stored)"
-    assert CallRecord.objects.count() == 1
+    assert CallRecord.objects.count() == 2
 
 
 def _cdr(n: int) -> str:
@@ -522,18 +526,21 @@ def test_cdrs_posted_while_the_database_is_away_are_stored_after_once_and_in_ord
     from django.conf import settings
     from django.test import Client
 
+    from wallboard.reports import spool
     from wallboard.reports.models import CallRecord
 
     web = Client()
     with database_away():
         answers = [web.post(cdr_url, _cdr(n), content_type="application/json") for n in range(15)]
         repeated = web.post(cdr_url, _cdr(3), content_type="application/json")  # the same again
+        spool.DRAIN_THREAD.submit(lambda: None).result()  # the drains they asked for, meanwhile
     assert all(a.status_code == 200 and a.json()["err"] == 0 for a in [*answers, repeated])
     assert CallRecord.objects.count() == 0
     spooled = sync_redis.Redis.from_url(settings.REDIS_URL)
     assert spooled.llen(use_prefix + "cdr:spool") == 16
     after = web.post(cdr_url, _cdr(15), content_type="application/json")  # the database is back
-    assert after.json() == {"err": 0, "errdesc": "OK"}
+    assert after.json() == {"err": 0, "errdesc": "OK"}  # answered at once, behind the others
+    spool.drain_soon(None).result()  # the web process's drain, on its own thread
     stored = list(CallRecord.objects.order_by("id").values_list("call_id", flat=True))
     assert stored == [f"20261130130000{n:02d}" for n in range(16)]  # each once, in order
     assert spooled.llen(use_prefix + "cdr:spool") == 0
@@ -542,19 +549,17 @@ def test_cdrs_posted_while_the_database_is_away_are_stored_after_once_and_in_ord
 
 
 @committed
-def test_the_workers_look_at_the_records_stores_what_the_spool_holds(
-    cdr_url, database_away, use_prefix
-):
+def test_the_workers_look_at_the_records_stores_what_the_spool_holds(use_prefix):
     from asgiref.sync import async_to_sync
-    from django.test import Client
 
+    from wallboard.reports import spool
     from wallboard.reports.records import StoredRecords
 
-    with database_away():
-        for n in range(3):
-            Client().post(cdr_url, _cdr(n), content_type="application/json")
-    calls, _ = async_to_sync(StoredRecords().since)(0, 0.0, 100)  # no call ended since
+    for n in range(3):  # left by an outage; no call has ended since
+        spool.keep(spool.client(), _cdr(n).encode())
+    calls, _ = async_to_sync(StoredRecords().since)(0, 0.0, 100)
     assert [call.call_id for call in calls] == [f"20261130130000{n:02d}" for n in range(3)]
+    assert spool.waiting(spool.client()) == 0
 
 
 @committed
@@ -566,12 +571,13 @@ def test_a_spooled_record_the_database_refuses_for_good_is_set_aside(
     from django.db import DataError
     from django.test import Client
 
-    from wallboard.reports import records
+    from wallboard.reports import records, spool
     from wallboard.reports.models import CallRecord
 
     with database_away():
         for n in range(3):
             Client().post(cdr_url, _cdr(n), content_type="application/json")
+        spool.DRAIN_THREAD.submit(lambda: None).result()  # the drains they asked for, meanwhile
     real_store = records.store
 
     def store(record, source):
@@ -581,6 +587,7 @@ def test_a_spooled_record_the_database_refuses_for_good_is_set_aside(
 
     monkeypatch.setattr("wallboard.reports.spool.store", store)
     Client().post(cdr_url, _cdr(3), content_type="application/json")
+    spool.drain_soon(None).result()
     assert CallRecord.objects.count() == 3
     kept = sync_redis.Redis.from_url(settings.REDIS_URL)
     assert kept.llen(use_prefix + "cdr:spool") == 0
@@ -592,18 +599,8 @@ def test_a_spooled_record_the_database_refuses_for_good_is_set_aside(
 def test_a_cdr_is_refused_only_when_the_database_and_redis_are_both_away(cdr_url, database_away):
     from django.test import Client, override_settings
 
-    from wallboard.reports import spool
-    from wallboard.reports.views import CDR_THREAD
-
-    def forget_clients() -> None:  # the endpoint's thread makes its Redis client anew
-        CDR_THREAD.submit(lambda: spool._local.__dict__.clear()).result()
-
-    forget_clients()
-    try:
-        with override_settings(REDIS_URL="redis://127.0.0.1:1/0"), database_away():
-            refused = Client().post(cdr_url, _cdr(1), content_type="application/json").json()
-    finally:
-        forget_clients()
+    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"), database_away():
+        refused = Client().post(cdr_url, _cdr(1), content_type="application/json").json()
     assert refused["err"] == 2 and "could not be stored" in refused["errdesc"], refused
 
 
@@ -655,3 +652,41 @@ def test_a_constraint_error_is_never_read_as_already_stored(monkeypatch):
     monkeypatch.setattr(CallRecord.objects, "create", create)
     with pytest.raises(IntegrityError):
         records.store(record, "push")
+
+
+@committed
+def test_a_record_the_database_refuses_while_it_answers_does_not_hold_up_the_spool(
+    cdr_url, use_prefix, monkeypatch
+):
+    from django.db import OperationalError
+
+    from wallboard.reports import records, spool
+    from wallboard.reports.models import CallRecord
+
+    real_store = records.store
+
+    def store(record, source):
+        if record.call_id.endswith("01"):
+            raise OperationalError("index row size exceeds maximum")  # the record, not an outage
+        return real_store(record, source)
+
+    monkeypatch.setattr("wallboard.reports.spool.store", store)
+    for n in range(3):
+        spool.keep(spool.client(), _cdr(n).encode())
+    assert spool.drain(spool.client(), None) == 2
+    assert CallRecord.objects.count() == 2 and spool.waiting(spool.client()) == 0
+    assert len(spool.client().lrange(use_prefix + "cdr:spool:failed", 0, -1)) == 1
+
+
+@committed
+def test_a_cdr_sent_as_a_query_with_a_nul_is_stored_without_it(cdr_url):
+    from urllib.parse import urlencode
+
+    from django.test import Client
+
+    from wallboard.reports.models import CallRecord
+
+    query = urlencode({**QUEUE_CDR, "representative_name": "Da\x00na"})
+    answer = Client().get(f"{cdr_url}?{query}").json()
+    assert answer == {"err": 0, "errdesc": "OK"}
+    assert CallRecord.objects.get().agent_name == "Dana"

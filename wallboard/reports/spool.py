@@ -9,12 +9,14 @@ instead of overtaking them.
 :func:`drain` stores the spool's records from its head, one after the other; each leaves the
 list only once stored, and storing is idempotent (``wallboard.reports.records.store`` knows a
 record by its key), so each record is stored exactly once whichever process dies when. One
-drainer at a time (a Redis lock, ``cdr:spool:lock``): the web process that has just spooled or
-found a spool, and the worker at every look at the records (``StoredRecords.since``, every few
-seconds), so a spool an outage left empties when the database returns even if no call ends;
-the worker then folds the records into the day's numbers as ever. A record the database
-refuses for good (not an outage) moves to ``cdr:spool:failed`` with an ERROR log line, rather
-than holding up the rest for ever. Counted: ``cdr_spooled``, ``cdr_spool_stored``,
+drainer at a time (a Redis lock, ``cdr:spool:lock``): a thread of the web process that has just
+spooled a record behind others (:func:`drain_soon`: never the request's own thread, which
+answers Voicenter at once), and the worker at every look at the records
+(``StoredRecords.since``, every few seconds), so a spool an outage left empties when the
+database returns even if no call ends; the worker then folds the records into the day's
+numbers as ever. A record the database refuses while it answers a plain ``SELECT 1`` (not an
+outage, but the record) moves to ``cdr:spool:failed`` with an ERROR log line, rather than
+holding up the rest for ever. Counted: ``cdr_spooled``, ``cdr_spool_stored``,
 ``cdr_spool_failed`` (``manage.py dump_state``).
 """
 
@@ -23,14 +25,16 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import tzinfo
 
 import redis
 from django.conf import settings
+from django.db import close_old_connections, connection
 
 from realtime.voicenter.cdr import CdrRefused, parse
 from wallboard.board.errors import DATABASE_DOWN
-from wallboard.board.services import sync_redis_client
+from wallboard.board.services import shared_sync_client
 from wallboard.reports.records import store
 
 log = logging.getLogger("wallboard.reports.spool")
@@ -53,15 +57,8 @@ def _key(name: str) -> str:
     return f"{settings.WALLBOARD_REDIS_PREFIX}cdr:{name}"
 
 
-_local = threading.local()
-
-
 def client() -> redis.Redis:
-    """This thread's Redis client (the CDR endpoint's one thread, the worker's look)."""
-    found: redis.Redis | None = getattr(_local, "client", None)
-    if found is None:
-        found = _local.client = sync_redis_client()
-    return found
+    return shared_sync_client()
 
 
 def waiting(conn: redis.Redis) -> int:
@@ -90,8 +87,12 @@ def drain(conn: redis.Redis, tz: tzinfo | None) -> int:
                 record, _ = parse(raw, tz)
                 created = store(record, "push")  # (False: stored already, e.g. sent twice)
             except DATABASE_DOWN as exc:
-                log.info("%d call records wait for the database (%s)", waiting(conn), exc)
-                break
+                if not _database_answers():
+                    log.info("%d call records wait for the database (%s)", waiting(conn), exc)
+                    break
+                log.error("a spooled call record is refused: %s; moved to cdr:spool:failed", exc)
+                conn.rpush(_key("spool:failed"), raw)
+                failed += 1
             except (CdrRefused, Exception):  # refused for good: set aside, not retried for ever
                 log.exception("a spooled call record cannot be stored; moved to cdr:spool:failed")
                 conn.rpush(_key("spool:failed"), raw)
@@ -109,3 +110,42 @@ def drain(conn: redis.Redis, tz: tzinfo | None) -> int:
     if stored:
         log.info("stored %d call records the database could not take before", stored)
     return stored
+
+
+def _database_answers() -> bool:
+    """Whether the database answers a plain query (on a fresh connection)."""
+    try:
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DATABASE_DOWN:
+        return False
+    return True
+
+
+#: The web process's drainer: one thread, one drain at a time (see the module's docstring).
+DRAIN_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallboard-spool")
+_draining: Future[int] | None = None
+_draining_lock = threading.Lock()
+
+
+def drain_soon(tz: tzinfo | None) -> Future[int]:
+    """A drain of the spool on :data:`DRAIN_THREAD`, after the one under way there if any (a
+    drain that began before this record was kept may have ended without it); at most one
+    waits. The drain's future (how many records it stored)."""
+    global _draining
+    with _draining_lock:
+        if _draining is None or _draining.running() or _draining.done():
+            _draining = DRAIN_THREAD.submit(_drain_in_thread, tz)
+        return _draining
+
+
+def _drain_in_thread(tz: tzinfo | None) -> int:
+    close_old_connections()  # as Django does around a request's work
+    try:
+        return drain(client(), tz)
+    except redis.RedisError as exc:  # the worker's next look tries again
+        log.warning("the call records' spool was not drained: %s", exc)
+        return 0
+    finally:
+        close_old_connections()

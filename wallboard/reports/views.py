@@ -28,11 +28,11 @@ from datetime import UTC, date, datetime, tzinfo
 from urllib.parse import urlencode
 
 import redis
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import close_old_connections
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -43,8 +43,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from realtime.metrics import business_day, day_bounds
 from realtime.voicenter.cdr import ERR_APPLICATION, ERR_OK, CdrRefused, answer, detect, parse
 from wallboard.agents.roles import role_of
-from wallboard.board.errors import DATABASE_DOWN
-from wallboard.board.services import account_tz, sync_redis_client
+from wallboard.board.errors import DATABASE_DOWN, count
+from wallboard.board.services import account_tz
 from wallboard.reports import spool
 from wallboard.reports.models import CallRecord as StoredRecord
 from wallboard.reports.records import store
@@ -110,8 +110,10 @@ async def cdr(request: HttpRequest, secret: str) -> HttpResponse:
         raise Http404
     body = request.body if request.method == "POST" else request.META.get("QUERY_STRING", "")
     raw = body if isinstance(body, bytes) else body.encode()
+    # shielded: a record given up on (the wait, or Voicenter hanging up) is still taken
+    job = asyncio.wrap_future(CDR_THREAD.submit(_take_in_thread, raw))
     try:
-        reply, content_type = await asyncio.wait_for(_take_cdr(raw), CDR_WAIT_S)
+        reply, content_type = await asyncio.wait_for(asyncio.shield(job), CDR_WAIT_S)
     except TimeoutError:
         log.warning("a CDR was not stored within %s s: answered as not stored", CDR_WAIT_S)
         reply, content_type = answer(ERR_APPLICATION, NOT_STORED, detect(raw))
@@ -132,7 +134,7 @@ def _take(raw: bytes) -> tuple[bytes, str]:
         conn = spool.client()
         if spool.waiting(conn):  # records wait before it: it waits behind them
             spool.keep(conn, raw)
-            spool.drain(conn, tz)
+            spool.drain_soon(tz)  # on a thread of its own: Voicenter is answered at once
             return answer(ERR_OK, "OK", fmt)
     except redis.RedisError:
         log.warning("Redis out of reach: a call record is stored without the spool")
@@ -158,7 +160,14 @@ def _take(raw: bytes) -> tuple[bytes, str]:
 
 #: The thread that stores Voicenter's CDR notifications, one after the other (see ``cdr``).
 CDR_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallboard-cdr")
-_take_cdr = database_sync_to_async(_take, thread_sensitive=False, executor=CDR_THREAD)
+
+
+def _take_in_thread(raw: bytes) -> tuple[bytes, str]:
+    close_old_connections()  # as Django does around a request's work
+    try:
+        return _take(raw)
+    finally:
+        close_old_connections()
 
 
 def _bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -169,11 +178,4 @@ def _bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
 
 def _refused(reason: str) -> None:
     log.warning("refused a CDR notification: %s", reason)
-    try:
-        client = sync_redis_client()
-        try:
-            client.hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", "cdr_refused", 1)
-        finally:
-            client.close()
-    except Exception:  # Redis away: the log line stands
-        log.debug("cdr_refused not counted", exc_info=True)
+    count("cdr_refused")
