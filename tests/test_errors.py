@@ -123,3 +123,23 @@ async def test_readyz_reports_the_database(database_away, use_prefix):
     with database_away():
         away = await AsyncClient().get("/readyz")
     assert away.json()["database"] == "unreachable"
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "unreachable"),
+    [(None, True), ("08006", True), ("57P01", True), ("53300", True),
+     ("40P01", False), ("57014", True), ("55P03", False)],
+)  # fmt: skip
+def test_only_a_database_that_did_not_answer_is_called_unreachable(sqlstate, unreachable):
+    from django.db import OperationalError
+
+    from wallboard.board.errors import is_unreachable
+
+    class DriverError(Exception):  # what psycopg raises, with its SQLSTATE
+        pass
+
+    cause = DriverError("x")
+    cause.sqlstate = sqlstate  # type: ignore[attr-defined]
+    error = OperationalError("x")
+    error.__cause__ = cause
+    assert is_unreachable(error) is unreachable

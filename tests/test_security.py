@@ -108,5 +108,11 @@ async def test_a_body_that_sends_more_than_the_limit_is_cut_off(settings):
     async def receive():  # chunked: no Content-Length, 64 KiB at a time, without end
         return {"type": "http.request", "body": b"x" * 65536, "more_body": True}
 
-    await BodyLimit(app)({"type": "http", "headers": []}, receive, None)
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    await BodyLimit(app)({"type": "http", "headers": []}, receive, send)
     assert [m["type"] for m in seen] == ["http.request", "http.disconnect"]
+    assert sent[0]["status"] == 413  # answered in words, not left to a bare 500

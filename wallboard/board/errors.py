@@ -31,8 +31,24 @@ log = logging.getLogger("wallboard.errors")
 #: What Django raises when the database does not answer (a refused or dropped connection, a
 #: timeout, SQLite's file out of reach).
 DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+#: PostgreSQL's SQLSTATE classes of a connection lost or refused (08) and of a server shutting
+#: down or starting up (57: 57P01 admin_shutdown, 57P03 cannot_connect_now), and 53300
+#: too_many_connections: the database did not take the query at all.
+UNREACHABLE_CLASSES = ("08", "57")
+TOO_MANY_CONNECTIONS = "53300"
 #: Seconds a person (or a TV's page) is asked to wait before trying again.
 RETRY_S = 30
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """The database did not answer (refused, dropped, timed out connecting, shutting down or
+    starting up, out of connections, its file out of reach), as opposed to an error it
+    answered with: a deadlock, a statement cancelled, a limit (bugs or load to look at: a 500
+    with its trace)."""
+    if not isinstance(error, DATABASE_DOWN):
+        return False
+    state = getattr(error.__cause__, "sqlstate", None)
+    return state is None or state[:2] in UNREACHABLE_CLASSES or state == TOO_MANY_CONNECTIONS
 
 
 def wants_page(request: HttpRequest) -> bool:
@@ -70,7 +86,7 @@ class DatabaseDownMiddleware(MiddlewareMixin):
     """A view that found the database unreachable answers :func:`database_down`."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DATABASE_DOWN):
+        if not is_unreachable(exception):
             return None
         log.warning(
             "%s %s: the database is unreachable (%s: %s)",
@@ -106,16 +122,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def count(name: str) -> None:
-    """Add one to the counter ``name`` in the stats (``manage.py dump_state``); Redis away: not."""
+    """Add one to the counter ``name`` in the stats (``manage.py dump_state``); Redis away: not.
+    Synchronous code only (it waits for Redis): on the event loop, :func:`acount`."""
     from django.conf import settings
 
-    from wallboard.board.services import sync_redis_client
+    from wallboard.board.services import shared_sync_client
 
     try:
-        client = sync_redis_client()
-        try:
-            client.hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", name)
-        finally:
-            client.close()
+        shared_sync_client().hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", name)
+    except Exception:  # Redis away too: the log line stands
+        log.debug("%s not counted", name, exc_info=True)
+
+
+async def acount(name: str) -> None:
+    """:func:`count`, on the event loop (the process's shared asyncio client)."""
+    from wallboard.board.services import shared_store
+
+    try:
+        await shared_store().add_stats({name: 1})
     except Exception:  # Redis away too: the log line stands
         log.debug("%s not counted", name, exc_info=True)

@@ -41,7 +41,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, QueryDict
 from django.utils.translation import gettext as _
 
-from wallboard.board.errors import count, error_response
+from wallboard.board.errors import acount, count, error_response
 
 log = logging.getLogger("wallboard.security")
 
@@ -85,16 +85,13 @@ _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def nul_in(request: HttpRequest) -> str:
     """Where the request holds a NUL character ("" if nowhere)."""
-    if "\x00" in request.path:
+    if request.path_info.startswith(RAW_BODY_PATHS):
+        return ""  # the view cleans what it keeps (its GET form carries the record in the query)
+    if "\x00" in request.path_info:
         return "path"
     if _holds_nul(request.GET):
         return "query"
-    if (
-        request.method == "POST"
-        and request.content_type in _FORMS
-        and not request.path.startswith(RAW_BODY_PATHS)
-        and _holds_nul(request.POST)
-    ):
+    if request.method == "POST" and request.content_type in _FORMS and _holds_nul(request.POST):
         return "form"
     return ""
 
@@ -118,31 +115,32 @@ class NulMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self._acall(request)
-        return self._refusal(request) or self.get_response(request)
+        where = nul_in(request)
+        if where:
+            count("http:nul")
+            return _refusal(request, where)
+        return self.get_response(request)
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        refused = self._refusal(request)
-        if refused is not None:
-            return refused
+        where = nul_in(request)
+        if where:
+            await acount("http:nul")  # (on the event loop: not a blocking Redis call)
+            return _refusal(request, where)
         response: Awaitable[HttpResponseBase] = self.get_response(request)
         return await response
 
-    @staticmethod
-    def _refusal(request: HttpRequest) -> HttpResponseBase | None:
-        where = nul_in(request)
-        if not where:
-            return None
-        log.warning("refused a request with a NUL character in its %s: %s", where, request.method)
-        count("http:nul")
-        return error_response(
-            request,
-            400,
-            _("Unreadable text"),
-            _(
-                "The request holds a NUL character, which no text here may hold. Remove it and"
-                " try again."
-            ),
-        )
+
+def _refusal(request: HttpRequest, where: str) -> HttpResponseBase:
+    log.warning("refused a request with a NUL character in its %s: %s", where, request.method)
+    return error_response(
+        request,
+        400,
+        _("Unreadable text"),
+        _(
+            "The request holds a NUL character, which no text here may hold. Remove it and"
+            " try again."
+        ),
+    )
 
 
 class BodyLimit:
@@ -159,7 +157,7 @@ class BodyLimit:
         declared = headers.get(b"content-length", b"").strip()
         if declared.isdigit() and int(declared) > limit:
             log.warning("refused a body of %s bytes before reading it", declared.decode())
-            count("http:too_large")
+            await acount("http:too_large")
             return await _too_large(headers, limit, send)
         taken = 0
 
@@ -168,9 +166,11 @@ class BodyLimit:
             message: dict[str, Any] = await receive()
             if message["type"] == "http.request":
                 taken += len(message.get("body", b""))
-                if taken > limit:  # more than it said, or than the limit: stop reading it
+                if taken > limit:  # more than it said, or than the limit: answered and cut off
                     log.warning("cut off a request body past %d bytes", limit)
-                    return {"type": "http.disconnect"}
+                    await acount("http:too_large")
+                    await _too_large(headers, limit, send)
+                    return {"type": "http.disconnect"}  # the view is not run
             return message
 
         return await self.app(scope, limited, send)

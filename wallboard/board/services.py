@@ -8,6 +8,7 @@ server, the commands, the test fixtures) start it here before first use.
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -66,6 +67,23 @@ def sync_redis_client(timeout_s: float = 2.0) -> redis.Redis:
     return redis.Redis.from_url(
         settings.REDIS_URL, socket_connect_timeout=timeout_s, socket_timeout=timeout_s
     )
+
+
+_sync_clients: dict[str, redis.Redis] = {}
+_sync_lock = threading.Lock()
+
+
+def shared_sync_client() -> redis.Redis:
+    """One synchronous client per process (per ``REDIS_URL``), for the small writes of the
+    web side's synchronous code (a counter, a sign-in's count): its pool is thread-safe, so no
+    request opens a connection of its own. Short timeouts, as ``sync_redis_client``'s."""
+    url = settings.REDIS_URL
+    client = _sync_clients.get(url)
+    if client is None:
+        with _sync_lock:
+            client = _sync_clients.get(url) or sync_redis_client()
+            _sync_clients[url] = client
+    return client
 
 
 def state_store(client: aioredis.Redis | None = None) -> StateStore:
