@@ -194,7 +194,7 @@ def test_password_checks_run_on_the_sign_in_threads(client, boss, hashed):
 
 
 def test_a_sign_in_beyond_the_threads_is_turned_away_at_once(client, boss, hashed, monkeypatch):
-    monkeypatch.setattr(signin, "_in_flight", 2 * signin.CONCURRENCY)
+    monkeypatch.setattr(signin, "_in_flight", signin.CONCURRENCY + signin.WAITING)
     busy = attempt(client, PASSWORD, path="/admin/login/")
     assert busy.status_code == 429
     assert busy["Retry-After"] == str(signin.BUSY_RETRY_S)
@@ -233,3 +233,61 @@ def test_the_backend_guards_a_sign_in_that_bypasses_the_forms(boss):
     for _ in range(signin.PER_ACCOUNT):
         assert authenticate(username="boss", password="wrong") is None
     assert authenticate(username="boss", password=PASSWORD) is None  # no request: a stranger
+
+
+def test_a_browser_id_this_server_did_not_make_is_never_known(client, boss):
+    client.cookies[signin.DEVICE_COOKIE] = "planted-by-a-page-0123456789"
+    first = attempt(client, PASSWORD, address="192.168.1.30")
+    assert signed_in(first)
+    made = first.cookies[signin.DEVICE_COOKIE].value
+    assert made != "planted-by-a-page-0123456789"  # replaced by one of ours
+    client.logout()
+    lock_out_strangers(client)
+    client.cookies[signin.DEVICE_COOKIE] = "planted-by-a-page-0123456789"
+    assert attempt(client, PASSWORD, address="172.16.9.10").status_code == 429
+    client.cookies[signin.DEVICE_COOKIE] = made
+    assert signed_in(attempt(client, PASSWORD, address="172.16.9.10"))
+
+
+def test_a_source_unused_for_known_days_is_a_stranger_again(client, boss, use_prefix):
+    import time
+
+    assert signed_in(attempt(client, PASSWORD, address="192.168.1.31"))
+    client.logout()
+    known = redis.Redis.from_url(settings.REDIS_URL)
+    long_ago = time.time() - signin.KNOWN_DAYS * 86_400 - 60
+    key = use_prefix + "signin:known:boss"
+    for member in known.zrange(key, 0, -1):  # every source, last used long ago
+        name = member.decode() if isinstance(member, bytes) else str(member)
+        known.zadd(key, {name: long_ago})
+    lock_out_strangers(client)
+    assert attempt(client, PASSWORD, address="192.168.1.31").status_code == 429
+
+
+async def test_a_check_given_up_on_is_counted_until_its_password_is_checked(monkeypatch):
+    import asyncio
+    import threading
+
+    from django.http import HttpRequest, HttpResponse
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_view(request):
+        started.set()
+        release.wait(10)
+        return HttpResponse("checked")
+
+    view = signin.guarded(slow_view)
+    request = HttpRequest()
+    request.method = "POST"
+    task = asyncio.ensure_future(view(request))
+    await asyncio.to_thread(started.wait, 10)
+    task.cancel()  # the browser went away
+    await asyncio.sleep(0)
+    assert signin._in_flight == 1  # its hash still runs: still counted
+    release.set()
+    for _ in range(100):
+        if signin._in_flight == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert signin._in_flight == 0

@@ -144,7 +144,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Every password check goes through the sign-in limits (wallboard/board/signin.py).
 AUTHENTICATION_BACKENDS = ["wallboard.board.signin.GuardedBackend"]
-# Password checks at a time per web process (each about 0.2 s of one core); as many more may
+# Password checks at a time per web process (each about 0.2 s of one core); ten times as many
 # wait, and a sign-in beyond those is answered at once (429): boards stay responsive during a
 # shift change (bench/bench_signin.py).
 WALLBOARD_SIGNIN_CONCURRENCY = int(env_float("WALLBOARD_SIGNIN_CONCURRENCY", 2))

@@ -15,8 +15,9 @@ Who is guessing
   ``X-Forwarded-For``, which nginx overwrites with the address it saw and uvicorn trusts only
   from the proxy (``deploy/nginx.conf``, ``docker-compose.yml``): a client cannot choose it.
   An IPv6 address counts by its /64, which one subscriber holds whole;
-- **the source**: the address, or the browser (the ``wallboard_device`` cookie, a random id set
-  at a good sign-in). A source the account signed in from within ``KNOWN_DAYS`` is *known*.
+- **the source**: the address, or the browser (the ``wallboard_device`` cookie, a random id this
+  server made at a good sign-in to the account: an id it did not make is never taken). A source
+  the account signed in from within ``KNOWN_DAYS`` is *known* (its ``MAX_KNOWN`` latest).
 
 The limits, each in a window of ``WINDOW_S`` from its first failure:
 
@@ -40,20 +41,23 @@ Back-pressure
 A password check is about 0.2 s of CPU (PBKDF2, as it should be), and Django runs a process's
 synchronous views one at a time on one thread: at 15 sign-ins a second a board page waited
 17 s behind them. Every sign-in route is wrapped in :func:`guarded`: its POSTs run on threads
-of their own, at most ``WALLBOARD_SIGNIN_CONCURRENCY`` at a time with as many waiting, and a
-sign-in beyond those is answered at once (429, ``Retry-After``, "many people are signing in").
+of their own, at most ``WALLBOARD_SIGNIN_CONCURRENCY`` at a time with ten times as many
+waiting (about two seconds), and a sign-in beyond those is answered at once (429,
+``Retry-After``, "many people are signing in").
 ``bench/bench_signin.py`` measures the board page under a sign-in storm; ``tests/test_signin.py``
 checks that every sign-in route is guarded.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
 import logging
 import math
 import re
 import secrets
+import time
 import unicodedata
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -78,8 +82,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from realtime.store import UNAVAILABLE
-from wallboard.board.services import shared_store, sync_redis_client
+from wallboard.board.errors import acount, count
+from wallboard.board.services import shared_sync_client
 
 log = logging.getLogger("wallboard.signin")
 
@@ -91,8 +95,10 @@ WINDOW_S = 900
 PER_ADDRESS = 50
 PER_ACCOUNT = 10
 PER_KNOWN = 10
-#: A source (address, browser) stays known to an account this long after its last sign-in.
+#: A source (address, browser) stays known to an account this long after its last sign-in
+#: there, and an account knows its MAX_KNOWN latest sources at most.
 KNOWN_DAYS = 30
+MAX_KNOWN = 20
 DEVICE_COOKIE = "wallboard_device"
 _DEVICE_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 #: Seconds a sign-in turned away for want of a free thread is told to wait.
@@ -166,13 +172,14 @@ def _judge(client: redis.Redis, attempt: Attempt) -> None:
         pipe.get(keys.address)
         pipe.get(keys.account)
         for source in attempt.sources:
-            pipe.sismember(keys.known, source)
+            pipe.zscore(keys.known, source)
             pipe.get(keys.known_failed(source))
         found = pipe.execute()
     address_failed, account_failed = _count(found[0]), _count(found[1])
     source_failed = 0
-    for source, known, failed in zip(attempt.sources, found[2::2], found[3::2], strict=True):
-        if known:
+    since = time.time() - KNOWN_DAYS * 86_400
+    for source, last, failed in zip(attempt.sources, found[2::2], found[3::2], strict=True):
+        if last is not None and float(last) >= since:  # signed in from there lately
             attempt.source, source_failed = source, _count(failed)
             break
     if attempt.source and source_failed >= PER_KNOWN:
@@ -196,11 +203,7 @@ def _count(raw: object) -> int:
 
 def _with_redis(what: str, work: Callable[[redis.Redis], object]) -> None:
     try:
-        client = sync_redis_client()
-        try:
-            work(client)
-        finally:
-            client.close()
+        work(shared_sync_client())
     except (redis.RedisError, OSError):
         log.warning("sign-in limit: %s skipped (Redis out of reach)", what)
 
@@ -232,9 +235,7 @@ class GuardedBackend(ModelBackend):
 
 
 def _add_stat(name: str) -> None:
-    _with_redis(
-        "a counter", lambda client: client.hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", name)
-    )
+    count(name)
 
 
 def _attempt(request: HttpRequest | None, username: object) -> Attempt:
@@ -275,14 +276,19 @@ def remember_source(
     if request is None:
         return
     attempt = _attempt(request, user.get_username())
-    if not attempt.device:
+    # A browser id is ours only if this account knows it already; any other (one a page could
+    # have planted) is replaced by a new one, made here.
+    if attempt.source != f"d:{attempt.device}" or not attempt.device:
         attempt.new_device = attempt.device = secrets.token_urlsafe(24)
     sources = [f"d:{attempt.device}", *([f"a:{attempt.address}"] if attempt.address else [])]
+    now = time.time()
 
     def add(client: redis.Redis) -> None:
         keys = _Keys(attempt)
         with client.pipeline() as pipe:
-            pipe.sadd(keys.known, *sources)
+            pipe.zadd(keys.known, dict.fromkeys(sources, now))
+            pipe.zremrangebyscore(keys.known, "-inf", now - KNOWN_DAYS * 86_400)
+            pipe.zremrangebyrank(keys.known, 0, -MAX_KNOWN - 1)  # the newest MAX_KNOWN stay
             pipe.expire(keys.known, KNOWN_DAYS * 86_400)
             pipe.delete(*(keys.known_failed(source) for source in sources))
             pipe.execute()
@@ -324,8 +330,10 @@ class SignInView(LoginView):
 # --- back-pressure -----------------------------------------------------------------------------
 
 #: Password checks at a time per process (about 0.2 s of one core each; the default leaves the
-#: boards the rest of a two-core machine), and as many more may wait for a thread.
+#: boards the rest of a two-core machine), and how many more may wait for a thread: ten each,
+#: about two seconds of waiting, rather than a person told to type their password again.
 CONCURRENCY = max(1, int(settings.WALLBOARD_SIGNIN_CONCURRENCY))
+WAITING = 10 * CONCURRENCY
 SIGNIN_THREADS = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="wallboard-signin")
 _in_flight = 0
 
@@ -334,7 +342,8 @@ View = Callable[..., HttpResponseBase]
 
 def guarded(view: View) -> Callable[..., Coroutine[Any, Any, HttpResponseBase]]:
     """``view`` (a sign-in view) with its POSTs on the sign-in threads, turned away at once past
-    ``2 * CONCURRENCY`` at a time, and a refusal of the limits answered 429 with Retry-After."""
+    ``CONCURRENCY + WAITING`` at a time, and a refusal of the limits answered 429 with
+    Retry-After."""
 
     def in_thread(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         close_old_connections()  # as Django does around a request on its own thread
@@ -354,22 +363,23 @@ def guarded(view: View) -> Callable[..., Coroutine[Any, Any, HttpResponseBase]]:
         if request.method != "POST":
             response: HttpResponseBase = await sync_to_async(view)(request, *args, **kwargs)
             return response
-        if _in_flight >= 2 * CONCURRENCY:
+        if _in_flight >= CONCURRENCY + WAITING:
             log.warning("sign-in turned away: %d already being checked", _in_flight)
-            try:
-                await shared_store().add_stats({"signin:busy": 1})
-            except UNAVAILABLE:
-                log.warning("sign-in limit: a counter skipped (Redis out of reach)")
-            return await sync_to_async(_busy)(request)
+            await acount("signin:busy")
+            return await sync_to_async(_busy, thread_sensitive=False)(request)
         _in_flight += 1
-        try:
-            response = await run(request, *args, **kwargs)
-        finally:
-            _in_flight -= 1
+        check = asyncio.ensure_future(run(request, *args, **kwargs))
+        check.add_done_callback(_checked)  # counted until its password is checked
+        response = await asyncio.shield(check)  # (a browser gone: its check still ends)
         return _finish(request, response)
 
     guarded_view.signin_guarded = True  # type: ignore[attr-defined]
     return guarded_view
+
+
+def _checked(_: object) -> None:
+    global _in_flight
+    _in_flight -= 1
 
 
 def _busy(request: HttpRequest) -> HttpResponse:
