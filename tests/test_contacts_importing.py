@@ -98,3 +98,14 @@ def test_a_file_is_written_as_it_is_read_not_read_whole_first(monkeypatch):
     assert report.created == 8 * importing.CHUNK
     assert len(read_when_written) >= 8  # a chunk at a time
     assert read_when_written[0] < len(stream.getvalue()) / 2  # the first chunk, early
+
+
+def test_utf8_asked_for_reads_excels_csv_utf8_with_its_byte_order_mark():
+    report = import_file(io.BytesIO(HEBREW.encode("utf-8-sig")), "IL", "utf-8")
+    assert report.created == 2 and "שרה כהן" in names()
+
+
+def test_a_nul_in_a_cell_is_dropped_not_a_failed_import():
+    report = import_file(io.BytesIO(b"name,phone,notes\nDa\x00na,050-723-4567,a\x00b\n"), "IL")
+    assert report.created == 1
+    assert Contact.objects.get().name == "Dana" and Contact.objects.get().notes == "ab"

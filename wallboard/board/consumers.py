@@ -129,8 +129,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self._cleanup()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if await self._abusive(text_data or bytes_data or ""):
-            return
+        if self._closing or await self._abusive(text_data or bytes_data or ""):
+            return  # (what was on its way after a close for abuse is dropped)
         try:
             request = messages.parse_client_message(orjson.loads(text_data or bytes_data or b""))
         except orjson.JSONDecodeError:
@@ -161,8 +161,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
             reason, code = "too many messages a second", CLOSE_TOO_MANY
         else:
             return False
-        if self._closing:  # what was already on its way after the close: dropped
-            return True
         log.warning("closing a board's socket: %s", reason)
         self._closing = True
         await self._cleanup()
@@ -174,6 +172,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         the socket's next messages are read and counted as they arrive, not held in the
         server's queue behind the wait (a flood of resyncs grew daphne by 135 MB per 500,000
         messages, for good, before it was ever counted)."""
+        if self.board is None:  # not (or no longer) in the fan-out: nothing to resync
+            return
         if self._resync_task is None or self._resync_task.done():
             self._resync_task = asyncio.create_task(self._resync())
 

@@ -6,7 +6,9 @@ any type there but the refused ones), ``CONTACTS_DIAL_ABROAD`` (default ``mobile
 fixed_or_mobile``: what other countries' numbers may be), ``CONTACTS_DIAL_REFUSED`` (default
 ``premium_rate``: refused everywhere). So by default Israeli numbers are called but 1-900 ones,
 mobiles and fixed lines abroad too, and not ``+1 900``, ``+44 909``, satellites (``+881``,
-``+882``) or international premium numbers (``+979``).
+``+882``) or international premium numbers (``+979``). Revenue-share fraud also uses ordinary
+lines in countries where calls are dear: an account that calls few countries is safer listing
+them (``CONTACTS_DIAL_COUNTRIES=IL,US,GB``) with ``CONTACTS_DIAL_ABROAD=none``.
 """
 
 from __future__ import annotations

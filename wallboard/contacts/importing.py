@@ -146,7 +146,7 @@ class _Row:
 def _cell(row: list[str], index: int | None, limit: int) -> str:
     if index is None or index >= len(row):
         return ""
-    return row[index].strip()[:limit]
+    return row[index].replace("\x00", "").strip()[:limit]  # (no database keeps a NUL)
 
 
 def _parse_row(
@@ -265,11 +265,13 @@ def import_file(stream: BinaryIO, region: str, encoding: str | None = None) -> I
     :func:`detect` finds; then the contact directory rewritten once."""
     sample = stream.read(SAMPLE)
     found = encoding or detect(sample)
+    if found == "utf-8":  # (Excel's "CSV UTF-8" begins with a byte-order mark: not a name)
+        found = "utf-8-sig"
     text = io.TextIOWrapper(
         io.BufferedReader(_Rejoined(sample, stream)), encoding=found, errors="replace", newline=""
     )
     report = import_and_publish(text, region)
-    report.encoding = ENCODINGS.get(found, "UTF-8")
+    report.encoding = ENCODINGS.get(found, ENCODINGS["utf-8"])
     return report
 
 
