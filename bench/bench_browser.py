@@ -42,7 +42,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.browser import launch, sign_in
 from tests.stack import PASSWORD, USER, Stack
-from wallboard.board.services import ensure_redis
+from wallboard.core.services import ensure_redis
 
 
 def main() -> None:

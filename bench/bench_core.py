@@ -41,7 +41,7 @@ from realtime.state import empty_state, reduce
 from realtime.store import StateStore
 from realtime.voicenter.wire import normalise
 from realtime.worker import MAX_BATCH
-from wallboard.board.services import ensure_redis
+from wallboard.core.services import ensure_redis
 
 
 def bench_core(events: list[RawEvent], seconds: int) -> None:

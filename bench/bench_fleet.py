@@ -52,7 +52,7 @@ from django.conf import settings
 
 from bench.bench_screens import percentile, wait_http
 from tests.stack import Stack, free_port
-from wallboard.board.services import ensure_redis
+from wallboard.core.services import ensure_redis
 
 NODE = ROOT / "bench" / "node" / "screens.mjs"
 KIB = 1024

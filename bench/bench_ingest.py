@@ -53,14 +53,14 @@ from realtime.events import Event
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.projections.day import DayCounters
+from realtime.publisher import Publisher
 from realtime.simulator.model import RawEvent
 from realtime.state import Delta, State, empty_state, reduce
 from realtime.store import StateStore
 from realtime.voicenter.wire import normalise
 from realtime.worker import VoicenterWorker, WorkerConfig
 from tests.stack import free_port
-from wallboard.board.publisher import Publisher
-from wallboard.board.services import account_tz, ensure_redis
+from wallboard.core.services import account_tz, ensure_redis
 
 TARGET_EVENTS_PER_S = 5_000
 
@@ -135,7 +135,7 @@ async def ingest(events: list[RawEvent], base: str, client: aioredis.Redis) -> N
     publisher.commits = []
     board = BoardState(store, publisher)
     day = DayCounters(DayStore(client, PREFIX), account_tz(), 0, board=board)
-    pipeline = Timed([board, day], account_tz())  # the worker's projections (services.ingest)
+    pipeline = Timed([board, day], account_tz())  # the worker's projections (wiring.ingest)
     config = WorkerConfig(
         login_type="token",
         credentials={"token": "demo-token"},

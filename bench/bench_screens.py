@@ -41,7 +41,7 @@ from aiohttp import web
 from django.conf import settings
 
 from tests.stack import Stack, free_port
-from wallboard.board.services import ensure_redis
+from wallboard.core.services import ensure_redis
 
 NODE_DIR = ROOT / "bench" / "node"
 DRAIN_S = 5.0  # after the load: time for late frames to arrive

@@ -41,7 +41,7 @@ import aiohttp
 from django.conf import settings
 
 from tests.stack import PASSWORD, Stack
-from wallboard.board.services import ensure_redis
+from wallboard.core.services import ensure_redis
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 BOARD_EVERY_S = 0.1

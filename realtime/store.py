@@ -213,7 +213,7 @@ class StateStore:
     async def raw_snapshot(self) -> RawSnapshot:
         """What :meth:`snapshot` reads, plus the health, in one round trip, the stored values
         left as the JSON they are (the boards' snapshot is built from them without decoding
-        each one: ``wallboard/board/publisher.py``)."""
+        each one: ``realtime/publisher.py``)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hmget(self.meta_key, "epoch", "seq")
             for name in COLLECTIONS:

@@ -21,7 +21,7 @@ from realtime.store import StateStore
 
 @pytest.fixture(scope="session")
 def _test_redis():
-    from wallboard.board.services import ensure_redis
+    from wallboard.core.services import ensure_redis
 
     ensure_redis()
     client = redis.Redis.from_url(settings.REDIS_URL)

@@ -109,7 +109,7 @@ class Stack:
     def start(self) -> Stack:
         subprocess.run(self._manage("migrate", "--verbosity", "0"), env=self.env, check=True)
         code = (
-            "from wallboard.board.management.commands.demo import demo_people;"
+            "from wallboard.worker.management.commands.demo import demo_people;"
             f"demo_people({USER!r}, {AGENT!r}, {PASSWORD!r})"
         )
         subprocess.run(self._manage("shell", "-c", code), env=self.env, check=True)

@@ -20,7 +20,7 @@ from wallboard.agents.models import AgentProfile, Extension
 from wallboard.agents.onboarding import import_extensions
 from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
-from wallboard.board.services import redis_client
+from wallboard.core.services import redis_client
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

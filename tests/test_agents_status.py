@@ -16,9 +16,9 @@ from realtime.simulator.model import CallCenter
 from realtime.state import empty_state
 from realtime.store import StateStore
 from tests.served import serving
-from wallboard.agents import limits
 from wallboard.agents.models import StatusChange, StatusOption
 from wallboard.agents.onboarding import create_agent
+from wallboard.core import limits
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -393,7 +393,7 @@ def test_a_display_link_shows_the_board_without_signing_in_and_cannot_act(browse
 
 
 def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack):
-    stack.manage_output("shell", "-c", "from wallboard.board.management.commands.demo import"
+    stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
                         " demo_contacts; demo_contacts()")  # fmt: skip
     context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
     page = context.new_page()
@@ -411,7 +411,7 @@ def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack
 
 
 def test_a_call_ringing_at_the_agents_extension_pops_its_contact(agent_page, stack):
-    stack.manage_output("shell", "-c", "from wallboard.board.management.commands.demo import"
+    stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
                         " demo_contacts; demo_contacts()")  # fmt: skip
     stack.ring("SIM0100", "0539987766")  # Tamar Shapiro's mobile, as Voicenter spells it
     pop = agent_page.get_by_role("alert", name="Incoming call")
@@ -427,7 +427,7 @@ def test_a_call_ringing_at_the_agents_extension_pops_its_contact(agent_page, sta
 
 
 def test_a_waiting_caller_who_is_a_contact_shows_by_the_contacts_name(page, stack):
-    stack.manage_output("shell", "-c", "from wallboard.board.management.commands.demo import"
+    stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
                         " demo_contacts; demo_contacts()")  # fmt: skip
     # the worker reloads the directory within a second of its change; a caller who joins
     # after that is named (a later one is, in any case: keep trying a few)

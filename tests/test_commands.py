@@ -101,7 +101,7 @@ def test_the_demo_people_can_sign_in_even_after_a_password_change():
     from django.contrib.auth import authenticate, get_user_model
 
     from wallboard.agents.roles import role_of
-    from wallboard.board.management.commands.demo import DEMO_EXTENSION, demo_people
+    from wallboard.worker.management.commands.demo import DEMO_EXTENSION, demo_people
 
     first_link = demo_people("supervisor", "agent", "wallboard-demo")
     user = get_user_model().objects.get(username="supervisor")

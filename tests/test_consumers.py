@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
+from realtime.publisher import Publisher, channel, encode, pack
 from realtime.state import apply_delta
 from tests.examples import agent_entity, doc_examples
 from tests.frames import assert_valid_frame
@@ -23,8 +24,8 @@ from wallboard.asgi import application
 from wallboard.board import consumers
 from wallboard.board.consumers import CLOSE_SERVER_ERROR, CLOSE_STORE_DOWN
 from wallboard.board.models import DisplayLink
-from wallboard.board.publisher import Publisher, channel, encode, pack
-from wallboard.board.services import Ingest, shared_store
+from wallboard.core.services import shared_store
+from wallboard.worker.wiring import Ingest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -399,13 +400,13 @@ async def test_a_socket_opened_while_redis_is_away_is_accepted_then_told_why(
     ],
 )
 def test_the_whole_origin_must_be_the_sites(origin, host, scheme, ok):
-    from wallboard.board.origin import allowed
+    from wallboard.core.origin import allowed
 
     assert allowed(origin, host, scheme) is ok
 
 
 def test_a_trusted_origin_behind_a_tls_proxy_passes(settings):
-    from wallboard.board.origin import allowed
+    from wallboard.core.origin import allowed
 
     settings.CSRF_TRUSTED_ORIGINS = ["https://board.example.com"]
     assert allowed("https://board.example.com", "web:8000", "ws")

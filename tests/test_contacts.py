@@ -18,10 +18,10 @@ from django.test import AsyncClient, Client
 from realtime.simulator.model import CallCenter, SimAgent
 from realtime.store import StateStore
 from tests.served import serving
-from wallboard.agents import limits
 from wallboard.agents.onboarding import create_agent
 from wallboard.contacts.importing import import_csv
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
+from wallboard.core import limits
 
 GOOD = """name,phone,company,mobile,notes
 Dana Cohen,03-555-1234,Cohen Logistics,050-723-4567,Prefers mornings
@@ -422,7 +422,7 @@ def test_a_big_import_costs_a_few_queries_not_a_few_per_row(db, django_assert_ma
 def test_the_popup_secret_and_the_callers_number_stay_out_of_the_logs():
     import logging
 
-    from wallboard.board.logs import RedactSecrets
+    from wallboard.core.logs import RedactSecrets
 
     record = logging.LogRecord(
         "uvicorn.access", logging.INFO, "", 0, '%s - "GET %s HTTP/1.1" %d',

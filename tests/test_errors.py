@@ -1,6 +1,6 @@
 """The database away: pages and the pages' own requests say so in words (503), a board's socket
 is closed with a code the banner explains, a board already open keeps working, and /readyz
-reports it (``wallboard/board/errors.py``). Redis away is tested with the fan-out."""
+reports it (``wallboard/core/errors.py``). Redis away is tested with the fan-out."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from django.test import AsyncClient, Client
 
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
+from realtime.publisher import Publisher
 from tests.examples import doc_examples
 from wallboard.asgi import application
 from wallboard.board.consumers import CLOSE_DATABASE_DOWN
-from wallboard.board.publisher import Publisher
-from wallboard.board.services import shared_store
+from wallboard.core.services import shared_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -133,7 +133,7 @@ async def test_readyz_reports_the_database(database_away, use_prefix):
 def test_only_a_database_that_did_not_answer_is_called_unreachable(sqlstate, unreachable):
     from django.db import OperationalError
 
-    from wallboard.board.errors import is_unreachable
+    from wallboard.core.errors import is_unreachable
 
     class DriverError(Exception):  # what psycopg raises, with its SQLSTATE
         pass

@@ -12,10 +12,10 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 from realtime import messages
+from realtime.publisher import channel, encode, pack, unpack
 from realtime.state import Delta, apply_delta, empty_state
 from tests.test_heartbeat import Screen, wait_for
 from wallboard.board.fanout import Fanout, SendGuard, Urgent, urgent
-from wallboard.board.publisher import channel, encode, pack, unpack
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from django.core import mail
 from django.test import AsyncClient, Client, override_settings
 from django.urls import clear_url_caches
 
+import wallboard.core.urls
 import wallboard.urls
 from wallboard.agents.onboarding import create_agent
 from wallboard.board.models import DisplayLink
@@ -424,6 +425,7 @@ def email_configured() -> Iterator[None]:
 
 
 def read_urls_again() -> None:
+    importlib.reload(wallboard.core.urls)  # the sign-in pages' routes (wallboard.urls includes)
     importlib.reload(wallboard.urls)
     clear_url_caches()
 

@@ -8,8 +8,8 @@ import asyncio
 import orjson
 import pytest
 
+from realtime.publisher import Publisher, channel, pack, unpack
 from realtime.state import empty_state
-from wallboard.board.publisher import Publisher, channel, pack, unpack
 
 
 async def next_message(pubsub, timeout=5.0):

@@ -191,7 +191,7 @@ def test_the_cdr_endpoint_is_a_404_without_the_secret(settings, cdr_url):
 def test_the_cdr_path_never_reaches_the_logs():
     import logging
 
-    from wallboard.board.logs import RedactSecrets
+    from wallboard.core.logs import RedactSecrets
 
     record = logging.LogRecord("x", logging.INFO, "", 0, '"POST %s HTTP/1.1" 200', (
         f"/reports/cdr/{CDR_SECRET}/",), None)  # fmt: skip
@@ -345,7 +345,7 @@ def test_a_day_redis_lost_is_rebuilt_from_the_backfilled_records(call_log, use_p
     from realtime.events import Queue, QueuesSnapshot
     from realtime.projections.board import BoardState
     from realtime.projections.day import DayCounters
-    from wallboard.board import services
+    from wallboard.core import services
     from wallboard.reports.records import StoredRecords
 
     model, records = simulated_day(DAY)

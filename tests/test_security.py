@@ -1,4 +1,4 @@
-"""No NUL character reaches a query, a lookup or a record (``wallboard/board/security.py``):
+"""No NUL character reaches a query, a lookup or a record (``wallboard/core/security.py``):
 PostgreSQL refuses them in text, which made a search, a call-log filter, a display link or a
 status field a 500 with a traceback. Refused with a 400 that says why, logged and counted."""
 
@@ -93,7 +93,7 @@ async def test_a_body_larger_than_the_site_reads_is_refused_before_a_byte_is_rea
 
 
 async def test_a_body_that_sends_more_than_the_limit_is_cut_off(settings):
-    from wallboard.board.security import BodyLimit
+    from wallboard.core.security import BodyLimit
 
     settings.WALLBOARD_MAX_BODY = 100_000
     seen: list[dict] = []

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import redis
 
+from realtime.publisher import channel, unpack
 from realtime.redis_server import embedded_redis_url, stop_embedded_redis
 from tests.examples import doc_examples
 from tests.test_publisher import next_message
-from wallboard.board import services
-from wallboard.board.publisher import channel, unpack
+from wallboard.core import services
+from wallboard.worker import wiring
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ async def test_the_stores_use_the_configured_prefix(use_prefix):
 
 
 async def test_ingest_stores_the_events_and_publishes_them_to_the_boards(use_prefix):
-    wired = services.ingest()
+    wired = wiring.ingest()
     pubsub = wired.store.redis.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe(channel(use_prefix))
     try:
@@ -78,7 +79,7 @@ async def test_ingest_stores_the_events_and_publishes_them_to_the_boards(use_pre
 
 async def test_the_web_and_the_worker_name_their_redis_connections(use_prefix):
     web = services.shared_store().redis
-    worker = services.ingest().store.redis
+    worker = wiring.ingest().store.redis
     try:
         await web.ping()
         await worker.ping()

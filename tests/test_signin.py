@@ -1,7 +1,7 @@
 """Sign-in: one limit on password guessing for every way in (our form and the admin's), keyed on
 the account as Django authenticates it and on the address as the proxy saw it; strangers never
 lock the owner out of a known address or browser; a storm of sign-ins is turned away at once
-instead of queueing in front of the boards (``wallboard/board/signin.py``)."""
+instead of queueing in front of the boards (``wallboard/core/signin.py``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.views import LoginView
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from wallboard.board import signin
+from wallboard.core import signin
 
 pytestmark = pytest.mark.django_db(transaction=True)  # sign-ins run on threads of their own
 

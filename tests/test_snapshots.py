@@ -9,9 +9,9 @@ import asyncio
 import orjson
 
 from realtime import messages
+from realtime.publisher import encode_snapshot
 from tests.examples import agent_entity
 from tests.frames import assert_valid_frame
-from wallboard.board.publisher import encode_snapshot
 from wallboard.board.snapshots import Snapshots
 
 STRANGE_KEYS = ['SIP"1', "SIP\\2", "סוכן", "A\u0000B"]  # keys come from Voicenter: escape them

@@ -154,7 +154,7 @@ async def test_readyz_says_ready_only_with_a_fresh_worker(use_prefix, aredis):
 async def test_readyz_with_redis_out_of_reach_is_503_without_its_address(use_prefix):
     from django.test import AsyncClient, override_settings
 
-    from wallboard.board import services
+    from wallboard.core import services
 
     with override_settings(REDIS_URL="redis://127.0.0.1:9/0"):  # nothing listens there
         services._shared.clear()  # this loop's store: built again from the setting

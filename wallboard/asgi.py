@@ -1,5 +1,5 @@
 """ASGI entry point (uvicorn or daphne): Django for HTTP, the wallboard consumer for websockets
-(the whole Origin checked by ``wallboard/board/origin.py``, the session read by
+(the whole Origin checked by ``wallboard/core/origin.py``, the session read by
 ``wallboard/board/auth.py``)."""
 
 import gc
@@ -15,11 +15,11 @@ from django.urls import path  # noqa: E402
 
 from wallboard.board.auth import SessionAuthMiddleware  # noqa: E402
 from wallboard.board.consumers import BoardConsumer  # noqa: E402
-from wallboard.board.origin import SameOriginValidator  # noqa: E402
-from wallboard.board.security import BodyLimit  # noqa: E402
+from wallboard.core.origin import SameOriginValidator  # noqa: E402
+from wallboard.core.security import BodyLimit  # noqa: E402
 
 # Nothing is started here: the first board's Redis client starts the embedded Redis if it is
-# the configured one and not running yet (wallboard/board/services.py).
+# the configured one and not running yet (wallboard/core/services.py).
 
 websocket_urls = [path("ws/wallboard/", BoardConsumer.as_asgi())]
 

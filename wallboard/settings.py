@@ -3,8 +3,8 @@
 Unset ``REDIS_URL`` means the embedded, real Redis server in ``WALLBOARD_DATA_DIR``; unset
 ``DATABASE_URL`` means SQLite in the same directory. Settings only compute values: importing
 them starts nothing and writes nothing. The embedded Redis is started by the processes that use
-it (``wallboard.board.services.ensure_redis``); the data directories are made when Django
-starts (``wallboard.board.apps.BoardConfig.ready``).
+it (``wallboard.core.services.ensure_redis``); the data directories are made when Django
+starts (``wallboard.core.apps.CoreConfig.ready``).
 """
 
 from __future__ import annotations
@@ -78,8 +78,9 @@ DATA_DIR = Path(env("WALLBOARD_DATA_DIR") or BASE_DIR / "var")
 
 INSTALLED_APPS = [
     "daphne",
-    # before django.contrib.auth: its createsuperuser (password validation) is the one found
-    "wallboard.board",
+    # the kernel, before django.contrib.auth: its createsuperuser (password validation) is the
+    # one found
+    "wallboard.core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,25 +88,28 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    # the apps, each above those it imports (docs/architecture.md; tests/test_layout.py)
     "wallboard.agents",
     "wallboard.contacts",
     "wallboard.reports",
+    "wallboard.board",
+    "wallboard.worker",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "wallboard.board.security.ContentSecurityPolicyMiddleware",  # WALLBOARD_CSP, below
-    "wallboard.board.security.NulMiddleware",  # no NUL in a path, a query or a form field
-    "wallboard.board.static.StaticFilesMiddleware",  # WhiteNoise, async capable
+    "wallboard.core.security.ContentSecurityPolicyMiddleware",  # WALLBOARD_CSP, below
+    "wallboard.core.security.NulMiddleware",  # no NUL in a path, a query or a form field
+    "wallboard.core.static.StaticFilesMiddleware",  # WhiteNoise, async capable
     # Django's, but a session renewal the database could not take does not fail the page
-    "wallboard.board.errors.SessionMiddleware",
+    "wallboard.core.errors.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # a view that found the database unreachable says so in words (503)
-    "wallboard.board.errors.DatabaseDownMiddleware",
+    "wallboard.core.errors.DatabaseDownMiddleware",
 ]
 
 ROOT_URLCONF = "wallboard.urls"
@@ -142,8 +146,8 @@ elif "sqlite3" in _db["ENGINE"]:  # writers (the CDR endpoint, backfill_cdr) wai
     _db.setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Every password check goes through the sign-in limits (wallboard/board/signin.py).
-AUTHENTICATION_BACKENDS = ["wallboard.board.signin.GuardedBackend"]
+# Every password check goes through the sign-in limits (wallboard/core/signin.py).
+AUTHENTICATION_BACKENDS = ["wallboard.core.signin.GuardedBackend"]
 # Password checks at a time per web process (each about 0.2 s of one core); ten times as many
 # wait, and a sign-in beyond those is answered at once (429): boards stay responsive during a
 # shift change (bench/bench_signin.py).
@@ -258,7 +262,7 @@ CONTACTS_POPUP_SECRET = env("CONTACTS_POPUP_SECRET")
 WALLBOARD_CDR_SECRET = env("WALLBOARD_CDR_SECRET")
 # The largest CSV file the contacts page imports (bytes; deploy/nginx.conf lets as much through),
 # and the largest request body the site reads at all (the file, its form and multipart's
-# framing): a bigger one is refused before it is read (wallboard/board/security.py BodyLimit).
+# framing): a bigger one is refused before it is read (wallboard/core/security.py BodyLimit).
 WALLBOARD_MAX_UPLOAD = 2 * 1024 * 1024
 WALLBOARD_MAX_BODY = WALLBOARD_MAX_UPLOAD + 64 * 1024
 # Seconds between two calls one person may start (a double click must not dial twice).
@@ -288,7 +292,7 @@ SECURE_HSTS_SECONDS = 365 * 86_400 if WALLBOARD_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = WALLBOARD_HTTPS
 SECURE_HSTS_PRELOAD = WALLBOARD_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if WALLBOARD_HTTPS else None
-# The Content-Security-Policy of every HTML page (wallboard/board/security.py): the pages load
+# The Content-Security-Policy of every HTML page (wallboard/core/security.py): the pages load
 # only their own scripts and stylesheets (no inline script, style attribute or event handler);
 # 'self' covers the board's own websocket (ws:// or wss:// to the same host and port).
 WALLBOARD_CSP = (
@@ -298,8 +302,8 @@ WALLBOARD_CSP = (
 )
 
 # --- E-mail (password reset) -----------------------------------------------------------------
-# Unset EMAIL_HOST: no e-mail, and no password reset pages (wallboard/urls.py); a supervisor
-# sets forgotten passwords in the admin.
+# Unset EMAIL_HOST: no e-mail, and no password reset pages (wallboard/core/urls.py); a superuser
+# sets forgotten passwords in the admin (or: manage.py changepassword USER).
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = int(env_float("EMAIL_PORT", 587))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
@@ -316,7 +320,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     # the pop-up endpoint's secret path and caller numbers stay out of the logs
-    "filters": {"redact": {"()": "wallboard.board.logs.RedactSecrets"}},
+    "filters": {"redact": {"()": "wallboard.core.logs.RedactSecrets"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
     },

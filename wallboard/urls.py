@@ -1,42 +1,16 @@
-from django.conf import settings
+"""The site's URLs: each app routes its own (``docs/architecture.md``)."""
+
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from wallboard.board import signin
-
-# Password reset mails a link, so its pages exist only when e-mail is configured (EMAIL_HOST);
-# without it they are 404 and the sign-in page offers no "forgot password" link (a supervisor
-# sets a new password in the admin).
-password_reset = [
-    path(route, view.as_view(), name=name)
-    for route, view, name in (
-        ("accounts/password_reset/", auth_views.PasswordResetView, "password_reset"),
-        ("accounts/password_reset/done/", auth_views.PasswordResetDoneView, "password_reset_done"),
-        ("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView,
-         "password_reset_confirm"),
-        ("accounts/reset/done/", auth_views.PasswordResetCompleteView, "password_reset_complete"),
-    )
-]  # fmt: skip
-
-admin.site.login_form = signin.AdminSignInForm
-
 urlpatterns = [
+    path("", include("wallboard.core.urls")),  # sign-in, health checks (before the admin's)
     path("", include("wallboard.board.urls")),
+    path("agents/", include("wallboard.agents.urls")),
     path("contacts/", include("wallboard.contacts.urls")),
     path("reports/", include("wallboard.reports.urls")),
-    # sign-in, the admin's too, with the limits and back-pressure of wallboard/board/signin.py;
-    # Django's own views for the rest
-    path("accounts/login/", signin.guarded(signin.SignInView.as_view()), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(),
-         name="password_change"),
-    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
-         name="password_change_done"),
-    *(password_reset if settings.EMAIL_HOST else []),
-    path("admin/login/", signin.guarded(admin.site.login)),  # before the admin's own route
     path("admin/", admin.site.urls),
-]  # fmt: skip
+]
 
 # Any other failure: "something went wrong" in words, as a page or as JSON.
-handler500 = "wallboard.board.errors.server_error"
+handler500 = "wallboard.core.errors.server_error"

@@ -7,7 +7,7 @@ next), commits it to its own store once per batch of events, and tells whoever l
 after the commit.
 
 A new consumer of typed events is a new module here implementing :class:`Projection`, added to
-the list the worker's pipeline is built with (``wallboard/board/services.py``).
+the list the worker's pipeline is built with (``wallboard/core/services.py``).
 """
 
 from __future__ import annotations

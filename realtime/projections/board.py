@@ -49,7 +49,7 @@ MAX_UNMONITORED_LOGGED = 1000
 
 
 class Publisher(Protocol):
-    """Who passes committed changes on to the boards (``wallboard/board/publisher.py``)."""
+    """Who passes committed changes on to the boards (``realtime/publisher.py``)."""
 
     async def on_commit(self, epoch: str, seq: int, delta: Delta) -> None: ...
 

@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
 from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
-from wallboard.board.admin import ReadOnlyAdmin
+from wallboard.core.admin import ReadOnlyAdmin
 
 
 @admin.register(AgentProfile)

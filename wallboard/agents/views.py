@@ -4,7 +4,7 @@ CSRF-protected (Django's middleware) and authorised here, whatever the request s
 supervisor may change any extension, an agent only their own (``wallboard.agents.roles``), and
 only to a status the admin offers. A person's identical request while one is on its way (a
 double click) is answered without a second call to Voicenter, and a person makes at most
-a few requests a second (``wallboard.agents.limits``: the first refusal of a window is
+a few requests a second (``wallboard.core.limits``: the first refusal of a window is
 audited, the rest only counted and logged). Voicenter is called through
 :class:`realtime.voicenter.client.VoicenterClient`; every request that reaches that point, and
 every refusal of a signed-in person, is written to the audit log
@@ -33,10 +33,10 @@ from django.views.decorators.http import require_POST
 
 from realtime.store import StateStore
 from realtime.voicenter.rest import StatusAnswer
-from wallboard.agents.limits import Refusal, ascii_int, rate_limit
 from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
 from wallboard.agents.roles import Role, role_of
-from wallboard.board.services import shared_store, voicenter_client
+from wallboard.core.limits import Refusal, ascii_int, rate_limit
+from wallboard.core.services import shared_store, voicenter_client
 
 log = logging.getLogger("wallboard.agents")
 

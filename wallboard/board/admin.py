@@ -11,19 +11,6 @@ from django.utils.html import format_html
 from wallboard.board.models import DisplayLink
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An admin for a log: read, never added to, changed or deleted by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(DisplayLink)
 class DisplayLinkAdmin(admin.ModelAdmin):
     list_display = ["name", "link", "created_by", "created_at", "last_seen_at", "revoked_at"]

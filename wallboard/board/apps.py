@@ -1,19 +1,10 @@
-from pathlib import Path
-
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class BoardConfig(AppConfig):
-    """The wallboard app: the board page, its websocket, the publisher the worker uses, the
-    commands (see the README's layout table)."""
+    """The board: its page, the TV's display links, and its websocket with the fan-out that
+    feeds it (see ``docs/architecture.md``)."""
 
     name = "wallboard.board"
     label = "board"
     verbose_name = "Wallboard"
-
-    def ready(self) -> None:
-        # Settings only name these; SQLite and WhiteNoise need them to exist before first use.
-        for directory in (settings.DATA_DIR, settings.STATIC_ROOT):
-            Path(directory).mkdir(parents=True, exist_ok=True)
-        from wallboard.board import signin  # noqa: F401 - its signal receivers

@@ -25,8 +25,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 
-from wallboard.board.errors import DATABASE_DOWN
 from wallboard.board.models import DisplayLink
+from wallboard.core.errors import DATABASE_DOWN
 
 log = logging.getLogger("wallboard.board.auth")
 

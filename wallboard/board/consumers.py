@@ -23,13 +23,13 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import messages
+from realtime.publisher import encode
 from realtime.store import UNAVAILABLE
 from wallboard.board.fanout import Board, Fanout, fanout, urgent
 from wallboard.board.heartbeat import Heartbeat, heartbeat
 from wallboard.board.models import DisplayLink
-from wallboard.board.publisher import encode
-from wallboard.board.services import shared_store
 from wallboard.board.snapshots import snapshots
+from wallboard.core.services import shared_store
 
 log = logging.getLogger("wallboard.board.consumers")
 

@@ -1,6 +1,6 @@
 """The per-process fan-out: one Redis subscription per web process, each frame to every board.
 
-The worker publishes each committed change once (``wallboard/board/publisher.py``). Each web
+The worker publishes each committed change once (``realtime/publisher.py``). Each web
 process (each event loop) holds one subscription to that channel, reads each message once and
 hands the same encoded text to every board of the process that should have it: a thousand
 screens cost one Redis message and one decode per process, then one websocket send each.
@@ -60,9 +60,9 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 from realtime import messages
+from realtime.publisher import Published, channel, encode, unpack, websocket_send
 from realtime.state import merge_deltas
 from realtime.store import UNAVAILABLE
-from wallboard.board.publisher import Published, channel, encode, unpack, websocket_send
 
 log = logging.getLogger("wallboard.board.fanout")
 

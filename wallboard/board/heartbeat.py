@@ -26,9 +26,9 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from realtime import messages
+from realtime.publisher import encode, websocket_send
 from realtime.store import UNAVAILABLE, StateStore
 from wallboard.board.fanout import YIELD_EVERY, SendGuard
-from wallboard.board.publisher import encode, websocket_send
 
 log = logging.getLogger("wallboard.board.heartbeat")
 

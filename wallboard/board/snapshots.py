@@ -17,8 +17,8 @@ import time
 import weakref
 from dataclasses import dataclass
 
+from realtime.publisher import encode_snapshot
 from realtime.store import StateStore
-from wallboard.board.publisher import encode_snapshot
 
 
 @dataclass(frozen=True, slots=True)

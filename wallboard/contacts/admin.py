@@ -11,9 +11,9 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from realtime.phones import BadNumber, digits, normalise
-from wallboard.board.admin import ReadOnlyAdmin
 from wallboard.contacts.dialling import why_not
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
+from wallboard.core.admin import ReadOnlyAdmin
 
 
 class PhoneNumberForm(ModelForm):

@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from wallboard.board.services import sync_redis_client
 from wallboard.contacts.models import Contact, PhoneNumber
+from wallboard.core.services import sync_redis_client
 
 log = logging.getLogger("wallboard.contacts")
 

@@ -7,7 +7,7 @@ its Click2Call endpoints and the CSV import page.
   Click2Call with ``phone`` = their extension and ``target`` = the number as
   Voicenter expects it. One call at a time per person, then one per ``CONTACTS_CALL_EVERY_S``
   (a double click, or a second tab, dials once); a few commands a second per person
-  (``wallboard.agents.limits``). Answer: ``{"ok", "message", "call_id", "extension"}``.
+  (``wallboard.core.limits``). Answer: ``{"ok", "message", "call_id", "extension"}``.
 - ``POST /contacts/hangup``: ``action=terminate`` on their extension.
 - Every request is written to the Click2Call log (:class:`CallRequest`) before Voicenter is
   asked, and completed with its answer even if the page went away; every refusal too (of a
@@ -47,12 +47,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from realtime.phones import digits, key_of
 from realtime.store import StateStore
 from realtime.voicenter.rest import CallAnswer
-from wallboard.agents.limits import Refusal, ascii_int, rate_limit
 from wallboard.agents.roles import role_of
-from wallboard.board.services import shared_store, voicenter_client
 from wallboard.contacts.dialling import why_not
 from wallboard.contacts.importing import ENCODINGS, BadFile, import_file
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
+from wallboard.core.limits import Refusal, ascii_int, rate_limit
+from wallboard.core.services import shared_store, voicenter_client
 
 log = logging.getLogger("wallboard.contacts")
 
@@ -162,7 +162,7 @@ def voicenter_popup(request: HttpRequest, secret: str) -> JsonResponse:
 async def import_page(request: HttpRequest) -> HttpResponse:
     """The CSV upload (supervisors). The import runs in a thread of its own: in Django's one
     sync thread it would hold up every other request of the process until it ends. A file over
-    ``MAX_UPLOAD`` is refused before it is read (``wallboard.board.security.BodyLimit``)."""
+    ``MAX_UPLOAD`` is refused before it is read (``wallboard.core.security.BodyLimit``)."""
     role = await sync_to_async(role_of)(await request.auser())
     if not role.supervisor:
         return render(request, "contacts/import.html", {"forbidden": True}, status=403)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from wallboard.board.admin import ReadOnlyAdmin
+from wallboard.core.admin import ReadOnlyAdmin
 from wallboard.reports.models import CallRecord, QueueSettings
 
 

@@ -27,7 +27,7 @@ from django.db.models import Q
 
 from realtime.metrics import RecordedCall
 from realtime.voicenter.cdr import ABANDONED, ANSWERED, CallRecord
-from wallboard.board.services import account_tz
+from wallboard.core.services import account_tz
 from wallboard.reports.models import CallRecord as StoredRecord
 
 log = logging.getLogger("wallboard.reports.records")

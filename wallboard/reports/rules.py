@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from wallboard.board.services import sync_redis_client
+from wallboard.core.services import sync_redis_client
 from wallboard.reports.models import QueueSettings
 
 log = logging.getLogger("wallboard.reports")

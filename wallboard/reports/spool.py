@@ -33,8 +33,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from realtime.voicenter.cdr import CdrRefused, parse
-from wallboard.board.errors import DATABASE_DOWN
-from wallboard.board.services import shared_sync_client
+from wallboard.core.errors import DATABASE_DOWN
+from wallboard.core.services import shared_sync_client
 from wallboard.reports.records import store
 
 log = logging.getLogger("wallboard.reports.spool")

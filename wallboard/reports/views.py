@@ -43,8 +43,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from realtime.metrics import business_day, day_bounds
 from realtime.voicenter.cdr import ERR_APPLICATION, ERR_OK, CdrRefused, answer, detect, parse
 from wallboard.agents.roles import role_of
-from wallboard.board.errors import DATABASE_DOWN, count
-from wallboard.board.services import account_tz
+from wallboard.core.errors import DATABASE_DOWN, count
+from wallboard.core.services import account_tz
 from wallboard.reports import spool
 from wallboard.reports.models import CallRecord as StoredRecord
 from wallboard.reports.records import store

@@ -13,7 +13,7 @@ from redis import RedisError
 
 from realtime.voicenter.rest import ExtensionRow, RestRefused
 from wallboard.agents.onboarding import import_extensions
-from wallboard.board.services import live_agents, voicenter_client
+from wallboard.core.services import live_agents, voicenter_client
 
 
 class Command(BaseCommand):

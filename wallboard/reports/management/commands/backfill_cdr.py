@@ -31,7 +31,7 @@ from django.db import DatabaseError
 from realtime.metrics import business_day, day_bounds
 from realtime.voicenter.cdr import ERR_RATE_LIMIT, ERR_TOO_MANY, CallLogRefused, CallRecord
 from realtime.voicenter.client import VoicenterClient
-from wallboard.board import services
+from wallboard.core import services
 from wallboard.reports.records import store
 
 #: One request asks this long a span (shorter when Voicenter says it holds too many records).

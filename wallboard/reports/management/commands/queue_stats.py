@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from realtime.metrics import FORMULAS, QueueDay, QueueRules, business_day, figures
-from wallboard.board import services
+from wallboard.core import services
 from wallboard.reports.models import QueueSettings
 
 FIELDS = (

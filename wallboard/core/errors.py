@@ -126,7 +126,7 @@ def count(name: str) -> None:
     Synchronous code only (it waits for Redis): on the event loop, :func:`acount`."""
     from django.conf import settings
 
-    from wallboard.board.services import shared_sync_client
+    from wallboard.core.services import shared_sync_client
 
     try:
         shared_sync_client().hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", name)
@@ -136,7 +136,7 @@ def count(name: str) -> None:
 
 async def acount(name: str) -> None:
     """:func:`count`, on the event loop (the process's shared asyncio client)."""
-    from wallboard.board.services import shared_store
+    from wallboard.core.services import shared_store
 
     try:
         await shared_store().add_stats({name: 1})

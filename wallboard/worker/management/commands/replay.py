@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from realtime import recording
 from realtime.state import empty_state
-from wallboard.board import services
+from wallboard.worker import wiring
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
     async def _replay(
         self, lines: list[bytes], reset: bool
     ) -> tuple[int, int, tuple[str | None, int]]:
-        wired = services.ingest()
+        wired = wiring.ingest()
         try:
             await wired.pipeline.load()
             if reset:

@@ -82,8 +82,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from wallboard.board.errors import acount, count
-from wallboard.board.services import shared_sync_client
+from wallboard.core.errors import acount, count
+from wallboard.core.services import shared_sync_client
 
 log = logging.getLogger("wallboard.signin")
 

@@ -14,10 +14,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from realtime.worker import VoicenterWorker, WorkerConfig
-from wallboard.board import services
 from wallboard.contacts import directory
+from wallboard.core import services
 from wallboard.reports import rules
 from wallboard.reports.records import StoredRecords
+from wallboard.worker import wiring
 
 
 def worker_config() -> WorkerConfig:
@@ -89,7 +90,7 @@ class Command(BaseCommand):
     async def _run(self) -> None:
         # (the worker loads it once Redis answers; the stored call records settle the day's
         # numbers, and rebuild a day Redis lost)
-        wired = services.ingest(records=StoredRecords())
+        wired = wiring.ingest(records=StoredRecords())
         worker = VoicenterWorker(
             worker_config(), wired.pipeline, wired.store, on_link=wired.publisher.link_changed
         )

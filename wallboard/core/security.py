@@ -24,7 +24,7 @@ Bodies: :class:`BodyLimit` wraps the ASGI application (``wallboard/asgi.py``): a
 page was read whole before it was refused), and one that sends more than it said, or more than
 the limit without saying, is cut off when it passes it.
 
-Sync and async capable, like ``wallboard.board.static``: under ASGI an async view's response
+Sync and async capable, like ``wallboard.core.static``: under ASGI an async view's response
 is not handed to Django's one sync thread just to have a header added.
 """
 
@@ -41,7 +41,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, QueryDict
 from django.utils.translation import gettext as _
 
-from wallboard.board.errors import acount, count, error_response
+from wallboard.core.errors import acount, count, error_response
 
 log = logging.getLogger("wallboard.security")
 

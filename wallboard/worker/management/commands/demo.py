@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from wallboard.board.services import ensure_redis
+from wallboard.core.services import ensure_redis
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""Builds the realtime objects from Django settings: the shell around the pure core.
+"""Builds the realtime objects from Django settings: the shell around the pure core (Redis
+clients, the state store, Voicenter's REST client, the account's time zone). The worker's
+wiring of the pipeline is the worker app's (``wallboard/worker/wiring.py``).
 
 Also starts the embedded Redis (when ``REDIS_URL`` is unset) the first time a process needs
 Redis: settings only compute its address; the processes that use it (the worker, the web
@@ -10,22 +12,16 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from realtime.contacts import ContactNames
 from realtime.daystore import DayStore
-from realtime.pipeline import Pipeline
-from realtime.projections.board import BoardState
-from realtime.projections.day import CallRecords, DayCounters
 from realtime.redis_server import ensure_embedded_redis
 from realtime.store import StateStore
 from realtime.voicenter.client import VoicenterClient
-from wallboard.board.publisher import Publisher
 
 _redis_checked = False
 
@@ -86,6 +82,11 @@ def shared_sync_client() -> redis.Redis:
     return client
 
 
+def day_store(client: aioredis.Redis) -> DayStore:
+    """The day's counters and call records in Redis (``realtime/daystore.py``)."""
+    return DayStore(client, settings.WALLBOARD_REDIS_PREFIX)
+
+
 def state_store(client: aioredis.Redis | None = None) -> StateStore:
     return StateStore(client or redis_client(), settings.WALLBOARD_REDIS_PREFIX)
 
@@ -124,39 +125,3 @@ async def live_agents() -> dict[str, dict[str, object]]:
         return dict((await store.snapshot()).state.get("agents", {}))
     finally:
         await store.redis.aclose()
-
-
-@dataclass(frozen=True)
-class Ingest:
-    """What the worker and ``replay`` feed events through, wired to the boards."""
-
-    store: StateStore
-    publisher: Publisher
-    board: BoardState
-    pipeline: Pipeline
-
-    async def aclose(self) -> None:
-        await self.store.redis.aclose()
-
-
-def day_store(client: aioredis.Redis) -> DayStore:
-    return DayStore(client, settings.WALLBOARD_REDIS_PREFIX)
-
-
-def ingest(records: CallRecords | None = None) -> Ingest:
-    """The pipeline with its projections (the board's live state, then the day's numbers,
-    which the board shows: loaded after the board's, so today's numbers as counted win over
-    the stored board's), publishing to the boards. With ``records``, the stored call records
-    settle the day's numbers (the worker)."""
-    store = state_store(redis_client("wallboard-worker"))
-    publisher = Publisher(store)
-    board = BoardState(store, publisher)
-    day = DayCounters(
-        day_store(store.redis),
-        account_tz(),
-        settings.WALLBOARD_DAY_START_HOUR,
-        board=board,
-        records=records,
-    )
-    contacts = ContactNames(region=settings.CONTACTS_DEFAULT_REGION)
-    return Ingest(store, publisher, board, Pipeline([board, day], account_tz(), contacts))

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from django.core.management.base import BaseCommand, CommandParser
 
-from wallboard.board.services import state_store
+from wallboard.core.services import state_store
 
 
 class Command(BaseCommand):

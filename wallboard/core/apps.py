@@ -1,0 +1,20 @@
+from pathlib import Path
+
+from django.apps import AppConfig
+from django.conf import settings
+
+
+class CoreConfig(AppConfig):
+    """The shared kernel every app imports and that imports no app: Redis and Voicenter
+    clients from the settings, sign-in, the site's guards, errors in words, the command guard
+    (see ``docs/architecture.md``)."""
+
+    name = "wallboard.core"
+    label = "core"
+    verbose_name = "Wallboard site"
+
+    def ready(self) -> None:
+        # Settings only name these; SQLite and WhiteNoise need them to exist before first use.
+        for directory in (settings.DATA_DIR, settings.STATIC_ROOT):
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        from wallboard.core import signin  # noqa: F401 - its signal receivers

@@ -1,0 +1,79 @@
+"""Liveness (``/healthz``) and readiness (``/readyz``): what a load balancer and the operators
+ask of a web process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from channels.db import database_sync_to_async
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from wallboard.core.services import shared_store
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers (a load balancer restarts it if not)."""
+    return JsonResponse({"ok": True})
+
+
+#: The worker is "reporting" when its health was written this recently (it writes it every
+#: second, realtime/worker.py FLUSH_EVERY_S; boards call it stale after 10 s too).
+READY_WORKER_S = 10.0
+#: Seconds /readyz waits for Redis before calling it unreachable.
+READY_REDIS_S = 2.0
+
+
+#: Seconds /readyz waits for the database before calling it unreachable.
+READY_DATABASE_S = 2.0
+
+
+@require_GET
+async def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 only when Redis answers and the worker reported within
+    ``READY_WORKER_S``; else 503, with the reason (``redis``: ok | unreachable; ``worker``:
+    ok | stopped | stale | never). ``database`` (ok | unreachable) is reported but does not
+    make a process unready: the boards work without it (they read Redis), and a load balancer
+    that took every web process out during a database outage would cut them off too. No
+    secrets: no addresses, no error texts."""
+    body: dict[str, object] = {
+        "ready": False, "redis": "unreachable", "worker": "never",
+        "database": await _database(),
+    }  # fmt: skip
+    try:
+        async with asyncio.timeout(READY_REDIS_S):
+            health = await shared_store().health()
+    except Exception:  # Redis down or slow: that is the answer
+        return JsonResponse(body, status=503)
+    body["redis"] = "ok"
+    updated = health.get("updated_at")
+    if isinstance(updated, int | float):
+        age = max(0.0, time.time() - updated)
+        body["worker_age_s"] = round(age, 1)
+        if not health.get("running"):
+            body["worker"] = "stopped"
+        elif age > READY_WORKER_S:
+            body["worker"] = "stale"
+        else:
+            body["worker"] = "ok"
+    body["ready"] = body["worker"] == "ok"
+    return JsonResponse(body, status=200 if body["ready"] else 503)
+
+
+def _select_one() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+async def _database() -> str:
+    try:
+        async with asyncio.timeout(READY_DATABASE_S):
+            await database_sync_to_async(
+                _select_one, thread_sensitive=False
+            )()  # (off Django's thread)
+    except Exception:  # refused, dropped, slow: unreachable either way
+        return "unreachable"
+    return "ok"

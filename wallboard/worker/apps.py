@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class WorkerConfig(AppConfig):
+    """The worker's host: the ingest wiring and the commands that run the realtime core
+    (``voicenter_worker``, ``replay``, ``dump_state``, ``simulate``, ``demo``). On top: it may
+    import every app; none imports it."""
+
+    name = "wallboard.worker"
+    label = "worker"
+    verbose_name = "Voicenter worker"
