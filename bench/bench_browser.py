@@ -40,6 +40,7 @@ import redis
 from django.conf import settings
 from playwright.sync_api import Page, sync_playwright
 
+from realtime.keys import Keys
 from tests.browser import launch, sign_in
 from tests.stack import PASSWORD, USER, Stack
 from wallboard.core.services import ensure_redis
@@ -73,7 +74,7 @@ def main() -> None:
 
 def run(stack: Stack, a: argparse.Namespace) -> None:
     r = redis.Redis.from_url(stack.redis_url)
-    meta = stack.prefix + "meta"
+    meta = Keys(stack.prefix).meta
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -88,8 +89,9 @@ def run(stack: Stack, a: argparse.Namespace) -> None:
             timings.append(time.perf_counter() - started)
         cards = page.evaluate("document.querySelectorAll('.agent').length")
         tiles = page.evaluate("document.querySelectorAll('.queue').length")
-        snap_bytes = sum(len(v) for v in r.hgetall(stack.prefix + "agents").values()) + sum(
-            len(v) for v in r.hgetall(stack.prefix + "queues").values()
+        names = Keys(stack.prefix)
+        snap_bytes = sum(len(v) for v in r.hgetall(names.collection("agents")).values()) + sum(
+            len(v) for v in r.hgetall(names.collection("queues")).values()
         )
         heap0 = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
         page.wait_for_timeout(2000)

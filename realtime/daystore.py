@@ -37,6 +37,8 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 
+from realtime.keys import Keys
+
 #: The day's counters are kept this long (``queue_stats --date`` reads them).
 KEEP_DAYS_S = 45 * 86_400
 #: The calls' records are needed for the day and the next (a call may close after midnight).
@@ -47,14 +49,15 @@ class DayStore:
     def __init__(self, client: aioredis.Redis, prefix: str) -> None:
         self.redis = client
         self.prefix = prefix
-        self.rules_key = prefix + "queue_rules"
-        self.rules_version_key = prefix + "queue_rules:version"
+        self.names = Keys(prefix)
+        self.rules_key = self.names.queue_rules
+        self.rules_version_key = self.names.queue_rules_version
 
     def queues_key(self, day: date) -> str:
-        return f"{self.prefix}day:{day.isoformat()}:queues"
+        return self.names.day(day, "queues")
 
     def calls_key(self, day: date) -> str:
-        return f"{self.prefix}day:{day.isoformat()}:calls"
+        return self.names.day(day, "calls")
 
     async def counters(self, day: date) -> dict[str, dict[str, Any]]:
         raw = await self.redis.hgetall(self.queues_key(day))
@@ -65,14 +68,14 @@ class DayStore:
         return {_text(k): orjson.loads(v) for k, v in raw.items()}
 
     def answered_key(self, day: date) -> str:
-        return f"{self.prefix}day:{day.isoformat()}:answered"
+        return self.names.day(day, "answered")
 
     async def answered(self, day: date) -> dict[str, dict[str, Any]]:
         raw = await self.redis.hgetall(self.answered_key(day))
         return {_text(k): orjson.loads(v) for k, v in raw.items()}
 
     def agents_key(self, day: date) -> str:
-        return f"{self.prefix}day:{day.isoformat()}:agents"
+        return self.names.day(day, "agents")
 
     async def agents(self, day: date) -> dict[str, dict[str, Any]]:
         raw = await self.redis.hgetall(self.agents_key(day))

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from realtime import messages
+from realtime.keys import Keys
 from realtime.state import Delta, State
 from realtime.store import RawSnapshot, StateStore
 
@@ -31,7 +32,7 @@ KINDS = ("delta", "snapshot", "heartbeat")
 
 
 def channel(prefix: str) -> str:
-    return prefix + "frames"
+    return Keys(prefix).frames
 
 
 def encode(message: messages.Message) -> str:

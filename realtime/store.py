@@ -35,9 +35,8 @@ import orjson
 import redis.asyncio as aioredis
 import redis.exceptions
 
+from realtime.keys import DEFAULT_PREFIX, Keys
 from realtime.state import COLLECTIONS, Delta, State
-
-DEFAULT_PREFIX = "wallboard:"
 
 #: What Redis being away or refusing writes looks like (stopped, restarting, loading its data,
 #: unreachable, too slow, a read-only replica after a failover, out of memory, a full disk:
@@ -109,10 +108,11 @@ class StateStore:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self.redis = client
         self.prefix = prefix
-        self.meta_key = prefix + "meta"
-        self.keys = {name: prefix + name for name in COLLECTIONS}
-        self.stats_key = prefix + "stats"
-        self.health_key = prefix + "health"
+        self.names = Keys(prefix)
+        self.meta_key = self.names.meta
+        self.keys = {name: self.names.collection(name) for name in COLLECTIONS}
+        self.stats_key = self.names.stats
+        self.health_key = self.names.health
         self.commit_script = client.register_script(_COMMIT)
 
     async def snapshot(self) -> Snapshot:
@@ -134,7 +134,7 @@ class StateStore:
         """The contact directory (``contacts``: E.164 -> name, kept by the web side) if its
         version (``contacts:version``) is not ``known``: (version, names); else (known, None).
         One round trip when nothing changed."""
-        version_key, names_key = self.prefix + "contacts:version", self.prefix + "contacts"
+        version_key, names_key = self.names.contacts_version, self.names.contacts
         current = _maybe_text(await self.redis.get(version_key))
         if current == known:
             return known, None

@@ -31,6 +31,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
+from realtime.keys import Keys
 from realtime.store import StateStore
 from realtime.voicenter.rest import StatusAnswer
 from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
@@ -168,7 +169,7 @@ async def _with_live_user_id(plan: Plan, store: StateStore) -> Plan:
 
 
 def _same_key(prefix: str, plan: Plan) -> str:
-    return f"{prefix}status:asked:{plan.actor.pk}:{plan.extension}:{plan.status}"
+    return Keys(prefix).status_asked(plan.actor.pk, plan.extension, plan.status)
 
 
 async def _once(plan: Plan, store: StateStore) -> None:

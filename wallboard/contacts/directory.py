@@ -22,13 +22,12 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from wallboard.contacts.models import Contact, PhoneNumber
-from wallboard.core.services import sync_redis_client
+from wallboard.core.services import keys, sync_redis_client
 
 log = logging.getLogger("wallboard.contacts")
 
@@ -37,8 +36,8 @@ CHUNK = 1000  # numbers per HSET
 
 
 def _keys() -> tuple[str, str]:
-    prefix = settings.WALLBOARD_REDIS_PREFIX
-    return prefix + "contacts", prefix + "contacts:version"
+    names = keys()
+    return names.contacts, names.contacts_version
 
 
 def _new_version() -> str:

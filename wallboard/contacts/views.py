@@ -44,6 +44,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from realtime.keys import Keys
 from realtime.phones import digits, key_of
 from realtime.store import StateStore
 from realtime.voicenter.rest import CallAnswer
@@ -312,7 +313,7 @@ async def _number(raw: str) -> PhoneNumber:
 
 
 def _lock_key(prefix: str, user: User) -> str:
-    return f"{prefix}click2call:asked:{user.pk}"
+    return Keys(prefix).click2call_asked(user.pk)
 
 
 async def _lock(user: User, store: StateStore) -> None:

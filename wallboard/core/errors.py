@@ -124,12 +124,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def count(name: str) -> None:
     """Add one to the counter ``name`` in the stats (``manage.py dump_state``); Redis away: not.
     Synchronous code only (it waits for Redis): on the event loop, :func:`acount`."""
-    from django.conf import settings
-
-    from wallboard.core.services import shared_sync_client
+    from wallboard.core.services import keys, shared_sync_client
 
     try:
-        shared_sync_client().hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", name)
+        shared_sync_client().hincrby(keys().stats, name)
     except Exception:  # Redis away too: the log line stands
         log.debug("%s not counted", name, exc_info=True)
 

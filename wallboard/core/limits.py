@@ -27,7 +27,7 @@ class Refusal(Exception):
 async def rate_limit(user: User, store: StateStore, what: str = "requests") -> None:
     """At most RATE_PER_WINDOW commands per person per window, or :class:`Refusal` (429); the
     first refusal of a window is for the audit log, the rest only counted (``quiet``)."""
-    key = f"{store.prefix}rate:{user.pk}"
+    key = store.names.rate(user.pk)
     async with store.redis.pipeline(transaction=True) as pipe:
         pipe.set(key, 0, nx=True, px=int(RATE_WINDOW_S * 1000))
         pipe.incr(key)

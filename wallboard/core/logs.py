@@ -22,8 +22,8 @@ SECRET_PATHS = {
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        for prefix, pattern in SECRET_PATHS.items():
-            if prefix in message:
-                message = pattern.sub(prefix + "[redacted]", message)
+        for start, pattern in SECRET_PATHS.items():
+            if start in message:
+                message = pattern.sub(start + "[redacted]", message)
                 record.msg, record.args = message, None
         return True

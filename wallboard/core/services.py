@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 from realtime.daystore import DayStore
+from realtime.keys import Keys
 from realtime.redis_server import ensure_embedded_redis
 from realtime.store import StateStore
 from realtime.voicenter.client import VoicenterClient
@@ -80,6 +81,11 @@ def shared_sync_client() -> redis.Redis:
             client = _sync_clients.get(url) or sync_redis_client()
             _sync_clients[url] = client
     return client
+
+
+def keys() -> Keys:
+    """The Redis keys under this site's prefix (``realtime/keys.py``)."""
+    return Keys(settings.WALLBOARD_REDIS_PREFIX)
 
 
 def day_store(client: aioredis.Redis) -> DayStore:

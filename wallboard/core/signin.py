@@ -83,7 +83,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from wallboard.core.errors import acount, count
-from wallboard.core.services import shared_sync_client
+from wallboard.core.services import keys, shared_sync_client
 
 log = logging.getLogger("wallboard.signin")
 
@@ -154,15 +154,16 @@ class Attempt:
 
 
 class _Keys:
+    """The keys of one attempt (``realtime/keys.py``)."""
+
     def __init__(self, attempt: Attempt) -> None:
-        base = settings.WALLBOARD_REDIS_PREFIX + "signin:"
-        self.address = f"{base}failed:address:{attempt.address}"
-        self.account = f"{base}failed:account:{attempt.account}"
-        self.known = f"{base}known:{attempt.account}"
-        self._known_failed = f"{base}failed:known:{attempt.account}:"
+        self.names, self.account_name = keys(), attempt.account
+        self.address = self.names.signin_failed_address(attempt.address)
+        self.account = self.names.signin_failed_account(attempt.account)
+        self.known = self.names.signin_known(attempt.account)
 
     def known_failed(self, source: str) -> str:
-        return self._known_failed + source
+        return self.names.signin_failed_known(self.account_name, source)
 
 
 def _judge(client: redis.Redis, attempt: Attempt) -> None:

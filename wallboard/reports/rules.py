@@ -13,12 +13,11 @@ import logging
 import secrets
 
 import orjson
-from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from wallboard.core.services import sync_redis_client
+from wallboard.core.services import keys, sync_redis_client
 from wallboard.reports.models import QueueSettings
 
 log = logging.getLogger("wallboard.reports")
@@ -26,16 +25,16 @@ log = logging.getLogger("wallboard.reports")
 
 def publish_all() -> int:
     """Rewrite every queue's rules; returns how many queues have settings."""
-    prefix = settings.WALLBOARD_REDIS_PREFIX
+    names = keys()
     rules = {q.queue_id: orjson.dumps(q.rules()) for q in QueueSettings.objects.all()}
     client = sync_redis_client()
     try:
         with client.pipeline(transaction=True) as pipe:
-            pipe.delete(prefix + "queue_rules")
+            pipe.delete(names.queue_rules)
             if rules:
                 # (redis-py's stubs type mapping's values narrower than the bytes it accepts)
-                pipe.hset(prefix + "queue_rules", mapping=rules)  # type: ignore[arg-type]
-            pipe.set(prefix + "queue_rules:version", secrets.token_hex(8))
+                pipe.hset(names.queue_rules, mapping=rules)  # type: ignore[arg-type]
+            pipe.set(names.queue_rules_version, secrets.token_hex(8))
             pipe.execute()
     finally:
         client.close()
@@ -62,6 +61,6 @@ def lost() -> bool:
     """The rules are gone from Redis (it lost its data): time for :func:`publish_all`."""
     client = sync_redis_client()
     try:
-        return not client.exists(settings.WALLBOARD_REDIS_PREFIX + "queue_rules:version")
+        return not client.exists(keys().queue_rules_version)
     finally:
         client.close()

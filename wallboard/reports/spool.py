@@ -29,12 +29,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import tzinfo
 
 import redis
-from django.conf import settings
 from django.db import close_old_connections, connection
 
 from realtime.voicenter.cdr import CdrRefused, parse
 from wallboard.core.errors import DATABASE_DOWN
-from wallboard.core.services import shared_sync_client
+from wallboard.core.services import keys, shared_sync_client
 from wallboard.reports.records import store
 
 log = logging.getLogger("wallboard.reports.spool")
@@ -53,22 +52,18 @@ return 0
 """
 
 
-def _key(name: str) -> str:
-    return f"{settings.WALLBOARD_REDIS_PREFIX}cdr:{name}"
-
-
 def client() -> redis.Redis:
     return shared_sync_client()
 
 
 def waiting(conn: redis.Redis) -> int:
-    return int(conn.llen(_key("spool")))
+    return int(conn.llen(keys().cdr_spool))
 
 
 def keep(conn: redis.Redis, raw: bytes) -> None:
     """``raw`` at the spool's end (raises a Redis error if Redis is away too)."""
-    conn.rpush(_key("spool"), raw)
-    conn.hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", "cdr_spooled")
+    conn.rpush(keys().cdr_spool, raw)
+    conn.hincrby(keys().stats, "cdr_spooled")
 
 
 def drain(conn: redis.Redis, tz: tzinfo | None) -> int:
@@ -76,12 +71,12 @@ def drain(conn: redis.Redis, tz: tzinfo | None) -> int:
     0 at once when another process is draining or the spool is empty."""
     if not waiting(conn):
         return 0
-    lock, token = _key("spool:lock"), secrets.token_hex(8)
+    lock, token = keys().cdr_spool_lock, secrets.token_hex(8)
     if not conn.set(lock, token, nx=True, px=LOCK_MS):
         return 0
     stored = failed = 0
     try:
-        while (raw := conn.lindex(_key("spool"), 0)) is not None:
+        while (raw := conn.lindex(keys().cdr_spool, 0)) is not None:
             assert isinstance(raw, bytes)
             try:
                 record, _ = parse(raw, tz)
@@ -91,22 +86,22 @@ def drain(conn: redis.Redis, tz: tzinfo | None) -> int:
                     log.info("%d call records wait for the database (%s)", waiting(conn), exc)
                     break
                 log.error("a spooled call record is refused: %s; moved to cdr:spool:failed", exc)
-                conn.rpush(_key("spool:failed"), raw)
+                conn.rpush(keys().cdr_spool_failed, raw)
                 failed += 1
             except (CdrRefused, Exception):  # refused for good: set aside, not retried for ever
                 log.exception("a spooled call record cannot be stored; moved to cdr:spool:failed")
-                conn.rpush(_key("spool:failed"), raw)
+                conn.rpush(keys().cdr_spool_failed, raw)
                 failed += 1
             else:
                 stored += created
-            conn.eval(_POP_IF_HEAD, 1, _key("spool"), raw)
+            conn.eval(_POP_IF_HEAD, 1, keys().cdr_spool, raw)
             conn.pexpire(lock, LOCK_MS)
     finally:
         conn.eval(_UNLOCK, 1, lock, token)
         counts = {"cdr_spool_stored": stored, "cdr_spool_failed": failed}
         for name, count in counts.items():
             if count:
-                conn.hincrby(settings.WALLBOARD_REDIS_PREFIX + "stats", name, count)
+                conn.hincrby(keys().stats, name, count)
     if stored:
         log.info("stored %d call records the database could not take before", stored)
     return stored
