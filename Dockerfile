@@ -15,4 +15,4 @@ RUN pip install --no-cache-dir . \
 RUN useradd --system --home /app wallboard && chown -R wallboard /data
 USER wallboard
 EXPOSE 8000
-CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off", "wallboard.asgi:application"]
+CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--loop", "asyncio", "--lifespan", "off", "--no-access-log", "wallboard.asgi:application"]

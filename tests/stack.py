@@ -127,7 +127,7 @@ class Stack:
             return [
                 sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
                 "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
-                "--loop", "asyncio",  # as deployed (README): uvloop grows over a long soak
+                "--loop", "asyncio",  # as deployed (docs/deployment.md): uvloop grew in a soak
                 "--lifespan", "off", "--no-access-log",
                 "wallboard.asgi:application",
             ]  # fmt: skip

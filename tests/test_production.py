@@ -37,7 +37,7 @@ STRICT_CSP = (
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    """The production environment the README documents (Production settings), with Redis and
+    """The production environment docs/deployment.md documents (Production settings), with Redis and
     PostgreSQL out of reach: starting and checking need neither."""
     return {
         **os.environ,

@@ -1,4 +1,4 @@
-"""Django settings. Everything comes from the environment, with safe defaults (see README).
+"""Django settings, all from the environment with safe defaults (docs/configuration.md).
 
 Unset ``REDIS_URL`` means the embedded, real Redis server in ``WALLBOARD_DATA_DIR``; unset
 ``DATABASE_URL`` means SQLite in the same directory. Settings only compute values: importing

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class AgentsConfig(AppConfig):
     """People and their status: roles, agent profiles, the extension directory, the status
-    names, the status buttons' view and its audit log (see the README's layout table)."""
+    names, the status buttons' view and its audit log (see docs/architecture.md)."""
 
     name = "wallboard.agents"
     label = "agents"

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ContactsConfig(AppConfig):
     """Contacts and click-to-call: the contact directory, its CSV import, the contacts page and
-    the Click2Call requests (see the README's layout table)."""
+    the Click2Call requests (see docs/architecture.md)."""
 
     name = "wallboard.contacts"
     label = "contacts"

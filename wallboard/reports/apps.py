@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ReportsConfig(AppConfig):
     """Today's numbers: the queues' settings for them (service level, alerts), their publishing
-    to the worker, and the ``queue_stats`` command (see the README's layout table)."""
+    to the worker, and the ``queue_stats`` command (see docs/architecture.md)."""
 
     name = "wallboard.reports"
     label = "reports"

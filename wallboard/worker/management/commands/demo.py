@@ -102,7 +102,8 @@ class Command(BaseCommand):
             " changes their own status)\n"
             f"TV mode: {web}/?tv=1   display link (no sign-in): {web}{display}\n"
             f"simulator: {sim}\n"
-            "See the raw state: .venv/bin/python manage.py dump_state\n"
+            "See the raw state (another terminal): WALLBOARD_DEV_SECRET_KEY=1"
+            " .venv/bin/python manage.py dump_state\n"
             "Ctrl-C stops everything.\n"
         )
         signal.signal(signal.SIGTERM, _interrupt)  # stop everything, as Ctrl-C does
