@@ -83,11 +83,15 @@ async def test_a_board_that_acknowledges_stays_live_on_every_server(stack):
     async with aiohttp.ClientSession() as session:
         ws, snap = await open_board(session, stack, stack.webs[1])
         await ws.send_str(orjson.dumps({"type": "ack", **position(snap)}).decode())
+        seqs = [snap["seq"]]
         for n in range(3):
             name = f"Acked {n} {time.time_ns() % 10**8}"
             await asyncio.to_thread(stack.join, name)
-            frame = await wait_for_caller(ws, name)
+            frame = await wait_for_caller(ws, name)  # (a delta: live, not held back)
+            seqs.append(frame["seq"])
             await ws.send_str(orjson.dumps({"type": "ack", **position(frame)}).decode())
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)  # in order, each new
+        assert frame["epoch"] == snap["epoch"] and not ws.closed
         await ws.close()
 
 
