@@ -89,13 +89,9 @@ from typing import Any, Literal, TypeGuard
 
 Formula = Literal["strict", "answered", "both", "no_short"]
 
-#: The service-level formulas, as a person reads them (the board's legend, ``queue_stats``).
-FORMULAS: dict[str, str] = {
-    "strict": "answered within T / (answered + abandoned)",
-    "answered": "answered within T / answered",
-    "both": "(answered within T + abandoned within T) / (answered + abandoned)",
-    "no_short": "answered within T / (answered + abandoned - short abandons)",
-}
+#: The service-level formulas' names (as a person reads them, in words:
+#: ``wallboard/reports/models.py`` FORMULA_WORDS, and the board's catalog, ``formula.<name>``).
+FORMULAS: tuple[Formula, ...] = ("strict", "answered", "both", "no_short")
 #: The industry's common default threshold (80/20: 80% answered within 20 s).
 DEFAULT_SL_THRESHOLD_S = 20
 

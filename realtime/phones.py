@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
@@ -22,23 +23,34 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 MAX_INPUT = 40
 
 
+#: Why a text is not a valid phone number (:class:`BadNumber`).
+BadNumberCode = Literal["empty", "too_long", "not_a_number", "not_valid"]
+
+
 class BadNumber(ValueError):
-    """Not a valid phone number; the text says why, for a person."""
+    """Not a valid phone number: ``code`` says why, ``text`` is what was read (cut to
+    ``MAX_INPUT`` characters); the words a person reads are made by the web side
+    (``wallboard.contacts.dialling.number_problem``)."""
+
+    def __init__(self, code: BadNumberCode, text: str = "") -> None:
+        super().__init__(f"{code}: {text!r}")
+        self.code: BadNumberCode = code
+        self.text = text
 
 
 def normalise(raw: str, region: str = "IL") -> str:
     """``raw`` as E.164, or :class:`BadNumber`."""
     text = raw.strip()
     if not text:
-        raise BadNumber("the number is empty")
+        raise BadNumber("empty")
     if len(text) > MAX_INPUT:
-        raise BadNumber(f"{text[:MAX_INPUT]}… is too long for a phone number")
+        raise BadNumber("too_long", text[:MAX_INPUT])
     try:
         parsed = phonenumbers.parse(text, region)
     except NumberParseException:
-        raise BadNumber(f"{text!r} is not a phone number") from None
+        raise BadNumber("not_a_number", text) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise BadNumber(f"{text!r} is not a valid phone number")
+        raise BadNumber("not_valid", text)
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 

@@ -151,13 +151,22 @@ class CallRecord:
         return "abandoned" if self.status == ABANDONED else "other"
 
 
-class CallLogRefused(Exception):
-    """The Call log API refused (``ERROR_NUMBER`` ``err``) or answered something unreadable
-    (``err`` None). The text is for a person and never holds the API code."""
+#: Why the Call log API's answer cannot be used (:class:`CallLogRefused`).
+CallLogCode = Literal["refused", "not_json", "no_list", "http_error"]
 
-    def __init__(self, err: int | None, message: str) -> None:
-        super().__init__(message)
+
+class CallLogRefused(Exception):
+    """The Call log API refused (``code`` ``refused``, ``ERROR_NUMBER`` ``err``; None if it
+    gave none) or answered something unreadable (``err`` None): ``code`` says which,
+    ``detail`` is its value (Voicenter's ``ERROR_NUMBER`` and ``ERROR_DESCRIPTION`` in brief, or
+    the HTTP status). The words are the command's (``wallboard/core/answers.py``). Never holds
+    the API code."""
+
+    def __init__(self, err: int | None, code: CallLogCode, detail: str = "") -> None:
+        super().__init__(f"{code} {detail}".strip())
         self.err = err
+        self.code: CallLogCode = code
+        self.detail = detail
 
 
 def record_key(
@@ -293,14 +302,10 @@ CALL_LOG_FIELDS: dict[str, str] = {
     "Duration": "duration", "RingTime": "dialtime", "RecordURL": "record",
     "RepresentativeName": "representative_name", "RepresentativeCode": "representative_code",
 }  # fmt: skip
-#: ERROR_NUMBER -> what it means to the person running the backfill.
-CALL_LOG_ERRORS: dict[int, str] = {
-    1: "Voicenter's request limit is exceeded: try again later",
-    2: "Voicenter refused the API code (authorization failed): check VOICENTER_API_CODE",
-    3: "too many records for one request",
-    4: "Voicenter does not trust this server's IP address: ask Voicenter to allow it",
-}
-ERR_RATE_LIMIT, ERR_TOO_MANY = 1, 3
+#: ``ERROR_NUMBER``: the request limit is exceeded (try again later), the API code is refused,
+#: too many records for one request (ask a shorter span), this server's IP address is not
+#: trusted. What each means to the person running the backfill: ``wallboard/core/answers.py``.
+ERR_RATE_LIMIT, ERR_AUTHORIZATION, ERR_TOO_MANY, ERR_UNTRUSTED_IP = 1, 2, 3, 4
 
 
 def call_log_request(code: str, since: datetime, until: datetime) -> dict[str, object]:
@@ -320,19 +325,17 @@ def call_log_request(code: str, since: datetime, until: datetime) -> dict[str, o
 def parse_call_log(body: object, tz: tzinfo | None = None) -> tuple[list[CallRecord], int]:
     """The Call log API's answer -> (its readable records, how many rows were skipped)."""
     if not isinstance(body, Mapping):
-        raise CallLogRefused(None, "Voicenter's call log answer is not a JSON object")
+        raise CallLogRefused(None, "not_json")
     top = ci(body)
     err = integer(top.get("error_number"))
     if err != 0:
         said = text(top.get("error_description")) or "no description"
-        meaning = CALL_LOG_ERRORS.get(err, "Voicenter refused the request") if err else ""
-        shown = meaning or "an unreadable answer"
-        raise CallLogRefused(err, f"{shown} (ERROR_NUMBER {err}, {said})")
+        raise CallLogRefused(err, "refused", f"ERROR_NUMBER {err}, {said}")
     rows = top.get("cdr_list")
     if rows is None:
         return [], 0
     if not isinstance(rows, list):
-        raise CallLogRefused(None, "Voicenter's call log answer has no CDR_LIST list")
+        raise CallLogRefused(None, "no_list")
     records, skipped = [], 0
     for row in rows:
         try:

@@ -6,8 +6,8 @@ and the Call log API (format in :mod:`realtime.voicenter.cdr`). Each is a method
 request and reads its answer with the pure formats beside this module. Every call has a timeout.
 The login calls raise :class:`httpx.HTTPError` on a transport failure and the format's own
 exception on a refusal; ``set_status``, ``click2call`` and ``hang_up`` are commands a person
-waits on, so they always return an answer with a message for that person. No error text holds
-the API code.
+waits on, so they always return an answer (codes and values, worded for that person by
+``wallboard/core/answers.py``). No answer, and no error text, holds the API code.
 """
 
 from __future__ import annotations
@@ -80,9 +80,7 @@ class VoicenterClient:
         )
         return parse_login_answer(response.status_code, _json(response))
 
-    async def set_status(
-        self, *, user_id: str, extension: str, status: int, status_name: str
-    ) -> StatusAnswer:
+    async def set_status(self, *, user_id: str, extension: str, status: int) -> StatusAnswer:
         """Ask Voicenter to put ``extension`` (worked by Voicenter user ``user_id``) in
         ``status``. Never raises for Voicenter's sake: a refusal, a timeout, a network or HTTP
         error and an unreadable answer each come back as a :class:`StatusAnswer`."""
@@ -95,10 +93,8 @@ class VoicenterClient:
             return status_failure("network", "")
         if response.status_code >= 400:
             return status_failure("http_error", str(response.status_code))
-        answer = parse_status_answer(
-            _json(response), extension=extension, status=status, status_name=status_name
-        )
-        return replace(answer, message=self._scrub(answer.message), said=self._scrub(answer.said))
+        answer = parse_status_answer(_json(response))
+        return replace(answer, detail=self._scrub(answer.detail), said=self._scrub(answer.said))
 
     async def click2call(
         self, *, phone: str, target: str, record: bool = False, caller_id: str = ""
@@ -108,13 +104,13 @@ class VoicenterClient:
         fields = click2call_request(
             self._api_code, phone, target, record=record, caller_id=caller_id
         )
-        return await self._click2call(fields, hang_up=False)
+        return await self._click2call(fields)
 
     async def hang_up(self, *, phone: str) -> CallAnswer:
         """End extension ``phone``'s Click2Call call (``action=terminate``)."""
-        return await self._click2call(terminate_request(self._api_code, phone), hang_up=True)
+        return await self._click2call(terminate_request(self._api_code, phone))
 
-    async def _click2call(self, fields: dict[str, str], *, hang_up: bool) -> CallAnswer:
+    async def _click2call(self, fields: dict[str, str]) -> CallAnswer:
         try:
             response = await self.http.post(
                 f"{self.api_url}/ForwardDialer/click2call.aspx", data=fields
@@ -125,8 +121,8 @@ class VoicenterClient:
             return call_failure("network", "")
         if response.status_code >= 400:
             return call_failure("http_error", str(response.status_code))
-        answer = parse_click2call_answer(response.text, hang_up=hang_up)
-        return replace(answer, message=self._scrub(answer.message), said=self._scrub(answer.said))
+        answer = parse_click2call_answer(response.text)
+        return replace(answer, detail=self._scrub(answer.detail), said=self._scrub(answer.said))
 
     def _scrub(self, text: str) -> str:
         """``text`` without the API code (an answer that quotes the request back)."""
@@ -141,9 +137,7 @@ class VoicenterClient:
             json=extensions_request(self._api_code, show_all=show_all),
         )
         if response.status_code >= 400:
-            raise RestRefused(
-                f"Voicenter answered the extension list with HTTP {response.status_code}"
-            )
+            raise RestRefused("http_error", str(response.status_code))
         return parse_extensions(_json(response))
 
     async def call_log(
@@ -155,13 +149,12 @@ class VoicenterClient:
         body = call_log_request(self._api_code, since, until)
         response = await self.http.post(self.call_log_url, json=body, timeout=CALL_LOG_TIMEOUT_S)
         if response.status_code >= 400:
-            raise CallLogRefused(
-                None, f"Voicenter answered the call log with HTTP {response.status_code}"
-            )
+            raise CallLogRefused(None, "http_error", str(response.status_code))
         try:
             return parse_call_log(_json(response), tz)
         except CallLogRefused as refused:
-            raise CallLogRefused(refused.err, self._scrub(str(refused))) from None
+            detail = self._scrub(refused.detail)
+            raise CallLogRefused(refused.err, refused.code, detail) from None
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -1,4 +1,4 @@
-"""Voicenter's REST APIs: request and answer formats, and what each answer means to a person.
+"""Voicenter's REST APIs: request and answer formats, and what each answer means, as codes.
 
 Pure: no I/O. The HTTP calls are made by :mod:`realtime.voicenter.client`; every REST call is
 authenticated by the organisation's API ``Code`` (``VOICENTER_API_CODE``), a secret that never
@@ -29,8 +29,10 @@ answers (HTTP 200 whatever the outcome)::
 Success is ``Status`` 1 with ``StatusError`` 1 (or absent). The change itself then arrives on
 the realtime socket as an ``ExtensionEvent`` with reason ``userStatusUpdate``.
 :func:`parse_status_answer` reads the message first (it is the most specific), then
-``StatusError``, then ``Status``, into a :class:`StatusAnswer` whose ``message`` a person
-understands; :func:`status_failure` does the same for a timeout, a network error or an HTTP
+``StatusError``, then ``Status``, into a :class:`StatusAnswer`: codes and values (``reason``,
+``case``, ``detail``), which the web side words for the person who asked
+(``wallboard/core/answers.py``: this module may not import Django, so its words could never be
+translated); :func:`status_failure` does the same for a timeout, a network error or an HTTP
 error, which never reach the answer parser.
 
 Click2Call
@@ -69,8 +71,9 @@ account). The answer::
 
 ``ERR`` 1 / ``DESC`` "Unauthorized" is a malformed code; **a well-formed code that matches no
 account answers ERR 0 with an empty list**, so :func:`parse_extensions` refuses an empty list
-too (:class:`RestRefused`). Rows without a SIP user are skipped and counted. The list carries no
-Voicenter user id: the realtime ``AllExtensionsStatus`` does (``userID``).
+too (:class:`RestRefused`, with a code: ``not_json``, ``refused``, ``no_list``, ``empty_list``;
+``http_error`` from the client). Rows without a SIP user are skipped and counted. The list
+carries no Voicenter user id: the realtime ``AllExtensionsStatus`` does (``userID``).
 """
 
 from __future__ import annotations
@@ -114,20 +117,56 @@ Reason = Literal[
 ]
 
 
+#: Which answer a status change got, finer than :data:`Reason` (two of Voicenter's documented
+#: answers share a reason, each has its own message): the web side words each one.
+StatusCase = Literal[
+    "ok",
+    "authorization_failed",
+    "phone_error",
+    "status_not_supported",
+    "in_use",
+    "no_extension",
+    "error_on_update",
+    "missing_parameters",
+    "format_error",
+    "internal_error",
+    "not_json",
+    "unreadable",
+    "timeout",
+    "network",
+    "http_error",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class StatusAnswer:
-    """What became of a status change: ``message`` is for the person who asked; ``said`` is
-    Voicenter's own answer in brief (for the audit log); neither holds the API code."""
+    """What became of a status change, in codes and values: ``reason`` (counted, and kept in
+    the audit log), ``case`` (which answer: the message a person reads,
+    ``wallboard/core/answers.py``), ``detail`` (the message's value: the seconds waited, the
+    HTTP status, or for an answer we do not know, Voicenter's answer in brief); ``said`` is
+    Voicenter's own answer in brief (for the audit log). None holds the API code."""
 
     ok: bool
     reason: Reason
-    message: str
+    case: StatusCase
     said: str
+    detail: str = ""
+
+
+#: Why Voicenter's answer to a REST call cannot be used (:class:`RestRefused`).
+RefusedCode = Literal["not_json", "refused", "no_list", "empty_list", "http_error"]
 
 
 class RestRefused(Exception):
-    """Voicenter refused a REST call or answered something we cannot use; the text is for a
-    person and never holds the API code."""
+    """Voicenter refused a REST call or answered something we cannot use: ``code`` says which
+    (:data:`RefusedCode`), ``detail`` is its value (Voicenter's ``ERR`` and ``DESC`` in brief,
+    or the HTTP status); the words are the web side's (``wallboard/core/answers.py``). Never
+    holds the API code."""
+
+    def __init__(self, code: RefusedCode, detail: str = "") -> None:
+        super().__init__(f"{code} {detail}".strip())
+        self.code: RefusedCode = code
+        self.detail = detail
 
 
 def status_request(code: str, user_id: str, extension: str, status: int) -> dict[str, object]:
@@ -135,114 +174,55 @@ def status_request(code: str, user_id: str, extension: str, status: int) -> dict
     return {"Code": code, "UserId": str(user_id), "ExtensionUser": extension, "Status": status}
 
 
-def parse_status_answer(
-    body: object, *, extension: str, status: int, status_name: str
-) -> StatusAnswer:
-    """Voicenter's answer to ``SetStatusFromAPI`` -> :class:`StatusAnswer` (never raises).
-
-    ``extension``, ``status`` and ``status_name`` are what was asked, for the message."""
+def parse_status_answer(body: object) -> StatusAnswer:
+    """Voicenter's answer to ``SetStatusFromAPI`` -> :class:`StatusAnswer` (never raises)."""
     if not isinstance(body, Mapping):
-        return _answer(
-            "not_json",
-            "Voicenter's answer could not be read (it was not JSON); the status may not have"
-            " changed.",
-            "not JSON",
-        )
+        return StatusAnswer(False, "not_json", "not_json", "not JSON")
     top = ci(body)
     code = integer(top.get("status"))
     error = integer(top.get("statuserror"))
     said_text = text(first(top, "statuserrormessage", "statuserromessage"))
     said = f"Status {_show(code)}, StatusError {_show(error)}, {said_text or 'no message'}"
     if code == 1 and error in (1, None):
-        return StatusAnswer(True, "ok", f"{status_name}: done.", said)
+        return StatusAnswer(True, "ok", "ok", said)
     known = _BY_MESSAGE.get(said_text.strip().rstrip(".").lower())
     if known is None and error is not None:
         known = _BY_STATUS_ERROR.get(error)
     if known is None and code is not None:
         known = _BY_STATUS.get(code)
     if known is None:
-        return _answer(
-            "unreadable",
-            "Voicenter answered something the wallboard does not know"
-            f" ({said}); the status may not have changed.",
-            said,
-        )
-    reason, template = known
-    return _answer(reason, template.format(ext=extension, status=status, name=status_name), said)
+        return StatusAnswer(False, "unreadable", "unreadable", said, said)
+    reason, case = known
+    return StatusAnswer(False, reason, case, said)
 
 
 def status_failure(kind: Literal["timeout", "network", "http_error"], detail: str) -> StatusAnswer:
     """A status change whose answer never came: a timeout (``detail``: the seconds waited), a
     network error, or an HTTP error (``detail``: the HTTP status)."""
-    after = ". The change may still happen: the card shows what Voicenter reports."
-    return _answer(kind, _failure_message(kind, detail, after), f"{kind} {detail}".strip())
+    return StatusAnswer(False, kind, kind, f"{kind} {detail}".strip(), detail)
 
 
-def _failure_message(kind: str, detail: str, after_timeout: str) -> str:
-    """What a person reads when Voicenter's answer never came (any REST call)."""
-    if kind == "timeout":
-        return f"Voicenter did not answer within {detail} s{after_timeout}"
-    if kind == "network":
-        return "Voicenter could not be reached (network error). Try again in a moment."
-    return f"Voicenter answered with HTTP error {detail}. Try again in a moment."
-
-
-#: The messages Voicenter documents, lower-cased without a final dot -> (reason, message).
-_BY_MESSAGE: Mapping[str, tuple[Reason, str]] = {
-    "authorization failed": (
-        "unauthorized",
-        "Voicenter refused the request (Authorization Failed): the wallboard's API code or this"
-        " agent's Voicenter user id is wrong. Ask an administrator to check them.",
-    ),
-    "phone error": (
-        "missing_parameters",
-        "Voicenter says the extension is missing (Phone error). Check the agent's profile.",
-    ),
-    "status not support": (
-        "status_not_supported",
-        "Voicenter does not offer the status {name} ({status}) on this account (Status not"
-        " support). An administrator can hide it in the wallboard's status list.",
-    ),
-    "extension is already in use": (
-        "in_use",
-        "Extension {ext} is already in use by another user (Extension is already in use): they"
-        " must log out of it first.",
-    ),
-    "no extension found": (
-        "no_extension",
-        "Voicenter has no extension {ext} (No extension found). Check the agent's profile.",
-    ),
-    "error on update": (
-        "voicenter_error",
-        "Voicenter could not save the change (Error on update). Try again in a moment.",
-    ),
-    "missing parameters": (
-        "missing_parameters",
-        "Voicenter says a parameter was missing: the agent's profile needs a Voicenter user id"
-        " and an extension.",
-    ),
+#: The messages Voicenter documents, lower-cased without a final dot -> (reason, case).
+_BY_MESSAGE: Mapping[str, tuple[Reason, StatusCase]] = {
+    "authorization failed": ("unauthorized", "authorization_failed"),
+    "phone error": ("missing_parameters", "phone_error"),
+    "status not support": ("status_not_supported", "status_not_supported"),
+    "extension is already in use": ("in_use", "in_use"),
+    "no extension found": ("no_extension", "no_extension"),
+    "error on update": ("voicenter_error", "error_on_update"),
+    "missing parameters": ("missing_parameters", "missing_parameters"),
 }
-_BY_STATUS_ERROR: Mapping[int, tuple[Reason, str]] = {
-    0: (
-        "format_error",
-        "Voicenter could not read the request (format error); the status did not change.",
-    ),
+_BY_STATUS_ERROR: Mapping[int, tuple[Reason, StatusCase]] = {
+    0: ("format_error", "format_error"),
     3: _BY_MESSAGE["no extension found"],
-    4: (
-        "voicenter_error",
-        "Voicenter had an internal error; the status did not change. Try again in a moment.",
-    ),
+    4: ("voicenter_error", "internal_error"),
     6: _BY_MESSAGE["missing parameters"],
 }
-_BY_STATUS: Mapping[int, tuple[Reason, str]] = {
+_BY_STATUS: Mapping[int, tuple[Reason, StatusCase]] = {
     2: _BY_MESSAGE["authorization failed"],
     3: _BY_MESSAGE["no extension found"],
     4: _BY_MESSAGE["status not support"],
 }
-
-
-def _answer(reason: Reason, message: str, said: str) -> StatusAnswer:
-    return StatusAnswer(False, reason, message, said)
 
 
 def _show(value: int | None) -> str:
@@ -267,15 +247,17 @@ CallReason = Literal[
 
 @dataclass(frozen=True, slots=True)
 class CallAnswer:
-    """What became of a Click2Call request (a call, or a hang-up): ``message`` is for the
-    person; ``call_id`` is Voicenter's CALLID ("" on failure); ``said`` is Voicenter's answer
-    in brief, for the log."""
+    """What became of a Click2Call request (a call, or a hang-up), in codes and values:
+    ``reason`` (counted, logged, and the message a person reads: ``wallboard/core/answers.py``),
+    ``detail`` (the message's value: the seconds waited, the HTTP status, or Voicenter's own
+    message for a refusal it explains); ``call_id`` is Voicenter's CALLID ("" on failure);
+    ``said`` is Voicenter's answer in brief, for the log."""
 
     ok: bool
     reason: CallReason
-    message: str
     call_id: str
     said: str
+    detail: str = ""
 
 
 def click2call_request(
@@ -302,64 +284,36 @@ def terminate_request(code: str, phone: str) -> dict[str, str]:
     return {"code": code, "phone": phone, "action": "terminate", "format": "JSON"}
 
 
-_CALL_ERRORS: Mapping[int, tuple[CallReason, str]] = {
-    1: (
-        "bad_parameters",
-        "Voicenter refused the call's details ({said}): check the number and your extension.",
-    ),
-    2: ("voicenter_error", "Voicenter had an application error. Try again in a moment."),
-    3: (
-        "offline",
-        "Your extension is offline: sign in to your phone or softphone, then call again.",
-    ),
-    4: (
-        "blocked",
-        "This extension may not make Click2Call calls (Voicenter blocks it; an administrator can"
-        " allow it in Voicenter's CPanel).",
-    ),
+#: Click2Call's ERRORCODE -> the reason it means.
+_CALL_ERRORS: Mapping[int, CallReason] = {
+    1: "bad_parameters",
+    2: "voicenter_error",
+    3: "offline",
+    4: "blocked",
 }
 
 
-def parse_click2call_answer(body: str, *, hang_up: bool = False) -> CallAnswer:
-    """Voicenter's Click2Call answer (JSON, or XML-RPC) -> :class:`CallAnswer`; never raises.
-    ``hang_up``: the answer to ``action=terminate``."""
+def parse_click2call_answer(body: str) -> CallAnswer:
+    """Voicenter's Click2Call answer (JSON, or XML-RPC; to a call or to ``action=terminate``)
+    -> :class:`CallAnswer`; never raises."""
     fields = _click2call_fields(body)
     if fields is None:
-        return CallAnswer(
-            False,
-            "not_json",
-            "Voicenter's answer could not be read; the call may not have started.",
-            "",
-            "unreadable answer",
-        )
+        return CallAnswer(False, "not_json", "", "unreadable answer")
     code = integer(fields.get("errorcode"))
     said_text = text(fields.get("errormessage")).strip()
     call_id = text(fields.get("callid")).strip()
     said = f"ERRORCODE {_show(code)}, {said_text or 'no message'}"
     if code == 0:
-        message = (
-            "Hung up."
-            if hang_up
-            else "Calling: your phone rings first; answer it and Voicenter calls the number."
-        )
-        return CallAnswer(True, "ok", message, call_id, said)
-    known = _CALL_ERRORS.get(code) if code is not None else None
-    if known is None:
-        return CallAnswer(
-            False,
-            "unreadable",
-            f"Voicenter answered something the wallboard does not know ({said}).",
-            "",
-            said,
-        )
-    reason, template = known
-    return CallAnswer(False, reason, template.format(said=said_text or said), "", said)
+        return CallAnswer(True, "ok", call_id, said)
+    reason = _CALL_ERRORS.get(code) if code is not None else None
+    if reason is None:
+        return CallAnswer(False, "unreadable", "", said, said)
+    return CallAnswer(False, reason, "", said, said_text or said)
 
 
 def call_failure(kind: Literal["timeout", "network", "http_error"], detail: str) -> CallAnswer:
     """A Click2Call request whose answer never came (as :func:`status_failure`)."""
-    message = _failure_message(kind, detail, "; the call may still start.")
-    return CallAnswer(False, kind, message, "", f"{kind} {detail}".strip())
+    return CallAnswer(False, kind, "", f"{kind} {detail}".strip(), detail)
 
 
 def _click2call_fields(body: str) -> dict[str, object] | None:
@@ -411,23 +365,17 @@ def parse_extensions(body: object) -> tuple[list[ExtensionRow], int]:
     """``GetExtensions``' answer -> (the rows, how many were skipped for want of a SIP user);
     raises :class:`RestRefused` for an error, a non-JSON answer or an empty list."""
     if not isinstance(body, Mapping):
-        raise RestRefused("Voicenter's answer is not a JSON object")
+        raise RestRefused("not_json")
     top = ci(body)
     err = integer(top.get("err"))
     desc = text(top.get("desc"))
     if err != 0:
-        raise RestRefused(
-            f"Voicenter refused the extension list (ERR {_show(err)}, {desc or 'no message'}):"
-            " check VOICENTER_API_CODE"
-        )
+        raise RestRefused("refused", f"ERR {_show(err)}, {desc or 'no message'}")
     raw = top.get("extensions")
     if not isinstance(raw, list):
-        raise RestRefused("Voicenter's answer has no EXTENSIONS list")
+        raise RestRefused("no_list")
     if not raw:
-        raise RestRefused(
-            "Voicenter sent an empty extension list, which is its answer to a code that matches"
-            " no account: check VOICENTER_API_CODE"
-        )
+        raise RestRefused("empty_list")
     rows, skipped = [], 0
     for item in raw:
         row = obj(item)

@@ -12,10 +12,11 @@ every refusal of a signed-in person, is written to the audit log
 (``status:<reason>``, ``python manage.py dump_state``).
 
 The answer is JSON: ``{"ok", "message", "extension", "status", "status_name", "confirm_s"}``;
-``message`` is for the person, ``confirm_s`` how long the board waits for Voicenter's
-``userStatusUpdate`` before it says the change did not show. HTTP 200 (done), 400 (a wrong
-field), 401 (signed out), 403 (not yours), 409 (no Voicenter user id known), 429 (too many),
-502 (Voicenter refused or failed). No answer ever holds the API code.
+``message`` is for the person (in their words: ``wallboard.core.answers``), ``confirm_s`` how
+long the board waits for Voicenter's ``userStatusUpdate`` before it says the change did not
+show. HTTP 200 (done), 400 (a wrong field), 401 (signed out), 403 (not yours), 409 (no
+Voicenter user id known), 429 (too many), 502 (Voicenter refused or failed). No answer ever
+holds the API code.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from realtime.keys import Keys
@@ -36,6 +38,7 @@ from realtime.store import StateStore
 from realtime.voicenter.rest import StatusAnswer
 from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
 from wallboard.agents.roles import Role, role_of
+from wallboard.core.answers import status_message
 from wallboard.core.limits import Refusal, ascii_int, rate_limit
 from wallboard.core.services import shared_store, voicenter_client
 
@@ -62,12 +65,13 @@ class Plan:
 async def change_status(request: HttpRequest) -> JsonResponse:
     user = await request.auser()
     if not isinstance(user, User):
-        return _json(False, "You are signed out: sign in again.", 401)
+        return _json(False, _("You are signed out: sign in again."), 401)
     extension = request.POST.get("extension", "").strip()
     raw_status = request.POST.get("status", "").strip()
     store = shared_store()
     try:
-        await rate_limit(user, store, "status changes")  # first: abuse costs one round trip
+        too_many = _("Too many status changes at once: wait a second.")
+        await rate_limit(user, store, too_many)  # first: abuse costs one round trip
         plan = await sync_to_async(_plan)(user, extension, raw_status)
         if not plan.voicenter_user_id:
             plan = await _with_live_user_id(plan, store)
@@ -89,16 +93,23 @@ async def change_status(request: HttpRequest) -> JsonResponse:
         status_name=plan.status_name,
         ok=False,
         reason="asked",
-        message="Asked; Voicenter has not answered yet.",
+        message=_("Asked; Voicenter has not answered yet."),
     )
     answer = await asyncio.shield(asyncio.ensure_future(_ask_voicenter(plan, entry, store)))
     return _json(
         answer.ok,
-        answer.message,
+        _said_to(plan, answer),
         200 if answer.ok else 502,
         extension=plan.extension,
         status=plan.status,
         status_name=plan.status_name,
+    )
+
+
+def _said_to(plan: Plan, answer: StatusAnswer) -> str:
+    """The answer in the words of the person who asked."""
+    return status_message(
+        answer, extension=plan.extension, status=plan.status, name=plan.status_name
     )
 
 
@@ -110,7 +121,6 @@ async def _ask_voicenter(plan: Plan, entry: StatusChange, store: StateStore) -> 
             user_id=plan.voicenter_user_id,
             extension=plan.extension,
             status=plan.status,
-            status_name=plan.status_name,
         )
     finally:
         await client.aclose()
@@ -118,7 +128,7 @@ async def _ask_voicenter(plan: Plan, entry: StatusChange, store: StateStore) -> 
     if not answer.ok:
         log.warning("Voicenter refused a status change for %s: %s", plan.extension, answer.said)
     await store.add_stats({f"status:{answer.reason}": 1})
-    entry.ok, entry.reason, entry.message = answer.ok, answer.reason, answer.message
+    entry.ok, entry.reason, entry.message = answer.ok, answer.reason, _said_to(plan, answer)
     entry.voicenter_said = answer.said[:300]
     entry.latency_ms = round((time.monotonic() - started) * 1000)
     await entry.asave(update_fields=["ok", "reason", "message", "voicenter_said", "latency_ms"])
@@ -129,18 +139,19 @@ def _plan(user: User, extension: str, raw_status: str) -> Plan:
     """Who asks, for whom, which status: checked against the roles and the admin's list."""
     role = role_of(user)
     if not extension or len(extension) > 64:
-        raise Refusal(400, "bad_request", "Say which extension (its SIP user).")
+        raise Refusal(400, "bad_request", _("Say which extension (its SIP user)."))
     status = ascii_int(raw_status, 4)
     if status is None:
-        raise Refusal(400, "bad_request", "The status must be a number.")
+        raise Refusal(400, "bad_request", _("The status must be a number."))
     option = StatusOption.objects.filter(code=status, offered=True).first()
     if option is None:
-        raise Refusal(400, "bad_request", f"Status {status} is not offered on this board.")
+        message = _("Status %(status)s is not offered on this board.") % {"status": status}
+        raise Refusal(400, "bad_request", message)
     if not role.may_change(extension):
         message = (
-            "You may change only your own status."
+            _("You may change only your own status.")
             if role.agent
-            else "Only agents and supervisors may change statuses."
+            else _("Only agents and supervisors may change statuses.")
         )
         raise Refusal(403, "forbidden", message)
     if role.extension == extension and role.voicenter_user_id:
@@ -159,12 +170,11 @@ async def _with_live_user_id(plan: Plan, store: StateStore) -> Plan:
     agent = await store.entity("agents", plan.extension) or {}
     user_id = agent.get("user_id")
     if not isinstance(user_id, int):
-        raise Refusal(
-            409,
-            "no_user_id",
-            f"The Voicenter user id of extension {plan.extension} is unknown: set it in the"
-            " agent's profile (admin).",
-        )
+        message = _(
+            "The Voicenter user id of extension %(extension)s is unknown: set it in the agent's"
+            " profile (admin)."
+        ) % {"extension": plan.extension}
+        raise Refusal(409, "no_user_id", message)
     return Plan(plan.actor, plan.role, plan.extension, plan.status, plan.status_name, str(user_id))
 
 
@@ -179,7 +189,8 @@ async def _once(plan: Plan, store: StateStore) -> None:
     key = _same_key(store.prefix, plan)
     fresh = await store.redis.set(key, 1, nx=True, px=int(expiry * 1000))
     if not fresh:
-        raise Refusal(429, "duplicate", f"{plan.status_name} was already asked for: one moment.")
+        message = _("%(name)s was already asked for: one moment.") % {"name": plan.status_name}
+        raise Refusal(429, "duplicate", message)
 
 
 def _audit_refusal(user: User, extension: str, raw_status: str, refusal: Refusal) -> None:

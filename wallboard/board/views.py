@@ -21,6 +21,12 @@ from realtime.metrics import FORMULAS
 from wallboard.agents.models import StatusOption
 from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
+from wallboard.reports.models import FORMULA_WORDS
+
+
+def _formulas() -> dict[str, str]:
+    """The service-level formulas in the words of the person looking (the tiles' tooltip)."""
+    return {name: str(FORMULA_WORDS[name]) for name in FORMULAS}
 
 
 def _statuses() -> list[dict[str, object]]:
@@ -45,7 +51,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "lookup_url": reverse("contacts_lookup"),
         "confirm_s": settings.WALLBOARD_STATUS_CONFIRM_S,
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
-        "formulas": FORMULAS,
+        "formulas": _formulas(),
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})
 
@@ -62,7 +68,7 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
         "status_url": "",
         "confirm_s": 0,
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
-        "formulas": FORMULAS,
+        "formulas": _formulas(),
     }
     context = {"tv": True, "config": config, "display": link, "display_token": token}
     return render(request, "board/board.html", context)

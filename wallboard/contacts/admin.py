@@ -11,7 +11,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from realtime.phones import BadNumber, digits, normalise
-from wallboard.contacts.dialling import why_not
+from wallboard.contacts.dialling import number_problem, why_not
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 from wallboard.core.admin import ReadOnlyAdmin
 
@@ -25,7 +25,7 @@ class PhoneNumberForm(ModelForm):
         try:
             number = normalise(self.cleaned_data["number"], settings.CONTACTS_DEFAULT_REGION)
         except BadNumber as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(number_problem(exc)) from None
         refused = why_not(number)  # the toll-fraud policy (wallboard.contacts.dialling)
         if refused:
             raise ValidationError(refused)

@@ -1,4 +1,5 @@
-"""What may be dialled, in words: the toll-fraud policy (``realtime.phones.DialPolicy``) from the
+"""What may be dialled, in words: a number that is not one (``realtime.phones.BadNumber``), and
+the toll-fraud policy (``realtime.phones.DialPolicy``) from the
 settings, asked at import, when a number is saved in the admin and before every Click2Call.
 
 Settings: ``CONTACTS_DIAL_COUNTRIES`` (default the account's country, ``CONTACTS_DEFAULT_REGION``:
@@ -18,7 +19,26 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from phonenumbers import geocoder
 
-from realtime.phones import NON_GEOGRAPHIC, REFUSED_TYPE, TYPES, DialPolicy, not_dialled, shown
+from realtime.phones import (
+    NON_GEOGRAPHIC,
+    REFUSED_TYPE,
+    TYPES,
+    BadNumber,
+    DialPolicy,
+    not_dialled,
+    shown,
+)
+
+
+def number_problem(bad: BadNumber) -> str:
+    """Why a text is not a phone number, for a person (the admin's form, the import's report)."""
+    if bad.code == "empty":
+        return _("the number is empty")
+    if bad.code == "too_long":
+        return _("%(number)s… is too long for a phone number") % {"number": bad.text}
+    if bad.code == "not_a_number":
+        return _("%(number)s is not a phone number") % {"number": repr(bad.text)}
+    return _("%(number)s is not a valid phone number") % {"number": repr(bad.text)}
 
 
 def policy() -> DialPolicy:

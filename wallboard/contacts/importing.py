@@ -29,9 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from realtime.phones import BadNumber, normalise
-from wallboard.contacts.dialling import why_not
+from wallboard.contacts.dialling import number_problem, why_not
 from wallboard.contacts.models import Contact, PhoneNumber
 
 #: A file longer than this many rows is refused (a contact list, not a phone book dump).
@@ -41,7 +43,8 @@ PHONE_WORDS = ("phone", "mobile", "tel")
 
 
 class BadFile(ValueError):
-    """The file cannot be imported at all (no header, no name column...)."""
+    """The file cannot be imported at all (no header, no name column...); the text says why,
+    for a person."""
 
 
 @dataclass
@@ -52,10 +55,11 @@ class ImportReport:
     encoding: str = ""  # how the file was read (a value of ENCODINGS)
 
     def lines(self) -> list[str]:
+        """The report in words (``import_contacts`` prints it)."""
         return [
-            *([f"read as {self.encoding}"] if self.encoding else []),
-            f"contacts: {self.created} created, {self.updated} updated,"
-            f" {len(self.skipped)} rows skipped",
+            *([_("read as %(encoding)s") % {"encoding": self.encoding}] if self.encoding else []),
+            _("contacts: %(created)s created, %(updated)s updated, %(skipped)s rows skipped")
+            % {"created": self.created, "updated": self.updated, "skipped": len(self.skipped)},
             *(f"  {line}" for line in self.skipped),
         ]
 
@@ -69,23 +73,23 @@ def import_csv(lines: Iterable[str], region: str) -> ImportReport:
     lines = iter(lines)
     first = next(lines, None)
     if first is None:
-        raise BadFile("the file is empty")
+        raise BadFile(_("the file is empty"))
     reader = csv.reader(itertools.chain([first], lines), dialect=_dialect(first))
     try:
         header = [_key(h) for h in next(reader)]
     except StopIteration:
-        raise BadFile("the file is empty") from None
+        raise BadFile(_("the file is empty")) from None
     except csv.Error as exc:
-        raise BadFile(f"line 1: {exc}") from None
+        raise BadFile(_line(1, str(exc))) from None
     if "name" not in header:
-        raise BadFile("the first line must name the columns, with a 'name' column")
+        raise BadFile(_("the first line must name the columns, with a 'name' column"))
     phone_columns = [
         (i, "" if h == "phone" else h)
         for i, h in enumerate(header)
         if any(w in h for w in PHONE_WORDS)
     ]
     if not phone_columns:
-        raise BadFile("no phone column (a column named 'phone', 'mobile'...)")
+        raise BadFile(_("no phone column (a column named 'phone', 'mobile'...)"))
     column = {h: i for i, h in enumerate(header)}
     report = ImportReport()
     with transaction.atomic():
@@ -100,19 +104,24 @@ def import_csv(lines: Iterable[str], region: str) -> ImportReport:
                 break
             except csv.Error as exc:
                 line += 1
-                report.skipped.append(f"line {line}: unreadable ({exc})")
+                report.skipped.append(_line(line, _("unreadable (%(why)s)") % {"why": exc}))
                 continue
             line = reader.line_num
             if read >= MAX_ROWS:
-                report.skipped.append(f"line {line} and after: more than {MAX_ROWS} rows")
+                report.skipped.append(
+                    _("line %(line)s and after: more than %(max)s rows")
+                    % {"line": line, "max": MAX_ROWS}
+                )
                 break
             if not any(cell.strip() for cell in row):
                 continue
             read += 1
             try:
                 rows.append(_parse_row(row, column, phone_columns, region))
-            except (BadNumber, _BadRow) as exc:
-                report.skipped.append(f"line {line}: {exc}")
+            except BadNumber as exc:
+                report.skipped.append(_line(line, number_problem(exc)))
+            except _BadRow as exc:
+                report.skipped.append(_line(line, str(exc)))
             if len(rows) >= CHUNK:
                 writer.write(rows)
                 rows = []
@@ -131,8 +140,13 @@ def _dialect(header: str) -> type[csv.Dialect]:
     return Found
 
 
+def _line(line: int, why: str) -> str:
+    """A report's line about line ``line`` of the file."""
+    return _("line %(line)s: %(why)s") % {"line": line, "why": why}
+
+
 class _BadRow(ValueError):
-    pass
+    """A row that is not imported; the text says why, for a person."""
 
 
 @dataclass
@@ -154,7 +168,7 @@ def _parse_row(
 ) -> _Row:
     name = _cell(row, column.get("name"), 200)
     if not name:
-        raise _BadRow("no name")
+        raise _BadRow(_("no name"))
     numbers = []
     for index, label in phone_columns:
         raw = _cell(row, index, 100)
@@ -162,10 +176,10 @@ def _parse_row(
             number = normalise(raw, region)
             refused = why_not(number)  # the toll-fraud policy (wallboard.contacts.dialling)
             if refused:
-                raise BadNumber(refused)
+                raise _BadRow(refused)
             numbers.append((label[:40], number))
     if not numbers:
-        raise _BadRow(f"{name}: no phone number")
+        raise _BadRow(_("%(name)s: no phone number") % {"name": name})
     company = _cell(row, column.get("company"), 200)
     return _Row(name, company, _cell(row, column.get("notes"), 5000), numbers)
 
@@ -231,8 +245,9 @@ def import_and_publish(lines: Iterable[str], region: str) -> ImportReport:
 SAMPLE = 64 * 1024
 #: The encodings a person may ask for, by the names the page and the command use.
 ENCODINGS = {
-    "utf-8": "UTF-8", "utf-16": "UTF-16 (Excel's Unicode text)",
-    "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western European, Latin-1)",
+    "utf-8": gettext_lazy("UTF-8"), "utf-16": gettext_lazy("UTF-16 (Excel's Unicode text)"),
+    "cp1255": gettext_lazy("Windows-1255 (Hebrew)"),
+    "cp1252": gettext_lazy("Windows-1252 (Western European, Latin-1)"),
 }  # fmt: skip
 
 
@@ -271,7 +286,7 @@ def import_file(stream: BinaryIO, region: str, encoding: str | None = None) -> I
         io.BufferedReader(_Rejoined(sample, stream)), encoding=found, errors="replace", newline=""
     )
     report = import_and_publish(text, region)
-    report.encoding = ENCODINGS.get(found, ENCODINGS["utf-8"])
+    report.encoding = str(ENCODINGS.get(found, ENCODINGS["utf-8"]))
     return report
 
 

@@ -42,6 +42,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from realtime.keys import Keys
@@ -52,6 +53,7 @@ from wallboard.agents.roles import role_of
 from wallboard.contacts.dialling import why_not
 from wallboard.contacts.importing import ENCODINGS, BadFile, import_file
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
+from wallboard.core.answers import call_message
 from wallboard.core.limits import Refusal, ascii_int, rate_limit
 from wallboard.core.services import shared_store, voicenter_client
 
@@ -175,9 +177,9 @@ async def import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         encoding = request.POST.get("encoding", "")
         if upload is None:
-            context["error"] = "Choose a CSV file."
+            context["error"] = _("Choose a CSV file.")
         elif encoding and encoding not in ENCODINGS:
-            context["error"] = "Choose one of the encodings offered."
+            context["error"] = _("Choose one of the encodings offered.")
         elif upload.size is not None and upload.size > MAX_UPLOAD:
             context["error"] = too_big_message()
         else:
@@ -185,15 +187,14 @@ async def import_page(request: HttpRequest) -> HttpResponse:
             try:
                 context["report"] = await run(upload, encoding or None)
             except BadFile as exc:
-                context["error"] = f"The file cannot be imported: {exc}."
+                context["error"] = _("The file cannot be imported: %(why)s.") % {"why": exc}
     return render(request, "contacts/import.html", context)
 
 
 def too_big_message() -> str:
-    return (
-        f"The file is larger than {MAX_UPLOAD // 1024 // 1024} MB: import it with"
-        " manage.py import_contacts."
-    )
+    return _("The file is larger than %(mb)s MB: import it with manage.py import_contacts.") % {
+        "mb": MAX_UPLOAD // 1024 // 1024
+    }
 
 
 def _import_upload(upload: UploadedFile, encoding: str | None) -> object:
@@ -225,25 +226,25 @@ async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
     user = await request.auser()
     if not isinstance(user, User):
         return JsonResponse(
-            {"ok": False, "message": "You are signed out: sign in again."}, status=401
+            {"ok": False, "message": _("You are signed out: sign in again.")}, status=401
         )
     store = shared_store()
     action = "hang up" if hang_up else "call"
     number: PhoneNumber | None = None
     extension = ""
     try:
-        await rate_limit(user, store, "calls")  # first: abuse costs one round trip
+        too_many = _("Too many calls at once: wait a second.")
+        await rate_limit(user, store, too_many)  # first: abuse costs one round trip
         role = await sync_to_async(role_of)(user)
         extension = role.extension
         if not role.acts:
-            raise Refusal(403, "forbidden", "Only agents and supervisors may place calls.")
+            raise Refusal(403, "forbidden", _("Only agents and supervisors may place calls."))
         if not extension:
-            raise Refusal(
-                403,
-                "no_extension",
-                "You have no extension to call from: ask a supervisor to set"
-                " it in your agent profile.",
+            message = _(
+                "You have no extension to call from: ask a supervisor to set it in your agent"
+                " profile."
             )
+            raise Refusal(403, "no_extension", message)
         if not hang_up:
             number = await _number(request.POST.get("number", ""))
             refused = why_not(number.number)  # the toll-fraud policy, before every call
@@ -258,11 +259,11 @@ async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
         return JsonResponse({"ok": False, "message": refusal.message}, status=refusal.http_status)
     # Written down before Voicenter is asked, and finished in a task of its own: a person who
     # closes the page mid-request cancels this view, not the call nor its record.
-    entry = await _log(user, extension, action, number, "asked", "Asked; no answer yet.")
+    entry = await _log(user, extension, action, number, "asked", _("Asked; no answer yet."))
     work = _ask_voicenter(user, extension, number, entry, store, hang_up=hang_up)
     answer = await asyncio.shield(asyncio.ensure_future(work))
-    body = {"ok": answer.ok, "message": answer.message, "call_id": answer.call_id,
-            "extension": extension}  # fmt: skip
+    body = {"ok": answer.ok, "message": call_message(answer, hang_up=hang_up),
+            "call_id": answer.call_id, "extension": extension}  # fmt: skip
     return JsonResponse(body, status=200 if answer.ok else 502)
 
 
@@ -294,7 +295,8 @@ async def _ask_voicenter(
     if not answer.ok:
         log.warning("Click2Call from %s refused: %s", extension, answer.said)
     await store.add_stats({f"click2call:{answer.reason}": 1})
-    entry.ok, entry.reason, entry.message = answer.ok, answer.reason, answer.message
+    message = call_message(answer, hang_up=hang_up)
+    entry.ok, entry.reason, entry.message = answer.ok, answer.reason, message
     entry.call_id, entry.voicenter_said = answer.call_id, answer.said[:300]
     entry.latency_ms = round((time.monotonic() - started) * 1000)
     fields = ["ok", "reason", "message", "call_id", "voicenter_said", "latency_ms"]
@@ -305,10 +307,10 @@ async def _ask_voicenter(
 async def _number(raw: str) -> PhoneNumber:
     pk = ascii_int(raw)
     if pk is None:
-        raise Refusal(400, "bad_request", "Say which number to call.")
+        raise Refusal(400, "bad_request", _("Say which number to call."))
     number = await PhoneNumber.objects.select_related("contact").filter(pk=pk).afirst()
     if number is None:
-        raise Refusal(404, "no_number", "That number is no longer in the contacts: reload.")
+        raise Refusal(404, "no_number", _("That number is no longer in the contacts: reload."))
     return number
 
 
@@ -322,7 +324,7 @@ async def _lock(user: User, store: StateStore) -> None:
     hold = max(settings.CONTACTS_CALL_EVERY_S, settings.VOICENTER_API_TIMEOUT_S + LOCK_MARGIN_S)
     key = _lock_key(store.prefix, user)
     if not await store.redis.set(key, 1, nx=True, px=int(hold * 1000)):
-        raise Refusal(429, "too_soon", "A call is already being placed: one moment.")
+        raise Refusal(429, "too_soon", _("A call is already being placed: one moment."))
 
 
 async def _unlock(user: User, store: StateStore, no_call: bool) -> None:

@@ -1,12 +1,14 @@
 """What every command a person sends from the board (a status change, a call, a hang-up) goes
-through before Voicenter is asked: a refusal with an HTTP status and a message, and a rate
-limit per person, counted in Redis so that every web process shares it."""
+through before Voicenter is asked: a refusal with an HTTP status and a message (in the words of
+the person refused: translatable), and a rate limit per person, counted in Redis so that every
+web process shares it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 
 from realtime.store import StateStore
 
@@ -24,17 +26,19 @@ class Refusal(Exception):
     quiet: bool = False  # counted and logged, not written to the audit log
 
 
-async def rate_limit(user: User, store: StateStore, what: str = "requests") -> None:
-    """At most RATE_PER_WINDOW commands per person per window, or :class:`Refusal` (429); the
-    first refusal of a window is for the audit log, the rest only counted (``quiet``)."""
+async def rate_limit(user: User, store: StateStore, message: str = "") -> None:
+    """At most RATE_PER_WINDOW commands per person per window, or :class:`Refusal` (429) with
+    ``message`` (default: too many requests); the first refusal of a window is for the audit
+    log, the rest only counted (``quiet``)."""
     key = store.names.rate(user.pk)
     async with store.redis.pipeline(transaction=True) as pipe:
         pipe.set(key, 0, nx=True, px=int(RATE_WINDOW_S * 1000))
         pipe.incr(key)
-        _, count = await pipe.execute()
+        count = (await pipe.execute())[1]
     if count > RATE_PER_WINDOW:
         quiet = count > RATE_PER_WINDOW + 1
-        raise Refusal(429, "too_many", f"Too many {what} at once: wait a second.", quiet)
+        message = message or _("Too many requests at once: wait a second.")
+        raise Refusal(429, "too_many", message, quiet)
 
 
 def ascii_int(raw: str, limit: int = 18) -> int | None:

@@ -6,10 +6,21 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from realtime.metrics import DEFAULT_SL_THRESHOLD_S, FORMULAS
 
-FORMULA_CHOICES = [(name, f"{name}: {text}") for name, text in FORMULAS.items()]
+#: The service-level formulas (``realtime.metrics.FORMULAS``), as a person reads them: the
+#: admin's choices, the board's tooltip (``wallboard/board/views.py``), ``queue_stats``.
+FORMULA_WORDS: dict[str, Promise] = {
+    "strict": _("answered within T / (answered + abandoned)"),
+    "answered": _("answered within T / answered"),
+    "both": _("(answered within T + abandoned within T) / (answered + abandoned)"),
+    "no_short": _("answered within T / (answered + abandoned - short abandons)"),
+}
+FORMULA_CHOICES = [(name, format_lazy("{}: {}", name, FORMULA_WORDS[name])) for name in FORMULAS]
 DAY_S = 86_400
 
 

@@ -13,6 +13,7 @@ from redis import RedisError
 
 from realtime.voicenter.rest import ExtensionRow, RestRefused
 from wallboard.agents.onboarding import import_extensions
+from wallboard.core.answers import extensions_refusal
 from wallboard.core.services import live_agents, voicenter_client
 
 
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         try:
             return await client.get_extensions(show_all=show_all)
         except RestRefused as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(extensions_refusal(exc)) from None
         except httpx.TimeoutException:
             raise CommandError("Voicenter did not answer in time: try again") from None
         except httpx.HTTPError:

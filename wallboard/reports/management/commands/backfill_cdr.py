@@ -32,6 +32,7 @@ from realtime.metrics import business_day, day_bounds
 from realtime.voicenter.cdr import ERR_RATE_LIMIT, ERR_TOO_MANY, CallLogRefused, CallRecord
 from realtime.voicenter.client import VoicenterClient
 from wallboard.core import services
+from wallboard.core.answers import call_log_refusal
 from wallboard.reports.records import store
 
 #: One request asks this long a span (shorter when Voicenter says it holds too many records).
@@ -127,8 +128,8 @@ class Command(BaseCommand):
                     raise _TooMany from None
                 limited += 1
                 if refused.err != ERR_RATE_LIMIT or limited == RATE_LIMIT_TRIES:
-                    raise CommandError(str(refused)) from None
-                self.stderr.write(f"{refused}: waiting {RATE_LIMIT_WAIT_S:g} s")
+                    raise CommandError(call_log_refusal(refused)) from None
+                self.stderr.write(f"{call_log_refusal(refused)}: waiting {RATE_LIMIT_WAIT_S:g} s")
                 await asyncio.sleep(RATE_LIMIT_WAIT_S)
             except httpx.TimeoutException:
                 timed_out += 1

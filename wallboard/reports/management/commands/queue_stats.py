@@ -23,9 +23,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from realtime.metrics import FORMULAS, QueueDay, QueueRules, business_day, figures
+from realtime.metrics import QueueDay, QueueRules, business_day, figures
 from wallboard.core import services
-from wallboard.reports.models import QueueSettings
+from wallboard.reports.models import FORMULA_WORDS, QueueSettings
 
 FIELDS = (
     "offered", "answered", "abandoned", "short_abandoned", "answered_within_sl",
@@ -123,7 +123,7 @@ def _table(report: dict[str, Any]) -> str:
         lines += _grid(queues)
         lines.append("")
         for formula in sorted({q["formula"] for q in report["queues"].values()}):
-            lines.append(f"SL ({formula}): {FORMULAS[formula]}")
+            lines.append(f"SL ({formula}): {FORMULA_WORDS[formula]}")
     agents: list[tuple[str, ...]] = [("agent", "answered", "talk")]
     for ext, a in sorted(report["agents"].items()):
         agents.append(
