@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from wallboard.agents.models import AgentProfile, Extension, StatusChange, StatusOption
 from wallboard.core.admin import ReadOnlyAdmin
@@ -24,7 +25,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["user"]
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def full_name(self, profile: AgentProfile) -> str:
         return profile.user.get_full_name()
 

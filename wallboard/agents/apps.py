@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AgentsConfig(AppConfig):
@@ -7,4 +8,4 @@ class AgentsConfig(AppConfig):
 
     name = "wallboard.agents"
     label = "agents"
-    verbose_name = "Agents"
+    verbose_name = _("Agents")

@@ -13,26 +13,34 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-digits = RegexValidator(r"^[0-9]+$", "Voicenter user ids are digits.")
+digits = RegexValidator(r"^[0-9]+$", _("Voicenter user ids are digits."))
 
 
 class AgentProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent_profile",
+        verbose_name=_("user"),
     )
     voicenter_user_id = models.CharField(
-        "Voicenter user id", max_length=20, blank=True, validators=[digits]
+        _("Voicenter user id"), max_length=20, blank=True, validators=[digits]
     )
     extension = models.CharField(
-        "extension (SIP user)",
+        _("extension (SIP user)"),
         max_length=64,
         blank=True,
-        help_text="The SIP user of the agent's extension, as the board shows it. A supervisor"
-        " needs none.",
+        help_text=_(
+            "The SIP user of the agent's extension, as the board shows it. A supervisor needs none."
+        ),
     )
 
     class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
         constraints = [
             models.UniqueConstraint(
                 fields=["extension"], condition=~Q(extension=""), name="one_profile_per_extension"
@@ -40,44 +48,55 @@ class AgentProfile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user.get_username()} ({self.extension or 'no extension'})"
+        extension = self.extension or gettext("no extension")
+        return f"{self.user.get_username()} ({extension})"
 
 
 class Extension(models.Model):
     """Voicenter's organisational extension list (``GetExtensions``), as last imported."""
 
-    sip = models.CharField("SIP user", max_length=64, unique=True)
-    name = models.CharField(max_length=200, blank=True)
-    speed_dial = models.CharField(max_length=32, blank=True)
-    account_id = models.BigIntegerField(null=True, blank=True)
-    account_name = models.CharField(max_length=200, blank=True)
-    user_name = models.CharField(max_length=200, blank=True)
-    user_email = models.CharField(max_length=200, blank=True)
+    sip = models.CharField(_("SIP user"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    speed_dial = models.CharField(_("speed dial"), max_length=32, blank=True)
+    account_id = models.BigIntegerField(_("account id"), null=True, blank=True)
+    account_name = models.CharField(_("account name"), max_length=200, blank=True)
+    user_name = models.CharField(_("user name"), max_length=200, blank=True)
+    user_email = models.CharField(_("user email"), max_length=200, blank=True)
     voicenter_user_id = models.CharField(
-        "Voicenter user id", max_length=20, blank=True, help_text="From the realtime events."
+        _("Voicenter user id"), max_length=20, blank=True, help_text=_("From the realtime events.")
     )
-    imported_at = models.DateTimeField(auto_now=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
         ordering = ["sip"]
 
     def __str__(self) -> str:
-        return f"{self.sip} ({self.name or self.user_name or 'unnamed'})"
+        return f"{self.sip} ({self.name or self.user_name or gettext('unnamed')})"
 
 
 class StatusOption(models.Model):
     """A Voicenter status as this account names it, and whether the board offers it."""
 
     code = models.PositiveSmallIntegerField(
-        unique=True, help_text="Voicenter's status number (1 Login, 2 Logout, 3 Lunch...)."
+        _("code"),
+        unique=True,
+        help_text=_("Voicenter's status number (1 Login, 2 Logout, 3 Lunch...)."),
     )
     name = models.CharField(
-        max_length=40, help_text="As the account names it in Voicenter's CPanel."
+        _("name"), max_length=40, help_text=_("As the account names it in Voicenter's CPanel.")
     )
-    offered = models.BooleanField(default=True, help_text="Shown as a button on the board.")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order of the buttons.")
+    offered = models.BooleanField(
+        _("offered"), default=True, help_text=_("Shown as a button on the board.")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order of the buttons.")
+    )
 
     class Meta:
+        verbose_name = _("status option")
+        verbose_name_plural = _("status options")
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
@@ -87,22 +106,28 @@ class StatusOption(models.Model):
 class StatusChange(models.Model):
     """One status change asked for on the board, and what Voicenter answered (read-only)."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_name = models.CharField("who", max_length=150)
-    extension = models.CharField("for extension", max_length=64)
-    voicenter_user_id = models.CharField("Voicenter user id", max_length=20, blank=True)
-    status = models.PositiveSmallIntegerField()
-    status_name = models.CharField(max_length=40)
-    ok = models.BooleanField()
-    reason = models.CharField(max_length=40)
-    message = models.TextField("message shown")
-    voicenter_said = models.CharField("Voicenter's answer", max_length=300, blank=True)
-    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    actor_name = models.CharField(_("who"), max_length=150)
+    extension = models.CharField(_("for extension"), max_length=64)
+    voicenter_user_id = models.CharField(_("Voicenter user id"), max_length=20, blank=True)
+    status = models.PositiveSmallIntegerField(_("status"))
+    status_name = models.CharField(_("status name"), max_length=40)
+    ok = models.BooleanField(_("ok"))
+    reason = models.CharField(_("reason"), max_length=40)
+    message = models.TextField(_("message shown"))
+    voicenter_said = models.CharField(_("Voicenter's answer"), max_length=300, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency ms"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         ordering = ["-at"]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 Voicenter's extension list into the directory and the profiles (``import_extensions``).
 
 Synchronous ORM; the commands (and ``make demo``) call these. Each function returns what it did
-in words, for the command to print.
+in words (translatable), for the command to print.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from realtime.voicenter.rest import ExtensionRow
 from wallboard.agents.models import AgentProfile, Extension, digits
@@ -40,23 +41,24 @@ def create_agent(
     extension = extension.strip()
     voicenter_user_id = voicenter_user_id.strip()
     if not username:
-        raise OnboardingError("the username is empty")
+        raise OnboardingError(_("the username is empty"))
     if not supervisor and not (extension and voicenter_user_id):
         raise OnboardingError(
-            "an agent needs --voicenter-user-id and --extension (a supervisor needs neither)"
+            _("an agent needs --voicenter-user-id and --extension (a supervisor needs neither)")
         )
     if voicenter_user_id:
         try:
             digits(voicenter_user_id)
         except ValidationError:
             raise OnboardingError(
-                f"--voicenter-user-id must be digits, not {voicenter_user_id!r}"
+                _("--voicenter-user-id must be digits, not %(id)s")
+                % {"id": repr(voicenter_user_id)}
             ) from None
     user = User.objects.filter(username=username).first()
     created = user is None
     if user is None:
         if not password:
-            raise OnboardingError("a new user needs --password")
+            raise OnboardingError(_("a new user needs --password"))
         user = User(username=username)
     holder = (
         AgentProfile.objects.filter(extension=extension)
@@ -68,7 +70,8 @@ def create_agent(
     )
     if holder is not None:
         raise OnboardingError(
-            f"extension {extension} already belongs to {holder.user.get_username()}"
+            _("extension %(extension)s already belongs to %(user)s")
+            % {"extension": extension, "user": holder.user.get_username()}
         )
     if email is not None:
         user.email = email.strip()
@@ -76,7 +79,8 @@ def create_agent(
         try:  # the site's password validators (settings.AUTH_PASSWORD_VALIDATORS), as everywhere
             validate_password(password, user)
         except ValidationError as exc:
-            raise OnboardingError("the password is refused: " + " ".join(exc.messages)) from None
+            why = " ".join(exc.messages)
+            raise OnboardingError(_("the password is refused: %(why)s") % {"why": why}) from None
         user.set_password(password)
     user.is_staff = supervisor or user.is_superuser  # supervisors use the admin
     user.save()
@@ -89,9 +93,30 @@ def create_agent(
         )
     else:
         AgentProfile.objects.filter(user=user).delete()
-    role = "supervisor" if supervisor else "agent"
-    where = f", extension {extension}, Voicenter user {voicenter_user_id}" if extension else ""
-    return f"{'created' if created else 'updated'} {role} {username}{where}"
+    values = {"user": username, "extension": extension, "id": voicenter_user_id}
+    if extension:
+        done = {
+            (True, True): _(
+                "created supervisor %(user)s, extension %(extension)s, Voicenter user %(id)s"
+            ),
+            (True, False): _(
+                "created agent %(user)s, extension %(extension)s, Voicenter user %(id)s"
+            ),
+            (False, True): _(
+                "updated supervisor %(user)s, extension %(extension)s, Voicenter user %(id)s"
+            ),
+            (False, False): _(
+                "updated agent %(user)s, extension %(extension)s, Voicenter user %(id)s"
+            ),
+        }
+    else:
+        done = {
+            (True, True): _("created supervisor %(user)s"),
+            (True, False): _("created agent %(user)s"),
+            (False, True): _("updated supervisor %(user)s"),
+            (False, False): _("updated agent %(user)s"),
+        }
+    return done[created, supervisor] % values
 
 
 @dataclass
@@ -104,12 +129,24 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)  # one line per row, with the reason
 
     def lines(self) -> list[str]:
+        """The report in words (``import_extensions`` prints it)."""
         return [
-            f"extensions: {self.extensions_created} created, {self.extensions_updated} updated,"
-            f" {self.extensions_removed} removed (no longer in Voicenter's list)",
-            f"agent profiles: {self.profiles_created} created, {self.profiles_updated} updated,"
-            f" {len(self.skipped)} skipped",
-            *(f"  skipped {line}" for line in self.skipped),
+            _(
+                "extensions: %(created)s created, %(updated)s updated, %(removed)s removed (no"
+                " longer in Voicenter's list)"
+            )
+            % {
+                "created": self.extensions_created,
+                "updated": self.extensions_updated,
+                "removed": self.extensions_removed,
+            },
+            _("agent profiles: %(created)s created, %(updated)s updated, %(skipped)s skipped")
+            % {
+                "created": self.profiles_created,
+                "updated": self.profiles_updated,
+                "skipped": len(self.skipped),
+            },
+            *("  " + _("skipped %(line)s") % {"line": line} for line in self.skipped),
         ]
 
 
@@ -133,12 +170,13 @@ def import_extensions(
         if row.user_email:
             emails[row.user_email.lower()] = emails.get(row.user_email.lower(), 0) + 1
     report = ImportReport()
-    report.skipped += [f"{unreadable} row(s) without a SIP user"] if unreadable else []
-    agent_group, _ = Group.objects.get_or_create(name=AGENT)
+    if unreadable:
+        report.skipped.append(_("%(count)s row(s) without a SIP user") % {"count": unreadable})
+    agent_group = Group.objects.get_or_create(name=AGENT)[0]
     seen: set[str] = set()
     for row in rows:
         if row.sip in seen:
-            report.skipped.append(f"{row.sip}: listed twice")
+            report.skipped.append(_("%(sip)s: listed twice") % {"sip": row.sip})
             continue
         seen.add(row.sip)
         user_id = live_user_ids.get(row.sip, "")
@@ -162,30 +200,37 @@ def import_extensions(
                 Extension.objects.filter(pk=directory.pk).update(**changed)
                 report.extensions_updated += 1
         if emails.get(row.user_email.lower(), 0) > 1:
-            report.skipped.append(f"{row.sip}: {row.user_email} is listed on several extensions")
+            report.skipped.append(
+                _("%(sip)s: %(email)s is listed on several extensions")
+                % {"sip": row.sip, "email": row.user_email}
+            )
             continue
         known_id = user_id or (directory.voicenter_user_id if directory else "")
         _profile_for(row, known_id, agent_group, report)
     if whole_list:
-        report.extensions_removed, _ = Extension.objects.exclude(sip__in=seen).delete()
+        report.extensions_removed = Extension.objects.exclude(sip__in=seen).delete()[0]
     return report
 
 
 def _profile_for(row: ExtensionRow, user_id: str, agents: Group, report: ImportReport) -> None:
     if not row.user_email:
-        report.skipped.append(f"{row.sip}: no e-mail in Voicenter")
+        report.skipped.append(_("%(sip)s: no e-mail in Voicenter") % {"sip": row.sip})
         return
     users = list(User.objects.filter(email__iexact=row.user_email)[:2])
+    values = {"sip": row.sip, "email": row.user_email}
     if not users:
-        report.skipped.append(f"{row.sip}: no user with e-mail {row.user_email}")
+        report.skipped.append(_("%(sip)s: no user with e-mail %(email)s") % values)
         return
     if len(users) > 1:
-        report.skipped.append(f"{row.sip}: several users with e-mail {row.user_email}")
+        report.skipped.append(_("%(sip)s: several users with e-mail %(email)s") % values)
         return
     user = users[0]
     holder = AgentProfile.objects.filter(extension=row.sip).exclude(user=user).first()
     if holder is not None:
-        report.skipped.append(f"{row.sip}: already the extension of {holder.user.get_username()}")
+        report.skipped.append(
+            _("%(sip)s: already the extension of %(user)s")
+            % {"sip": row.sip, "user": holder.user.get_username()}
+        )
         return
     profile = AgentProfile.objects.filter(user=user).first()
     if profile is None:

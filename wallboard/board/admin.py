@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from wallboard.board.models import DisplayLink
 
@@ -19,12 +21,12 @@ class DisplayLinkAdmin(admin.ModelAdmin):
     actions = ["revoke"]
     search_fields = ["name"]
 
-    @admin.display(description="link")
+    @admin.display(description=_("link"))
     def link(self, display: DisplayLink) -> str:
         if display.pk is None:
-            return "(made when you save)"
+            return gettext("(made when you save)")
         if display.revoked:
-            return "revoked"
+            return gettext("revoked")
         path = display.path()
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', path, path)
 
@@ -37,7 +39,10 @@ class DisplayLinkAdmin(admin.ModelAdmin):
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Revoke the selected display links", permissions=["change"])
+    @admin.action(description=_("Revoke the selected display links"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[DisplayLink]) -> None:
         count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
-        self.message_user(request, f"{count} display link(s) revoked.", messages.SUCCESS)
+        message = ngettext(
+            "%(count)d display link(s) revoked.", "%(count)d display link(s) revoked.", count
+        ) % {"count": count}
+        self.message_user(request, message, messages.SUCCESS)

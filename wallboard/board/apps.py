@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BoardConfig(AppConfig):
@@ -7,4 +8,4 @@ class BoardConfig(AppConfig):
 
     name = "wallboard.board"
     label = "board"
-    verbose_name = "Wallboard"
+    verbose_name = _("Wallboard")

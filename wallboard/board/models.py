@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 #: ``last_seen_at`` is written at most this often per link: a TV reconnecting in a loop must
 #: not mean a database write per attempt.
@@ -33,16 +34,27 @@ def new_token() -> str:
 
 
 class DisplayLink(models.Model):
-    name = models.CharField(max_length=80, help_text="The screen it is for, e.g. 'Sales TV'.")
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    name = models.CharField(
+        _("name"), max_length=80, help_text=_("The screen it is for, e.g. 'Sales TV'.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(
+        _("token"), max_length=64, unique=True, default=new_token, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("display link")
+        verbose_name_plural = _("display links")
         ordering = ["name"]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from realtime.phones import BadNumber, digits, normalise
 from wallboard.contacts.dialling import number_problem, why_not
@@ -44,7 +45,7 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["name", "company", "numbers__number", "notes"]
     inlines = [PhoneNumberInline]
 
-    @admin.display(description="numbers")
+    @admin.display(description=_("numbers"))
     def numbers_shown(self, contact: Contact) -> str:
         return ", ".join(str(n) for n in contact.numbers.all())
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ContactsConfig(AppConfig):
@@ -7,7 +8,7 @@ class ContactsConfig(AppConfig):
 
     name = "wallboard.contacts"
     label = "contacts"
-    verbose_name = "Contacts"
+    verbose_name = _("Contacts")
 
     def ready(self) -> None:
         from wallboard.contacts import directory  # noqa: F401  (connects its signals)

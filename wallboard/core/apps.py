@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -11,7 +12,7 @@ class CoreConfig(AppConfig):
 
     name = "wallboard.core"
     label = "core"
-    verbose_name = "Wallboard site"
+    verbose_name = _("Wallboard site")
 
     def ready(self) -> None:
         # Settings only name these; SQLite and WhiteNoise need them to exist before first use.

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from wallboard.core.admin import ReadOnlyAdmin
 from wallboard.reports.models import CallRecord, QueueSettings
@@ -13,8 +14,8 @@ class QueueSettingsAdmin(admin.ModelAdmin):
     search_fields = ("queue_id", "display_name")
     fieldsets = (
         (None, {"fields": ("queue_id", "display_name")}),
-        ("Today's numbers", {"fields": ("sl_threshold_s", "sl_formula", "short_abandon_s")}),
-        ("Alerts", {"fields": ("alert_waiting", "alert_longest_wait_s", "alert_sl_pct")}),
+        (_("Today's numbers"), {"fields": ("sl_threshold_s", "sl_formula", "short_abandon_s")}),
+        (_("Alerts"), {"fields": ("alert_waiting", "alert_longest_wait_s", "alert_sl_pct")}),
     )
 
 

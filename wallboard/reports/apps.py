@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
@@ -7,7 +8,7 @@ class ReportsConfig(AppConfig):
 
     name = "wallboard.reports"
     label = "reports"
-    verbose_name = "Reports"
+    verbose_name = _("Reports")
 
     def ready(self) -> None:
         from wallboard.reports import rules  # noqa: F401  (connects its signals)

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from realtime.metrics import DEFAULT_SL_THRESHOLD_S, FORMULAS
@@ -26,47 +27,59 @@ DAY_S = 86_400
 
 class QueueSettings(models.Model):
     queue_id = models.CharField(
-        "Voicenter queue id", max_length=64, unique=True, help_text="QueueID, as the board shows"
+        _("Voicenter queue id"),
+        max_length=64,
+        unique=True,
+        help_text=_("QueueID, as the board shows"),
     )
     display_name = models.CharField(
-        max_length=100, blank=True, help_text="shown on the board instead of Voicenter's name"
+        _("display name"),
+        max_length=100,
+        blank=True,
+        help_text=_("shown on the board instead of Voicenter's name"),
     )
     sl_threshold_s = models.PositiveIntegerField(
-        "service-level threshold (s)",
+        _("service-level threshold (s)"),
         default=DEFAULT_SL_THRESHOLD_S,
         validators=[MinValueValidator(1), MaxValueValidator(DAY_S)],
-        help_text="a call answered within this many seconds counts as served in time",
+        help_text=_("a call answered within this many seconds counts as served in time"),
     )
     sl_formula = models.CharField(
-        "service-level formula", max_length=16, choices=FORMULA_CHOICES, default="strict"
+        _("service-level formula"), max_length=16, choices=FORMULA_CHOICES, default="strict"
     )
     short_abandon_s = models.PositiveIntegerField(
-        "short abandon (s)",
+        _("short abandon (s)"),
         default=0,
         validators=[MaxValueValidator(DAY_S)],
-        help_text="callers hanging up within this many seconds are short abandons (0: none)",
+        help_text=_("callers hanging up within this many seconds are short abandons (0: none)"),
     )
     alert_waiting = models.PositiveIntegerField(
-        "alert: callers waiting", null=True, blank=True, help_text="at or above: the tile alerts"
+        _("alert: callers waiting"),
+        null=True,
+        blank=True,
+        help_text=_("at or above: the tile alerts"),
     )
     alert_longest_wait_s = models.PositiveIntegerField(
-        "alert: longest wait (s)", null=True, blank=True, help_text="at or above: the tile alerts"
+        _("alert: longest wait (s)"),
+        null=True,
+        blank=True,
+        help_text=_("at or above: the tile alerts"),
     )
     alert_sl_pct = models.PositiveIntegerField(
-        "alert: service level below (%)",
+        _("alert: service level below (%)"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(100)],
-        help_text="below: the tile alerts",
+        help_text=_("below: the tile alerts"),
     )
 
     class Meta:
-        verbose_name = "queue settings"
-        verbose_name_plural = "queue settings"
+        verbose_name = _("queue settings")
+        verbose_name_plural = _("queue settings")
         ordering = ["queue_id"]
 
     def __str__(self) -> str:
-        return self.display_name or f"queue {self.queue_id}"
+        return self.display_name or gettext("queue %(id)s") % {"id": self.queue_id}
 
     def rules(self) -> dict[str, object]:
         """What the worker counts by (``realtime.metrics.QueueRules``' stored form), and what
@@ -87,32 +100,38 @@ class CallRecord(models.Model):
     (``/reports/cdr/<secret>/``). The fields are ``realtime.voicenter.cdr.CallRecord``'s;
     ``raw`` keeps every field as it came."""
 
-    SOURCES = [("push", "notification"), ("backfill", "call log API")]
+    SOURCES = [("push", _("notification")), ("backfill", _("call log API"))]
 
-    key = models.CharField(max_length=255, unique=True, help_text="what makes a record one")
-    call_id = models.CharField("call id (ivruniqueid)", max_length=200, db_index=True)
-    type = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=200, blank=True, db_index=True)
-    queue_id = models.CharField(max_length=200, blank=True, db_index=True)
-    queue_name = models.CharField(max_length=200, blank=True)
-    caller = models.CharField(max_length=200, blank=True, db_index=True)
-    target = models.CharField(max_length=200, blank=True, db_index=True)
-    caller_extension = models.CharField(max_length=200, blank=True)
-    target_extension = models.CharField(max_length=200, blank=True, db_index=True)
-    did = models.CharField(max_length=200, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    talk_s = models.PositiveIntegerField("talk (s)", default=0)
-    ring_s = models.PositiveIntegerField("ringing (s)", null=True, blank=True)
-    queue_wait_s = models.PositiveIntegerField("wait in queue (s)", null=True, blank=True)
-    agent_name = models.CharField(max_length=200, blank=True)
-    agent_code = models.CharField(max_length=200, blank=True)
-    record_url = models.URLField(max_length=1000, blank=True)
-    original_call_id = models.CharField(max_length=200, blank=True)
-    raw = models.JSONField(default=dict)
-    source = models.CharField(max_length=16, choices=SOURCES, default="push")
-    received_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(
+        _("key"), max_length=255, unique=True, help_text=_("what makes a record one")
+    )
+    call_id = models.CharField(_("call id (ivruniqueid)"), max_length=200, db_index=True)
+    type = models.CharField(_("type"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=200, blank=True, db_index=True)
+    queue_id = models.CharField(_("queue id"), max_length=200, blank=True, db_index=True)
+    queue_name = models.CharField(_("queue name"), max_length=200, blank=True)
+    caller = models.CharField(_("caller"), max_length=200, blank=True, db_index=True)
+    target = models.CharField(_("target"), max_length=200, blank=True, db_index=True)
+    caller_extension = models.CharField(_("caller extension"), max_length=200, blank=True)
+    target_extension = models.CharField(
+        _("target extension"), max_length=200, blank=True, db_index=True
+    )
+    did = models.CharField(_("did"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True, db_index=True)
+    talk_s = models.PositiveIntegerField(_("talk (s)"), default=0)
+    ring_s = models.PositiveIntegerField(_("ringing (s)"), null=True, blank=True)
+    queue_wait_s = models.PositiveIntegerField(_("wait in queue (s)"), null=True, blank=True)
+    agent_name = models.CharField(_("agent name"), max_length=200, blank=True)
+    agent_code = models.CharField(_("agent code"), max_length=200, blank=True)
+    record_url = models.URLField(_("record url"), max_length=1000, blank=True)
+    original_call_id = models.CharField(_("original call id"), max_length=200, blank=True)
+    raw = models.JSONField(_("raw"), default=dict)
+    source = models.CharField(_("source"), max_length=16, choices=SOURCES, default="push")
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("call record")
+        verbose_name_plural = _("call records")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:

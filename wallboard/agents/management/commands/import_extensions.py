@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 from redis import RedisError
 
 from realtime.voicenter.rest import ExtensionRow, RestRefused
@@ -46,9 +47,9 @@ class Command(BaseCommand):
         except RestRefused as exc:
             raise CommandError(extensions_refusal(exc)) from None
         except httpx.TimeoutException:
-            raise CommandError("Voicenter did not answer in time: try again") from None
+            raise CommandError(_("Voicenter did not answer in time: try again")) from None
         except httpx.HTTPError:
-            raise CommandError("Voicenter could not be reached (network error)") from None
+            raise CommandError(_("Voicenter could not be reached (network error)")) from None
         finally:
             await client.aclose()
 
@@ -56,12 +57,16 @@ class Command(BaseCommand):
         try:
             agents = await live_agents()
         except (OSError, RedisError) as exc:
-            self.stderr.write(f"no Voicenter user ids: Redis is out of reach ({exc})")
+            self.stderr.write(
+                _("no Voicenter user ids: Redis is out of reach (%(why)s)") % {"why": exc}
+            )
             return {}
         if not agents:
             self.stderr.write(
-                "no Voicenter user ids: the worker has stored no extensions yet (run it, then"
-                " import again, or set them in the admin)"
+                _(
+                    "no Voicenter user ids: the worker has stored no extensions yet (run it, then"
+                    " import again, or set them in the admin)"
+                )
             )
         return {
             sip: str(agent["user_id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from wallboard.board.models import DisplayLink
 
@@ -16,5 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("name", help="the screen it is for, e.g. 'Sales TV'")
 
     def handle(self, *args: object, **options: Any) -> None:
-        display = DisplayLink.objects.create(name=options["name"].strip()[:80] or "Display")
+        name = options["name"].strip()[:80] or _("Display")
+        display = DisplayLink.objects.create(name=name)
         self.stdout.write(display.path())

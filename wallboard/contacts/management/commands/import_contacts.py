@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from wallboard.contacts.importing import ENCODINGS, BadFile, import_file
 
@@ -29,7 +30,9 @@ class Command(BaseCommand):
         try:
             stream = path.open("rb")
         except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+            raise CommandError(
+                _("cannot read %(path)s: %(why)s") % {"path": path, "why": exc.strerror}
+            ) from None
         try:
             with stream:
                 report = import_file(stream, settings.CONTACTS_DEFAULT_REGION, options["encoding"])

@@ -13,6 +13,7 @@ from django.contrib.auth.management.commands import createsuperuser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 
 class Command(createsuperuser.Command):
@@ -26,7 +27,8 @@ class Command(createsuperuser.Command):
             try:
                 validate_password(password, model(**{model.USERNAME_FIELD: name}))
             except ValidationError as exc:
+                why = " ".join(exc.messages)
                 raise CommandError(
-                    "DJANGO_SUPERUSER_PASSWORD is refused: " + " ".join(exc.messages)
+                    _("DJANGO_SUPERUSER_PASSWORD is refused: %(why)s") % {"why": why}
                 ) from None
         super().handle(*args, **options)

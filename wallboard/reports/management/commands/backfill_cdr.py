@@ -27,6 +27,7 @@ import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
 
 from realtime.metrics import business_day, day_bounds
 from realtime.voicenter.cdr import ERR_RATE_LIMIT, ERR_TOO_MANY, CallLogRefused, CallRecord
@@ -57,7 +58,9 @@ class Command(BaseCommand):
                 day = date.fromisoformat(options["date"])
                 start, end = day_bounds(day, tz, start_hour)
             except (ValueError, OverflowError, OSError) as exc:
-                raise CommandError(f"--date must be YYYY-MM-DD, not {options['date']!r}") from exc
+                raise CommandError(
+                    _("--date must be YYYY-MM-DD, not %(date)s") % {"date": repr(options["date"])}
+                ) from exc
         else:
             day = business_day(time.time(), tz, start_hour)
             start, end = day_bounds(day, tz, start_hour)
@@ -65,12 +68,22 @@ class Command(BaseCommand):
         try:
             new = sum(store(r, "backfill") for r in records)
         except DatabaseError as exc:
-            raise CommandError(f"cannot store the records: {exc}") from exc
-        self.stdout.write(
-            f"{day.isoformat()}: {len(records)} call records from Voicenter's call log, {new} new,"
-            f" {len(records) - new} stored already"
-            + (f"; {skipped} unreadable rows skipped" if skipped else "")
-        )
+            raise CommandError(_("cannot store the records: %(why)s") % {"why": exc}) from exc
+        values = {
+            "day": day.isoformat(), "records": len(records), "new": new,
+            "stored": len(records) - new, "skipped": skipped,
+        }  # fmt: skip
+        if skipped:
+            done = _(
+                "%(day)s: %(records)s call records from Voicenter's call log, %(new)s new,"
+                " %(stored)s stored already; %(skipped)s unreadable rows skipped"
+            )
+        else:
+            done = _(
+                "%(day)s: %(records)s call records from Voicenter's call log, %(new)s new,"
+                " %(stored)s stored already"
+            )
+        self.stdout.write(done % values)
 
     async def _fetch(self, start: float, end: float) -> tuple[list[CallRecord], int]:
         client = services.voicenter_client()
@@ -103,8 +116,8 @@ class Command(BaseCommand):
                 half -= timedelta(seconds=half.second, microseconds=half.microsecond)
                 if half <= chunk_start:  # (the API's spans are whole minutes)
                     raise CommandError(
-                        f"Voicenter holds too many records for {chunk_start:%Y-%m-%d %H:%M}"
-                        " even a minute at a time"
+                        _("Voicenter holds too many records for %(when)s even a minute at a time")
+                        % {"when": f"{chunk_start:%Y-%m-%d %H:%M}"}
                     ) from None
                 pending[:0] = [(chunk_start, half), (half, chunk_end)]
                 continue
@@ -129,16 +142,20 @@ class Command(BaseCommand):
                 limited += 1
                 if refused.err != ERR_RATE_LIMIT or limited == RATE_LIMIT_TRIES:
                     raise CommandError(call_log_refusal(refused)) from None
-                self.stderr.write(f"{call_log_refusal(refused)}: waiting {RATE_LIMIT_WAIT_S:g} s")
+                self.stderr.write(
+                    _("%(why)s: waiting %(seconds)s s")
+                    % {"why": call_log_refusal(refused), "seconds": f"{RATE_LIMIT_WAIT_S:g}"}
+                )
                 await asyncio.sleep(RATE_LIMIT_WAIT_S)
             except httpx.TimeoutException:
                 timed_out += 1
                 if timed_out == TIMEOUT_TRIES:
-                    raise CommandError("Voicenter's call log did not answer in time") from None
-                self.stderr.write("Voicenter's call log did not answer in time: asking again")
+                    raise CommandError(_("Voicenter's call log did not answer in time")) from None
+                self.stderr.write(_("Voicenter's call log did not answer in time: asking again"))
             except httpx.HTTPError as exc:  # its text could name the URL: ours only
                 raise CommandError(
-                    f"cannot reach Voicenter's call log ({type(exc).__name__})"
+                    _("cannot reach Voicenter's call log (%(error)s)")
+                    % {"error": type(exc).__name__}
                 ) from None
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from realtime.metrics import QueueDay, QueueRules, business_day, figures
 from wallboard.core import services
@@ -46,7 +47,9 @@ class Command(BaseCommand):
             try:
                 day = date.fromisoformat(options["date"])
             except ValueError as exc:
-                raise CommandError(f"--date must be YYYY-MM-DD, not {options['date']!r}") from exc
+                raise CommandError(
+                    _("--date must be YYYY-MM-DD, not %(date)s") % {"date": repr(options["date"])}
+                ) from exc
         else:
             tz, start = services.account_tz(), settings.WALLBOARD_DAY_START_HOUR
             day = business_day(time.time(), tz, start)
@@ -106,10 +109,13 @@ def _grid(rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def _table(report: dict[str, Any]) -> str:
-    lines = [f"Business day {report['date']}", ""]
+    lines = [_("Business day %(date)s") % {"date": report["date"]}, ""]
     queues: list[tuple[str, ...]] = [
-        ("queue", "offered", "answered", "abandoned", "short", "SL", "ASA", "abandon", "longest")
-    ]
+        (
+            _("queue"), _("offered"), _("answered"), _("abandoned"), _("short"), _("SL"),
+            _("ASA"), _("abandon"), _("longest"),
+        )
+    ]  # fmt: skip
     for queue_id, q in report["queues"].items():
         queues.append((
             f"{queue_id} {q['name']}".strip(), _shown(q["offered"]), _shown(q["answered"]),
@@ -118,13 +124,13 @@ def _table(report: dict[str, Any]) -> str:
             _shown(q["abandon_rate_pct"], "%"), _shown(q["longest_wait_s"], " s"),
         ))  # fmt: skip
     if len(queues) == 1:
-        lines.append("No queue calls counted on this day.")
+        lines.append(_("No queue calls counted on this day."))
     else:
         lines += _grid(queues)
         lines.append("")
         for formula in sorted({q["formula"] for q in report["queues"].values()}):
             lines.append(f"SL ({formula}): {FORMULA_WORDS[formula]}")
-    agents: list[tuple[str, ...]] = [("agent", "answered", "talk")]
+    agents: list[tuple[str, ...]] = [(_("agent"), _("answered"), _("talk"))]
     for ext, a in sorted(report["agents"].items()):
         agents.append(
             (f"{ext} {a['name']}".strip(), _shown(a["answered"]), _shown(a["talk_s"], " s"))
