@@ -4,6 +4,7 @@
  */
 
 import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
+import { t, word } from "./i18n.js";
 import { agentCategory, agentName, agentOrder, callStart, mainCall } from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
 
@@ -52,17 +53,17 @@ function createCallView() {
 function statusLabel(category, agent, call, controls) {
   switch (category) {
     case "ringing":
-      return call && call.state === "Dialing" ? "Dialing" : "Ringing";
+      return call && call.state === "Dialing" ? t("agent.dialing") : t("agent.ringing");
     case "oncall":
-      return call && call.state === "Hold" ? "On hold" : "On call";
+      return call && call.state === "Hold" ? t("agent.onHold") : t("agent.onCall");
     case "listening":
-      return "Listening in";
+      return t("agent.listening");
     case "available":
-      return "Available";
+      return t("agent.available");
     case "loggedout":
-      return "Logged out";
+      return t("agent.loggedOut");
     default:
-      return controls.statusName(agent.status, agent.status_name) || "Break";
+      return controls.statusName(agent.status, agent.status_name) || t("agent.break");
   }
 }
 
@@ -74,15 +75,20 @@ function renderCall(view, calls, now) {
       view.el.appendChild(view.call.el);
     }
     const c = view.call;
-    const direction = str(call.direction) || "Call";
+    const direction = str(call.direction);
     const arrow = DIRECTION_ARROW[direction] || "";
-    let kind = (arrow ? arrow + " " : "") + direction + " · " + (str(call.state) || "Unknown");
+    const state = str(call.state);
+    let kind =
+      (arrow ? arrow + " " : "") +
+      (direction ? word("direction", direction) : t("call.direction")) +
+      " · " +
+      (state ? word("callState", state) : t("call.unknownState"));
     if (calls.length > 1) kind += " · +" + (calls.length - 1);
     setText(c.kind, kind);
     const number = str(call.number);
     const contact = str(call.contact); // our contact's name first (realtime/contacts.py)
     const name = contact || str(call.name);
-    setText(c.number, number || (name ? "" : "Unknown number"));
+    setText(c.number, number || (name ? "" : t("agent.unknownNumber")));
     setText(c.name, name);
     c.name.classList.toggle("contact", !!contact);
     setTimer(c.duration, callStart(call), now);
@@ -126,7 +132,7 @@ export function createAgents(container, filter, controls) {
     setText(view.ext, str(agent.number) || str(agent.extension) || ext);
     const changing = controls.draw(view, ext, agent);
     const label = statusLabel(category, agent, mainCall(calls), controls);
-    setText(view.statusText, changing ? "Changing to " + changing.name + "…" : label);
+    setText(view.statusText, changing ? t("agent.changingTo", { name: changing.name }) : label);
     setTimer(view.since, agent.status_since, now);
     renderCall(view, calls, now);
     setHidden(view.el, !filter.showsAgent(agent));

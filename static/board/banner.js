@@ -8,6 +8,7 @@
  * seconds (realtime/messages.py: "A board shows not live within seconds").
  */
 
+import { t } from "./i18n.js";
 import { age, clockTime } from "./present.js";
 import { serverNow } from "./reducer.js";
 
@@ -24,55 +25,54 @@ const STALE_S = 90; // nothing from Voicenter for this long: stale
 const SERVER_SILENT_PERIODS = 2;
 const SERVER_SILENT_MIN_S = 8;
 
+// The text of a closed socket's state, with the time of the data shown if there is any.
+function withDataTime(text, link) {
+  if (link.lastDataSec === null) return text;
+  return t("banner.dataFrom", { text: text, time: clockTime(link.lastDataSec) });
+}
+
 export function bannerFor(board, link, reconnects, now, nowMs) {
-  const shown = link.lastDataSec !== null ? " (data from " + clockTime(link.lastDataSec) + ")" : "";
   if (!link.open || !link.snapshotOnSocket) {
-    if (link.signedOut) return ["signed-out", "⚠ Signed out — opening the sign-in page…"];
+    if (link.signedOut) return ["signed-out", t("banner.signedOut")];
     if (link.storeDown) {
-      return ["store-down", "⚠ The wallboard server cannot reach Redis — retrying…" + shown];
+      return ["store-down", withDataTime(t("banner.storeDownRetrying"), link)];
     }
     if (link.databaseDown) {
-      return [
-        "database-down",
-        "⚠ The wallboard's database is unreachable — retrying…" + shown,
-      ];
+      return ["database-down", withDataTime(t("banner.databaseDown"), link)];
     }
-    let text = "↻ Reconnecting to the wallboard server…" + shown;
     if (link.lastDataSec === null && reconnects === 0) {
-      text = "↻ Connecting to the wallboard server…";
+      return ["reconnecting", t("banner.connecting")];
     }
-    return ["reconnecting", text];
+    return ["reconnecting", withDataTime(t("banner.reconnecting"), link)];
   }
   if (link.outage) {
     const since = typeof link.outage.since === "number" ? link.outage.since : null;
     return [
       "store-down",
-      "⚠ The wallboard server cannot reach Redis — data frozen" +
-        (since !== null ? " since " + clockTime(since) : ""),
+      since !== null
+        ? t("banner.storeDownFrozenSince", { time: clockTime(since) })
+        : t("banner.storeDownFrozen"),
     ];
   }
   if (typeof nowMs === "number" && link.healthAtMs) {
     const silentS = (nowMs - link.healthAtMs) / 1000;
     if (silentS > Math.max(SERVER_SILENT_MIN_S, SERVER_SILENT_PERIODS * link.heartbeatS + 2)) {
-      return ["server-silent", "⚠ No word from the wallboard server for " + age(silentS)];
+      return ["server-silent", t("banner.serverSilent", { age: age(silentS) })];
     }
   }
-  if (!board.synced) return ["syncing", "↻ Catching up with the wallboard server…"];
+  if (!board.synced) return ["syncing", t("banner.catchingUp")];
   if (board.epoch === null) {
-    return ["worker-down", "⚠ No data from Voicenter yet — waiting for the wallboard worker"];
+    return ["worker-down", t("banner.noDataYet")];
   }
   const v = board.voicenter;
   const updated = v && typeof v.worker_updated_at === "number" ? v.worker_updated_at : null;
   if (!v || updated === null) {
-    return ["worker-down", "⚠ Wallboard worker not running — no data from Voicenter"];
+    return ["worker-down", t("banner.workerDown")];
   }
   // Judged at the server_time the health came with: between heartbeats it cannot be newer.
   const lag = (link.healthServerSec === null ? now : link.healthServerSec) - updated;
   if (!v.running || lag > WORKER_LAG_S) {
-    return [
-      "worker-down",
-      "⚠ Wallboard worker not running — no data from Voicenter for " + age(now - updated),
-    ];
+    return ["worker-down", t("banner.workerDownFor", { age: age(now - updated) })];
   }
   let lastEvent = typeof v.last_event_at === "number" ? v.last_event_at : null;
   if (link.lastDeltaSec !== null && (lastEvent === null || link.lastDeltaSec > lastEvent)) {
@@ -81,18 +81,21 @@ export function bannerFor(board, link, reconnects, now, nowMs) {
   if (!v.connected) {
     return [
       "voicenter-down",
-      "↻ Reconnecting to Voicenter…" +
-        (lastEvent !== null ? " no data for " + age(now - lastEvent) : ""),
+      lastEvent !== null
+        ? t("banner.voicenterDownFor", { age: age(now - lastEvent) })
+        : t("banner.voicenterDown"),
     ];
   }
-  if (v.syncing) return ["syncing", "↻ Syncing with Voicenter…"];
+  if (v.syncing) return ["syncing", t("banner.syncing")];
   if (lastEvent === null || now - lastEvent > STALE_S) {
     return [
       "stale",
-      "⚠ No data from Voicenter" + (lastEvent !== null ? " for " + age(now - lastEvent) : ""),
+      lastEvent !== null
+        ? t("banner.staleFor", { age: age(now - lastEvent) })
+        : t("banner.stale"),
     ];
   }
-  return ["live", "● Live"];
+  return ["live", t("banner.live")];
 }
 
 export function createBanner(node, board, link, stats) {

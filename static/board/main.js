@@ -10,6 +10,7 @@
  */
 
 import { createBanner } from "./banner.js";
+import { setLanguage } from "./i18n.js";
 import { createSound } from "./sound.js";
 import { createBoard, serverNow } from "./reducer.js";
 import { createRenderer } from "./render.js";
@@ -19,6 +20,7 @@ import { readConfig } from "./status.js";
 import { tickTimers } from "./timers.js";
 import { createTvFit } from "./tv.js";
 
+setLanguage(document.documentElement.lang); // the page's language (Django's): before any drawing
 const board = createBoard();
 const stats = {
   frames: 0,

@@ -1,5 +1,5 @@
 /* The screen-pop: when a call rings at the signed-in person's own extension, a card pops with
- * the caller's contact (name, company, notes, a link to the contact) or "Unknown caller", as
+ * the caller's contact (name, company, notes, a link to the contact) or an unknown caller, as
  * Voicenter's own Pop-up screen does. The contact comes from GET /contacts/lookup?phone=
  * (wallboard/contacts/views.py): one request per ringing call of one's own extension, never
  * per screen per event. The card stays while the call lasts, and a little after.
@@ -7,6 +7,7 @@
  */
 
 import { el, setText, str } from "./dom.js";
+import { t } from "./i18n.js";
 
 const KEEP_AFTER_MS = 10000; // the card stays this long after the call has gone
 
@@ -26,9 +27,9 @@ export function createScreenPop(getCalls, lookupUrl) {
     close();
     const box = el("aside", "screen-pop");
     box.setAttribute("role", "alert");
-    box.setAttribute("aria-label", "Incoming call");
-    const head = el("div", "screen-pop-head", "Incoming call");
-    const number = str(call.number) || "a hidden number";
+    box.setAttribute("aria-label", t("pop.incoming"));
+    const head = el("div", "screen-pop-head", t("pop.incoming"));
+    const number = str(call.number) || t("pop.hiddenNumber");
     const body = el("div", "screen-pop-body");
     if (contact && contact.found) {
       const link = el("a", "screen-pop-name", str(contact.name));
@@ -38,13 +39,14 @@ export function createScreenPop(getCalls, lookupUrl) {
       body.append(el("div", "screen-pop-number", number));
       if (contact.notes) body.append(el("p", "screen-pop-notes", str(contact.notes)));
       if (contact.total > 1) {
-        body.append(el("div", "screen-pop-more", contact.total - 1 + " more contacts share it"));
+        const more = t("pop.moreContacts", { count: contact.total - 1 });
+        body.append(el("div", "screen-pop-more", more));
       }
     } else {
-      body.append(el("div", "screen-pop-name", "Unknown caller"));
+      body.append(el("div", "screen-pop-name", t("pop.unknownCaller")));
       body.append(el("div", "screen-pop-number", number));
     }
-    const dismiss = el("button", "screen-pop-close", "Close");
+    const dismiss = el("button", "screen-pop-close", t("pop.close"));
     dismiss.type = "button";
     dismiss.addEventListener("click", close);
     box.append(head, body, dismiss);
@@ -85,7 +87,7 @@ export function createScreenPop(getCalls, lookupUrl) {
     if (card && !card.gone && !stillRinging(card.callId)) {
       card.gone = true;
       card.el.classList.add("ended");
-      setText(card.el.querySelector(".screen-pop-head"), "Call ended");
+      setText(card.el.querySelector(".screen-pop-head"), t("pop.ended"));
       hideTimer = setTimeout(close, KEEP_AFTER_MS);
     }
     if (seen.size > 500) seen.clear(); // a long-lived page

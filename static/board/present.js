@@ -1,7 +1,9 @@
 /* What the board shows, computed from the state: pure, no DOM (the reducer's state in, plain
  * values out). An agent's category, the order of the cards, the header's counts, durations.
- * The entities' fields are specified in realtime/state.py.
+ * The entities' fields are specified in realtime/state.py. Words from the catalog (i18n.js).
  */
+
+import { t } from "./i18n.js";
 
 const LOGIN = 1;
 const LOGOUT = 2;
@@ -173,10 +175,10 @@ export function formatDuration(seconds) {
 // A past span for the banner: "42 s", "7 min", "2 h 5 min".
 export function age(seconds) {
   const s = Math.max(0, Math.floor(seconds));
-  if (s < 120) return s + " s";
+  if (s < 120) return t("age.seconds", { s: s });
   const m = Math.floor(s / 60);
-  if (m < 120) return m + " min";
-  return Math.floor(m / 60) + " h " + (m % 60) + " min";
+  if (m < 120) return t("age.minutes", { m: m });
+  return t("age.hours", { h: Math.floor(m / 60), m: m % 60 });
 }
 
 // A moment as the screen's local wall clock, "14:03:09".

@@ -10,6 +10,7 @@
  */
 
 import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
+import { t } from "./i18n.js";
 import { compareText, formatDuration, percent } from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
 
@@ -28,12 +29,12 @@ function createQueueView(id) {
   const icon = el("span", "queue-icon", "☎");
   icon.setAttribute("aria-hidden", "true");
   const count = el("b", "queue-waiting-count", "0");
-  const label = el("span", "queue-waiting-label", "waiting");
+  const label = el("span", "queue-waiting-label", t("queue.waiting"));
   waitingBox.append(icon, count, label);
   const longestBox = el("div", "queue-longest-box");
   const longest = el("span", "queue-longest", "—");
-  const longestLabel = el("span", "queue-longest-label", "longest wait");
-  const alert = el("span", "queue-alert", "⚠ Long wait");
+  const longestLabel = el("span", "queue-longest-label", t("queue.longestWait"));
+  const alert = el("span", "queue-alert", t("queue.longWait"));
   alert.hidden = true;
   longestBox.append(longest, longestLabel, alert);
   const alerts = el("p", "queue-alerts");
@@ -49,10 +50,10 @@ function createQueueView(id) {
     return { box: box, value: value };
   };
   const today = {
-    answered: figure("answered", "figure-answered"),
-    abandoned: figure("abandoned", "figure-abandoned"),
-    sl: figure("SL", "figure-sl"),
-    asa: figure("ASA", "figure-asa"),
+    answered: figure(t("queue.answered"), "figure-answered"),
+    abandoned: figure(t("queue.abandoned"), "figure-abandoned"),
+    sl: figure(t("queue.sl"), "figure-sl"),
+    asa: figure(t("queue.asa"), "figure-asa"),
   };
   const chart = createChart();
   const list = el("ol", "callers");
@@ -78,6 +79,8 @@ function createQueueView(id) {
     queueName: "", // Voicenter's name for it
     longestStart: null, // when its longest-waiting caller joined
     waitingCount: 0,
+    moreCount: 0, // the callers past TV_CALLERS, as "+ N more waiting" says
+    slTip: { formula: null, threshold: null, text: null }, // what its tooltip was made of
     onAlert: null, // set by createQueues
   };
   view.onWarn = function (warn) {
@@ -122,7 +125,7 @@ function renderCallers(view, waiting, now) {
     }
     seen.set(key, cv);
     const number = str(caller.caller_number);
-    setText(cv.number, number || "Unknown number");
+    setText(cv.number, number || t("queue.unknownNumber"));
     cv.number.classList.toggle("unknown", !number);
     // our contact's name (realtime/contacts.py) before the one the caller's network sent
     const contact = str(caller.contact);
@@ -147,14 +150,14 @@ function updateAlerts(view) {
   const day = view.day || {};
   const found = [];
   if (typeof day.alert_waiting === "number" && view.waitingCount >= day.alert_waiting) {
-    found.push("⚠ " + view.waitingCount + " waiting (alert at " + day.alert_waiting + ")");
+    found.push(t("queue.alertWaiting", { count: view.waitingCount, at: day.alert_waiting }));
   }
   if (view.waitWarn && typeof day.alert_longest_wait_s === "number") {
-    found.push("⚠ Waiting over " + formatDuration(day.alert_longest_wait_s));
+    found.push(t("queue.alertLongestWait", { duration: formatDuration(day.alert_longest_wait_s) }));
   }
   const sl = day.service_level_pct;
   if (typeof day.alert_sl_pct === "number" && typeof sl === "number" && sl < day.alert_sl_pct) {
-    found.push("⚠ SL " + sl + "% (below " + day.alert_sl_pct + "%)");
+    found.push(t("queue.alertSl", { sl: sl, min: day.alert_sl_pct }));
   }
   const text = found.join(" · ");
   if (text === view.alerting) return;
@@ -195,25 +198,32 @@ function renderChart(chart, points) {
   });
   chart.line.setAttribute("points", coords.join(" "));
   const peak = values.length ? Math.max(...values) : 0;
-  chart.el.setAttribute(
-    "aria-label",
-    "Callers waiting, last " + values.length + " minutes: at most " + peak + " at once"
-  );
+  chart.el.setAttribute("aria-label", t("queue.chart", { minutes: values.length, peak: peak }));
   setHidden(chart.el, values.length < 2);
 }
 
 function renderToday(view, day, formulas) {
-  const t = view.today;
+  const figures = view.today;
   const d = day && typeof day === "object" ? day : null;
-  setText(t.answered.value, d ? d.answered : 0);
-  setText(t.abandoned.value, d ? d.abandoned : 0);
-  setText(t.sl.value, d ? percent(d.service_level_pct) : "—");
-  setText(t.asa.value, d && typeof d.asa_s === "number" ? formatDuration(d.asa_s) : "—");
+  setText(figures.answered.value, d ? d.answered : 0);
+  setText(figures.abandoned.value, d ? d.abandoned : 0);
+  setText(figures.sl.value, d ? percent(d.service_level_pct) : "—");
+  setText(figures.asa.value, d && typeof d.asa_s === "number" ? formatDuration(d.asa_s) : "—");
   if (d) {
     const formula = String(d.formula || "strict");
     const text = (formulas && formulas[formula]) || formula;
-    const tip = "Service level (" + formula + ", T = " + d.sl_threshold_s + " s): " + text;
-    if (t.sl.box.title !== tip) t.sl.box.title = tip;
+    // made again only when what it says changed (drawDay runs with most queue events)
+    const made = view.slTip;
+    if (made.formula !== formula || made.threshold !== d.sl_threshold_s || made.text !== text) {
+      made.formula = formula;
+      made.threshold = d.sl_threshold_s;
+      made.text = text;
+      figures.sl.box.title = t("queue.slTip", {
+        formula: formula,
+        threshold: d.sl_threshold_s,
+        text: text,
+      });
+    }
   }
 }
 
@@ -257,7 +267,10 @@ export function createQueues(container, select, filter, formulas, onAlert) {
     view.longestStart = renderCallers(view, waiting, now);
     const hiddenInTv = waiting.length - TV_CALLERS;
     setHidden(view.more, hiddenInTv <= 0);
-    if (hiddenInTv > 0) setText(view.more, "+ " + hiddenInTv + " more waiting");
+    if (hiddenInTv > 0 && hiddenInTv !== view.moreCount) {
+      view.moreCount = hiddenInTv; // (made again only when the count changed)
+      setText(view.more, t("queue.moreWaiting", { count: hiddenInTv }));
+    }
     drawDay(view, now);
   }
 
@@ -272,7 +285,8 @@ export function createQueues(container, select, filter, formulas, onAlert) {
 
   function setDay(id, view, day) {
     view.day = day && typeof day === "object" ? day : null;
-    const name = (view.day && str(view.day.display_name)) || view.queueName || "Queue " + id;
+    const name =
+      (view.day && str(view.day.display_name)) || view.queueName || t("queue.unnamed", { id: id });
     if (view.nameText !== name) {
       view.nameText = name;
       setText(view.name, name);

@@ -7,6 +7,7 @@
 
 import { createAgents } from "./agents.js";
 import { createFilter } from "./filter.js";
+import { t } from "./i18n.js";
 import { serverNow } from "./reducer.js";
 import { percent, summary, todayTotals } from "./present.js";
 import { setText } from "./dom.js";
@@ -82,7 +83,8 @@ export function createRenderer(board, stats, page, config, onRendered) {
     setTimer(page.longest, s.longestWaitSince, now, WAIT_WARN_S, headerWarn);
     setText(page.available, s.available);
     // listening in (Spying) is not a call of one's own: shown beside the calls, not in them
-    setText(page.oncall, s.listening ? s.oncall + " +" + s.listening + " listening" : s.oncall);
+    const listening = { oncall: s.oncall, listening: s.listening };
+    setText(page.oncall, s.listening ? t("header.onCallListening", listening) : s.oncall);
     setText(page.onbreak, s.onbreak);
     setText(page.loggedout, s.loggedout);
     const t = todayTotals(collectionOf(board, "today"));

@@ -5,6 +5,8 @@
  * --autoplay-policy=no-user-gesture-required on a kiosk).
  */
 
+import { t } from "./i18n.js";
+
 const KEY = "wallboard.sound";
 const ALERT_GAP_MS = 3000;
 
@@ -25,7 +27,7 @@ export function createSound(button, search) {
   function show() {
     if (!button) return;
     button.setAttribute("aria-pressed", on ? "true" : "false");
-    button.textContent = on ? "Alert sound: on" : "Alert sound: off";
+    button.textContent = on ? t("sound.on") : t("sound.off");
   }
 
   function chime() {

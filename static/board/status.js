@@ -16,6 +16,7 @@
  */
 
 import { announce, el, setText, str } from "./dom.js";
+import { t } from "./i18n.js";
 import { agentName } from "./present.js";
 
 const EMPTY = { statuses: [], me: null, status_url: "", confirm_s: 10 };
@@ -54,7 +55,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
   }
 
   function statusName(code, fallback) {
-    return names.get(code) || str(fallback) || "Status " + code;
+    return names.get(code) || str(fallback) || t("status.unnamed", { code: code });
   }
 
   function agentLabel(ext) {
@@ -66,8 +67,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
   }
 
   function tell(ext, text, bad) {
-    const who = mine(ext) ? "" : agentLabel(ext) + ": ";
-    notify(who + text, bad);
+    notify(mine(ext) ? text : t("status.about", { name: agentLabel(ext), text: text }), bad);
     if (mine(ext)) ownNotes.set(ext, { text: text, bad: bad });
   }
 
@@ -80,7 +80,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
   function settle(ext, p, andRedraw) {
     clearTimeout(p.timer);
     pending.delete(ext);
-    tell(ext, p.name + ": done.", false);
+    tell(ext, t("status.done", { name: p.name }), false);
     if (andRedraw) redraw(ext);
   }
 
@@ -105,17 +105,17 @@ export function createStatusControls(config, getAgent, redraw, notices) {
         // not our JSON: Django's own refusal page, a proxy's error...
         const message =
           response.status === 403
-            ? "This page is out of date (its security token expired): reload it and try again."
-            : "The wallboard server answered " + response.status + ": not changed.";
+            ? t("status.pageOutOfDate")
+            : t("status.serverAnswered", { status: response.status });
         return { ok: false, message: message };
       });
     } catch (err) {
-      answer = { ok: false, message: "The wallboard server could not be reached: not changed." };
+      answer = { ok: false, message: t("status.serverUnreachable") };
     }
     if (pending.get(ext) !== p) return;
     if (!answer || !answer.ok) {
       pending.delete(ext);
-      tell(ext, str(answer && answer.message) || "Not changed.", true);
+      tell(ext, str(answer && answer.message) || t("status.notChanged"), true);
       redraw(ext);
       return;
     }
@@ -129,8 +129,8 @@ export function createStatusControls(config, getAgent, redraw, notices) {
       if (pending.get(ext) !== p) return;
       pending.delete(ext);
       const now = getAgent(ext);
-      const shown = now ? statusName(now.status, now.status_name) : "unknown";
-      tell(ext, "Voicenter has not confirmed " + p.name + "; it reports " + shown + ".", true);
+      const shown = now ? statusName(now.status, now.status_name) : t("status.unknown");
+      tell(ext, t("status.notConfirmed", { name: p.name, shown: shown }), true);
       redraw(ext);
     }, confirmMs);
   }
@@ -216,7 +216,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
     if (menu.anchor) menu.anchor.setAttribute("aria-expanded", "false");
     menu.ext = ext;
     menu.anchor = anchor;
-    setText(menu.title, "Status of " + agentLabel(ext));
+    setText(menu.title, t("status.menuTitle", { name: agentLabel(ext) }));
     fillChoices(menu.list, ext, function () {
       menu.close(true);
     });
@@ -253,7 +253,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
       else if (view.el.id === "my-card") view.el.removeAttribute("id");
     }
     if (own && !view.you) {
-      view.you = el("span", "agent-you", "You");
+      view.you = el("span", "agent-you", t("status.you"));
       view.name.after(view.you);
     }
     const acting = mayAct(ext);
@@ -261,7 +261,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
       if (!view.actions) {
         view.actions = el("div", "agent-actions");
         view.actions.setAttribute("role", "group");
-        view.actions.setAttribute("aria-label", "My status");
+        view.actions.setAttribute("aria-label", t("status.myStatus"));
         fillChoices(view.actions, ext, null);
         view.note = el("p", "agent-note"); // (the notice bar announces it)
         view.el.append(view.actions, view.note);
@@ -283,7 +283,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
       view.el.appendChild(button);
     }
     if (view.menuButton) {
-      const label = "Change the status of " + agentLabel(ext);
+      const label = t("status.changeOf", { name: agentLabel(ext) });
       if (view.menuButton.title !== label) {
         view.menuButton.setAttribute("aria-label", label);
         view.menuButton.title = label;

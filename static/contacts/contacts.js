@@ -13,6 +13,7 @@ import { createBoard, serverNow } from "../board/reducer.js";
 import { createScreenPop } from "../board/pop.js";
 import { createLink, createSocket } from "../board/socket.js";
 import { announce, setHidden, setText, str } from "../board/dom.js";
+import { setLanguage, t } from "../board/i18n.js";
 
 const UNSEEN_MS = 20000; // no sign of the call on the socket after this long: say so
 const ENDED_SHOWN_MS = 15000; // how long "Ended" stays on the row
@@ -26,6 +27,7 @@ function readConfig() {
   }
 }
 
+setLanguage(document.documentElement.lang); // the page's language (Django's)
 const config = readConfig();
 const myExt = config.me && config.me.extension ? str(config.me.extension) : "";
 const board = createBoard();
@@ -65,12 +67,12 @@ async function post(url, fields) {
         ok: false,
         message:
           response.status === 403
-            ? "This page is out of date (its security token expired): reload it."
-            : "The wallboard server answered " + response.status + ".",
+            ? t("contacts.pageOutOfDate")
+            : t("contacts.serverAnswered", { status: response.status }),
       };
     });
   } catch (err) {
-    return { ok: false, message: "The wallboard server could not be reached." };
+    return { ok: false, message: t("contacts.serverUnreachable") };
   }
 }
 
@@ -98,11 +100,12 @@ function describe(call) {
       const seconds = Math.max(0, Math.floor(serverNow(board) - call.answered_at));
       const m = Math.floor(seconds / 60);
       const s = String(seconds % 60).padStart(2, "0");
-      return { text: "Talking with " + current.name + " · " + m + ":" + s, live: true };
+      const duration = m + ":" + s;
+      return { text: t("contacts.talking", { name: current.name, duration: duration }), live: true };
     }
-    return { text: "Calling " + current.name + "…", live: true };
+    return { text: t("contacts.calling", { name: current.name }), live: true };
   }
-  return { text: "Your phone is ringing: answer it to call " + current.name + ".", live: true };
+  return { text: t("contacts.ringing", { name: current.name }), live: true };
 }
 
 function show(text, live) {
@@ -123,10 +126,10 @@ function follow() {
     show(d.text, d.live);
     current.row.dataset.call = "live";
   } else if (current.seen) {
-    finish("Call ended.");
+    finish(t("contacts.ended"));
   } else if (performance.now() - current.askedAt > UNSEEN_MS) {
     // never shown on the socket: the page lets the person call again
-    finish("Voicenter accepted the call but never showed it on your extension.");
+    finish(t("contacts.neverSeen"));
   }
 }
 
@@ -147,7 +150,7 @@ function finish(text) {
 
 async function call(button) {
   if (button.disabled || (current && !current.ended)) {
-    if (current && !current.ended) notify("You are already on a call from this page.", true);
+    if (current && !current.ended) notify(t("contacts.alreadyCalling"), true);
     return;
   }
   const row = button.closest(".number");
@@ -160,12 +163,12 @@ async function call(button) {
     dial: str(row.dataset.dial),
     row: row,
     state: row.querySelector(".call-state"),
-    name: name || "the contact",
+    name: name || t("contacts.theContact"),
     askedAt: performance.now(),
     seen: false,
     ended: false,
   };
-  show("Asking Voicenter to call " + current.name + "…", false);
+  show(t("contacts.asking", { name: current.name }), false);
   const answer = await post(config.call_url, { number: button.dataset.number });
   button.disabled = false;
   if (!answer.ok) {
@@ -173,7 +176,7 @@ async function call(button) {
     current = null;
     setText(failed.state, "");
     setHidden(panel, true);
-    notify(str(answer.message) || "The call did not start.", true);
+    notify(str(answer.message) || t("contacts.notStarted"), true);
     return;
   }
   current.callId = str(answer.call_id);
@@ -185,7 +188,8 @@ async function hangUp() {
   hangupButton.disabled = true;
   const answer = await post(config.hangup_url, { extension: myExt }); // (an empty multipart body is a 400)
   hangupButton.disabled = false;
-  notify(str(answer.message) || (answer.ok ? "Hung up." : "Could not hang up."), !answer.ok);
+  const fallback = answer.ok ? t("contacts.hungUp") : t("contacts.notHungUp");
+  notify(str(answer.message) || fallback, !answer.ok);
 }
 
 document.addEventListener("click", function (event) {

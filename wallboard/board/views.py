@@ -3,9 +3,11 @@ readiness (``/readyz``).
 
 The board page carries its configuration as JSON (``board-config``, rendered by
 ``json_script``: text, never markup): the account's status names and which ones are offered
-(``wallboard.agents.models.StatusOption``), who is looking (their extension, whether they may
-act on their own card or on every card) and where a status change is posted. A display link
-gets the names only: it never acts.
+(``wallboard.agents.models.StatusOption``: the account's own names, as data), who is looking
+(their extension, whether they may act on their own card or on every card), where a status change
+is posted, and the service-level formulas in the words of the person looking (translated here:
+``wallboard.reports.models.FORMULA_WORDS``). Every other word the page's modules show comes from
+their catalog (``static/board/i18n.js``). A display link gets the names only: it never acts.
 """
 
 from __future__ import annotations

@@ -1,0 +1,197 @@
+/* The browser's words: every string the board, the TV, the contacts page, the screen-pop and
+ * the status buttons put on screen, by key, in one table per language (English here; another
+ * language is another table in TABLES, its missing keys read in English). The server's pages
+ * translate their own words (Django's catalogs); what the server sends as words (an answer's
+ * message, the service-level formulas in the page's config) comes translated already.
+ *
+ *   t("banner.live")                          -> "● Live"
+ *   t("queue.moreWaiting", { count: 3 })      -> "+ 3 more waiting"
+ *   word("callState", call.state)             -> "Talking" (Voicenter's value as it came, if
+ *                                                the table has no word for it)
+ *
+ * Pure: no DOM, no I/O (present.js and banner.js import it, and the tests run those under
+ * Node). t(key) is a plain object lookup; t(key, params) fills {name} placeholders from a
+ * template split once per key, so a drawing costs what the concatenation it replaces did.
+ */
+
+// (a table of Voicenter's values has no prototype: a value "constructor" is not a word)
+function values(words) {
+  return Object.assign(Object.create(null), words);
+}
+
+const EN = {
+  // banner.js: how fresh the screen is
+  "banner.signedOut": "⚠ Signed out — opening the sign-in page…",
+  "banner.storeDownRetrying": "⚠ The wallboard server cannot reach Redis — retrying…",
+  "banner.databaseDown": "⚠ The wallboard's database is unreachable — retrying…",
+  "banner.reconnecting": "↻ Reconnecting to the wallboard server…",
+  "banner.connecting": "↻ Connecting to the wallboard server…",
+  "banner.dataFrom": "{text} (data from {time})",
+  "banner.storeDownFrozen": "⚠ The wallboard server cannot reach Redis — data frozen",
+  "banner.storeDownFrozenSince":
+    "⚠ The wallboard server cannot reach Redis — data frozen since {time}",
+  "banner.serverSilent": "⚠ No word from the wallboard server for {age}",
+  "banner.catchingUp": "↻ Catching up with the wallboard server…",
+  "banner.noDataYet": "⚠ No data from Voicenter yet — waiting for the wallboard worker",
+  "banner.workerDown": "⚠ Wallboard worker not running — no data from Voicenter",
+  "banner.workerDownFor": "⚠ Wallboard worker not running — no data from Voicenter for {age}",
+  "banner.voicenterDown": "↻ Reconnecting to Voicenter…",
+  "banner.voicenterDownFor": "↻ Reconnecting to Voicenter… no data for {age}",
+  "banner.syncing": "↻ Syncing with Voicenter…",
+  "banner.stale": "⚠ No data from Voicenter",
+  "banner.staleFor": "⚠ No data from Voicenter for {age}",
+  "banner.live": "● Live",
+  // present.js: a past span
+  "age.seconds": "{s} s",
+  "age.minutes": "{m} min",
+  "age.hours": "{h} h {m} min",
+  // render.js: the header
+  "header.onCallListening": "{oncall} +{listening} listening",
+  // queues.js: the tiles
+  "queue.waiting": "waiting",
+  "queue.longestWait": "longest wait",
+  "queue.longWait": "⚠ Long wait",
+  "queue.answered": "answered",
+  "queue.abandoned": "abandoned",
+  "queue.sl": "SL",
+  "queue.asa": "ASA",
+  "queue.unknownNumber": "Unknown number",
+  "queue.alertWaiting": "⚠ {count} waiting (alert at {at})",
+  "queue.alertLongestWait": "⚠ Waiting over {duration}",
+  "queue.alertSl": "⚠ SL {sl}% (below {min}%)",
+  "queue.chart": "Callers waiting, last {minutes} minutes: at most {peak} at once",
+  "queue.slTip": "Service level ({formula}, T = {threshold} s): {text}",
+  "queue.moreWaiting": "+ {count} more waiting",
+  "queue.unnamed": "Queue {id}",
+  // agents.js: the cards
+  "agent.dialing": "Dialing",
+  "agent.ringing": "Ringing",
+  "agent.onHold": "On hold",
+  "agent.onCall": "On call",
+  "agent.listening": "Listening in",
+  "agent.available": "Available",
+  "agent.loggedOut": "Logged out",
+  "agent.break": "Break",
+  "agent.changingTo": "Changing to {name}…",
+  "agent.unknownNumber": "Unknown number",
+  "call.direction": "Call",
+  "call.unknownState": "Unknown",
+  // Voicenter's call directions and states (realtime/state.py), as a person reads them: word()
+  direction: values({
+    Incoming: "Incoming",
+    Outgoing: "Outgoing",
+    Click2Call: "Click2Call",
+    Spy: "Spy",
+  }),
+  callState: values({
+    Ringing: "Ringing",
+    Dialing: "Dialing",
+    Talking: "Talking",
+    Hold: "Hold",
+    Spying: "Spying",
+  }),
+  // status.js: the status buttons
+  "status.unnamed": "Status {code}",
+  "status.about": "{name}: {text}",
+  "status.done": "{name}: done.",
+  "status.pageOutOfDate":
+    "This page is out of date (its security token expired): reload it and try again.",
+  "status.serverAnswered": "The wallboard server answered {status}: not changed.",
+  "status.serverUnreachable": "The wallboard server could not be reached: not changed.",
+  "status.notChanged": "Not changed.",
+  "status.unknown": "unknown",
+  "status.notConfirmed": "Voicenter has not confirmed {name}; it reports {shown}.",
+  "status.menuTitle": "Status of {name}",
+  "status.you": "You",
+  "status.myStatus": "My status",
+  "status.changeOf": "Change the status of {name}",
+  // pop.js: the screen-pop
+  "pop.incoming": "Incoming call",
+  "pop.hiddenNumber": "a hidden number",
+  "pop.moreContacts": "{count} more contacts share it",
+  "pop.unknownCaller": "Unknown caller",
+  "pop.close": "Close",
+  "pop.ended": "Call ended",
+  // sound.js
+  "sound.on": "Alert sound: on",
+  "sound.off": "Alert sound: off",
+  // contacts.js: calling a contact
+  "contacts.pageOutOfDate": "This page is out of date (its security token expired): reload it.",
+  "contacts.serverAnswered": "The wallboard server answered {status}.",
+  "contacts.serverUnreachable": "The wallboard server could not be reached.",
+  "contacts.talking": "Talking with {name} · {duration}",
+  "contacts.calling": "Calling {name}…",
+  "contacts.ringing": "Your phone is ringing: answer it to call {name}.",
+  "contacts.ended": "Call ended.",
+  "contacts.neverSeen": "Voicenter accepted the call but never showed it on your extension.",
+  "contacts.alreadyCalling": "You are already on a call from this page.",
+  "contacts.theContact": "the contact",
+  "contacts.asking": "Asking Voicenter to call {name}…",
+  "contacts.notStarted": "The call did not start.",
+  "contacts.hungUp": "Hung up.",
+  "contacts.notHungUp": "Could not hang up.",
+};
+
+// language (primary subtag) -> its table; a later language adds its own here
+export const TABLES = { en: EN };
+
+let table = EN;
+let templates = new Map(); // key -> [literal, name, literal, name, ..., literal]
+
+// Read the words of `lang` ("he", "en-us"...) from now on; English for a language without a
+// table. Call it before the first drawing (main.js, contacts.js): what is drawn keeps its words.
+export function setLanguage(lang) {
+  const primary = String(lang || "en").toLowerCase().split("-")[0];
+  const next = TABLES[primary] || EN;
+  if (next !== table) {
+    table = next;
+    templates = new Map();
+  }
+  return primary in TABLES ? primary : "en";
+}
+
+function text(key) {
+  const found = table[key];
+  if (found !== undefined) return found;
+  const english = EN[key];
+  return english !== undefined ? english : key;
+}
+
+function split(template) {
+  const parts = [];
+  let at = 0;
+  const re = /\{(\w+)\}/g;
+  let m;
+  while ((m = re.exec(template)) !== null) {
+    parts.push(template.slice(at, m.index), m[1]);
+    at = m.index + m[0].length;
+  }
+  parts.push(template.slice(at));
+  return parts;
+}
+
+// The words for `key`; with `params`, its {name} placeholders filled.
+export function t(key, params) {
+  if (params === undefined) return text(key);
+  let parts = templates.get(key);
+  if (parts === undefined) {
+    parts = split(text(key));
+    templates.set(key, parts);
+  }
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const value = params[parts[i]];
+    out += (value === undefined || value === null ? "{" + parts[i] + "}" : value) + parts[i + 1];
+  }
+  return out;
+}
+
+// A value Voicenter sent (a call's direction, its state) as the table's `group` words it, or
+// as it came when the table has no word for it.
+export function word(group, value) {
+  const words = table[group];
+  const found = words === undefined ? undefined : words[value];
+  if (found !== undefined) return found;
+  const english = EN[group][value];
+  return english !== undefined ? english : value;
+}
