@@ -22,6 +22,8 @@ from wallboard.core.answers import (
     status_message,
 )
 
+pytestmark = pytest.mark.pure
+
 
 def status_words(body: object) -> str:
     answer = parse_status_answer(body)
