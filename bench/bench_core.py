@@ -95,7 +95,7 @@ def _calls(events: list[RawEvent]) -> list[dict[str, object]]:
     """Every waiting caller of the workload's queue events (as Voicenter spells them)."""
     found = []
     for _, payload in events:
-        data = payload.get("data") if isinstance(payload, dict) else None
+        data = payload.get("data")
         if isinstance(data, dict):
             found += [c for c in data.get("Calls") or [] if isinstance(c, dict)]
     return found

@@ -109,4 +109,4 @@ def test_truncated_and_corrupted_doc_events_never_raise(event):
 
 
 def test_non_string_names_are_rejected_not_raised():
-    assert isinstance(normalise(None, {})[0], Rejected)  # type: ignore[arg-type]
+    assert isinstance(normalise(None, {})[0], Rejected)

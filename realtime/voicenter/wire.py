@@ -166,7 +166,7 @@ def known_event(name: object) -> bool:
 
 
 def normalise(
-    name: str,
+    name: object,
     payload: object,
     *,
     offset_min: int | None = None,

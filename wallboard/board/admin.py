@@ -23,8 +23,8 @@ class DisplayLinkAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("link"))
     def link(self, display: DisplayLink) -> str:
-        if display.pk is None:
-            return gettext("(made when you save)")
+        if display.pk is None:  # the add form's, unsaved (django-stubs types pk as int)
+            return gettext("(made when you save)")  # type: ignore[unreachable]
         if display.revoked:
             return gettext("revoked")
         path = display.path()

@@ -287,7 +287,8 @@ class Fanout:
                                 await board.forward(item)
                     except TimeoutError:
                         board.seq = before  # it may not have gone: ask for no ack of it
-                        if board.live and not board.behind:
+                        # (mypy keeps board.live True across the await; it may have ended)
+                        if board.live and not board.behind:  # type: ignore[redundant-expr]
                             self._fell_behind(board, "its socket is full")
                     except Exception:  # that board's socket is going; its disconnect removes it
                         log.debug("could not send to a board", exc_info=True)

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **o: Any) -> None:
-        replay = None
+        replay: list[recording.RawEvent] | None = None
         if o["replay"]:
             try:
                 lines = Path(o["replay"]).read_bytes().splitlines()
