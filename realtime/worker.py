@@ -6,10 +6,12 @@ differences):
 
 1. Log in over HTTP (token, account or user), read ``Data.Socket``.
 2. Open ``URLList[i]`` with ``?token=``: Engine.IO 3, websocket only, python-socketio 4.x
-   ``AsyncClient`` with its own reconnection off, connect wrapped in a 10 s timeout. No login
-   emit on the socket. Exactly one socket at a time: the old one is torn down before the next.
-3. Every event goes on one in-process queue and is applied, in arrival order, by one loop; the
-   socket is not read while that queue holds ``INBOX_HIGH_WATER`` events (back-pressure).
+   ``AsyncClient`` with its own reconnection off (adapted: :mod:`realtime.voicenter.socket`),
+   connect wrapped in a 10 s timeout. No login emit on the socket. Exactly one socket at a
+   time: the old one is torn down before the next.
+3. Every event goes on one in-process queue (:class:`realtime.voicenter.socket.Inbox`) and is
+   applied, in arrival order, by one loop, in batches of at most ``MAX_BATCH``; the socket is
+   not read while that queue holds ``INBOX_HIGH_WATER`` events (back-pressure).
 4. Each (re)connect rebuilds the state from scratch: the fresh ``loginStatus`` and
    ``AllExtensionsStatus`` (and what arrives with them) replace the stored state at once under a
    new epoch; until then the old state stands. Late snapshots, and any ``*Updated`` event, are
@@ -22,6 +24,7 @@ differences):
    attempt after one that got its snapshots, moving to the next ``URLList`` entry on each
    failure and back to the primary after ``primary_retry_s`` on a secondary. Refresh the token
    shortly before ``TokenExpiry``; log in again when the socket or the refresh is refused.
+   How a session ended (:data:`SessionOutcome`) decides which of these comes next.
 
 Redis is not Voicenter. The worker waits for Redis before it first connects to Voicenter; once
 connected, Redis going away (stopped, restarting, unreachable: ``realtime.store.UNAVAILABLE``)
@@ -49,7 +52,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
@@ -57,12 +59,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 from urllib.parse import urlsplit
 
-import engineio.asyncio_client
 import httpx
-import orjson
 import socketio
 
 from realtime.events import ConfigChanged, KeepaliveAnswer
@@ -70,45 +70,18 @@ from realtime.pipeline import Pipeline
 from realtime.store import UNAVAILABLE, StateStore
 from realtime.voicenter.client import VoicenterClient
 from realtime.voicenter.login import LoginRefused, SocketGrant
+from realtime.voicenter.socket import (
+    CatchAll,
+    Disconnected,
+    Inbox,
+    PacketJson,
+    SocketClient,
+    close,
+    http_status,
+)
 
 log = logging.getLogger("realtime.worker")
 
-
-#: orjson's reason for refusing a text that holds a whole JSON value and then more.
-ORJSON_MORE_AFTER_VALUE = "unexpected content after document"
-
-
-class PacketJson:
-    """The JSON python-socketio and python-engineio read packets with (their ``json=``
-    option): orjson, several times faster than the standard library on Voicenter's events
-    (packet decoding was a third of the worker's time at full speed, bench/bench_ingest.py);
-    what orjson refuses (NaN, a lone surrogate, and the Engine.IO payloads that are not JSON at
-    all) goes to the standard library, so a packet decodes to what it always did, but for an
-    integer of more than 64 bits, which orjson reads as a float (no Voicenter field holds one).
-    A text that is a JSON value and then more (every Socket.IO message, ``2["QueueEvent",...]``:
-    Engine.IO tries each as JSON first) the standard library refuses too, so it is not asked.
-    Writing (the worker's few emits) stays the standard library's."""
-
-    @staticmethod
-    def loads(text: str | bytes, **options: Any) -> object:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError as refused:
-            if refused.msg == ORJSON_MORE_AFTER_VALUE and isinstance(text, str):
-                # a ValueError, as the standard library's would be (bytes still go on: it
-                # may read them as UTF-16 or UTF-32, where orjson reads UTF-8)
-                raise
-            try:
-                return json.loads(text, **options)
-            except RecursionError:  # nested past Python's limit (orjson stops at 1,024)
-                raise ValueError("JSON nested too deep") from None
-
-    dumps = staticmethod(json.dumps)
-
-
-# python-engineio 3.x installs a SIGINT handler that stops the loop unless told one is set;
-# the worker command handles SIGINT and SIGTERM itself.
-engineio.asyncio_client.async_signal_handler_set = True
 
 #: Refresh this long before TokenExpiry (the SDKs use 5 s).
 REFRESH_AHEAD_S = 5.0
@@ -126,51 +99,25 @@ STORE_RETRY_S = 1.0
 #: A Redis round trip (a commit, a flush) still unanswered after this long counts as Redis
 #: being away (a hung server must not stall the worker: its socket, keep-alives, events).
 REDIS_TIMEOUT_S = 5.0
-
-
-class _Disconnected:
-    """Put in the inbox when the socket closes."""
-
-
-_DISCONNECTED = _Disconnected()
-#: The socket stops being read while this many events wait to be applied (4 batches).
+#: The socket stops being read while this many events wait to be applied (4 batches:
+#: realtime.voicenter.socket.Inbox).
 INBOX_HIGH_WATER = 4 * MAX_BATCH
 
-
-class Inbox(asyncio.Queue[tuple[str, object] | _Disconnected]):
-    """What the socket heard, in order: (event name, payload) pairs, then _DISCONNECTED.
-
-    Bounded by back-pressure, not by refusal: the socket's reader puts each event at once
-    (``put_nowait``: the order is the socket's, and nothing is dropped), then waits in
-    :meth:`room` while ``INBOX_HIGH_WATER`` events or more are waiting. A reader that waits
-    reads no more from the socket, so TCP holds the rest at Voicenter's end instead of this
-    process decoding a burst far ahead of the loop that applies it (a replay at full speed
-    had 92,000 decoded events waiting here; held back, with the per-message tasks gone too
-    (:class:`_InlineEngineIO`), bench/bench_ingest.py went from 7,500 to 8,200-9,300 events/s
-    in alternating runs). :meth:`close` ends every wait, for a session that is over."""
-
-    def __init__(self, high_water: int | None = None) -> None:
-        super().__init__()
-        self.high_water = INBOX_HIGH_WATER if high_water is None else high_water
-        self._room = asyncio.Event()
-        self._room.set()
-        self._closed = False
-
-    def get_nowait(self) -> tuple[str, object] | _Disconnected:
-        item = super().get_nowait()  # (``get`` takes its item through here too)
-        if self.qsize() < self.high_water:
-            self._room.set()
-        return item
-
-    async def room(self) -> None:
-        """Return once fewer than ``high_water`` events wait, or the inbox is closed."""
-        while self.qsize() >= self.high_water and not self._closed:
-            self._room.clear()
-            await self._room.wait()
-
-    def close(self) -> None:
-        self._closed = True
-        self._room.set()
+#: How one attempt at a session with Voicenter ended (:meth:`VoicenterWorker._attempt`); it says
+#: what the outer loop (:meth:`VoicenterWorker.run`) does next.
+#:
+#: - after the backoff, on the next server of the list: ``failed`` (the login refused or out of
+#:   reach, a keep-alive refused, an error of ours), ``unreachable`` (the socket did not open),
+#:   ``lost`` (Voicenter closed the socket), ``dead`` (no event for ``dead_after_s``);
+#: - after the backoff, with a fresh login: ``refused`` (the socket refused the token, HTTP 401
+#:   or 403, or no server of the list opened; :meth:`VoicenterWorker._attempt` reports it as
+#:   ``failed``, having dropped the token);
+#: - at once: ``refresh`` (the token is about to expire: refreshed first), ``primary``
+#:   (``primary_retry_s`` on a secondary server: back to the first);
+#: - ``stopped``: the worker was stopped.
+SessionOutcome = Literal[
+    "failed", "unreachable", "lost", "dead", "refused", "refresh", "primary", "stopped"
+]
 
 
 @dataclass(frozen=True)
@@ -226,58 +173,6 @@ class Health:
             "pid": os.getpid(),
             "updated_at": now,
         }
-
-
-class _CatchAll(socketio.AsyncClientNamespace):
-    """python-socketio 4.x has no '*' handler: every event lands in one queue, in order."""
-
-    def __init__(self, queue: Inbox) -> None:
-        super().__init__("/")
-        self.queue = queue
-
-    async def trigger_event(self, event: str, *args: object) -> None:
-        # Called from the socket's read loop itself (_InlineEngineIO): the queue has
-        # Voicenter's order, and waiting for room stops the reading.
-        if event == "disconnect":
-            self.queue.put_nowait(_DISCONNECTED)
-        elif event != "connect":
-            self.queue.put_nowait((event, args[0] if args else None))
-            await self.queue.room()
-
-
-class _InlineEngineIO(engineio.AsyncClient):
-    """python-engineio 3.x runs the handler of every message it reads as a task of its own;
-    this client runs it in its read loop, before it reads the next. So the events reach the
-    inbox in the order they were read by construction (not because tasks start in the order
-    they were made), no task is made per event, and the inbox's back-pressure
-    (:meth:`Inbox.room`) stops the reading. The other packets (pong, close, noop) are
-    handled as before."""
-
-    async def _receive_packet(self, pkt: engineio.packet.Packet) -> None:
-        if pkt.packet_type == engineio.packet.MESSAGE:
-            await self._trigger_event("message", pkt.data, run_async=False)
-        else:
-            await super()._receive_packet(pkt)
-
-
-class _SocketClient(socketio.AsyncClient):
-    """python-socketio's client on :class:`_InlineEngineIO`. A message it cannot read (not
-    JSON, nested too deep, an unknown packet type: python-socketio raises ValueError for each)
-    is a bad line: reported in one log line, counted (``rejected:unreadable``) and skipped,
-    where python-engineio would log a traceback."""
-
-    def __init__(self, on_unreadable: Callable[[str], None], **options: Any) -> None:
-        super().__init__(**options)
-        self.on_unreadable = on_unreadable
-
-    def _engineio_client_class(self) -> type[engineio.AsyncClient]:
-        return _InlineEngineIO
-
-    async def _handle_eio_message(self, data: object) -> None:
-        try:
-            await super()._handle_eio_message(data)
-        except ValueError as exc:
-            self.on_unreadable(str(exc)[:200])
 
 
 def backoff_delay(attempt: int, low: float, high: float, rng: random.Random) -> float:
@@ -352,6 +247,7 @@ class VoicenterWorker:
                 log.warning("contact directory not loaded yet", exc_info=True)
             while not self._stop.is_set():
                 self.last_synced = False
+                outcome: SessionOutcome
                 try:
                     outcome = await self._attempt()
                 except Exception as exc:  # e.g. Redis unreachable: log, back off, go on
@@ -421,7 +317,7 @@ class VoicenterWorker:
             self.store_down_since = None
             self._store_recovered = True
 
-    async def _attempt(self) -> str:
+    async def _attempt(self) -> SessionOutcome:
         """Log in if needed, hold one socket until it ends; say how it ended."""
         try:
             if self.grant is None or self._token_expired():
@@ -486,10 +382,10 @@ class VoicenterWorker:
 
     # --- one socket ---------------------------------------------------------------------
 
-    async def _session(self, grant: SocketGrant, url: str) -> str:
-        queue = Inbox()
-        client = _SocketClient(self._unreadable, reconnection=False, json=PacketJson)
-        client.register_namespace(_CatchAll(queue))
+    async def _session(self, grant: SocketGrant, url: str) -> SessionOutcome:
+        queue = Inbox(INBOX_HIGH_WATER)
+        client = SocketClient(self._unreadable, reconnection=False, json=PacketJson)
+        client.register_namespace(CatchAll(queue))
         sep = "&" if urlsplit(url).query else "?"
         self.sessions += 1
         try:
@@ -498,9 +394,9 @@ class VoicenterWorker:
                 self.config.connect_timeout_s,
             )
         except (TimeoutError, socketio.exceptions.ConnectionError, OSError) as exc:
-            await _close(client)
+            await close(client)
             self._error(f"cannot open the socket at {url}: {exc or type(exc).__name__}")
-            return "refused" if _http_status(exc) in (401, 403) else "unreachable"
+            return "refused" if http_status(exc) in (401, 403) else "unreachable"
         log.info("connected to %s", url)
         self._socket_failures = 0
         self.health.connected, self.health.syncing = True, True
@@ -515,11 +411,13 @@ class VoicenterWorker:
             # First: a reader waiting for room reads on and sees the socket closing (cancelling
             # it would not do: python-engineio swallows a handler's cancellation)
             queue.close()
-            await _close(client)
+            await close(client)
             self.health.connected = self.health.syncing = False
             await self._flush_health_and_stats(force=True)
 
-    async def _consume(self, client: socketio.AsyncClient, queue: Inbox, grant: SocketGrant) -> str:
+    async def _consume(
+        self, client: socketio.AsyncClient, queue: Inbox, grant: SocketGrant
+    ) -> SessionOutcome:
         cfg = self.config
         opened = last_event = last_resync = time.monotonic()
         keepalive_sent = synced = False
@@ -637,7 +535,7 @@ class VoicenterWorker:
 
 
 def _take_batch(
-    first: tuple[str, object] | _Disconnected | None, queue: Inbox
+    first: tuple[str, object] | Disconnected | None, queue: Inbox
 ) -> tuple[list[tuple[str, object]], bool]:
     """``first`` and every event already waiting behind it, up to MAX_BATCH: the events to feed
     as one batch, and whether the socket closed after them. Nothing waits for more to come, so
@@ -645,30 +543,10 @@ def _take_batch(
     batch: list[tuple[str, object]] = []
     item = first
     while item is not None:
-        if isinstance(item, _Disconnected):
+        if isinstance(item, Disconnected):
             return batch, True
         batch.append(item)
         if len(batch) >= MAX_BATCH or queue.empty():
             break
         item = queue.get_nowait()
     return batch, False
-
-
-async def _close(client: socketio.AsyncClient) -> None:
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(client.disconnect(), 5)
-
-
-def _http_status(exc: BaseException | None) -> int | None:
-    """The HTTP status behind a failed socket handshake, if any.
-
-    python-socketio 4.x re-raises a refused websocket handshake as a bare "Connection error";
-    aiohttp's handshake error, with its status, survives in the exception's context chain.
-    """
-    seen = 0
-    while exc is not None and seen < 10:
-        status = getattr(exc, "status", None)
-        if isinstance(status, int):
-            return status
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return None

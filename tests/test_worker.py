@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import subprocess
@@ -21,7 +20,7 @@ from realtime.projections.board import BoardState
 from realtime.redis_server import embedded_redis_url, ensure_embedded_redis, stop_embedded_redis
 from realtime.simulator.model import CallCenter
 from realtime.store import StateStore
-from realtime.worker import PacketJson, VoicenterWorker, WorkerConfig, backoff_delay
+from realtime.worker import VoicenterWorker, WorkerConfig, backoff_delay
 from tests.served import serving
 
 
@@ -340,18 +339,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def test_a_refused_handshake_keeps_its_http_status_through_socketio(sim):
-    import socketio
-
-    from realtime.worker import _http_status
-
-    client = socketio.AsyncClient(reconnection=False)
-    with pytest.raises(socketio.exceptions.ConnectionError) as caught:
-        await client.connect(f"{sim.base}?token=nope", transports=["websocket"])
-    assert _http_status(caught.value) == 401
-    await client.disconnect()
-
-
 async def test_health_says_running_and_a_clean_stop_says_so(sim, store, running):
     worker = await running()
     health = await until(lambda: _health_connected(store))
@@ -367,17 +354,18 @@ async def _stopped(store):
 
 @pytest.mark.pure
 def test_a_batch_is_every_event_already_waiting_up_to_the_bound_and_stops_at_a_close():
-    from realtime.worker import _DISCONNECTED, MAX_BATCH, Inbox, _take_batch
+    from realtime.voicenter.socket import DISCONNECTED, Inbox
+    from realtime.worker import INBOX_HIGH_WATER, MAX_BATCH, _take_batch
 
-    inbox = Inbox()
+    inbox = Inbox(INBOX_HIGH_WATER)
     assert _take_batch(("A", 1), inbox) == ([("A", 1)], False)  # alone: at once
     for n in range(MAX_BATCH + 5):
         inbox.put_nowait(("E", n))
     batch, closed = _take_batch(("A", 1), inbox)
     assert len(batch) == MAX_BATCH and not closed and batch[1] == ("E", 0)
     assert inbox.qsize() == 6  # the rest waits for the next batch, in order
-    inbox = Inbox()
-    for item in (("B", 2), _DISCONNECTED, ("C", 3)):
+    inbox = Inbox(INBOX_HIGH_WATER)
+    for item in (("B", 2), DISCONNECTED, ("C", 3)):
         inbox.put_nowait(item)
     assert _take_batch(("A", 1), inbox) == ([("A", 1), ("B", 2)], True)
     assert _take_batch(None, inbox) == ([], False)  # a timeout: nothing to feed
@@ -409,46 +397,26 @@ async def test_a_fast_replay_reaches_a_worker_that_connects_later_whole_and_in_o
             await worker.client.aclose()
 
 
-async def test_the_inbox_holds_the_reader_at_its_high_water_until_room_is_made_or_it_closes():
-    from realtime.worker import Inbox
-
-    inbox = Inbox(high_water=2)
-    inbox.put_nowait(("A", 1))
-    await asyncio.wait_for(inbox.room(), 1)  # below the mark: no wait
-    inbox.put_nowait(("B", 2))
-    waiting = asyncio.create_task(inbox.room())
-    await asyncio.sleep(0.05)
-    assert not waiting.done()  # at the mark: the reader waits
-    assert await inbox.get() == ("A", 1)  # one taken: room again
-    await asyncio.wait_for(waiting, 1)
-    inbox.put_nowait(("C", 3))
-    waiting = asyncio.create_task(inbox.room())
-    await asyncio.sleep(0.05)
-    assert not waiting.done()
-    inbox.close()  # a session that is over lets its reader go
-    await asyncio.wait_for(waiting, 1)
-    assert [inbox.get_nowait() for _ in range(2)] == [("B", 2), ("C", 3)]  # nothing dropped
-
-
 async def test_a_fast_replay_held_back_by_a_small_inbox_arrives_whole_and_in_order(
     store, prefix, monkeypatch
 ):
     from realtime import worker as worker_module
     from realtime.store import StateStore
+    from realtime.voicenter import socket
     from tests.examples import doc_examples
     from tests.served import serving
 
     monkeypatch.setattr(worker_module, "INBOX_HIGH_WATER", 3)
     most = 0
-    put = worker_module.Inbox.put_nowait
+    put = socket.Inbox.put_nowait
 
     def counted(self, item):
         nonlocal most
         put(self, item)
-        if item is not worker_module._DISCONNECTED:
+        if item is not socket.DISCONNECTED:
             most = max(most, self.qsize())
 
-    monkeypatch.setattr(worker_module.Inbox, "put_nowait", counted)
+    monkeypatch.setattr(socket.Inbox, "put_nowait", counted)
     events = doc_examples() * 40  # 600 events, sent as fast as the worker takes them
     reference = StateStore(store.redis, prefix + "reference:")
     expected = Pipeline([BoardState(reference)])
@@ -549,32 +517,6 @@ async def test_the_worker_command_started_before_redis_waits_for_it(sim, tmp_pat
         log.close()
         await client.aclose()
         stop_embedded_redis(redis_dir)
-
-
-def test_packets_decode_as_the_standard_library_decodes_them_orjson_or_not():
-    fixtures = Path(__file__).parent / "fixtures" / "voicenter_doc_examples.jsonl"
-    lines = [line for line in fixtures.read_text().splitlines() if line.strip()]
-    assert lines
-    for packet in lines:  # Voicenter's documented events: the fast path
-        assert PacketJson.loads(packet) == json.loads(packet)
-    for odd in ['{"a": NaN}', '"\\ud800"', '{"x": Infinity}']:  # orjson refuses: the fallback
-        assert repr(PacketJson.loads(odd)) == repr(json.loads(odd))
-    for not_json in ['2["QueueEvent",{}]', "probe", ""]:  # Engine.IO payloads that are text
-        with pytest.raises(ValueError):
-            PacketJson.loads(not_json)
-
-
-def test_a_socketio_message_is_refused_by_orjson_alone_not_again_by_the_standard_library(
-    monkeypatch,
-):
-    asked = []
-    monkeypatch.setattr(json, "loads", lambda text, **options: asked.append(text))
-    for message in ['2["QueueEvent",{"a":1}]', '0{"sid":"x"}', "3probe"]:
-        with pytest.raises(ValueError):
-            PacketJson.loads(message)
-    assert asked == []
-    PacketJson.loads('{"a": NaN}')  # what orjson cannot read still goes to the standard library
-    assert asked == ['{"a": NaN}']
 
 
 async def test_a_message_nested_too_deep_is_a_bad_line_reported_and_skipped(

@@ -63,8 +63,9 @@ direction (Incoming, Outgoing, Spy, Click2Call or Click2call), did, callStarted,
 c2cdirection (1 = leg 1, 2 = leg 2), queueID?}``. The snapshot's calls may also come in the
 queue-call spelling (``CallerID``, ``CallerName``, ``IvrUniqueID``, ``JoinTimeStamp``).
 
-The HTTP login that precedes the socket is :mod:`realtime.voicenter.login`; the socket itself
-(Engine.IO 3, ``keepalive`` and ``resync`` emits) is :mod:`realtime.worker`.
+The HTTP login that precedes the socket is :mod:`realtime.voicenter.login`; the socket is read
+through :mod:`realtime.voicenter.socket` (Engine.IO 3), and held, with its ``keepalive`` and
+``resync`` emits, by :mod:`realtime.worker`.
 
 Time
 ====
