@@ -1,9 +1,11 @@
 """The browser protocol: every frame between the wallboard's websocket and a board.
 
-Pure: builders return plain dicts; the shell encodes them (once per frame, not once per screen).
+Pure: builders return plain dicts, one builder per frame type, typed by a TypedDict each
+(:data:`Message` is any of them); the shell encodes them (once per frame, not once per screen).
 This docstring is the spec. ``realtime/messages.schema.json`` (JSON Schema, draft 2020-12) is its
 machine-readable form, strict about every field of every server -> browser frame and of the state
-inside it: ``tests/test_messages_schema.py`` checks every builder against it, and
+inside it: ``tests/test_messages_schema.py`` checks every builder against it, and each frame's
+type against its definition (the same fields, the same ones required), and
 ``tests/test_consumers.py`` every frame a consumer sends. ``docs/protocol.md`` links here.
 
 Server -> browser
@@ -93,7 +95,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal, TypedDict, cast
 
 from realtime.state import Delta, State
 
@@ -104,22 +106,93 @@ WORKER_SILENT_S = 5.0
 #: The health fields a board may see (everything else in the worker's health stays server-side).
 PUBLIC_HEALTH = ("running", "connected", "syncing", "last_event_at", "events_per_s", "reconnects")
 
-Message = dict[str, Any]
+# The frames as types (each held equal to its definition in messages.schema.json by
+# tests/test_messages_schema.py: the same fields, the same ones required).
 
 
-def public_health(health: Mapping[str, object]) -> dict[str, object]:
-    """The worker's health (``P health`` in Redis) cut down to what a board may see."""
-    public: dict[str, object] = {name: health.get(name) for name in PUBLIC_HEALTH}
-    public["running"] = bool(health.get("running"))
-    public["connected"] = bool(health.get("connected"))
-    public["syncing"] = bool(health.get("syncing"))
-    public["worker_updated_at"] = health.get("updated_at")
-    return public
+class BoardHealth(TypedDict):
+    """The worker's health as a board sees it (``health`` in the schema)."""
+
+    running: bool
+    connected: bool
+    syncing: bool
+    last_event_at: float | None
+    events_per_s: float | None
+    reconnects: int | None
+    worker_updated_at: float | None
+
+
+class SnapshotFrame(TypedDict):
+    type: Literal["snapshot"]
+    epoch: str | None
+    seq: int
+    server_time: float
+    state: State
+    voicenter: BoardHealth
+
+
+class _Merged(TypedDict, total=False):
+    # (a base of its own: NotRequired in a postponed annotation is not seen at run time,
+    # where tests/test_messages_schema.py reads which fields are required)
+    from_seq: int
+
+
+class DeltaFrame(_Merged):
+    type: Literal["delta"]
+    epoch: str
+    seq: int
+    delta: Delta
+
+
+class HeartbeatFrame(TypedDict):
+    type: Literal["heartbeat"]
+    epoch: str | None
+    seq: int
+    server_time: float
+    voicenter: BoardHealth
+
+
+class OutageFrame(TypedDict):
+    type: Literal["outage"]
+    epoch: None
+    seq: Literal[0]
+    server_time: float
+    part: Literal["redis"]
+    since: float
+
+
+ErrorCode = Literal["bad_json", "bad_message"]
+
+
+class ErrorFrame(TypedDict):
+    type: Literal["error"]
+    epoch: str | None
+    seq: int
+    code: ErrorCode
+    message: str
+
+
+#: Any frame to a board.
+Message = SnapshotFrame | DeltaFrame | HeartbeatFrame | OutageFrame | ErrorFrame
+
+
+def public_health(health: Mapping[str, object]) -> BoardHealth:
+    """The worker's health (``P health`` in Redis) cut down to what a board may see: its
+    numbers and times passed on as the worker wrote them (``realtime.worker.Health``)."""
+    return {
+        "running": bool(health.get("running")),
+        "connected": bool(health.get("connected")),
+        "syncing": bool(health.get("syncing")),
+        "last_event_at": cast("float | None", health.get("last_event_at")),
+        "events_per_s": cast("float | None", health.get("events_per_s")),
+        "reconnects": cast("int | None", health.get("reconnects")),
+        "worker_updated_at": cast("float | None", health.get("updated_at")),
+    }
 
 
 def snapshot(
     epoch: str | None, seq: int, state: State, *, server_time: float, health: Mapping[str, object]
-) -> Message:
+) -> SnapshotFrame:
     return {
         "type": "snapshot",
         "epoch": epoch,
@@ -130,10 +203,10 @@ def snapshot(
     }
 
 
-def delta(epoch: str, seq: int, change: Delta, from_seq: int | None = None) -> Message:
+def delta(epoch: str, seq: int, change: Delta, from_seq: int | None = None) -> DeltaFrame:
     """One change, or the changes ``from_seq``..``seq`` merged (``from_seq`` left out when it
     is ``seq``)."""
-    frame: Message = {"type": "delta", "epoch": epoch, "seq": seq, "delta": change}
+    frame: DeltaFrame = {"type": "delta", "epoch": epoch, "seq": seq, "delta": change}
     if from_seq is not None and from_seq != seq:
         frame["from_seq"] = from_seq
     return frame
@@ -141,7 +214,7 @@ def delta(epoch: str, seq: int, change: Delta, from_seq: int | None = None) -> M
 
 def heartbeat(
     epoch: str | None, seq: int, *, server_time: float, health: Mapping[str, object]
-) -> Message:
+) -> HeartbeatFrame:
     return {
         "type": "heartbeat",
         "epoch": epoch,
@@ -151,7 +224,7 @@ def heartbeat(
     }
 
 
-def outage(part: str, since: float, *, server_time: float) -> Message:
+def outage(part: Literal["redis"], since: float, *, server_time: float) -> OutageFrame:
     return {
         "type": "outage",
         "epoch": None,
@@ -175,14 +248,14 @@ def worker_verdict(health: Mapping[str, object], server_time: float) -> tuple[bo
     )
 
 
-def error(epoch: str | None, seq: int, code: str, message: str) -> Message:
+def error(epoch: str | None, seq: int, code: ErrorCode, message: str) -> ErrorFrame:
     return {"type": "error", "epoch": epoch, "seq": seq, "code": code, "message": message}
 
 
 class BadMessage(ValueError):
     """A board sent something that is not a protocol message; ``code`` says what."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
 

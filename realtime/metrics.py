@@ -85,7 +85,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Literal, TypeGuard
+from typing import Any, Literal, TypedDict, TypeGuard
 
 Formula = Literal["strict", "answered", "both", "no_short"]
 
@@ -242,11 +242,40 @@ def abandon_rate_pct(day: QueueDay, rules: QueueRules) -> float | None:
     return None if rate is None else min(rate, 100.0)  # (callers offered the day before)
 
 
-def figures(day: QueueDay, rules: QueueRules) -> dict[str, Any]:
+class Figures(TypedDict):
+    """A queue's counters (:class:`QueueDay`), the metrics derived from them and the rules
+    they were derived under: :func:`figures`."""
+
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    answered_within_sl: int
+    abandoned_within_sl: int
+    answered_timed: int
+    wait_answered_s: float
+    longest_wait_s: float
+    service_level_pct: float | None
+    asa_s: float | None
+    abandon_rate_pct: float | None
+    sl_threshold_s: int
+    short_abandon_s: int
+    formula: Formula
+
+
+def figures(day: QueueDay, rules: QueueRules) -> Figures:
     """The counters and the metrics derived from them, as the board and ``queue_stats`` show
     them."""
     return {
-        **day.as_mapping(),
+        "offered": day.offered,
+        "answered": day.answered,
+        "abandoned": day.abandoned,
+        "short_abandoned": day.short_abandoned,
+        "answered_within_sl": day.answered_within_sl,
+        "abandoned_within_sl": day.abandoned_within_sl,
+        "answered_timed": day.answered_timed,
+        "wait_answered_s": day.wait_answered_s,
+        "longest_wait_s": day.longest_wait_s,
         "service_level_pct": service_level_pct(day, rules),
         "asa_s": asa_s(day),
         "abandon_rate_pct": abandon_rate_pct(day, rules),

@@ -19,13 +19,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from realtime import messages
 from realtime.keys import Keys
-from realtime.state import Delta, State
+from realtime.state import Delta, State, empty_state
 from realtime.store import RawSnapshot, StateStore
 
 KINDS = ("delta", "snapshot", "heartbeat")
@@ -47,8 +47,11 @@ def encode_snapshot(raw: RawSnapshot, server_time: float) -> str:
     """The snapshot frame of ``raw``: the same JSON as ``encode(messages.snapshot(...))``
     of the decoded state, spliced from the stored JSON values without decoding them (a
     thousand agents: about 1 ms instead of 7)."""
-    frame = messages.snapshot(raw.epoch, raw.seq, {}, server_time=server_time, health=raw.health)
-    frame["state"] = _STATE_MARK
+    frame = messages.snapshot(
+        raw.epoch, raw.seq, empty_state(), server_time=server_time, health=raw.health
+    )
+    marked = cast("dict[str, object]", frame)  # the state's place, to splice the JSON into
+    marked["state"] = _STATE_MARK
     head, tail = orjson.dumps(frame).split(_STATE_MARK_JSON)
     parts = [head, b"{"]
     for n, (name, entities) in enumerate(raw.collections.items()):

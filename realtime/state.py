@@ -2,9 +2,11 @@
 
 Pure: no I/O, no framework imports. The state is plain JSON-able data and is the very object a
 browser receives in a ``snapshot`` (:mod:`realtime.messages`; its JSON Schema,
-``realtime/messages.schema.json``, holds the state's exact shape). Times are UTC epoch seconds;
-``None`` means unknown. This docstring is the spec of the state and its deltas;
-``docs/protocol.md`` links here.
+``realtime/messages.schema.json``, holds the state's exact shape). Its types (:class:`State`,
+:class:`Delta` and an entity type per collection, TypedDicts: no cost at run time) say the same
+to mypy, and ``tests/test_messages_schema.py`` holds each equal to its definition in the
+schema. Times are UTC epoch seconds; ``None`` means unknown. This docstring is the spec of the
+state and its deltas; ``docs/protocol.md`` links here.
 
 State shape
 ===========
@@ -123,7 +125,7 @@ Rules
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, Literal, TypedDict, TypeVar, cast
 
 from realtime.events import (
     Agent,
@@ -136,25 +138,128 @@ from realtime.events import (
     QueuesSnapshot,
     WaitingCall,
 )
+from realtime.metrics import Figures
 
 #: The reasons of a ``QueueEvent`` whose caller leaves the queue.
 LEAVING = frozenset({"EXIT", "ANSWER", "ABANDONED"})
 
-Entity = dict[str, Any]
-State = dict[str, dict[str, Entity]]
-Delta = dict[str, dict[str, Any]]
+# The shapes above as types (each held equal to its definition in messages.schema.json by
+# tests/test_messages_schema.py: the same fields, the same ones required).
 
+
+class WaitingView(TypedDict):
+    """A caller waiting in a queue (``waiting_call`` in the schema)."""
+
+    call_id: str
+    caller_number: str
+    caller_name: str
+    joined_at: float | None
+    contact: str
+
+
+class QueueView(TypedDict):
+    """A queue (``queue``), keyed by its id."""
+
+    id: str
+    name: str
+    waiting: list[WaitingView]
+
+
+class CallView(TypedDict):
+    """An extension's active call (``call``)."""
+
+    call_id: str
+    direction: str
+    state: str
+    number: str
+    name: str
+    did: str
+    started_at: float | None
+    answered_at: float | None
+    queue_id: str | None
+    leg: int | None
+    contact: str
+
+
+class AgentView(TypedDict):
+    """An extension and who works it (``agent``), keyed by its SIP user."""
+
+    extension: str
+    number: str
+    user_id: int | None
+    user_name: str
+    agent_name: str
+    status: int | None
+    status_name: str
+    status_since: float | None
+    peer_status: str
+    calls: list[CallView]
+
+
+class BoardSettings(TypedDict):
+    """What the board shows a queue by, from its settings: its name ("": Voicenter's) and its
+    alert thresholds (None: no alert)."""
+
+    display_name: str
+    alert_waiting: int | None
+    alert_longest_wait_s: int | None
+    alert_sl_pct: int | None
+
+
+class TodayView(Figures, BoardSettings):
+    """A queue's numbers for the business day shown (``queue_day``), keyed by queue id: its
+    :func:`realtime.metrics.figures`, the day, its settings and its chart."""
+
+    day: str
+    waiting_last_hour: list[int]
+
+
+class State(TypedDict):
+    """The whole state: one map of key -> entity per collection (``state``)."""
+
+    queues: dict[str, QueueView]
+    agents: dict[str, AgentView]
+    today: dict[str, TodayView]
+
+
+E = TypeVar("E")
+# ("del" is a keyword: declared the functional way, then inherited)
+_Removed = TypedDict("_Removed", {"del": list[str]}, total=False)
+
+
+class Part(_Removed, Generic[E], total=False):
+    """A delta's change to one collection: the entities to set, whole, and the keys to
+    delete; an empty one is left out."""
+
+    set: dict[str, E]
+
+
+class Delta(TypedDict, total=False):
+    """One change to the state (``state_delta``): a part per collection it changes."""
+
+    queues: Part[QueueView]
+    agents: Part[AgentView]
+    today: Part[TodayView]
+
+
+#: Any collection's entity.
+Entity = QueueView | AgentView | TodayView
+CollectionName = Literal["queues", "agents", "today"]
 #: The state's collections, each a map of key -> entity. The store, the browser protocol's
 #: schema and the browser's reducer follow this list: adding a collection starts here.
 #: ``today`` is not the reducer's: :mod:`realtime.projections.day` puts it.
-COLLECTIONS = ("queues", "agents", "today")
+COLLECTIONS: tuple[CollectionName, ...] = ("queues", "agents", "today")
+# A state and a delta seen collection by collection, for the code that treats every collection
+# alike (where its keys are not literal, mypy types a TypedDict's values as object).
+Collections = dict[str, dict[str, Entity]]
+Parts = dict[str, Part[Any]]
 
 
 def empty_state() -> State:
-    return {name: {} for name in COLLECTIONS}
+    return {"queues": {}, "agents": {}, "today": {}}
 
 
-def queue_view(queue: Queue) -> Entity:
+def queue_view(queue: Queue) -> QueueView:
     """A queue's state entry from a queue whose waiting list is known."""
     return {
         "id": queue.id,
@@ -163,7 +268,7 @@ def queue_view(queue: Queue) -> Entity:
     }
 
 
-def waiting_view(c: WaitingCall) -> Entity:
+def waiting_view(c: WaitingCall) -> WaitingView:
     return {
         "call_id": c.call_id,
         "caller_number": c.caller_number,
@@ -173,7 +278,7 @@ def waiting_view(c: WaitingCall) -> Entity:
     }
 
 
-def moved_queue_view(event: QueueChanged, previous: Mapping[str, Any] | None) -> Entity:
+def moved_queue_view(event: QueueChanged, previous: QueueView | None) -> QueueView:
     """A ``QueueEvent`` that did not carry the waiting list: the last known list, less the
     caller who left (EXIT, ANSWER, ABANDONED) or plus the one who joined."""
     waiting = list(previous.get("waiting", [])) if previous is not None else []
@@ -185,7 +290,7 @@ def moved_queue_view(event: QueueChanged, previous: Mapping[str, Any] | None) ->
     return {"id": event.queue.id, "name": name, "waiting": waiting}
 
 
-def call_view(call: Call) -> Entity:
+def call_view(call: Call) -> CallView:
     return {
         "call_id": call.call_id,
         "direction": call.direction,
@@ -202,8 +307,8 @@ def call_view(call: Call) -> Entity:
 
 
 def agent_view(
-    agent: Agent, previous: Mapping[str, Any] | None, at: float | None, ended: str = ""
-) -> Entity:
+    agent: Agent, previous: AgentView | None, at: float | None, ended: str = ""
+) -> AgentView:
     """The agent's state entry; ``at`` is the time of the live event (None for a snapshot);
     ``ended``: the call a HANGUP is about, dropped from the previous calls when the event did
     not carry the list."""
@@ -243,27 +348,41 @@ def reduce(state: State, event: Event) -> tuple[State, Delta | None]:
 
     The input state is not modified.
     """
+    # (each collection spelt out: a TypedDict's keys are literal)
     if isinstance(event, QueuesSnapshot):
-        return _replace_all(state, "queues", {q.id: queue_view(q) for q in event.queues})
+        queues = {q.id: queue_view(q) for q in event.queues}
+        whole = diff(state["queues"], queues)
+        if whole is None:
+            return state, None
+        return {**state, "queues": queues}, {"queues": whole}
     if isinstance(event, AgentsSnapshot):
         old = state["agents"]
-        new = {a.extension: agent_view(a, old.get(a.extension), None) for a in event.agents}
-        return _replace_all(state, "agents", new)
+        agents = {a.extension: agent_view(a, old.get(a.extension), None) for a in event.agents}
+        all_agents = diff(old, agents)
+        if all_agents is None:
+            return state, None
+        return {**state, "agents": agents}, {"agents": all_agents}
     if isinstance(event, QueueChanged):
-        queue = event.queue
+        queue, known = event.queue, state["queues"]
         if queue.waiting is None:
-            view = moved_queue_view(event, state["queues"].get(queue.id))
+            queue_now = moved_queue_view(event, known.get(queue.id))
         else:
-            view = queue_view(queue)
-        return _replace_one(state, "queues", queue.id, view)
+            queue_now = queue_view(queue)
+        if known.get(queue.id) == queue_now:
+            return state, None
+        changed: State = {**state, "queues": {**known, queue.id: queue_now}}
+        return changed, {"queues": {"set": {queue.id: queue_now}}}
     if isinstance(event, AgentChanged):
-        ext = event.agent.extension
-        previous = state["agents"].get(ext)
+        ext, listed = event.agent.extension, state["agents"]
+        previous = listed.get(ext)
         if previous is None:
             return state, None  # not a monitored extension (see monitored())
         ended = event.call_id if event.reason == "HANGUP" else ""
-        view = agent_view(event.agent, previous, event.at, ended)
-        return _replace_one(state, "agents", ext, view)
+        agent_now = agent_view(event.agent, previous, event.at, ended)
+        if previous == agent_now:
+            return state, None
+        moved: State = {**state, "agents": {**listed, ext: agent_now}}
+        return moved, {"agents": {"set": {ext: agent_now}}}
     return state, None
 
 
@@ -274,28 +393,15 @@ def monitored(state: State, event: Event) -> bool:
     return not isinstance(event, AgentChanged) or event.agent.extension in state["agents"]
 
 
-def _replace_all(state: State, name: str, new: dict[str, Entity]) -> tuple[State, Delta | None]:
-    part = diff(state[name], new)
-    if part is None:
-        return state, None
-    return {**state, name: new}, {name: part}
-
-
-def _replace_one(state: State, name: str, key: str, view: Entity) -> tuple[State, Delta | None]:
-    if state[name].get(key) == view:
-        return state, None
-    return {**state, name: {**state[name], key: view}}, {name: {"set": {key: view}}}
-
-
-def diff(old: Mapping[str, Entity], new: Mapping[str, Entity]) -> dict[str, Any] | None:
+def diff(old: Mapping[str, E], new: Mapping[str, E]) -> Part[E] | None:
     """The part of a delta that turns collection ``old`` into ``new``; None when equal."""
     changed = {k: v for k, v in new.items() if old.get(k) != v}
     return part_of(changed, [k for k in old if k not in new])
 
 
-def part_of(sets: dict[str, Entity], dels: list[str]) -> dict[str, Any] | None:
+def part_of(sets: dict[str, E], dels: list[str]) -> Part[E] | None:
     """The part of a delta that sets ``sets`` and removes ``dels``; None when both are empty."""
-    part: dict[str, Any] = {}
+    part: Part[E] = {}
     if sets:
         part["set"] = sets
     if dels:
@@ -307,9 +413,9 @@ def merge_deltas(first: Delta | None, second: Delta | None) -> Delta | None:
     """One delta with the effect of ``first`` then ``second``; None when both are None."""
     if first is None or second is None:
         return second if first is None else first
-    merged: Delta = {}
-    for name in first.keys() | second.keys():
-        a, b = first.get(name, {}), second.get(name, {})
+    before, after, merged = cast(Parts, first), cast(Parts, second), cast(Parts, {})
+    for name in before.keys() | after.keys():
+        a, b = before.get(name, {}), after.get(name, {})
         b_del = set(b.get("del", ()))
         b_set = {k: v for k, v in b.get("set", {}).items() if k not in b_del}  # del wins in b
         sets = {k: v for k, v in a.get("set", {}).items() if k not in b_del} | b_set
@@ -317,26 +423,27 @@ def merge_deltas(first: Delta | None, second: Delta | None) -> Delta | None:
         dels += [k for k in b.get("del", ()) if k not in dels]
         if part := part_of(sets, dels):
             merged[name] = part
-    return merged
+    return cast(Delta, merged)
 
 
 def diff_states(old: State, new: State) -> Delta | None:
     """The delta between two whole states (None when equal)."""
-    delta = {}
+    delta: Parts = {}
+    before, after = cast(Collections, old), cast(Collections, new)
     for name in COLLECTIONS:
-        part = diff(old.get(name, {}), new.get(name, {}))
+        part = diff(before.get(name, {}), after.get(name, {}))
         if part is not None:
             delta[name] = part
-    return delta or None
+    return cast(Delta, delta) or None
 
 
 def apply_delta(state: State, delta: Delta) -> State:
     """The state after ``delta``; the input is not modified."""
-    result = dict(state)
-    for name, part in delta.items():
+    result = dict(cast(Collections, state))
+    for name, part in cast(Parts, delta).items():
         collection = dict(result.get(name, {}))
         collection.update(part.get("set", {}))
         for key in part.get("del", ()):
             collection.pop(key, None)
         result[name] = collection
-    return result
+    return cast(State, result)

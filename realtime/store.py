@@ -29,14 +29,14 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import redis.asyncio as aioredis
 import redis.exceptions
 
 from realtime.keys import DEFAULT_PREFIX, Keys
-from realtime.state import COLLECTIONS, Delta, State
+from realtime.state import COLLECTIONS, CollectionName, Delta, State
 
 #: What Redis being away or refusing writes looks like (stopped, restarting, loading its data,
 #: unreachable, too slow, a read-only replica after a failover, out of memory, a full disk:
@@ -127,7 +127,9 @@ class StateStore:
             for name, raw in zip(COLLECTIONS, collections, strict=True)
         }
         return Snapshot(
-            epoch=epoch.decode() if epoch else None, seq=int(meta.get(b"seq", 0)), state=state
+            epoch=epoch.decode() if epoch else None,
+            seq=int(meta.get(b"seq", 0)),
+            state=cast(State, state),  # (as the commits wrote it)
         )
 
     async def contact_names(self, known: str | None) -> tuple[str | None, dict[str, str] | None]:
@@ -144,7 +146,7 @@ class StateStore:
             raw, names = await pipe.execute()
         return _maybe_text(raw), {_text(k): _text(v) for k, v in names.items()}
 
-    async def entity(self, collection: str, key: str) -> dict[str, Any] | None:
+    async def entity(self, collection: CollectionName, key: str) -> dict[str, Any] | None:
         """One entity of the stored state (e.g. an agent by SIP user), or None."""
         raw = await self.redis.hget(self.keys[collection], key)
         return orjson.loads(raw) if raw is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from realtime.events import Agent
 from realtime.state import agent_view
@@ -19,9 +20,9 @@ def doc_examples() -> list[tuple[str, dict]]:
     return [(name, payload) for name, payload in map(json.loads, filter(str.strip, lines))]
 
 
-def agent_entity(extension: str, **fields) -> dict:
+def agent_entity(extension: str, **fields) -> Any:
     """A whole agent entry of the state, as the reducer builds it (for tests that write state
-    directly); ``fields`` override its values."""
+    directly); ``fields`` override its values (any: so the entry is typed Any)."""
     agent = Agent(
         extension=extension,
         number="100",

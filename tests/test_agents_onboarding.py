@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -186,7 +187,7 @@ def test_import_extensions_leaves_a_supervisor_a_supervisor():
     assert list(boss.groups.values_list("name", flat=True)) == ["supervisor"]
 
 
-async def _store_agents(prefix: str, agents: dict[str, dict[str, object]]) -> None:
+async def _store_agents(prefix: str, agents: dict[str, Any]) -> None:
     client = redis_client()
     try:
         state = empty_state()

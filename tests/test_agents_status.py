@@ -31,9 +31,10 @@ pytestmark = [
 async def sim(settings, use_prefix, aredis):
     model = CallCenter(agents=4, queues=1, calls_per_minute=0, seed=1, now=time.time())
     live = empty_state()  # what the worker would have stored: each extension's user id
-    live["agents"] = {
+    agents: Any = {  # (cut down: Any)
         a.ext: {"extension": a.ext, "user_id": a.user_id} for a in model.agents.values()
     }
+    live["agents"] = agents
     await StateStore(aredis, use_prefix).reset(live)
     async with serving(model) as simulator:
         settings.VOICENTER_API_URL = simulator.base

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,10 +118,8 @@ def test_a_heartbeat_ahead_twice_reveals_a_lost_delta():
 def test_a_collection_the_reducer_never_heard_of_is_kept_like_the_others():
     # Adding a collection on the server (realtime.state.COLLECTIONS) needs no change here.
     state = {"queues": {}, "agents": {}, "callbacks": {"c1": {"phone": "050"}}}
-    frames = [
-        snapshot_at("E", 1, state),
-        messages.delta("E", 2, {"callbacks": {"set": {"c2": {"phone": "052"}}, "del": ["c1"]}}),
-    ]
+    unknown: Any = {"callbacks": {"set": {"c2": {"phone": "052"}}, "del": ["c1"]}}  # (untyped)
+    frames = [snapshot_at("E", 1, state), messages.delta("E", 2, unknown)]
     result = run_node(frames)
     assert result["actions"] == ["snapshot", "delta"]
     assert result["state"] == {"queues": {}, "agents": {}, "callbacks": {"c2": {"phone": "052"}}}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.publisher import Publisher, channel, encode, pack
-from realtime.state import apply_delta
+from realtime.state import Delta, apply_delta
 from tests.examples import agent_entity, doc_examples
 from tests.frames import assert_valid_frame
 from wallboard.asgi import application
@@ -171,7 +171,7 @@ async def test_deltas_already_in_the_snapshot_are_dropped(board, wired):
     communicator = await board()
     snap = await frame(communicator)
     for seq in (snap["seq"] - 1, snap["seq"], snap["seq"] + 1):  # two stale, one new
-        change = {"agents": {"del": [f"GONE{seq}"]}}
+        change: Delta = {"agents": {"del": [f"GONE{seq}"]}}
         text = encode({"type": "delta", "epoch": snap["epoch"], "seq": seq, "delta": change})
         await wired.store.redis.publish(
             channel(wired.store.prefix), pack("delta", snap["epoch"], seq, text)

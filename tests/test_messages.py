@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from realtime import messages
+from realtime.state import empty_state
 
 pytestmark = pytest.mark.pure
 
@@ -25,7 +26,7 @@ HEALTH = {
 
 def test_every_frame_has_type_epoch_and_seq():
     frames = [
-        messages.snapshot("e1", 3, {"queues": {}, "agents": {}}, server_time=1.0, health=HEALTH),
+        messages.snapshot("e1", 3, empty_state(), server_time=1.0, health=HEALTH),
         messages.delta("e1", 4, {"agents": {"del": ["X"]}}),
         messages.heartbeat("e1", 4, server_time=2.0, health=HEALTH),
         messages.error("e1", 4, "bad_message", "nope"),

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import copy
 import time
+import typing
+from collections.abc import Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -17,7 +20,19 @@ from realtime import messages
 from realtime.metrics import QueueDay, QueueRules, figures
 from realtime.projections.day import NOT_SET
 from realtime.simulator.model import CallCenter
-from realtime.state import COLLECTIONS, empty_state, reduce
+from realtime.state import (
+    COLLECTIONS,
+    AgentView,
+    CallView,
+    Delta,
+    Part,
+    QueueView,
+    State,
+    TodayView,
+    WaitingView,
+    empty_state,
+    reduce,
+)
 from realtime.voicenter.wire import normalise
 from realtime.worker import Health
 from tests.examples import agent_entity, doc_examples
@@ -33,12 +48,12 @@ EPOCH = "18c2f3a1b2c-5e0f"
 HEALTHS = [Health(connected=True, last_event_at=1.0, reconnects=2).as_mapping(2.0), {}]
 
 
-def wire(frame: dict) -> dict:
+def wire(frame: Mapping[str, object]) -> Any:
     """The frame as a browser receives it: encoded to JSON text and read back."""
     return orjson.loads(orjson.dumps(frame))
 
 
-def states_and_deltas(raw: list[tuple[str, dict]]) -> tuple[list[dict], list[dict]]:
+def states_and_deltas(raw: list[tuple[str, dict]]) -> tuple[list[State], list[Delta]]:
     """Every state and delta the reducer makes of a stream of raw Voicenter events."""
     state, offset, states, deltas = empty_state(), None, [], []
     for name, payload in raw:
@@ -51,8 +66,8 @@ def states_and_deltas(raw: list[tuple[str, dict]]) -> tuple[list[dict], list[dic
     return states, deltas
 
 
-def frames_for(states: list[dict], deltas: list[dict]) -> list[dict]:
-    frames = []
+def frames_for(states: list[State], deltas: list[Delta]) -> list[messages.Message]:
+    frames: list[messages.Message] = []
     for seq, (state, delta) in enumerate(zip(states, deltas, strict=True), start=1):
         frames.append(messages.delta(EPOCH, seq, delta))
         for health in HEALTHS:
@@ -98,6 +113,75 @@ def test_the_schemas_collections_are_the_states():
     assert tuple(defs["state"]["properties"]) == COLLECTIONS
     assert tuple(defs["state"]["required"]) == COLLECTIONS
     assert tuple(defs["state_delta"]["properties"]) == COLLECTIONS
+    assert tuple(State.__annotations__) == tuple(empty_state()) == COLLECTIONS
+
+
+#: Each type of what the product moves (realtime.state, realtime.messages) and its definition
+#: in the schema, held equal by the tests below as COLLECTIONS is above.
+TYPES: dict[type, str] = {
+    WaitingView: "waiting_call",
+    QueueView: "queue",
+    CallView: "call",
+    AgentView: "agent",
+    TodayView: "queue_day",
+    State: "state",
+    Delta: "state_delta",
+    messages.BoardHealth: "health",
+    messages.SnapshotFrame: "snapshot",
+    messages.DeltaFrame: "delta",
+    messages.HeartbeatFrame: "heartbeat",
+    messages.OutageFrame: "outage",
+    messages.ErrorFrame: "error",
+}
+
+
+def fields(typed: Any) -> tuple[set[str], set[str]]:
+    """A TypedDict's fields, and those of them it requires."""
+    return set(typed.__required_keys__ | typed.__optional_keys__), set(typed.__required_keys__)
+
+
+def typed_dicts_in(hint: object) -> set[type]:
+    """The TypedDicts a type names, however deep (``dict[str, list[X]] | None``: X)."""
+    found = {hint} if isinstance(hint, type) and typing.is_typeddict(hint) else set()
+    for arg in typing.get_args(hint):
+        found |= typed_dicts_in(arg)
+    origin = typing.get_origin(hint)
+    if isinstance(origin, type) and typing.is_typeddict(origin):  # (a generic one: Part[X])
+        found.add(origin)
+    return found
+
+
+def refs_in(schema: object) -> set[str]:
+    """The definitions a part of the schema refers to, however deep."""
+    if isinstance(schema, dict):
+        own = {schema["$ref"].removeprefix("#/$defs/")} if "$ref" in schema else set()
+        return own.union(*(refs_in(v) for v in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(refs_in(v) for v in schema))
+    return set()
+
+
+@pytest.mark.parametrize("typed", list(TYPES), ids=lambda t: t.__name__)
+def test_each_type_has_the_fields_of_its_schema_definition_and_requires_the_same(typed):
+    definition = SCHEMA["$defs"][TYPES[typed]]
+    names, required = fields(typed)
+    assert names == set(definition["properties"])
+    assert required == set(definition.get("required", ()))
+
+
+@pytest.mark.parametrize("typed", list(TYPES), ids=lambda t: t.__name__)
+def test_each_field_names_the_types_its_schema_definition_refers_to(typed):
+    """A field holding a typed thing (State's ``agents``: AgentView) refers, in the schema, to
+    that type's definition (``agent``); a delta's part of a collection, to the collection's."""
+    definition = SCHEMA["$defs"][TYPES[typed]]
+    for name, hint in typing.get_type_hints(typed).items():
+        named = {TYPES[t] for t in typed_dicts_in(hint) if t in TYPES}
+        if Part in typed_dicts_in(hint):
+            part = definition["properties"][name]
+            assert fields(Part) == (set(part["properties"]), set())
+            named |= {TYPES[t] for t in typed_dicts_in(typing.get_args(hint)[0])}
+        referred = refs_in(definition["properties"][name]) & set(TYPES.values())
+        assert named == referred, f"{typed.__name__}.{name}"
 
 
 def test_the_schemas_board_health_is_what_boards_may_see():
@@ -153,8 +237,8 @@ def test_error_frames_for_every_refusal_are_valid(raw):
 DAY = "2026-11-30"
 
 
-def valid_frames() -> dict[str, dict]:
-    state = {
+def valid_frames() -> dict[str, messages.Message]:
+    whole: State = {
         "queues": {"7": {"id": "7", "name": "Sales", "waiting": []}},
         "agents": {"SIP1": agent_entity("SIP1")},
         "today": {
@@ -167,7 +251,7 @@ def valid_frames() -> dict[str, dict]:
         },
     }
     return {
-        "snapshot": messages.snapshot(EPOCH, 4, state, server_time=2.5, health=HEALTHS[0]),
+        "snapshot": messages.snapshot(EPOCH, 4, whole, server_time=2.5, health=HEALTHS[0]),
         "delta": messages.delta(EPOCH, 5, {"agents": {"set": {"SIP1": agent_entity("SIP1")}}}),
         "heartbeat": messages.heartbeat(EPOCH, 5, server_time=3.0, health=HEALTHS[0]),
         "outage": messages.outage("redis", 2.0, server_time=3.0),

@@ -125,3 +125,12 @@ def test_a_queue_days_mapping_holds_every_counter_as_dataclasses_asdict_would():
     day = QueueDay(**{f.name: n + 1 for n, f in enumerate(fields(QueueDay))})
     assert day.as_mapping() == asdict(day)
     assert QueueDay.from_mapping(day.as_mapping()) == day
+
+
+def test_the_figures_hold_every_counter_in_the_counters_order_then_the_metrics():
+    from dataclasses import fields
+
+    day = QueueDay(**{f.name: n + 1 for n, f in enumerate(fields(QueueDay))})
+    shown = figures(day, QueueRules())
+    assert list(shown)[: len(fields(QueueDay))] == list(day.as_mapping())
+    assert {k: v for k, v in shown.items() if k in day.as_mapping()} == day.as_mapping()

@@ -4,6 +4,7 @@ and the channel's message format."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import orjson
 import pytest
@@ -47,7 +48,8 @@ async def test_a_reset_sends_the_whole_new_state_with_the_workers_public_health(
     publisher, receive = listening
     await store.write_health({"running": True, "connected": True, "last_error": "secret-ish"})
     state = empty_state()
-    state["agents"]["S2"] = {"extension": "S2"}
+    agent: Any = {"extension": "S2"}  # (cut down: Any)
+    state["agents"]["S2"] = agent
     await publisher.on_reset("e-2", state)
     published, frame = await receive()
     assert (published.kind, frame["type"], frame["epoch"], frame["seq"]) == (

@@ -29,10 +29,21 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Literal, Protocol, cast
 
 from realtime.events import Event
-from realtime.state import Delta, Entity, State, diff, empty_state, monitored, part_of, reduce
+from realtime.state import (
+    Collections,
+    Delta,
+    Parts,
+    State,
+    TodayView,
+    diff,
+    empty_state,
+    monitored,
+    part_of,
+    reduce,
+)
 from realtime.store import EpochLost, StateStore
 
 log = logging.getLogger("realtime.projections.board")
@@ -40,7 +51,8 @@ log = logging.getLogger("realtime.projections.board")
 #: The snapshots a rebuild waits for: together they replace the state's collections but
 #: PUT_COLLECTIONS, which other projections keep (:meth:`BoardState.put`).
 SNAPSHOT_KINDS = frozenset({"queues_snapshot", "agents_snapshot"})
-PUT_COLLECTIONS = ("today",)
+PutCollection = Literal["today"]
+PUT_COLLECTIONS: tuple[PutCollection, ...] = ("today",)
 #: Events for unmonitored extensions since the last ``AllExtensionsStatus`` before the
 #: projection wants fresh snapshots (the worker asks Voicenter at most every few minutes).
 UNMONITORED_RESYNC_AFTER = 3
@@ -90,7 +102,7 @@ class BoardState:
         # every collection (empty if left out); another projection's (PUT_COLLECTIONS) stays
         # as it is unless ``state`` brings its own
         kept = {n: self.state.get(n, {}) for n in PUT_COLLECTIONS if not state.get(n)}
-        state = {**empty_state(), **state, **kept}
+        state = cast(State, {**empty_state(), **state, **kept})
         self.state, self._reset_pending = state, True  # until written (Redis may be away)
         self.epoch = epoch = await self.store.reset(state)
         self.state, self.seq, self._touched, self._reset_pending = state, 0, {}, False
@@ -117,7 +129,7 @@ class BoardState:
                 # cannot lose the events behind it in the batch. What the snapshots do not
                 # carry (today's numbers, put by another projection) carries over.
                 kept = {n: self.state.get(n, {}) for n in PUT_COLLECTIONS}
-                staged = {**self._staging, **kept}
+                staged = cast(State, {**self._staging, **kept})
                 self.state, self._staging = staged, None
                 self._reset_pending, self._touched = True, {}
             return
@@ -132,7 +144,9 @@ class BoardState:
         if delta:
             self._touch(delta)
 
-    def put(self, collection: str, entities: dict[str, Entity], replace: bool = False) -> None:
+    def put(
+        self, collection: PutCollection, entities: dict[str, TodayView], replace: bool = False
+    ) -> None:
         """Set entities of a collection the snapshots do not carry (another projection's:
         ``today``, :mod:`realtime.projections.day`); with ``replace``, they become the whole
         collection. Committed with the batch, like the events' changes."""
@@ -172,7 +186,10 @@ class BoardState:
         return True
 
     def _touch(self, delta: Delta) -> None:
-        for name, part in delta.items():
+        # (every collection alike: seen as Parts, which a Delta is; an annotation, where a
+        # cast would be a call per event)
+        parts: Parts = delta  # type: ignore[assignment]
+        for name, part in parts.items():
             keys = self._touched.setdefault(name, {})
             keys.update(dict.fromkeys(part.get("set", ())))
             keys.update(dict.fromkeys(part.get("del", ())))
@@ -182,11 +199,14 @@ class BoardState:
         the state holds it now, or removed (what :func:`merge_deltas` of the events' deltas
         gives, without copying it at each event)."""
         delta: Delta = {}
+        # (every collection alike, as in _touch)
+        parts: Parts = delta  # type: ignore[assignment]
+        state: Collections = self.state  # type: ignore[assignment]
         for name, keys in self._touched.items():
-            current = self.state.get(name, {})
+            current = state.get(name, {})
             sets = {key: current[key] for key in keys if key in current}
             if part := part_of(sets, [key for key in keys if key not in current]):
-                delta[name] = part
+                parts[name] = part
         self._touched = {}
         return delta or None
 

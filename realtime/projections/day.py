@@ -52,7 +52,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from realtime.daystore import DayStore
 from realtime.events import (
@@ -75,12 +75,12 @@ from realtime.metrics import (
     figures,
     offered,
 )
-from realtime.state import LEAVING, Entity
+from realtime.state import LEAVING, BoardSettings, State, TodayView
 
 log = logging.getLogger("realtime.projections.day")
 
 #: The board's collection of today's numbers, keyed by queue id.
-COLLECTION = "today"
+COLLECTION: Final = "today"
 #: The chart of callers waiting: one point a minute (the most waiting at once in it), this many.
 HISTORY_MINUTES = 60
 #: Call records older than this many days are dropped from memory (a call may close after the
@@ -99,22 +99,28 @@ RECORDS_SLOW_S = 30.0
 
 
 #: A queue's name and alert thresholds on the board, when it has no settings of its own.
-NOT_SET: dict[str, Any] = {
+NOT_SET: BoardSettings = {
     "display_name": "", "alert_waiting": None, "alert_longest_wait_s": None, "alert_sl_pct": None,
 }  # fmt: skip
 
 
-def board_settings(raw: object) -> dict[str, Any]:
+def board_settings(raw: object) -> BoardSettings:
     """What the board shows a queue by, from its stored settings (anything unreadable: unset)."""
     settings = raw if isinstance(raw, dict) else {}
     name = settings.get("display_name")
-    shown: dict[str, Any] = {"display_name": name[:200] if isinstance(name, str) else ""}
-    for key, top in (("alert_waiting", 100_000), ("alert_longest_wait_s", 86_400),
-                     ("alert_sl_pct", 100)):  # fmt: skip
-        value = settings.get(key)
-        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= top
-        shown[key] = value if ok else None
-    return shown
+    return {
+        "display_name": name[:200] if isinstance(name, str) else "",
+        "alert_waiting": _at_most(settings.get("alert_waiting"), 100_000),
+        "alert_longest_wait_s": _at_most(settings.get("alert_longest_wait_s"), 86_400),
+        "alert_sl_pct": _at_most(settings.get("alert_sl_pct"), 100),
+    }
+
+
+def _at_most(value: object, top: int) -> int | None:
+    """A threshold of 0 to ``top``; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= top:
+        return value
+    return None
 
 
 def _times(event: Event) -> list[float]:
@@ -129,10 +135,12 @@ def _times(event: Event) -> list[float]:
 class Board(Protocol):
     """Where today's numbers go (``realtime.projections.board.BoardState``)."""
 
-    state: dict[str, dict[str, Entity]]
+    state: State
     before_commit: list[Callable[[], None]]  # called just before the board commits
 
-    def put(self, collection: str, entities: dict[str, Entity], replace: bool = False) -> None: ...
+    def put(
+        self, collection: Literal["today"], entities: dict[str, TodayView], replace: bool = False
+    ) -> None: ...
 
 
 class CallRecords(Protocol):
@@ -169,7 +177,7 @@ class DayCounters:
         self.board = board  # (the setter hands show_counted to the board, before each commit)
         self.clock = clock
         self.rules: dict[str, QueueRules] = {}
-        self.shown: dict[str, dict[str, Any]] = {}  # queue id -> its name and alerts (board)
+        self.shown: dict[str, BoardSettings] = {}  # queue id -> its name and alerts (board)
         self.rules_version: str | None = ""  # "": never loaded
         self.days: dict[date, dict[str, QueueDay]] = {}
         self.calls: dict[str, dict[str, Any]] = {}  # "<queue>:<call>" -> record
@@ -406,7 +414,7 @@ class DayCounters:
             day = self.shown_day
             self.board.put(COLLECTION, {queue: self._entity(day, queue) for queue in queues})
 
-    def _entity(self, day: date, queue: str) -> Entity:
+    def _entity(self, day: date, queue: str) -> TodayView:
         counters = self.days.get(day, {}).get(queue, QueueDay())
         return {
             **figures(counters, self.rules.get(queue, QueueRules())),
@@ -435,7 +443,8 @@ class DayCounters:
         for queue in set(queues) | set(self.history):
             points = self.history.setdefault(queue, deque(maxlen=HISTORY_MINUTES))
             points.append(self._peak.get(queue, 0))
-            points.extend([len(queues.get(queue, {}).get("waiting", ()))] * (gap - 1))
+            now = queues.get(queue)
+            points.extend([len(now.get("waiting", ())) if now is not None else 0] * (gap - 1))
         self._minute, self._peak = minute, {}
         if self.shown_day is not None:
             day = self.shown_day

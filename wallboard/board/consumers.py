@@ -232,7 +232,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=snap.text)
         await self.board.go_live()
 
-    async def _error(self, code: str, message: str) -> None:
+    async def _error(self, code: messages.ErrorCode, message: str) -> None:
         log.info("bad message from a board: %s", message)
         epoch, seq = (self.board.epoch, self.board.seq) if self.board else (None, 0)
         await self.send(text_data=encode(messages.error(epoch, seq, code, message)))

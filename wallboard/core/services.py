@@ -21,6 +21,7 @@ from django.conf import settings
 from realtime.daystore import DayStore
 from realtime.keys import Keys
 from realtime.redis_server import ensure_embedded_redis
+from realtime.state import AgentView
 from realtime.store import StateStore
 from realtime.voicenter.client import VoicenterClient
 
@@ -124,7 +125,7 @@ def voicenter_client() -> VoicenterClient:
     )
 
 
-async def live_agents() -> dict[str, dict[str, object]]:
+async def live_agents() -> dict[str, AgentView]:
     """The board's agents as the worker last stored them (keyed by SIP user)."""
     store = state_store()
     try:

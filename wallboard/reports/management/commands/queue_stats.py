@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             # the rules the day was counted under (stored with it), else the queue's own now
             stored = counters[queue_id].get("rules")
             rules = QueueRules.from_mapping(stored or (own.rules() if own else {}))
-            shown = figures(QueueDay.from_mapping(counters[queue_id]), rules)
+            shown: Mapping[str, object] = figures(QueueDay.from_mapping(counters[queue_id]), rules)
             name = (own.display_name if own else "") or names.get(queue_id, "")
             queues[queue_id] = {"name": name, **{k: shown[k] for k in FIELDS}}
         report = {"date": day.isoformat(), "queues": queues, "agents": agents}
