@@ -8,11 +8,13 @@ Keys (``P`` is the store's prefix, ``wallboard:`` by default; ``D`` a business d
                              :class:`realtime.metrics.QueueDay`, with ``rules``: the
                              :class:`realtime.metrics.QueueRules` they were counted under);
                              kept ``KEEP_DAYS_S``
-``P day:D:calls``            hash: ``<queue id>:<call id>`` -> the call's record (JSON: ``q``
-                             queue, ``j`` joined at, ``o`` outcome, "" while it waits, ``w``
-                             its wait, ``c`` the day it closed); the calls offered on day D,
-                             kept ``KEEP_CALLS_S``: what makes every call count once, across
-                             restarts, and lets the counters be recounted under new rules
+``P day:D:calls``            hash: ``<queue id>:<call id>`` -> the call's record (JSON,
+                             :class:`realtime.metrics.CountedCall`: ``q`` queue, ``d`` the
+                             day offered, ``j`` joined at, ``o`` outcome, "" while it waits,
+                             ``w`` its wait, ``c`` the day it closed); the calls offered on
+                             day D, kept ``KEEP_CALLS_S``: what makes every call count once,
+                             across restarts, and lets the counters be recounted under new
+                             rules (:func:`realtime.metrics.fold`)
 ``P day:D:answered``         hash: ``a:<extension>:<call id>`` -> a call an agent answered on
                              day D (``a`` answered at, ``e`` ended at); kept ``KEEP_CALLS_S``
 ``P day:D:agents``           hash: extension -> that agent's numbers for day D (JSON: ``name``,
@@ -38,6 +40,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from realtime.keys import Keys
+from realtime.metrics import CountedCall
 
 #: The day's counters are kept this long (``queue_stats --date`` reads them).
 KEEP_DAYS_S = 45 * 86_400
@@ -63,7 +66,7 @@ class DayStore:
         raw = await self.redis.hgetall(self.queues_key(day))
         return {_text(k): orjson.loads(v) for k, v in raw.items()}
 
-    async def calls(self, day: date) -> dict[str, dict[str, Any]]:
+    async def calls(self, day: date) -> dict[str, CountedCall]:
         raw = await self.redis.hgetall(self.calls_key(day))
         return {_text(k): orjson.loads(v) for k, v in raw.items()}
 
@@ -87,7 +90,7 @@ class DayStore:
     async def write(
         self,
         counters: Mapping[date, Mapping[str, Mapping[str, Any]]],
-        calls: Mapping[date, Mapping[str, Mapping[str, Any]]],
+        calls: Mapping[date, Mapping[str, CountedCall]],
         agents: Mapping[date, Mapping[str, Mapping[str, Any]]] | None = None,
         answered: Mapping[date, Mapping[str, Mapping[str, Any]]] | None = None,
     ) -> None:

@@ -44,9 +44,31 @@ call:
   apart, or unknown where the record knows it) takes the record's outcome and wait;
 - a call the events counted as the record says, or one with no record, stays as counted.
 
-The day is then recounted from its calls, and each queue whose counters moved is logged with
-the difference. A record without a queue id (the Call log lists the queue's name only) is
-matched to the queue of that name; other statuses (``NOANSWER``, ``VOEND``...) settle nothing.
+The day is then recounted from its calls (:func:`fold`, below), and each queue whose counters
+moved is logged with the difference. A record without a queue id (the Call log lists the
+queue's name only) is matched to the queue of that name; other statuses (``NOANSWER``,
+``VOEND``...) settle nothing.
+
+A day from its calls
+====================
+
+Each call counted is kept as a :class:`CountedCall` record (what makes it count once; the worker
+keeps them in Redis, :mod:`realtime.daystore`, one-letter keys to keep a busy day's records
+small)::
+
+    {"q": "12345678", "d": "2026-11-30", "j": 1764496800.0, "o": "answered", "w": 12.0,
+     "c": "2026-11-30"}
+
+``q`` the queue's id; ``d`` the business day it was offered; ``j`` when it joined (UTC epoch,
+null: unknown); ``o`` its outcome, ``answered`` or ``abandoned`` (``""`` while it waits); ``w``
+its wait in seconds (null: unknown); ``c`` the business day it closed (null while it waits).
+
+:func:`fold` gives a day's counters per queue from its calls' records, under the queues' rules:
+each call offered on the day it was offered, answered or abandoned with its wait on the day it
+closed. Counting event by event (:func:`offered`, :func:`closed`) and folding the records give
+the same counters; a recount (new rules, call records that said otherwise, a day Redis lost)
+folds them. A day's answers include calls offered the day before: their records are folded in
+too.
 
 Metrics (``QueueRules`` per queue; percentages 0-100, rounded to one decimal; None when the
 denominator is 0)
@@ -83,6 +105,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal, TypedDict, TypeGuard
@@ -211,6 +234,39 @@ def closed(day: QueueDay, outcome: Outcome, wait: float | None, rules: QueueRule
         short = rules.short_abandon_s > 0 and w <= rules.short_abandon_s
         values["short_abandoned"] += known and short
     return QueueDay(**values)
+
+
+class CountedCall(TypedDict):
+    """One call as the day's numbers counted it (see "A day from its calls")."""
+
+    q: str  # the queue's id
+    d: str  # the business day it was offered, YYYY-MM-DD
+    j: float | None  # when it joined (UTC epoch); None: unknown
+    o: Outcome | Literal[""]  # "": still waiting
+    w: float | None  # its wait in seconds; None: unknown
+    c: str | None  # the business day it closed, YYYY-MM-DD; None: still waiting
+
+
+def fold(
+    calls: Iterable[CountedCall], rules: Mapping[str, QueueRules], days: Collection[date]
+) -> dict[date, dict[str, QueueDay]]:
+    """The counters of each of ``days``, per queue, from the records of its calls (a queue
+    without rules: the defaults); records of other days count on none of them. Hand in the
+    calls offered the day before each day too: some were answered on it."""
+    counted: dict[date, dict[str, QueueDay]] = {day: {} for day in days}
+    default = QueueRules()
+    for call in calls:
+        queue = call["q"]
+        offered_on = date.fromisoformat(call["d"])
+        if offered_on in counted:
+            on = counted[offered_on]
+            on[queue] = offered(on.get(queue, QueueDay()))
+        outcome, closed_on = call["o"], call["c"]
+        if outcome and closed_on and date.fromisoformat(closed_on) in counted:
+            on = counted[date.fromisoformat(closed_on)]
+            queue_rules = rules.get(queue, default)
+            on[queue] = closed(on.get(queue, QueueDay()), outcome, call["w"], queue_rules)
+    return counted
 
 
 def _pct(part: float, whole: float) -> float | None:

@@ -4,11 +4,13 @@ day across midnight, a late start hour and DST."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from realtime.metrics import (
+    CountedCall,
     QueueDay,
     QueueRules,
     abandon_rate_pct,
@@ -17,6 +19,7 @@ from realtime.metrics import (
     closed,
     day_bounds,
     figures,
+    fold,
     offered,
     service_level_pct,
 )
@@ -24,6 +27,7 @@ from realtime.metrics import (
 pytestmark = pytest.mark.pure
 
 TZ = ZoneInfo("Asia/Jerusalem")
+TODAY = date(2026, 11, 30)
 
 
 def worked_day(rules: QueueRules) -> QueueDay:
@@ -134,3 +138,37 @@ def test_the_figures_hold_every_counter_in_the_counters_order_then_the_metrics()
     shown = figures(day, QueueRules())
     assert list(shown)[: len(fields(QueueDay))] == list(day.as_mapping())
     assert {k: v for k, v in shown.items() if k in day.as_mapping()} == day.as_mapping()
+
+
+def call(queue: str, offered_on: str, outcome: str = "", wait=None, closed_on=None) -> CountedCall:
+    record: Any = {"q": queue, "d": offered_on, "j": None, "o": outcome, "w": wait, "c": closed_on}
+    return record
+
+
+def test_a_day_folds_from_its_calls_each_on_the_day_it_was_offered_and_the_day_it_closed():
+    calls = [
+        call("7", "2026-11-29", "answered", 10.0, "2026-11-30"),  # offered the day before
+        call("7", "2026-11-30", "answered", 25.0, "2026-11-30"),
+        call("7", "2026-11-30", "abandoned", 3.0, "2026-11-30"),
+        call("7", "2026-11-30"),  # still waiting
+        call("8", "2026-11-30", "answered", None, "2026-12-01"),  # answered the next day
+        call("9", "2026-11-28", "answered", 5.0, "2026-11-28"),  # another day: nowhere
+    ]
+    days = fold(calls, {"7": QueueRules(sl_threshold_s=30, short_abandon_s=5)}, [TODAY])
+    assert set(days) == {TODAY} and set(days[TODAY]) == {"7", "8"}
+    seven = days[TODAY]["7"]
+    assert (seven.offered, seven.answered, seven.abandoned, seven.short_abandoned) == (3, 2, 1, 1)
+    assert (seven.answered_within_sl, seven.wait_answered_s, seven.longest_wait_s) == (2, 35, 25)
+    assert days[TODAY]["8"] == QueueDay(offered=1)  # the defaults' rules; its answer tomorrow
+
+
+def test_folding_a_days_calls_gives_what_counting_them_one_by_one_gave():
+    rules = QueueRules(sl_threshold_s=20, formula="no_short", short_abandon_s=4)
+    waits = [("answered", 5), ("abandoned", 2), ("answered", 40), ("abandoned", 30)]
+    calls = [call("7", "2026-11-30", o, float(w), "2026-11-30") for o, w in waits]
+    one_by_one = QueueDay()
+    for c in calls:
+        outcome: Any = c["o"]
+        one_by_one = closed(offered(one_by_one), outcome, c["w"], rules)
+    assert fold(calls, {"7": rules}, {TODAY}) == {TODAY: {"7": one_by_one}}
+    assert fold(calls, {}, set()) == {}

@@ -65,6 +65,7 @@ from realtime.events import (
     WaitingCall,
 )
 from realtime.metrics import (
+    CountedCall,
     Outcome,
     QueueDay,
     QueueRules,
@@ -73,6 +74,7 @@ from realtime.metrics import (
     closed,
     day_bounds,
     figures,
+    fold,
     offered,
 )
 from realtime.state import LEAVING, BoardSettings, State, TodayView
@@ -180,7 +182,7 @@ class DayCounters:
         self.shown: dict[str, BoardSettings] = {}  # queue id -> its name and alerts (board)
         self.rules_version: str | None = ""  # "": never loaded
         self.days: dict[date, dict[str, QueueDay]] = {}
-        self.calls: dict[str, dict[str, Any]] = {}  # "<queue>:<call>" -> record
+        self.calls: dict[str, CountedCall] = {}  # "<queue>:<call>" -> record
         self.agents: dict[date, dict[str, dict[str, Any]]] = {}  # day -> ext -> its numbers
         self.answered: dict[str, dict[str, Any]] = {}  # "a:<ext>:<call>" -> {d, a, e}
         self.statuses: dict[str, tuple[int | None, float | None]] = {}  # ext -> (status, since)
@@ -295,14 +297,14 @@ class DayCounters:
                 self._apply(event)
         if not self._dirty_calls and not self._dirty_days and not self._dirty_agents:
             return
-        calls: dict[date, dict[str, dict[str, Any]]] = {}
+        calls: dict[date, dict[str, CountedCall]] = {}
         answered: dict[date, dict[str, dict[str, Any]]] = {}
         for key in self._dirty_calls:
-            record, into = self.calls.get(key), calls
-            if record is None:
-                record, into = self.answered.get(key), answered
-            if record is not None:
-                into.setdefault(date.fromisoformat(record["d"]), {})[key] = record
+            call = self.calls.get(key)
+            if call is not None:
+                calls.setdefault(date.fromisoformat(call["d"]), {})[key] = call
+            elif (record := self.answered.get(key)) is not None:
+                answered.setdefault(date.fromisoformat(record["d"]), {})[key] = record
         counters: dict[date, dict[str, dict[str, Any]]] = {}
         for day, queue in self._dirty_days:
             rules = self.rules.get(queue, QueueRules())
@@ -357,10 +359,17 @@ class DayCounters:
 
     def _new_record(
         self, key: str, queue: str, joined: float | None, at: float | None = None
-    ) -> dict[str, Any]:
+    ) -> CountedCall:
         when = joined if joined is not None else at
         day = self._day(when if when is not None else self.clock())
-        record = {"q": queue, "d": day.isoformat(), "j": joined, "o": "", "w": None, "c": None}
+        record: CountedCall = {
+            "q": queue,
+            "d": day.isoformat(),
+            "j": joined,
+            "o": "",
+            "w": None,
+            "c": None,
+        }
         self.calls[key] = record
         self._dirty_calls[key] = None
         self._count(day, queue, offered)
@@ -378,7 +387,7 @@ class DayCounters:
         joined = record["j"]
         wait = at - joined if at is not None and joined is not None else None
         day = self._day(at if at is not None else self.clock())
-        record.update(o=outcome, w=wait, c=day.isoformat())
+        record["o"], record["w"], record["c"] = outcome, wait, day.isoformat()
         self._dirty_calls[key] = None
         rules = self.rules.get(queue, QueueRules())
         self._count(day, queue, lambda counters: closed(counters, outcome, wait, rules))
@@ -610,9 +619,10 @@ class DayCounters:
             )  # fmt: skip
             ended = self._day(call.started_at + (call.wait_s or 0.0)).isoformat()
             wait = call.wait_s if call.wait_s is not None else record["w"]
-            record.update(o=call.outcome, w=wait, c=record["c"] or ended)
+            closed_on = record["c"] or ended
+            record["o"], record["w"], record["c"] = call.outcome, wait, closed_on
             self._dirty_calls[key] = None
-            days |= {date.fromisoformat(record["d"]), date.fromisoformat(record["c"])}
+            days |= {date.fromisoformat(record["d"]), date.fromisoformat(closed_on)}
             changed += 1
         if changed:
             self._stats["day_settled_by_records"] += changed
@@ -669,17 +679,7 @@ class DayCounters:
         read first if they are not in memory."""
         wanted = set(self.days) if only is None else only & set(self.days)
         await self._load_calls({day - timedelta(days=1) for day in wanted})
-        days: dict[date, dict[str, QueueDay]] = {day: {} for day in wanted}
-        for record in self.calls.values():
-            queue, rules = record["q"], self.rules.get(record["q"], QueueRules())
-            offered_on = date.fromisoformat(record["d"])
-            if offered_on in days:
-                on = days[offered_on]
-                on[queue] = offered(on.get(queue, QueueDay()))
-            if record["o"] and record["c"] and date.fromisoformat(record["c"]) in days:
-                on = days[date.fromisoformat(record["c"])]
-                on[queue] = closed(on.get(queue, QueueDay()), record["o"], record["w"], rules)
-        for day, queues in days.items():
+        for day, queues in fold(self.calls.values(), self.rules, wanted).items():
             for queue, counters in queues.items():
                 before = self.days[day].get(queue, QueueDay())
                 if before != counters:
