@@ -50,7 +50,7 @@ from django.conf import settings
 from bench.workload import peak
 from realtime.daystore import DayStore
 from realtime.events import Event
-from realtime.pipeline import Pipeline
+from realtime.pipeline import Pipeline, Step
 from realtime.projections.board import BoardState
 from realtime.projections.day import DayCounters
 from realtime.publisher import Publisher
@@ -135,7 +135,8 @@ async def ingest(events: list[RawEvent], base: str, client: aioredis.Redis) -> N
     publisher.commits = []
     board = BoardState(store, publisher)
     day = DayCounters(DayStore(client, PREFIX), account_tz(), 0, board=board)
-    pipeline = Timed([board, day], account_tz())  # the worker's projections (wiring.ingest)
+    steps = [Step("today", day.show_counted)]  # the worker's projections and step (wiring)
+    pipeline = Timed([board, day], account_tz(), steps=steps)
     config = WorkerConfig(
         login_type="token",
         credentials={"token": "demo-token"},

@@ -9,6 +9,25 @@ payloads that omit it, logs and counts what it could not use, hands each usable 
 its projections (:mod:`realtime.projections`), with our contacts' names set on its callers
 and calls (:mod:`realtime.contacts`), then has each commit the batch's effect.
 
+The order of a batch (:meth:`Pipeline.feed_many`, and :meth:`Pipeline.verify` after its
+verifies):
+
+1. apply: each raw event is normalised, then applied to every projection, in the order the
+   pipeline was given them (the worker's, ``wallboard/worker/wiring.py``: the board's state,
+   :mod:`realtime.projections.board`, then the day's numbers, :mod:`realtime.projections.day`,
+   which reads the board's queues);
+2. the steps (:class:`Step`), in the order declared, once the whole batch is applied: what one
+   projection hands another from the batch as a whole. The worker's one step, ``today``, puts on
+   the board the day's numbers of each queue the batch counted
+   (:meth:`realtime.projections.day.DayCounters.show_counted`), once per queue however many
+   events counted it;
+3. commit: every projection commits, in the same order as 1; the board's commit carries what
+   the steps put on it with the events' own changes, as one delta.
+
+A step runs before any projection commits, so what it hands on is committed with the batch; a
+commit that fails (its store away) leaves its projection's changes pending, steps' included,
+for the next commit.
+
 Counters gathered here (:meth:`Pipeline.take_stats` adds the projections' own):
 
 - ``events_total`` and ``events:<EventName>``: raw events fed in (``events:other`` for names
@@ -25,7 +44,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import tzinfo
 
 from realtime.contacts import ContactNames
@@ -39,14 +59,25 @@ log = logging.getLogger("realtime.pipeline")
 MAX_COUNTER_KEY = 100
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A named step of every batch, run once it is applied to every projection and before they
+    commit it (see the order above)."""
+
+    name: str
+    run: Callable[[], None]
+
+
 class Pipeline:
     def __init__(
         self,
         projections: Sequence[Projection],
         tz: tzinfo | None = None,
         contacts: ContactNames | None = None,
+        steps: Sequence[Step] = (),
     ) -> None:
         self.projections = tuple(projections)
+        self.steps = tuple(steps)
         self.tz = tz
         # our contacts' names, set on callers and calls before the projections see them
         self.contacts = contacts or ContactNames()
@@ -92,9 +123,12 @@ class Pipeline:
         return tuple(typed)
 
     async def commit(self) -> None:
-        """Every projection commits what it was given since its last commit. One failing (its
-        store away) does not keep the others from committing; the first failure is raised
-        once all have tried, and what failed stays pending for the next commit."""
+        """The steps, in order, then every projection commits what it was given since its last
+        commit. One failing (its store away) does not keep the others from committing; the
+        first failure is raised once all have tried, and what failed stays pending for the next
+        commit."""
+        for step in self.steps:
+            step.run()
         failure: BaseException | None = None
         for projection in self.projections:
             try:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from realtime.pipeline import Pipeline
+from realtime.pipeline import Pipeline, Step
 from realtime.projections.board import BoardState
 from tests.examples import doc_examples
 
@@ -243,3 +243,38 @@ async def test_the_counters_add_the_projections_own_and_start_over_once_taken():
     assert stats["deltas_total"] == 7 and stats["events_total"] == 1
     assert stats[f"events:{DOC[0][0]}"] == 1
     assert pipeline.take_stats()["events_total"] == 0
+
+
+@pytest.mark.pure
+async def test_the_steps_run_in_their_order_once_a_batch_is_applied_before_any_commit():
+    happened: list[str] = []
+
+    class Noting(Collector):
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+        async def apply(self, event):
+            await super().apply(event)
+            happened.append(f"{self.name} applies")
+
+        async def commit(self):
+            await super().commit()
+            happened.append(f"{self.name} commits")
+
+    steps = [
+        Step("one", lambda: happened.append("one")),
+        Step("two", lambda: happened.append("two")),
+    ]
+    pipeline = Pipeline([Noting("board"), Noting("day")], steps=steps)
+    await pipeline.feed_many(DOC[:2])
+    assert happened == [
+        *["board applies", "day applies"] * 2,
+        "one",
+        "two",
+        "board commits",
+        "day commits",
+    ]
+    happened.clear()
+    await pipeline.verify()  # what a verify changed goes through the same steps
+    assert happened == ["one", "two", "board commits", "day commits"]

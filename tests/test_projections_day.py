@@ -23,6 +23,7 @@ from realtime.events import (
     WaitingCall,
 )
 from realtime.metrics import RecordedCall
+from realtime.pipeline import Pipeline, Step
 from realtime.projections.board import BoardState
 from realtime.projections.day import DayCounters
 
@@ -67,6 +68,12 @@ async def feed(projection: DayCounters, *events) -> None:
     for event in events:
         await projection.apply(event)
     await projection.commit()
+
+
+async def committed(board: BoardState, projection: DayCounters) -> None:
+    """What the worker's pipeline does once a batch is applied (realtime/pipeline.py): its
+    ``today`` step puts the counted numbers on the board, then both commit, the board first."""
+    await Pipeline([board, projection], steps=[Step("today", projection.show_counted)]).commit()
 
 
 async def stored(days, day=TODAY, queue="7"):
@@ -145,7 +152,7 @@ async def test_the_board_shows_today_and_starts_from_zero_at_the_next_business_d
     clock = Clock()
     projection = await counting(days, clock, board)
     await feed(projection, joined("7", NOON, caller("a", NOON)), left("7", "a", NOON + 4))
-    await board.commit()
+    await committed(board, projection)
     today = (await store.snapshot()).state["today"]["7"]
     assert (today["day"], today["answered"], today["service_level_pct"]) == (
         "2026-11-30", 1, 100.0,
@@ -177,8 +184,7 @@ async def test_a_batch_puts_each_queues_numbers_on_the_board_once_as_its_last_ev
         await projection.apply(left("7", str(n), NOON + 30 + n, "EXIT", *calls[n + 1 :]))
     await projection.apply(joined("8", NOON, caller("b", NOON)))
     assert puts == []  # nothing drawn while the batch is applied
-    await projection.commit()
-    await board.commit()
+    await committed(board, projection)
     assert puts == [("today", ["7", "8"])]  # one put, each queue once
     today = (await store.snapshot()).state["today"]
     assert (today["7"]["offered"], today["7"]["answered"], today["8"]["offered"]) == (20, 10, 1)
@@ -189,7 +195,7 @@ async def test_a_board_rebuild_keeps_todays_numbers(store, days):
     await board.load()
     projection = await counting(days, board=board)
     await feed(projection, joined("7", NOON, caller("a", NOON)))
-    await board.commit()
+    await committed(board, projection)
     board.begin_rebuild()  # a reconnect: fresh snapshots replace the queues and agents...
     await board.apply(QueuesSnapshot("queues_snapshot", (), NOON, None))
     await board.apply(AgentsSnapshot("agents_snapshot", (), NOON, None))

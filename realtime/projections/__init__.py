@@ -7,7 +7,10 @@ next), commits it to its own store once per batch of events, and tells whoever l
 after the commit.
 
 A new consumer of typed events is a new module here implementing :class:`Projection`, added to
-the list the worker's pipeline is built with (``wallboard/core/services.py``).
+the list the worker's pipeline is built with (``wallboard/worker/wiring.py``). What one
+projection hands another from a whole batch (the day's numbers to the board) is a step of the
+pipeline, run in its declared order before they commit (:mod:`realtime.pipeline`), not a hook
+of one in the other.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Literal, Protocol, cast
 
 from realtime.events import Event
@@ -86,8 +86,6 @@ class BoardState:
         self._unmonitored = 0  # events for unlisted extensions since the last extension list
         self._unmonitored_seen: set[str] = set()  # (bounded) logged once each
         self._unmonitored_wished: set[str] = set()  # (bounded) already asked a resync for
-        # other projections' last puts of a batch (put()), made just before it commits
-        self.before_commit: list[Callable[[], None]] = []
 
     async def load(self) -> None:
         """Continue from what the store holds; rebuild under a new epoch if it holds nothing."""
@@ -149,7 +147,8 @@ class BoardState:
     ) -> None:
         """Set entities of a collection the snapshots do not carry (another projection's:
         ``today``, :mod:`realtime.projections.day`); with ``replace``, they become the whole
-        collection. Committed with the batch, like the events' changes."""
+        collection. Committed with the batch, like the events' changes (a batch's puts are
+        made before the pipeline commits it: ``realtime/pipeline.py``)."""
         current = self.state.get(collection, {})
         if replace:
             new = dict(entities)
@@ -213,8 +212,6 @@ class BoardState:
     async def commit(self) -> None:
         """Write what the events applied since the last commit changed, as one delta (nothing
         if they changed nothing), then tell the publisher."""
-        for settle in self.before_commit:
-            settle()
         if self._reset_pending:
             await self.rebuild(self.state)  # raises while Redis is away: still pending
             return

@@ -138,7 +138,6 @@ class Board(Protocol):
     """Where today's numbers go (``realtime.projections.board.BoardState``)."""
 
     state: State
-    before_commit: list[Callable[[], None]]  # called just before the board commits
 
     def put(
         self, collection: Literal["today"], entities: dict[str, TodayView], replace: bool = False
@@ -175,8 +174,7 @@ class DayCounters:
         self._unmatched: set[str] = set()  # queue names of records no queue has (logged once)
         self.tz = tz
         self.start_hour = start_hour
-        self._board: Board | None = None
-        self.board = board  # (the setter hands show_counted to the board, before each commit)
+        self.board = board  # the board today's numbers go to (None: counted and stored only)
         self.clock = clock
         self.rules: dict[str, QueueRules] = {}
         self.shown: dict[str, BoardSettings] = {}  # queue id -> its name and alerts (board)
@@ -400,24 +398,12 @@ class DayCounters:
         if day == self.shown_day and self.board is not None:
             self._unshown.add(queue)  # put on the board once per batch: show_counted()
 
-    @property
-    def board(self) -> Board | None:
-        """The board today's numbers go to (None: counted and stored only)."""
-        return self._board
-
-    @board.setter
-    def board(self, board: Board | None) -> None:
-        if self._board is not None and self.show_counted in self._board.before_commit:
-            self._board.before_commit.remove(self.show_counted)
-        self._board = board
-        if board is not None:
-            board.before_commit.append(self.show_counted)
-
     def show_counted(self) -> None:
-        """Put the numbers of the queues counted since the last commit on the board, each
-        once, however many of the batch's events counted it (the board calls this just before
-        it commits). Building a queue's figures at each event was a third of the worker's time
-        at full speed (bench/bench_ingest.py)."""
+        """Put the numbers of the queues counted since the last call on the board, each once,
+        however many of the batch's events counted it: the pipeline's ``today`` step, once a
+        batch is applied and before it is committed (``realtime/pipeline.py``). Building a
+        queue's figures at each event was a third of the worker's time at full speed
+        (bench/bench_ingest.py)."""
         if self._unshown and self.board is not None and self.shown_day is not None:
             queues, self._unshown = self._unshown, set()
             day = self.shown_day

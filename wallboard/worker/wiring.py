@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from realtime.contacts import ContactNames
-from realtime.pipeline import Pipeline
+from realtime.pipeline import Pipeline, Step
 from realtime.projections.board import BoardState
 from realtime.projections.day import CallRecords, DayCounters
 from realtime.publisher import Publisher
@@ -32,8 +32,9 @@ class Ingest:
 def ingest(records: CallRecords | None = None) -> Ingest:
     """The pipeline with its projections (the board's live state, then the day's numbers,
     which the board shows: loaded after the board's, so today's numbers as counted win over
-    the stored board's), publishing to the boards. With ``records``, the stored call records
-    settle the day's numbers (the worker)."""
+    the stored board's) and its one step (the day's numbers a batch counted put on the board
+    before it commits: ``realtime/pipeline.py``), publishing to the boards. With ``records``,
+    the stored call records settle the day's numbers (the worker)."""
     store = state_store(redis_client("wallboard-worker"))
     publisher = Publisher(store)
     board = BoardState(store, publisher)
@@ -45,4 +46,5 @@ def ingest(records: CallRecords | None = None) -> Ingest:
         records=records,
     )
     contacts = ContactNames(region=settings.CONTACTS_DEFAULT_REGION)
-    return Ingest(store, publisher, board, Pipeline([board, day], account_tz(), contacts))
+    steps = [Step("today", day.show_counted)]
+    return Ingest(store, publisher, board, Pipeline([board, day], account_tz(), contacts, steps))
