@@ -16,8 +16,11 @@ Keys (``P`` is the store's prefix, ``wallboard:`` by default; ``D`` a business d
                              across restarts, and lets the counters be recounted under new
                              rules (:func:`realtime.metrics.fold`)
 ``P day:D:answered``         hash: ``a:<extension>:<call id>`` -> a call an agent answered on
-                             day D (``a`` answered at, ``e`` ended at); kept ``KEEP_CALLS_S``
-``P day:D:agents``           hash: extension -> that agent's numbers for day D (JSON: ``name``,
+                             day D (JSON, :class:`realtime.projections.day.agents.AnsweredCall`:
+                             ``d`` the day, ``a`` answered at, ``e`` ended at); kept
+                             ``KEEP_CALLS_S``
+``P day:D:agents``           hash: extension -> that agent's numbers for day D (JSON,
+                             :class:`realtime.projections.day.agents.AgentDay`: ``name``,
                              ``answered``, ``talk_s``, ``status_s``: status code -> seconds);
                              kept ``KEEP_DAYS_S``
 ``P queue_rules``            hash: queue id -> its rules (JSON, :class:`realtime.metrics.
@@ -34,13 +37,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import redis.asyncio as aioredis
 
 from realtime.keys import Keys
 from realtime.metrics import CountedCall
+
+if TYPE_CHECKING:  # (the projection's own types; it imports this module)
+    from realtime.projections.day.agents import AgentDay, AnsweredCall
 
 #: The day's counters are kept this long (``queue_stats --date`` reads them).
 KEEP_DAYS_S = 45 * 86_400
@@ -73,14 +79,14 @@ class DayStore:
     def answered_key(self, day: date) -> str:
         return self.names.day(day, "answered")
 
-    async def answered(self, day: date) -> dict[str, dict[str, Any]]:
+    async def answered(self, day: date) -> dict[str, AnsweredCall]:
         raw = await self.redis.hgetall(self.answered_key(day))
         return {_text(k): orjson.loads(v) for k, v in raw.items()}
 
     def agents_key(self, day: date) -> str:
         return self.names.day(day, "agents")
 
-    async def agents(self, day: date) -> dict[str, dict[str, Any]]:
+    async def agents(self, day: date) -> dict[str, AgentDay]:
         raw = await self.redis.hgetall(self.agents_key(day))
         return {_text(k): orjson.loads(v) for k, v in raw.items()}
 
@@ -91,8 +97,8 @@ class DayStore:
         self,
         counters: Mapping[date, Mapping[str, Mapping[str, Any]]],
         calls: Mapping[date, Mapping[str, CountedCall]],
-        agents: Mapping[date, Mapping[str, Mapping[str, Any]]] | None = None,
-        answered: Mapping[date, Mapping[str, Mapping[str, Any]]] | None = None,
+        agents: Mapping[date, Mapping[str, AgentDay]] | None = None,
+        answered: Mapping[date, Mapping[str, AnsweredCall]] | None = None,
     ) -> None:
         """The changed counters, call records and agents' numbers, in one transaction."""
         async with self.redis.pipeline(transaction=True) as pipe:

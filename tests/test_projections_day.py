@@ -1,4 +1,4 @@
-"""Today's numbers from the event stream (realtime/projections/day.py), with the real Redis:
+"""Today's numbers from the event stream (realtime/projections/day/), with the real Redis:
 each call counted once across duplicates, snapshots, replays and restarts; the day of the
 event's own time; rules changes recount; the board's `today` collection; the agents' numbers."""
 
@@ -370,8 +370,8 @@ async def settled(days, records, clock=None, board=None) -> DayCounters:
 async def look(projection: DayCounters) -> bool:
     """A verify that starts a look at the records, then the one that takes what it found."""
     await projection.verify()
-    if projection._records_look is not None:
-        await asyncio.wait([projection._records_look])
+    if projection.settling.look is not None:
+        await asyncio.wait([projection.settling.look])
     return await projection.verify()
 
 
@@ -460,7 +460,7 @@ async def test_name_only_records_wait_for_the_boards_queues_and_an_ambiguous_nam
     assert not await look(projection)  # the board knows no queue yet: nothing is lost
     queues = (Queue("7", "Sales", ()), Queue("8", "Twice", ()), Queue("9", "twice", ()))
     await board.apply(QueuesSnapshot("queues_snapshot", queues, NOON, None))
-    projection._records_next = 0  # (due again)
+    projection.settling.next_at = 0  # (due again)
     assert await look(projection)
     counters = await stored(days)
     assert (counters["offered"], counters["answered"], counters["answered_timed"]) == (1, 1, 0)
@@ -499,22 +499,44 @@ async def test_a_hung_database_delays_the_records_not_the_counting(days, caplog)
     assert len(records.asked) == 1  # one look in flight at a time
     assert "have not answered for 30 s" in caplog.text
     assert projection.take_stats()["day_records_errors"] == 1
-    assert projection._records_look is not None
-    projection._records_look.cancel()
+    assert projection.settling.look is not None
+    projection.settling.look.cancel()
 
 
 async def test_many_records_are_read_a_look_at_a_time_and_all_again_every_so_often(
     days, monkeypatch
 ):
-    from realtime.projections import day
+    from realtime.projections.day import settling
 
-    monkeypatch.setattr(day, "RECORDS_PER_LOOK", 2)
+    monkeypatch.setattr(settling, "RECORDS_PER_LOOK", 2)
     clock = Clock()
     records = Records(*(recorded(f"r{i}") for i in range(5)))
     projection = await settled(days, records, clock=clock)
     for _ in range(3):  # a full look asks again at the next verify, not RECORDS_EVERY_S later
         await look(projection)
     assert (await stored(days))["answered"] == 5
-    clock.now += day.RECORDS_AGAIN_S
+    clock.now += settling.RECORDS_AGAIN_S
     await look(projection)
     assert records.asked == [0, 2, 4, 0]
+
+
+async def test_the_records_stored_in_redis_have_the_fields_of_their_types(days):
+    from realtime.metrics import CountedCall
+    from realtime.projections.day.agents import AgentDay, AnsweredCall
+
+    projection = await counting(days)
+    await feed(
+        projection,
+        joined("7", NOON, caller("c", NOON)),
+        left("7", "c", NOON + 9),
+        AgentsSnapshot("agents_snapshot", (agent(1, NOON - 60),), NOON, None),
+        agent_event("ANSWER", NOON + 9, "c"),
+        agent_event("HANGUP", NOON + 70, "c"),
+    )
+    for read, typed in (
+        (days.calls, CountedCall),
+        (days.answered, AnsweredCall),
+        (days.agents, AgentDay),
+    ):
+        [record] = (await read(TODAY)).values()
+        assert set(record) == set(typed.__annotations__), typed.__name__

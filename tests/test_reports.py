@@ -365,8 +365,8 @@ def test_a_day_redis_lost_is_rebuilt_from_the_backfilled_records(call_log, use_p
                                    records=StoredRecords())  # fmt: skip
             await counting.load()
             await counting.verify()  # (starts the look at the records)
-            assert counting._records_look is not None
-            await asyncio.wait([counting._records_look])
+            assert counting.settling.look is not None
+            await asyncio.wait([counting.settling.look])
             await counting.verify()  # (takes what it found)
         finally:
             await store.redis.aclose()
