@@ -90,9 +90,10 @@ def unpack(raw: bytes | str) -> Published:
     """A message from the channel; ValueError when it is not one of ours."""
     data = raw.decode() if isinstance(raw, bytes) else raw
     header, _, text = data.partition("\n")
-    kind, epoch, seq = header.split(" ")
-    if kind not in KINDS or not text:
+    parts = header.split(" ")
+    if len(parts) != 3 or parts[0] not in KINDS or not parts[2].isdigit() or not text:
         raise ValueError(f"not a board frame: {header[:60]!r}")
+    kind, epoch, seq = parts
     return Published(kind, None if epoch == "-" else epoch, int(seq), text)
 
 

@@ -48,10 +48,12 @@ def test_a_supervisor_reads_the_audit_log_but_cannot_change_it(supervisor):
         reason="ok", message="Lunch: done.", latency_ms=42,
     )  # fmt: skip
     listing = supervisor.get("/admin/agents/statuschange/")
-    assert listing.status_code == 200 and b"alice" in listing.content
+    assert listing.status_code == 200
+    assert b"alice" in listing.content
     assert supervisor.get("/admin/agents/statuschange/add/").status_code == 403
     delete = supervisor.post(f"/admin/agents/statuschange/{change.pk}/delete/", {"post": "yes"})
-    assert delete.status_code == 403 and StatusChange.objects.filter(pk=change.pk).exists()
+    assert delete.status_code == 403
+    assert StatusChange.objects.filter(pk=change.pk).exists()
 
 
 def test_a_supervisor_renames_a_status_and_hides_another(supervisor):
@@ -69,7 +71,8 @@ def test_agent_profiles_are_searched_by_name_extension_and_user_id(supervisor):
     create_agent("alice", password="pw-123456", voicenter_user_id="500123", extension="SIPA1")
     for query in ("alice", "SIPA1", "500123"):
         page = supervisor.get("/admin/agents/agentprofile/", {"q": query})
-        assert page.status_code == 200 and b"SIPA1" in page.content, query
+        assert page.status_code == 200, query
+        assert b"SIPA1" in page.content, query
     assert b"SIPA1" not in supervisor.get("/admin/agents/agentprofile/", {"q": "nobody"}).content
 
 
@@ -77,7 +80,8 @@ def test_a_supervisor_creates_a_display_link_in_the_admin(supervisor):
     response = supervisor.post("/admin/board/displaylink/add/", {"name": "Sales TV"})
     assert response.status_code == 302
     display = DisplayLink.objects.get()
-    assert display.created_by is not None and display.created_by.username == "boss"
+    assert display.created_by is not None
+    assert display.created_by.username == "boss"
     listing = supervisor.get("/admin/board/displaylink/").content.decode()
     assert display.path() in listing
 
@@ -94,4 +98,5 @@ def test_contacts_are_found_in_the_admin_by_a_number_as_people_type_it(superviso
     Contact.objects.create(name="Somebody Else")
     for query in ("050-723-4567", "0507234567", "Dana"):
         page = supervisor.get("/admin/contacts/contact/", {"q": query}).content.decode()
-        assert "Dana Cohen" in page and "Somebody Else" not in page, query
+        assert "Dana Cohen" in page, query
+        assert "Somebody Else" not in page, query

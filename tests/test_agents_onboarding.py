@@ -50,12 +50,16 @@ def test_create_agent_makes_an_agent_with_a_profile_who_may_change_only_their_ow
     )
     assert said.startswith("created agent alice")
     alice = User.objects.get(username="alice")
-    assert alice.check_password("pw-123456") and alice.email == "alice@example.com"
+    assert alice.check_password("pw-123456")
+    assert alice.email == "alice@example.com"
     assert not alice.is_staff
     role = role_of(alice)
-    assert role.agent and not role.supervisor
-    assert role.extension == "SIM0100" and role.voicenter_user_id == "500000"
-    assert role.may_change("SIM0100") and not role.may_change("SIM0101")
+    assert role.agent
+    assert not role.supervisor
+    assert role.extension == "SIM0100"
+    assert role.voicenter_user_id == "500000"
+    assert role.may_change("SIM0100")
+    assert not role.may_change("SIM0101")
 
 
 def test_create_agent_again_updates_the_same_user_and_role():
@@ -74,7 +78,8 @@ def test_create_agent_again_updates_the_same_user_and_role():
     bob = User.objects.get(username="bob")
     assert User.objects.filter(username="bob").count() == 1
     assert bob.check_password("pw-123456")  # no --password: unchanged
-    assert bob.is_staff and list(bob.groups.values_list("name", flat=True)) == ["supervisor"]
+    assert bob.is_staff
+    assert list(bob.groups.values_list("name", flat=True)) == ["supervisor"]
     assert not AgentProfile.objects.filter(user=bob).exists()
     assert role_of(bob).may_change("ANYONE")
 
@@ -131,7 +136,9 @@ def test_a_superuser_is_a_supervisor_without_the_group():
 def test_someone_in_no_group_only_watches():
     watcher = User.objects.create_user("watcher", password="pw-123456")
     role = role_of(watcher)
-    assert not role.supervisor and not role.agent and not role.may_change("SIM0100")
+    assert not role.supervisor
+    assert not role.agent
+    assert not role.may_change("SIM0100")
 
 
 def row(sip: str, email: str = "", name: str = "") -> ExtensionRow:
@@ -169,7 +176,8 @@ def test_an_email_on_several_extensions_names_no_agent():
     report = import_extensions(
         [row("SIP1", "alice@example.com"), row("SIP2", "alice@example.com")], {}
     )
-    assert report.profiles_created == 0 and not AgentProfile.objects.exists()
+    assert report.profiles_created == 0
+    assert not AgentProfile.objects.exists()
     assert "SIP2: alice@example.com is listed on several extensions" in report.skipped
 
 
@@ -232,10 +240,12 @@ def test_import_extensions_with_a_wrong_code_is_an_error(settings, use_prefix):
 def test_create_display_prints_a_working_link(client):
     path = run("create_display", "Sales TV").strip()
     display = DisplayLink.objects.get()
-    assert display.name == "Sales TV" and path == f"/display/{display.token}/"
+    assert display.name == "Sales TV"
+    assert path == f"/display/{display.token}/"
     assert len(display.token) >= 40
     page = client.get(path)
-    assert page.status_code == 200 and b"Sales TV" in page.content
+    assert page.status_code == 200
+    assert b"Sales TV" in page.content
     assert DisplayLink.objects.get().last_seen_at is not None
 
 

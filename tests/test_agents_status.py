@@ -82,7 +82,9 @@ async def test_an_agent_changes_their_own_status_and_it_is_audited(sim, alice):
     response = await post(await signed_in(alice), me.ext, 3)
     assert response.status_code == 200
     body = response.json()
-    assert body["ok"] and body["status_name"] == "Lunch" and body["confirm_s"] > 0
+    assert body["ok"]
+    assert body["status_name"] == "Lunch"
+    assert body["confirm_s"] > 0
     assert me.status == 3  # Voicenter (the simulator) has it
     [change] = await audit()
     assert (change.actor_name, change.extension, change.status, change.ok) == (
@@ -91,7 +93,8 @@ async def test_an_agent_changes_their_own_status_and_it_is_audited(sim, alice):
         3,
         True,
     )
-    assert change.latency_ms is not None and "OK" in change.voicenter_said
+    assert change.latency_ms is not None
+    assert "OK" in change.voicenter_said
 
 
 async def test_an_agent_cannot_change_someone_else_whatever_the_request_says(
@@ -102,9 +105,11 @@ async def test_an_agent_cannot_change_someone_else_whatever_the_request_says(
     response = await post(await signed_in(alice), other.ext, 2)
     assert response.status_code == 403
     assert response.json()["message"] == "You may change only your own status."
-    assert other.status == before and sim.status_requests == 0
+    assert other.status == before
+    assert sim.status_requests == 0
     [change] = await audit()
-    assert change.reason == "forbidden" and not change.ok
+    assert change.reason == "forbidden"
+    assert not change.ok
     assert (await StateStore(aredis, use_prefix).stats())["status:forbidden"] == 1
 
 
@@ -112,7 +117,8 @@ async def test_a_supervisor_logs_any_agent_out(sim, boss):
     other = agents_of(sim)[2]
     other.status = 1
     response = await post(await signed_in(boss), other.ext, 2)
-    assert response.status_code == 200 and response.json()["ok"]
+    assert response.status_code == 200
+    assert response.json()["ok"]
     assert other.status == 2
 
 
@@ -125,13 +131,15 @@ async def test_without_a_csrf_token_the_post_is_refused(sim, alice):
 
 async def test_a_stranger_is_told_to_sign_in(sim):
     response = await post(AsyncClient(), "SIM0100", 3)
-    assert response.status_code == 401 and sim.status_requests == 0
+    assert response.status_code == 401
+    assert sim.status_requests == 0
 
 
 async def test_someone_without_a_role_cannot_change_anyone(sim):
     watcher = await User.objects.acreate_user("watcher", password="pw-123456")
     response = await post(await signed_in(watcher), agents_of(sim)[0].ext, 3)
-    assert response.status_code == 403 and sim.status_requests == 0
+    assert response.status_code == 403
+    assert sim.status_requests == 0
 
 
 @pytest.mark.parametrize(
@@ -139,14 +147,16 @@ async def test_someone_without_a_role_cannot_change_anyone(sim):
 )
 async def test_a_wrong_status_field_is_a_clear_400(sim, alice, status, words):
     response = await post(await signed_in(alice), agents_of(sim)[0].ext, status)
-    assert response.status_code == 400 and words in response.json()["message"]
+    assert response.status_code == 400
+    assert words in response.json()["message"]
     assert sim.status_requests == 0
 
 
 async def test_a_status_the_admin_does_not_offer_is_refused(sim, alice):
     await StatusOption.objects.filter(code=11).aupdate(offered=False)
     response = await post(await signed_in(alice), agents_of(sim)[0].ext, 11)
-    assert response.status_code == 400 and sim.status_requests == 0
+    assert response.status_code == 400
+    assert sim.status_requests == 0
 
 
 async def test_a_double_click_calls_voicenter_once(sim, alice):
@@ -159,7 +169,8 @@ async def test_a_double_click_calls_voicenter_once(sim, alice):
     assert "already asked" in refused.json()["message"]
     assert sim.status_requests == 1
     again = await post(client, me.ext, 5)  # once answered, the same change may be asked again
-    assert again.status_code == 200 and sim.status_requests == 2
+    assert again.status_code == 200
+    assert sim.status_requests == 2
 
 
 async def test_a_request_waiting_on_voicenter_does_not_hold_up_another(sim, alice, boss):
@@ -197,14 +208,16 @@ async def test_a_timeout_is_a_message_that_does_not_name_the_api_code(sim, alice
     settings.VOICENTER_API_TIMEOUT_S = 0.3
     response = await post(await signed_in(alice), agents_of(sim)[0].ext, 3)
     body = response.json()
-    assert response.status_code == 502 and "did not answer within 0.3 s" in body["message"]
+    assert response.status_code == 502
+    assert "did not answer within 0.3 s" in body["message"]
     assert "demo-code" not in response.content.decode()
 
 
 async def test_an_answer_quoting_the_api_code_reaches_nobody(sim, alice, settings):
     sim.rest_echo_code = True  # Voicenter's answer quotes the code back
     response = await post(await signed_in(alice), agents_of(sim)[0].ext, 3)
-    assert response.status_code == 502 and "[API code]" in response.json()["message"]
+    assert response.status_code == 502
+    assert "[API code]" in response.json()["message"]
     assert "demo-code" not in response.content.decode()
     [change] = await audit()
     assert "demo-code" not in change.message + change.voicenter_said
@@ -219,7 +232,8 @@ async def test_a_status_field_of_unicode_digits_is_a_400_not_a_crash(sim, alice)
 async def test_a_wrong_api_code_is_explained_and_never_echoed(sim, alice, settings):
     settings.VOICENTER_API_CODE = "secret-api-code"
     response = await post(await signed_in(alice), agents_of(sim)[0].ext, 3)
-    assert response.status_code == 502 and "Authorization Failed" in response.json()["message"]
+    assert response.status_code == 502
+    assert "Authorization Failed" in response.json()["message"]
     assert "secret-api-code" not in response.content.decode()
     [change] = await audit()
     assert "secret-api-code" not in change.message + change.voicenter_said
@@ -239,7 +253,8 @@ async def test_an_extension_in_use_by_someone_else_is_explained(sim, alice):
 async def test_an_extension_without_a_known_user_id_is_a_409(sim, boss, aredis, use_prefix):
     await StateStore(aredis, use_prefix).reset(empty_state())  # the worker knows nothing yet
     response = await post(await signed_in(boss), agents_of(sim)[1].ext, 2)
-    assert response.status_code == 409 and "user id" in response.json()["message"]
+    assert response.status_code == 409
+    assert "user id" in response.json()["message"]
     assert sim.status_requests == 0
 
 

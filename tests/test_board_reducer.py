@@ -90,7 +90,8 @@ def test_a_gap_asks_for_resync_and_waits_for_the_snapshot():
     assert actions[20] == "resync"  # the first delta after the gap
     assert actions[21:29] == ["drop"] * 8  # ignored until the snapshot
     assert actions[29] == "snapshot"
-    assert result["state"] == states[49] and result["seq"] == 50
+    assert result["state"] == states[49]
+    assert result["seq"] == 50
 
 
 def test_another_epoch_asks_for_resync_and_the_new_snapshot_replaces_everything():
@@ -136,7 +137,8 @@ def test_a_merged_delta_applies_in_one_step_and_one_the_board_is_partly_past_res
     frames.append(messages.delta("E", 11, deltas[10]))
     result = run_node(frames)
     assert result["actions"] == ["snapshot", "delta", "delta"]
-    assert result["state"] == states[10] and result["seq"] == 11
+    assert result["state"] == states[10]
+    assert result["seq"] == 11
     partly_past = [snapshot_at("E", 5, states[4]), messages.delta("E", 10, merged, from_seq=2)]
     assert run_node(partly_past)["actions"] == ["snapshot", "resync"]
     stale = [snapshot_at("E", 10, states[9]), messages.delta("E", 10, merged, from_seq=2)]

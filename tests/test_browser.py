@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser import sign_in
@@ -80,9 +81,11 @@ def test_a_board_that_keeps_up_acknowledges_and_is_never_held_back(page, stack):
     while time.monotonic() - started < 2 * BEHIND_S:  # changes for twice the server's patience
         n += 1
         name = f"Steady {n} {time.time_ns() % 10**8}"
+        acks = page.evaluate("window.wallboard.stats.acks")
         stack.join(name)
         page.locator(".caller-name", has_text=name).wait_for(timeout=5_000)
-        page.wait_for_timeout(300)
+        # the next change once the board has told the server it has this one
+        page.wait_for_function(f"window.wallboard.stats.acks > {acks}", timeout=5_000)
     # held back, it would have been sent a fresh snapshot (or nothing more at all)
     assert page.evaluate("window.wallboard.stats.snapshots") == snapshots
     assert page.evaluate("window.wallboard.stats.deltas") > deltas
@@ -239,7 +242,8 @@ def test_a_change_touches_only_its_own_card(page, stack):
                  .filter(e => window.wallboard.board.state.agents[e] !== window.__before[e])"""
         )
     )
-    assert ext in touched and ext in changed
+    assert ext in touched
+    assert ext in changed
     assert touched <= changed, touched - changed  # no other card was redrawn
 
 
@@ -306,18 +310,17 @@ def choose_from_the_menu(page, ext: str, status: str, code: int) -> None:
 
 
 def test_a_supervisor_logs_an_agent_out_from_the_keyboard(page, stack):
-    ext = page.evaluate(
-        "Object.values(window.wallboard.board.state.agents)"
-        ".filter(a => a.extension !== 'SIM0100')"
-        ".sort((a, b) => (a.status === 2) - (b.status === 2) || a.calls.length - b.calls.length)"
-        "[0].extension"
-    )  # one not logged out and not on a call, if there is one
-    if page.evaluate(f"window.wallboard.board.state.agents[{ext!r}].status") == 2:
-        choose_from_the_menu(page, ext, "Login", 1)
+    # one on a break and on no call (no queue rings them meanwhile); else one on no call
+    ext = page.wait_for_function(
+        "(() => { const idle = Object.values(window.wallboard.board.state.agents)"
+        ".filter(a => a.extension !== 'SIM0100' && a.status !== 2 && !a.calls.length)"
+        ".sort((a, b) => (a.status === 1) - (b.status === 1));"
+        " return idle.length ? idle[0].extension : null; })()",
+        timeout=10_000,
+    ).json_value()
     card = page.locator(f".agent[data-ext='{ext}']")
     choose_from_the_menu(page, ext, "Logout", 2)
-    if not page.evaluate(f"window.wallboard.board.state.agents[{ext!r}].calls.length"):
-        assert card.get_attribute("data-category") == "loggedout"
+    expect(card).to_have_attribute("data-category", "loggedout")
     assert "Logout: done." in page.locator("#notices").inner_text()
     page.screenshot(path=OUTPUT / "supervisor-logged-out.png")
 
@@ -437,7 +440,7 @@ def test_a_waiting_caller_who_is_a_contact_shows_by_the_contacts_name(page, stac
         try:
             name.first.wait_for(timeout=1_500)
             break
-        except Exception:
+        except PlaywrightTimeout:  # joined before the worker reloaded the directory
             continue
     expect(name.first).to_be_visible()
     page.screenshot(path=OUTPUT / "named-caller.png")

@@ -27,7 +27,8 @@ def test_replaying_the_doc_examples_gives_callers_statuses_and_no_stale_calls(us
     out, _ = run("replay", str(DOC_FILE))
     assert "replayed 15 events, skipped 0 bad lines" in out
     doc = dump()
-    assert doc["seq"] == 13 and doc["epoch"]
+    assert doc["seq"] == 13
+    assert doc["epoch"]
     # the examples are of 2020: counted on their own day, not on today's board
     assert doc["state"]["today"] == {}
     client = redis.Redis.from_url(settings.REDIS_URL)
@@ -65,7 +66,8 @@ def test_a_line_nested_too_deep_is_a_bad_line_and_the_replay_goes_on(use_prefix,
     source.write_text("\n".join([lines[0], "[" * 100_000 + "]" * 100_000, lines[1]]))
     out, err = run("replay", str(source))
     assert "replayed 2 events, skipped 1 bad lines" in out
-    assert "line 2: not JSON (nested too deep)" in err and "Traceback" not in err
+    assert "line 2: not JSON (nested too deep)" in err
+    assert "Traceback" not in err
 
 
 def test_replay_continues_the_stored_state_and_reset_starts_a_new_epoch(use_prefix):
@@ -110,8 +112,11 @@ def test_the_demo_people_can_sign_in_even_after_a_password_change():
     again = demo_people("supervisor", "agent", "wallboard-demo")  # the demo starts again
     boss = authenticate(username="supervisor", password="wallboard-demo")
     agent = authenticate(username="agent", password="wallboard-demo")
-    assert boss is not None and role_of(boss).supervisor
-    assert agent is not None and role_of(agent).extension == DEMO_EXTENSION
-    assert role_of(agent).agent and not role_of(agent).supervisor
+    assert boss is not None
+    assert role_of(boss).supervisor
+    assert agent is not None
+    assert role_of(agent).extension == DEMO_EXTENSION
+    assert role_of(agent).agent
+    assert not role_of(agent).supervisor
     assert get_user_model().objects.filter(username="supervisor").count() == 1
     assert again == first_link  # one display link, not one per start

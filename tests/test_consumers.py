@@ -70,9 +70,9 @@ async def wired(use_prefix):
     return wired
 
 
-async def frame(communicator, timeout=3.0) -> dict:
+async def frame(communicator, within_s=3.0) -> dict:
     """The next frame the board receives; it must be valid against the protocol's schema."""
-    message = orjson.loads(await communicator.receive_from(timeout))
+    message = orjson.loads(await communicator.receive_from(within_s))
     assert_valid_frame(message)
     return message
 
@@ -197,7 +197,8 @@ async def test_a_rebuild_sends_every_board_the_new_snapshot(board, wired):
     before = await frame(communicator)
     await wired.board.rebuild({"queues": {}, "agents": {"Y": agent_entity("Y")}})
     after = await frame(communicator)
-    assert after["type"] == "snapshot" and after["epoch"] != before["epoch"]
+    assert after["type"] == "snapshot"
+    assert after["epoch"] != before["epoch"]
     assert after["state"]["agents"] == {"Y": agent_entity("Y")}
 
 
@@ -208,7 +209,8 @@ async def test_bad_messages_get_an_error_and_the_socket_stays(board, wired):
     assert (await frame(communicator))["code"] == "bad_json"
     await communicator.send_to(text_data='{"type": "<b>hello</b>"}')
     error = await frame(communicator)
-    assert error["type"] == "error" and error["code"] == "bad_message"
+    assert error["type"] == "error"
+    assert error["code"] == "bad_message"
     await communicator.send_to(text_data='{"type": "resync"}')
     assert (await frame(communicator))["type"] == "snapshot"
 
@@ -246,8 +248,10 @@ async def test_heartbeats_carry_time_position_and_public_health(board, wired, se
     assert beat["type"] == "heartbeat"
     assert (beat["epoch"], beat["seq"]) == (snap["epoch"], snap["seq"])
     assert beat["server_time"] >= snap["server_time"]
-    assert beat["voicenter"]["connected"] is True and beat["voicenter"]["last_event_at"] == 5.0
-    assert b"secret-host" not in orjson.dumps(beat) and "server" not in beat["voicenter"]
+    assert beat["voicenter"]["connected"] is True
+    assert beat["voicenter"]["last_event_at"] == 5.0
+    assert b"secret-host" not in orjson.dumps(beat)
+    assert "server" not in beat["voicenter"]
 
 
 async def test_a_worker_health_change_reaches_boards_at_once(board, wired):
@@ -255,7 +259,8 @@ async def test_a_worker_health_change_reaches_boards_at_once(board, wired):
     await frame(communicator)
     await wired.publisher.link_changed({"connected": False, "last_event_at": 9.0})
     beat = await asyncio.wait_for(frame(communicator), 2)
-    assert beat["type"] == "heartbeat" and beat["voicenter"]["connected"] is False
+    assert beat["type"] == "heartbeat"
+    assert beat["voicenter"]["connected"] is False
 
 
 async def test_a_screen_that_falls_behind_gets_a_snapshot_instead_of_the_backlog(
@@ -275,7 +280,8 @@ async def test_a_screen_that_falls_behind_gets_a_snapshot_instead_of_the_backlog
     assert await communicator.receive_nothing(0.3)  # nothing piles up for it
     await communicator.send_to(text_data=orjson.dumps(ack(first)).decode())  # caught up
     fresh = await frame(communicator)
-    assert fresh["type"] == "snapshot" and fresh["seq"] == first["seq"] + 2
+    assert fresh["type"] == "snapshot"
+    assert fresh["seq"] == first["seq"] + 2
     assert {"X1", "X2", "X3"} <= set(fresh["state"]["agents"])
     await communicator.send_to(text_data=orjson.dumps(ack(fresh)).decode())
     await change(wired, {"agents": {"del": ["X1"]}})
@@ -384,7 +390,8 @@ async def test_a_socket_opened_while_redis_is_away_is_accepted_then_told_why(
         output = await communicator.receive_output(3)
     assert output == {"type": "websocket.close", "code": CLOSE_STORE_DOWN}
     [line] = [r for r in caplog.records if r.name == "wallboard.board.consumers"]
-    assert "Redis is unavailable" in line.getMessage() and line.exc_info is None  # one line
+    assert "Redis is unavailable" in line.getMessage()
+    assert line.exc_info is None
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,11 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import AsyncClient, Client
+from django.test import AsyncClient
 
 from realtime.simulator.model import CallCenter, SimAgent
 from realtime.store import StateStore
+from tests.helpers import signed_in
 from tests.served import serving
 from wallboard.agents.onboarding import create_agent
 from wallboard.contacts.importing import import_csv
@@ -41,7 +42,8 @@ def test_a_csv_imports_good_rows_and_reports_bad_ones_by_line(db):
         "line 6: No Phone: no phone number",
     ]
     dana = Contact.objects.get(name="Dana Cohen")
-    assert dana.company == "Cohen Logistics" and dana.notes == "Prefers mornings"
+    assert dana.company == "Cohen Logistics"
+    assert dana.notes == "Prefers mornings"
     assert sorted((n.label, n.number) for n in dana.numbers.all()) == [
         ("", "+97235551234"),
         ("mobile", "+972507234567"),
@@ -95,12 +97,6 @@ def test_a_file_without_the_needed_columns_is_refused(db, tmp_path, text, words)
         call_command("import_contacts", str(path))
 
 
-def signed_in(client: Client, username: str, **role: object) -> Client:
-    create_agent(username, password="pw-123456", **role)  # type: ignore[arg-type]
-    assert client.login(username=username, password="pw-123456")
-    return client
-
-
 def test_the_import_page_is_for_supervisors(db, client):
     signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
     assert client.get("/contacts/import").status_code == 403
@@ -112,7 +108,8 @@ def test_a_supervisor_imports_a_csv_from_the_page(client):
     upload = SimpleUploadedFile("c.csv", GOOD.encode("utf-8-sig"), content_type="text/csv")
     page = client.post("/contacts/import", {"file": upload})
     html = page.content.decode()
-    assert page.status_code == 200 and "<strong>2</strong> created" in html
+    assert page.status_code == 200
+    assert "<strong>2</strong> created" in html
     assert "line 3: &#x27;050-123&#x27; is not a valid phone number" in html
 
 
@@ -121,9 +118,11 @@ def test_the_contacts_page_searches_by_name_company_and_number(db, client):
     signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
     for query in ("dana", "logistics", "050-723", "+972507234567", "0507234567"):
         html = client.get("/contacts/", {"q": query}).content.decode()
-        assert "Dana Cohen" in html and "Noa Peretz" not in html, query
+        assert "Dana Cohen" in html, query
+        assert "Noa Peretz" not in html, query
     html = client.get("/contacts/").content.decode()
-    assert "Dana Cohen" in html and "Noa Peretz" in html
+    assert "Dana Cohen" in html
+    assert "Noa Peretz" in html
     assert 'aria-label="Call Dana Cohen, mobile 050-723-4567"' in html
 
 
@@ -132,7 +131,8 @@ def test_a_contacts_name_is_text_not_html(db, client):
     PhoneNumber.objects.create(contact=contact, number="+972507234567")
     signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
     html = client.get("/contacts/").content.decode()
-    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<b>x</b>" not in html
 
 
@@ -140,7 +140,8 @@ def test_without_an_extension_the_call_buttons_are_off_and_say_why(db, client):
     import_csv(io.StringIO(GOOD), "IL")
     signed_in(client, "boss", supervisor=True)
     html = client.get("/contacts/").content.decode()
-    assert "You have no extension" in html and " disabled aria-label=" in html
+    assert "You have no extension" in html
+    assert " disabled aria-label=" in html
 
 
 # --- Click2Call endpoints ----------------------------------------------------------------------
@@ -192,7 +193,9 @@ async def test_call_rings_the_agents_extension_then_the_contacts_number(sim, num
     client, me = await agent_client(sim)
     response = await client.post("/contacts/call", {"number": number.pk})
     body = response.json()
-    assert response.status_code == 200 and body["ok"] and body["call_id"]
+    assert response.status_code == 200
+    assert body["ok"]
+    assert body["call_id"]
     [call] = me.calls
     assert (call.ivrid, call.direction, call.leg, call.phone) == (
         body["call_id"],
@@ -208,7 +211,9 @@ async def test_call_rings_the_agents_extension_then_the_contacts_number(sim, num
         True,
     )
     hung = await client.post("/contacts/hangup")
-    assert hung.status_code == 200 and hung.json()["message"] == "Hung up." and me.calls == []
+    assert hung.status_code == 200
+    assert hung.json()["message"] == "Hung up."
+    assert me.calls == []
 
 
 @calls
@@ -230,7 +235,8 @@ async def test_after_a_timeout_the_lock_stays_since_the_call_may_still_start(sim
     settings.VOICENTER_API_TIMEOUT_S = 0.2
     client, _ = await agent_client(sim)
     first = await client.post("/contacts/call", {"number": number.pk})
-    assert first.status_code == 502 and "may still start" in first.json()["message"]
+    assert first.status_code == 502
+    assert "may still start" in first.json()["message"]
     again = await client.post("/contacts/call", {"number": number.pk})
     assert again.status_code == 429
 
@@ -240,7 +246,8 @@ async def test_a_click2call_answer_quoting_the_api_code_reaches_nobody(sim, numb
     sim.rest_echo_code = True
     client, _ = await agent_client(sim)
     response = await client.post("/contacts/call", {"number": number.pk})
-    assert response.status_code == 502 and "demo-code" not in response.content.decode()
+    assert response.status_code == 502
+    assert "demo-code" not in response.content.decode()
     [entry] = await log()
     assert "demo-code" not in entry.message + entry.voicenter_said
     assert "[API code]" in entry.voicenter_said
@@ -271,7 +278,8 @@ async def test_a_blocked_extension_is_explained(sim, number):
     sim.click2call_blocked = True
     client, _ = await agent_client(sim)
     response = await client.post("/contacts/call", {"number": number.pk})
-    assert response.status_code == 502 and "may not make Click2Call" in response.json()["message"]
+    assert response.status_code == 502
+    assert "may not make Click2Call" in response.json()["message"]
 
 
 @calls
@@ -280,7 +288,8 @@ async def test_a_slow_voicenter_is_a_timeout_message_without_the_code(sim, numbe
     settings.VOICENTER_API_TIMEOUT_S = 0.3
     client, _ = await agent_client(sim)
     response = await client.post("/contacts/call", {"number": number.pk})
-    assert response.status_code == 502 and "within 0.3 s" in response.json()["message"]
+    assert response.status_code == 502
+    assert "within 0.3 s" in response.json()["message"]
     assert "demo-code" not in response.content.decode()
 
 
@@ -290,7 +299,8 @@ async def test_someone_without_an_extension_cannot_call(sim, number):
     client = AsyncClient()
     await client.aforce_login(await User.objects.aget(username="boss"))
     response = await client.post("/contacts/call", {"number": number.pk})
-    assert response.status_code == 403 and "no extension" in response.json()["message"]
+    assert response.status_code == 403
+    assert "no extension" in response.json()["message"]
     assert [r.reason for r in await log()] == ["no_extension"]
 
 
@@ -305,7 +315,8 @@ async def test_someone_in_no_group_cannot_call_even_with_an_agent_profile(
     response = await client.post("/contacts/call", {"number": number.pk})
     assert response.status_code == 403
     assert "Only agents and supervisors" in response.json()["message"]
-    assert me.calls == [] and [r.reason for r in await log()] == ["forbidden"]
+    assert me.calls == []
+    assert [r.reason for r in await log()] == ["forbidden"]
     hang_up = await client.post("/contacts/hangup")
     assert hang_up.status_code == 403
     status = await client.post("/agents/status", {"extension": me.ext, "status": "3"})
@@ -318,8 +329,10 @@ async def test_a_number_the_policy_refuses_is_never_dialled(sim, settings):
     premium = await PhoneNumber.objects.acreate(contact=contact, number="+449091234567")
     client, me = await agent_client(sim)
     response = await client.post("/contacts/call", {"number": premium.pk})
-    assert response.status_code == 403 and "premium-rate number" in response.json()["message"]
-    assert me.calls == [] and [r.reason for r in await log()] == ["not_dialled"]
+    assert response.status_code == 403
+    assert "premium-rate number" in response.json()["message"]
+    assert me.calls == []
+    assert [r.reason for r in await log()] == ["not_dialled"]
     settings.CONTACTS_DIAL_REFUSED = []  # an account that allows them: the settings decide
     settings.CONTACTS_DIAL_ABROAD = ["premium_rate"]
     response = await client.post("/contacts/call", {"number": premium.pk})
@@ -330,7 +343,8 @@ async def test_a_number_the_policy_refuses_is_never_dialled(sim, settings):
 async def test_without_a_csrf_token_nothing_is_dialled(sim, number):
     client, me = await agent_client(sim, csrf=True)
     response = await client.post("/contacts/call", {"number": number.pk})
-    assert response.status_code == 403 and me.calls == []
+    assert response.status_code == 403
+    assert me.calls == []
 
 
 @calls
@@ -340,7 +354,8 @@ async def test_without_a_csrf_token_nothing_is_dialled(sim, number):
 async def test_a_wrong_number_field_is_refused(sim, value, status):
     client, me = await agent_client(sim)
     response = await client.post("/contacts/call", {"number": value})
-    assert response.status_code == status and me.calls == []
+    assert response.status_code == status
+    assert me.calls == []
 
 
 @calls
@@ -355,7 +370,8 @@ async def test_refusals_and_calls_are_counted(sim, number, aredis, use_prefix):
     await client.post("/contacts/call", {"number": number.pk})
     await client.post("/contacts/call", {"number": number.pk})
     stats = await StateStore(aredis, use_prefix).stats()
-    assert stats["click2call:ok"] == 1 and stats["click2call:too_soon"] == 1
+    assert stats["click2call:ok"] == 1
+    assert stats["click2call:too_soon"] == 1
 
 
 # --- screen-pop and Voicenter's Pop-up screen ---------------------------------------------------
@@ -400,7 +416,8 @@ def test_voicenters_popup_gets_its_format_from_our_contacts(db, client, settings
         "CLIENTNAME": "Dana Cohen", "TOTAL": "1", "COMPANY": "Cohen Logistics",
     }  # fmt: skip
     missing = client.get("/contacts/popup/s3cret-popup-path/", {"phone": "0509999999"}).json()
-    assert missing["STATUS"] != "OK" and missing["TOTAL"] == "0"
+    assert missing["STATUS"] != "OK"
+    assert missing["TOTAL"] == "0"
 
 
 @pytest.mark.parametrize(("configured", "asked"), [("s3cret", "wrong"), ("", "anything")])
@@ -430,5 +447,7 @@ def test_the_popup_secret_and_the_callers_number_stay_out_of_the_logs():
     )  # fmt: skip
     assert RedactSecrets().filter(record)
     message = record.getMessage()
-    assert "s3cret-path" not in message and "0507234567" not in message
-    assert "/contacts/popup/[redacted]" in message and "1.2.3.4" in message
+    assert "s3cret-path" not in message
+    assert "0507234567" not in message
+    assert "/contacts/popup/[redacted]" in message
+    assert "1.2.3.4" in message

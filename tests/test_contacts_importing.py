@@ -37,7 +37,8 @@ def test_the_encoding_is_found_from_the_file(text, encoding, read_as):
     report = import_file(io.BytesIO(text.encode(encoding)), "IL")
     assert report.encoding == read_as
     expected = sorted(line.split(",")[0] for line in text.splitlines()[1:])
-    assert names() == expected and report.created == 2
+    assert names() == expected
+    assert report.created == 2
 
 
 def test_excels_unicode_text_is_read_utf16_with_tabs():
@@ -56,7 +57,8 @@ def test_a_semicolon_separated_file_is_read():
 def test_the_encoding_asked_for_wins():
     # Western bytes asked to be read as Hebrew: read so (the report says how it was read)
     report = import_file(io.BytesIO(WESTERN.encode("cp1252")), "IL", "cp1255")
-    assert report.encoding == "Windows-1255 (Hebrew)" and "José Müller" not in names()
+    assert report.encoding == "Windows-1255 (Hebrew)"
+    assert "José Müller" not in names()
 
 
 @pytest.mark.parametrize(
@@ -102,10 +104,12 @@ def test_a_file_is_written_as_it_is_read_not_read_whole_first(monkeypatch):
 
 def test_utf8_asked_for_reads_excels_csv_utf8_with_its_byte_order_mark():
     report = import_file(io.BytesIO(HEBREW.encode("utf-8-sig")), "IL", "utf-8")
-    assert report.created == 2 and "שרה כהן" in names()
+    assert report.created == 2
+    assert "שרה כהן" in names()
 
 
 def test_a_nul_in_a_cell_is_dropped_not_a_failed_import():
     report = import_file(io.BytesIO(b"name,phone,notes\nDa\x00na,050-723-4567,a\x00b\n"), "IL")
     assert report.created == 1
-    assert Contact.objects.get().name == "Dana" and Contact.objects.get().notes == "ab"
+    assert Contact.objects.get().name == "Dana"
+    assert Contact.objects.get().notes == "ab"

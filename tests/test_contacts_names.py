@@ -39,7 +39,8 @@ def test_a_waiting_callers_number_names_our_contact_whatever_its_spelling(number
     named = NAMES.enrich(event)
     assert isinstance(named, QueueChanged)
     [caller] = named.queue.waiting or ()
-    assert caller.contact == "Dana Cohen" and caller.caller_name == "from the network"
+    assert caller.contact == "Dana Cohen"
+    assert caller.caller_name == "from the network"
     state, _ = reduce(empty_state(), named)
     assert state["queues"]["7"]["waiting"][0]["contact"] == "Dana Cohen"
 
@@ -60,7 +61,8 @@ def test_an_agents_call_names_our_contact():
     key = key_of(number)
     assert key is not None, f"Voicenter's example number {number!r} reads as a phone number"
     named = ContactNames({key: "Lois Lane's client"}).enrich(agent_event)
-    assert isinstance(named, AgentChanged) and named.agent.calls is not None
+    assert isinstance(named, AgentChanged)
+    assert named.agent.calls is not None
     assert named.agent.calls[0].contact == "Lois Lane's client"
     listed = AgentsSnapshot("agents_snapshot", (replace(named.agent, calls=()),), None, None)
     state, _ = reduce(reduce(empty_state(), listed)[0], named)
@@ -74,7 +76,8 @@ def test_without_a_directory_events_pass_unchanged():
 
 
 def test_what_is_not_a_phone_number_names_nobody():
-    assert NAMES.name_of("anonymous") == "" and NAMES.name_of("") == ""
+    assert NAMES.name_of("anonymous") == ""
+    assert NAMES.name_of("") == ""
 
 
 def _without_contacts(value: object) -> object:

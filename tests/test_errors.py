@@ -40,21 +40,25 @@ def test_a_page_says_the_database_is_unreachable(supervisor, database_away):
         page = supervisor.get("/", headers=PAGE)
     assert page.status_code == 503
     text = page.content.decode()
-    assert "database is unreachable" in text and "live board keeps working" in text
-    assert page["Retry-After"] == "30" and 'http-equiv="refresh"' in text  # a TV retries
+    assert "database is unreachable" in text
+    assert "live board keeps working" in text
+    assert page["Retry-After"] == "30"
+    assert 'http-equiv="refresh"' in text
 
 
 def test_a_status_button_gets_the_reason_as_json(supervisor, database_away):
     with database_away():
         answer = supervisor.post("/agents/status", {"extension": "SIP1", "status": "3"})
     assert answer.status_code == 503
-    assert answer.json()["ok"] is False and "database is unreachable" in answer.json()["message"]
+    assert answer.json()["ok"] is False
+    assert "database is unreachable" in answer.json()["message"]
 
 
 def test_a_call_gets_the_reason_as_json(supervisor, database_away):
     with database_away():
         answer = supervisor.post("/contacts/call", {"number": "1"})
-    assert answer.status_code == 503 and "database is unreachable" in answer.json()["message"]
+    assert answer.status_code == 503
+    assert "database is unreachable" in answer.json()["message"]
 
 
 def test_a_sign_in_says_the_database_is_unreachable(database_away, use_prefix):
@@ -62,7 +66,8 @@ def test_a_sign_in_says_the_database_is_unreachable(database_away, use_prefix):
         page = Client().post(
             "/accounts/login/", {"username": "boss", "password": "x"}, headers=PAGE
         )
-    assert page.status_code == 503 and "database is unreachable" in page.content.decode()
+    assert page.status_code == 503
+    assert "database is unreachable" in page.content.decode()
 
 
 def test_another_failure_is_a_500_in_words_not_a_trace(settings, monkeypatch, use_prefix):
@@ -74,8 +79,10 @@ def test_another_failure_is_a_500_in_words_not_a_trace(settings, monkeypatch, us
     web = Client(raise_request_exception=False)
     web.login(username="sup", password="pw-123456")
     page = web.get("/", headers=PAGE)
-    assert page.status_code == 500 and "Something went wrong" in page.content.decode()
-    assert "a bug" not in page.content.decode() and "Traceback" not in page.content.decode()
+    assert page.status_code == 500
+    assert "Something went wrong" in page.content.decode()
+    assert "a bug" not in page.content.decode()
+    assert "Traceback" not in page.content.decode()
 
 
 @sync_to_async

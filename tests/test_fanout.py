@@ -15,7 +15,7 @@ from django.conf import settings
 from realtime import messages
 from realtime.publisher import channel, encode, pack, unpack
 from realtime.state import Delta, apply_delta, empty_state
-from tests.test_heartbeat import Screen, wait_for
+from tests.helpers import Screen, until
 from wallboard.board.fanout import Fanout, SendGuard, Urgent, urgent
 
 
@@ -66,7 +66,7 @@ async def test_every_board_gets_every_change_once_in_order_from_one_read(store, 
     boards = [await live(hub, s) for s in screens]
     for seq in range(1, 21):
         await publish(store, "delta", "E", seq)
-    await wait_for(lambda: all(reached(s) == 20 for s in screens))  # no gap, no overlap
+    await until(lambda: all(reached(s) == 20 for s in screens))  # no gap, no overlap
     assert screens[0].texts == screens[4].texts  # the same text to every board
     assert hub.received == 20  # one Redis message per frame, not one per board
     for board in boards:
@@ -80,12 +80,12 @@ async def test_a_board_catching_up_gets_only_what_its_snapshot_lacks(store, make
     board = await hub.join(screen)  # catching up: the snapshot is being read
     for seq in (1, 2, 3, 4):
         await publish(store, "delta", "E", seq)
-    await wait_for(lambda: len(board.backlog) == 4)
+    await until(lambda: len(board.backlog) == 4)
     assert screen.texts == []  # nothing before the snapshot
     board.took_snapshot("E", 2)  # the snapshot already holds 1 and 2
     await board.go_live()
     await publish(store, "delta", "E", 5)
-    await wait_for(lambda: len(screen.texts) == 3)
+    await until(lambda: len(screen.texts) == 3)
     assert seqs(screen) == [3, 4, 5]
     await hub.leave(board)
 
@@ -96,7 +96,7 @@ async def test_a_new_epoch_reaches_every_board_and_moves_its_position(store, mak
     board = await live(hub, screen, "E", 9)
     await publish(store, "snapshot", "F", 0)
     await publish(store, "delta", "F", 1)
-    await wait_for(lambda: len(screen.texts) == 2)
+    await until(lambda: len(screen.texts) == 2)
     assert [orjson.loads(t)["type"] for t in screen.texts] == ["snapshot", "delta"]
     assert (board.epoch, board.seq) == ("F", 1)
     await hub.leave(board)
@@ -110,7 +110,7 @@ async def test_each_web_process_delivers_with_its_own_subscription(store, make_h
     boards = [await live(hub, s) for hub, s in zip(hubs, screens, strict=True)]
     for seq in (1, 2, 3):
         await publish(store, "delta", "E", seq)
-    await wait_for(lambda: all(reached(s) == 3 for s in screens))
+    await until(lambda: all(reached(s) == 3 for s in screens))
     for hub, board in zip(hubs, boards, strict=True):
         await hub.leave(board)
     await other_client.aclose()
@@ -123,7 +123,7 @@ async def test_a_failing_screen_does_not_stop_the_others(store, make_hub):
     await publish(store, "delta", "E", 1)
     await store.redis.publish(channel(store.prefix), b"not a frame")  # logged and ignored
     await publish(store, "delta", "E", 2)
-    await wait_for(lambda: reached(good) == 2)
+    await until(lambda: reached(good) == 2)
     for board in boards:
         await hub.leave(board)
     await asyncio.sleep(0)
@@ -190,7 +190,7 @@ async def test_more_waiting_than_one_read_takes_loses_nothing(store, make_hub, m
                 text = encode(messages.delta("E", seq, {"agents": {"del": [f"X{seq}"]}}))
                 pipe.publish(channel(store.prefix), pack("delta", "E", seq, text))
             await pipe.execute()
-        await wait_for(lambda: reached(screen) == 40)  # every read full, none lost between
+        await until(lambda: reached(screen) == 40)  # every read full, none lost between
     finally:
         await hub.leave(board)
 
@@ -228,17 +228,21 @@ async def test_a_screen_that_stops_acknowledging_is_held_back_then_gets_a_snapsh
     clock.now += 6  # 11 s since its oldest unacknowledged frame
     boards[0].ack("E", 2)
     await hub.deliver([frame_of("delta", "E", 3)])
-    assert boards[1].behind and not boards[0].behind
+    assert boards[1].behind
+    assert not boards[0].behind
     await hub.deliver([frame_of("delta", "E", 4), frame_of("heartbeat", "E", 4)])
     assert reached(reading) == 4
-    assert reached(slow) == 3 and len(slow.texts) == 3  # nothing more piled up for it
+    assert reached(slow) == 3
+    assert len(slow.texts) == 3
     assert not boards[1].ack("E", 2)  # still reading what it had: not yet
     assert boards[1].ack("E", 3)  # has read everything: its fresh snapshot is due
     boards[1].took_snapshot("E", 4)  # what the consumer does (a snapshot at 4)
     await boards[1].go_live()
     await hub.deliver([frame_of("delta", "E", 5)])
-    assert not boards[1].behind and seqs(slow)[-1] == 5
-    assert hub.fell_behind == 1 and hub.closed_slow == 0
+    assert not boards[1].behind
+    assert seqs(slow)[-1] == 5
+    assert hub.fell_behind == 1
+    assert hub.closed_slow == 0
 
 
 async def test_a_screen_that_stops_reading_is_closed_and_leaves(make_hub, clock):
@@ -251,9 +255,10 @@ async def test_a_screen_that_stops_reading_is_closed_and_leaves(make_hub, clock)
         clock.now += 5
         await hub.deliver([frame_of("delta", "E", seq)])
         boards[0].ack("E", seq)
-    await wait_for(lambda: dead.closed == 4008)  # closed aside: a full socket may wait
+    await until(lambda: dead.closed == 4008)  # closed aside: a full socket may wait
     assert reading.closed is None
-    assert boards[1] not in hub.boards and hub.closed_slow == 1
+    assert boards[1] not in hub.boards
+    assert hub.closed_slow == 1
     await hub.leave(boards[0])
 
 
@@ -264,7 +269,9 @@ async def test_a_screen_that_never_acknowledges_is_never_held_back(make_hub, clo
     for seq in range(1, 8):
         await hub.deliver([frame_of("delta", "E", seq)])
         clock.now += 20
-    assert reached(screen) == 7 and not board.behind and screen.closed is None
+    assert reached(screen) == 7
+    assert not board.behind
+    assert screen.closed is None
     await hub.leave(board)
 
 
@@ -285,8 +292,10 @@ async def test_a_send_that_blocks_holds_that_screen_back_at_once(make_hub, monke
         board.ack("E", 0)
     await hub.deliver([frame_of("delta", "E", 1)])
     await hub.deliver([frame_of("delta", "E", 2)])
-    assert boards[1].behind and not boards[0].behind
-    assert seqs(full) == [] and seqs(fine) == [1, 2]  # abandoned, and not tried again
+    assert boards[1].behind
+    assert not boards[0].behind
+    assert seqs(full) == []
+    assert seqs(fine) == [1, 2]
     assert boards[1].seq == 0  # what it may not have got is not awaited as acknowledged
     assert boards[1].ack("E", 0)  # it has read all it surely got: its snapshot is due
     for board in boards:
@@ -303,7 +312,8 @@ async def test_a_snapshot_at_the_position_a_screen_acknowledged_awaits_no_ack(ma
     await board.go_live()
     clock.now += 60
     await hub.check()
-    assert not board.behind and screen.closed is None  # the screen had nothing new to ack
+    assert not board.behind
+    assert screen.closed is None
     await hub.leave(board)
 
 
@@ -315,7 +325,8 @@ async def test_a_heartbeat_starts_no_clock_a_quiet_board_stays_live(make_hub, cl
     await hub.deliver([frame_of("heartbeat", "E", 3)])  # the worker's link went down
     clock.now += 60  # and nothing else happens for a minute
     await hub.check()
-    assert not board.behind and screen.closed is None
+    assert not board.behind
+    assert screen.closed is None
     await hub.leave(board)
 
 
@@ -339,7 +350,8 @@ async def test_a_rebuilds_snapshot_older_than_the_boards_own_is_not_sent(make_hu
     screen = Screen()
     board = await live(hub, screen, "F", 3)  # took a fresh snapshot of the new epoch at 3
     await hub.deliver([frame_of("snapshot", "F", 0), frame_of("delta", "F", 4)])
-    assert seqs(screen) == [4] and board.seq == 4
+    assert seqs(screen) == [4]
+    assert board.seq == 4
     await hub.leave(board)
 
 
@@ -392,9 +404,11 @@ async def test_the_last_board_leaving_lets_go_of_the_processs_redis_connections(
         for board in boards:
             await hub.leave(board)
         await read
-        async with asyncio.timeout(5):
-            while await connections():  # once the reads under way are done
-                await asyncio.sleep(0.01)
+
+        async def none_left() -> bool:
+            return not await connections()
+
+        await until(none_left, within_s=5)  # once the reads under way are done
         await client.get("x")  # the next screen's reads connect again
         assert await connections() == 1
     finally:
@@ -416,7 +430,8 @@ async def test_a_send_guard_abandons_each_send_that_waits_and_leaves_the_task_us
     guard.close()
     assert outcomes == ["sent", "abandoned", "sent", "abandoned", "sent"]
     task = asyncio.current_task()
-    assert task is not None and task.cancelling() == 0  # no cancellation left pending
+    assert task is not None
+    assert task.cancelling() == 0
     await asyncio.sleep(0.03)  # and the task awaits as usual afterwards
 
 
@@ -493,4 +508,4 @@ async def test_a_screen_joining_as_the_last_one_leaves_keeps_its_subscription(st
     board.took_snapshot("E", 0)
     await board.go_live()
     await publish(store, "delta", "E", 1)
-    await wait_for(lambda: seqs(newcomer) == [1])
+    await until(lambda: seqs(newcomer) == [1])

@@ -30,7 +30,8 @@ def test_a_number_past_64_bits_is_unknown_not_a_crash():
     }  # fmt: skip
     [snapshot] = typed("AllExtensionsStatus", payload)
     [agent] = snapshot.agents
-    assert agent.user_id is None and agent.status is None
+    assert agent.user_id is None
+    assert agent.status is None
 
 
 @pytest.mark.pure
@@ -40,7 +41,8 @@ def test_a_login_status_of_junk_entries_leaves_the_queues_as_they_were(entries):
     before = state["queues"]
     assert before  # the documented example has queues
     events = typed("loginStatus", {"queues": entries, "servertime": 1_600_000_000})
-    assert events and all(isinstance(e, Rejected) for e in events)
+    assert events
+    assert all(isinstance(e, Rejected) for e in events)
     assert "snapshot ignored" in events[-1].problem
     assert state["queues"] == before
 
@@ -68,7 +70,8 @@ async def test_invented_event_names_share_one_counter(store):
         await pipeline.feed(f"Invented{i}", {})
     await pipeline.feed("loginStatus", DOC["loginStatus"])
     stats = pipeline.take_stats()
-    assert stats["events:other"] == 50 and stats["rejected:other"] == 50
+    assert stats["events:other"] == 50
+    assert stats["rejected:other"] == 50
     assert stats["events:loginStatus"] == 1
     assert not [k for k in stats if "Invented" in k]
 

@@ -9,36 +9,9 @@ import orjson
 
 from realtime.messages import WORKER_SILENT_S
 from realtime.state import empty_state
+from tests.helpers import Screen, until
 from wallboard.board.fanout import urgent
 from wallboard.board.heartbeat import Heartbeat
-
-
-class Screen:
-    """A board as the heartbeat sees it: something to send text to."""
-
-    def __init__(self, broken: bool = False):
-        self.texts: list[str] = []
-        self.broken = broken
-        self.behind = False
-        self.closed: int | None = None  # the close code, once closed
-
-    async def send(self, text_data=None, bytes_data=None):
-        if self.broken:
-            raise ConnectionError("socket gone")
-        self.texts.append(text_data)
-
-    async def close(self, code=None):
-        self.closed = code
-
-    async def base_send(self, message):
-        assert message["type"] == "websocket.send"
-        await self.send(text_data=message["text"])
-
-
-async def wait_for(check, timeout=5.0):
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 async def test_one_position_read_per_beat_feeds_every_board_the_same_frame(
@@ -59,7 +32,7 @@ async def test_one_position_read_per_beat_feeds_every_board_the_same_frame(
     broken = Screen(broken=True)
     for screen in [*screens, broken]:
         hub.join(screen)
-    await wait_for(lambda: all(len(s.texts) >= 3 for s in screens))
+    await until(lambda: all(len(s.texts) >= 3 for s in screens))
     await asyncio.gather(*(hub.leave(s) for s in [*screens, broken]))
     counts = {len(s.texts) for s in screens}
     assert counts == {len(reads) - 1}  # one Redis read per beat, for four boards (the first
@@ -75,7 +48,8 @@ async def test_the_last_board_leaving_stops_the_task(store, settings):
     screen = Screen()
     hub.join(screen)
     task = hub._task
-    assert task is not None and not task.done()
+    assert task is not None
+    assert not task.done()
     await hub.leave(screen)
     assert task.done()  # cancelled and finished, not merely forgotten
     beats = len(screen.texts)
@@ -105,14 +79,14 @@ async def test_redis_away_is_told_to_the_boards_at_once_and_its_return_likewise(
         raise ConnectionError("Error 111 connecting to Redis")
 
     monkeypatch.setattr(store, "position", redis_stopped)
-    await wait_for(lambda: len(screen.texts) == 1)
+    await until(lambda: len(screen.texts) == 1)
     outage = _frames(screen)[0]
     assert (outage["type"], outage["part"]) == ("outage", "redis")
     assert outage["since"] <= outage["server_time"]
     await asyncio.sleep(0.2)
     assert len(screen.texts) == 1  # said once, not at every look
     monkeypatch.setattr(store, "position", real_position)
-    await wait_for(lambda: len(screen.texts) == 2)
+    await until(lambda: len(screen.texts) == 2)
     assert _frames(screen)[1]["type"] == "heartbeat"  # back: the boards hear it at once
     assert hub.outage_since is None
     await hub.leave(screen)
@@ -135,7 +109,7 @@ async def test_a_worker_falling_silent_is_told_at_once_not_at_the_next_period(
     assert screen.texts == []
     # the worker was killed: its health stays as it was, and ages
     await store.write_health({"updated_at": time.time() - WORKER_SILENT_S - 1})
-    await wait_for(lambda: len(screen.texts) == 1)
+    await until(lambda: len(screen.texts) == 1)
     beat = _frames(screen)[0]
     assert beat["server_time"] - beat["voicenter"]["worker_updated_at"] > 5
     await hub.leave(screen)

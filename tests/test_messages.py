@@ -51,7 +51,8 @@ def test_boards_see_only_the_public_part_of_the_workers_health():
 def test_no_worker_yet_means_not_connected_and_unknown_times():
     seen = messages.public_health({})
     assert seen["connected"] is False
-    assert seen["last_event_at"] is None and seen["worker_updated_at"] is None
+    assert seen["last_event_at"] is None
+    assert seen["worker_updated_at"] is None
 
 
 def test_resync_and_ack_are_the_requests():

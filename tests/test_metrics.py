@@ -83,7 +83,8 @@ def test_an_unknown_wait_counts_the_call_but_in_no_threshold_and_not_in_asa():
 
 def test_nothing_counted_gives_no_percentage_rather_than_zero():
     shown = figures(QueueDay(), QueueRules())
-    assert shown["service_level_pct"] is None and shown["asa_s"] is None
+    assert shown["service_level_pct"] is None
+    assert shown["asa_s"] is None
     assert shown["abandon_rate_pct"] is None
 
 
@@ -155,7 +156,8 @@ def test_a_day_folds_from_its_calls_each_on_the_day_it_was_offered_and_the_day_i
         call("9", "2026-11-28", "answered", 5.0, "2026-11-28"),  # another day: nowhere
     ]
     days = fold(calls, {"7": QueueRules(sl_threshold_s=30, short_abandon_s=5)}, [TODAY])
-    assert set(days) == {TODAY} and set(days[TODAY]) == {"7", "8"}
+    assert set(days) == {TODAY}
+    assert set(days[TODAY]) == {"7", "8"}
     seven = days[TODAY]["7"]
     assert (seven.offered, seven.answered, seven.abandoned, seven.short_abandoned) == (3, 2, 1, 1)
     assert (seven.answered_within_sl, seven.wait_answered_s, seven.longest_wait_s) == (2, 35, 25)

@@ -17,8 +17,8 @@ from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.simulator.model import CallCenter
 from realtime.worker import VoicenterWorker
+from tests.helpers import seq_above, snap_with_agents, until, worker_config
 from tests.served import Served, serving
-from tests.test_worker import _bool, _seq_above, _snap_with_agents, config, until
 
 NODE_DIR = Path(__file__).parent / "node"
 
@@ -46,8 +46,8 @@ async def _node(node: str, *args: str) -> asyncio.subprocess.Process:
     )
 
 
-async def _lines(proc: asyncio.subprocess.Process, timeout: float = 25) -> list[dict]:
-    stdout, _ = await asyncio.wait_for(proc.communicate(), timeout)
+async def _lines(proc: asyncio.subprocess.Process, within_s: float = 25) -> list[dict]:
+    stdout, _ = await asyncio.wait_for(proc.communicate(), within_s)
     return [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
 
 
@@ -100,17 +100,17 @@ async def test_the_worker_follows_a_node_socketio_2x_server(node, store, tmp_pat
         reader = asyncio.create_task(_collect(proc, seen))
         base = f"http://127.0.0.1:{port}"
         worker = VoicenterWorker(
-            config(base, credentials={"token": "node-token"}, keepalive_s=0.5),
+            worker_config(base, credentials={"token": "node-token"}, keepalive_s=0.5),
             Pipeline([BoardState(store)]),
             store,
         )
         task = asyncio.create_task(worker.run())
         try:
-            snap = await until(lambda: _snap_with_agents(store))
+            snap = await until(lambda: snap_with_agents(store))
             assert set(snap.state["agents"]) == set(model.agents)
             first = snap.seq
-            await until(lambda: _seq_above(store, first))  # live events from Node applied
-            await until(lambda: _bool(any(s.get("received") == "keepalive" for s in seen)))
+            await until(lambda: seq_above(store, first))  # live events from Node applied
+            await until(lambda: any(s.get("received") == "keepalive" for s in seen))
         finally:
             worker.stop()
             await asyncio.wait_for(task, 10)

@@ -85,7 +85,8 @@ DEFAULT = DialPolicy(
 )
 def test_toll_fraud_targets_are_not_dialled(raw, reason, region):
     refused = not_dialled(normalise(raw, "IL"), DEFAULT)
-    assert refused is not None and (refused.reason, refused.region) == (reason, region)
+    assert refused is not None
+    assert (refused.reason, refused.region) == (reason, region)
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.state import empty_state, merge_deltas, reduce
 from tests.examples import doc_examples
+from tests.helpers import fed
 from tests.strategies import events
-from tests.test_pipeline import fed
 
 DOC = doc_examples()
 
@@ -72,7 +72,8 @@ async def test_verify_writes_our_state_back_when_redis_lost_it(store, aredis):
         await aredis.delete(key)  # Redis restarted empty, on a quiet night
     assert await board.verify() is True
     snap = await store.snapshot()
-    assert snap.state == board.state and snap.epoch == board.epoch
+    assert snap.state == board.state
+    assert snap.epoch == board.epoch
     assert recorder.calls == [("reset", board.epoch, 0)]  # boards get it at once
 
 
@@ -111,7 +112,8 @@ async def test_while_rebuilding_the_stored_state_stands_until_both_snapshots_are
     await pipeline.feed(*agents)
     assert not pipeline.rebuilding
     after = await store.snapshot()
-    assert after.epoch != before.epoch and after.seq == 0
+    assert after.epoch != before.epoch
+    assert after.seq == 0
     assert set(after.state["agents"]) == {"SIPSIP1", "SIPSIP2"}
     assert after.state == board.state
 
@@ -159,7 +161,8 @@ async def test_a_commit_redis_refused_is_kept_for_the_next_one(store, monkeypatc
             await pipeline.feed(*DOC[3])
     await pipeline.feed(*DOC[4])  # Redis is back: this commit carries both events
     snap = await store.snapshot()
-    assert snap.state == board.state and snap.seq == board.seq
+    assert snap.state == board.state
+    assert snap.seq == board.seq
 
 
 def normalised(delta):
@@ -206,7 +209,8 @@ async def test_a_rebuild_redis_refused_keeps_the_snapshots_and_the_events_behind
         assert await store.snapshot() == before
     await pipeline.commit()  # Redis is back: the rebuilt state, live event included
     after = await store.snapshot()
-    assert after.epoch != before.epoch and after.state == board.state
+    assert after.epoch != before.epoch
+    assert after.state == board.state
     assert board.state != empty_state()
 
 
@@ -226,7 +230,8 @@ async def test_events_for_unlisted_extensions_are_counted_and_ask_for_a_resync_w
     await pipeline.feed(*_extension_event("GHOST1"))
     assert pipeline.wants_resync()  # it keeps happening: the list may have changed
     assert not pipeline.wants_resync()  # asked once
-    assert board.seq == seq and not {"GHOST1", "GHOST2"} & set(board.state["agents"])
+    assert board.seq == seq
+    assert not {"GHOST1", "GHOST2"} & set(board.state["agents"])
     assert pipeline.take_stats()["unmonitored_events"] == 3
 
 

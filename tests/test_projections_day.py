@@ -261,7 +261,8 @@ async def test_a_queues_settings_reach_the_board_at_once_even_without_calls(
     await board.commit()
     vip = (await store.snapshot()).state["today"]["9"]
     assert (vip["display_name"], vip["alert_waiting"], vip["alert_sl_pct"]) == ("VIP", 3, 80)
-    assert vip["alert_longest_wait_s"] is None and "bogus" not in vip
+    assert vip["alert_longest_wait_s"] is None
+    assert "bogus" not in vip
     assert (vip["offered"], vip["service_level_pct"]) == (0, None)  # no calls yet: shown anyway
 
 
@@ -465,7 +466,8 @@ async def test_name_only_records_wait_for_the_boards_queues_and_an_ambiguous_nam
     counters = await stored(days)
     assert (counters["offered"], counters["answered"], counters["answered_timed"]) == (1, 1, 0)
     assert projection.take_stats()["day_records_unmatched"] == 2
-    assert await stored(days, queue="8") == {} and await stored(days, queue="9") == {}
+    assert await stored(days, queue="8") == {}
+    assert await stored(days, queue="9") == {}
 
 
 async def test_records_are_read_past_a_cursor_and_a_database_away_stops_nothing(days):

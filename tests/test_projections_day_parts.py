@@ -170,7 +170,8 @@ def test_a_record_settles_a_call_counted_otherwise_and_one_never_seen_and_says_w
     )
     assert days == {TODAY}
     assert (queues.calls["7:a"]["o"], queues.calls["7:a"]["w"]) == ("abandoned", 40)
-    assert queues.calls["7:b"]["o"] == "answered" and "7:b" in queues.dirty_calls
+    assert queues.calls["7:b"]["o"] == "answered"
+    assert "7:b" in queues.dirty_calls
     # the counters stay as the events left them until the days are recounted
     as_counted = QueueDay(1, 1, 0, 0, 1, 0, 1, 12, 12)
     assert queues.days[TODAY]["7"] == as_counted

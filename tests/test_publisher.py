@@ -3,7 +3,6 @@ and the channel's message format."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import orjson
@@ -11,14 +10,7 @@ import pytest
 
 from realtime.publisher import Publisher, channel, pack, unpack
 from realtime.state import empty_state
-
-
-async def next_message(pubsub, timeout=5.0):
-    """The next published message's data (the subscription's confirmation read as None)."""
-    async with asyncio.timeout(timeout):
-        while (message := await pubsub.get_message(timeout=timeout)) is None:
-            pass
-    return message["data"]
+from tests.helpers import next_message
 
 
 @pytest.fixture
@@ -82,5 +74,5 @@ def test_the_channel_format_round_trips_and_refuses_strangers():
     assert (back.kind, back.epoch, back.seq, back.text) == ("delta", "e-1", 12, '{"x": "a\\nb"}')
     assert unpack(pack("heartbeat", None, 0, text)).epoch is None
     for junk in (b"hello", b"nonsense e 1\n{}", b"delta e x\n{}", b"delta e 1\n"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="not a board frame"):
             unpack(junk)

@@ -24,7 +24,9 @@ def test_blank_lines_and_comments_are_skipped_but_keep_their_line_numbers():
     lines = [b"# recorded 2026-11-22", b"", b"   ", b'["A", {}]', b"oops"]
     event, bad = list(read(lines))
     assert event == ("A", {})
-    assert isinstance(bad, BadLine) and bad.number == 5 and bad.problem.startswith("not JSON")
+    assert isinstance(bad, BadLine)
+    assert bad.number == 5
+    assert bad.problem.startswith("not JSON")
 
 
 @pytest.mark.parametrize(
@@ -38,7 +40,9 @@ def test_blank_lines_and_comments_are_skipped_but_keep_their_line_numbers():
 )
 def test_a_line_that_is_not_a_named_event_is_a_bad_line_and_reading_goes_on(line, problem):
     [bad, good] = list(read([line, b'["After", null]']))
-    assert isinstance(bad, BadLine) and bad.number == 1 and problem in bad.problem
+    assert isinstance(bad, BadLine)
+    assert bad.number == 1
+    assert problem in bad.problem
     assert good == ("After", None)  # the payload is the normaliser's to judge
 
 

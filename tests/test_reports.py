@@ -50,7 +50,8 @@ def test_saving_a_queues_settings_publishes_the_rules_with_a_new_version(
         settings_7.delete()
     assert client.hget(use_prefix + "queue_rules", "7") is None
     assert client.get(use_prefix + "queue_rules:version") not in (None, first)
-    assert publish_all() == 0 and not lost()
+    assert publish_all() == 0
+    assert not lost()
 
 
 def counted(rules: QueueRules) -> QueueDay:
@@ -96,7 +97,8 @@ def test_queue_stats_table_is_readable_and_names_the_formula(client, use_prefix)
     text = out.getvalue()
     assert "Business day 2026-11-29" in text
     row = next(line for line in text.splitlines() if line.startswith("7"))
-    assert row.split()[1:5] == ["4", "2", "1", "0"] and "33.3%" in row  # strict: 1 / (2 + 1)
+    assert row.split()[1:5] == ["4", "2", "1", "0"]
+    assert "33.3%" in row
     assert "SL (strict): answered within T / (answered + abandoned)" in text
     assert "Dana" in text
 
@@ -148,7 +150,8 @@ def test_a_json_cdr_is_stored_once_and_answered_as_voicenter_expects(client, cdr
     web = Client()
     body = json.dumps(QUEUE_CDR)
     answer = web.post(cdr_url, body, content_type="application/json")
-    assert answer.status_code == 200 and answer.json() == {"err": 0, "errdesc": "OK"}
+    assert answer.status_code == 200
+    assert answer.json() == {"err": 0, "errdesc": "OK"}
     again = web.post(cdr_url, body, content_type="application/json")
     assert again.json() == {"err": 0, "errdesc": "OK (already stored)"}
     [record] = CallRecord.objects.all()
@@ -175,7 +178,8 @@ def test_a_bad_body_gets_err_1_with_a_reason_and_is_counted(client, cdr_url, use
 
     answer = Client().post(cdr_url, "{not json", content_type="application/json")
     assert answer.status_code == 200
-    assert answer.json()["err"] == 1 and "not a readable json CDR" in answer.json()["errdesc"]
+    assert answer.json()["err"] == 1
+    assert "not a readable json CDR" in answer.json()["errdesc"]
     assert client.hget(use_prefix + "stats", "cdr_refused") == b"1"
 
 
@@ -196,16 +200,15 @@ def test_the_cdr_path_never_reaches_the_logs():
     record = logging.LogRecord("x", logging.INFO, "", 0, '"POST %s HTTP/1.1" 200', (
         f"/reports/cdr/{CDR_SECRET}/",), None)  # fmt: skip
     RedactSecrets().filter(record)
-    assert (
-        CDR_SECRET not in record.getMessage() and "/reports/cdr/[redacted]" in record.getMessage()
-    )
+    assert CDR_SECRET not in record.getMessage()
+    assert "/reports/cdr/[redacted]" in record.getMessage()
 
 
 @committed
 def test_the_call_log_shows_todays_records_filtered_and_only_to_supervisors(cdr_url):
     from django.test import Client
 
-    from tests.test_contacts import signed_in
+    from tests.helpers import signed_in
 
     web = Client()
     # Voicenter's epochs are the account's wall clock: now, as Voicenter would stamp it
@@ -221,9 +224,11 @@ def test_the_call_log_shows_todays_records_filtered_and_only_to_supervisors(cdr_
     assert agent.get("/reports/calls/").status_code == 403
     boss = signed_in(Client(), "boss", supervisor=True)
     page = boss.get("/reports/calls/").content.decode()
-    assert page.count('class="call-record"') == 3 and "last-year" not in page
+    assert page.count('class="call-record"') == 3
+    assert "last-year" not in page
     abandoned = boss.get("/reports/calls/", {"status": "abandone"}).content.decode()
-    assert abandoned.count('class="call-record"') == 1 and "050123451" in abandoned
+    assert abandoned.count('class="call-record"') == 1
+    assert "050123451" in abandoned
     by_number = boss.get("/reports/calls/", {"number": "050-123-4520"}).content.decode()
     assert by_number.count('class="call-record"') == 1
 
@@ -231,7 +236,7 @@ def test_the_call_log_shows_todays_records_filtered_and_only_to_supervisors(cdr_
 def test_the_call_log_shows_today_for_a_date_no_clock_reaches():
     from django.test import Client
 
-    from tests.test_contacts import signed_in
+    from tests.helpers import signed_in
 
     boss = signed_in(Client(), "boss", supervisor=True)
     for bad in ("9999-12-31", "0001-01-01", "tomorrow"):
@@ -296,7 +301,8 @@ def test_a_pushed_record_completes_the_one_the_call_log_gave(call_log):
     assert (pushed.queue_id, pushed.queue_wait_s, pushed.source) == (
         str(queued["queueid"]), queued["seconds_waiting_in_queue"], "push")  # fmt: skip
     assert not store(parse(json.dumps(queued).encode(), TZ)[0], "push")
-    assert " 0 new" in backfill(DAY) and CallRecord.objects.count() == 1
+    assert " 0 new" in backfill(DAY)
+    assert CallRecord.objects.count() == 1
 
 
 def test_backfill_cdr_halves_a_span_with_too_many_records(call_log):
@@ -442,10 +448,12 @@ def test_a_supervisor_sets_a_queue_in_the_admin_and_reads_call_records_only(
     Client().post(cdr_url, json.dumps(QUEUE_CDR), content_type="application/json")
     record = CallRecord.objects.get()
     listing = web.get("/admin/reports/callrecord/")
-    assert listing.status_code == 200 and b"Dana" in listing.content
+    assert listing.status_code == 200
+    assert b"Dana" in listing.content
     assert web.get("/admin/reports/callrecord/add/").status_code == 403
     delete = web.post(f"/admin/reports/callrecord/{record.pk}/delete/", {"post": "yes"})
-    assert delete.status_code == 403 and CallRecord.objects.filter(pk=record.pk).exists()
+    assert delete.status_code == 403
+    assert CallRecord.objects.filter(pk=record.pk).exists()
 
 
 @committed
@@ -474,7 +482,8 @@ def test_cdr_notifications_are_stored_one_after_the_other_on_one_long_lived_thre
         answer = web.post(cdr_url, body, content_type="application/json")
         assert answer.json()["err"] == 0
     assert CallRecord.objects.count() == 3
-    assert len(set(threads)) == 1 and threads[0] is not threading.main_thread()
+    assert len(set(threads)) == 1
+    assert threads[0] is not threading.main_thread()
     assert threads[0].name.startswith("wallboard-cdr")
 
 
@@ -501,14 +510,16 @@ def test_a_cdr_the_database_holds_up_is_answered_as_not_stored_then_stored_once(
     web = Client()
     body = json.dumps(QUEUE_CDR)
     held = web.post(cdr_url, body, content_type="application/json").json()
-    assert held["err"] == 2 and "could not be stored" in held["errdesc"]
+    assert held["err"] == 2
+    assert "could not be stored" in held["errdesc"]
     queued = web.post(cdr_url, _cdr(7), content_type="application/json").json()  # behind it
     assert queued["err"] == 2
     database_answers.set()
     CDR_THREAD.submit(lambda: None).result()  # the held records' turn is over
     assert CallRecord.objects.count() == 2  # both taken: a record given up on is not dropped
     again = web.post(cdr_url, body, content_type="application/json").json()  # Voicenter repeats
-    assert again["err"] == 0 and again["errdesc"] == "OK (already stored)"
+    assert again["err"] == 0
+    assert again["errdesc"] == "OK (already stored)"
     assert CallRecord.objects.count() == 2
 
 
@@ -545,7 +556,8 @@ def test_cdrs_posted_while_the_database_is_away_are_stored_after_once_and_in_ord
     assert stored == [f"20261130130000{n:02d}" for n in range(16)]  # each once, in order
     assert spooled.llen(use_prefix + "cdr:spool") == 0
     stats = spooled.hgetall(use_prefix + "stats")
-    assert int(stats[b"cdr_spooled"]) == 17 and int(stats[b"cdr_spool_stored"]) == 16
+    assert int(stats[b"cdr_spooled"]) == 17
+    assert int(stats[b"cdr_spool_stored"]) == 16
 
 
 @committed
@@ -601,7 +613,8 @@ def test_a_cdr_is_refused_only_when_the_database_and_redis_are_both_away(cdr_url
 
     with override_settings(REDIS_URL="redis://127.0.0.1:1/0"), database_away():
         refused = Client().post(cdr_url, _cdr(1), content_type="application/json").json()
-    assert refused["err"] == 2 and "could not be stored" in refused["errdesc"], refused
+    assert refused["err"] == 2, refused
+    assert "could not be stored" in refused["errdesc"]
 
 
 @committed
@@ -614,7 +627,8 @@ def test_a_cdr_with_a_nul_is_stored_without_it(cdr_url):
     answer = Client().post(cdr_url, body, content_type="application/json").json()
     assert answer == {"err": 0, "errdesc": "OK"}
     record = CallRecord.objects.get()
-    assert record.agent_name == "Dana" and record.raw["note"] == "ab"
+    assert record.agent_name == "Dana"
+    assert record.raw["note"] == "ab"
 
 
 @committed
@@ -632,7 +646,8 @@ def test_a_cdr_with_nan_or_infinity_is_stored_with_those_values_unknown(cdr_url)
     assert answer == {"err": 0, "errdesc": "OK"}  # not "already stored", and kept
     record = CallRecord.objects.get()
     assert record.queue_wait_s is None
-    assert record.raw["price"] is None and record.raw["weight"] is None
+    assert record.raw["price"] is None
+    assert record.raw["weight"] is None
 
 
 @committed
@@ -674,7 +689,8 @@ def test_a_record_the_database_refuses_while_it_answers_does_not_hold_up_the_spo
     for n in range(3):
         spool.keep(spool.client(), _cdr(n).encode())
     assert spool.drain(spool.client(), None) == 2
-    assert CallRecord.objects.count() == 2 and spool.waiting(spool.client()) == 0
+    assert CallRecord.objects.count() == 2
+    assert spool.waiting(spool.client()) == 0
     assert len(spool.client().lrange(use_prefix + "cdr:spool:failed", 0, -1)) == 1
 
 

@@ -12,7 +12,7 @@ import redis
 from realtime.publisher import channel, unpack
 from realtime.redis_server import embedded_redis_url, stop_embedded_redis
 from tests.examples import doc_examples
-from tests.test_publisher import next_message
+from tests.helpers import next_message
 from wallboard.core import services
 from wallboard.worker import wiring
 
@@ -69,7 +69,8 @@ async def test_ingest_stores_the_events_and_publishes_them_to_the_boards(use_pre
         for name, payload in doc_examples()[:3]:  # loginSuccess, loginStatus, extensions
             await wired.pipeline.feed(name, payload)
         stored = await wired.store.snapshot()
-        assert stored.state["agents"] and stored.epoch == wired.board.epoch
+        assert stored.state["agents"]
+        assert stored.epoch == wired.board.epoch
         published = unpack(await next_message(pubsub))
         assert (published.kind, published.epoch) == ("snapshot", stored.epoch)
     finally:

@@ -190,7 +190,8 @@ def test_a_good_sign_in_clears_its_sources_count(client, boss):
 
 def test_password_checks_run_on_the_sign_in_threads(client, boss, hashed):
     assert signed_in(attempt(client, PASSWORD))
-    assert hashed and all(name.startswith("wallboard-signin") for name in hashed)
+    assert hashed
+    assert all(name.startswith("wallboard-signin") for name in hashed)
 
 
 def test_a_sign_in_beyond_the_threads_is_turned_away_at_once(client, boss, hashed, monkeypatch):
@@ -222,7 +223,8 @@ def _login_routes(patterns, prefix: str = ""):
 
 def test_every_sign_in_route_is_guarded():
     routes = sorted(set(_login_routes(get_resolver().url_patterns)))
-    assert "/accounts/login/" in routes and "/admin/login/" in routes
+    assert "/accounts/login/" in routes
+    assert "/admin/login/" in routes
     for route in routes:
         assert getattr(resolve(route).func, "signin_guarded", False), route
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -14,6 +13,7 @@ from realtime.simulator.model import CallCenter
 from realtime.simulator.server import Simulator
 from realtime.state import empty_state, reduce
 from realtime.voicenter.wire import normalise
+from tests.helpers import until
 
 NOW = 1_795_000_000.0
 
@@ -67,10 +67,12 @@ def test_every_finished_queue_call_has_one_cdr_that_agrees_with_the_queue_events
     queue_records = {r.call_id: r for r in records if r.queue_id}
     answered = {c for c, reason in left.items() if reason == "EXIT"}
     abandoned = {c for c, reason in left.items() if reason == "ABANDONED"}
-    assert answered and abandoned
+    assert answered
+    assert abandoned
     assert {c for c, r in queue_records.items() if r.outcome == "abandoned"} == abandoned
     ended = {c for c, r in queue_records.items() if r.outcome == "answered"}
-    assert ended <= answered and len(ended) > len(answered) / 2  # the rest are still talking
+    assert ended <= answered
+    assert len(ended) > len(answered) / 2
     assert all(r.queue_wait_s is not None for r in queue_records.values())
     assert len(queue_records) == len([r for r in records if r.queue_id])  # one each
 
@@ -86,7 +88,8 @@ def test_an_agent_whose_status_a_person_set_takes_no_simulated_breaks():
         for _name, payload in model.advance(NOW + step):
             if payload.get("reason") == "userStatusUpdate":
                 changes.append(payload["data"]["extenUser"])
-    assert changes and chosen.ext not in changes  # the others took breaks; not them
+    assert changes
+    assert chosen.ext not in changes
     assert chosen.status == 1
 
 
@@ -144,7 +147,8 @@ async def test_click2call_rings_leg_one_first(client, sim, monkeypatch):
         params={"code": "demo-code", "phone": agent.ext, "target": "0501234567", "format": "JSON"},
     )
     body = await answer.json()
-    assert body["ERRORCODE"] == 0 and body["CALLID"]
+    assert body["ERRORCODE"] == 0
+    assert body["CALLID"]
     call = sent[0][1]["data"]["currentCall"]
     assert (call["direction"], call["callstatus"], call["c2cdirection"]) == (
         "Click2Call",
@@ -175,7 +179,8 @@ async def test_login_refuses_bad_credentials_with_401(client):
     assert answer.status == 401
     good = await client.post("/monitorAPI/Login/Token", json={"token": "demo-token"})
     socket = (await good.json())["Data"]["Socket"]
-    assert socket["Token"] and socket["URLList"]
+    assert socket["Token"]
+    assert socket["URLList"]
 
 
 async def test_comet_apis_answer_err_0_and_an_empty_list_to_a_wrong_code(client, sim):
@@ -194,11 +199,17 @@ async def test_the_steady_load_sends_stamped_joins_never_faster_than_asked(
     before = time.time() * 1000
     answer = await client.post("/simulator/load", json={"rate": 200, "seconds": 0.3})
     assert (await answer.json())["running"] is True
-    while (progress := await (await client.get("/simulator/load")).json())["running"]:
-        await asyncio.sleep(0.05)
+
+    async def done():
+        progress = await (await client.get("/simulator/load")).json()
+        return None if progress["running"] else progress
+
+    progress = await until(done)
     # paced: never ahead of 200/s (the first may go at 0 s; a join may bring an agent's ring)
-    assert 0 < progress["events"] <= 2 * (200 * 0.3 + 1) and progress["events"] == len(sent)
+    assert 0 < progress["events"] <= 2 * (200 * 0.3 + 1)
+    assert progress["events"] == len(sent)
     joins = [p for name, p in sent if name == "QueueEvent" and p["reason"] == "JOIN"]
     assert len(joins) == progress["stamped"] > 0
     stamps = [float(p["data"]["Calls"][-1]["CallerName"][1:]) for p in joins]
-    assert stamps == sorted(stamps) and before <= stamps[0] <= time.time() * 1000
+    assert stamps == sorted(stamps)
+    assert before <= stamps[0] <= time.time() * 1000

@@ -36,7 +36,8 @@ async def test_the_spliced_snapshot_is_the_protocols_snapshot_of_the_decoded_sta
 async def test_an_empty_store_gives_a_valid_empty_snapshot(store):
     text = encode_snapshot(await store.raw_snapshot(), server_time=1.0)
     frame = orjson.loads(text)
-    assert frame["epoch"] is None and frame["state"] == {"queues": {}, "agents": {}, "today": {}}
+    assert frame["epoch"] is None
+    assert frame["state"] == {"queues": {}, "agents": {}, "today": {}}
     assert_valid_frame(frame)
 
 
@@ -67,8 +68,10 @@ async def test_a_board_asking_during_a_read_gets_the_next_one(store, monkeypatch
     seq = await store.commit(early_epoch := (await store.head())[0], {"agents": {"del": ["X"]}})
     late = asyncio.create_task(source.take())  # asked after the commit: must see it
     release.set()
-    assert (await early).seq == seq - 1 and (await late).seq == seq
-    assert early_epoch and source.reads == 2
+    assert (await early).seq == seq - 1
+    assert (await late).seq == seq
+    assert early_epoch
+    assert source.reads == 2
 
 
 async def test_a_failed_read_reaches_every_board_that_asked(store, monkeypatch):

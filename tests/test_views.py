@@ -34,9 +34,11 @@ def test_the_board_sends_strangers_to_the_login_page(client):
 def test_the_login_page_signs_in_and_lands_on_the_board(client):
     get_user_model().objects.create_user("sup", password="pw-123456")
     page = client.get("/accounts/login/")
-    assert page.status_code == 200 and b'name="username"' in page.content
+    assert page.status_code == 200
+    assert b'name="username"' in page.content
     response = client.post("/accounts/login/", {"username": "sup", "password": "pw-123456"})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
 
 
 @pytest.mark.django_db(transaction=True)  # sign-ins run on threads of their own
@@ -54,7 +56,8 @@ def test_the_board_page_has_no_voicenter_secrets(signed_in, settings):
     page = signed_in.get("/")
     assert page.status_code == 200
     body = page.content.decode()
-    assert 'type="module"' in body and "board/main.js" in body
+    assert 'type="module"' in body
+    assert "board/main.js" in body
     assert not any(s in body for s in ("SECRET", "demo-token", "demo-code"))
 
 
@@ -95,17 +98,21 @@ def test_a_display_link_opens_the_tv_board_without_controls_or_sign_in(client):
     display = DisplayLink.objects.create(name="Floor 2 TV")
     page = client.get(display.path())
     html = page.content.decode()
-    assert page.status_code == 200 and 'class="tv"' in html
-    assert "Sign out" not in html and "csrfmiddlewaretoken" not in html
+    assert page.status_code == 200
+    assert 'class="tv"' in html
+    assert "Sign out" not in html
+    assert "csrfmiddlewaretoken" not in html
     assert f'data-socket-query="display={display.token}"' in html
     config = board_config(html)
-    assert config["me"] is None and config["status_url"] == ""
+    assert config["me"] is None
+    assert config["status_url"] == ""
 
 
 def test_a_revoked_display_link_is_gone(client):
     display = DisplayLink.objects.create(name="Old TV", revoked_at=timezone.now())
     page = client.get(display.path())
-    assert page.status_code == 404 and b"not valid" in page.content
+    assert page.status_code == 404
+    assert b"not valid" in page.content
 
 
 def test_the_board_page_tells_an_agent_their_extension_and_the_status_names(client):
@@ -124,7 +131,8 @@ async def test_static_files_are_served_whole_under_asgi():
     from django.test import AsyncClient
 
     response = await AsyncClient().get("/static/board/main.js")
-    assert response.status_code == 200 and not response.streaming
+    assert response.status_code == 200
+    assert not response.streaming
     assert response["Content-Type"].startswith("text/javascript")
     assert b"createSocket" in response.content
     assert int(response["Content-Length"]) == len(response.content)
@@ -138,14 +146,18 @@ async def test_readyz_says_ready_only_with_a_fresh_worker(use_prefix, aredis):
 
     client = AsyncClient()
     never = await client.get("/readyz")
-    assert never.status_code == 503 and never.json()["worker"] == "never"
+    assert never.status_code == 503
+    assert never.json()["worker"] == "never"
     store = StateStore(aredis, use_prefix)
     await store.write_health({"running": True, "updated_at": time.time()})
     ready = await client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["ready"] and ready.json()["redis"] == "ok"
+    assert ready.status_code == 200
+    assert ready.json()["ready"]
+    assert ready.json()["redis"] == "ok"
     await store.write_health({"running": True, "updated_at": time.time() - 60})
     stale = await client.get("/readyz")
-    assert stale.status_code == 503 and stale.json()["worker"] == "stale"
+    assert stale.status_code == 503
+    assert stale.json()["worker"] == "stale"
     await store.write_health({"running": False, "updated_at": time.time()})
     assert (await client.get("/readyz")).json()["worker"] == "stopped"
 
@@ -160,5 +172,6 @@ async def test_readyz_with_redis_out_of_reach_is_503_without_its_address(use_pre
         services._shared.clear()  # this loop's store: built again from the setting
         response = await AsyncClient().get("/readyz")
         services._shared.clear()
-    assert response.status_code == 503 and response.json()["redis"] == "unreachable"
+    assert response.status_code == 503
+    assert response.json()["redis"] == "unreachable"
     assert "127.0.0.1" not in response.content.decode()

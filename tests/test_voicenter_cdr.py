@@ -107,7 +107,8 @@ def test_a_record_sent_twice_has_the_same_key_and_another_leg_another():
 def test_bad_bodies_are_refused_with_the_err_voicenter_expects(body, err, says):
     with pytest.raises(CdrRefused) as refused:
         parse(body)
-    assert refused.value.err == err and says in str(refused.value)
+    assert refused.value.err == err
+    assert says in str(refused.value)
 
 
 def test_the_answers_are_what_voicenter_expects_in_the_requests_format():
@@ -132,10 +133,12 @@ def test_a_call_log_request_asks_a_span_to_the_minute_in_json():
     body = call_log_request(
         "secret-code", datetime(2026, 11, 30, 6, 0, 59), datetime(2026, 11, 30, 7)
     )
-    assert body["format"] == "JSON" and body["code"] == "secret-code"
+    assert body["format"] == "JSON"
+    assert body["code"] == "secret-code"
     assert body["search"] == {"fromdate": "2026-11-30T06:00", "todate": "2026-11-30T07:00"}
     fields = body["fields"]
-    assert isinstance(fields, list) and {"CallID", "Date", "DialStatus", "QueueName"} <= set(fields)
+    assert isinstance(fields, list)
+    assert {"CallID", "Date", "DialStatus", "QueueName"} <= set(fields)
 
 
 def test_call_log_rows_are_read_under_their_own_names_as_the_notifications_fields():
@@ -149,7 +152,8 @@ def test_call_log_rows_are_read_under_their_own_names_as_the_notifications_field
     assert (record.caller, record.target_extension, record.talk_s, record.ring_s) == (
         "0501234567", "SIPSIP1", 95, 4)  # fmt: skip
     assert record.started_at == datetime(2026, 11, 30, 9, 15, 2, tzinfo=TZ).timestamp()
-    assert record.agent_name == "Dana" and record.queue_wait_s is None
+    assert record.agent_name == "Dana"
+    assert record.queue_wait_s is None
 
 
 def test_a_call_log_date_may_be_an_epoch_or_carry_its_zone():
@@ -170,7 +174,8 @@ def test_a_call_log_row_with_the_notifications_spelling_keeps_its_queue_id_and_w
 def test_unreadable_call_log_rows_are_skipped_and_counted():
     rows = [{"CallID": "ok"}, {"Date": "2026-11-30 09:00"}, "junk", None, {"CallID": ""}]
     records, skipped = parse_call_log({"ERROR_NUMBER": 0, "CDR_LIST": rows}, TZ)
-    assert [r.call_id for r in records] == ["ok"] and skipped == 4
+    assert [r.call_id for r in records] == ["ok"]
+    assert skipped == 4
 
 
 @pytest.mark.parametrize(

@@ -50,15 +50,18 @@ async def client(sim: Served):
 )
 async def test_each_login_type_gets_a_socket_grant(sim, client, login_type, credentials):
     grant = await client.login(login_type, credentials)
-    assert grant.token in sim.sessions and grant.urls == (sim.base,)
-    assert grant.token_expiry is not None and grant.token_expiry > time.time()
+    assert grant.token in sim.sessions
+    assert grant.urls == (sim.base,)
+    assert grant.token_expiry is not None
+    assert grant.token_expiry > time.time()
 
 
 async def test_refresh_trades_the_refresh_token_for_a_new_socket_token(sim, client):
     first = await client.login("token", {"token": "demo-token"})
     assert first.refresh_token
     second = await client.refresh(first.refresh_token)
-    assert second.token != first.token and second.token in sim.sessions
+    assert second.token != first.token
+    assert second.token in sim.sessions
     assert first.token not in sim.sessions  # Voicenter retires the old token
     with pytest.raises(LoginRefused):
         await client.refresh(first.refresh_token)  # a refresh token is good once
@@ -122,7 +125,8 @@ async def test_set_status_refusals_come_back_as_answers(sim, client, overrides, 
     agent = first_agent(sim)
     before = agent.status
     result = await lunch(client, agent, **overrides)
-    assert not result.ok and result.reason == reason
+    assert not result.ok
+    assert result.reason == reason
     assert agent.status == before
 
 
@@ -157,7 +161,8 @@ async def test_a_slow_voicenter_is_a_timeout_answer(sim):
         result = await lunch(voicenter, first_agent(sim))
     finally:
         await voicenter.aclose()
-    assert result.reason == "timeout" and result.detail == "0.2"
+    assert result.reason == "timeout"
+    assert result.detail == "0.2"
 
 
 async def test_an_html_answer_is_not_json(sim, client):
@@ -173,7 +178,8 @@ async def test_an_unreachable_voicenter_is_a_network_answer():
     finally:
         await voicenter.aclose()
     assert result.reason == "network"
-    assert "127.0.0.1" not in result.detail and "secret-code" not in result.detail + result.said
+    assert "127.0.0.1" not in result.detail
+    assert "secret-code" not in result.detail + result.said
 
 
 # --- GetExtensions ----------------------------------------------------------------------------
@@ -182,7 +188,8 @@ async def test_an_unreachable_voicenter_is_a_network_answer():
 async def test_get_extensions_lists_the_simulated_extensions(sim, client):
     rows, skipped = await client.get_extensions()
     assert sim.model is not None
-    assert sorted(r.sip for r in rows) == sorted(sim.model.agents) and skipped == 0
+    assert sorted(r.sip for r in rows) == sorted(sim.model.agents)
+    assert skipped == 0
     assert all(r.user_email for r in rows)
 
 
@@ -203,18 +210,24 @@ async def test_click2call_starts_a_call_on_the_agents_extension(sim, client):
     agent = first_agent(sim)
     agent.status = 1
     answer = await client.click2call(phone=agent.ext, target="0501234567")
-    assert answer.ok and answer.call_id
+    assert answer.ok
+    assert answer.call_id
     assert [c.ivrid for c in agent.calls] == [answer.call_id]
-    assert agent.calls[0].direction == "Click2Call" and agent.calls[0].leg == 1
+    assert agent.calls[0].direction == "Click2Call"
+    assert agent.calls[0].leg == 1
     hung = await client.hang_up(phone=agent.ext)
-    assert hung.ok and hung.reason == "ok" and agent.calls == []
+    assert hung.ok
+    assert hung.reason == "ok"
+    assert agent.calls == []
 
 
 async def test_click2call_from_an_offline_extension_is_error_3(sim, client):
     agent = first_agent(sim)
     agent.status = 2
     answer = await client.click2call(phone=agent.ext, target="0501234567")
-    assert answer.reason == "offline" and answer.call_id == "" and agent.calls == []
+    assert answer.reason == "offline"
+    assert answer.call_id == ""
+    assert agent.calls == []
 
 
 async def test_click2call_from_a_blocked_extension_is_error_4(sim, client):
@@ -250,5 +263,6 @@ async def test_answers_that_quote_the_api_code_are_scrubbed(sim, client):
     status = await lunch(client, agent)
     call = await client.click2call(phone=agent.ext, target="0501234567")
     for answer in (status, call):
-        assert not answer.ok and "[API code]" in answer.detail + answer.said
+        assert not answer.ok
+        assert "[API code]" in answer.detail + answer.said
         assert "demo-code" not in answer.detail + answer.said

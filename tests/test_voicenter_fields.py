@@ -25,7 +25,8 @@ pytestmark = pytest.mark.pure
 def test_keys_are_lower_cased_and_non_string_keys_dropped():
     assert ci({"IvrUniqueID": 1, "callerID": 2, 3: "x"}) == {"ivruniqueid": 1, "callerid": 2}
     assert obj({"QueueID": 5}) == {"queueid": 5}
-    assert obj([("QueueID", 5)]) is None and obj("x") is None
+    assert obj([("QueueID", 5)]) is None
+    assert obj("x") is None
 
 
 def test_known_and_new_keys_read_alike_and_the_memo_keeps_short_keys_up_to_its_bound(

@@ -37,7 +37,8 @@ def test_status_request_is_the_documented_json_body():
 @pytest.mark.parametrize("field", ["StatusErrorMessage", "StatusErroMessage"])
 def test_the_documented_success_is_ok_in_either_spelling(field):
     result = answer({"Status": 1, "StatusError": 1, field: "OK"})
-    assert result.ok and result.reason == result.case == "ok"
+    assert result.ok
+    assert result.reason == result.case == "ok"
     assert "OK" in result.said
 
 
@@ -83,7 +84,8 @@ def test_the_documented_success_is_ok_in_either_spelling(field):
 )
 def test_each_documented_error_message_gets_its_own_case(body, reason, case):
     result = answer(body)
-    assert not result.ok and (result.reason, result.case) == (reason, case)
+    assert not result.ok
+    assert (result.reason, result.case) == (reason, case)
 
 
 @pytest.mark.parametrize(
@@ -111,13 +113,16 @@ def test_a_known_message_wins_over_the_codes():
 @pytest.mark.parametrize("body", [None, "OK", ["Status", 1], 1])
 def test_an_answer_that_is_not_a_json_object_is_not_json(body):
     result = answer(body)
-    assert not result.ok and result.reason == result.case == "not_json"
+    assert not result.ok
+    assert result.reason == result.case == "not_json"
 
 
 def test_an_unknown_answer_is_unreadable_and_quotes_what_voicenter_said():
     result = answer({"Status": 9, "StatusError": 9, "StatusErrorMessage": "Gremlins"})
-    assert not result.ok and result.reason == "unreadable"
-    assert "Gremlins" in result.detail and "Status 9" in result.said
+    assert not result.ok
+    assert result.reason == "unreadable"
+    assert "Gremlins" in result.detail
+    assert "Status 9" in result.said
 
 
 def test_ok_needs_status_1_and_no_error():
@@ -131,7 +136,9 @@ def test_ok_needs_status_1_and_no_error():
 )
 def test_failures_without_an_answer_say_what_happened(kind, detail):
     result = status_failure(kind, detail)
-    assert not result.ok and result.reason == result.case == kind and result.detail == detail
+    assert not result.ok
+    assert result.reason == result.case == kind
+    assert result.detail == detail
 
 
 def test_extensions_request_asks_for_the_whole_organisation_by_default():
@@ -162,8 +169,11 @@ def test_the_documented_extension_list_is_read():
     )
     assert skipped == 2
     assert [r.sip for r in rows] == ["SIPSIP1", "SIPSIP2"]
-    assert rows[0].user_email == "john@example.com" and rows[0].account_id == 12345678
-    assert rows[1].speed_dial == "12" and rows[1].account_id == 12345679 and rows[1].name == ""
+    assert rows[0].user_email == "john@example.com"
+    assert rows[0].account_id == 12345678
+    assert rows[1].speed_dial == "12"
+    assert rows[1].account_id == 12345679
+    assert rows[1].name == ""
 
 
 @pytest.mark.parametrize(
@@ -199,7 +209,8 @@ def test_the_documented_json_success_keeps_the_call_id():
     answer = parse_click2call_answer(
         '{"ERRORCODE":0,"ERRORMESSAGE":"OK","CALLID":"sdfsdfsdfsdfsdfsdfsdfsdfsdf0brp"}'
     )
-    assert answer.ok and answer.reason == "ok"
+    assert answer.ok
+    assert answer.reason == "ok"
     assert answer.call_id == "sdfsdfsdfsdfsdfsdfsdfsdfsdf0brp"
 
 
@@ -212,7 +223,8 @@ def test_the_documented_xml_answer_is_read_too():
         "</struct></value></param></params></methodResponse>"
     )
     answer = parse_click2call_answer(xml)
-    assert not answer.ok and answer.reason == "bad_parameters"
+    assert not answer.ok
+    assert answer.reason == "bad_parameters"
     assert answer.detail == "Phone is missing"
 
 
@@ -222,7 +234,8 @@ def test_the_documented_xml_answer_is_read_too():
 )
 def test_each_click2call_error_code_has_its_reason(code, reason):
     answer = parse_click2call_answer(f'{{"ERRORCODE": {code}, "ERRORMESSAGE": "x", "CALLID": ""}}')
-    assert not answer.ok and answer.reason == reason
+    assert not answer.ok
+    assert answer.reason == reason
     assert answer.call_id == ""
 
 
@@ -239,12 +252,14 @@ def test_each_click2call_error_code_has_its_reason(code, reason):
 )
 def test_a_garbage_click2call_answer_is_unreadable_not_a_crash(body):
     answer = parse_click2call_answer(body)
-    assert not answer.ok and answer.reason in ("not_json", "unreadable")
+    assert not answer.ok
+    assert answer.reason in ("not_json", "unreadable")
 
 
 def test_an_unknown_error_code_is_quoted():
     answer = parse_click2call_answer('{"ERRORCODE": 9, "ERRORMESSAGE": "Gremlins"}')
-    assert answer.reason == "unreadable" and "Gremlins" in answer.detail
+    assert answer.reason == "unreadable"
+    assert "Gremlins" in answer.detail
 
 
 def test_call_failures_say_what_happened():

@@ -142,19 +142,22 @@ def test_a_join_without_calls_names_the_caller_from_the_event():
     payload = {"reason": "JOIN", "ivruniqueid": "new", "servertime": 1000,
                "servertimeoffset": 0, "CallerID": "0501234567", "data": {"QueueID": 1}}  # fmt: skip
     event = one("QueueEvent", payload)
-    assert event.queue.waiting is None and event.joined is not None
+    assert event.queue.waiting is None
+    assert event.joined is not None
     joined = event.joined
     assert (joined.call_id, joined.caller_number, joined.joined_at) == ("new", "0501234567", 1000)
 
 
 def test_a_queue_event_without_calls_or_ivruniqueid_is_rejected():
     event = one("QueueEvent", {"reason": "ABANDONED", "data": {"QueueID": 1}})
-    assert isinstance(event, Rejected) and "ivruniqueid" in event.problem
+    assert isinstance(event, Rejected)
+    assert "ivruniqueid" in event.problem
 
 
 def test_incoming_newcall_rings_with_caller_and_times_in_utc():
     event = one("ExtensionEvent", doc("ExtensionEvent", "NEWCALL"))
-    assert isinstance(event, AgentChanged) and event.agent.calls is not None
+    assert isinstance(event, AgentChanged)
+    assert event.agent.calls is not None
     [call] = event.agent.calls
     assert (call.state, call.direction, call.number, call.name, call.did) == (
         "Ringing",
@@ -339,7 +342,8 @@ def test_one_bad_extension_in_a_snapshot_spares_the_rest():
     snapshot, *rejected = normalise("AllExtensionsStatus", payload)
     assert isinstance(snapshot, AgentsSnapshot)
     assert [a.extension for a in snapshot.agents] == ["GOOD"]
-    assert len(rejected) == 2 and all(isinstance(r, Rejected) for r in rejected)
+    assert len(rejected) == 2
+    assert all(isinstance(r, Rejected) for r in rejected)
 
 
 def test_long_strings_from_strangers_are_capped():

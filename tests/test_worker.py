@@ -8,8 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -20,22 +20,11 @@ from realtime.projections.board import BoardState
 from realtime.redis_server import embedded_redis_url, ensure_embedded_redis, stop_embedded_redis
 from realtime.simulator.model import CallCenter
 from realtime.store import StateStore
-from realtime.worker import VoicenterWorker, WorkerConfig, backoff_delay
+from realtime.worker import VoicenterWorker, backoff_delay
+from tests.helpers import seq_above, snap_with_agents, until, worker_config
 from tests.served import serving
 
-
-def config(base: str, **overrides: Any) -> WorkerConfig:
-    values: dict[str, Any] = dict(
-        login_type="token",
-        credentials={"token": "demo-token"},
-        login_url=f"{base}/monitorAPI/Login",
-        refresh_url=f"{base}/monitorAPI/RefreshIdentityToken",
-        reconnect_min_s=0.1,
-        reconnect_max_s=0.4,
-        snapshot_timeout_s=1.0,
-    )
-    values.update(overrides)
-    return WorkerConfig(**values)
+MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
 
 
 @pytest.fixture
@@ -51,7 +40,7 @@ async def running(sim, store):
 
     async def start(**overrides):
         pipeline = Pipeline([BoardState(store)])
-        worker = VoicenterWorker(config(sim.base, **overrides), pipeline, store)
+        worker = VoicenterWorker(worker_config(sim.base, **overrides), pipeline, store)
         task = asyncio.create_task(worker.run())
         workers.append((worker, task))
         return worker
@@ -63,29 +52,19 @@ async def running(sim, store):
         await worker.client.aclose()
 
 
-async def until(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = await check()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 async def test_it_logs_in_gets_snapshots_and_follows_live_events(sim, store, running):
     await running()
-    snap = await until(lambda: _snap_with_agents(store))
+    snap = await until(lambda: snap_with_agents(store))
     assert set(snap.state["agents"]) == set(sim.model.agents)
     first_seq = snap.seq
-    await until(lambda: _seq_above(store, first_seq))  # live traffic keeps arriving
+    await until(lambda: seq_above(store, first_seq))  # live traffic keeps arriving
     health = await until(lambda: _health_connected(store))
     assert health["server"].startswith("127.0.0.1")
 
 
 async def test_the_socket_uses_engine_io_3_with_the_token_and_no_login_emit(sim, store, running):
     await running()
-    await until(lambda: _snap_with_agents(store))
+    await until(lambda: snap_with_agents(store))
     [peer] = list(sim.peers)
     assert peer.token in sim.sessions
     assert all(name != "login" for name, _ in peer.received)
@@ -101,7 +80,7 @@ async def test_a_dropped_connection_rebuilds_under_a_new_epoch_with_no_ghost_cal
     sim.silent = True  # the hang-up below never reaches us...
     sim.model.agents[ext].calls.clear()  # ...the call ends while we are away
     await sim.drop_all()
-    await until(lambda: _bool(worker.sessions >= 2))
+    await until(lambda: worker.sessions >= 2)
     sim.silent = False
     await sim.drop_all()  # make sure the fresh socket gets fresh snapshots
     after = await until(lambda: _new_epoch(store, before.epoch))
@@ -111,7 +90,7 @@ async def test_a_dropped_connection_rebuilds_under_a_new_epoch_with_no_ghost_cal
 
 async def test_bad_credentials_are_counted_and_retried_without_a_crash(sim, store, running):
     worker = await running(credentials={"token": "wrong"})
-    await until(lambda: _bool(worker.health.login_errors >= 2))
+    await until(lambda: worker.health.login_errors >= 2)
     assert worker.sessions == 0
     assert "refused the login" in worker.health.last_error
 
@@ -119,7 +98,7 @@ async def test_bad_credentials_are_counted_and_retried_without_a_crash(sim, stor
 async def test_a_dead_primary_moves_to_the_next_server(sim, store, running):
     sim.urls = ["http://127.0.0.1:9", sim.base]  # nothing listens on port 9
     worker = await running()
-    await until(lambda: _snap_with_agents(store))
+    await until(lambda: snap_with_agents(store))
     assert worker.url_index == 1
 
 
@@ -128,20 +107,20 @@ async def test_a_keepalive_goes_out_after_silence_and_an_error_answer_reconnects
 ):
     sim.silent = True
     await running(keepalive_s=0.5, snapshot_timeout_s=30)
-    await until(lambda: _bool(any(p.received for p in sim.peers)))
+    await until(lambda: any(p.received for p in sim.peers))
     [peer] = list(sim.peers)
     assert ("keepalive", peer.token) in peer.received
     sim.keepalive_error = 1
     logins = sim.logins
-    await until(lambda: _bool(sim.logins > logins), timeout=10)  # logged in again
+    await until(lambda: bool(sim.logins > logins), within_s=10)  # logged in again
 
 
 async def test_the_token_is_refreshed_before_it_expires(sim, store, running):
     sim.token_ttl_s = 6.0  # refresh is due 5 s before expiry
     await running()
-    await until(lambda: _snap_with_agents(store))
+    await until(lambda: snap_with_agents(store))
     first = set(sim.sessions)
-    await until(lambda: _bool(set(sim.sessions) - first))
+    await until(lambda: set(sim.sessions) - first)
     assert sim.logins == 1  # refreshed, not logged in again
 
 
@@ -161,14 +140,15 @@ def test_backoff_doubles_from_the_minimum_to_the_ceiling_with_jitter_above(seed)
 
 async def test_backoff_grows_from_the_first_failure_after_a_good_session(sim, store, running):
     worker = await running(reconnect_min_s=0.2, reconnect_max_s=1.6)
-    await until(lambda: _snap_with_agents(store))
+    await until(lambda: snap_with_agents(store))
     assert not worker.delays  # nothing failed yet
     sim.accept_logins = sim.accept_sockets = False  # Voicenter is down from now on
     await sim.drop_all()
-    await until(lambda: _bool(len(worker.delays) >= 6), timeout=20)
+    await until(lambda: bool(len(worker.delays) >= 6), within_s=20)
     delays = list(worker.delays)[:6]
     assert 0.2 <= delays[0] <= 0.3  # the first retry after the good session: the minimum
-    assert delays == sorted(delays) and delays[3] > 2 * delays[0]  # and it grows...
+    assert delays == sorted(delays)
+    assert delays[3] > 2 * delays[0]
     assert delays[4:] == [1.6, 1.6]  # ...up to the ceiling, however long Voicenter stays down
 
 
@@ -177,11 +157,12 @@ async def test_the_health_stays_fresh_while_the_worker_backs_off(sim, store, run
     await until(lambda: _health_connected(store))
     sim.accept_logins = sim.accept_sockets = False  # Voicenter is down: long waits follow
     await sim.drop_all()
-    await until(lambda: _bool(len(worker.delays) >= 1))
+    await until(lambda: len(worker.delays) >= 1)
     seen = (await store.health())["updated_at"]
     for _ in range(4):  # through the wait, the health is written again and again (each second)
-        health = await until(lambda s=seen: _health_written_after(store, s), timeout=10)
-        assert health["running"] and not health["connected"]  # running, reconnecting
+        health = await until(partial(_health_written_after, store, seen), within_s=10)
+        assert health["running"]
+        assert not health["connected"]
         seen = health["updated_at"]
 
 
@@ -191,7 +172,7 @@ async def own_redis(sim, tmp_path):
     yet), so that a test can stop and start it; ``start()`` runs the worker."""
     client = aioredis.from_url(embedded_redis_url(tmp_path))
     store = StateStore(client, "wallboard:")
-    worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
+    worker = VoicenterWorker(worker_config(sim.base), Pipeline([BoardState(store)]), store)
     tasks: list[asyncio.Task[None]] = []
 
     def start() -> asyncio.Task[None]:
@@ -214,7 +195,7 @@ async def test_a_redis_outage_keeps_the_voicenter_socket_and_catches_up_after(
     worker, store, start = own_redis
     ensure_embedded_redis(tmp_path)
     task = start()
-    before = await until(lambda: _snap_with_agents(store))
+    before = await until(lambda: snap_with_agents(store))
     await until(lambda: _health_connected(store))
     sessions = worker.sessions
     assert stop_embedded_redis(tmp_path)
@@ -222,16 +203,16 @@ async def test_a_redis_outage_keeps_the_voicenter_socket_and_catches_up_after(
         for path in tmp_path.iterdir():
             if path.name.startswith(("wallboard.rdb", "appendonly")):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
-    await until(lambda: _bool(worker.store_down_since is not None))
+    await until(lambda: worker.store_down_since is not None)
     ext = next(iter(sim.model.agents))
     sim._apply_status(sim.model, ext, 11)  # an agent goes to Training meanwhile
     events = worker.health.last_event_at or 0
-    await until(lambda: _bool((worker.health.last_event_at or 0) > events))  # still heard
+    await until(lambda: (worker.health.last_event_at or 0) > events)  # still heard
     [peer] = [p for p in sim.peers if p.token in sim.sessions]
     resyncs = sum(1 for name, _ in peer.received if name == "resync")
     ensure_embedded_redis(tmp_path)  # Redis is back
-    await until(lambda: _bool(worker.store_down_since is None), timeout=10)
-    await until(lambda: _bool(sum(n == "resync" for n, _ in peer.received) > resyncs))
+    await until(lambda: bool(worker.store_down_since is None), within_s=10)
+    await until(lambda: sum(n == "resync" for n, _ in peer.received) > resyncs)
     assert worker.sessions == sessions  # the Voicenter socket was kept
     health = await until(lambda: _health_connected(store))
     await until(lambda: _health_written_after(store, health["updated_at"]))  # and written on
@@ -249,27 +230,28 @@ async def _agent_status(store, ext, status):
 
 async def test_the_worker_waits_for_redis_before_it_connects_to_voicenter(sim, own_redis, tmp_path):
     worker, store, start = own_redis
+    tries = []
+    load = worker.pipeline.load
+
+    async def counted_load():  # each look for Redis, counted
+        tries.append(1)
+        await load()
+
+    worker.pipeline.load = counted_load
     task = start()  # nothing listens at its Redis address yet
-    await until(lambda: _bool(worker.store_down_since is not None))
-    await asyncio.sleep(1.5)  # a few retries
-    assert worker.sessions == 0 and sim.logins == 0 and not task.done()
+    await until(lambda: len(tries) >= 3, within_s=10)  # it has looked, and looked again
+    assert worker.store_down_since is not None
+    assert worker.sessions == 0
+    assert sim.logins == 0
+    assert not task.done()
     ensure_embedded_redis(tmp_path)
-    await until(lambda: _snap_with_agents(store), timeout=15)
+    await until(lambda: snap_with_agents(store), within_s=15)
     assert worker.sessions == 1
-
-
-async def _snap_with_agents(store):
-    snap = await store.snapshot()
-    return snap if snap.state["agents"] else None
 
 
 async def _snap_with_a_call(store):
     snap = await store.snapshot()
     return snap if any(a["calls"] for a in snap.state["agents"].values()) else None
-
-
-async def _seq_above(store, seq):
-    return (await store.snapshot()).seq > seq
 
 
 async def _events_counted(store, count):
@@ -291,15 +273,11 @@ async def _new_epoch(store, old):
     return snap if snap.epoch != old and snap.state["agents"] else None
 
 
-async def _bool(value):
-    return value
-
-
 async def test_a_socket_silent_past_dead_after_is_dropped_and_reopened(sim, store, running):
     worker = await running(keepalive_s=0.3, dead_after_s=1.0)
-    await until(lambda: _snap_with_agents(store))
+    await until(lambda: snap_with_agents(store))
     sim.frozen = True  # open, but nothing comes down it, not even keep-alive answers
-    await until(lambda: _bool(worker.sessions >= 2), timeout=15)
+    await until(lambda: bool(worker.sessions >= 2), within_s=15)
     assert "connection is dead" in worker.health.last_error
     sim.frozen = False
     await until(lambda: _health_connected(store))
@@ -310,11 +288,11 @@ async def test_it_goes_back_to_the_primary_after_primary_retry_s(sim, store, run
     port = primary.port or _free_port()
     sim.urls = [f"http://127.0.0.1:{port}", sim.base]  # the primary is down at first
     worker = await running(primary_retry_s=1.5)
-    await until(lambda: _bool(worker.url_index == 1 and worker.last_synced))
+    await until(lambda: worker.url_index == 1 and worker.last_synced)
     primary = TestServer(sim.app, host="127.0.0.1", port=port)
     await primary.start_server()  # the primary comes back
     try:
-        await until(lambda: _bool(worker.url_index == 0 and worker.last_synced), timeout=15)
+        await until(lambda: bool(worker.url_index == 0 and worker.last_synced), within_s=15)
         health = await until(lambda: _health_connected(store))
         assert health["server"] == f"127.0.0.1:{port}"
     finally:
@@ -323,12 +301,12 @@ async def test_it_goes_back_to_the_primary_after_primary_retry_s(sim, store, run
 
 async def test_a_socket_refusing_the_token_makes_it_log_in_again(sim, store, running):
     worker = await running()
-    await until(lambda: _snap_with_agents(store))
+    await until(lambda: snap_with_agents(store))
     assert sim.logins == 1
     sim.sessions.clear()  # Voicenter forgot the token (e.g. restarted)
     await sim.drop_all()
-    await until(lambda: _bool(sim.logins >= 2))
-    await until(lambda: _bool(worker.last_synced and worker.sessions >= 3))
+    await until(lambda: sim.logins >= 2)
+    await until(lambda: worker.last_synced and worker.sessions >= 3)
 
 
 def _free_port() -> int:
@@ -362,7 +340,9 @@ def test_a_batch_is_every_event_already_waiting_up_to_the_bound_and_stops_at_a_c
     for n in range(MAX_BATCH + 5):
         inbox.put_nowait(("E", n))
     batch, closed = _take_batch(("A", 1), inbox)
-    assert len(batch) == MAX_BATCH and not closed and batch[1] == ("E", 0)
+    assert len(batch) == MAX_BATCH
+    assert not closed
+    assert batch[1] == ("E", 0)
     assert inbox.qsize() == 6  # the rest waits for the next batch, in order
     inbox = Inbox(INBOX_HIGH_WATER)
     for item in (("B", 2), DISCONNECTED, ("C", 3)):
@@ -384,10 +364,10 @@ async def test_a_fast_replay_reaches_a_worker_that_connects_later_whole_and_in_o
         for _ in range(20):  # a replay that did not wait would send one event per loop turn
             await asyncio.sleep(0)
         assert sim.replayed == 0
-        worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
+        worker = VoicenterWorker(worker_config(sim.base), Pipeline([BoardState(store)]), store)
         task = asyncio.create_task(worker.run())
         try:
-            await until(lambda: _bool(sim.replayed == len(events)))
+            await until(lambda: sim.replayed == len(events))
             await until(lambda: _events_counted(store, len(events)))  # all fed, nothing lost
             snap = await store.snapshot()
             assert snap.state == (await reference.snapshot()).state
@@ -422,10 +402,10 @@ async def test_a_fast_replay_held_back_by_a_small_inbox_arrives_whole_and_in_ord
     expected = Pipeline([BoardState(reference)])
     await expected.feed_many(events)
     async with serving(None, replay=events, replay_fast=True) as sim:
-        worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
+        worker = VoicenterWorker(worker_config(sim.base), Pipeline([BoardState(store)]), store)
         task = asyncio.create_task(worker.run())
         try:
-            await until(lambda: _bool(sim.replayed == len(events)))
+            await until(lambda: sim.replayed == len(events))
             await until(lambda: _events_counted(store, len(events)))  # all fed, nothing lost
             assert (await store.snapshot()).state == (await reference.snapshot()).state
             assert most <= 3  # the socket was not read past the inbox's high water
@@ -445,16 +425,16 @@ async def test_a_worker_stopped_while_its_socket_reader_waits_for_room_leaves_no
     monkeypatch.setattr(worker_module, "INBOX_HIGH_WATER", 3)
     events = doc_examples() * 400  # 6,000 events: more than the sockets' buffers hold
     async with serving(None, replay=events, replay_fast=True) as sim:
-        worker = VoicenterWorker(config(sim.base), Pipeline([BoardState(store)]), store)
+        worker = VoicenterWorker(worker_config(sim.base), Pipeline([BoardState(store)]), store)
         task = asyncio.create_task(worker.run())
         try:
-            await until(lambda: _bool(sim.replayed >= 100))
+            await until(lambda: sim.replayed >= 100)
             assert sim.replayed < len(events)  # mid-replay: the reader is held at the mark
         finally:
             worker.stop()
             await asyncio.wait_for(task, 10)
             await worker.client.aclose()
-        await until(lambda: _bool(not _socket_readers()))
+        await until(lambda: not _socket_readers())
 
 
 def _socket_readers() -> list[asyncio.Task]:
@@ -470,7 +450,7 @@ async def test_events_for_extensions_voicenter_did_not_list_add_no_card_and_ask_
     resyncs = sum(1 for name, _ in peer.received if name == "resync")
     ghost = {"reason": "HANGUP", "ivruniqueid": "x1", "data": {"extenUser": "GHOST", "calls": []}}
     sim.broadcast([("ExtensionEvent", ghost)] * 3)
-    await until(lambda: _bool(sum(n == "resync" for n, _ in peer.received) > resyncs))
+    await until(lambda: sum(n == "resync" for n, _ in peer.received) > resyncs)
     snap = await store.snapshot()
     assert "GHOST" not in snap.state["agents"]
     assert set(snap.state["agents"]) == set(sim.model.agents)
@@ -497,19 +477,21 @@ async def test_the_worker_command_started_before_redis_waits_for_it(sim, tmp_pat
         "VOICENTER_REFRESH_URL": f"{sim.base}/monitorAPI/RefreshIdentityToken",
         "LOG_LEVEL": "WARNING",
     }
-    manage = Path(__file__).resolve().parent.parent / "manage.py"
-    log = (tmp_path / "worker.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, str(manage), "voicenter_worker"], env=env, stdout=log, stderr=log
-    )
+    log = await asyncio.to_thread((tmp_path / "worker.log").open, "wb")
+    proc = await asyncio.to_thread(
+        subprocess.Popen,
+        [sys.executable, str(MANAGE), "voicenter_worker"], env=env, stdout=log, stderr=log,
+    )  # fmt: skip
     client = aioredis.from_url(embedded_redis_url(redis_dir))
     try:
-        await asyncio.sleep(4)  # started, found no Redis, retrying
+        # started, found no Redis (it says so), and still running, retrying
+        await until(lambda: "Redis is unavailable" in (tmp_path / "worker.log").read_text(),
+                    within_s=30)  # fmt: skip
         assert proc.poll() is None, (tmp_path / "worker.log").read_text()
         assert sim.logins == 0  # no Voicenter socket with nowhere to put its events
         await asyncio.to_thread(ensure_embedded_redis, redis_dir)
         store = StateStore(client, "wallboard:")
-        await until(lambda: _snap_with_agents(store), timeout=30)
+        await until(lambda: snap_with_agents(store), within_s=30)
         assert proc.poll() is None
     finally:
         proc.terminate()
@@ -523,7 +505,7 @@ async def test_a_message_nested_too_deep_is_a_bad_line_reported_and_skipped(
     sim, store, running, caplog
 ):
     worker = await running()
-    await until(lambda: _snap_with_agents(store))
+    await until(lambda: snap_with_agents(store))
     [peer] = list(sim.peers)
     deep = "[" * 5000 + "]" * 5000
     for raw in ("42" + deep, '42["QueueEvent",' + deep + "]", "4" + deep):

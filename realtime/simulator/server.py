@@ -243,11 +243,15 @@ class Simulator:
                 await asyncio.sleep(max(0.0, min(stamp - previous, 60.0)))
             if stamp is not None:
                 previous = stamp
-            while self.replay_fast and any(p.outbox.qsize() > REPLAY_WINDOW for p in self.peers):
-                await asyncio.sleep(0.001)  # let the sockets drain
+            # let the sockets drain: queue sizes to watch, not an event to await
+            while self.replay_fast and self._backlogged():  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
             self.broadcast([(name, payload)])
             self.replayed += 1
             await asyncio.sleep(0)
+
+    def _backlogged(self) -> bool:
+        return any(p.outbox.qsize() > REPLAY_WINDOW for p in self.peers)
 
     def broadcast(self, events: Sequence[RawEvent]) -> None:
         if self.silent or self.frozen or not events:

@@ -29,6 +29,7 @@ const stats = {
   drops: 0,
   resyncs: 0,
   reconnects: 0,
+  acks: 0, // positions acknowledged to the server (socket.js)
   lastRenderMs: 0,
   maxRenderMs: 0,
   renders: 0,

@@ -155,6 +155,7 @@ export function createSocket(board, stats, link, where, on) {
     ackedEpoch = board.epoch;
     ackedSeq = board.seq;
     ws.send(JSON.stringify({ type: "ack", epoch: board.epoch, seq: board.seq }));
+    stats.acks += 1;
   }
 
   function noteHealth(frame) {

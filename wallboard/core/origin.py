@@ -35,7 +35,7 @@ class SameOriginValidator:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        headers = {name: value for name, value in scope.get("headers", ())}
+        headers = dict(scope.get("headers", ()))
         origin = headers.get(b"origin", b"").decode("latin1")
         host = headers.get(b"host", b"").decode("latin1")
         if allowed(origin, host, str(scope.get("scheme", "ws"))):

@@ -1,0 +1,107 @@
+"""What several test modules share (no test module imports another): one polling helper, the
+worker's configuration against the simulator and its checks on the store, the pipeline fed
+with events, a published message, a client signed in with a role, a board screen as the fan-out
+and the heartbeat see it."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.test import Client
+
+from realtime.pipeline import Pipeline
+from realtime.projections.board import BoardState
+from realtime.worker import WorkerConfig
+from wallboard.agents.onboarding import create_agent
+
+
+async def until(check: Callable[[], Any], within_s: float = 10.0, every_s: float = 0.02) -> Any:
+    """Ask ``check`` (a function returning a value, or an awaitable of one) until its answer is
+    truthy, and return that answer; an AssertionError after ``within_s``. The one polling
+    helper: a test waits for what it checks, never for a fixed time."""
+    deadline = time.monotonic() + within_s
+    while True:
+        answer = check()
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not so within {within_s} s")
+        await asyncio.sleep(every_s)
+
+
+def worker_config(base: str, **overrides: Any) -> WorkerConfig:
+    values: dict[str, Any] = {
+        "login_type": "token",
+        "credentials": {"token": "demo-token"},
+        "login_url": f"{base}/monitorAPI/Login",
+        "refresh_url": f"{base}/monitorAPI/RefreshIdentityToken",
+        "reconnect_min_s": 0.1,
+        "reconnect_max_s": 0.4,
+        "snapshot_timeout_s": 1.0,
+    }
+    values.update(overrides)
+    return WorkerConfig(**values)
+
+
+async def snap_with_agents(store):
+    """The stored snapshot once it has agents (else None)."""
+    snap = await store.snapshot()
+    return snap if snap.state["agents"] else None
+
+
+async def seq_above(store, seq):
+    return (await store.snapshot()).seq > seq
+
+
+async def fed(store, events):
+    """The pipeline and its board projection after ``events``; counters written."""
+    board = BoardState(store)
+    pipeline = Pipeline([board], tz=ZoneInfo("Asia/Jerusalem"))
+    for name, payload in events:
+        await pipeline.feed(name, payload)
+    await store.add_stats(pipeline.take_stats())
+    return pipeline, board
+
+
+async def next_message(pubsub, within_s=5.0):
+    """The next published message's data (the subscription's confirmation read as None)."""
+    async with asyncio.timeout(within_s):
+        while (message := await pubsub.get_message(timeout=within_s)) is None:
+            pass
+    return message["data"]
+
+
+def signed_in(client: Client, username: str, **role: object) -> Client:
+    """``client`` signed in as a new ``username`` with ``role`` (``create_agent``'s flags)."""
+    create_agent(username, password="pw-123456", **role)  # type: ignore[arg-type]
+    assert client.login(username=username, password="pw-123456")
+    return client
+
+
+class Screen:
+    """A board as the heartbeat sees it: something to send text to."""
+
+    def __init__(self, broken: bool = False):
+        self.texts: list[str] = []
+        self.broken = broken
+        self.behind = False
+        self.closed: int | None = None  # the close code, once closed
+
+    async def send(self, text_data=None, bytes_data=None):
+        if self.broken:
+            raise ConnectionError("socket gone")
+        self.texts.append(text_data)
+
+    async def close(self, code=None):
+        self.closed = code
+
+    async def base_send(self, message):
+        assert message["type"] == "websocket.send"
+        await self.send(text_data=message["text"])
