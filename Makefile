@@ -14,7 +14,7 @@ ROOT_CMD := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # with the public development key (wallboard/settings.py refuses any other start without one).
 export WALLBOARD_DEV_SECRET_KEY ?= 1
 
-.PHONY: test pure demo lint types check bench install clean chromium stop-redis
+.PHONY: test pure demo lint types js check bench install clean chromium stop-redis
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -56,8 +56,15 @@ pure: $(STAMP)
 	REDIS_URL=redis://127.0.0.1:1/0 DATABASE_URL=postgres://nobody@127.0.0.1:1/none \
 	WALLBOARD_DATA_DIR=$$(mktemp -d) $(BIN)/python -m pytest -m pure -p no:cacheprovider -q
 
-# What CI runs (.ci/run): lint, types, the pure tests alone, then the whole test suite.
-check: lint types pure test
+# The board's pure modules: checked as typed JavaScript (tests/node/tsconfig.json) and their
+# tests run by Node's own test runner.
+js: $(NODE_STAMP)
+	cd tests/node && node_modules/.bin/tsc -p tsconfig.json
+	node --test tests/node/*.test.mjs
+
+# What CI runs (.ci/run): lint, types (Python and the board's JavaScript), the pure tests
+# alone, then the whole test suite.
+check: lint types js pure test
 
 # The benchmarks (bench/README.md): a quick run of each by default, the long ones with FULL=1.
 ifdef FULL

@@ -1,3 +1,4 @@
+// @ts-check
 /* The banner: always says how fresh what this screen shows is, and which part failed. In
  * order of precedence: signed out; reconnecting to the wallboard server (with the time of the
  * data shown; "cannot reach Redis" or "the database is unreachable" when that is why it closed
@@ -31,6 +32,14 @@ function withDataTime(text, link) {
   return t("banner.dataFrom", { text: text, time: clockTime(link.lastDataSec) });
 }
 
+/**
+ * @param {import("./reducer.js").Board & {synced: boolean}} board
+ * @param {Record<string, any>} link the socket's state (socket.js createLink)
+ * @param {number} reconnects
+ * @param {number} now the server's clock, epoch seconds
+ * @param {number} [nowMs] performance.now()
+ * @returns {[string, string]} the state's code and the words
+ */
 export function bannerFor(board, link, reconnects, now, nowMs) {
   if (!link.open || !link.snapshotOnSocket) {
     if (link.signedOut) return ["signed-out", t("banner.signedOut")];

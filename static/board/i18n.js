@@ -1,3 +1,4 @@
+// @ts-check
 /* The browser's words: every string the board, the TV, the contacts page, the screen-pop and
  * the status buttons put on screen, by key, in one table per language (English here; another
  * language is another table in TABLES, its missing keys read in English). The server's pages
@@ -140,6 +141,7 @@ let templates = new Map(); // key -> [literal, name, literal, name, ..., literal
 
 // Read the words of `lang` ("he", "en-us"...) from now on; English for a language without a
 // table. Call it before the first drawing (main.js, contacts.js): what is drawn keeps its words.
+/** @param {string | null | undefined} lang @returns {string} the language used */
 export function setLanguage(lang) {
   const primary = String(lang || "en").toLowerCase().split("-")[0];
   const next = TABLES[primary] || EN;
@@ -171,6 +173,7 @@ function split(template) {
 }
 
 // The words for `key`; with `params`, its {name} placeholders filled.
+/** @param {string} key @param {Record<string, unknown>} [params] @returns {string} */
 export function t(key, params) {
   if (params === undefined) return text(key);
   let parts = templates.get(key);
@@ -188,6 +191,7 @@ export function t(key, params) {
 
 // A value Voicenter sent (a call's direction, its state) as the table's `group` words it, or
 // as it came when the table has no word for it.
+/** @param {string} group @param {string} value @returns {string} */
 export function word(group, value) {
   const words = table[group];
   const found = words === undefined ? undefined : words[value];

@@ -1,3 +1,4 @@
+// @ts-check
 /* What the board shows, computed from the state: pure, no DOM (the reducer's state in, plain
  * values out). An agent's category, the order of the cards, the header's counts, durations.
  * The entities' fields are specified in realtime/state.py. Words from the catalog (i18n.js).
@@ -112,8 +113,15 @@ export function agentOrder(agents, nowSec) {
   });
 }
 
+/**
+ * @typedef {{waiting: number, longestWaitSince: number | null, available: number,
+ *   oncall: number, listening: number, onbreak: number, loggedout: number}} Summary
+ */
+
 // The header's figures, from the state's queues and agents.
+/** @returns {Summary} */
 export function summary(state) {
+  /** @type {Summary} */
   const out = {
     waiting: 0,
     longestWaitSince: null,
@@ -157,11 +165,13 @@ export function summary(state) {
   return out;
 }
 
+/** @param {number} n */
 function pad2(n) {
   return n < 10 ? "0" + n : String(n);
 }
 
 // 7 -> "0:07", 725 -> "12:05", 3723 -> "1:02:03"; unknown -> "—".
+/** @param {unknown} seconds @returns {string} */
 export function formatDuration(seconds) {
   if (typeof seconds !== "number" || !isFinite(seconds)) return "—";
   let s = Math.max(0, Math.floor(seconds));
@@ -173,6 +183,7 @@ export function formatDuration(seconds) {
 }
 
 // A past span for the banner: "42 s", "7 min", "2 h 5 min".
+/** @param {number} seconds @returns {string} */
 export function age(seconds) {
   const s = Math.max(0, Math.floor(seconds));
   if (s < 120) return t("age.seconds", { s: s });
@@ -182,6 +193,7 @@ export function age(seconds) {
 }
 
 // A moment as the screen's local wall clock, "14:03:09".
+/** @param {number} sec @returns {string} */
 export function clockTime(sec) {
   const d = new Date(sec * 1000);
   return pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
@@ -189,7 +201,9 @@ export function clockTime(sec) {
 
 // Today's totals over every queue (the state's `today`, realtime/metrics.py): the counts
 // summed, and the service level by the strict formula over the sums.
+/** @returns {{answered: number, abandoned: number, withinSl: number, slPct: number | null}} */
 export function todayTotals(today) {
+  /** @type {{answered: number, abandoned: number, withinSl: number, slPct: number | null}} */
   const out = { answered: 0, abandoned: 0, withinSl: 0, slPct: null };
   for (const id of Object.keys(today || {})) {
     const q = today[id] || {};

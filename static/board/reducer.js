@@ -1,3 +1,4 @@
+// @ts-check
 /* The board's reducer: pure, no DOM. An ES module, run by the board (main.js) and under Node
  * by the tests (tests/node/reduce.mjs runs it over recorded frames).
  *
@@ -24,6 +25,16 @@ function collection(entries) {
   return Object.assign(Object.create(null), entries || {});
 }
 
+/**
+ * What a board knows: the state (collection name -> {id: entity}), its position in the
+ * server's stream, and the server's clock and health as the last frames told them.
+ * @typedef {{epoch: string | null, seq: number, state: Record<string, Record<string, any>>,
+ *   synced: boolean, serverOffsetMs: number, voicenter: Record<string, any> | null,
+ *   lastHeartbeatSeq: number | null}} Board
+ * @typedef {{action: string, changed: Record<string, string[]>}} Received
+ */
+
+/** @returns {Board} */
 export function createBoard() {
   return {
     epoch: null,
@@ -36,6 +47,7 @@ export function createBoard() {
   };
 }
 
+/** @param {string} action @param {Record<string, string[]>} [changed] @returns {Received} */
 function result(action, changed) {
   return { action: action, changed: changed || {} };
 }
@@ -53,6 +65,7 @@ function takeServerInfo(board, frame, nowMs) {
 
 function receiveSnapshot(board, frame, nowMs) {
   const next = isObject(frame.state) ? frame.state : {};
+  /** @type {Record<string, string[]>} */
   const changed = {};
   const names = new Set(Object.keys(board.state));
   for (const name of Object.keys(next)) if (isObject(next[name])) names.add(name);
@@ -89,6 +102,7 @@ function receiveDelta(board, frame) {
     return result("resync");
   }
   const delta = isObject(frame.delta) ? frame.delta : {};
+  /** @type {Record<string, string[]>} */
   const changed = {};
   for (const name of Object.keys(delta)) {
     const part = delta[name];
@@ -130,6 +144,7 @@ function receiveHeartbeat(board, frame, nowMs) {
   return result(action);
 }
 
+/** @param {Board} board @param {any} frame a server frame, or junk @param {number} [nowMs] @returns {Received} */
 export function receive(board, frame, nowMs) {
   if (!isObject(frame)) return result("drop");
   switch (frame.type) {
@@ -152,6 +167,7 @@ export function receive(board, frame, nowMs) {
 }
 
 // The server's clock now, in epoch seconds, as far as this board knows it.
+/** @param {Board} board @param {number} [nowMs] @returns {number} */
 export function serverNow(board, nowMs) {
   return ((typeof nowMs === "number" ? nowMs : Date.now()) + board.serverOffsetMs) / 1000;
 }

@@ -1,0 +1,116 @@
+// The browser's pure modules under Node's own test runner (`make check`: node --test).
+// static/board/reducer.js, present.js, i18n.js and banner.js touch no DOM; the Python tests
+// drive them too (tests/test_board_*.py), these check their rules directly.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { bannerFor } from "../../static/board/banner.js";
+import { setLanguage, t, word } from "../../static/board/i18n.js";
+import { age, agentCategory, agentOrder, formatDuration, todayTotals } from "../../static/board/present.js";
+import { createBoard, receive } from "../../static/board/reducer.js";
+
+const snapshot = (seq, state = { queues: {}, agents: {} }) => ({
+  type: "snapshot", epoch: "e1", seq, state, server_time: 1000,
+});
+const delta = (seq, parts, from_seq) => ({
+  type: "delta", epoch: "e1", seq, delta: parts, ...(from_seq ? { from_seq } : {}),
+});
+
+test("a snapshot replaces the state and the position", () => {
+  const board = createBoard();
+  assert.equal(receive(board, snapshot(5, { queues: { 1: { id: "1" } }, agents: {} }), 0).action, "snapshot");
+  assert.equal(board.seq, 5);
+  assert.equal(board.synced, true);
+  receive(board, snapshot(9), 0);
+  assert.deepEqual(Object.keys(board.state.queues), []); // replaced, never merged
+});
+
+test("the next delta applies; an old one is dropped; a gap asks for a resync", () => {
+  const board = createBoard();
+  receive(board, snapshot(5), 0);
+  assert.equal(receive(board, delta(6, { queues: { set: { 7: { id: "7" } } } }), 0).action, "delta");
+  assert.deepEqual(Object.keys(board.state.queues), ["7"]);
+  assert.equal(receive(board, delta(6, {}), 0).action, "drop");
+  assert.equal(receive(board, delta(9, {}), 0).action, "resync");
+  assert.equal(board.synced, false);
+  assert.equal(receive(board, delta(10, {}), 0).action, "drop"); // until the next snapshot
+});
+
+test("a merged delta applies only from the board's own position", () => {
+  const board = createBoard();
+  receive(board, snapshot(5), 0);
+  assert.equal(receive(board, delta(8, { agents: { del: ["x"] } }, 6), 0).action, "delta");
+  assert.equal(board.seq, 8);
+  assert.equal(receive(board, delta(11, {}, 10), 0).action, "resync");
+});
+
+test("a delta of another epoch is a resync, junk is dropped", () => {
+  const board = createBoard();
+  receive(board, snapshot(5), 0);
+  assert.equal(receive(board, null, 0).action, "drop");
+  assert.equal(receive(board, { type: "nonsense" }, 0).action, "drop");
+  assert.equal(receive(board, { ...delta(6, {}), epoch: "e2" }, 0).action, "resync");
+});
+
+test("an agent's category comes from their calls first, then their status", () => {
+  assert.equal(agentCategory({ status: 1, calls: [{ state: "Ringing" }] }), "ringing");
+  assert.equal(agentCategory({ status: 3, calls: [{ state: "Talking" }] }), "oncall");
+  assert.equal(agentCategory({ status: 1, calls: [{ state: "Spying" }] }), "listening");
+  assert.equal(agentCategory({ status: 1, calls: [] }), "available");
+  assert.equal(agentCategory({ status: 2, calls: [] }), "loggedout");
+  assert.equal(agentCategory({ status: 3, calls: [] }), "break");
+});
+
+test("ringing agents come first and logged-out agents last", () => {
+  const agents = {
+    a: { extension: "a", name: "A", status: 2, calls: [] },
+    b: { extension: "b", name: "B", status: 1, calls: [] },
+    c: { extension: "c", name: "C", status: 1, calls: [{ state: "Ringing", started_at: 10 }] },
+  };
+  const order = agentOrder(agents, 100);
+  assert.equal(order[0], "c");
+  assert.equal(order[order.length - 1], "a");
+});
+
+test("durations and ages read as people read them", () => {
+  setLanguage("en");
+  assert.equal(formatDuration(7), "0:07");
+  assert.equal(formatDuration(3723), "1:02:03");
+  assert.equal(formatDuration(NaN), "—");
+  assert.equal(age(42), "42 s");
+  assert.equal(age(7 * 60), "7 min");
+});
+
+test("today's totals sum the queues and take the strict service level", () => {
+  const totals = todayTotals({
+    1: { answered: 8, abandoned: 2, answered_within_sl: 6 },
+    2: { answered: 0, abandoned: 0, answered_within_sl: 0 },
+  });
+  assert.equal(totals.answered, 8);
+  assert.equal(totals.abandoned, 2);
+  assert.equal(totals.slPct, 60);
+});
+
+test("the catalog fills placeholders and falls back to Voicenter's own value", () => {
+  setLanguage("en");
+  assert.equal(t("queue.moreWaiting", { count: 3 }), "+ 3 more waiting");
+  assert.equal(word("callState", "SomethingNew"), "SomethingNew");
+  assert.equal(word("callState", "constructor"), "constructor"); // no prototype's words
+});
+
+test("the banner says live only with a fresh worker and a connected socket", () => {
+  const now = 2_000_000;
+  const link = {
+    open: true, snapshotOnSocket: true, signedOut: false, lastDataSec: now, lastDeltaSec: now,
+    healthServerSec: now, healthAtMs: 0, heartbeatS: 5, heartbeatGapS: 20, outage: null,
+    storeDown: false, databaseDown: false,
+  };
+  const voicenter = {
+    running: true, connected: true, syncing: false, last_event_at: now, worker_updated_at: now,
+  };
+  const board = { synced: true, epoch: "e1", voicenter };
+  assert.equal(bannerFor(board, link, 0, now, 0)[0], "live");
+  assert.equal(bannerFor(board, { ...link, open: false, databaseDown: true }, 0, now, 0)[0], "database-down");
+  const silent = { ...voicenter, worker_updated_at: now - 60 };
+  assert.equal(bannerFor({ ...board, voicenter: silent }, link, 0, now, 0)[0], "worker-down");
+});
