@@ -36,6 +36,16 @@ async def until(check: Callable[[], Any], within_s: float = 10.0, every_s: float
         await asyncio.sleep(every_s)
 
 
+def until_now(check: Callable[[], Any], within_s: float = 10.0, every_s: float = 0.1) -> Any:
+    """:func:`until` for synchronous tests (the browser's): ``check`` is a plain function."""
+    deadline = time.monotonic() + within_s
+    while not (answer := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not so within {within_s} s")
+        time.sleep(every_s)
+    return answer
+
+
 def worker_config(base: str, **overrides: Any) -> WorkerConfig:
     values: dict[str, Any] = {
         "login_type": "token",

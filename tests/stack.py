@@ -48,6 +48,7 @@ class Stack:
         web_processes: int = 1,
         server: str = "daphne",
         env: dict[str, str] | None = None,
+        names: str = "en",
     ) -> None:
         self.data_dir = data_dir
         self.redis_url = redis_url
@@ -62,6 +63,7 @@ class Stack:
         self.sim_args = [
             "--agents", str(agents), "--queues", str(queues),
             "--calls-per-minute", str(calls_per_minute), "--speed", str(speed),
+            "--names", names,
             # each finished call's record to the (first) web server, as Voicenter would
             "--cdr-url", f"{self.web}/reports/cdr/{self.cdr_secret}/",
         ]  # fmt: skip
@@ -174,12 +176,26 @@ class Stack:
         joined: dict[str, object] = answer.json()
         return joined
 
-    def ring(self, ext: str, phone: str, name: str = "") -> None:
-        """A direct call ringing at ``ext``."""
+    def ring(self, ext: str, phone: str, name: str = "", *, alone: bool = False) -> bool:
+        """A direct call ringing at ``ext``; with ``alone``, its only call (the far ends of its
+        answered calls hang up), or none (False) while one of its calls is still ringing."""
         answer = httpx.post(
-            f"{self.sim}/simulator/ring", json={"ext": ext, "phone": phone, "name": name}
+            f"{self.sim}/simulator/ring",
+            json={"ext": ext, "phone": phone, "name": name, "alone": alone},
         )
+        if alone and answer.status_code == 409:
+            return False
         answer.raise_for_status()
+        return True
+
+    def listen_in(self, ext: str, target: str) -> bool:
+        """``ext`` listens in on ``target`` (Voicenter's "Spying" call) for a minute; False if
+        ``ext`` is on a call."""
+        answer = httpx.post(f"{self.sim}/simulator/listen", json={"ext": ext, "target": target})
+        if answer.status_code == 409:
+            return False
+        answer.raise_for_status()
+        return True
 
     def knobs(self, **values: bool) -> None:
         """Switch the simulator's test behaviours (``Simulator.KNOBS``)."""

@@ -49,6 +49,76 @@ def test_every_simulated_event_is_valid_voicenter_and_calls_end_cleanly():
 
 
 @pytest.mark.pure  # the model alone: no I/O
+def test_the_hebrew_roster_reaches_the_state_spelt_as_voicenter_sends_it():
+    model = CallCenter(agents=12, queues=3, calls_per_minute=60, seed=2, now=NOW, names="he")
+    events = model.snapshot_events()
+    for step in range(240):
+        events += model.advance(NOW + step / 2)
+    state, offset = empty_state(), None
+    for name, payload in events:
+        for event in normalise(name, payload, offset_min=offset):
+            assert not isinstance(event, Rejected), event
+            offset = getattr(event, "offset_min", None) or offset
+            state, _ = reduce(state, event)
+    assert state["agents"]["SIM0100"]["agent_name"] == "שרה כהן"
+    assert state["queues"]["1001"]["name"] == "תמיכה 2"
+    callers = {c["caller_name"] for q in state["queues"].values() for c in q["waiting"]}
+    callers |= {c["name"] for a in state["agents"].values() for c in a["calls"]}
+    callers.discard("")
+    assert callers, "no named caller in two minutes"
+    assert all(any("\u05d0" <= ch <= "\u05ea" for ch in n) for n in callers), callers
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_listening_in_is_voicenters_spy_call_and_keeps_the_phone_busy():
+    model = CallCenter(agents=2, queues=1, calls_per_minute=0, seed=1, now=NOW)
+    model.agents["SIM0100"].status = 1
+    state = empty_state()
+    for name, payload in model.snapshot_events():
+        for event in normalise(name, payload):
+            state, _ = reduce(state, event)
+    model.listen_in("SIM0100", "SIM0101", seconds=30)
+    for name, payload in model.drain():
+        for event in normalise(name, payload):
+            assert not isinstance(event, Rejected), event
+            state, _ = reduce(state, event)
+    (call,) = state["agents"]["SIM0100"]["calls"]
+    assert (call["direction"], call["state"]) == ("Spy", "Spying")
+    assert call["name"] == model.agents["SIM0101"].name
+    assert not model._available(model.agents["SIM0100"])  # no queue call rings it meanwhile
+    with pytest.raises(ValueError, match="on a call"):
+        model.listen_in("SIM0100", "SIM0101")
+    for name, payload in model.advance(NOW + 31):
+        for event in normalise(name, payload):
+            state, _ = reduce(state, event)
+    assert state["agents"]["SIM0100"]["calls"] == []
+    assert model.cdrs == []  # no call record: not a call of the account's
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_a_direct_call_rung_alone_ends_the_extensions_answered_calls_and_waits_for_a_ringing_one():
+    model = CallCenter(agents=2, queues=1, calls_per_minute=0, seed=1, now=NOW)
+    model.agents["SIM0100"].status = 1
+    first = model.ring_direct("SIM0100", "0501111111")
+    with pytest.raises(ValueError, match="still ringing"):
+        model.ring_direct("SIM0100", "0502222222", alone=True)
+    model.drain()
+    model.advance(NOW + 9)  # answered after at most 8 s of ringing
+    assert first.answered
+    second = model.ring_direct("SIM0100", "0502222222", alone=True)
+    assert model.agents["SIM0100"].calls == [second]
+    hangups = [p for n, p in model.drain() if p["data"].get("reason") == "HANGUP"]
+    assert len(hangups) == 1
+    assert [c["caller"] for c in model.cdrs] == ["0501111111"]  # the ended call has its record
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_a_roster_in_an_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="names must be one of en, he"):
+        CallCenter(agents=1, queues=1, now=NOW, names="fr")
+
+
+@pytest.mark.pure  # the model alone: no I/O
 def test_every_finished_queue_call_has_one_cdr_that_agrees_with_the_queue_events():
     import json
 

@@ -76,6 +76,25 @@ QUEUE_NAMES = [
     "Partners",
     "General",
 ]
+# The Hebrew roster (``names="he"``): Israeli names as Voicenter sends them, mixed with digits
+# where real accounts mix them ("תמיכה 2" is a second-tier support line). Taken in turn, not at
+# random, so that the first agent is always שרה כהן and the second queue always תמיכה 2.
+HEBREW_FIRST_NAMES = [
+    "שרה", "יוסי", "נועה", "אבי", "מאיה", "תמר", "איתן", "ליאור", "שירה", "עומר", "יעל",
+    "רוני", "עמית", "גל", "טל", "עידו", "מיכל", "ניר", "הילה", "אורן",
+]  # fmt: skip
+HEBREW_LAST_NAMES = [
+    "כהן", "לוי", "מזרחי", "פרץ", "ביטון", "דהן", "אברהם", "פרידמן", "כץ", "אזולאי", "מלכה",
+    "שפירא", "בן דוד", "גולן", "הראל",
+]  # fmt: skip
+HEBREW_QUEUE_NAMES = [
+    "מכירות", "תמיכה 2", "גבייה", "VIP", "שימור לקוחות", "תמיכה טכנית", "הזמנות", "החזרות",
+    "שותפים", "כללי",
+]  # fmt: skip
+NAMES = {
+    "en": (FIRST_NAMES, LAST_NAMES, QUEUE_NAMES),
+    "he": (HEBREW_FIRST_NAMES, HEBREW_LAST_NAMES, HEBREW_QUEUE_NAMES),
+}
 BREAK_STATUSES = [3, 5, 7, 9, 11, 12, 13]  # Voicenter's non-working statuses (Login/Logout API)
 
 # Durations in seconds of simulated time (divided by ``speed``); typical call-center figures.
@@ -90,8 +109,8 @@ OUTBOUND_CHANCE_PER_IDLE_MIN = 0.02
 @dataclass
 class SimCall:
     ivrid: str
-    direction: str  # Incoming, Outgoing, Click2Call
-    status: str  # Ringing, Dialing, Talking, Hold
+    direction: str  # Incoming, Outgoing, Click2Call, Spy
+    status: str  # Ringing, Dialing, Talking, Hold, Spying
     phone: str
     name: str
     did: str
@@ -148,6 +167,7 @@ class CallCenter:
         now: float = 0.0,
         tz: str = "Asia/Jerusalem",
         logged_out_share: float = 0.1,
+        names: str = "en",
     ) -> None:
         if agents < 0 or agents > 10_000:
             raise ValueError("agents must be between 0 and 10,000")
@@ -155,6 +175,10 @@ class CallCenter:
             raise ValueError("queues must be at least 1")
         if speed <= 0:
             raise ValueError("speed must be positive")
+        if names not in NAMES:
+            raise ValueError(f"names must be one of {', '.join(NAMES)}")
+        self.first_names, self.last_names, queue_names = NAMES[names]
+        self.hebrew = names == "he"
         self.rng = random.Random(seed)
         self.speed = speed
         self.calls_per_minute = calls_per_minute
@@ -169,14 +193,14 @@ class CallCenter:
         self._ids = itertools.count(1)
         self.queues: dict[int, SimQueue] = {}
         for i in range(queues):
-            name = QUEUE_NAMES[i % len(QUEUE_NAMES)]
-            if i >= len(QUEUE_NAMES):
-                name = f"{name} {i // len(QUEUE_NAMES) + 1}"
+            name = queue_names[i % len(queue_names)]
+            if i >= len(queue_names):
+                name = f"{name} {i // len(queue_names) + 1}"
             self.queues[1000 + i] = SimQueue(1000 + i, name)
         queue_ids = list(self.queues)
         self.agents: dict[str, SimAgent] = {}
         for i in range(agents):
-            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+            first, last = self._agent_name(i)
             member_of = [queue_ids[i % len(queue_ids)]]
             if len(queue_ids) > 1 and self.rng.random() < 0.4:
                 member_of.append(queue_ids[(i + 1) % len(queue_ids)])
@@ -377,6 +401,12 @@ class CallCenter:
 
     # --- callers ----------------------------------------------------------------------------
 
+    def _agent_name(self, i: int) -> tuple[str, str]:
+        if self.hebrew:  # in turn: the same roster every run
+            firsts, lasts = self.first_names, self.last_names
+            return firsts[i % len(firsts)], lasts[(i * 7) % len(lasts)]
+        return self.rng.choice(self.first_names), self.rng.choice(self.last_names)
+
     def _schedule_arrival(self) -> None:
         rate_per_s = self.calls_per_minute / 60 * self.speed
         self._at(self.rng.expovariate(rate_per_s), self._arrive)
@@ -385,7 +415,7 @@ class CallCenter:
         self._schedule_arrival()
         queue = self.rng.choice(list(self.queues.values()))
         name = (
-            f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+            f"{self.rng.choice(self.first_names)} {self.rng.choice(self.last_names)}"
             if self.rng.random() < 0.6
             else ""
         )
@@ -549,11 +579,20 @@ class CallCenter:
         call = SimCall(self._new_id(), "Outgoing", "Dialing", target, target, "", self._local())
         return self._ring_then_talk(agent, call, answered_counts=False)
 
-    def ring_direct(self, ext: str, phone: str, name: str = "") -> SimCall:
-        """A call to the extension's own number (no queue): it rings, is answered, ends."""
+    def ring_direct(self, ext: str, phone: str, name: str = "", *, alone: bool = False) -> SimCall:
+        """A call to the extension's own number (no queue): it rings, is answered, ends.
+        ``alone``: the far ends of the extension's answered calls hang up as this one rings, so
+        that it is the extension's only call (ValueError while one of them is still ringing:
+        a queue caller is offered to no one else meanwhile)."""
         agent = self.agents[ext]
+        if alone and any(not c.answered for c in agent.calls):
+            raise ValueError(f"{ext} has a call still ringing")
+        others = list(agent.calls) if alone else []
         call = SimCall(self._new_id(), "Incoming", "Ringing", phone, name, "", self._local())
-        return self._ring_then_talk(agent, call, answered_counts=True)
+        self._ring_then_talk(agent, call, answered_counts=True)
+        for other in others:  # after the new call, so no queue caller is offered meanwhile
+            self._end_call(agent, other, record=other.direction != "Spy")
+        return call
 
     def _ring_then_talk(self, agent: SimAgent, call: SimCall, *, answered_counts: bool) -> SimCall:
         """``call`` starts on ``agent``, is answered after a ring, talks, then ends.
@@ -572,6 +611,25 @@ class CallCenter:
                 self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))
 
         self._at(self.rng.uniform(*RING_S) / self.speed, answer)
+        return call
+
+    def listen_in(self, ext: str, target: str, seconds: float = 60.0) -> SimCall:
+        """``ext`` listens in on ``target`` (a supervisor's silent monitoring): Voicenter's
+        direction "Spy", call status "Spying", answered at once; it ends after ``seconds``. Its
+        phone is busy meanwhile: no queue call rings it. ``ext`` must be free of calls."""
+        agent, heard = self.agents[ext], self.agents[target]
+        if agent.calls:
+            raise ValueError(f"{ext} is on a call")
+        if ext == target:
+            raise ValueError("an extension cannot listen in on itself")
+        call = SimCall(
+            self._new_id(), "Spy", "Spying", str(heard.number), heard.name, "", self._local()
+        )
+        call.answered = call.started
+        agent.calls.append(call)
+        self._extension_event(agent, "NEWCALL", call)
+        # no call record: listening in is not a call of the account's (record=False)
+        self._at(seconds / self.speed, lambda: self._end_call(agent, call, record=False))
         return call
 
     def click2call(self, phone: str, target: str) -> SimCall:

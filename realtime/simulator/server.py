@@ -178,6 +178,7 @@ class Simulator:
         app.router.add_get("/simulator/load", self.load_progress)
         app.router.add_post("/simulator/knobs", self.control_knobs)
         app.router.add_post("/simulator/ring", self.control_ring)
+        app.router.add_post("/simulator/listen", self.control_listen)
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._stop)
         return app
@@ -546,7 +547,9 @@ class Simulator:
         return web.json_response({name: getattr(self, name) for name in self.KNOBS})
 
     async def control_ring(self, request: web.Request) -> web.Response:
-        """Ring an extension directly: ``{"ext": "SIM0100", "phone": "...", "name": ...}``."""
+        """Ring an extension directly: ``{"ext": "SIM0100", "phone": "...", "name": ...}``;
+        with ``"alone": true`` the far ends of its answered calls hang up as it rings (409 while
+        one of its calls is still ringing)."""
         p = await self._params(request)
         if self.model is None:
             return web.json_response({"error": "replay mode has no call center"}, status=409)
@@ -554,9 +557,30 @@ class Simulator:
         if ext not in self.model.agents:
             return web.json_response({"error": f"no extension {ext!r}"}, status=404)
         self.broadcast(self.model.advance(time.time()))
-        call = self.model.ring_direct(
-            ext, str(p.get("phone", "0500000000")), str(p.get("name", ""))
-        )
+        try:
+            call = self.model.ring_direct(
+                ext, str(p.get("phone", "0500000000")), str(p.get("name", "")),
+                alone=p.get("alone") is True,
+            )  # fmt: skip
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=409)
+        self.broadcast(self.model.drain())
+        return web.json_response({"ext": ext, "call_id": call.ivrid})
+
+    async def control_listen(self, request: web.Request) -> web.Response:
+        """One extension listens in on another: ``{"ext": "SIM0100", "target": "SIM0101"}``."""
+        p = await self._params(request)
+        if self.model is None:
+            return web.json_response({"error": "replay mode has no call center"}, status=409)
+        ext, target = str(p.get("ext", "")), str(p.get("target", ""))
+        for name in (ext, target):
+            if name not in self.model.agents:
+                return web.json_response({"error": f"no extension {name!r}"}, status=404)
+        self.broadcast(self.model.advance(time.time()))
+        try:
+            call = self.model.listen_in(ext, target)
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=409)
         self.broadcast(self.model.drain())
         return web.json_response({"ext": ext, "call_id": call.ivrid})
 

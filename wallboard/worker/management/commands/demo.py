@@ -31,6 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("--queues", type=int, default=6)
         parser.add_argument("--calls-per-minute", type=float, default=12.0)
         parser.add_argument("--speed", type=float, default=1.0)
+        parser.add_argument(
+            "--names",
+            choices=["en", "he"],
+            help="the simulated people's and queues' names (default: the site's language)",
+        )
         parser.add_argument("--user", default="supervisor", help="the demo supervisor's name")
         parser.add_argument("--password", default="wallboard-demo")
         parser.add_argument("--agent", default="agent", help="the demo agent's name")
@@ -69,6 +74,8 @@ class Command(BaseCommand):
                 str(o["calls_per_minute"]),
                 "--speed",
                 str(o["speed"]),
+                "--names",
+                o["names"] or ("he" if settings.LANGUAGE_CODE.startswith("he") else "en"),
                 "--cdr-url",
                 f"http://127.0.0.1:{o['port']}/reports/cdr/{cdr_secret}/",
             ],

@@ -36,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--calls-per-minute", type=float, default=12.0)
         parser.add_argument("--speed", type=float, default=1.0, help="time runs this much faster")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--names", choices=["en", "he"], default="en", help="the people's and queues' names"
+        )
         parser.add_argument("--token-ttl", type=float, default=3600.0, help="token lifetime, s")
         parser.add_argument("--replay", help="replay this recorded event file instead")
         parser.add_argument("--fast", action="store_true", help="replay as fast as possible")
@@ -69,6 +72,7 @@ class Command(BaseCommand):
                     speed=o["speed"],
                     seed=o["seed"],
                     now=time.time(),
+                    names=o["names"],
                 )
             )
         except ValueError as exc:
