@@ -7,7 +7,12 @@ COPY wallboard wallboard
 COPY realtime realtime
 COPY templates templates
 COPY static static
+COPY locale locale
 COPY manage.py ./
+# gettext compiles the translations (locale/*/LC_MESSAGES/django.po), then leaves
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null \
+ && for po in locale/*/LC_MESSAGES/django.po; do msgfmt --check -o "${po%.po}.mo" "$po"; done \
+ && apt-get purge -y -qq gettext >/dev/null && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir . \
  && mkdir -p /data \
  && SECRET_KEY=build REDIS_URL=redis://unused DATABASE_URL=sqlite:////tmp/build.db \

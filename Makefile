@@ -14,7 +14,7 @@ ROOT_CMD := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # with the public development key (wallboard/settings.py refuses any other start without one).
 export WALLBOARD_DEV_SECRET_KEY ?= 1
 
-.PHONY: test pure demo lint types js check bench install clean chromium stop-redis
+.PHONY: test pure demo lint types js check bench install clean chromium stop-redis gettext messages
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -38,9 +38,25 @@ chromium:
 		$(ROOT_CMD) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(ROOT_CMD) apt-get install -y -qq chromium >/dev/null; }
 
+# The translations, compiled: locale/<lang>/LC_MESSAGES/django.po -> .mo with Debian's gettext
+# (msgfmt; installed here when missing, as chromium is for the browser tests).
+PO := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+
+gettext:
+	@command -v msgfmt >/dev/null || { \
+		echo "installing Debian's gettext for the translations"; \
+		$(ROOT_CMD) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(ROOT_CMD) apt-get install -y -qq gettext >/dev/null; }
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | gettext
+	msgfmt --check -o $@ $<
+
+messages: $(MO)
+
 install: $(STAMP)
 
-test: $(STAMP) $(NODE_STAMP) chromium
+test: $(STAMP) $(NODE_STAMP) chromium messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -88,7 +104,7 @@ $(BENCH_NODE_STAMP): bench/node/package-lock.json
 	@rm -f bench/node/node_modules/.installed-*
 	@touch $@
 
-bench: $(STAMP) $(BENCH_NODE_STAMP) chromium
+bench: $(STAMP) $(BENCH_NODE_STAMP) chromium messages
 	$(BIN)/python bench/bench_core.py --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/bench_ingest.py --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/bench_browser.py --seconds $(BENCH_LIVE_S) --samples $(BENCH_SAMPLES)
@@ -100,7 +116,7 @@ bench: $(STAMP) $(BENCH_NODE_STAMP) chromium
 	$(BIN)/python bench/bench_fleet.py --soak $(BENCH_SOAK_S)
 	$(BIN)/python bench/bench_signin.py --rate 50 --seconds 60
 
-demo: $(STAMP)
+demo: $(STAMP) messages
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo
 

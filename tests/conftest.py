@@ -104,9 +104,15 @@ def roles_and_statuses(django_db_blocker):
             supervisor.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+        hebrew = dict(
+            importlib.import_module(
+                "wallboard.agents.migrations.0004_status_names_in_hebrew"
+            ).STATUSES_HE
+        )
         for position, (code, name) in enumerate(migration.STATUSES):
             StatusOption.objects.get_or_create(
-                code=code, defaults={"name": name, "position": position}
+                code=code,
+                defaults={"name": name, "name_he": hebrew.get(code, ""), "position": position},
             )
         for later in _migrations_granting_supervisors():  # the other apps' grants
             later.forwards(django_apps, None)

@@ -116,7 +116,17 @@ def test_placeholders_are_filled_and_a_missing_key_shows_itself():
     assert catalog(
         '[t("banner.live"), t("queue.moreWaiting", {count: 3}), t("queue.alertSl", {sl: 70.5,'
         ' min: 80}), t("status.about", {name: "Dana"}), t("no.such.key")]'
-    ) == ["● Live", "+ 3 more waiting", "⚠ SL 70.5% (below 80%)", "Dana: {text}", "no.such.key"]
+    ) == [
+        "● Live", "+ \u20683\u2069 more waiting", "⚠ SL \u206870.5\u2069% (below \u206880\u2069%)",
+        "\u2068Dana\u2069: {text}", "no.such.key",
+    ]  # fmt: skip
+
+
+def test_each_value_in_a_sentence_is_isolated_with_its_own_direction():
+    # "Talking with שרה כהן · 0:02" read as "Talking with 0:02 · שרה כהן" without isolation
+    assert catalog('[t("contacts.talking", {name: "שרה כהן", duration: "0:02"})]') == [
+        "Talking with \u2068שרה כהן\u2069 · \u20680:02\u2069"
+    ]
 
 
 def test_voicenters_values_are_worded_or_shown_as_they_came():

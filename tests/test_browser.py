@@ -15,7 +15,7 @@ from django.conf import settings
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser import sign_in
+from tests.browser import isolated, plain, sign_in
 from tests.stack import AGENT, PASSWORD, USER, Stack
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
@@ -289,7 +289,7 @@ def test_an_agent_sets_their_own_status_to_lunch_from_their_card(browser, stack)
     assert lunch.get_attribute("aria-pressed") == "true"
     if mine.get_attribute("data-category") == "break":  # (not on a call)
         assert mine.locator(".agent-status-text").inner_text() == "Lunch"
-    assert "Lunch: done." in mine.locator(".agent-note").inner_text()
+    assert "Lunch: done." in plain(mine.locator(".agent-note").inner_text())
     page.screenshot(path=OUTPUT / "agent-lunch.png")
     context.close()
 
@@ -321,7 +321,7 @@ def test_a_supervisor_logs_an_agent_out_from_the_keyboard(page, stack):
     card = page.locator(f".agent[data-ext='{ext}']")
     choose_from_the_menu(page, ext, "Logout", 2)
     expect(card).to_have_attribute("data-category", "loggedout")
-    assert "Logout: done." in page.locator("#notices").inner_text()
+    assert "Logout: done." in plain(page.locator("#notices").inner_text())
     page.screenshot(path=OUTPUT / "supervisor-logged-out.png")
 
 
@@ -353,7 +353,7 @@ def test_a_change_voicenter_never_confirms_is_reported_with_what_it_reports(agen
     expect(mine).not_to_have_attribute(
         "data-pending", re.compile("."), timeout=(CONFIRM_S + 5) * 1000
     )
-    note = mine.locator(".agent-note").inner_text()
+    note = plain(mine.locator(".agent-note").inner_text())
     assert f"Voicenter has not confirmed {name}; it reports" in note
     assert mine.get_by_role("button", name=name).get_attribute("aria-pressed") == "false"
 
@@ -369,7 +369,7 @@ def test_a_change_confirmed_after_voicenters_answer_is_done_and_frees_the_button
     expect(button).to_have_attribute("aria-pressed", "true", timeout=10_000)
     expect(mine).not_to_have_attribute("data-pending", re.compile("."))
     expect(button).to_have_attribute("aria-disabled", "false")
-    expect(mine.locator(".agent-note")).to_have_text(f"{name}: done.")
+    expect(mine.locator(".agent-note")).to_have_text(f"{isolated(name)}: done.")
 
 
 def test_a_refused_change_shows_voicenters_reason(agent_page, stack):
@@ -405,7 +405,7 @@ def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack
     panel = page.locator("#my-call")
     panel.get_by_text("Your phone is ringing").wait_for(timeout=15_000)
     page.screenshot(path=OUTPUT / "contacts-ringing.png")
-    panel.get_by_text("Talking with Yossi Levi").wait_for(timeout=30_000)
+    panel.get_by_text(f"Talking with {isolated('Yossi Levi')}").wait_for(timeout=30_000)
     page.screenshot(path=OUTPUT / "contacts-talking.png")
     panel.get_by_role("button", name="Hang up").click()
     panel.get_by_text("Call ended.").wait_for(timeout=15_000)
@@ -465,7 +465,7 @@ def test_todays_numbers_and_a_queues_alert_show_on_its_tile(page, stack):
         expect(tile.locator(".queue-name")).to_have_text("VIP line", timeout=10_000)
         answered = int(page.locator("#count-answered").inner_text())
         # a caller waits in a queue whose alert is at one waiting: red, and said in words
-        expect(tile.locator(".queue-alerts")).to_contain_text("waiting (alert at 1)")
+        expect(tile.locator(".queue-alerts")).to_contain_text(f"waiting (alert at {isolated('1')})")
         expect(tile).to_have_class(re.compile(r"\balert\b"))
         assert page.evaluate("window.wallboard.sound.plays") >= 1  # the tile began alerting
         assert tile.locator(".figure-sl").get_attribute("title").startswith("Service level")
@@ -485,3 +485,21 @@ def test_todays_numbers_and_a_queues_alert_show_on_its_tile(page, stack):
             "from wallboard.reports.models import QueueSettings;"
             "QueueSettings.objects.all().delete()",
         )  # fmt: skip
+
+
+def test_a_supervisor_listening_in_is_counted_apart_from_the_calls(page, stack):
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # someone with no call of their own listens in (Voicenter's "Spy" call, for a minute)
+    ext = next(
+        ext for ext in (f"SIM{n:04d}" for n in range(100, 112)) if stack.listen_in(ext, "SIM0111")
+    )
+    card = page.locator(f".agent[data-ext='{ext}']")
+    expect(card).to_have_attribute("data-category", "listening", timeout=15_000)
+    expect(card.locator(".agent-status-text")).to_have_text("Listening in")
+    # the header still draws (and says it apart): "<on calls> +1 listening"
+    on_calls = page.locator("#count-oncall")
+    expect(on_calls).to_contain_text("listening")
+    assert re.fullmatch(r"\d+ \+1 listening", plain(on_calls.inner_text())), on_calls.inner_text()
+    assert errors == []

@@ -53,7 +53,7 @@ def board_page(browser, stack):
     page.goto(stack.web + "/")
     page.fill("input[name=username]", USER)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form:has(input[name=password]) button[type=submit]")
     page.wait_for_selector("#banner")
     return page
 

@@ -64,7 +64,9 @@ def test_a_premium_rate_or_satellite_number_is_not_imported(db):
     text = "name,phone\nDana,050-723-4567\nSex line,1-900-72-12-34\nShip,+881 612 345678\n"
     report = import_csv(io.StringIO(text), "IL")
     assert report.created == 1
-    assert report.skipped[0].startswith("line 3: 1-900-721-234 is a premium-rate number")
+    assert report.skipped[0].startswith(
+        "line 3: 1-900-721-234: the wallboard does not call numbers of this kind (premium-rate)"
+    )
     assert "line 4: +881 6 123 45678 is a satellite or international-network" in report.skipped[1]
 
 
@@ -73,7 +75,7 @@ def test_the_admin_refuses_to_save_a_number_the_policy_refuses(db):
 
     form = PhoneNumberForm({"label": "", "number": "+44 909 123 4567"})
     assert not form.is_valid()
-    assert "premium-rate number" in form.errors["number"][0]
+    assert "(premium-rate)" in form.errors["number"][0]
     assert PhoneNumberForm({"label": "", "number": "+33 6 12 34 56 78"}).is_valid()
 
 
@@ -330,7 +332,7 @@ async def test_a_number_the_policy_refuses_is_never_dialled(sim, settings):
     client, me = await agent_client(sim)
     response = await client.post("/contacts/call", {"number": premium.pk})
     assert response.status_code == 403
-    assert "premium-rate number" in response.json()["message"]
+    assert "(premium-rate)" in response.json()["message"]
     assert me.calls == []
     assert [r.reason for r in await log()] == ["not_dialled"]
     settings.CONTACTS_DIAL_REFUSED = []  # an account that allows them: the settings decide

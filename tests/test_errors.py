@@ -46,6 +46,18 @@ def test_a_page_says_the_database_is_unreachable(supervisor, database_away):
     assert 'http-equiv="refresh"' in text
 
 
+def test_the_database_page_is_in_the_language_of_the_browser_when_the_account_is_away(
+    supervisor, database_away
+):
+    with database_away():  # the session and the account's pick are out of reach
+        page = supervisor.get("/", headers={**PAGE, "Accept-Language": "he-IL,he;q=0.9"})
+    assert page.status_code == 503
+    text = page.content.decode()
+    assert '<html lang="he" dir="rtl">' in text
+    assert "database is unreachable" not in text
+    assert "מסד הנתונים" in text
+
+
 def test_a_status_button_gets_the_reason_as_json(supervisor, database_away):
     with database_away():
         answer = supervisor.post("/agents/status", {"extension": "SIP1", "status": "3"})

@@ -17,6 +17,7 @@ from realtime.events import (
     Rejected,
     VoicenterError,
 )
+from realtime.state import empty_state, reduce
 from realtime.voicenter.wire import normalise, status_name
 from tests.examples import doc_examples
 
@@ -359,3 +360,13 @@ def test_a_queue_event_with_a_reason_we_do_not_know_still_updates_the_queue():
     event = one("QueueEvent", payload)
     assert isinstance(event, QueueChanged)
     assert (event.reason, event.queue.id, event.queue.waiting) == ("TRANSFER", "1", ())
+
+
+def test_a_hebrew_queue_name_with_a_number_comes_through_as_it_is():
+    payload = {
+        "errorCode": 0, "servertime": 1_600_000_000, "servertimeoffset": 180,
+        "queues": [{"QueueID": 7, "QueueName": "תמיכה 2", "Calls": []}],
+    }  # fmt: skip
+    [snapshot] = normalise("loginStatus", payload, offset_min=180)
+    state, _ = reduce(empty_state(), snapshot)
+    assert state["queues"]["7"]["name"] == "תמיכה 2"

@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "wallboard.core.static.StaticFilesMiddleware",  # WhiteNoise, async capable
     # Django's, but a session renewal the database could not take does not fail the page
     "wallboard.core.errors.SessionMiddleware",
+    # the language a person reads (their pick, else the browser's, else LANGUAGE_CODE)
+    "wallboard.core.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,7 +162,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The languages of the pages (wallboard/core/language.py: a person's pick, a display link's, the
+# browser's, else LANGUAGE_CODE); Hebrew reads right to left. The catalogs: locale/<code>/.
+LANGUAGES = [("en", "English"), ("he", "עברית")]
+LANGUAGE_CODE = env("LANGUAGE_CODE", "en").lower()
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}"
+    )
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Jerusalem")
 try:
     ZoneInfo(TIME_ZONE)

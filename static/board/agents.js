@@ -38,6 +38,10 @@ function createAgentView(ext) {
   };
 }
 
+// Call states the status line already names (statusLabel: ringing, dialing, on a call, on hold,
+// listening in).
+const SAID_BY_STATUS = new Set(["Ringing", "Dialing", "Talking", "Hold", "Spying"]);
+
 function createCallView() {
   const root = el("div", "agent-call");
   const kind = el("span", "call-kind");
@@ -78,11 +82,12 @@ function renderCall(view, calls, now) {
     const direction = str(call.direction);
     const arrow = DIRECTION_ARROW[direction] || "";
     const state = str(call.state);
+    // the state only when the status line does not already say it: the room goes to the party
     let kind =
-      (arrow ? arrow + " " : "") +
-      (direction ? word("direction", direction) : t("call.direction")) +
-      " · " +
-      (state ? word("callState", state) : t("call.unknownState"));
+      (arrow ? arrow + " " : "") + (direction ? word("direction", direction) : t("call.direction"));
+    if (!SAID_BY_STATUS.has(state)) {
+      kind += " · " + (state ? word("callState", state) : t("call.unknownState"));
+    }
     if (calls.length > 1) kind += " · +" + (calls.length - 1);
     setText(c.kind, kind);
     const number = str(call.number);

@@ -10,6 +10,9 @@
  *   word("callState", call.state)             -> "Talking" (Voicenter's value as it came, if
  *                                                the table has no word for it)
  *
+ * A placeholder's value is isolated (FSI ... PDI) with the direction of its own first letters:
+ * "Talking with שרה כהן · 0:02" reads in that order on Hebrew and English pages alike.
+ *
  * Pure: no DOM, no I/O (present.js and banner.js import it, and the tests run those under
  * Node). t(key) is a plain object lookup; t(key, params) fills {name} placeholders from a
  * template split once per key, so a drawing costs what the concatenation it replaces did.
@@ -61,7 +64,7 @@ const EN = {
   "queue.alertLongestWait": "⚠ Waiting over {duration}",
   "queue.alertSl": "⚠ SL {sl}% (below {min}%)",
   "queue.chart": "Callers waiting, last {minutes} minutes: at most {peak} at once",
-  "queue.slTip": "Service level ({formula}, T = {threshold} s): {text}",
+  "queue.slTip": "Service level (T = {threshold} s): {text}",
   "queue.moreWaiting": "+ {count} more waiting",
   "queue.unnamed": "Queue {id}",
   // agents.js: the cards
@@ -109,7 +112,7 @@ const EN = {
   // pop.js: the screen-pop
   "pop.incoming": "Incoming call",
   "pop.hiddenNumber": "a hidden number",
-  "pop.moreContacts": "{count} more contacts share it",
+  "pop.moreContacts": "Other contacts with this number: {count}",
   "pop.unknownCaller": "Unknown caller",
   "pop.close": "Close",
   "pop.ended": "Call ended",
@@ -133,11 +136,131 @@ const EN = {
   "contacts.notHungUp": "Could not hang up.",
 };
 
+const HE = {
+  // banner.js: how fresh the screen is
+  "banner.signedOut": "⚠ נותקת מהמערכת — מעבר לדף הכניסה…",
+  "banner.storeDownRetrying": "⚠ שרת לוח המוקד לא מצליח להתחבר ל-Redis — מנסה שוב…",
+  "banner.databaseDown": "⚠ אין גישה למסד הנתונים של לוח המוקד — מנסה שוב…",
+  "banner.reconnecting": "↻ מתחבר מחדש לשרת לוח המוקד…",
+  "banner.connecting": "↻ מתחבר לשרת לוח המוקד…",
+  "banner.dataFrom": "{text} (נתונים מ-{time})",
+  "banner.storeDownFrozen": "⚠ שרת לוח המוקד לא מצליח להתחבר ל-Redis — הנתונים מוקפאים",
+  "banner.storeDownFrozenSince":
+    "⚠ שרת לוח המוקד לא מצליח להתחבר ל-Redis — הנתונים מוקפאים מאז {time}",
+  "banner.serverSilent": "⚠ אין אות משרת לוח המוקד כבר {age}",
+  "banner.catchingUp": "↻ מתעדכן מול שרת לוח המוקד…",
+  "banner.noDataYet": "⚠ עדיין אין נתונים מ-Voicenter — ממתין לתהליך הרקע של לוח המוקד",
+  "banner.workerDown": "⚠ תהליך הרקע של לוח המוקד לא פועל — אין נתונים מ-Voicenter",
+  "banner.workerDownFor":
+    "⚠ תהליך הרקע של לוח המוקד לא פועל — אין נתונים מ-Voicenter כבר {age}",
+  "banner.voicenterDown": "↻ מתחבר מחדש ל-Voicenter…",
+  "banner.voicenterDownFor": "↻ מתחבר מחדש ל-Voicenter… אין נתונים כבר {age}",
+  "banner.syncing": "↻ מסתנכרן עם Voicenter…",
+  "banner.stale": "⚠ אין נתונים מ-Voicenter",
+  "banner.staleFor": "⚠ אין נתונים מ-Voicenter כבר {age}",
+  "banner.live": "● בזמן אמת",
+  // present.js: a past span
+  "age.seconds": "{s} שנ׳",
+  "age.minutes": "{m} דק׳",
+  "age.hours": "{h} שע׳ {m} דק׳",
+  // render.js: the header
+  "header.onCallListening": "{oncall} + {listening} בהאזנה",
+  // queues.js: the tiles
+  "queue.waiting": "ממתינים",
+  "queue.longestWait": "ההמתנה הארוכה ביותר",
+  "queue.longWait": "⚠ המתנה ארוכה",
+  "queue.answered": "נענו",
+  "queue.abandoned": "ננטשו",
+  "queue.sl": "רמת שירות",
+  "queue.asa": "זמן מענה ממוצע",
+  "queue.unknownNumber": "מספר לא ידוע",
+  "queue.alertWaiting": "⚠ {count} ממתינים (התראה מ-{at})",
+  "queue.alertLongestWait": "⚠ המתנה של יותר מ-{duration}",
+  "queue.alertSl": "⚠ רמת שירות {sl}% (מתחת ל-{min}%)",
+  "queue.chart": "ממתינים ב-{minutes} הדקות האחרונות: לכל היותר {peak} בו־זמנית",
+  "queue.slTip": "רמת שירות (T = {threshold} שנ׳): {text}",
+  "queue.moreWaiting": "+ {count} ממתינים נוספים",
+  "queue.unnamed": "תור {id}",
+  // agents.js: the cards
+  "agent.dialing": "מחייג",
+  "agent.ringing": "מצלצל",
+  "agent.onHold": "שיחה בהמתנה",
+  "agent.onCall": "בשיחה",
+  "agent.listening": "בהאזנה",
+  "agent.available": "זמין",
+  "agent.loggedOut": "מנותק",
+  "agent.break": "בהפסקה",
+  "agent.changingTo": "מעבר ל-{name}…",
+  "agent.unknownNumber": "מספר לא ידוע",
+  "call.direction": "שיחה",
+  "call.unknownState": "לא ידוע",
+  // Voicenter's call directions and states (realtime/state.py), as a person reads them: word()
+  direction: values({
+    Incoming: "נכנסת",
+    Outgoing: "יוצאת",
+    Click2Call: "Click2Call",
+    Spy: "האזנה",
+  }),
+  callState: values({
+    Ringing: "מצלצלת",
+    Dialing: "בחיוג",
+    Talking: "בשיחה",
+    Hold: "בהמתנה",
+    Spying: "בהאזנה",
+  }),
+  // status.js: the status buttons
+  "status.unnamed": "סטטוס {code}",
+  "status.about": "{name}: {text}",
+  "status.done": "{name}: בוצע.",
+  "status.pageOutOfDate":
+    "הדף הזה לא מעודכן (תוקף אסימון האבטחה שלו פג): יש לרענן אותו ולנסות שוב.",
+  "status.serverAnswered": "שרת לוח המוקד השיב בקוד {status}: לא בוצע שינוי.",
+  "status.serverUnreachable": "אין חיבור לשרת לוח המוקד: לא בוצע שינוי.",
+  "status.notChanged": "לא בוצע שינוי.",
+  "status.unknown": "לא ידוע",
+  "status.notConfirmed": "לא התקבל אישור מ-Voicenter על {name}; הסטטוס המדווח: {shown}.",
+  "status.menuTitle": "הסטטוס של {name}",
+  "status.you": "את/ה",
+  "status.myStatus": "הסטטוס שלי",
+  "status.changeOf": "שינוי הסטטוס של {name}",
+  // pop.js: the screen-pop
+  "pop.incoming": "שיחה נכנסת",
+  "pop.hiddenNumber": "מספר חסוי",
+  "pop.moreContacts": "אנשי קשר נוספים עם המספר הזה: {count}",
+  "pop.unknownCaller": "מתקשר לא מזוהה",
+  "pop.close": "סגירה",
+  "pop.ended": "השיחה הסתיימה",
+  // sound.js
+  "sound.on": "צליל התראה: פועל",
+  "sound.off": "צליל התראה: כבוי",
+  // contacts.js: calling a contact
+  "contacts.pageOutOfDate": "הדף הזה לא מעודכן (תוקף אסימון האבטחה שלו פג): יש לרענן אותו.",
+  "contacts.serverAnswered": "שרת לוח המוקד השיב בקוד {status}.",
+  "contacts.serverUnreachable": "אין חיבור לשרת לוח המוקד.",
+  "contacts.talking": "בשיחה עם {name} · {duration}",
+  "contacts.calling": "מחייג אל {name}…",
+  "contacts.ringing": "הטלפון שלך מצלצל: יש לענות כדי לחייג אל {name}.",
+  "contacts.ended": "השיחה הסתיימה.",
+  "contacts.neverSeen": "Voicenter קיבל את השיחה, אבל היא לא הופיעה בשלוחה שלך.",
+  "contacts.alreadyCalling": "כבר יש לך שיחה פעילה מהדף הזה.",
+  "contacts.theContact": "איש הקשר",
+  "contacts.asking": "שולח ל-Voicenter בקשה לחייג אל {name}…",
+  "contacts.notStarted": "השיחה לא התחילה.",
+  "contacts.hungUp": "השיחה נותקה.",
+  "contacts.notHungUp": "לא ניתן היה לנתק את השיחה.",
+};
+
 // language (primary subtag) -> its table; a later language adds its own here
-export const TABLES = { en: EN };
+export const TABLES = { en: EN, he: HE };
+
+// Unicode's first-strong isolate and its end (UAX #9): invisible, they isolate what is between.
+export const FSI = "\u2068";
+export const PDI = "\u2069";
 
 let table = EN;
 let templates = new Map(); // key -> [literal, name, literal, name, ..., literal]
+let counts = new Intl.NumberFormat("en");
+let shares = new Intl.NumberFormat("en", { style: "percent", maximumFractionDigits: 1 });
 
 // Read the words of `lang` ("he", "en-us"...) from now on; English for a language without a
 // table. Call it before the first drawing (main.js, contacts.js): what is drawn keeps its words.
@@ -145,11 +268,26 @@ let templates = new Map(); // key -> [literal, name, literal, name, ..., literal
 export function setLanguage(lang) {
   const primary = String(lang || "en").toLowerCase().split("-")[0];
   const next = TABLES[primary] || EN;
+  const used = primary in TABLES ? primary : "en";
   if (next !== table) {
     table = next;
     templates = new Map();
+    counts = new Intl.NumberFormat(used);
+    shares = new Intl.NumberFormat(used, { style: "percent", maximumFractionDigits: 1 });
   }
-  return primary in TABLES ? primary : "en";
+  return used;
+}
+
+// A count as the language writes it ("1,234"); what is not a finite number is shown as given.
+/** @param {unknown} value @returns {string} */
+export function count(value) {
+  return typeof value === "number" && isFinite(value) ? counts.format(value) : String(value ?? "");
+}
+
+// A percentage (12.5 -> "12.5%") as the language writes it; "—" when there is none.
+/** @param {unknown} value @returns {string} */
+export function share(value) {
+  return typeof value === "number" && isFinite(value) ? shares.format(value / 100) : "—";
 }
 
 function text(key) {
@@ -184,7 +322,11 @@ export function t(key, params) {
   let out = parts[0];
   for (let i = 1; i < parts.length; i += 2) {
     const value = params[parts[i]];
-    out += (value === undefined || value === null ? "{" + parts[i] + "}" : value) + parts[i + 1];
+    // each value isolated (FSI ... PDI: its own direction, from its first letters): a Hebrew
+    // name, a number or a timer inside a sentence of the other direction keeps its order
+    out +=
+      (value === undefined || value === null ? "{" + parts[i] + "}" : FSI + value + PDI) +
+      parts[i + 1];
   }
   return out;
 }

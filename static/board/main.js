@@ -11,6 +11,7 @@
 
 import { createBanner } from "./banner.js";
 import { setLanguage } from "./i18n.js";
+import { setTimeZone } from "./present.js";
 import { createSound } from "./sound.js";
 import { createBoard, serverNow } from "./reducer.js";
 import { createRenderer } from "./render.js";
@@ -61,6 +62,7 @@ const page = {
 };
 
 const config = readConfig(document);
+setTimeZone(config.time_zone); // times on the account's clock, not the screen's
 const sound = createSound($("sound-toggle"), location.search);
 window.wallboard.sound = sound;
 const link = createLink();

@@ -4,7 +4,7 @@
  * The entities' fields are specified in realtime/state.py. Words from the catalog (i18n.js).
  */
 
-import { t } from "./i18n.js";
+import { share, t } from "./i18n.js";
 
 const LOGIN = 1;
 const LOGOUT = 2;
@@ -192,10 +192,30 @@ export function age(seconds) {
   return t("age.hours", { h: Math.floor(m / 60), m: m % 60 });
 }
 
-// A moment as the screen's local wall clock, "14:03:09".
+/** @type {Intl.DateTimeFormat | null} */
+let clock = null; // the account's wall clock (setTimeZone), else the screen's
+
+// Tell the time on the account's clock (the server's TIME_ZONE), not the screen's: a TV in
+// another zone, or set wrong, still says what the call center's clock says. 24-hour.
+/** @param {string | null | undefined} timeZone an IANA zone, e.g. "Asia/Jerusalem" */
+export function setTimeZone(timeZone) {
+  try {
+    clock = timeZone
+      ? new Intl.DateTimeFormat("en-GB", {
+          timeZone: timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit",
+          hourCycle: "h23",
+        })
+      : null;
+  } catch (err) {
+    clock = null; // a zone this browser does not know: the screen's own clock
+  }
+}
+
+// A moment as the account's wall clock, "14:03:09".
 /** @param {number} sec @returns {string} */
 export function clockTime(sec) {
   const d = new Date(sec * 1000);
+  if (clock) return clock.format(d);
   return pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
 }
 
@@ -218,5 +238,5 @@ export function todayTotals(today) {
 
 // "12.5%" / "—"; "0:12" for seconds.
 export function percent(value) {
-  return typeof value === "number" && isFinite(value) ? value + "%" : "—";
+  return share(value);
 }

@@ -10,7 +10,7 @@
  */
 
 import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
-import { t } from "./i18n.js";
+import { count, t } from "./i18n.js";
 import { compareText, formatDuration, percent } from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
 
@@ -205,8 +205,8 @@ function renderChart(chart, points) {
 function renderToday(view, day, formulas) {
   const figures = view.today;
   const d = day && typeof day === "object" ? day : null;
-  setText(figures.answered.value, d ? d.answered : 0);
-  setText(figures.abandoned.value, d ? d.abandoned : 0);
+  setText(figures.answered.value, count(d ? d.answered : 0));
+  setText(figures.abandoned.value, count(d ? d.abandoned : 0));
   setText(figures.sl.value, d ? percent(d.service_level_pct) : "—");
   setText(figures.asa.value, d && typeof d.asa_s === "number" ? formatDuration(d.asa_s) : "—");
   if (d) {
@@ -218,11 +218,8 @@ function renderToday(view, day, formulas) {
       made.formula = formula;
       made.threshold = d.sl_threshold_s;
       made.text = text;
-      figures.sl.box.title = t("queue.slTip", {
-        formula: formula,
-        threshold: d.sl_threshold_s,
-        text: text,
-      });
+      // (the formula in words: its code name is the admin's, not the screen's)
+      figures.sl.box.title = t("queue.slTip", { threshold: d.sl_threshold_s, text: text });
     }
   }
 }

@@ -7,7 +7,7 @@
 
 import { createAgents } from "./agents.js";
 import { createFilter } from "./filter.js";
-import { t } from "./i18n.js";
+import { count, t } from "./i18n.js";
 import { serverNow } from "./reducer.js";
 import { percent, summary, todayTotals } from "./present.js";
 import { setText } from "./dom.js";
@@ -78,19 +78,19 @@ export function createRenderer(board, stats, page, config, onRendered) {
 
   function renderHeader(now) {
     const s = summary(board.state);
-    setText(page.waiting, s.waiting);
+    setText(page.waiting, count(s.waiting));
     page.waiting.closest(".count").classList.toggle("has-waiting", s.waiting > 0);
     setTimer(page.longest, s.longestWaitSince, now, WAIT_WARN_S, headerWarn);
-    setText(page.available, s.available);
+    setText(page.available, count(s.available));
     // listening in (Spying) is not a call of one's own: shown beside the calls, not in them
     const listening = { oncall: s.oncall, listening: s.listening };
-    setText(page.oncall, s.listening ? t("header.onCallListening", listening) : s.oncall);
-    setText(page.onbreak, s.onbreak);
-    setText(page.loggedout, s.loggedout);
-    const t = todayTotals(collectionOf(board, "today"));
-    setText(page.answered, t.answered);
-    setText(page.abandoned, t.abandoned);
-    setText(page.sl, percent(t.slPct));
+    setText(page.oncall, s.listening ? t("header.onCallListening", listening) : count(s.oncall));
+    setText(page.onbreak, count(s.onbreak));
+    setText(page.loggedout, count(s.loggedout));
+    const totals = todayTotals(collectionOf(board, "today"));
+    setText(page.answered, count(totals.answered));
+    setText(page.abandoned, count(totals.abandoned));
+    setText(page.sl, percent(totals.slPct));
   }
 
   function render() {

@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { bannerFor } from "../../static/board/banner.js";
-import { setLanguage, t, word } from "../../static/board/i18n.js";
-import { age, agentCategory, agentOrder, formatDuration, todayTotals } from "../../static/board/present.js";
+import { count, setLanguage, share, t, word } from "../../static/board/i18n.js";
+import {
+  age, agentCategory, agentOrder, clockTime, formatDuration, setTimeZone, todayTotals,
+} from "../../static/board/present.js";
 import { createBoard, receive } from "../../static/board/reducer.js";
 
 const snapshot = (seq, state = { queues: {}, agents: {} }) => ({
@@ -77,8 +79,8 @@ test("durations and ages read as people read them", () => {
   assert.equal(formatDuration(7), "0:07");
   assert.equal(formatDuration(3723), "1:02:03");
   assert.equal(formatDuration(NaN), "—");
-  assert.equal(age(42), "42 s");
-  assert.equal(age(7 * 60), "7 min");
+  assert.equal(age(42), "\u206842\u2069 s");
+  assert.equal(age(7 * 60), "\u20687\u2069 min");
 });
 
 test("today's totals sum the queues and take the strict service level", () => {
@@ -93,7 +95,12 @@ test("today's totals sum the queues and take the strict service level", () => {
 
 test("the catalog fills placeholders and falls back to Voicenter's own value", () => {
   setLanguage("en");
-  assert.equal(t("queue.moreWaiting", { count: 3 }), "+ 3 more waiting");
+  assert.equal(t("queue.moreWaiting", { count: 3 }), "+ \u20683\u2069 more waiting");
+  // each value isolated (FSI ... PDI): a Hebrew name beside a timer keeps its order
+  assert.equal(
+    t("contacts.talking", { name: "שרה כהן", duration: "0:02" }),
+    "Talking with \u2068שרה כהן\u2069 · \u20680:02\u2069",
+  );
   assert.equal(word("callState", "SomethingNew"), "SomethingNew");
   assert.equal(word("callState", "constructor"), "constructor"); // no prototype's words
 });
@@ -113,4 +120,53 @@ test("the banner says live only with a fresh worker and a connected socket", () 
   assert.equal(bannerFor(board, { ...link, open: false, databaseDown: true }, 0, now, 0)[0], "database-down");
   const silent = { ...voicenter, worker_updated_at: now - 60 };
   assert.equal(bannerFor({ ...board, voicenter: silent }, link, 0, now, 0)[0], "worker-down");
+});
+
+test("times are told on the account's clock, 24-hour, whatever the screen's zone", () => {
+  const at = Date.UTC(2026, 6, 1, 12, 30, 5) / 1000; // summer: Jerusalem is UTC+3
+  setTimeZone("Asia/Jerusalem");
+  assert.equal(clockTime(at), "15:30:05");
+  setTimeZone("America/New_York");
+  assert.equal(clockTime(at), "08:30:05");
+  setTimeZone(null);
+});
+
+test("every language's table has every English key, with the same placeholders", async () => {
+  const { TABLES } = await import("../../static/board/i18n.js");
+  const holes = (text) => (typeof text === "string" ? (text.match(/\{\w+\}/g) || []).sort() : []);
+  for (const [language, table] of Object.entries(TABLES)) {
+    assert.deepEqual(Object.keys(table).sort(), Object.keys(TABLES.en).sort(), language);
+    for (const key of Object.keys(TABLES.en)) {
+      const english = TABLES.en[key];
+      if (typeof english === "string") {
+        assert.equal(typeof table[key], "string", `${language} ${key}`);
+        assert.ok(table[key].length > 0, `${language} ${key}`);
+        assert.deepEqual(holes(table[key]), holes(english), `${language} ${key}`);
+      } else {
+        assert.deepEqual(Object.keys(table[key]).sort(), Object.keys(english).sort(), key);
+      }
+    }
+  }
+});
+
+test("Hebrew reads from the Hebrew table", () => {
+  assert.equal(setLanguage("he"), "he");
+  assert.notEqual(t("banner.live"), "● Live");
+  assert.match(t("banner.live"), /[\u0590-\u05FF]/);
+  setLanguage("en");
+});
+
+test("counts and percentages are written as the language writes them", () => {
+  for (const lang of ["en", "he"]) {
+    setLanguage(lang);
+    const expected = new Intl.NumberFormat(lang).format(12345);
+    assert.equal(count(12345), expected);
+    assert.equal(share(12.5), new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 }).format(0.125));
+  }
+  setLanguage("en");
+  assert.equal(count(1234), "1,234");
+  assert.equal(share(87.25), "87.3%");
+  assert.equal(share(null), "—");
+  assert.equal(share(NaN), "—");
+  assert.equal(count(undefined), "");
 });

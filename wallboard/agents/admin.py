@@ -54,8 +54,8 @@ class ExtensionAdmin(admin.ModelAdmin):
 
 @admin.register(StatusOption)
 class StatusOptionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "offered", "position"]
-    list_editable = ["name", "offered", "position"]
+    list_display = ["code", "name", "name_he", "offered", "position"]
+    list_editable = ["name", "name_he", "offered", "position"]
     ordering = ["position", "code"]
 
 

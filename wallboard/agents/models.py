@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 digits = RegexValidator(r"^[0-9]+$", _("Voicenter user ids are digits."))
@@ -87,8 +87,16 @@ class StatusOption(models.Model):
     name = models.CharField(
         _("name"), max_length=40, help_text=_("As the account names it in Voicenter's CPanel.")
     )
+    name_he = models.CharField(
+        _("name in Hebrew"),
+        max_length=40,
+        blank=True,
+        help_text=_("Shown on Hebrew pages (empty: the name above)."),
+    )
     offered = models.BooleanField(
-        _("offered"), default=True, help_text=_("Shown as a button on the board.")
+        pgettext_lazy("a status the board offers", "offered"),
+        default=True,
+        help_text=_("Shown as a button on the board."),
     )
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Order of the buttons.")
@@ -101,6 +109,12 @@ class StatusOption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def name_for(self, language: str | None) -> str:
+        """The name a page in ``language`` shows."""
+        if (language or "").startswith("he") and self.name_he:
+            return self.name_he
+        return self.name
 
 
 class StatusChange(models.Model):

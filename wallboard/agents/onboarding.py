@@ -15,6 +15,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from realtime.voicenter.rest import ExtensionRow
 from wallboard.agents.models import AgentProfile, Extension, digits
@@ -171,7 +172,12 @@ def import_extensions(
             emails[row.user_email.lower()] = emails.get(row.user_email.lower(), 0) + 1
     report = ImportReport()
     if unreadable:
-        report.skipped.append(_("%(count)s row(s) without a SIP user") % {"count": unreadable})
+        report.skipped.append(
+            ngettext(
+                "%(count)s row without a SIP user", "%(count)s rows without a SIP user", unreadable
+            )
+            % {"count": unreadable}
+        )
     agent_group = Group.objects.get_or_create(name=AGENT)[0]
     seen: set[str] = set()
     for row in rows:

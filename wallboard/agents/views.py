@@ -30,6 +30,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -162,7 +163,7 @@ def _plan(user: User, extension: str, raw_status: str) -> Plan:
         user_id = (profile.voicenter_user_id if profile else "") or (
             directory.voicenter_user_id if directory else ""
         )
-    return Plan(user, role, extension, status, option.name, user_id)
+    return Plan(user, role, extension, status, option.name_for(get_language()), user_id)
 
 
 async def _with_live_user_id(plan: Plan, store: StateStore) -> Plan:

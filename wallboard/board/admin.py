@@ -17,7 +17,7 @@ from wallboard.board.models import DisplayLink
 class DisplayLinkAdmin(admin.ModelAdmin):
     list_display = ["name", "link", "created_by", "created_at", "last_seen_at", "revoked_at"]
     readonly_fields = ["link", "created_by", "created_at", "last_seen_at", "revoked_at"]
-    fields = ["name", "link", "created_by", "created_at", "last_seen_at", "revoked_at"]
+    fields = ["name", "language", "link", "created_by", "created_at", "last_seen_at", "revoked_at"]
     actions = ["revoke"]
     search_fields = ["name"]
 
@@ -43,6 +43,6 @@ class DisplayLinkAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[DisplayLink]) -> None:
         count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
         message = ngettext(
-            "%(count)d display link(s) revoked.", "%(count)d display link(s) revoked.", count
+            "%(count)d display link revoked.", "%(count)d display links revoked.", count
         ) % {"count": count}
         self.message_user(request, message, messages.SUCCESS)

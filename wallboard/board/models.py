@@ -50,6 +50,13 @@ class DisplayLink(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of its screen (empty: the screen's browser's, else the site's)."),
+    )
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
 
     class Meta:

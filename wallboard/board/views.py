@@ -17,6 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from realtime.metrics import FORMULAS
@@ -32,8 +34,11 @@ def _formulas() -> dict[str, str]:
 
 
 def _statuses() -> list[dict[str, object]]:
+    """The account's statuses, named in the language of the page."""
+    language = get_language()
     return [
-        {"code": o.code, "name": o.name, "offered": o.offered} for o in StatusOption.objects.all()
+        {"code": o.code, "name": o.name_for(language), "offered": o.offered}
+        for o in StatusOption.objects.all()
     ]
 
 
@@ -54,6 +59,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "confirm_s": settings.WALLBOARD_STATUS_CONFIRM_S,
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
         "formulas": _formulas(),
+        "time_zone": settings.TIME_ZONE,
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})
 
@@ -64,6 +70,9 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
     link = DisplayLink.open(token)
     if link is None:
         return render(request, "board/display_gone.html", status=404)
+    if link.language:  # the link's own language wins over the screen's browser's
+        translation.activate(link.language)
+        request.LANGUAGE_CODE = link.language
     config = {
         "statuses": _statuses(),
         "me": None,
@@ -71,6 +80,7 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
         "confirm_s": 0,
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
         "formulas": _formulas(),
+        "time_zone": settings.TIME_ZONE,
     }
     context = {"tv": True, "config": config, "display": link, "display_token": token}
     return render(request, "board/board.html", context)

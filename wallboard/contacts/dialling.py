@@ -67,7 +67,7 @@ def why_not(e164: str) -> str | None:
     number = shown(e164, settings.CONTACTS_DEFAULT_REGION)
     kind = type_words()[refused.type_name]
     if refused.reason == REFUSED_TYPE:
-        return _("%(number)s is a %(kind)s number: the wallboard does not call those.") % {
+        return _("%(number)s: the wallboard does not call numbers of this kind (%(kind)s).") % {
             "number": number, "kind": kind,
         }  # fmt: skip
     if refused.region == NON_GEOGRAPHIC:
@@ -77,6 +77,6 @@ def why_not(e164: str) -> str | None:
         ) % {"number": number}
     country = geocoder.country_name_for_number(phonenumbers.parse(e164, None), "en")
     return _(
-        "%(number)s is a %(kind)s number in %(country)s: abroad, the wallboard calls only the"
-        " kinds of number its settings allow (CONTACTS_DIAL_ABROAD)."
+        "%(number)s is in %(country)s, a number of a kind (%(kind)s) the wallboard calls only at"
+        " home: abroad, only the kinds its settings allow (CONTACTS_DIAL_ABROAD)."
     ) % {"number": number, "kind": kind, "country": country or refused.region}

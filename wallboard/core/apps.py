@@ -18,4 +18,4 @@ class CoreConfig(AppConfig):
         # Settings only name these; SQLite and WhiteNoise need them to exist before first use.
         for directory in (settings.DATA_DIR, settings.STATIC_ROOT):
             Path(directory).mkdir(parents=True, exist_ok=True)
-        from wallboard.core import signin  # noqa: F401 - its signal receivers
+        from wallboard.core import language, signin  # noqa: F401 - their signal receivers

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from wallboard.core import signin, views
+from wallboard.core import language, signin, views
 
 # Password reset mails a link, so its pages exist only when e-mail is configured (EMAIL_HOST);
 # without it they are 404 and the sign-in page offers no "forgot password" link.
@@ -32,6 +32,7 @@ urlpatterns = [
          name="password_change_done"),
     *(password_reset if settings.EMAIL_HOST else []),
     path("admin/login/", signin.guarded(admin.site.login)),  # before the admin's own route
+    path("accounts/language", language.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]  # fmt: skip

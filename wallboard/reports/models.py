@@ -103,7 +103,10 @@ class CallRecord(models.Model):
     SOURCES = [("push", _("notification")), ("backfill", _("call log API"))]
 
     key = models.CharField(
-        _("key"), max_length=255, unique=True, help_text=_("what makes a record one")
+        _("key"),
+        max_length=255,
+        unique=True,
+        help_text=_("what tells this record from every other one"),
     )
     call_id = models.CharField(_("call id (ivruniqueid)"), max_length=200, db_index=True)
     type = models.CharField(_("type"), max_length=200, blank=True)
@@ -116,14 +119,14 @@ class CallRecord(models.Model):
     target_extension = models.CharField(
         _("target extension"), max_length=200, blank=True, db_index=True
     )
-    did = models.CharField(_("did"), max_length=200, blank=True)
+    did = models.CharField(_("DID (the number dialled)"), max_length=200, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True, db_index=True)
     talk_s = models.PositiveIntegerField(_("talk (s)"), default=0)
     ring_s = models.PositiveIntegerField(_("ringing (s)"), null=True, blank=True)
     queue_wait_s = models.PositiveIntegerField(_("wait in queue (s)"), null=True, blank=True)
     agent_name = models.CharField(_("agent name"), max_length=200, blank=True)
     agent_code = models.CharField(_("agent code"), max_length=200, blank=True)
-    record_url = models.URLField(_("record url"), max_length=1000, blank=True)
+    record_url = models.URLField(_("recording URL"), max_length=1000, blank=True)
     original_call_id = models.CharField(_("original call id"), max_length=200, blank=True)
     raw = models.JSONField(_("raw"), default=dict)
     source = models.CharField(_("source"), max_length=16, choices=SOURCES, default="push")

@@ -48,6 +48,7 @@ from wallboard.core.services import account_tz
 from wallboard.reports import spool
 from wallboard.reports.models import CallRecord as StoredRecord
 from wallboard.reports.records import store
+from wallboard.reports.words import status_words, type_words
 
 log = logging.getLogger("wallboard.reports")
 
@@ -91,12 +92,18 @@ def calls(request: HttpRequest) -> HttpResponse:
         digits = "".join(c for c in wanted["number"] if c.isdigit())[-9:] or wanted["number"]
         rows = rows.filter(Q(caller__contains=digits) | Q(target__contains=digits))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for call in page.object_list:  # Voicenter's codes in words (wallboard/reports/words.py)
+        call.status_shown = status_words(call.status)
+        call.type_shown = type_words(call.type)
     context = {
         "day": day,
         "today": today,
         "page": page,
         "wanted": wanted,
-        "statuses": ["ANSWER", "ABANDONE", "NOANSWER", "BUSY", "CANCEL", "VOEND"],
+        "statuses": [
+            (code, status_words(code))
+            for code in ("ANSWER", "ABANDONE", "NOANSWER", "BUSY", "CANCEL", "VOEND")
+        ],
         "query": urlencode({k: v for k, v in {**wanted, "date": day.isoformat()}.items() if v}),
     }
     return render(request, "reports/calls.html", context)

@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from realtime.metrics import QueueDay, QueueRules, business_day, figures
 from wallboard.core import services
@@ -113,8 +114,9 @@ def _table(report: dict[str, Any]) -> str:
     lines = [_("Business day %(date)s") % {"date": report["date"]}, ""]
     queues: list[tuple[str, ...]] = [
         (
-            _("queue"), _("offered"), _("answered"), _("abandoned"), _("short"), _("SL"),
-            _("ASA"), _("abandon"), _("longest"),
+            _("queue"), pgettext("calls offered to a queue", "offered"), _("answered"),
+            _("abandoned"), _("short abandons"), _("SL"), _("ASA"), _("abandon rate"),
+            _("longest"),
         )
     ]  # fmt: skip
     for queue_id, q in report["queues"].items():

@@ -1,0 +1,55 @@
+"""Voicenter's call-record codes in words (the call log, its filter): the statuses and types its
+API documentation lists (rev 3.2, "Call statuses", "Call types"). A code not listed is shown as
+it came."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+STATUS_WORDS: dict[str, Promise] = {
+    "ANSWER": _("Answered"),
+    "ABANDONE": _("Abandoned in the queue"),
+    "NOANSWER": _("No answer"),
+    "BUSY": _("Busy"),
+    "CANCEL": _("Cancelled by the caller"),
+    "VOEND": _("Hung up in the IVR"),
+    "TE": _("Ended by the IVR"),
+    "NOTDIALED": _("Not dialled"),
+    "NOTCALLED": _("Not called"),
+    "VOICEMAIL": _("Voicemail"),
+    "CONGESTION": _("Congestion"),
+    "CHANUNAVAIL": _("Line unavailable"),
+    "INVALIDARGS": _("Dialling error"),
+    "SSWPREAUTH": _("Cancelled before dialling"),
+}
+
+TYPE_WORDS: dict[str, Promise] = {
+    "incoming call": _("Incoming"),
+    "cc": _("Calling card"),
+    "extension outgoing": _("Outgoing"),
+    "queue": _("Queue"),
+    "click2call leg1": _("Click2Call, the agent's leg"),
+    "click2call leg2": _("Click2Call, the called party's leg"),
+    "voicemail": _("Voicemail"),
+    "callference": _("Conference"),
+    "xfercdr": _("Transferred"),
+    "productivecall leg1": _("Dialer, the agent's leg"),
+    "productivecall leg2": _("Dialer, the called party's leg"),
+    "click 2 ivr": _("Predictive dialer, the agent's leg"),
+    "click 2 ivr incoming": _("Predictive dialer, the called party's leg"),
+    "click 2 queue incoming": _("Predictive dialer through a queue"),
+    "attended cdr leg1": _("Transfer with consultation, first leg"),
+    "attended cdr leg2": _("Transfer with consultation, second leg"),
+    "auto forward": _("Forwarded automatically"),
+}
+
+
+def status_words(code: str) -> str:
+    found = STATUS_WORDS.get(code.strip().upper())
+    return str(found) if found is not None else code
+
+
+def type_words(code: str) -> str:
+    found = TYPE_WORDS.get(" ".join(code.lower().split()))
+    return str(found) if found is not None else code
