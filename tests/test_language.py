@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
@@ -137,3 +138,30 @@ def test_hebrew_names_from_voicenters_extension_list_come_through_as_they_are():
 
     stored = Extension.objects.get(sip="SIPSIP1")
     assert (stored.name, stored.user_name) == ("שלוחה 1", "שרה כהן")
+
+
+def test_a_page_with_the_language_cookie_reads_no_session_and_no_account(
+    person, django_assert_num_queries
+):
+    from django.test import RequestFactory
+
+    from wallboard.core.language import language_of
+
+    person.post("/accounts/language", {"language": "he", "next": "/"})
+    cookie = person.cookies[settings.LANGUAGE_COOKIE_NAME].value
+    request = RequestFactory().get("/", headers={"accept-language": "en-US"})
+    request.COOKIES = {settings.LANGUAGE_COOKIE_NAME: cookie, settings.SESSION_COOKIE_NAME: "x"}
+    with django_assert_num_queries(0):
+        assert language_of(request) == "he"
+
+
+@pytest.mark.django_db(transaction=True)  # sign-ins run on threads of their own
+def test_signing_in_puts_the_accounts_language_in_the_browsers_cookie(person):
+    from wallboard.core.models import Preferences
+
+    dana = get_user_model().objects.get(username="dana")
+    Preferences.objects.update_or_create(user=dana, defaults={"language": "he"})
+    web = Client()
+    signed = web.post("/accounts/login/", {"username": "dana", "password": "a-long-pass-phrase"})
+    assert signed.status_code == 302
+    assert web.cookies[settings.LANGUAGE_COOKIE_NAME].value == "he"

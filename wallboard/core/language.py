@@ -8,8 +8,12 @@ default, ``LANGUAGE_CODE`` (English unless set). Hebrew pages are right to left
 (``templates/base.html``: ``<html lang dir>``); the browser's modules read the page's ``lang``
 (``static/board/i18n.js``).
 
-:class:`LanguageMiddleware` takes Django's ``LocaleMiddleware``'s place: it asks the session
-first (one read, the session is read anyway), and the account once per session.
+:class:`LanguageMiddleware` takes Django's ``LocaleMiddleware``'s place. The language cookie
+comes first, so that a page costs no database read and no hop to Django's sync thread (a
+shift change's sign-ins crowded that thread: every board page waited behind them): the switch
+sets it, and so does a sign-in (the account's language). A signed-in browser without it (signed
+in elsewhere, or before the cookie existed) reads the session, the account once per session,
+and gets the cookie with the page.
 """
 
 from __future__ import annotations
@@ -51,15 +55,33 @@ def _choice(request: HttpRequest) -> str | None:
     return picked if picked in CODES else None
 
 
-def language_of(request: HttpRequest) -> str:
+def _cookie(request: HttpRequest) -> str | None:
+    picked = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return picked if picked in CODES else None
+
+
+def _kept(request: HttpRequest) -> str | None:
+    """A signed-in browser without the cookie: the person's choice from their session or
+    account (synchronous ORM), to be put in the cookie with the response."""
     try:
         picked = _choice(request)
     except DATABASE_DOWN as exc:
         if not is_unreachable(exc):
             raise
-        # the session (or the account) is out of reach: the cookie's or the browser's language,
-        # and the view finds the database away and says so in it (DatabaseDownMiddleware)
-        picked = None
+        # the session (or the account) is out of reach: the browser's language, and the view
+        # finds the database away and says so in it (DatabaseDownMiddleware)
+        return None
+    if picked:
+        request._wallboard_keep_language = picked  # type: ignore[attr-defined]
+    return picked
+
+
+def _session_cookie(request: HttpRequest) -> bool:
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def language_of(request: HttpRequest) -> str:
+    picked = _cookie(request) or (_kept(request) if _session_cookie(request) else None)
     return picked or translation.get_language_from_request(request)
 
 
@@ -77,13 +99,16 @@ class LanguageMiddleware:
         if self.is_async:
             return self._acall(request)
         _activate(request, language_of(request))
-        return _done(self.get_response(request))
+        return _done(request, self.get_response(request))
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        # (the session and the account are read on Django's thread, as the views read them)
-        _activate(request, await sync_to_async(language_of)(request))
+        picked = _cookie(request)
+        if picked is None and _session_cookie(request):
+            # (the session and the account are read on Django's thread, as the views read them)
+            picked = await sync_to_async(_kept)(request)
+        _activate(request, picked or translation.get_language_from_request(request))
         response: Awaitable[HttpResponseBase] = self.get_response(request)
-        return _done(await response)
+        return _done(request, await response)
 
 
 def _activate(request: HttpRequest, language: str) -> None:
@@ -91,10 +116,20 @@ def _activate(request: HttpRequest, language: str) -> None:
     request.LANGUAGE_CODE = translation.get_language()
 
 
-def _done(response: HttpResponseBase) -> HttpResponseBase:
+def _done(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     response.headers.setdefault("Content-Language", translation.get_language())
+    keep = getattr(request, "_wallboard_keep_language", None)
+    if keep:
+        _set_cookie(request, response, keep)
     return response
+
+
+def _set_cookie(request: HttpRequest, response: HttpResponseBase, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86_400, samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True,
+    )  # fmt: skip
 
 
 @require_POST
@@ -115,10 +150,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         Preferences.objects.update_or_create(user=request.user, defaults={"language": language})
     request.session[SESSION_KEY] = language
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86_400, samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE, httponly=True,
-    )  # fmt: skip
+    _set_cookie(request, response, language)
     return response
 
 
@@ -139,3 +171,5 @@ def take_the_accounts_language(
             Preferences.objects.update_or_create(user=user, defaults={"language": before})
             kept = before
     request.session[SESSION_KEY] = kept
+    if kept:  # this browser's pages read it from the cookie from now on
+        request._wallboard_keep_language = kept  # type: ignore[attr-defined]
