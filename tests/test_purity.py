@@ -27,6 +27,7 @@ PURE = [
     "realtime.recording",
     "realtime.projections",
     "realtime.pipeline",
+    "realtime.scopes",
 ]
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("django", "channels", "redis", "socketio", "engineio", "httpx", "aiohttp", "orjson")
