@@ -48,7 +48,19 @@ for the state and delta formats, and ``realtime/store.py`` for epoch and seq)::
   heartbeat period while it lasts; the next ``heartbeat`` or ``snapshot`` ends it. It carries no
   position (``epoch`` null, ``seq`` 0): a board does not act on them.
 - ``error``: a message from the board was not understood; ``code`` is machine-readable:
-  ``bad_json`` (not JSON text) or ``bad_message`` (JSON, but not a protocol message).
+  ``bad_json`` (not JSON text), ``bad_message`` (JSON, but not a protocol message) or
+  ``not_allowed`` (a ``view`` this person may not see: nothing of it is sent).
+- ``view``: what this board shows (:mod:`realtime.scopes`; who sees what is
+  ``wallboard/teams/visibility.py``), sent before the first snapshot (none in an account
+without teams: the board shows the whole account) and whenever it changes
+  (a team's queues, agents or supervisors changed, or the board asked for another): ``team``,
+  the team's name (null: the whole account, or nothing); ``why`` it shows nothing (``""``,
+  ``"no_team"``: this person is in no team and may not see the whole account,
+  ``"team_gone"``: a display link's team was deleted); ``options``, the teams this person may
+  pick (``value``: a team's id, or ``"all"`` for All teams, whose ``name`` is ``""``: the board
+  words it); ``chosen``, the one shown. A snapshot of the new scope follows it. Every frame
+  after it (snapshots, deltas) holds only that scope: what is outside it is absent, and a
+  change outside it reaches the board as an empty delta at its ``seq``.
 
 ``server_time`` (UTC epoch seconds, float) lets a board correct its own clock: timers tick from
 ``server_time`` plus the browser's elapsed time, never from the browser's wall clock alone.
@@ -76,7 +88,7 @@ has run yet).
 Browser -> server
 =================
 
-Two message types, as JSON text:
+Three message types, as JSON text:
 
 - ``{"type": "resync"}``: send me a fresh snapshot (at most one a second is served).
 - ``{"type": "ack", "epoch": "18c2f3a1b2c-5e0f", "seq": 43}``: I have applied everything up to
@@ -87,6 +99,11 @@ Two message types, as JSON text:
   was sent, then a fresh ``snapshot`` instead of the backlog it missed; one with frames
   unacknowledged for ``WALLBOARD_SCREEN_DEAD_S`` (default 30) is closed with code 4008 and
   reconnects. A board that never acknowledges is never held back (nor closed this way).
+
+- ``{"type": "view", "team": "3"}``: show me this team (``"all"``: All teams) from now on
+  (kept as this person's choice). Answered with a ``view`` frame and a snapshot of its scope,
+  or, for a team this person may not see, an ``error`` (``not_allowed``) and nothing else; a
+  display link's board may not ask.
 
 Anything else is answered with an ``error`` frame; the socket stays open.
 """
@@ -161,7 +178,7 @@ class OutageFrame(TypedDict):
     since: float
 
 
-ErrorCode = Literal["bad_json", "bad_message"]
+ErrorCode = Literal["bad_json", "bad_message", "not_allowed"]
 
 
 class ErrorFrame(TypedDict):
@@ -172,8 +189,26 @@ class ErrorFrame(TypedDict):
     message: str
 
 
+class ViewOption(TypedDict):
+    value: str
+    name: str
+
+
+ViewWhy = Literal["", "no_team", "team_gone"]
+
+
+class ViewFrame(TypedDict):
+    type: Literal["view"]
+    epoch: str | None
+    seq: int
+    team: str | None
+    why: ViewWhy
+    options: list[ViewOption]
+    chosen: str
+
+
 #: Any frame to a board.
-Message = SnapshotFrame | DeltaFrame | HeartbeatFrame | OutageFrame | ErrorFrame
+Message = SnapshotFrame | DeltaFrame | HeartbeatFrame | OutageFrame | ErrorFrame | ViewFrame
 
 
 def public_health(health: Mapping[str, object]) -> BoardHealth:
@@ -235,6 +270,26 @@ def outage(part: Literal["redis"], since: float, *, server_time: float) -> Outag
     }
 
 
+def view(
+    epoch: str | None,
+    seq: int,
+    *,
+    team: str | None,
+    why: ViewWhy,
+    options: list[tuple[str, str]],
+    chosen: str,
+) -> ViewFrame:
+    return {
+        "type": "view",
+        "epoch": epoch,
+        "seq": seq,
+        "team": team,
+        "why": why,
+        "options": [{"value": value, "name": name} for value, name in options],
+        "chosen": chosen,
+    }
+
+
 def worker_verdict(health: Mapping[str, object], server_time: float) -> tuple[bool, ...]:
     """What a board concludes from the worker's health at ``server_time``: (running and heard
     from within WORKER_SILENT_S, connected, syncing). A heartbeat goes out at once when it
@@ -273,12 +328,19 @@ class Ack:
     seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class ViewRequest:
+    """``{"type": "view", "team": "3"}`` (``"all"``: All teams)."""
+
+    team: str
+
+
 #: Longest epoch an ack may carry (epochs are "<hex ms>-<hex>", about 16 characters).
 MAX_EPOCH_LEN = 64
 MAX_SEQ = 2**63 - 1
 
 
-def parse_client_message(raw: object) -> Resync | Ack:
+def parse_client_message(raw: object) -> Resync | Ack | ViewRequest:
     """The request a board's parsed JSON message makes, or :class:`BadMessage`."""
     if not isinstance(raw, dict):
         raise BadMessage("bad_message", "a message must be a JSON object")
@@ -292,6 +354,11 @@ def parse_client_message(raw: object) -> Resync | Ack:
         if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
             raise BadMessage("bad_message", "an ack needs the seq (a whole number) it reached")
         return Ack(epoch, seq)
+    if kind == "view":
+        team = raw.get("team")
+        if not isinstance(team, str) or not (team == "all" or team.isdigit()) or len(team) > 18:
+            raise BadMessage("bad_message", 'a view needs a team: its id, or "all"')
+        return ViewRequest(team)
     shown = str(kind)[:40]
     raise BadMessage("bad_message", f"unknown message type {shown!r}")
 
