@@ -8,6 +8,7 @@ its type, owner (who writes it) and lifetime (a test holds the two lists equal):
   ``stats`` (everyone's counters); ``health`` (the worker, each second); ``frames`` (pub/sub);
 - kept by the web side for the worker: ``contacts``, ``contacts:version`` (the contact
   directory), ``queue_rules``, ``queue_rules:version`` (the queues' settings);
+  ``teams:version`` (changes with every change of a team: the boards' views are recomputed);
 - the day's numbers: ``day:<D>:queues``, ``:agents``, ``:calls``, ``:answered`` (the worker,
   ``realtime/daystore.py``, kept for days);
 - sign-in: ``signin:failed:address:<address>``, ``:account:<account>``,
@@ -28,7 +29,7 @@ DEFAULT_PREFIX = "wallboard:"
 #: The families, as docs/protocol.md names them (the test compares the two).
 FAMILIES = (
     "meta", "queues", "agents", "today", "stats", "health", "frames", "contacts",
-    "contacts:version", "queue_rules", "queue_rules:version", "day:<D>:queues",
+    "contacts:version", "queue_rules", "queue_rules:version", "teams:version", "day:<D>:queues",
     "day:<D>:agents", "day:<D>:calls", "day:<D>:answered", "signin:failed:address:<address>",
     "signin:failed:account:<account>", "signin:failed:known:<account>:<source>",
     "signin:known:<account>", "rate:<user>", "status:asked:<user>:<extension>:<status>",
@@ -54,6 +55,7 @@ class Keys:
         self.contacts_version = p + "contacts:version"
         self.queue_rules = p + "queue_rules"
         self.queue_rules_version = p + "queue_rules:version"
+        self.teams_version = p + "teams:version"
         # Voicenter's call records waiting for the database
         self.cdr_spool = p + "cdr:spool"
         self.cdr_spool_failed = p + "cdr:spool:failed"

@@ -19,6 +19,7 @@ from tests.served import serving
 from wallboard.agents.models import StatusChange, StatusOption
 from wallboard.agents.onboarding import create_agent
 from wallboard.core import limits
+from wallboard.teams.models import Team, TeamAgent
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -120,6 +121,27 @@ async def test_a_supervisor_logs_any_agent_out(sim, boss):
     assert response.status_code == 200
     assert response.json()["ok"]
     assert other.status == 2
+
+
+async def test_a_team_supervisor_changes_their_teams_agents_and_is_refused_another_teams(sim, boss):
+    mine, theirs = agents_of(sim)[0], agents_of(sim)[1]
+    sales, support = (
+        await Team.objects.acreate(name="Sales"),
+        await Team.objects.acreate(name="Support"),
+    )
+    await TeamAgent.objects.acreate(team=sales, extension=mine.ext)
+    await TeamAgent.objects.acreate(team=support, extension=theirs.ext)
+    await sync_to_async(sales.supervisors.add)(boss)
+    client = await signed_in(boss)
+    before = theirs.status
+    refused = await post(client, theirs.ext, 2)
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "You may change only the statuses of your teams' agents."
+    assert theirs.status == before
+    assert sim.status_requests == 0  # refused on the server, before Voicenter
+    mine.status = 1
+    assert (await post(client, mine.ext, 2)).json()["ok"]
+    assert mine.status == 2
 
 
 async def test_without_a_csrf_token_the_post_is_refused(sim, alice):

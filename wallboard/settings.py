@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "wallboard.agents",
     "wallboard.contacts",
     "wallboard.reports",
+    "wallboard.teams",
     "wallboard.board",
     "wallboard.worker",
 ]

@@ -1,7 +1,9 @@
 """Who may do what: the ``supervisor`` and ``agent`` groups (created by a migration).
 
-- A supervisor (or a superuser) sees the whole board and may change any agent's status.
-- An agent sees the whole board and may change only their own extension's status.
+- A supervisor (or a superuser) may change the status of any agent they see: once the account
+  has teams, the agents of the teams they supervise, unless they may see all teams
+  (``wallboard.teams``, which also says which part of the board each person sees).
+- An agent may change only their own extension's status.
 - Anyone else signed in only watches, even with an agent profile (an extension): every command
   (a status change, a call, a hang-up) asks the role first. A display link
   (``wallboard.board.models.DisplayLink``) is no user at all: it watches and never acts.
@@ -9,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -27,6 +30,8 @@ class Role:
     agent: bool
     extension: str  # their own extension's SIP user, "" if none
     voicenter_user_id: str
+    #: the extensions a supervisor may act on; None: every one
+    acts_on: frozenset[str] | None = None
 
     @property
     def acts(self) -> bool:
@@ -35,7 +40,7 @@ class Role:
 
     def may_change(self, extension: str) -> bool:
         if self.supervisor:
-            return True
+            return self.acts_on is None or extension in self.acts_on
         return self.agent and bool(self.extension) and extension == self.extension
 
     @property
@@ -43,6 +48,10 @@ class Role:
         """May place and hang up Click2Call calls: from their own extension."""
         return self.acts and bool(self.extension)
 
+
+#: The extensions a supervisor may act on (None: all), set by the teams app when it loads
+#: (``wallboard.teams.visibility.extensions_supervised``: this app sits below it).
+acts_on_hook: Callable[[User], frozenset[str] | None] | None = None
 
 NOBODY = Role(supervisor=False, agent=False, extension="", voicenter_user_id="")
 
@@ -53,8 +62,10 @@ def role_of(user: object) -> Role:
         return NOBODY  # AnonymousUser, or an inactive account
     groups = set(user.groups.values_list("name", flat=True))
     profile = AgentProfile.objects.filter(user=user).first()
+    supervisor = user.is_superuser or SUPERVISOR in groups
     return Role(
-        supervisor=user.is_superuser or SUPERVISOR in groups,
+        supervisor=supervisor,
+        acts_on=acts_on_hook(user) if supervisor and acts_on_hook is not None else None,
         agent=AGENT in groups,
         extension=profile.extension if profile else "",
         voicenter_user_id=profile.voicenter_user_id if profile else "",

@@ -149,11 +149,12 @@ def _plan(user: User, extension: str, raw_status: str) -> Plan:
         message = _("Status %(status)s is not offered on this board.") % {"status": status}
         raise Refusal(400, "bad_request", message)
     if not role.may_change(extension):
-        message = (
-            _("You may change only your own status.")
-            if role.agent
-            else _("Only agents and supervisors may change statuses.")
-        )
+        if role.supervisor:
+            message = _("You may change only the statuses of your teams' agents.")
+        elif role.agent:
+            message = _("You may change only your own status.")
+        else:
+            message = _("Only agents and supervisors may change statuses.")
         raise Refusal(403, "forbidden", message)
     if role.extension == extension and role.voicenter_user_id:
         user_id = role.voicenter_user_id

@@ -15,9 +15,14 @@ from wallboard.board.models import DisplayLink
 
 @admin.register(DisplayLink)
 class DisplayLinkAdmin(admin.ModelAdmin):
-    list_display = ["name", "link", "created_by", "created_at", "last_seen_at", "revoked_at"]
+    list_display = [
+        "name", "shows", "link", "created_by", "created_at", "last_seen_at", "revoked_at",
+    ]  # fmt: skip
     readonly_fields = ["link", "created_by", "created_at", "last_seen_at", "revoked_at"]
-    fields = ["name", "language", "link", "created_by", "created_at", "last_seen_at", "revoked_at"]
+    fields = [
+        "name", "team", "language", "link", "created_by", "created_at", "last_seen_at",
+        "revoked_at",
+    ]  # fmt: skip
     actions = ["revoke"]
     search_fields = ["name"]
 
@@ -30,6 +35,12 @@ class DisplayLinkAdmin(admin.ModelAdmin):
         path = display.path()
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', path, path)
 
+    @admin.display(description=_("shows"))
+    def shows(self, display: DisplayLink) -> str:
+        if display.whole_account:
+            return gettext("the whole account")
+        return display.team.name if display.team is not None else gettext("a deleted team")
+
     def save_model(
         self, request: HttpRequest, obj: DisplayLink, form: object, change: bool
     ) -> None:
@@ -37,6 +48,7 @@ class DisplayLinkAdmin(admin.ModelAdmin):
             # (the admin's user is signed in: request.user is a User, not the AnonymousUser
             # its type also allows)
             obj.created_by = request.user  # type: ignore[assignment]
+        obj.whole_account = obj.team_id is None  # empty: the whole account, said in the form
         super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Revoke the selected display links"), permissions=["change"])

@@ -5,6 +5,8 @@ link is a long random token in a URL (``/display/<token>/``) that opens the boar
 without signing in: it receives the same live frames and can never act. Revoking it closes its
 open screens within ``wallboard.board.consumers.DISPLAY_CHECK_S`` and refuses them after;
 ``last_seen_at`` says when a screen last opened it (written at most once a minute per link).
+A link shows the whole account or one team (``team``); once that team is deleted the link
+shows nothing and says the team is gone (never the whole account instead).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from wallboard.teams.models import Team
 
 #: ``last_seen_at`` is written at most this often per link: a TV reconnecting in a loop must
 #: not mean a database write per attempt.
@@ -58,6 +62,18 @@ class DisplayLink(models.Model):
         help_text=_("The language of its screen (empty: the screen's browser's, else the site's)."),
     )
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="display_links",
+        verbose_name=_("team"),
+        help_text=_("The team its screen shows (empty: the whole account)."),
+    )
+    #: The whole account, not a team: set from ``team`` when the link is saved, so that a link
+    #: whose team is deleted (``team`` set to null) shows nothing, not everything.
+    whole_account = models.BooleanField(_("whole account"), default=True, editable=False)
 
     class Meta:
         verbose_name = _("display link")
@@ -66,6 +82,13 @@ class DisplayLink(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.team_id is not None:
+            self.whole_account = False
+        elif self._state.adding:
+            self.whole_account = True
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def revoked(self) -> bool:
