@@ -27,7 +27,7 @@ LATIN_ALLOWED = re.compile(
 #: leaves it out; its direction is checked below).
 DATA = (
     "bdi, [dir]:not(html), [lang]:not(html), .queue-name, .caller-name, .caller-number,"
-    " .agent-name, .agent-ext, .agent-note, .call-name, .call-number, .screen-pop-name,"
+    " .agent-name, .agent-ext, .agent-note, .call-name, .call-number, .screen-pop-name, .team-name,"
     " .screen-pop-company, .screen-pop-number, .screen-pop-notes, input, select option,"
     " .call-record td:nth-child(6), code"
 )

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from realtime import messages
 from realtime.publisher import channel, encode, pack, unpack
+from realtime.scopes import WHOLE_ACCOUNT, scope, scope_state
 from realtime.state import Delta, apply_delta, empty_state
 from tests.helpers import Screen, until
 from wallboard.board.fanout import Fanout, SendGuard, Urgent, urgent
@@ -53,8 +54,8 @@ def reached(screen):
     return apply_as_a_board(empty_state(), 0, screen.texts)[1] if screen.texts else 0
 
 
-async def live(fanout, screen, epoch="E", seq=0):
-    board = await fanout.join(screen)
+async def live(fanout, screen, epoch="E", seq=0, within=WHOLE_ACCOUNT):
+    board = await fanout.join(screen, within)
     board.took_snapshot(epoch, seq)
     await board.go_live()
     return board
@@ -177,6 +178,56 @@ async def test_deltas_read_together_are_merged_and_no_board_loses_or_repeats_a_c
     assert [f.seq for f in late.backlog if f.kind == "delta"] == [1, 2, 3, 4, 5, 6]
     for board in [*boards, late]:
         await hub.leave(board)
+
+
+async def test_each_scope_gets_its_cut_encoded_once_and_follows_every_position(
+    store, make_hub, monkeypatch
+):
+    changes: list[Any] = [
+        {"agents": {"set": {"A": {"v": 1}, "B": {"v": 1}}}},
+        {"queues": {"set": {"1": {"w": 2}, "2": {"w": 2}}}},
+        {"agents": {"del": ["A"]}},
+        {"queues": {"set": {"2": {"w": 4}}}},
+    ]
+    frames = [frame_of("delta", "E", n + 1, c) for n, c in enumerate(changes)]
+    states = [empty_state()]
+    for change in changes:
+        states.append(apply_delta(states[-1], change))
+    team_a, team_b = scope(["1"], ["A"]), scope(["2"], ["B"])
+    encoded: list[object] = []
+
+    def counted(frame: Any) -> str:
+        encoded.append(frame)
+        return encode(frame)
+
+    monkeypatch.setattr("wallboard.board.fanout.encode", counted)
+    hub = make_hub()
+    a_screens, b_screens, whole = (
+        [Screen() for _ in range(3)],
+        [Screen() for _ in range(3)],
+        Screen(),
+    )
+    for screen in a_screens:
+        await live(hub, screen, within=team_a)
+    for screen in b_screens:
+        await live(hub, screen, within=team_b)
+    await live(hub, whole)
+    await hub.deliver(frames[:1])  # alone
+    await hub.deliver(frames[1:])  # read together: merged, and the merge cut per scope
+    assert len(encoded) == 1 + 2  # the merge, then its cut once per scope, not once per board
+    assert all(s.texts == a_screens[0].texts for s in a_screens)
+    assert all(s.texts == b_screens[0].texts for s in b_screens)
+    assert apply_as_a_board(empty_state(), 0, a_screens[0].texts) == (
+        scope_state(states[4], team_a),
+        4,
+    )
+    assert apply_as_a_board(empty_state(), 0, b_screens[0].texts) == (
+        scope_state(states[4], team_b),
+        4,
+    )
+    assert apply_as_a_board(empty_state(), 0, whole.texts) == (states[4], 4)
+    assert not any('"B"' in text or '"2"' in text for text in a_screens[0].texts)
+    assert orjson.loads(b_screens[0].texts[0])["delta"] == {"agents": {"set": {"B": {"v": 1}}}}
 
 
 async def test_more_waiting_than_one_read_takes_loses_nothing(store, make_hub, monkeypatch):

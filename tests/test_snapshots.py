@@ -5,11 +5,13 @@ Redis)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import orjson
 
 from realtime import messages
 from realtime.publisher import encode_snapshot
+from realtime.scopes import WHOLE_ACCOUNT, scope
 from tests.examples import agent_entity
 from tests.frames import assert_valid_frame
 from wallboard.board.snapshots import Snapshots
@@ -47,6 +49,23 @@ async def test_boards_asking_together_share_one_read(store):
     taken = await asyncio.gather(*(source.take() for _ in range(50)))
     assert source.reads == 1
     assert len({id(snap.text) for snap in taken}) == 1  # one text, not fifty copies
+
+
+async def test_boards_of_several_teams_share_one_read_each_team_its_own_cut_once(store):
+    queues: Any = {q: {"id": q, "name": f"Q{q}", "waiting": []} for q in ("1", "2")}
+    agents = {a: agent_entity(a) for a in ("A", "B")}
+    await store.reset({"queues": queues, "agents": agents})
+    source = Snapshots(store)
+    sales, support = scope(["1"], ["A"]), scope(["2"], ["B"])
+    asked = [sales] * 20 + [support] * 20 + [WHOLE_ACCOUNT] * 5
+    taken = await asyncio.gather(*(source.take(within) for within in asked))
+    assert source.reads == 1
+    assert len({id(snap.text) for snap in taken[:20]}) == 1  # one text per team
+    assert len({id(snap.text) for snap in taken}) == 3
+    sales_state = orjson.loads(taken[0].text)["state"]
+    assert (set(sales_state["queues"]), set(sales_state["agents"])) == ({"1"}, {"A"})
+    assert_valid_frame(orjson.loads(taken[20].text))
+    assert set(orjson.loads(taken[-1].text)["state"]["agents"]) == {"A", "B"}
 
 
 async def test_a_board_asking_during_a_read_gets_the_next_one(store, monkeypatch):

@@ -5,6 +5,7 @@
  *   socket.js  -> reducer.js (the state) -> render.js (queues.js, agents.js, filter.js,
  *                                                      status.js: the status buttons)
  *                                        -> banner.js (how fresh it is)
+ *              -> view.js (what this board shows: its team, the team picker)
  *
  * window.wallboard = {board, stats, sound} for tests and benchmarks.
  */
@@ -20,6 +21,7 @@ import { createScreenPop } from "./pop.js";
 import { readConfig } from "./status.js";
 import { tickTimers } from "./timers.js";
 import { createTvFit } from "./tv.js";
+import { createView } from "./view.js";
 
 setLanguage(document.documentElement.lang); // the page's language (Django's): before any drawing
 const board = createBoard();
@@ -88,7 +90,14 @@ const socket = createSocket(board, stats, link, where, {
   banner: function () {
     updateBanner();
   },
+  view: function (frame) {
+    showView(frame);
+  },
 });
+const showView = createView(
+  { teamName: $("team-name"), pick: $("team-pick"), note: $("view-note") },
+  socket.send
+);
 const fitTv = createTvFit(board);
 
 // The cards take their new places between the timers' ticks, twice a second: the ticking

@@ -42,7 +42,8 @@ export function createLink() {
 }
 
 // where: {loginUrl, query}: the sign-in page, and the socket URL's query (a display link's
-// token); on: {snapshot(), changed(changed), banner()}: what the page does with what arrives.
+// token); on: {snapshot(), changed(changed), banner(), view(frame)}: what the page does with
+// what arrives (a view frame: what this board shows, its team; view.js).
 export function createSocket(board, stats, link, where, on) {
   let ws = null;
   let backoffMs = BACKOFF_MIN_MS;
@@ -182,6 +183,10 @@ export function createSocket(board, stats, link, where, on) {
       return;
     }
     lastFrameMs = performance.now();
+    if (frame && frame.type === "view") {
+      if (on.view) on.view(frame); // a snapshot of its scope follows
+      return;
+    }
     const result = receive(board, frame, Date.now());
     if (frame && (frame.type === "snapshot" || frame.type === "heartbeat")) noteHealth(frame);
     if (result.action === "outage") {
@@ -233,5 +238,12 @@ export function createSocket(board, stats, link, where, on) {
     }
   }
 
-  return { connect: connect, watchdog: watchdog };
+  // A message to the server (the board's own requests: {"type": "view", "team": ...}).
+  function send(message) {
+    if (!ws || ws.readyState !== 1) return false;
+    ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  return { connect: connect, watchdog: watchdog, send: send };
 }

@@ -6,6 +6,11 @@ Only signed-in users and display links get data (the Django session or the displ
 token, read once at connect by ``wallboard/board/auth.py``); the ASGI router also checks the
 Origin against ``ALLOWED_HOSTS``. The socket carries no command: it only watches.
 The frames are specified in :mod:`realtime.messages`; this module only moves them.
+
+Each board sees its view (``wallboard/teams/visibility.py``): worked out at connect, sent as a
+``view`` frame before the first snapshot, and worked out again when a team changes
+(``wallboard/teams/live.py``) or the board asks for another team; every frame it gets is cut
+to the view's scope (``fanout.py``, ``snapshots.py``).
 """
 
 from __future__ import annotations
@@ -24,12 +29,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import messages
 from realtime.publisher import encode
+from realtime.scopes import WHOLE_ACCOUNT
 from realtime.store import UNAVAILABLE
 from wallboard.board.fanout import Board, Fanout, fanout, urgent
 from wallboard.board.heartbeat import Heartbeat, heartbeat
 from wallboard.board.models import DisplayLink
 from wallboard.board.snapshots import snapshots
+from wallboard.core.errors import DATABASE_DOWN
 from wallboard.core.services import shared_store
+from wallboard.teams.live import Watch, watch
+from wallboard.teams.visibility import EVERYTHING, View, view_for_display, view_for_user
 
 log = logging.getLogger("wallboard.board.consumers")
 
@@ -70,6 +79,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
     _display_watch: asyncio.Task[None] | None = None  # a display link's revocation check
     _resync_task: asyncio.Task[None] | None = None  # a snapshot the board asked for, on its way
     _closing = False  # closed for abuse: what arrives after is dropped
+    view: View = EVERYTHING  # what this board shows (its scope, its team)
+    _watch: Watch | None = None  # the process's watch of the teams, once joined
+    _view_task: asyncio.Task[None] | None = None  # another team the board asked for
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -84,20 +96,111 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.store = shared_store()
+        self._watch = watch(self.store.redis)
+        try:
+            self.view = await self._view_now()
+        except DATABASE_DOWN as exc:
+            log.warning("a board's view before the database answered: %s", exc)
+            await self.close(code=CLOSE_DATABASE_DOWN)
+            return
         try:
             # Join first, then read: a delta committed meanwhile waits in the board's backlog
             # and is dropped if the snapshot already holds it.
             self._fanout = fanout(self.store.redis, self.store.prefix)
-            self.board = await self._fanout.join(self)
+            self.board = await self._fanout.join(self, self.view.scope)
+            if self.view != EVERYTHING:  # (an account without teams: no view to tell)
+                await self._send_view()
             await self.send_snapshot()
         except Exception:
             await self._fail("cannot send the first snapshot")
             return
         self._heartbeat = heartbeat(self.store)
         self._heartbeat.join(self)
+        self._watch.join(self)
         display = self.scope.get("display")
         if not signed_in and display is not None:
             self._display_watch = asyncio.create_task(self._watch_display(display.token))
+
+    def _work_out_view(self, pick: str | None = None) -> View:
+        """What this board shows (synchronous ORM): a display link's team or the whole
+        account, a person's team (``pick``, else their kept choice); ValueError for a ``pick``
+        they may not see."""
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            return view_for_user(user, pick)
+        if pick is not None:
+            raise ValueError("a display link shows what it was made for")
+        display = self.scope.get("display")
+        fresh = DisplayLink.objects.filter(pk=display.pk).first() if display else None
+        return view_for_display(fresh) if fresh is not None else View(WHOLE_ACCOUNT)
+
+    def _viewer(self) -> object:
+        """Who this board's view is worked out for (boards of one viewer share it)."""
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            return ("user", user.pk)
+        display = self.scope.get("display")
+        return ("display", display.pk if display else None)
+
+    async def _send_view(self) -> None:
+        view, board = self.view, self.board
+        epoch, seq = (board.epoch, board.seq) if board is not None else (None, 0)
+        frame = messages.view(
+            epoch, seq, team=view.team, why=view.why, options=list(view.options),
+            chosen=view.chosen,
+        )  # fmt: skip
+        await self.send(text_data=encode(frame))
+
+    async def _view_now(self) -> View:
+        """This board's view: the one worked out for its person or display link since the
+        last change of a team (``Watch.remembered``), else worked out now and remembered."""
+        assert self._watch is not None
+        viewer = self._viewer()
+        view: View | None = self._watch.remembered(viewer)
+        if view is None:
+            generation = self._watch.generation
+            view = await database_sync_to_async(self._work_out_view)()
+            self._watch.remember(viewer, view, generation)
+        return view
+
+    async def view_changed(self) -> None:
+        """A team changed (``wallboard/teams/live.py``): work out this board's view again
+        (once for all the boards of its person or display link); a new one is sent, then a
+        snapshot of its scope."""
+        if self.board is None:
+            return
+        try:
+            view = await self._view_now()
+        except Exception:  # the database away: keep the view it has, look next time
+            log.warning("cannot work out a board's view again", exc_info=True)
+            return
+        await self._show(view)
+
+    async def _show(self, view: View) -> None:
+        if self.board is None or view == self.view:
+            return
+        self.view = view
+        self.board.scope = view.scope  # from here on, every frame is cut to the new scope
+        await self._send_view()
+        self._ask_resync()
+
+    async def _pick(self, team: str) -> None:
+        """The board asked for another team: shown if this person may see it, else refused
+        (logged, counted, and nothing of it sent)."""
+        try:
+            view = await database_sync_to_async(self._work_out_view)(team)
+        except ValueError as exc:
+            log.warning("refused a board's view: %s", exc)
+            with contextlib.suppress(Exception):
+                await self.store.add_stats({"board:view_refused": 1})
+            await self._error("not_allowed", "that team is not one this board may show")
+            return
+        except Exception:
+            log.warning("cannot work out the view a board asked for", exc_info=True)
+            return
+        if self._watch is not None:
+            self._watch.forget(self._viewer())  # this person's next board: their new choice
+        await self._show(view)
 
     async def _watch_display(self, token: str) -> None:
         """Close a display link's screen once the link is revoked (it then shows "not valid")."""
@@ -142,6 +245,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if isinstance(request, messages.Ack):
             if self.board is not None and self.board.ack(request.epoch, request.seq):
                 self._ask_resync()  # it was behind and has read all it had: start it afresh
+            return
+        if isinstance(request, messages.ViewRequest):
+            if self._view_task is None or self._view_task.done():  # one at a time
+                self._view_task = asyncio.create_task(self._pick(request.team))
             return
         self._ask_resync()
 
@@ -210,10 +317,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def _cleanup(self) -> None:
-        for task in (self._display_watch, self._resync_task):
+        for task in (self._display_watch, self._resync_task, self._view_task):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
-        self._display_watch = self._resync_task = None
+        self._display_watch = self._resync_task = self._view_task = None
+        teams, self._watch = self._watch, None
+        if teams is not None:
+            await teams.leave(self)
         hub, self._heartbeat = self._heartbeat, None
         if hub is not None:
             await hub.leave(self)
@@ -227,7 +337,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self._last_snapshot = time.monotonic()
         self.board.catch_up()
         async with urgent().first():  # the process's rounds of sends wait for the read
-            snap = await snapshots(self.store).take()
+            snap = await snapshots(self.store).take(self.board.scope)
         self.board.took_snapshot(snap.epoch, snap.seq)
         await self.send(text_data=snap.text)
         await self.board.go_live()

@@ -38,6 +38,13 @@ its socket is closed with CLOSE_TOO_SLOW and it reconnects like after any drop. 
 never acknowledged anything (a page loaded before acks existed) are left to the server's
 websocket pings, which close a dead socket too.
 
+Scopes (``realtime/scopes.py``): each board sees its scope (a team, or the whole account). A
+round cuts each frame once per scope that has boards in the process (:class:`Cut`), encodes
+each cut once and hands that text to every board of the scope: a thousand screens over twenty
+teams cost twenty cuts and encodings a frame, never one per screen. What is outside a board's
+scope is in no frame it gets; a change wholly outside it reaches it as an empty delta at its
+``seq``, so positions, gap checks and acknowledgements are the same for every board.
+
 The subscription runs while the process has boards. If Redis fails it retries every second;
 boards notice the silence through the heartbeat and resync.
 """
@@ -53,7 +60,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import orjson
 import redis.asyncio as aioredis
@@ -61,7 +68,8 @@ from django.conf import settings
 
 from realtime import messages
 from realtime.publisher import Published, channel, encode, unpack, websocket_send
-from realtime.state import merge_deltas
+from realtime.scopes import WHOLE_ACCOUNT, Scope, scope_delta, scope_state
+from realtime.state import Delta, merge_deltas
 from realtime.store import UNAVAILABLE
 
 log = logging.getLogger("wallboard.board.fanout")
@@ -112,8 +120,9 @@ class Screen(Protocol):
 class Board:
     """One screen's position in the stream, as the fan-out keeps it."""
 
-    def __init__(self, screen: Screen) -> None:
+    def __init__(self, screen: Screen, scope: Scope = WHOLE_ACCOUNT) -> None:
         self.screen = screen
+        self.scope = scope  # what it may see: every frame it gets is cut to it
         self.epoch: str | None = None
         self.seq = 0
         self.live = False
@@ -171,7 +180,7 @@ class Board:
         # a heartbeat moves nothing a board would acknowledge: it starts no clock
         await self.screen.base_send(frame.message)
 
-    async def forward_run(self, run: Run) -> None:
+    async def forward_run(self, run: Run | ScopedRun) -> None:
         """Consecutive deltas: merged in one frame if this board is right before them, else the
         ones it lacks, one by one."""
         if self.behind:
@@ -221,9 +230,9 @@ class Fanout:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def join(self, screen: Screen) -> Board:
-        """A new board, catching up; frames published from now on reach it."""
-        board = Board(screen)
+    async def join(self, screen: Screen, scope: Scope = WHOLE_ACCOUNT) -> Board:
+        """A new board, catching up; frames published from now on reach it, cut to ``scope``."""
+        board = Board(screen, scope)
         self.boards.add(board)
         if not self.running:
             self._subscribed.clear()
@@ -270,18 +279,20 @@ class Fanout:
 
     async def _deliver(self, items: list[Published | Run], guard: SendGuard) -> None:
         sent = 0
-        for item in items:
+        cut = Cut()
+        for whole in items:
             for board in list(self.boards):
                 sent += 1
                 if sent % YIELD_EVERY == 0:  # a board may resync meanwhile: checked below
                     await guard.give_way()
                 if board not in self.boards:
                     continue  # left meanwhile
+                item = cut.of(whole, board.scope)
                 if board.live:
                     before = board.seq
                     try:
                         async with guard:
-                            if isinstance(item, Run):
+                            if isinstance(item, Run | ScopedRun):
                                 await board.forward_run(item)
                             else:
                                 await board.forward(item)
@@ -293,7 +304,7 @@ class Fanout:
                     except Exception:  # that board's socket is going; its disconnect removes it
                         log.debug("could not send to a board", exc_info=True)
                 else:
-                    parts = item.parts if isinstance(item, Run) else [item]
+                    parts = item.parts if isinstance(item, Run | ScopedRun) else [item]
                     room = MAX_BACKLOG - len(board.backlog)
                     board.backlog.extend(parts[: max(room, 0)])
 
@@ -390,10 +401,61 @@ class Run:
     last: int
     text: str
     parts: list[Published]
+    delta: Delta  # the merged change, for the cuts to scopes
 
     @cached_property
     def message(self) -> dict[str, Any]:
         return websocket_send(self.text)
+
+
+class ScopedRun:
+    """A :class:`Run` cut to a scope: the merged change's cut, and its parts' (cut when a
+    board needs them one by one)."""
+
+    def __init__(self, run: Run, within: Scope, cut: Cut) -> None:
+        self.epoch, self.first, self.last = run.epoch, run.first, run.last
+        frame = messages.delta(run.epoch, run.last, scope_delta(run.delta, within), run.first)
+        self.text = encode(frame)
+        self._run, self._within, self._cut = run, within, cut
+
+    @cached_property
+    def message(self) -> dict[str, Any]:
+        return websocket_send(self.text)
+
+    @cached_property
+    def parts(self) -> list[Published]:
+        return [cast(Published, self._cut.of(part, self._within)) for part in self._run.parts]
+
+
+class Cut:
+    """One round's frames cut to the scopes of the boards they go to, each frame once per
+    scope (``realtime/scopes.py``): the first board of a scope pays for the cut and its
+    encoding, the others get the same text. The whole account's boards get the frame itself."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[int, str], Published | ScopedRun] = {}
+        self._read: dict[int, dict[str, Any]] = {}  # each frame decoded once, for every scope
+
+    def of(self, item: Published | Run, within: Scope) -> Published | Run | ScopedRun:
+        if within.whole or (isinstance(item, Published) and item.kind == "heartbeat"):
+            return item
+        key = (id(item), within.key)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self._make(item, within)
+        return made
+
+    def _make(self, item: Published | Run, within: Scope) -> Published | ScopedRun:
+        if isinstance(item, Run):
+            return ScopedRun(item, within, self)
+        frame = self._read.get(id(item))
+        if frame is None:
+            frame = self._read[id(item)] = orjson.loads(item.text)
+        if item.kind == "snapshot":
+            cut = {**frame, "state": scope_state(frame["state"], within)}
+        else:
+            cut = {**frame, "delta": scope_delta(frame["delta"], within)}
+        return Published(item.kind, item.epoch, item.seq, orjson.dumps(cut).decode())
 
 
 def coalesce(frames: list[Published]) -> list[Published | Run]:
@@ -410,7 +472,7 @@ def coalesce(frames: list[Published]) -> list[Published | Run]:
                 merged = merge_deltas(merged, orjson.loads(part.text)["delta"])
             epoch, first, last = run[0].epoch or "", run[0].seq, run[-1].seq
             text = encode(messages.delta(epoch, last, merged or {}, from_seq=first))
-            out.append(Run(epoch, first, last, text, list(run)))
+            out.append(Run(epoch, first, last, text, list(run), merged or {}))
         run.clear()
 
     for frame in frames:
