@@ -108,11 +108,13 @@ bench: $(STAMP) $(BENCH_NODE_STAMP) chromium messages
 	$(BIN)/python bench/bench_core.py --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/bench_ingest.py --seconds $(BENCH_SECONDS)
 	$(BIN)/python bench/bench_browser.py --seconds $(BENCH_LIVE_S) --samples $(BENCH_SAMPLES)
+	$(BIN)/python bench/bench_browser.py --seconds $(BENCH_LIVE_S) --samples $(BENCH_SAMPLES) --team-agents 150 --team-queues 8
 	$(BIN)/python bench/bench_screens.py --screens 100 --rate 340 --seconds $(BENCH_LIVE_S)
 	$(BIN)/python bench/bench_screens.py --screens 100 --rate 340 --seconds $(BENCH_LIVE_S) --server daphne
 	$(BIN)/python bench/bench_screens.py --screens 1000 --rate 34 --seconds $(BENCH_LIVE_S) --clients 4
 	$(BIN)/python bench/bench_screens.py --screens 1000 --rate 340 --seconds $(BENCH_LIVE_S) --clients 4
 	$(BIN)/python bench/bench_screens.py --screens 1 --rate 3400 --seconds $(BENCH_LIVE_S)
+	$(BIN)/python bench/bench_teams.py --screens 1000 --teams 20 --all-screens 50 --rate 340 --seconds $(BENCH_LIVE_S)
 	$(BIN)/python bench/bench_fleet.py --soak $(BENCH_SOAK_S)
 	$(BIN)/python bench/bench_signin.py --rate 50 --seconds 60
 

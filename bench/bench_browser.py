@@ -15,6 +15,11 @@ prints:
 - how long a new caller takes from joining a queue to its row on the page (p50, p95), next to
   the join's own HTTP round trip (the floor);
 - the page's JS heap at the start and the end.
+
+With ``--team-agents N --team-queues M`` the signed-in supervisor supervises one team of the
+first M queues and N agents, and the page is that team's board: the load is still spread over
+every queue, so the team gets its share as changes and the rest as empty deltas (its
+position only, ``realtime/scopes.py``).
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--redis-url", default=settings.REDIS_URL)
     parser.add_argument("--samples", type=int, default=20, help="new callers timed to the page")
+    parser.add_argument("--team-agents", type=int, default=0, help="a team board of N agents")
+    parser.add_argument("--team-queues", type=int, default=0, help="...and M queues")
     a = parser.parse_args()
     if a.redis_url == settings.REDIS_URL:
         ensure_redis()  # the embedded server, when REDIS_URL is unset
@@ -67,9 +74,23 @@ def main() -> None:
         )  # fmt: skip
         try:
             stack.start()
+            if a.team_agents or a.team_queues:
+                make_team(stack, a.team_queues, a.team_agents)
             run(stack, a)
         finally:
             stack.close()
+
+
+def make_team(stack: Stack, queues: int, agents: int) -> None:
+    """One team of the first ``queues`` queues and ``agents`` agents, supervised by the
+    stack's supervisor (who then sees that team only)."""
+    stack.manage_output(
+        "create_team", "Bench team",
+        "--queues", ",".join(str(1000 + q) for q in range(queues)),
+        "--agents", ",".join(f"SIM{100 + n:04d}" for n in range(agents)),
+        "--supervisors", USER,
+    )  # fmt: skip
+    print(f"a team board: {agents} agents and {queues} queues of the account's")
 
 
 def run(stack: Stack, a: argparse.Namespace) -> None:

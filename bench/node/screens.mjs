@@ -1,5 +1,7 @@
 // Many wallboard screens in one Node process, timing every stamped event to each screen.
 // Usage: node screens.mjs <ws url> <cookie> <origin> <screens>
+// (several socket URLs separated by "|": screen i opens URL i modulo their number, e.g. one
+// display link per team)
 // Prints "ready" once every screen has its snapshot; on SIGTERM prints one JSON line:
 // {screens, open, frames, bytes, delivered, errors, closed, resnapshots, gaps,
 //  histogram: {ms: count},
@@ -21,7 +23,8 @@ import readline from "node:readline";
 const ACK_EVERY_MS = 2000;
 const sockets = [];
 
-const [url, cookie, origin, screensArg] = process.argv.slice(2);
+const [urlArg, cookie, origin, screensArg] = process.argv.slice(2);
+const urls = urlArg.split("|");
 const screens = Number(screensArg);
 const histogram = new Map(); // latency ms -> count
 const snapshotHistogram = new Map(); // resync request -> snapshot, ms -> count
@@ -56,7 +59,7 @@ function scan(queues, lastSeen, timed, now) {
 }
 
 function connect(at) {
-  const ws = new WebSocket(url, { headers: { Cookie: cookie, Origin: origin }, perMessageDeflate: false });
+  const ws = new WebSocket(at.url, { headers: { Cookie: cookie, Origin: origin }, perMessageDeflate: false });
   const lastSeen = new Map();
   let hasSnapshot = false;
   Object.assign(at, { ws, epoch: null, seq: 0, ackedEpoch: null, ackedSeq: -1, ackedMs: 0,
@@ -112,7 +115,7 @@ function acknowledge(at, now) {
 }
 
 for (let i = 0; i < screens; i++) {
-  const at = {};
+  const at = { url: urls[i % urls.length] };
   sockets.push(at);
   connect(at);
 }

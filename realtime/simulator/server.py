@@ -41,6 +41,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -131,7 +132,12 @@ class Simulator:
         self.peers: set[Peer] = set()
         self.replayed = 0  # events of the recording sent so far
         self.events_sent = 0  # events broadcast (to however many sockets)
-        self.load = {"running": False, "events": 0, "stamped": 0}  # the last /simulator/load
+        self.load: dict[str, Any] = {
+            "running": False,
+            "events": 0,
+            "stamped": 0,
+            "by_queue": {},
+        }  # the last /simulator/load
         self._first_peer = asyncio.Event()  # the replay waits for a socket to send to
         # test knobs
         self.accept_logins = True
@@ -588,7 +594,9 @@ class Simulator:
         """Steady traffic for the benchmarks: ``{"rate": events/s, "seconds": s}``. Callers join
         the queues in turn (at most three wait in each, then the oldest hangs up); each caller's
         name is ``t<the moment its QueueEvent JOIN is sent, in epoch milliseconds>``, so that a
-        screen can tell how long the event took to reach it. ``GET`` says how far it got."""
+        screen can tell how long the event took to reach it. ``GET`` says how far it got:
+        events sent, callers stamped, and stamped callers by queue id (``by_queue``: what a
+        screen that sees only some queues should have got)."""
         p = await self._params(request)
         if self.model is None:
             return web.json_response({"error": "replay mode has no call center"}, status=409)
@@ -598,7 +606,7 @@ class Simulator:
             return web.json_response({"error": "rate and seconds must be numbers"}, status=400)
         if self.load["running"] or not (0 < rate <= 100_000 and 0 < seconds <= 3_600):
             return web.json_response({"error": "busy, or rate/seconds out of range"}, status=409)
-        self.load = {"running": True, "events": 0, "stamped": 0}
+        self.load = {"running": True, "events": 0, "stamped": 0, "by_queue": {}}
         self._tasks.append(asyncio.create_task(self._steady_load(self.model, rate, seconds)))
         return web.json_response(self.load)
 
@@ -615,10 +623,11 @@ class Simulator:
                     if len(waiting) >= 3:
                         model.hang_up(waiting[0])
                     else:
-                        model.join(
-                            queues[turn % len(queues)], "0500000000", f"t{time.time() * 1000:.3f}"
-                        )
+                        queue_id = queues[turn % len(queues)]
+                        model.join(queue_id, "0500000000", f"t{time.time() * 1000:.3f}")
                         self.load["stamped"] += 1
+                        by_queue = self.load["by_queue"]
+                        by_queue[str(queue_id)] = by_queue.get(str(queue_id), 0) + 1
                     turn += 1
                     events = model.drain()
                     self.broadcast(events)
