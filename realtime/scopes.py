@@ -55,25 +55,19 @@ class Scope:
     queues: frozenset[str] | None
     agents: frozenset[str] | None
     key: str = field(init=False, compare=False)
+    #: The whole account: nothing is cut (a field, not a property: the fan-out asks it for
+    #: every board of every frame).
+    whole: bool = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "key", _key(self.queues, self.agents))
+        object.__setattr__(self, "whole", self.queues is None and self.agents is None)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Scope) and other.key == self.key
 
     def __hash__(self) -> int:
         return hash(self.key)
-
-    @property
-    def whole(self) -> bool:
-        """The whole account: nothing is cut."""
-        return self.queues is None and self.agents is None
-
-    def keeps(self, collection: str, key: str) -> bool:
-        """Whether this scope holds ``key`` of ``collection``."""
-        allowed = self.queues if collection in BY_QUEUE else self.agents
-        return allowed is None or key in allowed
 
 
 def scope(queues: Iterable[object], agents: Iterable[object]) -> Scope:

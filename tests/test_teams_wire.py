@@ -25,7 +25,7 @@ from wallboard.board.models import DisplayLink
 from wallboard.core.services import shared_store
 from wallboard.teams import live
 from wallboard.teams.models import Team, TeamAgent, TeamQueue
-from wallboard.teams.visibility import View, view_for_display
+from wallboard.teams.visibility import View, view_for_display, view_for_user
 from wallboard.worker.wiring import Ingest
 
 pytestmark = [
@@ -220,3 +220,29 @@ async def test_screens_of_one_display_link_share_one_lookup_of_its_view(
         screen = await screens(f"/ws/wallboard/?display={tv.token}")
         assert [f["type"] for f, _ in await frames(screen, 2)] == ["view", "snapshot"]
     assert len(looked) == 1
+
+
+async def test_boards_in_an_account_without_teams_look_nothing_up_and_get_no_view_frame(
+    wired, screens, monkeypatch
+):
+    @sync_to_async
+    def cookie() -> bytes:
+        create_agent("noa", password="pw-0123456789", supervisor=True)
+        client = Client()
+        client.force_login(User.objects.get(username="noa"))
+        return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    looked = []
+
+    def counted(user: User, pick: str | None = None) -> View:
+        looked.append(user)
+        return view_for_user(user, pick)
+
+    monkeypatch.setattr("wallboard.board.consumers.view_for_user", counted)
+    session = await cookie()
+    for _ in range(3):
+        board = await screens(cookie=session)
+        [(first, text)] = await frames(board, 1)
+        assert first["type"] == "snapshot"
+        assert "SUPPORT-CALLER" in text  # the whole account
+    assert looked == []

@@ -38,7 +38,14 @@ from wallboard.board.snapshots import snapshots
 from wallboard.core.errors import DATABASE_DOWN
 from wallboard.core.services import shared_store
 from wallboard.teams.live import Watch, watch
-from wallboard.teams.visibility import EVERYTHING, View, view_for_display, view_for_user
+from wallboard.teams.models import Team
+from wallboard.teams.visibility import (
+    EVERYTHING,
+    View,
+    view_for_display,
+    view_for_user,
+    view_without_teams,
+)
 
 log = logging.getLogger("wallboard.board.consumers")
 
@@ -152,15 +159,26 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=encode(frame))
 
     async def _view_now(self) -> View:
-        """This board's view: the one worked out for its person or display link since the
-        last change of a team (``Watch.remembered``), else worked out now and remembered."""
+        """This board's view: the one worked out for its person or display link at the
+        teams' current version (``Watch.remembered``), else, in an account without teams,
+        the whole account (no lookup), else worked out now (one lookup) and remembered."""
         assert self._watch is not None
+        version = await self._watch.current()
         viewer = self._viewer()
-        view: View | None = self._watch.remembered(viewer)
-        if view is None:
-            generation = self._watch.generation
+        view: View | None = self._watch.remembered(viewer, version)
+        if view is not None:
+            return view
+        exist = self._watch.teams_exist(version)
+        if exist is None:
+            exist = await database_sync_to_async(Team.objects.exists)()
+            self._watch.know_teams(version, exist)
+        if exist:
             view = await database_sync_to_async(self._work_out_view)()
-            self._watch.remember(viewer, view, generation)
+        else:
+            user = self.scope.get("user")
+            signed_in = user is not None and user.is_authenticated
+            view = view_without_teams(None if signed_in else self.scope.get("display"))
+        self._watch.remember(viewer, version, view)
         return view
 
     async def view_changed(self) -> None:

@@ -287,7 +287,7 @@ class Fanout:
                     await guard.give_way()
                 if board not in self.boards:
                     continue  # left meanwhile
-                item = cut.of(whole, board.scope)
+                item = whole if board.scope.whole else cut.of(whole, board.scope)
                 if board.live:
                     before = board.seq
                     try:

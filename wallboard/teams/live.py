@@ -89,36 +89,62 @@ class Viewer(Protocol):
         person or display link share it)."""
 
 
+#: At most this many views are remembered per process (one per person or display link).
+MAX_REMEMBERED = 10_000
+
+
 class Watch:
-    """One per web process: the teams' version, looked at every second while boards are open."""
+    """One per web process: the teams' version, looked at every second while boards are open,
+    and the views worked out at each version (by person or display link), so that a
+    reconnect storm costs one lookup per viewer whose view is not known yet, none for those
+    whose view is, and none at all in an account without teams."""
 
     def __init__(self, client: aioredis.Redis) -> None:
         self.client = client
         self.key = keys().teams_version
         self.boards: set[Viewer] = set()
         self.rounds = 0  # changes seen and handed to the boards
-        #: The views worked out since the last change, by person or display link: a reconnect
-        #: storm of a team's TVs costs one lookup, not one per screen.
-        self.generation = 0
-        self._views: dict[object, Any] = {}
+        self._views: dict[object, tuple[bytes, Any]] = {}
+        self._teams: tuple[bytes, bool] | None = None  # (version, whether any team exists)
+        self._reading: asyncio.Future[bytes | None] | None = None  # the read askers share
         self._task: asyncio.Task[None] | None = None
 
-    def remembered(self, viewer: object) -> Any:
-        """The view last worked out for ``viewer`` since the last change (None: none, or no
-        board is watching: a change may have come unseen)."""
-        if self._task is None or self._task.done():
-            self._views.clear()
-            return None
-        return self._views.get(viewer)
+    async def current(self) -> bytes | None:
+        """The teams' version now (None: Redis did not answer; nothing is remembered then).
+        Boards asking together share one read: a reconnect storm of a thousand screens takes
+        a handful of Redis connections, not one each."""
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.ensure_future(self._look())
+        return await asyncio.shield(self._reading)
 
-    def remember(self, viewer: object, view: Any, generation: int) -> None:
-        """Keep ``view``, worked out during ``generation``, unless a change came meanwhile."""
-        if generation == self.generation:
-            self._views[viewer] = view
+    def remembered(self, viewer: object, version: bytes | None) -> Any:
+        """The view worked out for ``viewer`` at ``version`` (None: none)."""
+        found = self._views.get(viewer)
+        return (
+            found[1] if found is not None and version is not None and found[0] == version else None
+        )
+
+    def remember(self, viewer: object, version: bytes | None, view: Any) -> None:
+        if version is None:
+            return
+        if len(self._views) >= MAX_REMEMBERED:
+            self._views.clear()
+        self._views[viewer] = (version, view)
 
     def forget(self, viewer: object) -> None:
         """``viewer`` picked another view: work it out again next time."""
         self._views.pop(viewer, None)
+
+    def teams_exist(self, version: bytes | None) -> bool | None:
+        """Whether the account had any team at ``version`` (None: not known)."""
+        known = self._teams
+        return (
+            known[1] if known is not None and version is not None and known[0] == version else None
+        )
+
+    def know_teams(self, version: bytes | None, exist: bool) -> None:
+        if version is not None:
+            self._teams = (version, exist)
 
     def join(self, board: Viewer) -> None:
         self.boards.add(board)
@@ -147,8 +173,6 @@ class Watch:
 
     async def tell(self) -> None:
         """Every board works out its view again (one lookup per person or display link)."""
-        self.generation += 1
-        self._views.clear()
         for board in list(self.boards):
             try:
                 await board.view_changed()

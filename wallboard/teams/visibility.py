@@ -132,6 +132,14 @@ def view_for_display(display: Display) -> View:
     return View(scope_of(team), team.name, chosen=str(team.pk))
 
 
+def view_without_teams(display: Display | None) -> View:
+    """A view in an account with no team at all (no lookup): the whole account, but for a
+    display link made for a team, which is gone."""
+    if display is not None and not display.whole_account:
+        return View(NOTHING, why="team_gone")
+    return EVERYTHING
+
+
 def extensions_supervised(user: User) -> frozenset[str] | None:
     """The extensions a supervisor may act on: their teams' agents; None (every one) when the
     account has no teams or they may see all teams."""
