@@ -196,3 +196,29 @@ def test_a_sign_in_does_not_make_every_board_work_its_view_out_again(
     with django_capture_on_commit_callbacks(execute=True):
         floor["sales"].supervisors.remove(floor["dana"])
     assert client.get(key) is not None
+
+
+def test_a_superuser_makes_a_team_in_the_admin_picking_queues_and_agents_by_name(
+    live_state, client
+):
+    root = User.objects.create_superuser("root", password="pw-0123456789")
+    client.force_login(root)
+    form = client.get("/admin/teams/team/add/").content.decode()
+    assert "תמיכה 2 (7)" in form  # the queues the board knows, by name
+    assert "Yossi Levi (SIP1)" in form
+    saved = client.post(
+        "/admin/teams/team/add/",
+        {"name": "Sales", "team_queues": ["1", "7"], "team_agents": ["SIP2"],
+         "supervisors": [root.pk]},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    sales = Team.objects.get(name="Sales")
+    assert dict(sales.queues.values_list("queue_id", "name")) == {"1": "Sales line", "7": "תמיכה 2"}
+    assert list(sales.agents.values_list("extension", "name")) == [("SIP2", "שרה כהן")]
+    listing = client.get("/admin/teams/team/").content.decode()
+    assert "Sales line" in listing
+
+
+def test_a_supervisor_without_the_teams_permissions_cannot_change_teams(floor, client):
+    client.force_login(floor["dana"])
+    assert client.get("/admin/teams/team/add/").status_code == 403
