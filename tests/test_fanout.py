@@ -230,6 +230,30 @@ async def test_each_scope_gets_its_cut_encoded_once_and_follows_every_position(
     assert orjson.loads(b_screens[0].texts[0])["delta"] == {"agents": {"set": {"B": {"v": 1}}}}
 
 
+async def test_a_rebuilds_snapshot_reaches_a_team_board_cut_to_its_team(make_hub):
+    state: Any = {
+        "queues": {q: {"id": q, "name": q, "waiting": []} for q in ("1", "2")},
+        "agents": {"A": {"extension": "A"}, "B": {"extension": "B"}},
+        "today": {"2": {"day": "2026-12-06"}},
+    }
+    text = encode(messages.snapshot("F", 0, state, server_time=0, health={}))
+    rebuilt = unpack(pack("snapshot", "F", 0, text))
+    hub = make_hub()
+    team, whole = Screen(), Screen()
+    await live(hub, team, within=scope(["1"], ["A"]))
+    await live(hub, whole)
+    await hub.deliver([rebuilt, frame_of("heartbeat", "F", 0)])
+    cut = orjson.loads(team.texts[0])
+    assert cut["state"] == {
+        "queues": {"1": state["queues"]["1"]},
+        "agents": {"A": {"extension": "A"}},
+        "today": {},
+    }
+    assert (cut["epoch"], cut["seq"]) == ("F", 0)
+    assert whole.texts[0] == text  # the whole account's boards: the published text itself
+    assert team.texts[1] == whole.texts[1]  # a heartbeat carries nothing to cut
+
+
 async def test_more_waiting_than_one_read_takes_loses_nothing(store, make_hub, monkeypatch):
     monkeypatch.setattr("wallboard.board.fanout.MAX_READ", 3)
     hub = make_hub()
