@@ -1,7 +1,8 @@
 """What several test modules share (no test module imports another): one polling helper, the
 worker's configuration against the simulator and its checks on the store, the pipeline fed
 with events, a published message, a client signed in with a role, a board screen as the fan-out
-and the heartbeat see it."""
+and the heartbeat see it, the worker's side publishing to the boards and a change it commits,
+the headers of a board's socket."""
 
 from __future__ import annotations
 
@@ -16,8 +17,16 @@ from django.test import Client
 
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
+from realtime.publisher import Publisher
+from realtime.state import Delta
 from realtime.worker import WorkerConfig
 from wallboard.agents.onboarding import create_agent
+from wallboard.core.services import shared_store
+from wallboard.worker.wiring import Ingest
+
+#: A board's socket request: its Origin must be the site's own (``wallboard/core/origin.py``).
+ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")
 
 
 async def until(check: Callable[[], Any], within_s: float = 10.0, every_s: float = 0.02) -> Any:
@@ -44,6 +53,24 @@ def until_now(check: Callable[[], Any], within_s: float = 10.0, every_s: float =
             raise AssertionError(f"not so within {within_s} s")
         time.sleep(every_s)
     return answer
+
+
+async def wired_to_boards() -> Ingest:
+    """The worker's side, publishing to the boards of this test (its prefix: ``use_prefix``)."""
+    store = shared_store()
+    publisher = Publisher(store)
+    board = BoardState(store, publisher)
+    wired = Ingest(store, publisher, board, Pipeline([board]))
+    await wired.pipeline.load()
+    return wired
+
+
+async def commit_and_publish(wired: Ingest, delta: Delta) -> None:
+    """A change committed and published, as the worker does (after its first rebuild)."""
+    epoch = wired.board.epoch
+    assert epoch is not None, "the board's state was never built"
+    seq = await wired.store.commit(epoch, delta)
+    await wired.publisher.on_commit(epoch, seq, delta)
 
 
 def worker_config(base: str, **overrides: Any) -> WorkerConfig:

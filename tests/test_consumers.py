@@ -14,23 +14,18 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from realtime.pipeline import Pipeline
-from realtime.projections.board import BoardState
-from realtime.publisher import Publisher, channel, encode, pack
+from realtime.publisher import channel, encode, pack
 from realtime.state import Delta, apply_delta
 from tests.examples import agent_entity, doc_examples
 from tests.frames import assert_valid_frame
+from tests.helpers import HOST, ORIGIN, commit_and_publish, wired_to_boards
 from wallboard.asgi import application
 from wallboard.board import consumers
 from wallboard.board.consumers import CLOSE_SERVER_ERROR, CLOSE_STORE_DOWN
 from wallboard.board.models import DisplayLink
 from wallboard.core.services import shared_store
-from wallboard.worker.wiring import Ingest
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ORIGIN = (b"origin", b"http://localhost")
-HOST = (b"host", b"localhost")  # the socket's own request: Origin must be this site
 
 
 @sync_to_async
@@ -62,12 +57,7 @@ async def board(use_prefix):
 @pytest.fixture
 async def wired(use_prefix):
     """The worker's side, publishing to the boards of this test."""
-    store = shared_store()
-    publisher = Publisher(store)
-    board = BoardState(store, publisher)
-    wired = Ingest(store, publisher, board, Pipeline([board]))
-    await wired.pipeline.load()
-    return wired
+    return await wired_to_boards()
 
 
 async def frame(communicator, within_s=3.0) -> dict:
@@ -271,12 +261,12 @@ async def test_a_screen_that_falls_behind_gets_a_snapshot_instead_of_the_backlog
     communicator = await board()
     snap = await frame(communicator)
     await communicator.send_to(text_data=orjson.dumps(ack(snap)).decode())
-    await change(wired, {"agents": {"set": {"X1": agent_entity("X1")}}})
+    await commit_and_publish(wired, {"agents": {"set": {"X1": agent_entity("X1")}}})
     first = await frame(communicator)
     assert first["type"] == "delta"
     await asyncio.sleep(0.4)  # ...and it does not acknowledge it: it is behind
     for name in ("X2", "X3"):
-        await change(wired, {"agents": {"set": {name: agent_entity(name)}}})
+        await commit_and_publish(wired, {"agents": {"set": {name: agent_entity(name)}}})
     assert await communicator.receive_nothing(0.3)  # nothing piles up for it
     await communicator.send_to(text_data=orjson.dumps(ack(first)).decode())  # caught up
     fresh = await frame(communicator)
@@ -284,14 +274,8 @@ async def test_a_screen_that_falls_behind_gets_a_snapshot_instead_of_the_backlog
     assert fresh["seq"] == first["seq"] + 2
     assert {"X1", "X2", "X3"} <= set(fresh["state"]["agents"])
     await communicator.send_to(text_data=orjson.dumps(ack(fresh)).decode())
-    await change(wired, {"agents": {"del": ["X1"]}})
+    await commit_and_publish(wired, {"agents": {"del": ["X1"]}})
     assert (await frame(communicator))["seq"] == fresh["seq"] + 1  # live again
-
-
-async def change(wired, delta):
-    """A change committed and published, as the worker does."""
-    seq = await wired.store.commit(wired.board.epoch, delta)
-    await wired.publisher.on_commit(wired.board.epoch, seq, delta)
 
 
 async def test_a_boards_messages_skip_djangos_sync_thread(board, wired, monkeypatch):

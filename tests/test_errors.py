@@ -14,6 +14,7 @@ from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.publisher import Publisher
 from tests.examples import doc_examples
+from tests.helpers import HOST, ORIGIN
 from wallboard.asgi import application
 from wallboard.board.consumers import CLOSE_DATABASE_DOWN
 from wallboard.core.services import shared_store
@@ -21,8 +22,6 @@ from wallboard.core.services import shared_store
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PAGE = {"accept": "text/html,application/xhtml+xml"}  # a browser asking for a page
-ORIGIN = (b"origin", b"http://localhost")
-HOST = (b"host", b"localhost")
 
 
 @pytest.fixture

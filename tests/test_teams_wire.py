@@ -14,27 +14,20 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
 
-from realtime.pipeline import Pipeline
-from realtime.projections.board import BoardState
-from realtime.publisher import Publisher
 from tests.examples import agent_entity
 from tests.frames import assert_valid_frame
+from tests.helpers import HOST, ORIGIN, commit_and_publish, wired_to_boards
 from wallboard.agents.onboarding import create_agent
 from wallboard.asgi import application
 from wallboard.board.models import DisplayLink
-from wallboard.core.services import shared_store
 from wallboard.teams import live
 from wallboard.teams.models import Team, TeamAgent, TeamQueue
 from wallboard.teams.visibility import View, view_for_display, view_for_user
-from wallboard.worker.wiring import Ingest
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("roles_and_statuses"),
 ]
-
-ORIGIN = (b"origin", b"http://localhost")
-HOST = (b"host", b"localhost")
 
 
 def queue(queue_id: str, *callers: str) -> Any:
@@ -65,21 +58,12 @@ def floor() -> dict:
 
 @pytest.fixture
 async def wired(use_prefix):
-    store = shared_store()
-    publisher = Publisher(store)
-    board = BoardState(store, publisher)
-    wired = Ingest(store, publisher, board, Pipeline([board]))
-    await wired.pipeline.load()
+    wired = await wired_to_boards()
     await wired.board.rebuild(
         {"queues": {"1": queue("1", "SALES-CALLER"), "2": queue("2", "SUPPORT-CALLER")},
          "agents": {"SIP1": agent_entity("SIP1"), "SIP2": agent_entity("SIP2")}, "today": {}}
     )  # fmt: skip
     return wired
-
-
-async def change(wired, delta):
-    seq = await wired.store.commit(wired.board.epoch, delta)
-    await wired.publisher.on_commit(wired.board.epoch, seq, delta)
 
 
 @pytest.fixture
@@ -118,9 +102,13 @@ async def test_a_sales_board_gets_no_frame_carrying_another_teams_caller(wired, 
     assert snap["type"] == "snapshot"
     assert set(snap["state"]["queues"]) == {"1"}
     assert set(snap["state"]["agents"]) == {"SIP1"}
-    await change(wired, {"queues": {"set": {"2": queue("2", "SUPPORT-CALLER", "SUPPORT-2")}}})
-    await change(wired, {"queues": {"set": {"1": queue("1", "SALES-CALLER", "SALES-2")}}})
-    await change(
+    await commit_and_publish(
+        wired, {"queues": {"set": {"2": queue("2", "SUPPORT-CALLER", "SUPPORT-2")}}}
+    )
+    await commit_and_publish(
+        wired, {"queues": {"set": {"1": queue("1", "SALES-CALLER", "SALES-2")}}}
+    )
+    await commit_and_publish(
         wired, {"agents": {"set": {"SIP2": agent_entity("SIP2", agent_name="SUPPORT-AGENT")}}}
     )
     received = [snap_text] + [text for _, text in await frames(sales, 3)]
@@ -156,7 +144,7 @@ async def test_a_crafted_request_for_another_team_is_refused_logged_and_counted(
     assert await sales.receive_nothing(0.3)  # no view, no snapshot of Support
     assert "refused a board's view" in caplog.text
     assert (await wired.store.stats())["board:view_refused"] == 1
-    await change(wired, {"queues": {"set": {"2": queue("2", "SUPPORT-LATER")}}})
+    await commit_and_publish(wired, {"queues": {"set": {"2": queue("2", "SUPPORT-LATER")}}})
     [(delta, text)] = await frames(sales, 1)
     assert delta["delta"] == {}
     assert "SUPPORT" not in text
@@ -185,7 +173,7 @@ async def test_a_supervisor_removed_from_the_team_stops_receiving_it(wired, scre
     (view, _), (snap, _) = await frames(sales, 2)
     assert (view["why"], view["team"]) == ("no_team", None)
     assert snap["state"] == {"queues": {}, "agents": {}, "today": {}}
-    await change(wired, {"queues": {"set": {"1": queue("1", "SALES-LATER")}}})
+    await commit_and_publish(wired, {"queues": {"set": {"1": queue("1", "SALES-LATER")}}})
     [(delta, text)] = await frames(sales, 1)
     assert delta["delta"] == {}
     assert "SALES-LATER" not in text
