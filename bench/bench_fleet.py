@@ -50,7 +50,7 @@ import httpx
 import redis
 from django.conf import settings
 
-from bench.bench_screens import percentile, wait_http
+from bench.bench_screens import merged, percentile, wait_http
 from tests.stack import Stack, free_port
 from wallboard.core.services import ensure_redis
 
@@ -144,19 +144,24 @@ def redis_clients(r: redis.Redis | None) -> int | None:
 class Clients:
     """The Node screen processes, with their stdin for commands."""
 
-    def __init__(self, web: str, cookie: str, screens: int, processes: int) -> None:
+    def __init__(
+        self, web: str, cookie: str, screens: int, processes: int, urls: list[str] | None = None
+    ) -> None:
+        """``screens`` screens on the board's socket, over ``processes`` Node processes; or,
+        with ``urls``, screen i on ``urls[i]`` (e.g. one display link per team)."""
         ws_url = web.replace("http", "ws", 1) + "/ws/wallboard/"
-        shares = [screens // processes + (i < screens % processes) for i in range(processes)]
+        each = urls if urls is not None else [ws_url] * screens
+        chunks = [each[i::processes] for i in range(processes)]
         self.procs = [
             subprocess.Popen(
-                ["node", str(NODE), ws_url, cookie, web, str(n)],
+                ["node", str(NODE), "|".join(chunk), cookie, web, str(len(chunk))],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
                 bufsize=1,
             )
-            for n in shares
-            if n
+            for chunk in chunks
+            if chunk
         ]
 
     def expect(self, word: str) -> list[str]:
@@ -226,10 +231,7 @@ def run(
             time.sleep(0.1)
         back_after = redis_clients(r)
         r.close()
-    histogram: dict[int, int] = {}
-    for out in outputs:
-        for ms, n in out["snapshotHistogram"].items():
-            histogram[int(ms)] = histogram.get(int(ms), 0) + n
+    histogram = merged(outputs, "snapshotHistogram")
     half = samples[len(samples) // 2] if samples else rss_soak
     return {
         "per_idle": (rss_idle - rss0) / a.screens,

@@ -152,10 +152,7 @@ def measure(webs: list[tuple[str, str]], sim: str, a: argparse.Namespace) -> dic
             client.send_signal(signal.SIGTERM)
             out, _ = client.communicate(timeout=30)
             outputs.append(json.loads(out.strip().splitlines()[-1]))
-    histogram: dict[int, int] = {}
-    for out in outputs:
-        for ms, count in out["histogram"].items():
-            histogram[int(ms)] = histogram.get(int(ms), 0) + count
+    histogram = merged(outputs)
     return {
         "events": load["events"],
         "stamped": load["stamped"],
@@ -169,6 +166,15 @@ def measure(webs: list[tuple[str, str]], sim: str, a: argparse.Namespace) -> dic
         "histogram": histogram,
         "seconds": a.seconds,
     }
+
+
+def merged(outputs: list[dict[str, Any]], key: str = "histogram") -> dict[int, int]:
+    """The Node clients' histograms (``ms -> count``, under ``key``) added up."""
+    histogram: dict[int, int] = {}
+    for out in outputs:
+        for ms, count in out[key].items():
+            histogram[int(ms)] = histogram.get(int(ms), 0) + count
+    return histogram
 
 
 def percentile(histogram: dict[int, int], p: float) -> int:

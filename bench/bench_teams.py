@@ -27,8 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,12 +45,11 @@ django.setup()
 import httpx
 from django.conf import settings
 
-from bench.bench_fleet import KIB, TARGET_KIB, TARGET_STORM_S, rss
-from bench.bench_screens import DRAIN_S, percentile
+from bench.bench_fleet import KIB, TARGET_KIB, TARGET_STORM_S, Clients, rss
+from bench.bench_screens import DRAIN_S, merged, percentile
 from tests.stack import Stack
 from wallboard.core.services import ensure_redis
 
-NODE = ROOT / "bench" / "node" / "screens.mjs"
 TARGET_P99_MS, TARGET_RATIO = 500, 1.5
 #: A screen: its socket's URL, and the queue ids it sees (None: every queue).
 Screen = tuple[str, set[str] | None]
@@ -132,39 +129,24 @@ def main() -> None:
 
 
 def warm(stack: Stack, url: str) -> None:
-    proc = subprocess.Popen(
-        ["node", str(NODE), url, "", stack.web, "10"], stdout=subprocess.PIPE, text=True
-    )
+    clients = Clients(stack.web, "", 10, 1, urls=[url] * 10)
     try:
-        expect([proc], "ready")
+        clients.expect("ready")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
+        clients.stop()
     time.sleep(2)
 
 
 def screens_run(
-    stack: Stack, screens: list[Screen], a: argparse.Namespace,
-    pid: int | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    stack: Stack, screens: list[Screen], a: argparse.Namespace, pid: int | None = None
+) -> dict[str, Any]:
     """``screens``: each screen's socket URL and the queues it sees (None: all). With ``pid``,
     the web process's memory per screen and a reconnect storm too."""
     rss0 = rss(pid) if pid else 0
-    chunks = [screens[i :: a.clients] for i in range(a.clients)]
-    procs = [
-        subprocess.Popen(
-            ["node", str(NODE), "|".join(url for url, _ in chunk), "", stack.web, str(len(chunk))],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        for chunk in chunks
-        if chunk
-    ]
+    clients = Clients(stack.web, "", len(screens), a.clients, urls=[url for url, _ in screens])
     result: dict[str, Any] = {}
     try:
-        expect(procs, "ready")
+        clients.expect("ready")
         if pid:
             time.sleep(2)
             result["per_screen"] = (rss(pid) - rss0) / len(screens)
@@ -179,27 +161,16 @@ def screens_run(
         time.sleep(DRAIN_S)
         if pid:
             began = time.perf_counter()
-            for proc in procs:
-                assert proc.stdin is not None
-                proc.stdin.write("storm\n")
-                proc.stdin.flush()
-            expect(procs, "storm")
+            clients.command("storm")
+            clients.expect("storm")
             result["storm_s"] = time.perf_counter() - began
     finally:
-        outputs = []
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-            out, _ = proc.communicate(timeout=30)
-            outputs.append(json.loads(out.strip().splitlines()[-1]))
+        outputs = clients.stop()
     by_queue: dict[str, int] = load["by_queue"]
     expected = sum(
         load["stamped"] if queues is None else sum(by_queue.get(q, 0) for q in queues)
         for _, queues in screens
     )
-    histogram: dict[int, int] = {}
-    for out in outputs:
-        for ms, n in out["histogram"].items():
-            histogram[int(ms)] = histogram.get(int(ms), 0) + n
     return {
         **result,
         "events": load["events"],
@@ -210,17 +181,9 @@ def screens_run(
         "bytes": sum(out["bytes"] for out in outputs),
         "gaps": sum(out["gaps"] for out in outputs),
         "errors": sum(out["errors"] for out in outputs),
-        "histogram": histogram,
+        "histogram": merged(outputs),
         "seconds": a.seconds,
     }
-
-
-def expect(procs: list[subprocess.Popen[str]], word: str) -> None:
-    for proc in procs:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith(word):
-            raise RuntimeError(f"a load client said {line!r}, not {word!r}")
 
 
 def report(name: str, r: dict[str, Any]) -> None:
