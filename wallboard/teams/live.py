@@ -103,7 +103,6 @@ class Watch:
         self.client = client
         self.key = keys().teams_version
         self.boards: set[Viewer] = set()
-        self.rounds = 0  # changes seen and handed to the boards
         self._views: dict[object, tuple[bytes, Any]] = {}
         self._teams: tuple[bytes, bool] | None = None  # (version, whether any team exists)
         self._reading: asyncio.Future[bytes | None] | None = None  # the read askers share
@@ -168,7 +167,6 @@ class Watch:
             if version is None or version == seen:
                 continue
             seen = version
-            self.rounds += 1
             await self.tell()
 
     async def tell(self) -> None:
