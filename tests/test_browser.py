@@ -16,6 +16,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser import isolated, plain, sign_in
+from tests.helpers import until_now
 from tests.stack import AGENT, PASSWORD, USER, Stack
 
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
@@ -427,6 +428,17 @@ def test_a_call_ringing_at_the_agents_extension_pops_its_contact(agent_page, sta
     expect(agent_page.get_by_role("alert", name="Incoming call")).to_contain_text(
         "Unknown caller", timeout=10_000
     )
+
+
+def test_a_ringing_cards_bell_shakes_on_a_board_of_few_agents(page, stack):
+    # a board of up to 60 cards shakes a ringing card's bell (board.css keeps it still above:
+    # bench_browser's team board of 150 cards had its long tasks from the bells' layers)
+    page.wait_for_function("document.querySelectorAll('.agent').length === 12")
+    until_now(lambda: stack.ring("SIM0105", "0501112233", alone=True), within_s=30)
+    bell = page.locator('.agent[data-ext="SIM0105"][data-category="ringing"] .icon')
+    bell.wait_for(timeout=10_000)
+    assert page.locator(".agents.still").count() == 0
+    assert bell.evaluate("(icon) => getComputedStyle(icon).animationName") == "ring"
 
 
 def test_a_waiting_caller_who_is_a_contact_shows_by_the_contacts_name(page, stack):

@@ -9,6 +9,7 @@ import { agentCategory, agentName, agentOrder, callStart, mainCall } from "./pre
 import { setTimer, stopTimer } from "./timers.js";
 
 const MANY_AGENTS = 200; // above this, off-screen cards are left to the browser (board.css)
+const STILL_BELLS_ABOVE = 60; // above this many cards a ringing card's bell keeps still (board.css)
 const DIRECTION_ARROW = { Incoming: "↙", Outgoing: "↗", Click2Call: "⇄", Spy: "◉" };
 
 function createAgentView(ext) {
@@ -147,6 +148,8 @@ export function createAgents(container, filter, controls) {
   function place(agents, now) {
     const many = views.size > MANY_AGENTS;
     if (container.classList.contains("many") !== many) container.classList.toggle("many", many);
+    const still = views.size > STILL_BELLS_ABOVE;
+    if (container.classList.contains("still") !== still) container.classList.toggle("still", still);
     const ids = agentOrder(agents, now);
     const pinned = controls.pinned;
     const at = pinned ? ids.indexOf(pinned) : -1;
