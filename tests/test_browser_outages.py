@@ -77,6 +77,36 @@ def test_a_killed_worker_turns_the_banner_within_10_s_and_the_board_comes_back(p
     page.wait_for_function(f"{STATE} === 'live'", timeout=30_000)
 
 
+def test_a_killed_worker_dims_the_board_stops_its_timers_and_says_since_when(page, stack):
+    # the stack's calls keep agents in status: a timer ticks on the board while live
+    since = page.locator(".agent:not([data-category=oncall]) .agent-since").first
+    page.wait_for_function("document.querySelectorAll('.agent').length > 0")
+    stack.kill_worker()
+    try:
+        page.wait_for_function(
+            "document.body.classList.contains('frozen')", timeout=NOT_LIVE_WITHIN_MS
+        )
+        caption = page.evaluate(
+            "getComputedStyle(document.querySelector('.count'), '::after').content"
+        )
+        assert "frozen since" in caption
+        page.wait_for_timeout(1_500)  # a tick: the timers go to the time of the last data
+        frozen_at = since.inner_text()
+        page.wait_for_timeout(2_500)  # two ticks of the page's 1-second timer
+        assert since.inner_text() == frozen_at  # the timers stand still
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.agents')).opacity") == "0.45"
+        )
+        page.screenshot(path=OUTPUT / "board-frozen.png")
+    finally:
+        stack.start_worker()
+    page.wait_for_function(f"{STATE} === 'live'", timeout=30_000)
+    assert not page.evaluate("document.body.classList.contains('frozen')")
+    ticking = since.inner_text()
+    page.wait_for_timeout(2_500)
+    assert since.inner_text() != ticking  # live: ticking again
+
+
 def test_a_stopped_redis_turns_the_banner_within_10_s_and_new_pages_say_why(
     page, browser, stack, redis_dir
 ):

@@ -7,6 +7,11 @@
  * up (no snapshot yet); the worker not running; the worker reconnecting to Voicenter; syncing
  * with Voicenter; no data from Voicenter for N (stale); live. Each failure shows within
  * seconds (realtime/messages.py: "A board shows not live within seconds").
+ *
+ * Stale looks stale: while the banner says anything but live (or catching up, a moment after
+ * a reconnect), the board is frozen (frozenSince): it dims, its timers stop at the time of the
+ * last data it had (main.js), and every number says since when it is frozen (board.css reads
+ * the words from the --frozen-since variable); it comes back live with the next banner.
  */
 
 import { t } from "./i18n.js";
@@ -107,9 +112,43 @@ export function bannerFor(board, link, reconnects, now, nowMs) {
   return ["live", t("banner.live")];
 }
 
+function newest(...times) {
+  let found = null;
+  for (const time of times) {
+    if (typeof time === "number" && isFinite(time) && (found === null || time > found)) found = time;
+  }
+  return found;
+}
+
+/**
+ * Since when the board's data are frozen, for the banner's state `code`: null while live (or
+ * catching up), else the server time of the last data the board had (NaN: not known).
+ * @param {string} code
+ * @param {import("./reducer.js").Board} board
+ * @param {Record<string, any>} link
+ * @returns {number | null}
+ */
+export function frozenSince(code, board, link) {
+  if (code === "live" || code === "syncing") return null;
+  const v = board.voicenter || {};
+  let since = null;
+  if (code === "worker-down") since = newest(v.worker_updated_at);
+  else if (code === "voicenter-down" || code === "stale") {
+    since = newest(v.last_event_at, link.lastDeltaSec);
+  } else if (code === "store-down" && link.outage) since = newest(link.outage.since);
+  if (since === null) since = newest(link.lastDataSec);
+  return since === null ? NaN : since;
+}
+
+/**
+ * The banner, kept up to date by calling the function it returns (with the server's clock, or
+ * none: now); its `frozenAt` is frozenSince's answer for what it shows.
+ * @returns {((now?: number) => void) & {frozenAt: number | null}}
+ */
 export function createBanner(node, board, link, stats) {
   let shown = "";
-  return function update(now) {
+  let frozenKey = "";
+  const update = function (now) {
     if (!node) return;
     const b = bannerFor(
       board,
@@ -118,10 +157,28 @@ export function createBanner(node, board, link, stats) {
       now === undefined ? serverNow(board) : now,
       performance.now()
     );
+    const since = frozenSince(b[0], board, link);
+    update.frozenAt = since;
+    const fKey = since === null ? "" : String(since);
+    if (fKey !== frozenKey) {
+      frozenKey = fKey;
+      const body = document.body;
+      body.classList.toggle("frozen", since !== null);
+      const words =
+        since === null
+          ? ""
+          : isNaN(since)
+            ? t("board.frozen")
+            : t("board.frozenSince", { time: clockTime(since) });
+      // a CSS string: the words are ours (the catalog and a clock time), quoted as JSON quotes
+      body.style.setProperty("--frozen-since", JSON.stringify(words));
+    }
     const key = b[0] + "\u0000" + b[1];
     if (key === shown) return;
     shown = key;
     node.dataset.state = b[0];
     node.textContent = b[1];
   };
+  update.frozenAt = /** @type {number | null} */ (null);
+  return update;
 }

@@ -45,6 +45,8 @@ const EN = {
   "banner.stale": "⚠ No data from Voicenter",
   "banner.staleFor": "⚠ No data from Voicenter for {age}",
   "banner.live": "● Live",
+  "board.frozen": "‖ frozen",
+  "board.frozenSince": "‖ frozen since {time}",
   // present.js: a past span
   "age.seconds": "{s} s",
   "age.minutes": "{m} min",
@@ -159,6 +161,8 @@ const HE = {
   "banner.stale": "⚠ אין נתונים מ-Voicenter",
   "banner.staleFor": "⚠ אין נתונים מ-Voicenter כבר {age}",
   "banner.live": "● בזמן אמת",
+  "board.frozen": "‖ מוקפא",
+  "board.frozenSince": "‖ מוקפא מאז {time}",
   // present.js: a past span
   "age.seconds": "{s} שנ׳",
   "age.minutes": "{m} דק׳",

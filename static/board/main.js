@@ -105,15 +105,18 @@ const fitTv = createTvFit(board);
 // second's moves at once) they made frames too long (bench/bench_browser.py).
 setInterval(function tick() {
   const now = serverNow(board);
-  tickTimers(now);
+  socket.watchdog();
+  updateBanner(now);
+  // frozen (banner.js): the timers stand at the time of the last data, not ticking on as if live
+  const frozenAt = updateBanner.frozenAt;
+  if (frozenAt === null) tickTimers(now);
+  else if (!isNaN(frozenAt)) tickTimers(Math.min(now, frozenAt));
   setTimeout(function () {
     renderer.place(serverNow(board));
   }, 250);
   setTimeout(function () {
     renderer.tick(serverNow(board));
   }, 750);
-  socket.watchdog();
-  updateBanner(now);
   fitTv();
   pop.check();
 }, 1000);

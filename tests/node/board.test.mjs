@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { bannerFor } from "../../static/board/banner.js";
+import { bannerFor, frozenSince } from "../../static/board/banner.js";
 import { count, setLanguage, share, t, word } from "../../static/board/i18n.js";
 import {
   age, agentCategory, agentOrder, clockTime, formatDuration, setTimeZone, todayTotals,
@@ -120,6 +120,19 @@ test("the banner says live only with a fresh worker and a connected socket", () 
   assert.equal(bannerFor(board, { ...link, open: false, databaseDown: true }, 0, now, 0)[0], "database-down");
   const silent = { ...voicenter, worker_updated_at: now - 60 };
   assert.equal(bannerFor({ ...board, voicenter: silent }, link, 0, now, 0)[0], "worker-down");
+});
+
+test("a board not live is frozen since its last data, by what failed", () => {
+  const now = 2_000_000;
+  const link = { lastDataSec: now - 3, lastDeltaSec: now - 40, outage: null };
+  const board = { voicenter: { last_event_at: now - 30, worker_updated_at: now - 12 } };
+  assert.equal(frozenSince("live", board, link), null);
+  assert.equal(frozenSince("syncing", board, link), null); // catching up: a moment, not frozen
+  assert.equal(frozenSince("worker-down", board, link), now - 12); // the worker's last word
+  assert.equal(frozenSince("stale", board, link), now - 30); // the newest event the board has
+  assert.equal(frozenSince("reconnecting", board, link), now - 3); // the last data received
+  assert.equal(frozenSince("store-down", board, { ...link, outage: { since: now - 7 } }), now - 7);
+  assert.ok(Number.isNaN(frozenSince("reconnecting", { voicenter: null }, { lastDataSec: null })));
 });
 
 test("times are told on the account's clock, 24-hour, whatever the screen's zone", () => {
