@@ -117,6 +117,9 @@ Formula = Literal["strict", "answered", "both", "no_short"]
 FORMULAS: tuple[Formula, ...] = ("strict", "answered", "both", "no_short")
 #: The industry's common default threshold (80/20: 80% answered within 20 s).
 DEFAULT_SL_THRESHOLD_S = 20
+#: ... and its target: a queue's service level today below this is shown as below target
+#: (every queue's, out of the box; each queue's own in its settings, or none).
+DEFAULT_SL_TARGET_PCT = 80
 
 
 @dataclass(frozen=True, slots=True)

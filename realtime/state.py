@@ -56,7 +56,8 @@ Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events`
 - ``today``: the current business day's counters and metrics of each queue that had calls or
   has settings, keyed by queue id; their definitions are :mod:`realtime.metrics`' (the reducer
   does not touch them: :mod:`realtime.projections.day` counts them), with the queue's settings
-  for the board: ``display_name`` ("": Voicenter's name) and its alert thresholds (null: none),
+  for the board: ``display_name`` ("": Voicenter's name), its alert thresholds (null: none) and
+  ``alert_sl_pct``, its service-level target (80 unless its settings say otherwise; null: none),
   and ``waiting_last_hour``: the most callers waiting at once in each of the last minutes
   (up to 60, oldest first).
 
@@ -197,8 +198,8 @@ class AgentView(TypedDict):
 
 
 class BoardSettings(TypedDict):
-    """What the board shows a queue by, from its settings: its name ("": Voicenter's) and its
-    alert thresholds (None: no alert)."""
+    """What the board shows a queue by, from its settings: its name ("": Voicenter's), its
+    alert thresholds (None: no alert) and its service-level target (``alert_sl_pct``)."""
 
     display_name: str
     alert_waiting: int | None

@@ -153,6 +153,15 @@ def test_unreadable_or_impossible_settings_are_unset():
     assert board_settings({"display_name": "x" * 300})["display_name"] == "x" * 200
 
 
+def test_every_queue_has_the_80_20_target_unless_its_settings_say_none():
+    assert NOT_SET["alert_sl_pct"] == 80  # no settings at all
+    assert board_settings({"display_name": "VIP"})["alert_sl_pct"] == 80
+    assert board_settings({"alert_sl_pct": 90})["alert_sl_pct"] == 90
+    assert board_settings({"alert_sl_pct": 0})["alert_sl_pct"] == 0  # a target never missed
+    assert board_settings({"alert_sl_pct": None})["alert_sl_pct"] is None  # none, as asked
+    assert board_settings({"alert_sl_pct": "80%"})["alert_sl_pct"] == 80  # unreadable: default
+
+
 def recorded(call_id, outcome="answered", wait=12.0, queue="7", name="Sales"):
     return RecordedCall(call_id, queue, name, outcome, NOON, wait)
 

@@ -44,7 +44,7 @@ def test_saving_a_queues_settings_publishes_the_rules_with_a_new_version(
     stored = orjson.loads(client.hget(use_prefix + "queue_rules", "7"))
     assert stored == {
         "sl_threshold_s": 30, "formula": "strict", "short_abandon_s": 0, "display_name": "",
-        "alert_waiting": None, "alert_longest_wait_s": None, "alert_sl_pct": None,
+        "alert_waiting": None, "alert_longest_wait_s": None, "alert_sl_pct": 80,
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         settings_7.delete()

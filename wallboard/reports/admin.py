@@ -8,14 +8,17 @@ from wallboard.reports.models import CallRecord, QueueSettings
 @admin.register(QueueSettings)
 class QueueSettingsAdmin(admin.ModelAdmin):
     list_display = (
-        "queue_id", "display_name", "sl_threshold_s", "sl_formula", "short_abandon_s",
-        "alert_waiting", "alert_longest_wait_s", "alert_sl_pct",
+        "queue_id", "display_name", "sl_threshold_s", "alert_sl_pct", "sl_formula",
+        "short_abandon_s", "alert_waiting", "alert_longest_wait_s",
     )  # fmt: skip
     search_fields = ("queue_id", "display_name")
     fieldsets = (
         (None, {"fields": ("queue_id", "display_name")}),
-        (_("Today's numbers"), {"fields": ("sl_threshold_s", "sl_formula", "short_abandon_s")}),
-        (_("Alerts"), {"fields": ("alert_waiting", "alert_longest_wait_s", "alert_sl_pct")}),
+        (
+            _("Today's numbers"),
+            {"fields": ("sl_threshold_s", "alert_sl_pct", "sl_formula", "short_abandon_s")},
+        ),
+        (_("Alerts"), {"fields": ("alert_waiting", "alert_longest_wait_s")}),
     )
 
 

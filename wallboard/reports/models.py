@@ -11,7 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from realtime.metrics import DEFAULT_SL_THRESHOLD_S, FORMULAS
+from realtime.metrics import DEFAULT_SL_TARGET_PCT, DEFAULT_SL_THRESHOLD_S, FORMULAS
 
 #: The service-level formulas (``realtime.metrics.FORMULAS``), as a person reads them: the
 #: admin's choices, the board's tooltip (``wallboard/board/views.py``), ``queue_stats``.
@@ -66,11 +66,15 @@ class QueueSettings(models.Model):
         help_text=_("at or above: the tile alerts"),
     )
     alert_sl_pct = models.PositiveIntegerField(
-        _("alert: service level below (%)"),
+        _("service-level target (%)"),
         null=True,
         blank=True,
+        default=DEFAULT_SL_TARGET_PCT,
         validators=[MaxValueValidator(100)],
-        help_text=_("below: the tile alerts"),
+        help_text=_(
+            "today's service level below this: the tile says so (80 % within 20 s is the "
+            "industry's common default; empty: no target)"
+        ),
     )
 
     class Meta:

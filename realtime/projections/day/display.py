@@ -6,9 +6,11 @@ collection (:class:`realtime.state.TodayView`, whose fields :mod:`realtime.state
 its counters and metrics (:func:`realtime.metrics.figures`), the day, its chart
 (:mod:`realtime.projections.day.chart`) and what the board shows it by, from the queue's
 settings (kept by the web side, ``wallboard/reports``): its display name and its alert
-thresholds (waiting callers, longest wait, service level), unreadable ones unset
-(:func:`board_settings`). The settings ride in the entity, so a screen left on for days follows
-a change at once.
+thresholds (waiting callers, longest wait), unreadable ones unset, and its service-level target
+(``alert_sl_pct``: below it the tile says so), :data:`realtime.metrics.DEFAULT_SL_TARGET_PCT`
+(80 %) for a queue with no settings or an unreadable target, none only when its settings say so
+(null) (:func:`board_settings`). The settings ride in the entity, so a screen left on for days
+follows a change at once.
 
 :class:`TodayOnBoard` puts them on the board (:meth:`realtime.projections.board.BoardState.put`,
 committed with the board's next batch):
@@ -27,7 +29,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Final, Literal, Protocol
 
-from realtime.metrics import QueueDay, QueueRules, figures
+from realtime.metrics import DEFAULT_SL_TARGET_PCT, QueueDay, QueueRules, figures
 from realtime.projections.day.chart import WaitingChart
 from realtime.projections.day.queues import QueueCounts
 from realtime.state import BoardSettings, State, TodayView
@@ -35,22 +37,29 @@ from realtime.state import BoardSettings, State, TodayView
 #: The board's collection of today's numbers, keyed by queue id.
 COLLECTION: Final = "today"
 
-#: A queue's name and alert thresholds on the board, when it has no settings of its own.
+#: A queue's name and alert thresholds on the board, when it has no settings of its own: no
+#: alert but the industry's service-level target.
 NOT_SET: BoardSettings = {
-    "display_name": "", "alert_waiting": None, "alert_longest_wait_s": None, "alert_sl_pct": None,
+    "display_name": "", "alert_waiting": None, "alert_longest_wait_s": None,
+    "alert_sl_pct": DEFAULT_SL_TARGET_PCT,
 }  # fmt: skip
 
 
 def board_settings(raw: object) -> BoardSettings:
     """What the board shows a queue by, from its stored settings (anything unreadable, or past
-    what a queue could see: 100,000 callers, a day's wait, 100 %, is unset)."""
+    what a queue could see: 100,000 callers, a day's wait, 100 %, is unset; the service-level
+    target then the default, and none only when the settings say null)."""
     settings = raw if isinstance(raw, dict) else {}
     name = settings.get("display_name")
+    target = settings.get("alert_sl_pct", DEFAULT_SL_TARGET_PCT)
+    if target is not None:
+        target = _at_most(target, 100)
+        target = DEFAULT_SL_TARGET_PCT if target is None else target
     return {
         "display_name": name[:200] if isinstance(name, str) else "",
         "alert_waiting": _at_most(settings.get("alert_waiting"), 100_000),
         "alert_longest_wait_s": _at_most(settings.get("alert_longest_wait_s"), 86_400),
-        "alert_sl_pct": _at_most(settings.get("alert_sl_pct"), 100),
+        "alert_sl_pct": target,
     }
 
 
