@@ -441,6 +441,38 @@ def test_a_ringing_cards_bell_shakes_on_a_board_of_few_agents(page, stack):
     assert bell.evaluate("(icon) => getComputedStyle(icon).animationName") == "ring"
 
 
+def test_an_agent_over_their_status_limit_stands_out_in_words_and_in_the_header(page, stack):
+    expect(page.locator(".count-over")).to_be_hidden()  # no limit set: nothing to be over
+    # the simulator's agents have been available for minutes: a 1-minute limit on Login
+    stack.manage_output(
+        "shell", "-c",
+        "from wallboard.agents.models import StatusOption;"
+        "StatusOption.objects.filter(code=1).update(limit_min=1)",
+    )  # fmt: skip
+    try:
+        page.reload()
+        over = page.locator('.agent.over[data-category="available"]').first
+        expect(over.locator(".agent-over")).to_have_text(
+            re.compile(r"^over by \u2068\d+\u2069 min$")
+        )
+        expect(over).to_have_css("background-color", "rgb(61, 18, 18)")  # --red-bg
+        expect(page.locator("#count-over")).not_to_have_text("0", timeout=5_000)
+        expect(page.locator(".count-over")).to_have_class(re.compile(r"\bhas-over\b"))
+        # what needs attention first: the over cards before the ones within their limits
+        categories = page.locator(".agent").evaluate_all(
+            "cards => cards.map(c => c.classList.contains('over') ? 'over' : c.dataset.category)"
+        )
+        first_plain = next(i for i, c in enumerate(categories) if c not in ("ringing", "over"))
+        assert "over" not in categories[first_plain:]
+        page.screenshot(path=OUTPUT / "board-over-limit.png")
+    finally:
+        stack.manage_output(
+            "shell", "-c",
+            "from wallboard.agents.models import StatusOption;"
+            "StatusOption.objects.update(limit_min=None, call_limit_min=None)",
+        )  # fmt: skip
+
+
 def test_a_waiting_caller_who_is_a_contact_shows_by_the_contacts_name(page, stack):
     stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
                         " demo_contacts; demo_contacts()")  # fmt: skip

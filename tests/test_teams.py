@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission, User, update_last_login
 from django.core.management import CommandError, call_command
 
 from realtime.scopes import NOTHING, WHOLE_ACCOUNT, scope
+from wallboard.agents.models import StatusOption
 from wallboard.agents.onboarding import create_agent
 from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
@@ -209,10 +210,15 @@ def test_a_superuser_makes_a_team_in_the_admin_picking_queues_and_agents_by_name
     saved = client.post(
         "/admin/teams/team/add/",
         {"name": "Sales", "team_queues": ["1", "7"], "team_agents": ["SIP2"],
-         "supervisors": [root.pk]},
+         "supervisors": [root.pk],
+         # the team's own status limits (an inline): Lunch at 20 minutes for Sales
+         "status_limits-TOTAL_FORMS": "1", "status_limits-INITIAL_FORMS": "0",
+         "status_limits-0-status": StatusOption.objects.get(code=3).pk,
+         "status_limits-0-limit_min": "20"},
     )  # fmt: skip
     assert saved.status_code == 302
     sales = Team.objects.get(name="Sales")
+    assert [(x.status.code, x.limit_min) for x in sales.status_limits.all()] == [(3, 20)]
     assert dict(sales.queues.values_list("queue_id", "name")) == {"1": "Sales line", "7": "תמיכה 2"}
     assert list(sales.agents.values_list("extension", "name")) == [("SIP2", "שרה כהן")]
     listing = client.get("/admin/teams/team/").content.decode()

@@ -5,7 +5,15 @@
 
 import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
 import { t, word } from "./i18n.js";
-import { agentCategory, agentName, agentOrder, callStart, mainCall } from "./present.js";
+import {
+  agentCategory,
+  agentName,
+  agentOrder,
+  callStart,
+  limitsOf,
+  mainCall,
+  overWords,
+} from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
 
 const MANY_AGENTS = 200; // above this, off-screen cards are left to the browser (board.css)
@@ -27,8 +35,10 @@ function createAgentView(ext) {
   status.append(icon, statusText);
   const since = el("span", "agent-since", "—");
   line.append(status, since);
-  root.append(head, line);
-  return {
+  const over = el("span", "agent-over");
+  over.hidden = true;
+  root.append(head, line, over);
+  const view = {
     el: root,
     name: name,
     ext: extEl,
@@ -36,7 +46,36 @@ function createAgentView(ext) {
     since: since,
     category: null,
     call: null, // {el, kind, number, name, duration}
+    over: over,
+    overKind: null, // "status" | "call": over its limit in its status, or on a long call
+    onStatusOver: null,
+    onCallOver: null,
   };
+  view.onStatusOver = function (warn, past) {
+    setOver(view, warn ? "status" : null, past);
+  };
+  view.onCallOver = function (warn, past) {
+    setOver(view, warn ? "call" : null, past);
+  };
+  return view;
+}
+
+// A card over its limit (present.js overLimit): red, and "⚠ over by 12 min" in words.
+function setOver(view, kind, past) {
+  if (kind === null) {
+    if (view.overKind === null) return;
+    view.overKind = null;
+    view.el.classList.remove("over", "over-call");
+    setHidden(view.over, true);
+    return;
+  }
+  if (view.overKind !== kind) {
+    view.overKind = kind;
+    view.el.classList.add("over");
+    view.el.classList.toggle("over-call", kind === "call");
+    setHidden(view.over, false);
+  }
+  setText(view.over, overWords(past));
 }
 
 // Call states the status line already names (statusLabel: ringing, dialing, on a call, on hold,
@@ -72,7 +111,8 @@ function statusLabel(category, agent, call, controls) {
   }
 }
 
-function renderCall(view, calls, now) {
+// callLimit: the long-call limit of the agent's status, seconds (null: none).
+function renderCall(view, calls, now, callLimit) {
   const call = mainCall(calls);
   if (call) {
     if (!view.call) {
@@ -97,16 +137,19 @@ function renderCall(view, calls, now) {
     setText(c.number, number || (name ? "" : t("agent.unknownNumber")));
     setText(c.name, name);
     c.name.classList.toggle("contact", !!contact);
-    setTimer(c.duration, callStart(call), now);
+    if (callLimit) setTimer(c.duration, callStart(call), now, callLimit, view.onCallOver, true);
+    else setTimer(c.duration, callStart(call), now);
   } else if (view.call) {
     stopTimer(view.call.duration);
     view.call.el.remove();
     view.call = null;
   }
+  if (!callLimit && view.overKind === "call") setOver(view, null, 0);
 }
 
-// controls: status.js's createStatusControls (the status buttons and the pending state).
-export function createAgents(container, filter, controls) {
+// controls: status.js's createStatusControls (the status buttons and the pending state);
+// limits: the page's config.limits (present.js limitsOf).
+export function createAgents(container, filter, controls, limits) {
   const views = new Map(); // extension -> view
   let order = []; // extensions, as placed
 
@@ -139,8 +182,14 @@ export function createAgents(container, filter, controls) {
     const changing = controls.draw(view, ext, agent);
     const label = statusLabel(category, agent, mainCall(calls), controls);
     setText(view.statusText, changing ? t("agent.changingTo", { name: changing.name }) : label);
-    setTimer(view.since, agent.status_since, now);
-    renderCall(view, calls, now);
+    const [statusLimit, callLimit] = limitsOf(limits, ext, agent.status);
+    const watchStatus = calls.length === 0 && !!statusLimit;
+    if (watchStatus) setTimer(view.since, agent.status_since, now, statusLimit, view.onStatusOver, true);
+    else {
+      setTimer(view.since, agent.status_since, now);
+      if (view.overKind === "status") setOver(view, null, 0);
+    }
+    renderCall(view, calls, now, category === "oncall" ? callLimit : null);
     setHidden(view.el, !filter.showsAgent(agent));
   }
 
@@ -150,7 +199,7 @@ export function createAgents(container, filter, controls) {
     if (container.classList.contains("many") !== many) container.classList.toggle("many", many);
     const still = views.size > STILL_BELLS_ABOVE;
     if (container.classList.contains("still") !== still) container.classList.toggle("still", still);
-    const ids = agentOrder(agents, now);
+    const ids = agentOrder(agents, now, limits);
     const pinned = controls.pinned;
     const at = pinned ? ids.indexOf(pinned) : -1;
     if (at > 0) {

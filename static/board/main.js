@@ -54,6 +54,7 @@ const page = {
   oncall: $("count-oncall"),
   onbreak: $("count-break"),
   loggedout: $("count-loggedout"),
+  over: $("count-over"),
   answered: $("count-answered"),
   abandoned: $("count-abandoned"),
   sl: $("count-sl"),
@@ -100,6 +101,13 @@ const showView = createView(
 );
 const fitTv = createTvFit(board);
 
+// The board's clock: the server's, or while frozen the time of the last data (banner.js).
+function boardNow() {
+  const now = serverNow(board);
+  const frozenAt = updateBanner.frozenAt;
+  return frozenAt === null || isNaN(frozenAt) ? now : Math.min(now, frozenAt);
+}
+
 // The cards take their new places between the timers' ticks, twice a second: the ticking
 // timers and the moved cards each redraw much of a 1,000-agent board, and together (or a whole
 // second's moves at once) they made frames too long (bench/bench_browser.py).
@@ -108,14 +116,12 @@ setInterval(function tick() {
   socket.watchdog();
   updateBanner(now);
   // frozen (banner.js): the timers stand at the time of the last data, not ticking on as if live
-  const frozenAt = updateBanner.frozenAt;
-  if (frozenAt === null) tickTimers(now);
-  else if (!isNaN(frozenAt)) tickTimers(Math.min(now, frozenAt));
+  if (!(updateBanner.frozenAt !== null && isNaN(updateBanner.frozenAt))) tickTimers(boardNow());
   setTimeout(function () {
-    renderer.place(serverNow(board));
+    renderer.place(boardNow());
   }, 250);
   setTimeout(function () {
-    renderer.tick(serverNow(board));
+    renderer.tick(boardNow());
   }, 750);
   fitTv();
   pop.check();

@@ -64,7 +64,66 @@ export function mainCall(calls) {
   return null;
 }
 
-const RANK = { ringing: 0, oncall: 1, listening: 1, break: 2, available: 3, loggedout: 4 };
+// What needs attention first: ringing, over a limit, on a call, available, on a break, logged out.
+const RANK = { ringing: 0, over: 1, oncall: 2, listening: 2, available: 3, break: 4, loggedout: 5 };
+
+/** @typedef {[number | null, number | null]} Limits */
+/** @type {Limits} */
+const NO_LIMITS = [null, null];
+
+/**
+ * An agent's limits in its status, in seconds: [time in the status, a call taken in it]
+ * (null: none), from the page's config.limits (wallboard/teams/limits.py): its team's own for
+ * that status, else the account's.
+ * @param {{by_status?: Record<string, Limits>, by_agent?: Record<string, Record<string, Limits>>} | null | undefined} limits
+ * @param {string} ext
+ * @param {unknown} status
+ * @returns {Limits}
+ */
+export function limitsOf(limits, ext, status) {
+  if (!limits || typeof status !== "number") return NO_LIMITS;
+  const code = String(status);
+  const own = limits.by_agent ? limits.by_agent[ext] : null;
+  if (own && Object.prototype.hasOwnProperty.call(own, code)) return own[code];
+  const account = limits.by_status ? limits.by_status[code] : null;
+  return account || NO_LIMITS;
+}
+
+/**
+ * How far past its limit an agent is, in seconds (0: not over): a call longer than its status'
+ * long-call limit, else (no call) longer in its status than that status' limit. Ringing and
+ * listening in are never over.
+ * @returns {{by: number, call: boolean}}
+ */
+export function overLimit(agent, ext, limits, nowSec) {
+  const category = agentCategory(agent);
+  if (category === "ringing" || category === "listening") return { by: 0, call: false };
+  const [statusS, callS] = limitsOf(limits, ext, agent ? agent.status : null);
+  if (category === "oncall") {
+    const start = longestCallStart(agent);
+    const by = callS && start !== null ? nowSec - start - callS : 0;
+    return { by: by > 0 ? by : 0, call: true };
+  }
+  const since = agent ? agent.status_since : null;
+  const by = statusS && typeof since === "number" ? nowSec - since - statusS : 0;
+  return { by: by > 0 ? by : 0, call: false };
+}
+
+// "over by 12 min": whole minutes, rounded up (a second over is a minute over).
+/** @param {number} seconds */
+export function overWords(seconds) {
+  return t("agent.overBy", { min: Math.max(1, Math.ceil(seconds / 60)) });
+}
+
+// The agents over their limit now.
+export function countOver(agents, limits, nowSec) {
+  let n = 0;
+  if (!limits) return 0;
+  for (const ext of Object.keys(agents || {})) {
+    if (overLimit(agents[ext], ext, limits, nowSec).by > 0) n += 1;
+  }
+  return n;
+}
 
 const collator =
   typeof Intl !== "undefined" && Intl.Collator
@@ -86,16 +145,21 @@ function elapsed(since, nowSec) {
   return typeof since === "number" && isFinite(since) ? Math.max(0, nowSec - since) : -1;
 }
 
-// The cards' order: ringing, on a call, on a break, available, logged out; within each, the
-// longest in that state first, then by name.
-export function agentOrder(agents, nowSec) {
+// The cards' order, what needs attention first: ringing, over a limit (limitsOf: the furthest
+// over first), on a call, available, on a break, logged out; within each, the longest in that
+// state first, then by name.
+export function agentOrder(agents, nowSec, limits) {
   const now = typeof nowSec === "number" ? nowSec : Date.now() / 1000;
   const rows = [];
   for (const ext of Object.keys(agents || {})) {
     const agent = agents[ext] || {};
-    const category = agentCategory(agent);
+    let category = agentCategory(agent);
     let duration = 0; // ringing: by name only
-    if (category === "oncall" || category === "listening") {
+    const over = limits ? overLimit(agent, ext, limits, now).by : 0;
+    if (over > 0) {
+      category = "over";
+      duration = over;
+    } else if (category === "oncall" || category === "listening") {
       duration = elapsed(longestCallStart(agent), now);
     }
     else if (category === "break" || category === "available") {

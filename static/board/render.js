@@ -9,7 +9,7 @@ import { createAgents } from "./agents.js";
 import { createFilter } from "./filter.js";
 import { count, t } from "./i18n.js";
 import { serverNow } from "./reducer.js";
-import { percent, summary, todayTotals } from "./present.js";
+import { countOver, percent, summary, todayTotals } from "./present.js";
 import { setText } from "./dom.js";
 import { createQueues, WAIT_WARN_S } from "./queues.js";
 import { createStatusControls } from "./status.js";
@@ -47,7 +47,12 @@ export function createRenderer(board, stats, page, config, onRendered) {
     },
     page.notices
   );
-  const agents = createAgents(page.agents, filter, controls);
+  const limits = config.limits || null; // wallboard/teams/limits.py
+  const anyLimit =
+    !!limits &&
+    (Object.keys(limits.by_status || {}).length > 0 || Object.keys(limits.by_agent || {}).length > 0);
+  if (page.over && !anyLimit) page.over.closest(".count").hidden = true; // nothing to be over
+  const agents = createAgents(page.agents, filter, controls, limits);
   let full = false;
   let pending = false;
   let lastDrawn = -Infinity; // performance.now() of the last drawing
@@ -76,6 +81,14 @@ export function createRenderer(board, stats, page, config, onRendered) {
     if (box) box.classList.toggle("warn", warn);
   };
 
+  // The agents over their limit: time moves them over, so counted at every tick too.
+  function renderOver(now) {
+    if (!page.over) return;
+    const n = countOver(collectionOf(board, "agents"), limits, now);
+    setText(page.over, count(n));
+    page.over.closest(".count").classList.toggle("has-over", n > 0);
+  }
+
   function renderHeader(now) {
     const s = summary(board.state);
     setText(page.waiting, count(s.waiting));
@@ -87,6 +100,7 @@ export function createRenderer(board, stats, page, config, onRendered) {
     setText(page.oncall, s.listening ? t("header.onCallListening", listening) : count(s.oncall));
     setText(page.onbreak, count(s.onbreak));
     setText(page.loggedout, count(s.loggedout));
+    renderOver(now);
     const totals = todayTotals(collectionOf(board, "today"));
     setText(page.answered, count(totals.answered));
     setText(page.abandoned, count(totals.abandoned));
@@ -177,6 +191,7 @@ export function createRenderer(board, stats, page, config, onRendered) {
     // longest on a break first...).
     tick(now) {
       ticks += 1;
+      renderOver(now);
       if ((placeSoon || ticks % ORDER_EVERY_S === 0) && agents.size()) placeAgents(now);
     },
 

@@ -7,7 +7,8 @@ import { test } from "node:test";
 import { bannerFor, frozenSince } from "../../static/board/banner.js";
 import { count, setLanguage, share, t, word } from "../../static/board/i18n.js";
 import {
-  age, agentCategory, agentOrder, clockTime, formatDuration, setTimeZone, todayTotals,
+  age, agentCategory, agentOrder, clockTime, countOver, formatDuration, limitsOf, overLimit,
+  overWords, setTimeZone, todayTotals,
 } from "../../static/board/present.js";
 import { createBoard, receive } from "../../static/board/reducer.js";
 
@@ -72,6 +73,44 @@ test("ringing agents come first and logged-out agents last", () => {
   const order = agentOrder(agents, 100);
   assert.equal(order[0], "c");
   assert.equal(order[order.length - 1], "a");
+});
+
+test("limits come from the agent's team first, then the account, per status", () => {
+  const limits = { by_status: { 3: [1800, null], 1: [null, 1200] }, by_agent: { x: { 3: [600, null] } } };
+  assert.deepEqual(limitsOf(limits, "a", 3), [1800, null]); // the account's Lunch: 30 min
+  assert.deepEqual(limitsOf(limits, "x", 3), [600, null]); // x's team: 10 min
+  assert.deepEqual(limitsOf(limits, "x", 1), [null, 1200]); // x's team says nothing of Login
+  assert.deepEqual(limitsOf(limits, "a", 5), [null, null]); // no limit for that status
+  assert.deepEqual(limitsOf(null, "a", 3), [null, null]);
+});
+
+test("an agent over a status limit or on a long call is over, by how much", () => {
+  const limits = { by_status: { 3: [1800, null], 1: [null, 1200] }, by_agent: {} };
+  const lunch = { status: 3, status_since: 1000, calls: [] };
+  assert.equal(overLimit(lunch, "a", limits, 1000 + 1800).by, 0); // at the limit: not over
+  assert.deepEqual(overLimit(lunch, "a", limits, 1000 + 1800 + 720), { by: 720, call: false });
+  const talking = { status: 1, status_since: 0, calls: [{ state: "Talking", answered_at: 100 }] };
+  assert.deepEqual(overLimit(talking, "a", limits, 100 + 1260), { by: 60, call: true });
+  const ringing = { status: 3, status_since: 0, calls: [{ state: "Ringing", started_at: 0 }] };
+  assert.equal(overLimit(ringing, "a", limits, 99_999).by, 0); // ringing is never "over"
+  const agents = { a: lunch, b: talking, c: ringing };
+  assert.equal(countOver(agents, limits, 100 + 1260 + 2000), 2);
+  setLanguage("en");
+  assert.equal(overWords(720), "over by \u206812\u2069 min");
+  assert.equal(overWords(1), "over by \u20681\u2069 min"); // a second over is a minute over
+});
+
+test("the cards come by what needs attention: ringing, over, call, available, break, out", () => {
+  const limits = { by_status: { 3: [1800, null] }, by_agent: {} };
+  const agents = {
+    out: { status: 2, status_since: 0, calls: [] },
+    lunch: { status: 3, status_since: 90, calls: [] },
+    longLunch: { status: 3, status_since: 0, calls: [] },
+    free: { status: 1, status_since: 0, calls: [] },
+    talk: { status: 1, status_since: 0, calls: [{ state: "Talking", answered_at: 0 }] },
+    ring: { status: 1, status_since: 0, calls: [{ state: "Ringing", started_at: 0 }] },
+  };
+  assert.deepEqual(agentOrder(agents, 1850, limits), ["ring", "longLunch", "talk", "free", "lunch", "out"]);
 });
 
 test("durations and ages read as people read them", () => {

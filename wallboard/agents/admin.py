@@ -54,8 +54,10 @@ class ExtensionAdmin(admin.ModelAdmin):
 
 @admin.register(StatusOption)
 class StatusOptionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "name_he", "offered", "position"]
-    list_editable = ["name", "name_he", "offered", "position"]
+    list_display = [
+        "code", "name", "name_he", "offered", "position", "limit_min", "call_limit_min",
+    ]  # fmt: skip
+    list_editable = ["name", "name_he", "offered", "position", "limit_min", "call_limit_min"]
     ordering = ["position", "code"]
 
 

@@ -10,7 +10,7 @@ of their extension (``ExtensionUser``; the board's agents are keyed by it).
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
@@ -101,6 +101,25 @@ class StatusOption(models.Model):
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Order of the buttons.")
     )
+    limit_min = models.PositiveSmallIntegerField(
+        _("time limit (min)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text=_(
+            "An agent in this status longer than this shows as over the limit (Lunch 30, "
+            "Brief 10...; empty: no limit). A team may have its own (Teams)."
+        ),
+    )
+    call_limit_min = models.PositiveSmallIntegerField(
+        _("long-call limit (min)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text=_(
+            "A call taken in this status longer than this shows as a long call (empty: none)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("status option")
@@ -109,6 +128,13 @@ class StatusOption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def limits(self) -> tuple[int | None, int | None]:
+        """The time limit in this status and the long-call limit, in seconds (None: none)."""
+        return (
+            self.limit_min * 60 if self.limit_min else None,
+            self.call_limit_min * 60 if self.call_limit_min else None,
+        )
 
     def name_for(self, language: str | None) -> str:
         """The name a page in ``language`` shows."""

@@ -5,8 +5,9 @@ The board page carries its configuration as JSON (``board-config``, rendered by
 ``json_script``: text, never markup): the account's status names and which ones are offered
 (``wallboard.agents.models.StatusOption``: the account's own names, as data), who is looking
 (their extension, whether they may act on their own card or on every card), where a status change
-is posted, and the service-level formulas in the words of the person looking (translated here:
-``wallboard.reports.models.FORMULA_WORDS``). Every other word the page's modules show comes from
+is posted, the service-level formulas in the words of the person looking (translated here:
+``wallboard.reports.models.FORMULA_WORDS``), and the status limits the cards are judged by
+(``wallboard.teams.limits``). Every other word the page's modules show comes from
 their catalog (``static/board/i18n.js``). A display link gets the names only: it never acts.
 """
 
@@ -26,6 +27,7 @@ from wallboard.agents.models import StatusOption
 from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
 from wallboard.reports.models import FORMULA_WORDS
+from wallboard.teams.limits import limits_for_display, limits_for_user
 
 
 def _formulas() -> dict[str, str]:
@@ -60,6 +62,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
         "formulas": _formulas(),
         "time_zone": settings.TIME_ZONE,
+        "limits": limits_for_user(request.user),
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})
 
@@ -81,6 +84,7 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
         "formulas": _formulas(),
         "time_zone": settings.TIME_ZONE,
+        "limits": limits_for_display(link),
     }
     context = {"tv": True, "config": config, "display": link, "display_token": token}
     return render(request, "board/board.html", context)

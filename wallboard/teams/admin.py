@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wallboard.teams.making import known_agents, known_queues, set_agents, set_queues
-from wallboard.teams.models import Team
+from wallboard.teams.models import Team, TeamStatusLimit
 
 
 def _choices(known: dict[str, str]) -> list[tuple[str, str]]:
@@ -59,9 +59,18 @@ class TeamForm(forms.ModelForm):
             )
 
 
+class TeamStatusLimitInline(admin.TabularInline):
+    """The team's own status limits, in place of the account's (Status options)."""
+
+    model = TeamStatusLimit
+    extra = 0
+    fields = ["status", "limit_min", "call_limit_min"]
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     form = TeamForm
+    inlines = [TeamStatusLimitInline]
     list_display = ["name", "queue_names", "agent_count", "supervisor_names"]
     search_fields = ["name", "queues__name", "agents__name", "agents__extension"]
     filter_horizontal = ["supervisors"]

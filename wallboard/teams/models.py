@@ -10,6 +10,7 @@ boards within seconds (:mod:`wallboard.teams.live`).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +66,46 @@ class TeamAgent(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.extension
+
+
+class TeamStatusLimit(models.Model):
+    """A team's own limits for a status, in place of the account's (the status options')."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="status_limits")
+    status = models.ForeignKey(
+        "agents.StatusOption", on_delete=models.CASCADE, verbose_name=_("status")
+    )
+    limit_min = models.PositiveSmallIntegerField(
+        _("time limit (min)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text=_("Empty: no limit for this team."),
+    )
+    call_limit_min = models.PositiveSmallIntegerField(
+        _("long-call limit (min)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text=_("Empty: no long-call limit for this team."),
+    )
+
+    class Meta:
+        verbose_name = _("team's status limit")
+        verbose_name_plural = _("team's status limits")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "status"], name="team_status_limit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.status}"
+
+    def limits(self) -> tuple[int | None, int | None]:
+        """As :meth:`wallboard.agents.models.StatusOption.limits`."""
+        return (
+            self.limit_min * 60 if self.limit_min else None,
+            self.call_limit_min * 60 if self.call_limit_min else None,
+        )
 
 
 class BoardChoice(models.Model):
