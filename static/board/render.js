@@ -47,11 +47,13 @@ export function createRenderer(board, stats, page, config, onRendered) {
     },
     page.notices
   );
-  const limits = config.limits || null; // wallboard/teams/limits.py
-  const anyLimit =
-    !!limits &&
-    (Object.keys(limits.by_status || {}).length > 0 || Object.keys(limits.by_agent || {}).length > 0);
-  if (page.over && !anyLimit) page.over.closest(".count").hidden = true; // nothing to be over
+  // wallboard/teams/limits.py; none set: null, and nothing is judged (nor its count shown)
+  const given = config.limits || {};
+  const limits =
+    Object.keys(given.by_status || {}).length || Object.keys(given.by_agent || {}).length
+      ? given
+      : null;
+  if (page.over && !limits) page.over.closest(".count").hidden = true;
   const agents = createAgents(page.agents, filter, controls, limits);
   let full = false;
   let pending = false;
@@ -83,7 +85,7 @@ export function createRenderer(board, stats, page, config, onRendered) {
 
   // The agents over their limit: time moves them over, so counted at every tick too.
   function renderOver(now) {
-    if (!page.over) return;
+    if (!page.over || !limits) return;
     const n = countOver(collectionOf(board, "agents"), limits, now);
     setText(page.over, count(n));
     page.over.closest(".count").classList.toggle("has-over", n > 0);
