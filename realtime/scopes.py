@@ -16,7 +16,8 @@ share one key, and so one encoding of every frame.
 What a scope keeps, collection by collection (:data:`realtime.state.COLLECTIONS`):
 
 - ``queues`` and ``today``: the entries of its queues (keyed by queue id). A queue of two
-  teams is in both scopes.
+  teams is in both scopes. A ``today`` entry's ``answered_by`` (the agents who answered the
+  queue's calls) keeps the scope's agents only (:func:`_today_cut`).
 - ``agents``: the entries of its agents (keyed by SIP user), their calls included: an agent of
   the team serves the callers on their own calls, whichever queue they came through.
 
@@ -38,6 +39,7 @@ property), so a scoped board's state is exactly the scope of the account's.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
@@ -97,6 +99,25 @@ def _cut(entities: Mapping[str, T], allowed: frozenset[str] | None) -> dict[str,
     return {key: value for key, value in entities.items() if key in allowed}
 
 
+def _today_cut(entities: dict[str, T], agents: frozenset[str] | None) -> dict[str, T]:
+    """``today`` entries whose ``answered_by`` names only ``agents`` (None: all)."""
+    if agents is None:
+        return entities
+    out: dict[str, T] = {}
+    for key, entity in entities.items():
+        if isinstance(entity, dict):
+            names = entity.get("answered_by")
+            if isinstance(names, list) and any(name not in agents for name in names):
+                entity = cast(T, {**entity, "answered_by": [n for n in names if n in agents]})
+        out[key] = entity
+    return out
+
+
+def _cut_collection(entities: Mapping[str, T], within: Scope, name: str) -> dict[str, T]:
+    cut = _cut(entities, _allowed(within, name))
+    return _today_cut(cut, within.agents) if name == "today" else cut
+
+
 def scope_state(state: State, within: Scope) -> State:
     """``state`` with only what ``within`` holds (the input is not modified)."""
     if within.whole:
@@ -104,7 +125,7 @@ def scope_state(state: State, within: Scope) -> State:
     collections = cast(Mapping[str, Mapping[str, object]], state)
     return cast(
         State,
-        {name: _cut(collections.get(name, {}), _allowed(within, name)) for name in COLLECTIONS},
+        {name: _cut_collection(collections.get(name, {}), within, name) for name in COLLECTIONS},
     )
 
 
@@ -115,7 +136,7 @@ def scope_delta(delta: Delta, within: Scope) -> Delta:
     cut: Parts = {}
     for name, part in cast(Parts, delta).items():
         allowed = _allowed(within, name)
-        sets = _cut(part.get("set", {}), allowed)
+        sets = _cut_collection(part.get("set", {}), within, name)
         dels = [key for key in part.get("del", ()) if allowed is None or key in allowed]
         kept: Part[object] = {}
         if sets:
@@ -142,7 +163,21 @@ def scope_raw(
             continue
         wanted = {key.encode() for key in allowed}
         out[name] = {key: value for key, value in entities.items() if key in wanted}
+        if name == "today" and within.agents is not None:
+            out[name] = {key: _raw_today(value, within.agents) for key, value in out[name].items()}
     return out
+
+
+def _raw_today(value: bytes, agents: frozenset[str]) -> bytes:
+    """A stored ``today`` entry (JSON) cut as :func:`_today_cut` cuts it, re-encoded only if
+    its ``answered_by`` names an agent outside ``agents``."""
+    if b'"answered_by":[]' in value:
+        return value
+    entity = json.loads(value)
+    cut = _today_cut({"": entity}, agents)[""]
+    if cut is entity:
+        return value
+    return json.dumps(cut, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _allowed(within: Scope, collection: str) -> frozenset[str] | None:

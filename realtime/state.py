@@ -46,7 +46,8 @@ Example::
           "service_level_pct": 60.0, "asa_s": 12.0, "abandon_rate_pct": 20.0,
           "sl_threshold_s": 20, "short_abandon_s": 5, "formula": "strict",
           "display_name": "Sales", "alert_waiting": 5, "alert_longest_wait_s": 60,
-          "alert_sl_pct": 80, "waiting_last_hour": [0, 2, 3, 1]
+          "alert_sl_pct": 80, "waiting_last_hour": [0, 2, 3, 1],
+          "answered_by": ["SIP101", "SIP104"]
         }
       }
     }
@@ -58,8 +59,9 @@ Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events`
   does not touch them: :mod:`realtime.projections.day` counts them), with the queue's settings
   for the board: ``display_name`` ("": Voicenter's name), its alert thresholds (null: none) and
   ``alert_sl_pct``, its service-level target (80 unless its settings say otherwise; null: none),
-  and ``waiting_last_hour``: the most callers waiting at once in each of the last minutes
-  (up to 60, oldest first).
+  ``waiting_last_hour``: the most callers waiting at once in each of the last minutes
+  (up to 60, oldest first), and ``answered_by``: the agents (SIP users) who answered its calls
+  that day, sorted (who serves a queue no team names: Voicenter's feed lists no queue members).
 
 - ``queues``: keyed by Voicenter's queue id, as a string; ``waiting``: the callers waiting in
   that queue now, in join order.
@@ -213,6 +215,7 @@ class TodayView(Figures, BoardSettings):
 
     day: str
     waiting_last_hour: list[int]
+    answered_by: list[str]
 
 
 class State(TypedDict):

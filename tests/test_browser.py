@@ -473,6 +473,31 @@ def test_an_agent_over_their_status_limit_stands_out_in_words_and_in_the_header(
         )  # fmt: skip
 
 
+def test_a_queue_without_a_team_counts_the_agents_who_answered_its_calls_today(page, stack):
+    # the simulator's agents answer its queues' calls: a tile names those who did
+    titled = page.locator(".queue-agents[title^='Its agents: those who answered']").first
+    titled.wait_for(state="attached", timeout=90_000)
+    # read in one turn of the page: the tile and the cards as the same drawing left them
+    shown, answered_by, categories = titled.evaluate(
+        """line => {
+          const queue = line.closest('.queue').dataset.queueId;
+          const exts = window.wallboard.board.state.today[queue].answered_by;
+          const card = (e) => document.querySelector(`.agent[data-ext='${e}']`);
+          return [
+            Array.from(line.querySelectorAll('.queue-agents-count'), (n) => n.textContent),
+            exts,
+            exts.map((e) => card(e) && card(e).dataset.category),
+          ];
+        }"""
+    )
+    assert answered_by
+    numbers = [int(n.strip("\u2068\u2069")) for n in shown]
+    assert numbers[0] == categories.count("available")
+    assert numbers[2] == categories.count("break")
+    busy = ("oncall", "ringing", "listening")
+    assert numbers[1] == sum(categories.count(c) for c in busy)
+
+
 def test_a_waiting_caller_who_is_a_contact_shows_by_the_contacts_name(page, stack):
     stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
                         " demo_contacts; demo_contacts()")  # fmt: skip

@@ -60,6 +60,13 @@ def test_a_supervisor_sees_their_first_team_and_picks_the_other(browser, stack):
     page.wait_for_function("document.querySelectorAll('.queue').length === 1")
     assert tiles(page) == ["1000"]
     assert cards(page) == ["SIM0101", "SIM0102", "SIM0103"]
+    # who can take the queue's calls: Sales' agents, and the tile says so
+    agents = page.locator(".queue[data-queue-id='1000'] .queue-agents")
+    expect(agents).to_have_attribute("title", "Its agents: the agents of \u2068Sales\u2069")
+    shown = agents.locator(".queue-agents-count").all_inner_texts()
+    categories = page.locator(".agent").evaluate_all("cards => cards.map(c => c.dataset.category)")
+    assert int(shown[0].strip("\u2068\u2069")) == categories.count("available")
+    assert int(shown[2].strip("\u2068\u2069")) == categories.count("break")
     pick = page.locator("#team-pick")
     expect(pick).to_be_visible()
     assert pick.locator("option").all_text_contents() == ["Sales", "Support"]  # no All teams

@@ -249,6 +249,7 @@ def valid_frames() -> dict[str, messages.Message]:
                 **NOT_SET,
                 "day": DAY,
                 "waiting_last_hour": [0, 3],
+                "answered_by": ["SIP1"],
             }
         },
     }

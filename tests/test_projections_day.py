@@ -17,6 +17,7 @@ from realtime.events import (
     Agent,
     AgentChanged,
     AgentsSnapshot,
+    Call,
     Queue,
     QueueChanged,
     QueuesSnapshot,
@@ -218,6 +219,31 @@ def agent(status: int, since: float | None = None) -> Agent:
 
 def agent_event(reason: str, at: float, call_id: str = "", status: int = 1) -> AgentChanged:
     return AgentChanged("agent_changed", reason, agent(status), call_id, "", at, None)
+
+
+def answers(ext: str, call_id: str, queue: str | None, at: float) -> AgentChanged:
+    """Extension ``ext`` answers ``call_id``, which came through ``queue`` (None: a direct call)."""
+    call = Call(call_id, "Incoming", "Talking", "0501234567", "", "", at, at, queue, None)
+    who = Agent(ext, "101", 7, "Dana", "Dana", 1, "", None, None, (call,))
+    return AgentChanged("agent_changed", "ANSWER", who, call_id, "", at, None)
+
+
+async def test_the_agents_who_answer_a_queues_calls_are_on_its_tile_and_kept(store, days):
+    board = BoardState(store)
+    await board.load()
+    projection = await counting(days, board=board)
+    await feed(
+        projection,
+        joined("7", NOON, caller("a", NOON)),
+        answers("SIP2", "a", "7", NOON + 5),
+        answers("SIP1", "b", "7", NOON + 50),
+        answers("SIP1", "c", "7", NOON + 90),  # again: named once
+        answers("SIP3", "d", None, NOON + 99),  # a direct call: no queue's agent
+    )
+    await committed(board, projection)
+    assert (await store.snapshot()).state["today"]["7"]["answered_by"] == ["SIP1", "SIP2"]
+    again = await counting(days)  # a restarted worker reads them back from Redis
+    assert again.agents.answered_by(TODAY, "7") == ["SIP1", "SIP2"]
 
 
 async def test_an_agents_answered_calls_talk_time_and_time_in_each_status(days):
@@ -532,7 +558,7 @@ async def test_the_records_stored_in_redis_have_the_fields_of_their_types(days):
         joined("7", NOON, caller("c", NOON)),
         left("7", "c", NOON + 9),
         AgentsSnapshot("agents_snapshot", (agent(1, NOON - 60),), NOON, None),
-        agent_event("ANSWER", NOON + 9, "c"),
+        answers("SIP1", "c", "7", NOON + 9),
         agent_event("HANGUP", NOON + 70, "c"),
     )
     for read, typed in (

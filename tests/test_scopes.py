@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -88,3 +89,18 @@ def test_a_stored_snapshot_is_cut_without_decoding_its_entities():
     }
     assert scope_raw(raw, NOTHING) == {"queues": {}, "agents": {}, "today": {}}
     assert scope_raw(raw, WHOLE_ACCOUNT) == raw
+
+
+def test_a_teams_today_names_only_its_own_agents_among_those_who_answered():
+    sales = scope(["7"], ["SIP1"])
+    today: Any = {"7": {"offered": 3, "answered_by": ["SIP1", "SIP9"]}, "8": {"answered_by": []}}
+    state: Any = {"queues": {}, "agents": {}, "today": today}
+    assert scope_state(state, sales)["today"] == {"7": {"offered": 3, "answered_by": ["SIP1"]}}
+    assert state["today"]["7"]["answered_by"] == ["SIP1", "SIP9"]  # the input untouched
+    delta: Any = {"today": {"set": {"7": today["7"]}}}
+    assert scope_delta(delta, sales) == {
+        "today": {"set": {"7": {"offered": 3, "answered_by": ["SIP1"]}}}
+    }
+    raw = {"today": {k.encode(): orjson.dumps(v) for k, v in today.items()}}
+    assert orjson.loads(scope_raw(raw, sales)["today"][b"7"])["answered_by"] == ["SIP1"]
+    assert scope_state(state, WHOLE_ACCOUNT)["today"]["7"]["answered_by"] == ["SIP1", "SIP9"]

@@ -7,11 +7,16 @@
  * alert_waiting, a caller waiting alert_longest_wait_s or more, today's service level below
  * alert_sl_pct. An alerting tile turns red AND says which alert in words (never colour alone);
  * onAlert(id) is called when a tile starts alerting (the optional sound, main.js).
+ *
+ * Who can take its calls: a line of its agents available / on a call / on a break, its agents
+ * being those of the teams that name it (the page's queue_members, wallboard/teams/members.py),
+ * else those who answered its calls today (its `today` entity's answered_by); the line's
+ * tooltip says which (renderMembers, drawn with the cards).
  */
 
 import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
 import { count, t } from "./i18n.js";
-import { compareText, formatDuration, percent } from "./present.js";
+import { agentCategory, compareText, formatDuration, percent } from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
 
 export const WAIT_WARN_S = 60; // a caller waiting longer than this: warning style
@@ -59,7 +64,24 @@ function createQueueView(id) {
   const list = el("ol", "callers");
   const more = el("div", "callers-more");
   more.hidden = true;
-  root.append(head, line, alerts, day, chart.el, list, more);
+  const members = el("p", "queue-agents");
+  const figureOf = function (cls) {
+    const box = el("span", "queue-agents-figure " + cls);
+    const n = el("b", "queue-agents-count", "0");
+    const label = el("span", "queue-agents-label");
+    box.append(n, label);
+    members.appendChild(box);
+    return { n: n, label: label };
+  };
+  const memberFigures = {
+    available: figureOf("available"),
+    oncall: figureOf("oncall"),
+    onbreak: figureOf("onbreak"),
+  };
+  setText(memberFigures.available.label, t("queue.agentsAvailable"));
+  setText(memberFigures.oncall.label, t("queue.agentsOnCall"));
+  setText(memberFigures.onbreak.label, t("queue.agentsOnBreak"));
+  root.append(head, line, members, alerts, day, chart.el, list, more);
   const view = {
     el: root,
     name: name,
@@ -82,6 +104,9 @@ function createQueueView(id) {
     moreCount: 0, // the callers past TV_CALLERS, as "+ N more waiting" says
     slTip: { formula: null, threshold: null, text: null }, // what its tooltip was made of
     onAlert: null, // set by createQueues
+    members: members,
+    memberFigures: memberFigures,
+    membersKey: "", // what its line was drawn from
   };
   view.onWarn = function (warn) {
     view.waitWarn = warn;
@@ -224,7 +249,9 @@ function renderToday(view, day, formulas) {
   }
 }
 
-export function createQueues(container, select, filter, formulas, onAlert) {
+// teams: the page's queue_members (queue id -> {teams, agents}: the queues some team names).
+export function createQueues(container, select, filter, formulas, onAlert, teams) {
+  teams = teams || {};
   const views = new Map(); // queue id -> view
   let order = []; // ids, as placed
   let orderDirty = false;
@@ -360,9 +387,45 @@ export function createQueues(container, select, filter, formulas, onAlert) {
     for (const [id, view] of views) setHidden(view.el, !filter.showsQueue(id));
   }
 
+  // Every tile's line of agents, from the agents' state now (agents: the state's agents
+  // collection; today: its today collection).
+  function renderMembers(agents, today) {
+    for (const [id, view] of views) {
+      const team = teams[id];
+      const fromTeam = !!(team && Array.isArray(team.agents));
+      const day = today[id];
+      const list = fromTeam ? team.agents : day && Array.isArray(day.answered_by) ? day.answered_by : [];
+      let available = 0;
+      let oncall = 0;
+      let onbreak = 0;
+      for (const ext of list) {
+        const agent = agents[ext];
+        if (!agent) continue;
+        const category = agentCategory(agent);
+        if (category === "available") available += 1;
+        else if (category === "break") onbreak += 1;
+        else if (category !== "loggedout") oncall += 1; // ringing, talking, listening in
+      }
+      const names = fromTeam && Array.isArray(team.teams) ? team.teams.join(", ") : "";
+      const key = [available, oncall, onbreak, list.length, names].join(" ");
+      if (key === view.membersKey) continue;
+      view.membersKey = key;
+      setText(view.memberFigures.available.n, count(available));
+      setText(view.memberFigures.oncall.n, count(oncall));
+      setText(view.memberFigures.onbreak.n, count(onbreak));
+      view.members.classList.toggle("none-free", available === 0 && list.length > 0);
+      view.members.title = fromTeam
+        ? t("queue.agentsOfTeams", { teams: names })
+        : list.length
+          ? t("queue.agentsWhoAnswered")
+          : t("queue.agentsUnknown");
+    }
+  }
+
   return {
     render: render,
     renderDay: renderDay,
+    renderMembers: renderMembers,
     place: place,
     applyFilter: applyFilter,
     ids: views.keys.bind(views),

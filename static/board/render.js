@@ -33,7 +33,8 @@ export function createRenderer(board, stats, page, config, onRendered) {
     page.filterQueue,
     filter,
     config.formulas || {},
-    page.onAlert
+    page.onAlert,
+    config.queue_members || {}
   );
   const dirty = { queues: new Set(), agents: new Set(), today: new Set() };
   const controls = createStatusControls(
@@ -144,7 +145,10 @@ export function createRenderer(board, stats, page, config, onRendered) {
     if (queues.place()) applyFilterToAll(); // the selected queue went away
     if (agentsChanged) placeSoon = true;
     if (agentsChanged && (first || agents.size() !== placedCount)) placeAgents(now);
-    if (queuesChanged || agentsChanged || todayChanged) renderHeader(now);
+    if (queuesChanged || agentsChanged || todayChanged) {
+      queues.renderMembers(agentState, todayState);
+      renderHeader(now);
+    }
     const took = performance.now() - started;
     stats.renders += 1;
     stats.lastRenderMs = took;

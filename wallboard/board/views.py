@@ -7,7 +7,8 @@ The board page carries its configuration as JSON (``board-config``, rendered by
 (their extension, whether they may act on their own card or on every card), where a status change
 is posted, the service-level formulas in the words of the person looking (translated here:
 ``wallboard.reports.models.FORMULA_WORDS``), and the status limits the cards are judged by
-(``wallboard.teams.limits``). Every other word the page's modules show comes from
+(``wallboard.teams.limits``) and who serves each queue its teams name
+(``wallboard.teams.members``). Every other word the page's modules show comes from
 their catalog (``static/board/i18n.js``). A display link gets the names only: it never acts.
 """
 
@@ -28,6 +29,7 @@ from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
 from wallboard.reports.models import FORMULA_WORDS
 from wallboard.teams.limits import limits_for_display, limits_for_user
+from wallboard.teams.members import members_for_display, members_for_user
 
 
 def _formulas() -> dict[str, str]:
@@ -63,6 +65,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "formulas": _formulas(),
         "time_zone": settings.TIME_ZONE,
         "limits": limits_for_user(request.user),
+        "queue_members": members_for_user(request.user),
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})
 
@@ -85,6 +88,7 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
         "formulas": _formulas(),
         "time_zone": settings.TIME_ZONE,
         "limits": limits_for_display(link),
+        "queue_members": members_for_display(link),
     }
     context = {"tv": True, "config": config, "display": link, "display_token": token}
     return render(request, "board/board.html", context)

@@ -2,7 +2,10 @@
 the time spent in each status.
 
 - calls answered: an ``ExtensionEvent`` ANSWER, once per call (:class:`AnsweredCall`, keyed
-  ``a:<extension>:<call id>``: what makes each answer count once, across restarts);
+  ``a:<extension>:<call id>``: what makes each answer count once, across restarts), with the
+  queue the call came through, if any: the agents who answered a queue's calls that day
+  (:meth:`AgentDays.answered_by`) are who serves it, for the tiles of queues that no team
+  names (``realtime/state.py``: ``answered_by``);
 - talk time: from that answer to the call's HANGUP, counted on the day it ended;
 - time in each status: when the agent leaves a status, the interval spent in it is added, split
   at day boundaries, to the days in memory (yesterday and today); a snapshot only says where an
@@ -19,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from realtime.events import Agent
 
@@ -39,6 +42,7 @@ class AnsweredCall(TypedDict):
     d: str  # the business day it was answered, YYYY-MM-DD
     a: float  # when it was answered (UTC epoch)
     e: float | None  # when it ended; None: not yet
+    q: NotRequired[str]  # the queue it came through (absent: none, or stored before it was kept)
 
 
 class AgentDays:
@@ -54,6 +58,8 @@ class AgentDays:
         self.agents: dict[date, dict[str, AgentDay]] = {}  # day -> extension -> its numbers
         self.answered: dict[str, AnsweredCall] = {}  # "a:<ext>:<call>" -> the answer
         self.statuses: dict[str, tuple[int | None, float | None]] = {}  # ext -> (status, since)
+        # day -> queue id -> the extensions that answered its calls that day
+        self.queue_agents: dict[date, dict[str, set[str]]] = {}
         self.since = 0.0  # (UTC) time in a status counts from here on: the first day in memory
         # what changed since the last write: the agents' days, the answers
         self.dirty: set[tuple[date, str]] = set()
@@ -69,17 +75,36 @@ class AgentDays:
         self.dirty.add((day, agent.extension))
         return numbers
 
-    def answer(self, agent: Agent, call_id: str, at: float | None) -> None:
-        """``agent`` answered ``call_id`` at ``at``: counted once."""
+    def answer(self, agent: Agent, call_id: str, at: float | None) -> tuple[date, str] | None:
+        """``agent`` answered ``call_id`` at ``at``: counted once. The day and queue whose
+        agents it joined, if it came through a queue whose calls it had not answered that day."""
         key = f"a:{agent.extension}:{call_id}"
         if key in self.answered:
             self._stats["day_duplicates"] += 1
-            return
+            return None
         when = at if at is not None else self.clock()
         day = self.day_of(when)
-        self.answered[key] = {"d": day.isoformat(), "a": when, "e": None}
+        record: AnsweredCall = {"d": day.isoformat(), "a": when, "e": None}
+        queue = next((c.queue_id for c in agent.calls or () if c.call_id == call_id), None)
+        if queue:
+            record["q"] = queue
+        self.answered[key] = record
         self.dirty_answered[key] = None
         self._day_of(day, agent)["answered"] += 1
+        if queue and self._joins(day, queue, agent.extension):
+            return day, queue
+        return None
+
+    def _joins(self, day: date, queue: str, extension: str) -> bool:
+        agents = self.queue_agents.setdefault(day, {}).setdefault(queue, set())
+        if extension in agents:
+            return False
+        agents.add(extension)
+        return True
+
+    def answered_by(self, day: date, queue: str) -> list[str]:
+        """The extensions that answered ``queue``'s calls on ``day``, sorted."""
+        return sorted(self.queue_agents.get(day, {}).get(queue, ()))
 
     def hang_up(self, agent: Agent, call_id: str, at: float | None) -> None:
         """``agent``'s call ``call_id`` ended at ``at``: its talk time, if it answered it."""
@@ -125,6 +150,10 @@ class AgentDays:
         """Day ``day``'s numbers and answers as stored."""
         self.answered.update(answered)
         self.agents[day] = agents
+        for key, record in answered.items():
+            queue = record.get("q")
+            if queue and record.get("d") == day.isoformat():
+                self._joins(day, queue, key.split(":", 2)[1])
 
     def forget_before(self, oldest: date) -> None:
         cut = oldest.isoformat()
@@ -132,6 +161,8 @@ class AgentDays:
             del self.answered[key]
         for day in [d for d in self.agents if d < oldest]:
             del self.agents[day]
+        for day in [d for d in self.queue_agents if d < oldest]:
+            del self.queue_agents[day]
 
     def all_dirty(self) -> None:
         """Everything in memory is to be written again (Redis lost it)."""

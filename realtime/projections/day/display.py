@@ -4,8 +4,10 @@ The board shows the current business day (by the clock, in the account's time zo
 that had calls that day or has settings of its own has an entity in the board's ``today``
 collection (:class:`realtime.state.TodayView`, whose fields :mod:`realtime.state` specifies):
 its counters and metrics (:func:`realtime.metrics.figures`), the day, its chart
-(:mod:`realtime.projections.day.chart`) and what the board shows it by, from the queue's
-settings (kept by the web side, ``wallboard/reports``): its display name and its alert
+(:mod:`realtime.projections.day.chart`), the agents who answered its calls that day
+(:meth:`realtime.projections.day.agents.AgentDays.answered_by`) and what the board shows it
+by, from the queue's settings (kept by the web side, ``wallboard/reports``): its display name
+and its alert
 thresholds (waiting callers, longest wait), unreadable ones unset, and its service-level target
 (``alert_sl_pct``: below it the tile says so), :data:`realtime.metrics.DEFAULT_SL_TARGET_PCT`
 (80 %) for a queue with no settings or an unreadable target, none only when its settings say so
@@ -30,6 +32,7 @@ from datetime import date
 from typing import Final, Literal, Protocol
 
 from realtime.metrics import DEFAULT_SL_TARGET_PCT, QueueDay, QueueRules, figures
+from realtime.projections.day.agents import AgentDays
 from realtime.projections.day.chart import WaitingChart
 from realtime.projections.day.queues import QueueCounts
 from realtime.state import BoardSettings, State, TodayView
@@ -81,10 +84,17 @@ class Board(Protocol):
 
 
 class TodayOnBoard:
-    def __init__(self, board: Board | None, queues: QueueCounts, chart: WaitingChart) -> None:
+    def __init__(
+        self,
+        board: Board | None,
+        queues: QueueCounts,
+        chart: WaitingChart,
+        agents: AgentDays | None = None,
+    ) -> None:
         self.board = board  # None: counted and stored only
         self.queues = queues
         self.chart = chart
+        self.agents = agents  # who answered each queue's calls (None: nobody known)
         self.shown: dict[str, BoardSettings] = {}  # queue id -> its settings for the board
         self.day: date | None = None  # the day the board's numbers are of
 
@@ -96,6 +106,7 @@ class TodayOnBoard:
             "day": day.isoformat(),
             **self.shown.get(queue, NOT_SET),
             "waiting_last_hour": self.chart.points(queue),
+            "answered_by": self.agents.answered_by(day, queue) if self.agents else [],
         }
 
     def show(self, day: date) -> None:

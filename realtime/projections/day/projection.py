@@ -77,7 +77,7 @@ class DayCounters:
         self.queues = QueueCounts(self._day, clock)
         self.agents = AgentDays(self._day, self._bounds, clock)
         self.chart = WaitingChart()
-        self.display = TodayOnBoard(board, self.queues, self.chart)
+        self.display = TodayOnBoard(board, self.queues, self.chart, self.agents)
         self.settling = Settling(records, self._day, clock)
         self.rules_version: str | None = ""  # "": never loaded
         # The days whose records and counters are in memory (read from Redis, or begun here),
@@ -150,7 +150,9 @@ class DayCounters:
             agents = self.agents
             agents.status(event.agent, event.at, snapshot=False)
             if event.reason == "ANSWER" and event.call_id:
-                agents.answer(event.agent, event.call_id, event.at)
+                joined = agents.answer(event.agent, event.call_id, event.at)
+                if joined is not None:  # a queue's tile names one more of its agents
+                    self.queues.note(*joined)
             elif event.reason == "HANGUP" and event.call_id:
                 agents.hang_up(event.agent, event.call_id, event.at)
 

@@ -105,6 +105,11 @@ class QueueCounts:
         if day == self.noted_day:
             self.noted.add(queue)
 
+    def note(self, day: date, queue: str) -> None:
+        """``queue``'s entity changed on ``day`` otherwise than by a count (its agents)."""
+        if day == self.noted_day:
+            self.noted.add(queue)
+
     def take_noted(self) -> set[str]:
         """The queues counted on ``noted_day`` since the last call."""
         noted, self.noted = self.noted, set()
