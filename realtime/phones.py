@@ -7,10 +7,17 @@ too"): national digits for the default region, E.164 digits otherwise. Numbers w
 country code are read in ``CONTACTS_DEFAULT_REGION`` (Israel by default). Pure (no Django, no
 I/O): the contacts pages and the worker (which names the callers, ``realtime.contacts``) share
 it.
+
+Star numbers (Israel's business short numbers, ``*2700``, ``*9770``: a star and four digits, the
+first not 0) are not E.164 and libphonenumber does not know them; Voicenter dials them from any
+of its (Israeli) accounts. They are stored, shown and sent to Voicenter as the star and the
+digits (``*2700``), read from ``*2700``, ``* 27-00``, or ``2700*`` as a right-to-left line puts
+it, and count as Israeli universal access numbers (``uan``) for what may be dialled.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -21,6 +28,23 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 #: Longest input read as a phone number (the longest E.164 number is 15 digits; room for
 #: spaces, dashes, brackets and a label-free extension).
 MAX_INPUT = 40
+
+
+#: A star number as people write it, once spaces and dashes are gone: ``*2700`` (or ``2700*``).
+STAR = re.compile(r"\*([1-9][0-9]{3})|([1-9][0-9]{3})\*")
+#: The region and the number type star numbers count as (:func:`not_dialled`).
+STAR_REGION, STAR_TYPE = "IL", "uan"
+
+
+def star(raw: str) -> str | None:
+    """``raw`` as a star number (``*2700``) if it is one, else None."""
+    found = STAR.fullmatch(raw.strip().replace(" ", "").replace("-", ""))
+    return "*" + (found.group(1) or found.group(2)) if found else None
+
+
+def is_star(number: str) -> bool:
+    """Whether a stored number is a star number (stored ones begin with ``*`` or ``+``)."""
+    return number.startswith("*")
 
 
 #: Why a text is not a valid phone number (:class:`BadNumber`).
@@ -39,12 +63,15 @@ class BadNumber(ValueError):
 
 
 def normalise(raw: str, region: str = "IL") -> str:
-    """``raw`` as E.164, or :class:`BadNumber`."""
+    """``raw`` as E.164 (or a star number, ``*2700``), or :class:`BadNumber`."""
     text = raw.strip()
     if not text:
         raise BadNumber("empty")
     if len(text) > MAX_INPUT:
         raise BadNumber("too_long", text[:MAX_INPUT])
+    short = star(text)
+    if short:
+        return short
     try:
         parsed = phonenumbers.parse(text, region)
     except NumberParseException:
@@ -55,7 +82,10 @@ def normalise(raw: str, region: str = "IL") -> str:
 
 
 def shown(e164: str, region: str = "IL") -> str:
-    """How a person reads it: national format at home, international abroad."""
+    """How a person reads it: national format at home, international abroad; a star number
+    as it is."""
+    if is_star(e164):
+        return e164
     parsed = phonenumbers.parse(e164, None)
     home = phonenumbers.region_code_for_number(parsed) == region
     return phonenumbers.format_number(
@@ -64,7 +94,10 @@ def shown(e164: str, region: str = "IL") -> str:
 
 
 def for_voicenter(e164: str, region: str = "IL") -> str:
-    """Click2Call's ``target``: national digits (``0501234567``) at home, else E.164 digits."""
+    """Click2Call's ``target``: national digits (``0501234567``) at home, else E.164 digits; a
+    star number with its star (``*2700``)."""
+    if is_star(e164):
+        return e164
     parsed = phonenumbers.parse(e164, None)
     if phonenumbers.region_code_for_number(parsed) == region:
         national = phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
@@ -77,10 +110,13 @@ def key_of(raw: str, region: str = "IL") -> str | None:
     """``raw`` as E.164 if it can be a phone number, or None: the directory's key. Looser than
     :func:`normalise` (possible, not necessarily valid: a caller's number is whatever the
     network sent) and cached (the same callers' numbers come back in event after event, and
-    parsing one costs tens of microseconds)."""
+    parsing one costs tens of microseconds). A star number is its own key (``*2700``)."""
     text = raw.strip()
     if not text or len(text) > MAX_INPUT:
         return None
+    short = star(text)
+    if short:
+        return short
     try:
         parsed = phonenumbers.parse(text, region)
     except NumberParseException:
@@ -148,10 +184,14 @@ class NotDialled:
 
 
 def not_dialled(e164: str, policy: DialPolicy) -> NotDialled | None:
-    """None if ``e164`` may be dialled under ``policy``, else why not."""
-    parsed = phonenumbers.parse(e164, None)
-    kind = phonenumbers.number_type(parsed)
-    region = phonenumbers.region_code_for_number(parsed) or NON_GEOGRAPHIC
+    """None if ``e164`` may be dialled under ``policy``, else why not (a star number: an
+    Israeli universal access number)."""
+    if is_star(e164):
+        kind, region = TYPES[STAR_TYPE], STAR_REGION
+    else:
+        parsed = phonenumbers.parse(e164, None)
+        kind = phonenumbers.number_type(parsed)
+        region = phonenumbers.region_code_for_number(parsed) or NON_GEOGRAPHIC
     name = next((n for n, t in TYPES.items() if t == kind), "unknown")
     if kind in policy.refused:
         return NotDialled(REFUSED_TYPE, name, region)

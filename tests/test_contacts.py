@@ -37,9 +37,12 @@ def test_a_csv_imports_good_rows_and_reports_bad_ones_by_line(db):
     report = import_csv(io.StringIO(GOOD), "IL")
     assert (report.created, report.updated) == (2, 0)
     assert report.skipped == [
-        "line 3: '050-123' is not a valid phone number",
+        "line 3: \u2068Bad Number\u2069: none of its numbers can be imported",
         "line 4: no name",
         "line 6: No Phone: no phone number",
+    ]
+    assert report.left_out == [
+        "line 3, column “\u2068phone\u2069”: '050-123' is not a valid phone number"
     ]
     dana = Contact.objects.get(name="Dana Cohen")
     assert dana.company == "Cohen Logistics"
@@ -64,10 +67,14 @@ def test_a_premium_rate_or_satellite_number_is_not_imported(db):
     text = "name,phone\nDana,050-723-4567\nSex line,1-900-72-12-34\nShip,+881 612 345678\n"
     report = import_csv(io.StringIO(text), "IL")
     assert report.created == 1
-    assert report.skipped[0].startswith(
-        "line 3: 1-900-721-234: the wallboard does not call numbers of this kind (premium-rate)"
+    assert report.left_out[0].startswith(
+        "line 3, column “\u2068phone\u2069”: 1-900-721-234: the wallboard does not call numbers"
+        " of this kind (premium-rate)"
     )
-    assert "line 4: +881 6 123 45678 is a satellite or international-network" in report.skipped[1]
+    assert (
+        "line 4, column “\u2068phone\u2069”: +881 6 123 45678 is a satellite" in report.left_out[1]
+    )
+    assert [line.split(":")[0] for line in report.skipped] == ["line 3", "line 4"]
 
 
 def test_the_admin_refuses_to_save_a_number_the_policy_refuses(db):
@@ -77,6 +84,23 @@ def test_the_admin_refuses_to_save_a_number_the_policy_refuses(db):
     assert not form.is_valid()
     assert "(premium-rate)" in form.errors["number"][0]
     assert PhoneNumberForm({"label": "", "number": "+33 6 12 34 56 78"}).is_valid()
+
+
+def test_the_admin_saves_a_star_number_with_its_star(db):
+    from wallboard.contacts.admin import PhoneNumberForm
+
+    form = PhoneNumberForm({"label": "", "number": "*2700"})
+    assert form.is_valid()
+    assert form.cleaned_data["number"] == "*2700"
+
+
+def test_a_star_number_is_refused_in_words_where_israel_is_not_home(db, settings):
+    from wallboard.contacts.admin import PhoneNumberForm
+
+    settings.CONTACTS_DIAL_COUNTRIES = ["US"]
+    form = PhoneNumberForm({"label": "", "number": "*2700"})
+    assert not form.is_valid()
+    assert str(form.errors["number"][0]).startswith("*2700 is in Israel, a number of a kind")
 
 
 def test_the_import_contacts_command_prints_its_report(db, tmp_path):
@@ -90,7 +114,7 @@ def test_the_import_contacts_command_prints_its_report(db, tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "words"),
-    [("", "empty"), ("phone,company\n050\n", "'name' column"), ("name,company\nA,B\n", "phone")],
+    [("", "empty"), ("phone,company\n050\n", "'name'"), ("name,company\nA,B\n", "phone")],
 )
 def test_a_file_without_the_needed_columns_is_refused(db, tmp_path, text, words):
     path = tmp_path / "bad.csv"
@@ -112,7 +136,9 @@ def test_a_supervisor_imports_a_csv_from_the_page(client):
     html = page.content.decode()
     assert page.status_code == 200
     assert "<strong>2</strong> created" in html
-    assert "line 3: &#x27;050-123&#x27; is not a valid phone number" in html
+    assert "line 3: \u2068Bad Number\u2069: none of its numbers can be imported" in html
+    assert "<strong>1</strong> number not imported:" in html
+    assert "“\u2068phone\u2069”: &#x27;050-123&#x27; is not a valid phone number" in html
 
 
 def test_the_contacts_page_searches_by_name_company_and_number(db, client):

@@ -1,6 +1,7 @@
 """The CSV import's reading: the encoding found or asked for (Hebrew and Western Windows code
-pages, Excel's UTF-16 "Unicode text"), the separator, and a file read as it streams, never
-whole (``wallboard/contacts/importing.py``). The rows' rules: tests/test_contacts.py."""
+pages, Excel's UTF-16 "Unicode text"), the separator, a file read as it streams, never whole,
+the headers in English or Hebrew, and a bad number left out of its row, not the row
+(``wallboard/contacts/importing.py``). The other rows' rules: tests/test_contacts.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from wallboard.contacts import importing
-from wallboard.contacts.importing import detect, import_file
+from wallboard.contacts.importing import detect, import_csv, import_file
 from wallboard.contacts.models import Contact, PhoneNumber
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,112 @@ def test_a_nul_in_a_cell_is_dropped_not_a_failed_import():
     assert report.created == 1
     assert Contact.objects.get().name == "Dana"
     assert Contact.objects.get().notes == "ab"
+
+
+# --- a bad number leaves out itself, not its row -------------------------------------------
+
+
+def numbers_of(name: str) -> list[tuple[str, str]]:
+    return sorted(PhoneNumber.objects.filter(contact__name=name).values_list("label", "number"))
+
+
+def test_a_bad_number_is_left_out_and_its_row_imports_with_its_good_numbers():
+    text = "name,phone,Mobile Phone,company\nDana,050-123,050-723-4567,Cohen\n"
+    report = import_csv(io.StringIO(text), "IL")
+    assert (report.created, report.skipped) == (1, [])
+    assert numbers_of("Dana") == [("mobile phone", "+972507234567")]
+    assert Contact.objects.get().company == "Cohen"
+    # its line, and its column's header as the file writes it
+    assert report.left_out == [
+        "line 2, column “\u2068phone\u2069”: '050-123' is not a valid phone number"
+    ]
+
+
+def test_a_number_the_toll_fraud_policy_refuses_is_left_out_not_its_row():
+    text = "name,phone,mobile\nDana,1-900-72-12-34,050-723-4567\n"
+    report = import_csv(io.StringIO(text), "IL")
+    assert report.created == 1
+    assert numbers_of("Dana") == [("mobile", "+972507234567")]
+    assert report.left_out[0].startswith("line 2, column “\u2068phone\u2069”: 1-900-721-234:")
+    assert "(premium-rate)" in report.left_out[0]
+
+
+def test_a_row_whose_every_number_is_bad_is_skipped_and_each_number_reported():
+    text = "name,phone,mobile\nDana,050-723-4567,\nBad,050-123,abc\n"
+    report = import_csv(io.StringIO(text), "IL")
+    assert report.created == 1
+    assert report.skipped == ["line 3: \u2068Bad\u2069: none of its numbers can be imported"]
+    assert [line.split(":")[0] for line in report.left_out] == [
+        "line 3, column “\u2068phone\u2069”",
+        "line 3, column “\u2068mobile\u2069”",
+    ]
+
+
+def test_the_report_counts_and_lists_the_numbers_left_out():
+    text = "name,phone,mobile\nDana,050-723-4567,050-123\nNoa,abc,03-555-1234\n"
+    lines = import_csv(io.StringIO(text), "IL").lines()
+    assert lines[0] == "contacts: 2 created, 0 updated, 0 rows skipped"
+    assert lines[1] == "2 numbers not imported:"
+    assert lines[2].startswith("  line 2, column “\u2068mobile\u2069”: '050-123'")
+    assert lines[3].startswith("  line 3, column “\u2068phone\u2069”: 'abc'")
+
+
+def test_the_command_prints_the_numbers_left_out(tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text("name,phone,mobile\nDana,050-723-4567,050-123\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_contacts", str(path), stdout=out)
+    assert "1 number not imported:\n  line 2, column “\u2068mobile\u2069”" in out.getvalue()
+
+
+# --- star numbers --------------------------------------------------------------------------
+
+
+def test_star_numbers_are_imported_and_kept_dialled_and_shown_with_their_star():
+    text = "name,phone,office\nPizza,*2700,2700*\nBank,* 97-70,\n"
+    report = import_csv(io.StringIO(text), "IL")
+    assert (report.created, report.skipped, report.left_out) == (2, [], [])
+    assert numbers_of("Pizza") == [("", "*2700")]  # "2700*" is the same number, kept once
+    bank = PhoneNumber.objects.get(contact__name="Bank")
+    assert (bank.number, bank.shown, bank.for_voicenter) == ("*9770", "*9770", "*9770")
+
+
+def test_a_star_with_too_few_or_too_many_digits_is_not_a_star_number():
+    text = "name,phone,mobile\nPizza,*270,*27000\n"
+    report = import_csv(io.StringIO(text), "IL")
+    assert report.created == 0
+    assert len(report.left_out) == 2
+
+
+# --- Hebrew headers ------------------------------------------------------------------------
+
+
+def test_hebrew_headers_are_read_as_the_english_ones():
+    text = "שם,טלפון,טלפון נייד,חברה,הערות\nשרה כהן,03-555-1234,050-723-4567,מוקד 2,בבוקר\n"
+    report = import_csv(io.StringIO(text), "IL")
+    assert report.created == 1
+    sara = Contact.objects.get()
+    assert (sara.name, sara.company, sara.notes) == ("שרה כהן", "מוקד 2", "בבוקר")
+    # the plain phone has no label, as "phone" has none; another's header is its label
+    assert numbers_of("שרה כהן") == [("", "+97235551234"), ("טלפון נייד", "+972507234567")]
+
+
+@pytest.mark.parametrize(
+    ("header", "label"),
+    [("נייד", "נייד"), ("פלאפון", "פלאפון"), ("טלפון_נייד", "טלפון נייד"), ("Mobile", "mobile")],
+)
+def test_a_hebrew_mobile_column_is_a_phone_column_labelled_by_its_header(header, label):
+    text = f"שם,{header}\nשרה,050-723-4567\n"
+    assert import_csv(io.StringIO(text), "IL").created == 1
+    assert numbers_of("שרה") == [(label, "+972507234567")]
+
+
+def test_a_file_in_hebrew_without_a_name_column_is_refused_in_words_naming_it():
+    with pytest.raises(importing.BadFile, match="'שם'"):
+        import_csv(io.StringIO("טלפון,חברה\n050-723-4567,x\n"), "IL")
+
+
+def test_a_bad_number_under_a_hebrew_header_is_reported_with_it():
+    text = "שם,טלפון,נייד\nשרה,050-723-4567,050-123\n"
+    report = import_csv(io.StringIO(text), "IL")
+    assert report.left_out[0].startswith("line 2, column “\u2068נייד\u2069”:")

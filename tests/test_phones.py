@@ -14,6 +14,7 @@ from realtime.phones import (
     DialPolicy,
     digits,
     for_voicenter,
+    key_of,
     normalise,
     not_dialled,
     shown,
@@ -41,6 +42,26 @@ def test_numbers_are_normalised_to_e164_with_israel_as_home(raw, e164):
 def test_what_is_not_a_phone_number_is_refused_with_a_reason(raw):
     with pytest.raises(BadNumber):
         normalise(raw)
+
+
+@pytest.mark.parametrize("raw", ["*2700", "*9770", " *27 00 ", "*27-00", "2700*"])
+def test_a_star_number_is_kept_as_the_star_and_its_four_digits(raw):
+    number = "*9770" if "97" in raw else "*2700"
+    assert normalise(raw) == number
+    assert normalise(raw, "GB") == number  # Voicenter dials them whatever the home region
+    assert key_of(raw) == number
+
+
+@pytest.mark.parametrize("raw", ["*270", "*27000", "*0270", "**2700", "*27a0", "*2700*"])
+def test_a_star_without_exactly_four_digits_is_not_a_star_number(raw):
+    with pytest.raises(BadNumber):
+        normalise(raw)
+
+
+def test_a_star_number_is_shown_and_sent_to_voicenter_as_it_is():
+    assert shown("*2700") == "*2700"
+    assert for_voicenter("*2700") == "*2700"
+    assert digits("*2700") == "2700"  # (found by the search as its digits)
 
 
 def test_another_home_region_reads_local_numbers_there():
@@ -100,3 +121,11 @@ def test_a_region_of_no_country_may_be_made_home():
     satellites = DialPolicy(DEFAULT.home | {NON_GEOGRAPHIC}, DEFAULT.abroad, DEFAULT.refused)
     assert not_dialled(normalise("+881 612 345678", "IL"), satellites) is None
     assert not_dialled(normalise("+979 123 456 789", "IL"), satellites) is not None  # premium
+
+
+def test_a_star_number_is_dialled_at_home_as_an_israeli_universal_access_number():
+    assert not_dialled("*2700", DEFAULT) is None
+    abroad = DialPolicy(frozenset({"US"}), DEFAULT.abroad, DEFAULT.refused)
+    refused = not_dialled("*2700", abroad)
+    assert refused is not None
+    assert (refused.reason, refused.type_name, refused.region) == (REFUSED_ABROAD, "uan", "IL")

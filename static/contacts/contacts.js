@@ -84,7 +84,8 @@ function findCall() {
   for (const call of calls) {
     if (current.callId && call && call.call_id === current.callId) return call;
   }
-  const dialled = current.dial.replace(/^0+/, ""); // national or international: compare the tail
+  // national, international or a star number (*2700): compare the digits' tail
+  const dialled = current.dial.replace(/\D/g, "").replace(/^0+/, "");
   for (const call of calls) {
     const number = str(call && call.number).replace(/\D/g, "");
     if (call && /click2call/i.test(str(call.direction)) && dialled && number.endsWith(dialled)) {

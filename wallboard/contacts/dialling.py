@@ -75,8 +75,16 @@ def why_not(e164: str) -> str | None:
             "%(number)s is a satellite or international-network number: the wallboard does not"
             " call those."
         ) % {"number": number}
-    country = geocoder.country_name_for_number(phonenumbers.parse(e164, None), "en")
+    country = _country(refused.region)
     return _(
         "%(number)s is in %(country)s, a number of a kind (%(kind)s) the wallboard calls only at"
         " home: abroad, only the kinds its settings allow (CONTACTS_DIAL_ABROAD)."
     ) % {"number": number, "kind": kind, "country": country or refused.region}
+
+
+def _country(region: str) -> str:
+    """The country of ``region`` (an ISO code), in English, or ""; from the region's example
+    number, so that it also names the country of a star number, which phonenumbers cannot
+    read."""
+    example = phonenumbers.example_number(region)
+    return geocoder.country_name_for_number(example, "en") if example else ""

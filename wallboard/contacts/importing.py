@@ -1,12 +1,16 @@
 """Contacts from CSV: ``name,phone,company`` with a header row, extra phone columns welcome.
 
-Columns are found by their header (case and spaces ignored): ``name`` (required), ``company``,
-``notes``, and every column whose header contains ``phone``, ``mobile`` or ``tel`` is a phone
-number, labelled by its header (``phone`` alone: no label). Numbers are normalised
-(``realtime.phones``); a row without a name, without any number, or with a number
-that is not one (or that the toll-fraud policy refuses: ``wallboard.contacts.dialling``) is
-reported with its line number and skipped: the rest import. A contact with the same name and
-company (ignoring case) is updated: its company and notes from the row, the row's numbers added.
+Columns are found by their header (case, spaces and underscores ignored), in English or in
+Hebrew (:data:`HEADERS`): ``name`` / ``שם`` (required), ``company`` / ``חברה``, ``notes`` /
+``הערות``, and every column whose header contains one of :data:`PHONE_WORDS` (``phone``,
+``mobile``, ``tel``, ``טלפון``, ``נייד``...) is a phone number, labelled by its header as written
+(``phone`` or ``טלפון`` alone: no label). Numbers are normalised (``realtime.phones``: E.164, or
+a star number such as ``*2700``). A number that is not one, or that the toll-fraud policy
+refuses (``wallboard.contacts.dialling``), is left out and reported with its line number and its
+column's header; the row imports with its other numbers. A row without a name, or left without
+any number, is reported with its line number and skipped: the rest import. A contact with the
+same name and company (ignoring case) is updated: its company and notes from the row, the row's
+numbers added.
 
 The file is read as it streams, never whole, and written a thousand rows at a time in one
 transaction, so a file costs memory for a chunk of rows, not for its size. Its encoding is the
@@ -30,7 +34,7 @@ from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from realtime.phones import BadNumber, normalise
 from wallboard.contacts.dialling import number_problem, why_not
@@ -39,7 +43,18 @@ from wallboard.contacts.models import Contact, PhoneNumber
 #: A file longer than this many rows is refused (a contact list, not a phone book dump).
 MAX_ROWS = 100_000
 CHUNK = 1000  # rows per bulk insert
-PHONE_WORDS = ("phone", "mobile", "tel")
+#: The columns read besides the numbers, by the headers that name them (as :func:`_key` makes
+#: them): English, and Hebrew as Israeli spreadsheets write it.
+HEADERS = {
+    "name": ("name", "שם"),
+    "company": ("company", "חברה", "שם חברה", "שם החברה"),
+    "notes": ("notes", "הערות"),
+}
+#: A column whose header contains one of these is a phone number ("mobile", "office phone",
+#: "טלפון נייד", "פלאפון"...), labelled by its header...
+PHONE_WORDS = ("phone", "mobile", "tel", "טלפון", "נייד", "פלאפון", "סלולרי")
+#: ...but for these, the plain number: no label.
+PLAIN_PHONE = ("phone", "טלפון")
 
 
 class BadFile(ValueError):
@@ -51,17 +66,26 @@ class BadFile(ValueError):
 class ImportReport:
     created: int = 0
     updated: int = 0
-    skipped: list[str] = field(default_factory=list)  # "line N: why"
+    skipped: list[str] = field(default_factory=list)  # rows: "line N: why"
+    left_out: list[str] = field(default_factory=list)  # numbers: "line N, column “mobile”: why"
     encoding: str = ""  # how the file was read (a value of ENCODINGS)
 
     def lines(self) -> list[str]:
         """The report in words (``import_contacts`` prints it)."""
-        return [
+        lines = [
             *([_("read as %(encoding)s") % {"encoding": self.encoding}] if self.encoding else []),
             _("contacts: %(created)s created, %(updated)s updated, %(skipped)s rows skipped")
             % {"created": self.created, "updated": self.updated, "skipped": len(self.skipped)},
             *(f"  {line}" for line in self.skipped),
         ]
+        if self.left_out:
+            count = len(self.left_out)
+            lines.append(
+                ngettext("%(count)s number not imported:", "%(count)s numbers not imported:", count)
+                % {"count": count}
+            )
+            lines.extend(f"  {line}" for line in self.left_out)
+        return lines
 
 
 def _key(header: str) -> str:
@@ -76,21 +100,18 @@ def import_csv(lines: Iterable[str], region: str) -> ImportReport:
         raise BadFile(_("the file is empty"))
     reader = csv.reader(itertools.chain([first], lines), dialect=_dialect(first))
     try:
-        header = [_key(h) for h in next(reader)]
+        written = next(reader)
+        header = [_key(h) for h in written]
     except StopIteration:
         raise BadFile(_("the file is empty")) from None
     except csv.Error as exc:
         raise BadFile(_line(1, str(exc))) from None
-    if "name" not in header:
-        raise BadFile(_("the first line must name the columns, with a 'name' column"))
-    phone_columns = [
-        (i, "" if h == "phone" else h)
-        for i, h in enumerate(header)
-        if any(w in h for w in PHONE_WORDS)
-    ]
+    column = _columns(header)
+    if "name" not in column:
+        raise BadFile(_("the first line must name the columns, with a 'name' (or 'שם') column"))
+    phone_columns = _phone_columns(header, written)
     if not phone_columns:
-        raise BadFile(_("no phone column (a column named 'phone', 'mobile'...)"))
-    column = {h: i for i, h in enumerate(header)}
+        raise BadFile(_("no phone column (a column named 'phone', 'mobile', 'טלפון'...)"))
     report = ImportReport()
     with transaction.atomic():
         writer = _Writer(report)
@@ -117,11 +138,17 @@ def import_csv(lines: Iterable[str], region: str) -> ImportReport:
                 continue
             read += 1
             try:
-                rows.append(_parse_row(row, column, phone_columns, region))
-            except BadNumber as exc:
-                report.skipped.append(_line(line, number_problem(exc)))
+                parsed = _parse_row(row, column, phone_columns, region)
             except _BadRow as exc:
                 report.skipped.append(_line(line, str(exc)))
+                continue
+            report.left_out.extend(_left_out(line, left) for left in parsed.left_out)
+            if parsed.numbers:
+                rows.append(parsed)
+            else:
+                name = isolated(parsed.name)
+                none = _("%(name)s: none of its numbers can be imported") % {"name": name}
+                report.skipped.append(_line(line, none))
             if len(rows) >= CHUNK:
                 writer.write(rows)
                 rows = []
@@ -140,9 +167,45 @@ def _dialect(header: str) -> type[csv.Dialect]:
     return Found
 
 
+def _columns(header: list[str]) -> dict[str, int]:
+    """Where each of :data:`HEADERS`' columns is (the first column of that name), by its
+    English name."""
+    found: dict[str, int] = {}
+    for i, key in enumerate(header):
+        for name, keys in HEADERS.items():
+            if key in keys:
+                found.setdefault(name, i)
+    return found
+
+
+def _phone_columns(header: list[str], written: list[str]) -> list[tuple[int, str, str]]:
+    """The phone columns: (index, label, header as written in the file). ``header`` holds the
+    headers as :func:`_key` makes them."""
+    return [
+        (i, "" if key in PLAIN_PHONE else key, written[i].strip())
+        for i, key in enumerate(header)
+        if any(word in key for word in PHONE_WORDS)
+    ]
+
+
 def _line(line: int, why: str) -> str:
     """A report's line about line ``line`` of the file."""
     return _("line %(line)s: %(why)s") % {"line": line, "why": why}
+
+
+def _left_out(line: int, left: tuple[str, str]) -> str:
+    """A report's line about a number left out of line ``line``: ``left`` is (the header of its
+    column as the file writes it, why)."""
+    column, why = left
+    return _("line %(line)s, column “%(column)s”: %(why)s") % {
+        "line": line, "column": isolated(column), "why": why,
+    }  # fmt: skip
+
+
+def isolated(text: str) -> str:
+    """``text`` between FSI and PDI: a name from a person keeps its own direction inside a
+    sentence of the other one (a Hebrew header in an English report, or the reverse)."""
+    return f"\u2068{text}\u2069"
 
 
 class _BadRow(ValueError):
@@ -154,7 +217,8 @@ class _Row:
     name: str
     company: str
     notes: str
-    numbers: list[tuple[str, str]]  # (label, E.164)
+    numbers: list[tuple[str, str]]  # (label, E.164 or a star number)
+    left_out: list[tuple[str, str]]  # (the column's header, why), for a person
 
 
 def _cell(row: list[str], index: int | None, limit: int) -> str:
@@ -164,24 +228,41 @@ def _cell(row: list[str], index: int | None, limit: int) -> str:
 
 
 def _parse_row(
-    row: list[str], column: dict[str, int], phone_columns: list[tuple[int, str]], region: str
+    row: list[str],
+    column: dict[str, int],
+    phone_columns: list[tuple[int, str, str]],
+    region: str,
 ) -> _Row:
+    """A row's contact, with its good numbers and why each other one is left out; raises
+    :class:`_BadRow` for a row without a name, or without any number at all."""
     name = _cell(row, column.get("name"), 200)
     if not name:
         raise _BadRow(_("no name"))
-    numbers = []
-    for index, label in phone_columns:
+    numbers, left_out = [], []
+    for index, label, header in phone_columns:
         raw = _cell(row, index, 100)
         if raw:
-            number = normalise(raw, region)
-            refused = why_not(number)  # the toll-fraud policy (wallboard.contacts.dialling)
-            if refused:
-                raise _BadRow(refused)
-            numbers.append((label[:40], number))
-    if not numbers:
+            try:
+                numbers.append((label[:40], _number(raw, region)))
+            except _BadRow as exc:
+                left_out.append((header, str(exc)))
+    if not numbers and not left_out:
         raise _BadRow(_("%(name)s: no phone number") % {"name": name})
     company = _cell(row, column.get("company"), 200)
-    return _Row(name, company, _cell(row, column.get("notes"), 5000), numbers)
+    return _Row(name, company, _cell(row, column.get("notes"), 5000), numbers, left_out)
+
+
+def _number(raw: str, region: str) -> str:
+    """``raw`` normalised, or :class:`_BadRow` saying why it is not a number to import: not a
+    number, or one the toll-fraud policy refuses (``wallboard.contacts.dialling``)."""
+    try:
+        number = normalise(raw, region)
+    except BadNumber as exc:
+        raise _BadRow(number_problem(exc)) from None
+    refused = why_not(number)
+    if refused:
+        raise _BadRow(refused)
+    return number
 
 
 class _Writer:

@@ -1,6 +1,7 @@
 """``python manage.py import_contacts FILE.csv [--encoding E]``: contacts from CSV (columns
-``name,phone,company`` and more phone columns); bad rows are reported with their line number and
-skipped. The file is read as it streams (``wallboard.contacts.importing``), whatever its size."""
+``name,phone,company`` and more phone columns, or their Hebrew headers); bad rows are reported
+with their line number and skipped, bad numbers with their line and column and left out of their
+row. The file is read as it streams (``wallboard.contacts.importing``), whatever its size."""
 
 from __future__ import annotations
 
