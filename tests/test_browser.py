@@ -414,6 +414,35 @@ def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack
     context.close()
 
 
+def test_a_reload_during_a_call_brings_back_its_panel_and_hang_up(browser, stack):
+    stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
+                        " demo_contacts; demo_contacts()")  # fmt: skip
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, stack.web, AGENT, PASSWORD, path="/contacts/")
+    page.get_by_role("button", name="Call Yossi Levi, mobile 052-765-4321").click()
+    panel = page.locator("#my-call")
+    hang_up = panel.get_by_role("button", name="Hang up")
+    panel.get_by_text("Your phone is ringing").wait_for(timeout=15_000)
+    page.evaluate("localStorage.clear(); sessionStorage.clear()")  # the server remembers it
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+    expect(hang_up).to_be_visible(timeout=10_000)
+    expect(panel).to_contain_text(isolated("Yossi Levi"))
+    row = page.locator('.number[data-call="live"]')  # and the number's row shows it again
+    expect(row).to_contain_text("052-765-4321")
+    expect(row.locator(".call-state")).to_contain_text(isolated("Yossi Levi"))
+    page.screenshot(path=OUTPUT / "contacts-reloaded.png")
+    hang_up.click()
+    panel.get_by_text("Call ended.").wait_for(timeout=15_000)
+    expect(hang_up).to_be_hidden()
+    page.reload()  # an ended call does not come back
+    page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+    page.wait_for_timeout(1_500)  # a second's follow() after the snapshot
+    expect(panel).to_be_hidden()
+    context.close()
+
+
 def test_a_call_ringing_at_the_agents_extension_pops_its_contact(agent_page, stack):
     stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
                         " demo_contacts; demo_contacts()")  # fmt: skip

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -170,6 +172,79 @@ def test_without_an_extension_the_call_buttons_are_off_and_say_why(db, client):
     html = client.get("/contacts/").content.decode()
     assert "You have no extension" in html
     assert " disabled aria-label=" in html
+
+
+def asked(username: str, **fields: object) -> CallRequest:
+    """A Click2Call call in the log, as ``POST /contacts/call`` writes it once answered."""
+    contact = Contact.objects.get_or_create(name="Dana Cohen")[0]
+    entry = {"actor": User.objects.get(username=username), "actor_name": username,
+             "extension": "SIP1", "action": "call", "contact": contact,
+             "target": "+972507234567", "ok": True, "reason": "ok", "message": "",
+             "call_id": "C-1", **fields}  # fmt: skip
+    return CallRequest.objects.create(**entry)
+
+
+def call_on_the_page(client) -> Any:
+    return client.get("/contacts/").context["config"]["call"]
+
+
+def test_the_contacts_page_carries_the_call_its_person_placed_last(db, client):
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    asked("alice", call_id="C-1", target="+97235551234")
+    entry = asked("alice", call_id="C-2")
+    asked("alice", action="hang up", target="", call_id="")  # (a hang-up is no call)
+    remembered = call_on_the_page(client)
+    assert remembered["age_s"] < 60
+    del remembered["age_s"]
+    assert remembered == {
+        "call_id": "C-2", "contact": entry.contact_id, "name": "Dana Cohen",
+        "dial": "0507234567",  # as Voicenter was asked, as the page's row has it
+    }  # fmt: skip
+
+
+def test_a_refusal_after_a_call_does_not_hide_the_call(db, client):
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    asked("alice", call_id="C-1")
+    asked("alice", ok=False, reason="too_soon", call_id="")  # a second tab's click
+    assert call_on_the_page(client)["call_id"] == "C-1"
+
+
+def test_a_call_voicenter_has_not_answered_yet_is_carried_without_its_callid(db, client):
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    asked("alice", ok=False, reason="asked", call_id="")
+    assert call_on_the_page(client)["call_id"] == ""
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"ok": False, "reason": "offline", "call_id": ""},  # it never started
+        {"extension": "SIP9"},  # from an extension no longer theirs
+    ],
+)
+def test_the_page_carries_no_call_that_did_not_start_or_is_not_from_their_extension(
+    db, client, fields
+):
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    asked("alice", **fields)
+    assert call_on_the_page(client) is None
+
+
+def test_the_page_carries_no_call_older_than_any_call_lasts(db, client):
+    from wallboard.contacts.views import CALL_REMEMBERED
+
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    entry = asked("alice")
+    long_ago = entry.at - CALL_REMEMBERED - timedelta(minutes=1)
+    CallRequest.objects.filter(pk=entry.pk).update(at=long_ago)
+    assert call_on_the_page(client) is None
+
+
+def test_the_page_carries_no_call_of_another_person(db, client):
+    create_agent("bob", password="pw-123456", voicenter_user_id="2", extension="SIP2")
+    asked("bob", extension="SIP1")  # before SIP1 was alice's
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    assert call_on_the_page(client) is None
 
 
 # --- Click2Call endpoints ----------------------------------------------------------------------

@@ -7,6 +7,11 @@
  * then they talk; when the call leaves the extension, it has ended. The call is found by
  * Voicenter's CALLID, or else as the extension's Click2Call call to that number. "Hang up"
  * POSTs /contacts/hangup. Messages are text (textContent), never HTML.
+ *
+ * A reload during a call: the page's config carries the call its person last placed from it
+ * (config.call, from the server's Click2Call log: views.my_call), and once the socket's
+ * snapshot shows that call on the extension, its panel and "Hang up" come back; a call no
+ * longer there is forgotten without a word.
  */
 
 import { createBoard, serverNow } from "../board/reducer.js";
@@ -41,7 +46,8 @@ const pop = createScreenPop(function () {
   const me = myExt && board.state.agents ? board.state.agents[myExt] : null;
   return me && Array.isArray(me.calls) ? me.calls : [];
 }, myExt ? str(config.lookup_url) : "");
-let current = null; // {callId, numberId, dial, row, name, askedAt, seen, ended, timer}
+let current = null; // {callId, dial, row, state, name, askedAt, seen, ended, restored}
+let synced = false; // a snapshot has come: the extension's calls are known
 
 function notify(text, bad) {
   announce(notices, text, bad);
@@ -116,6 +122,37 @@ function show(text, live) {
   if (current && current.state) setText(current.state, text);
 }
 
+// The number's row on this page ("<li class=number>") of a call restored after a reload, or
+// null (another page of contacts, a search that does not show it, a number since deleted).
+function rowOf(contactId, dial) {
+  for (const row of document.querySelectorAll(".contact .number")) {
+    const contact = row.closest(".contact");
+    if (contact && contact.dataset.contact === str(contactId) && row.dataset.dial === dial) {
+      return row;
+    }
+  }
+  return null;
+}
+
+// config.call (views.my_call): the call placed before the page was loaded, to follow again.
+function restore(remembered) {
+  if (!remembered || !myExt || !str(remembered.dial)) return;
+  const dial = str(remembered.dial);
+  const row = rowOf(remembered.contact, dial);
+  const ageMs = typeof remembered.age_s === "number" ? remembered.age_s * 1000 : 0;
+  current = {
+    callId: str(remembered.call_id),
+    dial: dial,
+    row: row,
+    state: row ? row.querySelector(".call-state") : null,
+    name: str(remembered.name) || t("contacts.theContact"),
+    askedAt: performance.now() - ageMs,
+    seen: false,
+    ended: false,
+    restored: true,
+  };
+}
+
 function follow() {
   pop.check();
   if (!current || current.ended) return;
@@ -125,9 +162,13 @@ function follow() {
     if (!current.callId && call.call_id) current.callId = str(call.call_id);
     const d = describe(call);
     show(d.text, d.live);
-    current.row.dataset.call = "live";
+    if (current.row) current.row.dataset.call = "live";
   } else if (current.seen) {
     finish(t("contacts.ended"));
+  } else if (current.restored) {
+    // a call from before the reload that the socket does not show (once the call's first
+    // seconds have passed, in case it was still being asked for): over, or never started
+    if (synced && performance.now() - current.askedAt > UNSEEN_MS) current = null;
   } else if (performance.now() - current.askedAt > UNSEEN_MS) {
     // never shown on the socket: the page lets the person call again
     finish(t("contacts.neverSeen"));
@@ -139,19 +180,24 @@ function finish(text) {
   if (!done) return;
   done.ended = true;
   show(text, false);
-  delete done.row.dataset.call;
+  if (done.row) delete done.row.dataset.call;
   setTimeout(function () {
     if (current === done) {
       current = null;
-      setText(done.state, "");
+      if (done.state) setText(done.state, "");
       setHidden(panel, true);
     }
   }, ENDED_SHOWN_MS);
 }
 
+// A call the page follows and shows (a restored one not yet seen on the socket is not).
+function calling() {
+  return current && !current.ended && (current.seen || !current.restored);
+}
+
 async function call(button) {
-  if (button.disabled || (current && !current.ended)) {
-    if (current && !current.ended) notify(t("contacts.alreadyCalling"), true);
+  if (button.disabled || calling()) {
+    if (calling()) notify(t("contacts.alreadyCalling"), true);
     return;
   }
   const row = button.closest(".number");
@@ -160,7 +206,6 @@ async function call(button) {
   button.disabled = true;
   current = {
     callId: "",
-    numberId: button.dataset.number,
     dial: str(row.dataset.dial),
     row: row,
     state: row.querySelector(".call-state"),
@@ -168,6 +213,7 @@ async function call(button) {
     askedAt: performance.now(),
     seen: false,
     ended: false,
+    restored: false,
   };
   show(t("contacts.asking", { name: current.name }), false);
   const answer = await post(config.call_url, { number: button.dataset.number });
@@ -200,6 +246,7 @@ document.addEventListener("click", function (event) {
 hangupButton.addEventListener("click", hangUp);
 
 if (myExt) {
+  restore(config.call);
   const socket = createSocket(
     board,
     stats,
@@ -207,6 +254,7 @@ if (myExt) {
     { loginUrl: document.body.dataset.loginUrl || "/accounts/login/", query: "" },
     {
       snapshot: function () {
+        synced = true;
         document.body.dataset.ready = "1"; // (the tests wait for it)
         follow();
       },

@@ -12,6 +12,9 @@ its Click2Call endpoints and the CSV import page.
 - Every request is written to the Click2Call log (:class:`CallRequest`) before Voicenter is
   asked, and completed with its answer even if the page went away; every refusal too (of a
   flood, the first), and all are counted in the stats (``click2call:<reason>``).
+- The page carries the call its person last placed from it (:func:`my_call`, from the
+  Click2Call log), so that a reload during a call brings back its panel and its "Hang up": the
+  page follows it again once the board's socket shows it on the person's extension.
 - ``/contacts/import`` (supervisors): a CSV upload (``wallboard.contacts.importing``).
 - ``/contacts/<id>/``: one contact; ``GET /contacts/lookup?phone=``: the board's screen-pop;
   ``/contacts/popup/<CONTACTS_POPUP_SECRET>/?phone=``: Voicenter's own Pop-up screen service.
@@ -28,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 from typing import Any, BinaryIO, cast
 
 from asgiref.sync import sync_to_async
@@ -41,12 +45,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from realtime.keys import Keys
-from realtime.phones import digits, key_of
+from realtime.phones import digits, for_voicenter, key_of
 from realtime.store import StateStore
 from realtime.voicenter.rest import CallAnswer
 from wallboard.agents.roles import role_of
@@ -63,6 +68,9 @@ PAGE_SIZE = 50
 #: Largest CSV upload accepted from the page, bytes (``WALLBOARD_MAX_UPLOAD``; bigger files:
 #: ``manage.py import_contacts``, which streams them).
 MAX_UPLOAD = settings.WALLBOARD_MAX_UPLOAD
+#: How long after it was asked for a call is still given back to a reloaded contacts page (if
+#: the board's socket shows it on the person's extension): longer than any call.
+CALL_REMEMBERED = timedelta(hours=4)
 
 
 def search(query: str) -> QuerySet[Contact]:
@@ -97,13 +105,41 @@ def contact_page(request: HttpRequest, pk: int) -> HttpResponse:
 def _context(request: HttpRequest, contacts: Any, query: str) -> dict[str, object]:
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     role = role_of(request.user)
+    user = request.user
     config = {
         "me": {"extension": role.extension},
         "call_url": reverse("contacts_call"),
         "hangup_url": reverse("contacts_hangup"),
         "lookup_url": reverse("contacts_lookup"),
+        "call": my_call(user, role.extension) if role.may_call and isinstance(user, User) else None,
     }
     return {"page": page, "query": query, "role": role, "config": config}
+
+
+def my_call(user: User, extension: str) -> dict[str, object] | None:
+    """The last call ``user`` asked for from ``extension`` in the past :data:`CALL_REMEMBERED`
+    that Voicenter accepted (or has not answered yet; refusals after it, such as a second tab's
+    "too soon", do not hide it), as the page follows a call: ``call_id`` (Voicenter's CALLID,
+    "" before its answer), ``contact`` (its id, or None), ``name``, ``dial`` (the number as
+    Voicenter was asked to call it) and ``age_s`` (seconds since it was asked); else None.
+    Whether it is still going on is the board's socket's to say."""
+    entry = (
+        CallRequest.objects.select_related("contact")
+        .filter(actor=user, action="call", extension=extension)
+        .filter(Q(ok=True) | Q(reason="asked"), at__gte=timezone.now() - CALL_REMEMBERED)
+        .exclude(target="")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if entry is None:
+        return None
+    return {
+        "call_id": entry.call_id,
+        "contact": entry.contact_id,
+        "name": entry.contact.name if entry.contact else "",
+        "dial": for_voicenter(entry.target, settings.CONTACTS_DEFAULT_REGION),
+        "age_s": max(0.0, (timezone.now() - entry.at).total_seconds()),
+    }
 
 
 def matching(phone: str) -> tuple[Contact | None, int]:
