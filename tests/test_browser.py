@@ -459,6 +459,37 @@ def test_a_call_ringing_at_the_agents_extension_pops_its_contact(agent_page, sta
     )
 
 
+def test_an_unknown_callers_pop_offers_who_may_add_contacts_to_add_it(agent_page, browser, stack):
+    # a supervisor who takes calls too: an extension of their own, and the contacts' admin
+    stack.manage_output("create_agent", "lead", "--password", PASSWORD, "--supervisor",
+                        "--voicenter-user-id", "500003", "--extension", "SIM0103")  # fmt: skip
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, stack.web, "lead", PASSWORD)
+    until_now(lambda: stack.ring("SIM0103", "0507770011", alone=True), within_s=30)
+    pop = page.get_by_role("alert", name="Incoming call")
+    expect(pop).to_contain_text("Unknown caller", timeout=10_000)
+    expect(pop.locator(".screen-pop-number")).to_have_text("0507770011")
+    page.screenshot(path=OUTPUT / "screen-pop-unknown.png")
+    with context.expect_page() as opened:  # a tab of its own: the board stays
+        pop.get_by_role("link", name="Add contact").click()
+    form = opened.value
+    number = form.locator('input[name="numbers-0-number"]')
+    expect(number).to_have_value("050-777-0011")
+    form.fill('input[name="name"]', "New caller")
+    form.click('input[name="_save"]')
+    form.goto(stack.web + "/contacts/?q=New+caller")
+    expect(form.locator(".contact .number-shown")).to_have_text("050-777-0011")
+    assert page.url.endswith("/")  # the board is still there
+    context.close()
+    # an agent may not add contacts: their pop of an unknown caller has no such link
+    until_now(lambda: stack.ring("SIM0100", "0507770022", alone=True), within_s=30)
+    agent_pop = agent_page.get_by_role("alert", name="Incoming call")
+    expect(agent_pop.locator(".screen-pop-number")).to_have_text("0507770022", timeout=10_000)
+    expect(agent_pop).to_contain_text("Unknown caller")
+    expect(agent_pop.get_by_role("link", name="Add contact")).to_have_count(0)
+
+
 def test_a_ringing_cards_bell_shakes_on_a_board_of_few_agents(page, stack):
     # a board of up to 60 cards shakes a ringing card's bell (board.css keeps it still above:
     # bench_browser's team board of 150 cards had its long tasks from the bells' layers)

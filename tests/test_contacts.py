@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -245,6 +246,62 @@ def test_the_page_carries_no_call_of_another_person(db, client):
     asked("bob", extension="SIP1")  # before SIP1 was alice's
     signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
     assert call_on_the_page(client) is None
+
+
+# --- "Add contact" from the screen-pop ----------------------------------------------------------
+
+
+def number_filled_in(client, phone: str) -> str:
+    html = client.get("/admin/contacts/contact/add/", {"phone": phone}).content.decode()
+    found = re.search(r'<input[^>]*name="numbers-0-number"[^>]*>', html)
+    assert found, "the add form has a first number"
+    value = re.search(r'value="([^"]*)"', found[0])
+    return value[1] if value else ""
+
+
+@pytest.mark.parametrize(
+    ("phone", "shown"),
+    [
+        ("0509999999", "050-999-9999"),  # as people read it
+        ("972509999999", "050-999-9999"),  # whatever the spelling Voicenter sent
+        ("*2700", "*2700"),
+        ("<b>1</b>", "&lt;b&gt;1&lt;/b&gt;"),  # not a number: as it came, as text
+    ],
+)
+def test_the_add_form_fills_in_the_number_its_address_gives(db, client, phone, shown):
+    signed_in(client, "boss", supervisor=True)
+    assert number_filled_in(client, phone) == shown
+
+
+def test_the_add_form_without_a_number_in_its_address_has_an_empty_one(db, client):
+    signed_in(client, "boss", supervisor=True)
+    assert number_filled_in(client, "") == ""
+
+
+def test_a_contact_saved_with_the_filled_in_number_unchanged_keeps_it(db, client):
+    signed_in(client, "boss", supervisor=True)
+    form = {
+        "name": "New caller", "company": "", "notes": "",
+        "numbers-TOTAL_FORMS": "1", "numbers-INITIAL_FORMS": "0",
+        "numbers-MIN_NUM_FORMS": "0", "numbers-MAX_NUM_FORMS": "1000",
+        "numbers-0-label": "", "numbers-0-number": "050-999-9999",
+    }  # fmt: skip
+    response = client.post("/admin/contacts/contact/add/?phone=0509999999", form)
+    assert response.status_code == 302
+    saved = PhoneNumber.objects.filter(contact__name="New caller")
+    assert list(saved.values_list("number", flat=True)) == ["+972509999999"]
+
+
+def test_only_who_may_add_contacts_gets_the_pops_add_contact_link(db, client):
+    signed_in(client, "boss", supervisor=True, voicenter_user_id="2", extension="SIP2")
+    for page in ("/contacts/", "/"):  # the contacts page and the board both pop
+        assert client.get(page).context["config"]["add_contact_url"] == (
+            "/admin/contacts/contact/add/"
+        )
+    client.logout()
+    signed_in(client, "alice", voicenter_user_id="1", extension="SIP1")
+    for page in ("/contacts/", "/"):
+        assert client.get(page).context["config"]["add_contact_url"] == ""
 
 
 # --- Click2Call endpoints ----------------------------------------------------------------------

@@ -123,6 +123,7 @@ const EN = {
   "pop.hiddenNumber": "a hidden number",
   "pop.moreContacts": "Other contacts with this number: {count}",
   "pop.unknownCaller": "Unknown caller",
+  "pop.addContact": "Add contact",
   "pop.close": "Close",
   "pop.ended": "Call ended",
   // sound.js
@@ -246,6 +247,7 @@ const HE = {
   "pop.hiddenNumber": "מספר חסוי",
   "pop.moreContacts": "אנשי קשר נוספים עם המספר הזה: {count}",
   "pop.unknownCaller": "מתקשר לא מזוהה",
+  "pop.addContact": "הוספת איש קשר",
   "pop.close": "סגירה",
   "pop.ended": "השיחה הסתיימה",
   // sound.js

@@ -74,10 +74,14 @@ if (typeof config.heartbeat_s === "number" && config.heartbeat_s > 0) {
 }
 const updateBanner = createBanner($("banner"), board, link, stats);
 const myExt = config.me && config.me.extension ? String(config.me.extension) : "";
-const pop = createScreenPop(function () {
-  const me = myExt && board.state.agents ? board.state.agents[myExt] : null;
-  return me && Array.isArray(me.calls) ? me.calls : [];
-}, myExt ? String(config.lookup_url || "") : "");
+const pop = createScreenPop(
+  function () {
+    const me = myExt && board.state.agents ? board.state.agents[myExt] : null;
+    return me && Array.isArray(me.calls) ? me.calls : [];
+  },
+  myExt ? String(config.lookup_url || "") : "",
+  String(config.add_contact_url || "")
+);
 const renderer = createRenderer(board, stats, page, config, function (now, firstAfterSnapshot) {
   pop.check();
   if (firstAfterSnapshot) document.body.dataset.ready = "1";

@@ -2,7 +2,10 @@
  * the caller's contact (name, company, notes, a link to the contact) or an unknown caller, as
  * Voicenter's own Pop-up screen does. The contact comes from GET /contacts/lookup?phone=
  * (wallboard/contacts/views.py): one request per ringing call of one's own extension, never
- * per screen per event. The card stays while the call lasts, and a little after.
+ * per screen per event. The card stays while the call lasts, and a little after. An unknown
+ * caller's card offers "Add contact" to who may add contacts: the add form (its URL in the page's
+ * config, add_contact_url; "" for everyone else) with the number filled in (?phone=), in a tab
+ * of its own, so that the board or the contacts page stays open during the call.
  * Text only (textContent).
  */
 
@@ -11,8 +14,9 @@ import { t } from "./i18n.js";
 
 const KEEP_AFTER_MS = 10000; // the card stays this long after the call has gone
 
-// getCalls(): the own extension's calls now; lookupUrl: the lookup endpoint ("" = off).
-export function createScreenPop(getCalls, lookupUrl) {
+// getCalls(): the own extension's calls now; lookupUrl: the lookup endpoint ("" = off);
+// addUrl: the contact add form an unknown caller's card links to ("" = no link).
+export function createScreenPop(getCalls, lookupUrl, addUrl) {
   const seen = new Set(); // call ids already popped (or being looked up)
   let card = null; // {el, callId, gone}
   let hideTimer = null;
@@ -49,9 +53,21 @@ export function createScreenPop(getCalls, lookupUrl) {
     const dismiss = el("button", "screen-pop-close", t("pop.close"));
     dismiss.type = "button";
     dismiss.addEventListener("click", close);
-    box.append(head, body, dismiss);
+    box.append(head, body);
+    if (!(contact && contact.found) && addUrl && str(call.number)) box.append(addLink(call), " ");
+    box.append(dismiss);
     document.body.appendChild(box);
     card = { el: box, callId: str(call.call_id) };
+  }
+
+  // "Add contact": the add form with the caller's number (as Voicenter sent it) filled in.
+  function addLink(call) {
+    const link = el("a", "screen-pop-add", t("pop.addContact"));
+    link.classList.add("plain-button"); // (board.css: drawn as a button beside "Close")
+    link.href = addUrl + "?phone=" + encodeURIComponent(str(call.number));
+    link.target = "_blank";
+    link.rel = "noopener";
+    return link;
   }
 
   async function lookUp(call) {

@@ -42,10 +42,14 @@ const notices = document.getElementById("notices");
 const panel = document.getElementById("my-call");
 const panelText = panel.querySelector(".my-call-text");
 const hangupButton = panel.querySelector(".hangup-button");
-const pop = createScreenPop(function () {
-  const me = myExt && board.state.agents ? board.state.agents[myExt] : null;
-  return me && Array.isArray(me.calls) ? me.calls : [];
-}, myExt ? str(config.lookup_url) : "");
+const pop = createScreenPop(
+  function () {
+    const me = myExt && board.state.agents ? board.state.agents[myExt] : null;
+    return me && Array.isArray(me.calls) ? me.calls : [];
+  },
+  myExt ? str(config.lookup_url) : "",
+  str(config.add_contact_url)
+);
 let current = null; // {callId, dial, row, state, name, askedAt, seen, ended, restored}
 let synced = false; // a snapshot has come: the extension's calls are known
 

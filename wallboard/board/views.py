@@ -5,11 +5,12 @@ The board page carries its configuration as JSON (``board-config``, rendered by
 ``json_script``: text, never markup): the account's status names and which ones are offered
 (``wallboard.agents.models.StatusOption``: the account's own names, as data), who is looking
 (their extension, whether they may act on their own card or on every card), where a status change
-is posted, the service-level formulas in the words of the person looking (translated here:
-``wallboard.reports.models.FORMULA_WORDS``), and the status limits the cards are judged by
-(``wallboard.teams.limits``) and who serves each queue its teams name
-(``wallboard.teams.members``). Every other word the page's modules show comes from
-their catalog (``static/board/i18n.js``). A display link gets the names only: it never acts.
+is posted, where the screen-pop looks a caller up (and, for who may add contacts, the add form its
+unknown caller links to), the service-level formulas in the words of the person looking
+(translated here: ``wallboard.reports.models.FORMULA_WORDS``), the status limits the cards are
+judged by (``wallboard.teams.limits``) and who serves each queue its teams name
+(``wallboard.teams.members``). Every other word the page's modules show comes from their
+catalog (``static/board/i18n.js``). A display link gets the names only: it never acts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from realtime.metrics import FORMULAS
 from wallboard.agents.models import StatusOption
 from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
+from wallboard.contacts.views import add_contact_url
 from wallboard.reports.models import FORMULA_WORDS
 from wallboard.teams.limits import limits_for_display, limits_for_user
 from wallboard.teams.members import members_for_display, members_for_user
@@ -60,6 +62,7 @@ def board(request: HttpRequest) -> HttpResponse:
         },
         "status_url": reverse("change_status"),
         "lookup_url": reverse("contacts_lookup"),
+        "add_contact_url": add_contact_url(request.user),
         "confirm_s": settings.WALLBOARD_STATUS_CONFIRM_S,
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
         "formulas": _formulas(),

@@ -16,7 +16,9 @@ its Click2Call endpoints and the CSV import page.
   Click2Call log), so that a reload during a call brings back its panel and its "Hang up": the
   page follows it again once the board's socket shows it on the person's extension.
 - ``/contacts/import`` (supervisors): a CSV upload (``wallboard.contacts.importing``).
-- ``/contacts/<id>/``: one contact; ``GET /contacts/lookup?phone=``: the board's screen-pop;
+- ``/contacts/<id>/``: one contact; ``GET /contacts/lookup?phone=``: the board's screen-pop
+  (and, for who may add contacts, its "Add contact" link for an unknown caller:
+  :func:`add_contact_url`);
   ``/contacts/popup/<CONTACTS_POPUP_SECRET>/?phone=``: Voicenter's own Pop-up screen service.
 
 A number the toll-fraud policy refuses (``wallboard.contacts.dialling``) is never dialled.
@@ -111,9 +113,21 @@ def _context(request: HttpRequest, contacts: Any, query: str) -> dict[str, objec
         "call_url": reverse("contacts_call"),
         "hangup_url": reverse("contacts_hangup"),
         "lookup_url": reverse("contacts_lookup"),
+        "add_contact_url": add_contact_url(user),
         "call": my_call(user, role.extension) if role.may_call and isinstance(user, User) else None,
     }
     return {"page": page, "query": query, "role": role, "config": config}
+
+
+def add_contact_url(user: object) -> str:
+    """The admin's add form (``wallboard.contacts.admin``: ``?phone=`` fills in the number), for
+    the screen-pop's "Add contact" link under an unknown caller, if ``user`` may add a contact
+    and its numbers there (supervisors, superusers); else "" (no link)."""
+    if not isinstance(user, User) or not user.is_staff:  # (the admin is for staff only)
+        return ""
+    if not user.has_perms(["contacts.add_contact", "contacts.add_phonenumber"]):
+        return ""
+    return reverse("admin:contacts_contact_add")
 
 
 def my_call(user: User, extension: str) -> dict[str, object] | None:
