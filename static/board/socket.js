@@ -184,7 +184,13 @@ export function createSocket(board, stats, link, where, on) {
     }
     lastFrameMs = performance.now();
     if (frame && frame.type === "view") {
-      if (on.view) on.view(frame); // a snapshot of its scope follows
+      // A snapshot of its scope follows; until it comes, deltas already cut to the new scope
+      // must not land on the old scope's state (a moment of two teams' tiles mixed).
+      if (board.synced) {
+        board.synced = false;
+        unsyncedSinceMs = lastFrameMs;
+      }
+      if (on.view) on.view(frame);
       return;
     }
     const result = receive(board, frame, Date.now());

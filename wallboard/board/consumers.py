@@ -198,8 +198,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if self.board is None or view == self.view:
             return
         self.view = view
-        self.board.scope = view.scope  # from here on, every frame is cut to the new scope
+        # the view frame first: the page drops deltas from it until the new scope's snapshot,
+        # so no delta cut to the new scope reaches it before it knows (socket.js)
         await self._send_view()
+        self.board.scope = view.scope  # from here on, every frame is cut to the new scope
         self._ask_resync()
 
     async def _pick(self, team: str) -> None:
