@@ -3,7 +3,7 @@
  * extension, so a change touches only its own card; ordered by present.agentOrder.
  */
 
-import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
+import { el, isolate, placeChildren, sameOrder, setHidden, setText, setTitle, str } from "./dom.js";
 import { t, word } from "./i18n.js";
 import {
   agentCategory,
@@ -91,7 +91,7 @@ function createCallView() {
   party.append(number, name);
   const duration = el("span", "call-duration", "—");
   root.append(kind, party, duration);
-  return { el: root, kind: kind, number: number, name: name, duration: duration };
+  return { el: root, kind: kind, party: party, number: number, name: name, duration: duration };
 }
 
 function statusLabel(category, agent, call, controls) {
@@ -136,6 +136,7 @@ function renderCall(view, calls, now, callLimit) {
     const name = contact || str(call.name);
     setText(c.number, number || (name ? "" : t("agent.unknownNumber")));
     setText(c.name, name);
+    setTitle(c.party, [number, name].filter(Boolean).map(isolate).join(" · "));
     c.name.classList.toggle("contact", !!contact);
     if (callLimit) setTimer(c.duration, callStart(call), now, callLimit, view.onCallOver, true);
     else setTimer(c.duration, callStart(call), now);
@@ -148,8 +149,9 @@ function renderCall(view, calls, now, callLimit) {
 }
 
 // controls: status.js's createStatusControls (the status buttons and the pending state);
-// limits: the page's config.limits (present.js limitsOf).
-export function createAgents(container, filter, controls, limits) {
+// limits: the page's config.limits (present.js limitsOf); mySlot: where one's own card goes,
+// above the queues (its status buttons in sight on a laptop), if the page has one.
+export function createAgents(container, filter, controls, limits, mySlot) {
   const views = new Map(); // extension -> view
   let order = []; // extensions, as placed
 
@@ -177,7 +179,9 @@ export function createAgents(container, filter, controls, limits) {
       view.el.dataset.category = category;
     }
     const calls = Array.isArray(agent.calls) ? agent.calls : [];
-    setText(view.name, agentName(agent, ext));
+    const shownName = agentName(agent, ext);
+    setText(view.name, shownName);
+    setTitle(view.name, shownName);
     setText(view.ext, str(agent.number) || str(agent.extension) || ext);
     const changing = controls.draw(view, ext, agent);
     const label = statusLabel(category, agent, mainCall(calls), controls);
@@ -202,9 +206,11 @@ export function createAgents(container, filter, controls, limits) {
     const ids = agentOrder(agents, now, limits);
     const pinned = controls.pinned;
     const at = pinned ? ids.indexOf(pinned) : -1;
-    if (at > 0) {
-      ids.splice(at, 1); // one's own card comes first
-      ids.unshift(pinned);
+    if (at >= 0) {
+      ids.splice(at, 1); // one's own card comes first: above the queues, in its own place
+      const mine = views.get(pinned);
+      if (mine && mySlot && mine.el.parentNode !== mySlot) mySlot.appendChild(mine.el);
+      else if (!mySlot) ids.unshift(pinned);
     }
     if (sameOrder(ids, order) && container.childElementCount === ids.length) return;
     const wanted = [];

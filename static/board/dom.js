@@ -26,6 +26,17 @@ export function setText(node, value) {
   } else if (node.textContent !== text) node.textContent = text;
 }
 
+// A name or number in a sentence keeps its own direction (FSI ... PDI): Hebrew beside digits.
+export function isolate(value) {
+  return "\u2068" + str(value) + "\u2069";
+}
+
+// A truncated name or number shows whole on hover: the element's tooltip is its full text.
+export function setTitle(node, value) {
+  const text = str(value);
+  if (node.title !== text) node.title = text;
+}
+
 export function setHidden(node, hidden) {
   if (node.hidden !== hidden) node.hidden = hidden;
 }

@@ -45,6 +45,7 @@ const EN = {
   "banner.stale": "⚠ No data from Voicenter",
   "banner.staleFor": "⚠ No data from Voicenter for {age}",
   "banner.live": "● Live",
+  "tv.page": "Agents {from}–{to} of {total} · page {page} of {pages}",
   "board.frozen": "‖ frozen",
   "board.frozenSince": "‖ frozen since {time}",
   // present.js: a past span
@@ -169,6 +170,7 @@ const HE = {
   "banner.stale": "⚠ אין נתונים מ-Voicenter",
   "banner.staleFor": "⚠ אין נתונים מ-Voicenter כבר {age}",
   "banner.live": "● בזמן אמת",
+  "tv.page": "נציגים {from}–{to} מתוך {total} · עמוד {page} מתוך {pages}",
   "board.frozen": "‖ מוקפא",
   "board.frozenSince": "‖ מוקפא מאז {time}",
   // present.js: a past span

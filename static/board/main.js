@@ -46,6 +46,7 @@ const $ = function (id) {
 const page = {
   queues: $("queues"),
   agents: $("agents"),
+  mySlot: document.body.classList.contains("tv") ? null : $("my-card-slot"),
   filterText: $("filter-text"),
   filterQueue: $("filter-queue"),
   waiting: $("count-waiting"),
@@ -103,7 +104,7 @@ const showView = createView(
   { teamName: $("team-name"), pick: $("team-pick"), note: $("view-note") },
   socket.send
 );
-const fitTv = createTvFit(board);
+const fitTv = createTvFit(board, $("agents"), $("agents-page"));
 
 // The board's clock: the server's, or while frozen the time of the last data (banner.js).
 function boardNow() {

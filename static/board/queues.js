@@ -14,7 +14,7 @@
  * tooltip says which (renderMembers, drawn with the cards).
  */
 
-import { el, placeChildren, sameOrder, setHidden, setText, str } from "./dom.js";
+import { el, isolate, placeChildren, sameOrder, setHidden, setText, setTitle, str } from "./dom.js";
 import { count, t } from "./i18n.js";
 import { agentCategory, compareText, formatDuration, percent } from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
@@ -154,7 +154,9 @@ function renderCallers(view, waiting, now) {
     cv.number.classList.toggle("unknown", !number);
     // our contact's name (realtime/contacts.py) before the one the caller's network sent
     const contact = str(caller.contact);
-    setText(cv.name, contact || str(caller.caller_name));
+    const callerName = contact || str(caller.caller_name);
+    setText(cv.name, callerName);
+    setTitle(cv.el, [number, callerName].filter(Boolean).map(isolate).join(" · "));
     cv.name.classList.toggle("contact", !!contact);
     setTimer(cv.wait, caller.joined_at, now, WAIT_WARN_S, cv.onWarn);
     wanted.push(cv.el);

@@ -55,7 +55,7 @@ export function createRenderer(board, stats, page, config, onRendered) {
       ? given
       : null;
   if (page.over && !limits) page.over.closest(".count").hidden = true;
-  const agents = createAgents(page.agents, filter, controls, limits);
+  const agents = createAgents(page.agents, filter, controls, limits, page.mySlot);
   let full = false;
   let pending = false;
   let lastDrawn = -Infinity; // performance.now() of the last drawing
