@@ -37,6 +37,17 @@ def _redis_unless_pure(request):
         request.getfixturevalue("_test_redis")
 
 
+@pytest.fixture(autouse=True)
+def _language_of_its_own():
+    """Each test starts in the default language: a Hebrew page a test asked for activated
+    Hebrew on the thread (``wallboard.core.language``, as Django's own middleware does), and
+    the next test's commands and messages would read it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def prefix() -> str:
     return f"test-{uuid.uuid4().hex[:8]}:"

@@ -243,6 +243,72 @@ def test_the_call_log_shows_today_for_a_date_no_clock_reaches():
         assert boss.get("/reports/calls/", {"date": bad}).status_code == 200
 
 
+def _stored_today(**fields: object) -> None:
+    """A pushed record of a call that started now, ``fields`` over :data:`QUEUE_CDR`."""
+    from realtime.voicenter.cdr import parse
+    from wallboard.reports.records import store
+
+    offset = datetime.now(ZoneInfo(settings.TIME_ZONE)).utcoffset()  # Voicenter's wall clock
+    now = int(time.time() + (offset.total_seconds() if offset else 0))
+    record, _ = parse(json.dumps({**QUEUE_CDR, "time": now, **fields}).encode(),
+                      ZoneInfo(settings.TIME_ZONE))  # fmt: skip
+    assert store(record, "push")
+
+
+#: Voicenter's codes (API documentation rev 3.2) and the call log's words for them.
+CODES_IN_WORDS = [
+    ("ABANDONE", "Queue", "Abandoned in the queue", "Queue", "ננטשה בתור", "תור"),
+    ("ANSWER", "Incoming Call", "Answered", "Incoming", "נענתה", "נכנסת"),
+    ("NOANSWER", "Extension Outgoing", "No answer", "Outgoing", "לא נענתה", "יוצאת"),
+    ("BUSY", "Click2Callleg1", "Busy", "Click2Call, the agent&#x27;s leg", "תפוס",
+     "Click2Call, הצד של הנציג"),
+    ("VOEND", "XferCDR", "Hung up in the IVR", "Transferred", "נותקה במענה הקולי", "הועברה"),
+    ("TE", "Callference", "Ended by the IVR", "Conference", "הסתיימה במענה הקולי",
+     "שיחת ועידה"),
+    ("NOTDIALED", "Auto forward", "Not dialled", "Forwarded automatically", "לא חויגה",
+     "הופנתה אוטומטית"),
+    ("VOICEMAIL", "VoiceMail", "Voicemail", "Voicemail", "תא קולי", "תא קולי"),
+]  # fmt: skip
+
+
+def test_the_call_log_names_voicenters_codes_in_words_with_the_code_in_the_title():
+    from django.test import Client
+
+    from tests.helpers import signed_in
+
+    for n, (status, kind, *_) in enumerate(CODES_IN_WORDS):
+        _stored_today(ivruniqueid=f"coded-{n}", status=status, type=kind)
+    boss = signed_in(Client(), "boss", supervisor=True)
+    english = boss.get("/reports/calls/").content.decode()
+    boss.cookies[settings.LANGUAGE_COOKIE_NAME] = "he"
+    hebrew = boss.get("/reports/calls/").content.decode()
+    rows = len(CODES_IN_WORDS)
+    assert english.count('class="call-record"') == hebrew.count('class="call-record"') == rows
+    for status, kind, status_en, kind_en, status_he, kind_he in CODES_IN_WORDS:
+        assert f'<bdi title="{status}">{status_en}</bdi>' in english
+        assert f'<bdi title="{kind}">{kind_en}</bdi>' in english
+        assert f'<bdi title="{status}">{status_he}</bdi>' in hebrew
+        assert f'<bdi title="{kind}">{kind_he}</bdi>' in hebrew
+    # the filter offers the statuses in words too
+    assert '<option value="ABANDONE">Abandoned in the queue</option>' in english
+    assert '<option value="ABANDONE">ננטשה בתור</option>' in hebrew
+
+
+def test_the_call_log_shows_a_code_it_has_no_words_for_as_it_came_escaped():
+    from django.test import Client
+
+    from tests.helpers import signed_in
+
+    _stored_today(ivruniqueid="odd", status="<b>NEWSTATUS</b>", type="Scrubber<script>")
+    boss = signed_in(Client(), "boss", supervisor=True)
+    page = boss.get("/reports/calls/", HTTP_ACCEPT_LANGUAGE="he").content.decode()
+    assert "&lt;B&gt;NEWSTATUS&lt;/B&gt;</bdi>" in page
+    assert "Scrubber&lt;script&gt;</bdi>" in page
+    assert "<B>NEWSTATUS" not in page
+    assert "Scrubber<script>" not in page
+    assert 'lang="he"' in page  # the Hebrew page, where the code still comes as it came
+
+
 # --- the Call log API: backfill_cdr, and the records settling the day's numbers ---------------
 
 

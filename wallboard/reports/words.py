@@ -1,6 +1,14 @@
 """Voicenter's call-record codes in words (the call log, its filter): the statuses and types its
-API documentation lists (rev 3.2, "Call statuses", "Call types"). A code not listed is shown as
-it came."""
+API documentation lists (rev 3.2, "Call statuses", "Call types"), in a person's words, each
+translated. The call log keeps the code itself beside the words (a title), for engineers. A code
+not listed is shown as it came (the template escapes it, as any text).
+
+- A status is read as the documentation writes them, in capitals: ``ANSWER``, ``ABANDONE``
+  (no final D), ``VOEND``...; without case or the spaces around it (``answer`` is ``ANSWER``).
+- A type is read without case and without spaces: the table lists ``Click2Call leg1``, the
+  field's own example writes ``Click2Callleg1``, and both are the agent's leg of a Click2Call.
+- Not worded: the types ``Scrubber`` and ``FaxCdr``, listed as "not released yet".
+"""
 
 from __future__ import annotations
 
@@ -46,10 +54,19 @@ TYPE_WORDS: dict[str, Promise] = {
 
 
 def status_words(code: str) -> str:
+    """A status in words, in the active language; one not listed as it came."""
     found = STATUS_WORDS.get(code.strip().upper())
     return str(found) if found is not None else code
 
 
 def type_words(code: str) -> str:
-    found = TYPE_WORDS.get(" ".join(code.lower().split()))
+    """A type in words, in the active language; one not listed as it came."""
+    found = _TYPES_SQUASHED.get(_squashed(code))
     return str(found) if found is not None else code
+
+
+def _squashed(code: str) -> str:
+    return "".join(code.lower().split())
+
+
+_TYPES_SQUASHED: dict[str, Promise] = {_squashed(code): words for code, words in TYPE_WORDS.items()}
