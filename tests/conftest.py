@@ -102,7 +102,7 @@ def _migrations_granting_supervisors() -> tuple[Any, ...]:
 def roles_and_statuses(django_db_blocker):
     """What the migrations put in the database (the roles with their permissions, the status
     names), again: a transactional test before this one flushed it away. Made from the
-    migration's own lists."""
+    migrations' own lists (0002's statuses, 0004's Hebrew names, 0006's renaming)."""
     from django.contrib.auth.models import Group, Permission
 
     from wallboard.agents.models import StatusOption
@@ -120,10 +120,13 @@ def roles_and_statuses(django_db_blocker):
                 "wallboard.agents.migrations.0004_status_names_in_hebrew"
             ).STATUSES_HE
         )
-        for position, (code, name) in enumerate(migration.STATUSES):
+        renamed = importlib.import_module(
+            "wallboard.agents.migrations.0006_status_1_named_available"
+        )
+        for position, (code, seeded) in enumerate(migration.STATUSES):
+            name, name_he = renamed.named(code, seeded, hebrew.get(code, ""))
             StatusOption.objects.get_or_create(
-                code=code,
-                defaults={"name": name, "name_he": hebrew.get(code, ""), "position": position},
+                code=code, defaults={"name": name, "name_he": name_he, "position": position}
             )
         for later in _migrations_granting_supervisors():  # the other apps' grants
             later.forwards(django_apps, None)

@@ -279,7 +279,7 @@ def test_an_agent_sets_their_own_status_to_lunch_from_their_card(browser, stack)
     assert page.locator(".agent-menu-button").count() == 0  # nobody else's status is theirs
     lunch = mine.get_by_role("button", name="Lunch", exact=True)
     if lunch.get_attribute("aria-pressed") == "true":  # a simulated break got there first
-        mine.get_by_role("button", name="Login", exact=True).click()
+        mine.get_by_role("button", name="Available", exact=True).click()
         page.wait_for_function("!document.querySelector('.agent.mine').dataset.pending")
     lunch.click()
     ext = mine.get_attribute("data-ext")

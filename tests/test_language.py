@@ -96,12 +96,12 @@ def test_a_language_picked_before_signing_in_becomes_the_accounts(roles_and_stat
     assert Preferences.objects.get(user__username="noa").language == "he"
 
 
-def test_hebrew_pages_name_the_statuses_as_voicenter_does_in_hebrew(person):
+def test_hebrew_pages_name_the_statuses_in_hebrew_status_1_as_the_cards_do(person):
     person.post("/accounts/language", {"language": "he", "next": "/"})
     html = person.get("/").content.decode()
     config = re.search(r'id="board-config" type="application/json">(.*?)</script>', html)
     assert config is not None
-    assert '"name": "\\u05dc\\u05d5\\u05d2\\u05d9\\u05df"' in config.group(1)  # לוגין
+    assert '"name": "\\u05d6\\u05de\\u05d9\\u05df"' in config.group(1)  # זמין (agent.available)
     assert "\\u05d4\\u05e4\\u05e1\\u05e7\\u05ea \\u05e6\\u05d4\\u05e8\\u05d9\\u05d9\\u05dd" in (
         config.group(1)
     )  # הפסקת צהריים
