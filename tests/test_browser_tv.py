@@ -7,6 +7,7 @@ numbers are at least 4 % of the screen's height and the type is larger on 4K. Sc
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -55,9 +56,8 @@ def stack(request, tmp_path_factory, _test_redis):
     )
     try:
         running.start()
-        running.tv_path = running.manage_output("create_display", f"Hall {agents}").strip()
-        running.agents = agents
-        yield running
+        path = running.manage_output("create_display", f"Hall {agents}").strip()
+        yield SimpleNamespace(web=running.web, tv_path=path, agents=agents)
     finally:
         running.close()
 
