@@ -68,7 +68,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 # The pure tests, with Redis and the database out of reach: they must need neither.
-pure: $(STAMP)
+pure: $(STAMP) messages
 	REDIS_URL=redis://127.0.0.1:1/0 DATABASE_URL=postgres://nobody@127.0.0.1:1/none \
 	WALLBOARD_DATA_DIR=$$(mktemp -d) $(BIN)/python -m pytest -m pure -p no:cacheprovider -q
 
