@@ -407,7 +407,9 @@ def test_a_display_link_shows_the_board_without_signing_in_and_cannot_act(browse
     context.close()
 
 
-def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack):
+def calling_yossi(browser, stack):
+    """The agent, on the contacts page at laptop size, has just clicked to call Yossi Levi (the
+    demo's contacts): the context, the page and the call's panel."""
     stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
                         " demo_contacts; demo_contacts()")  # fmt: skip
     context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
@@ -415,6 +417,11 @@ def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack
     sign_in(page, stack.web, AGENT, PASSWORD, path="/contacts/")
     page.get_by_role("button", name="Call Yossi Levi, mobile 052-765-4321").click()
     panel = page.locator("#my-call")
+    return context, page, panel
+
+
+def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack):
+    context, page, panel = calling_yossi(browser, stack)
     panel.get_by_text("Your phone is ringing").wait_for(timeout=15_000)
     page.screenshot(path=OUTPUT / "contacts-ringing.png")
     panel.get_by_text(f"Talking with {isolated('Yossi Levi')}").wait_for(timeout=30_000)
@@ -426,13 +433,7 @@ def test_an_agent_calls_a_contact_and_watches_the_call_go_through(browser, stack
 
 
 def test_a_reload_during_a_call_brings_back_its_panel_and_hang_up(browser, stack):
-    stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
-                        " demo_contacts; demo_contacts()")  # fmt: skip
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-    page = context.new_page()
-    sign_in(page, stack.web, AGENT, PASSWORD, path="/contacts/")
-    page.get_by_role("button", name="Call Yossi Levi, mobile 052-765-4321").click()
-    panel = page.locator("#my-call")
+    context, page, panel = calling_yossi(browser, stack)
     hang_up = panel.get_by_role("button", name="Hang up")
     panel.get_by_text("Your phone is ringing").wait_for(timeout=15_000)
     page.evaluate("localStorage.clear(); sessionStorage.clear()")  # the server remembers it

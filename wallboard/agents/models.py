@@ -76,6 +76,13 @@ class Extension(models.Model):
         return f"{self.sip} ({self.name or self.user_name or gettext('unnamed')})"
 
 
+def limits_in_seconds(
+    limit_min: int | None, call_limit_min: int | None
+) -> tuple[int | None, int | None]:
+    """A status' limits in minutes (None or 0: none) as the board judges them: seconds."""
+    return (limit_min * 60 if limit_min else None, call_limit_min * 60 if call_limit_min else None)
+
+
 class StatusOption(models.Model):
     """A Voicenter status as this account names it, and whether the board offers it."""
 
@@ -131,10 +138,7 @@ class StatusOption(models.Model):
 
     def limits(self) -> tuple[int | None, int | None]:
         """The time limit in this status and the long-call limit, in seconds (None: none)."""
-        return (
-            self.limit_min * 60 if self.limit_min else None,
-            self.call_limit_min * 60 if self.call_limit_min else None,
-        )
+        return limits_in_seconds(self.limit_min, self.call_limit_min)
 
     def name_for(self, language: str | None) -> str:
         """The name a page in ``language`` shows."""

@@ -14,6 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wallboard.agents.models import limits_in_seconds
+
 
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
@@ -102,10 +104,7 @@ class TeamStatusLimit(models.Model):
 
     def limits(self) -> tuple[int | None, int | None]:
         """As :meth:`wallboard.agents.models.StatusOption.limits`."""
-        return (
-            self.limit_min * 60 if self.limit_min else None,
-            self.call_limit_min * 60 if self.call_limit_min else None,
-        )
+        return limits_in_seconds(self.limit_min, self.call_limit_min)
 
 
 class BoardChoice(models.Model):
