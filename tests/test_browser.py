@@ -462,6 +462,11 @@ def test_a_call_ringing_at_the_agents_extension_pops_its_contact(agent_page, sta
     pop = agent_page.get_by_role("alert", name="Incoming call")
     expect(pop.locator(".screen-pop-name")).to_have_text("Tamar Shapiro", timeout=10_000)
     expect(pop.locator(".screen-pop-notes")).to_have_text("VIP customer.")
+    # on the agent's own card: number · name, the separator an element of its own
+    call = agent_page.locator(".agent.mine .call-party")
+    expect(call.locator(".call-name")).to_have_text("Tamar Shapiro")
+    expect(call.locator(".call-sep")).to_be_visible()
+    expect(call.locator(".call-sep")).to_have_text(" · ")
     assert pop.locator("a.screen-pop-name").get_attribute("href").startswith("/contacts/")
     agent_page.screenshot(path=OUTPUT / "screen-pop.png")
     pop.get_by_role("button", name="Close").click()

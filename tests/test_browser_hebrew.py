@@ -223,6 +223,10 @@ def test_a_hebrew_queue_and_agent_on_a_call_read_in_their_logical_order(browser,
     style = "e => [getComputedStyle(e).direction, getComputedStyle(e).unicodeBidi]"
     assert number.evaluate(ORDER) == "ltr"  # +972 50-123-4567 never flips
     assert number.evaluate(style) == ["ltr", "isolate"]
+    # number · name: the separator is its own element (a name cut short never takes it
+    # along), shown only with both: this caller's network sent no name
+    expect(card.locator(".call-name")).to_be_empty()
+    expect(card.locator(".call-sep")).to_be_hidden()
     duration = card.locator(".call-duration")
     expect(duration).to_have_text(re.compile(r"^\d+:\d\d$"))
     assert duration.evaluate(ORDER) == "ltr"  # 0:02, never 20:0

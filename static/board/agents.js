@@ -87,11 +87,23 @@ function createCallView() {
   const kind = el("span", "call-kind");
   const party = el("span", "call-party");
   const number = el("span", "call-number");
+  // its own element, between them: a name cut short (its end, or on a right-to-left page its
+  // start) never takes the separator with it
+  const sep = el("span", "call-sep", " · ");
+  sep.hidden = true;
   const name = el("span", "call-name");
-  party.append(number, name);
+  party.append(number, sep, name);
   const duration = el("span", "call-duration", "—");
   root.append(kind, party, duration);
-  return { el: root, kind: kind, party: party, number: number, name: name, duration: duration };
+  return {
+    el: root,
+    kind: kind,
+    party: party,
+    number: number,
+    sep: sep,
+    name: name,
+    duration: duration,
+  };
 }
 
 function statusLabel(category, agent, call, controls) {
@@ -136,6 +148,7 @@ function renderCall(view, calls, now, callLimit) {
     const name = contact || str(call.name);
     setText(c.number, number || (name ? "" : t("agent.unknownNumber")));
     setText(c.name, name);
+    setHidden(c.sep, !(number && name));
     setTitle(c.party, [number, name].filter(Boolean).map(isolate).join(" · "));
     c.name.classList.toggle("contact", !!contact);
     if (callLimit) setTimer(c.duration, callStart(call), now, callLimit, view.onCallOver, true);
