@@ -17,7 +17,6 @@ position a board must reach, the worker's public health, the server's time) is s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import weakref
@@ -29,6 +28,7 @@ from realtime import messages
 from realtime.publisher import encode, websocket_send
 from realtime.store import UNAVAILABLE, StateStore
 from wallboard.board.fanout import YIELD_EVERY, SendGuard
+from wallboard.core.while_boards import WhileBoards
 
 log = logging.getLogger("wallboard.board.heartbeat")
 
@@ -48,31 +48,12 @@ class Board(Protocol):
         """Send one ASGI message (``websocket.send``) to this board's socket, as it is."""
 
 
-class Heartbeat:
+class Heartbeat(WhileBoards[Board]):
     def __init__(self, store: StateStore) -> None:
+        super().__init__()
         self.store = store
-        self.boards: set[Board] = set()
         self.beats = 0  # frames sent (heartbeats and outages)
         self.outage_since: float | None = None  # when reading Redis began to fail
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def join(self, board: Board) -> None:
-        self.boards.add(board)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run())
-
-    async def leave(self, board: Board) -> None:
-        self.boards.discard(board)
-        if not self.boards and self._task is not None:
-            task, self._task = self._task, None
-            if task is not asyncio.current_task():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
 
     async def _run(self) -> None:
         said: tuple[object, ...] | None = None  # what the last frame said (None: nothing yet)

@@ -14,7 +14,6 @@ is logged and reaches the boards at their next reconnect.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import weakref
@@ -28,6 +27,7 @@ from django.dispatch import receiver
 
 from wallboard.agents.models import AgentProfile
 from wallboard.core.services import keys, shared_sync_client
+from wallboard.core.while_boards import WhileBoards
 from wallboard.teams.models import Team, TeamAgent, TeamQueue
 
 log = logging.getLogger("wallboard.teams.live")
@@ -93,20 +93,19 @@ class Viewer(Protocol):
 MAX_REMEMBERED = 10_000
 
 
-class Watch:
+class Watch(WhileBoards[Viewer]):
     """One per web process: the teams' version, looked at every second while boards are open,
     and the views worked out at each version (by person or display link), so that a
     reconnect storm costs one lookup per viewer whose view is not known yet, none for those
     whose view is, and none at all in an account without teams."""
 
     def __init__(self, client: aioredis.Redis) -> None:
+        super().__init__()
         self.client = client
         self.key = keys().teams_version
-        self.boards: set[Viewer] = set()
         self._views: dict[object, tuple[bytes, Any]] = {}
         self._teams: tuple[bytes, bool] | None = None  # (version, whether any team exists)
         self._reading: asyncio.Future[bytes | None] | None = None  # the read askers share
-        self._task: asyncio.Task[None] | None = None
 
     async def current(self) -> bytes | None:
         """The teams' version now (None: Redis did not answer; nothing is remembered then).
@@ -144,20 +143,6 @@ class Watch:
     def know_teams(self, version: bytes | None, exist: bool) -> None:
         if version is not None:
             self._teams = (version, exist)
-
-    def join(self, board: Viewer) -> None:
-        self.boards.add(board)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run())
-
-    async def leave(self, board: Viewer) -> None:
-        self.boards.discard(board)
-        if not self.boards and self._task is not None:
-            task, self._task = self._task, None
-            if task is not asyncio.current_task():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
 
     async def _run(self) -> None:
         seen: bytes | None = await self._look()
