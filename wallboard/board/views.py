@@ -30,8 +30,9 @@ from wallboard.agents.roles import role_of
 from wallboard.board.models import DisplayLink
 from wallboard.contacts.views import add_contact_url
 from wallboard.reports.models import FORMULA_WORDS
-from wallboard.teams.limits import limits_for_display, limits_for_user
-from wallboard.teams.members import members_for_display, members_for_user
+from wallboard.teams.limits import limits_for
+from wallboard.teams.members import queue_members
+from wallboard.teams.visibility import teams_for_display, teams_for_user
 
 
 def _formulas() -> dict[str, str]:
@@ -53,6 +54,7 @@ def _statuses() -> list[dict[str, object]]:
 def board(request: HttpRequest) -> HttpResponse:
     tv = request.GET.get("tv", "").lower() in ("1", "true", "yes", "on")
     role = role_of(request.user)
+    teams, whole = teams_for_user(request.user)  # one lookup for the limits and the members
     config = {
         "statuses": _statuses(),
         "me": {
@@ -67,8 +69,8 @@ def board(request: HttpRequest) -> HttpResponse:
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
         "formulas": _formulas(),
         "time_zone": settings.TIME_ZONE,
-        "limits": limits_for_user(request.user),
-        "queue_members": members_for_user(request.user),
+        "limits": limits_for(teams, whole),
+        "queue_members": queue_members(teams),
     }
     return render(request, "board/board.html", {"tv": tv, "config": config})
 
@@ -82,6 +84,7 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
     if link.language:  # the link's own language wins over the screen's browser's
         translation.activate(link.language)
         request.LANGUAGE_CODE = link.language
+    teams, whole = teams_for_display(link)
     config = {
         "statuses": _statuses(),
         "me": None,
@@ -90,8 +93,8 @@ def display(request: HttpRequest, token: str) -> HttpResponse:
         "heartbeat_s": settings.WALLBOARD_HEARTBEAT_S,
         "formulas": _formulas(),
         "time_zone": settings.TIME_ZONE,
-        "limits": limits_for_display(link),
-        "queue_members": members_for_display(link),
+        "limits": limits_for(teams, whole),
+        "queue_members": queue_members(teams),
     }
     context = {"tv": True, "config": config, "display": link, "display_token": token}
     return render(request, "board/board.html", context)

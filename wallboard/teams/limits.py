@@ -22,7 +22,7 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from wallboard.agents.models import StatusOption
 from wallboard.teams.models import Team, TeamAgent, TeamStatusLimit
-from wallboard.teams.visibility import Display, sees_all, teams_of
+from wallboard.teams.visibility import Display, teams_for_display, teams_for_user
 
 #: A status' limits in seconds: [time in the status, a call in it] (None: none).
 Limits = list[int | None]
@@ -68,19 +68,19 @@ def board_limits(extensions: frozenset[str] | None = None) -> BoardLimits:
     return {"by_status": by_status, "by_agent": by_agent}
 
 
+def limits_for(teams: list[Team], whole: bool) -> BoardLimits:
+    """The limits for a board showing ``teams`` (``visibility.teams_for_user`` /
+    ``teams_for_display``): their agents' own only, every agent's on the whole account."""
+    if whole:
+        return board_limits()
+    return board_limits(frozenset(a.extension for team in teams for a in team.agents.all()))
+
+
 def limits_for_user(user: User | AnonymousUser) -> BoardLimits:
     """The limits for ``user``'s board: the agents' own of the teams they may see only."""
-    if not isinstance(user, User) or sees_all(user) or not Team.objects.exists():
-        return board_limits()
-    extensions = frozenset(a.extension for team in teams_of(user) for a in team.agents.all())
-    return board_limits(extensions)
+    return limits_for(*teams_for_user(user))
 
 
 def limits_for_display(display: Display) -> BoardLimits:
     """The limits for a display link's screen: its team's agents' own only."""
-    if display.whole_account:
-        return board_limits()
-    if display.team_id is None:  # its team is gone: it shows nothing
-        return board_limits(frozenset())
-    agents = TeamAgent.objects.filter(team_id=display.team_id).values_list("extension", flat=True)
-    return board_limits(frozenset(agents))
+    return limits_for(*teams_for_display(display))

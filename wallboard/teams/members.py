@@ -19,7 +19,7 @@ from typing import TypedDict
 from django.contrib.auth.models import AnonymousUser, User
 
 from wallboard.teams.models import Team
-from wallboard.teams.visibility import Display, sees_all, teams_of
+from wallboard.teams.visibility import Display, teams_for_display, teams_for_user
 
 
 class QueueMembers(TypedDict):
@@ -40,23 +40,11 @@ def queue_members(teams: list[Team]) -> dict[str, QueueMembers]:
     return {q: {"teams": sorted(names[q]), "agents": sorted(agents[q])} for q in names}
 
 
-def _every_team() -> list[Team]:
-    return list(Team.objects.prefetch_related("queues", "agents"))
-
-
 def members_for_user(user: User | AnonymousUser) -> dict[str, QueueMembers]:
     """For ``user``'s board: the queues of the teams they may see."""
-    if not isinstance(user, User):
-        return {}
-    return queue_members(_every_team() if sees_all(user) else teams_of(user))
+    return queue_members(teams_for_user(user)[0])
 
 
 def members_for_display(display: Display) -> dict[str, QueueMembers]:
     """For a display link's screen: its team's queues, or every team's."""
-    if display.whole_account:
-        return queue_members(_every_team())
-    if display.team_id is None:
-        return {}
-    return queue_members(
-        list(Team.objects.filter(pk=display.team_id).prefetch_related("queues", "agents"))
-    )
+    return queue_members(teams_for_display(display)[0])

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
 from realtime.scopes import NOTHING, WHOLE_ACCOUNT, Scope, scope
@@ -116,6 +116,27 @@ def view_for_user(user: User, pick: str | None = None) -> View:
         return View(WHOLE_ACCOUNT, options=tuple(options), chosen=ALL)
     team = next(t for t in mine if str(t.pk) == chosen)
     return View(scope_of(team), team.name, options=tuple(options), chosen=chosen)
+
+
+def teams_for_user(user: User | AnonymousUser) -> tuple[list[Team], bool]:
+    """The teams whose parts ``user``'s board page may carry (queues and agents prefetched),
+    and whether it shows the whole account: every team, when they may see all or the account
+    has none (status limits, ``wallboard.teams.limits``; queue members, ``.members``)."""
+    if not isinstance(user, User):
+        return [], False
+    if sees_all(user) or not Team.objects.exists():
+        return list(Team.objects.prefetch_related("queues", "agents")), True
+    return teams_of(user), False
+
+
+def teams_for_display(display: Display) -> tuple[list[Team], bool]:
+    """As :func:`teams_for_user`, for a display link's screen: every team, its own, or none
+    (its team is gone)."""
+    if display.whole_account:
+        return list(Team.objects.prefetch_related("queues", "agents")), True
+    if display.team_id is None:
+        return [], False
+    return list(Team.objects.filter(pk=display.team_id).prefetch_related("queues", "agents")), False
 
 
 def view_for_display(display: Display) -> View:
