@@ -3,7 +3,7 @@
  * extension, so a change touches only its own card; ordered by present.agentOrder.
  */
 
-import { el, isolate, placeChildren, sameOrder, setHidden, setText, setTitle, str } from "./dom.js";
+import { el, numberAndName, placeChildren, sameOrder, setHidden, setText, setTitle, str } from "./dom.js";
 import { t, word } from "./i18n.js";
 import {
   agentCategory,
@@ -149,7 +149,7 @@ function renderCall(view, calls, now, callLimit) {
     setText(c.number, number || (name ? "" : t("agent.unknownNumber")));
     setText(c.name, name);
     setHidden(c.sep, !(number && name));
-    setTitle(c.party, [number, name].filter(Boolean).map(isolate).join(" · "));
+    setTitle(c.party, numberAndName(number, name));
     c.name.classList.toggle("contact", !!contact);
     if (callLimit) setTimer(c.duration, callStart(call), now, callLimit, view.onCallOver, true);
     else setTimer(c.duration, callStart(call), now);

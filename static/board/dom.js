@@ -31,6 +31,11 @@ export function isolate(value) {
   return "\u2068" + str(value) + "\u2069";
 }
 
+// "number · name" (either may be missing), each part isolated: a tooltip's whole text.
+export function numberAndName(number, name) {
+  return [number, name].filter(Boolean).map(isolate).join(" · ");
+}
+
 // A truncated name or number shows whole on hover: the element's tooltip is its full text.
 export function setTitle(node, value) {
   const text = str(value);

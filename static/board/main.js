@@ -121,7 +121,7 @@ setInterval(function tick() {
   socket.watchdog();
   updateBanner(now);
   // frozen (banner.js): the timers stand at the time of the last data, not ticking on as if live
-  if (!(updateBanner.frozenAt !== null && isNaN(updateBanner.frozenAt))) tickTimers(boardNow());
+  if (!Number.isNaN(updateBanner.frozenAt)) tickTimers(boardNow()); // NaN: frozen, time unknown
   setTimeout(function () {
     renderer.place(boardNow());
   }, 250);

@@ -14,7 +14,7 @@
  * tooltip says which (renderMembers, drawn with the cards).
  */
 
-import { el, isolate, placeChildren, sameOrder, setHidden, setText, setTitle, str } from "./dom.js";
+import { el, numberAndName, placeChildren, sameOrder, setHidden, setText, setTitle, str } from "./dom.js";
 import { count, t } from "./i18n.js";
 import { agentCategory, compareText, formatDuration, percent } from "./present.js";
 import { setTimer, stopTimer } from "./timers.js";
@@ -156,7 +156,7 @@ function renderCallers(view, waiting, now) {
     const contact = str(caller.contact);
     const callerName = contact || str(caller.caller_name);
     setText(cv.name, callerName);
-    setTitle(cv.el, [number, callerName].filter(Boolean).map(isolate).join(" · "));
+    setTitle(cv.el, numberAndName(number, callerName));
     cv.name.classList.toggle("contact", !!contact);
     setTimer(cv.wait, caller.joined_at, now, WAIT_WARN_S, cv.onWarn);
     wanted.push(cv.el);
