@@ -181,3 +181,21 @@ def database_away():
             BaseDatabaseWrapper._cursor = original  # type: ignore[attr-defined]
 
     return away
+
+
+@pytest.fixture
+async def click2call_sim(settings, use_prefix):
+    """The simulator serving Voicenter's REST APIs (3 agents, a queue, no callers), the site's
+    Click2Call pointed at it: for the tests of the call buttons' views."""
+    import time
+
+    from realtime.simulator.model import CallCenter
+    from tests.served import serving
+
+    model = CallCenter(agents=3, queues=1, calls_per_minute=0, seed=1, now=time.time())
+    async with serving(model) as simulator:
+        settings.VOICENTER_API_URL = simulator.base
+        settings.VOICENTER_API_CODE = "demo-code"
+        settings.VOICENTER_API_TIMEOUT_S = 2
+        settings.CONTACTS_CALL_EVERY_S = 60
+        yield simulator

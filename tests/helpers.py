@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.test import Client
 
 from realtime.pipeline import Pipeline
@@ -142,3 +143,10 @@ class Screen:
     async def base_send(self, message):
         assert message["type"] == "websocket.send"
         await self.send(text_data=message["text"])
+
+
+def calls(test):
+    """For the call buttons' async view tests: the database as the async views see it (real
+    transactions), and Django's sync thread's connection closed after."""
+    test = pytest.mark.usefixtures("close_thread_connections")(test)
+    return pytest.mark.django_db(transaction=True)(test)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -18,10 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import AsyncClient
 
-from realtime.simulator.model import CallCenter, SimAgent
+from realtime.simulator.model import SimAgent
 from realtime.store import StateStore
-from tests.helpers import signed_in
-from tests.served import serving
+from tests.helpers import calls, signed_in
 from wallboard.agents.onboarding import create_agent
 from wallboard.contacts.importing import import_csv
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
@@ -307,20 +305,9 @@ def test_only_who_may_add_contacts_gets_the_pops_add_contact_link(db, client):
 # --- Click2Call endpoints ----------------------------------------------------------------------
 
 
-def calls(test):  # the Click2Call endpoints' tests: the database, as the async views see it
-    test = pytest.mark.usefixtures("close_thread_connections")(test)
-    return pytest.mark.django_db(transaction=True)(test)
-
-
 @pytest.fixture
-async def sim(settings, use_prefix):
-    model = CallCenter(agents=3, queues=1, calls_per_minute=0, seed=1, now=time.time())
-    async with serving(model) as simulator:
-        settings.VOICENTER_API_URL = simulator.base
-        settings.VOICENTER_API_CODE = "demo-code"
-        settings.VOICENTER_API_TIMEOUT_S = 2
-        settings.CONTACTS_CALL_EVERY_S = 60
-        yield simulator
+def sim(click2call_sim):
+    return click2call_sim
 
 
 @pytest.fixture

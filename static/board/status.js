@@ -17,7 +17,9 @@
 
 import { announce, el, setText, str } from "./dom.js";
 import { t } from "./i18n.js";
+import { STATUS_WORDS, postForm } from "./post.js";
 import { agentName } from "./present.js";
+
 
 const EMPTY = { statuses: [], me: null, status_url: "", confirm_s: 10 };
 
@@ -71,11 +73,6 @@ export function createStatusControls(config, getAgent, redraw, notices) {
     if (mine(ext)) ownNotes.set(ext, { text: text, bad: bad });
   }
 
-  function csrfToken() {
-    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
   // The change shows: no longer pending. `andRedraw`: the card is not being drawn right now.
   function settle(ext, p, andRedraw) {
     clearTimeout(p.timer);
@@ -90,28 +87,7 @@ export function createStatusControls(config, getAgent, redraw, notices) {
     pending.set(ext, p);
     ownNotes.delete(ext);
     redraw(ext);
-    const form = new FormData();
-    form.append("extension", ext);
-    form.append("status", String(code));
-    let answer = null;
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        body: form,
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken() },
-      });
-      answer = await response.json().catch(function () {
-        // not our JSON: Django's own refusal page, a proxy's error...
-        const message =
-          response.status === 403
-            ? t("status.pageOutOfDate")
-            : t("status.serverAnswered", { status: response.status });
-        return { ok: false, message: message };
-      });
-    } catch (err) {
-      answer = { ok: false, message: t("status.serverUnreachable") };
-    }
+    const answer = await postForm(url, { extension: ext, status: String(code) }, STATUS_WORDS);
     if (pending.get(ext) !== p) return;
     if (!answer || !answer.ok) {
       pending.delete(ext);

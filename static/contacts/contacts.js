@@ -19,6 +19,7 @@ import { createScreenPop } from "../board/pop.js";
 import { createLink, createSocket } from "../board/socket.js";
 import { announce, setHidden, setText, str } from "../board/dom.js";
 import { setLanguage, t } from "../board/i18n.js";
+import { CALL_WORDS, postForm } from "../board/post.js";
 
 const UNSEEN_MS = 20000; // no sign of the call on the socket after this long: say so
 const ENDED_SHOWN_MS = 15000; // how long "Ended" stays on the row
@@ -57,33 +58,9 @@ function notify(text, bad) {
   announce(notices, text, bad);
 }
 
-function csrfToken() {
-  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-  return input ? input.value : "";
-}
 
-async function post(url, fields) {
-  const form = new FormData();
-  for (const key of Object.keys(fields)) form.append(key, fields[key]);
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      body: form,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken() },
-    });
-    return await response.json().catch(function () {
-      return {
-        ok: false,
-        message:
-          response.status === 403
-            ? t("contacts.pageOutOfDate")
-            : t("contacts.serverAnswered", { status: response.status }),
-      };
-    });
-  } catch (err) {
-    return { ok: false, message: t("contacts.serverUnreachable") };
-  }
+function post(url, fields) {
+  return postForm(url, fields, CALL_WORDS);
 }
 
 // The call on my extension that is `current`'s, or null.

@@ -2,16 +2,10 @@
 its Click2Call endpoints and the CSV import page.
 
 - ``POST /contacts/call`` (field ``number``: a :class:`PhoneNumber` id; the server decides
-  what is dialled): CSRF-protected, for agents and supervisors (``wallboard.agents.roles``,
-  the rule of every command) with an extension (their agent profile); calls Voicenter's
-  Click2Call with ``phone`` = their extension and ``target`` = the number as
-  Voicenter expects it. One call at a time per person, then one per ``CONTACTS_CALL_EVERY_S``
-  (a double click, or a second tab, dials once); a few commands a second per person
-  (``wallboard.core.limits``). Answer: ``{"ok", "message", "call_id", "extension"}``.
-- ``POST /contacts/hangup``: ``action=terminate`` on their extension.
-- Every request is written to the Click2Call log (:class:`CallRequest`) before Voicenter is
-  asked, and completed with its answer even if the page went away; every refusal too (of a
-  flood, the first), and all are counted in the stats (``click2call:<reason>``).
+  what is dialled) and ``POST /contacts/hangup`` (``action=terminate`` on the person's
+  extension): CSRF-protected, through the one Click2Call path
+  (:mod:`wallboard.contacts.calling`: who may call, one call at a time, the log, the answer in
+  words); ``phone`` = their extension, ``target`` = the number as Voicenter expects it.
 - The page carries the call its person last placed from it (:func:`my_call`, from the
   Click2Call log), so that a reload during a call brings back its panel and its "Hang up": the
   page follows it again once the board's socket shows it on the person's extension.
@@ -30,9 +24,7 @@ dialled, 404 no such number,
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from datetime import timedelta
 from typing import Any, BinaryIO, cast
 
@@ -52,17 +44,13 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from realtime.keys import Keys
 from realtime.phones import digits, for_voicenter, key_of
-from realtime.store import StateStore
-from realtime.voicenter.rest import CallAnswer
 from wallboard.agents.roles import role_of
-from wallboard.contacts.dialling import why_not
+from wallboard.contacts import calling
 from wallboard.contacts.importing import ENCODINGS, BadFile, import_file
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
-from wallboard.core.answers import call_message
-from wallboard.core.limits import Refusal, ascii_int, rate_limit
-from wallboard.core.services import shared_store, voicenter_client
+from wallboard.core.limits import Refusal, ascii_int
+from wallboard.core.services import shared_store
 
 log = logging.getLogger("wallboard.contacts")
 
@@ -265,93 +253,26 @@ async def hang_up(request: HttpRequest) -> JsonResponse:
     return await _command(request, hang_up=True)
 
 
-#: Seconds beyond the Voicenter timeout that the call lock outlives a request (a web process
-#: that died holding it).
-LOCK_MARGIN_S = 5
-#: Answers that say for sure no call started: the lock goes at once, the person may retry.
-NO_CALL = frozenset({"bad_parameters", "voicenter_error", "offline", "blocked"})
-
-
 async def _command(request: HttpRequest, *, hang_up: bool) -> JsonResponse:
     user = await request.auser()
     if not isinstance(user, User):
-        return JsonResponse(
-            {"ok": False, "message": _("You are signed out: sign in again.")}, status=401
-        )
+        return calling.signed_out()
     store = shared_store()
     action = "hang up" if hang_up else "call"
     number: PhoneNumber | None = None
     extension = ""
     try:
-        too_many = _("Too many calls at once: wait a second.")
-        await rate_limit(user, store, too_many)  # first: abuse costs one round trip
-        role = await sync_to_async(role_of)(user)
-        extension = role.extension
-        if not role.acts:
-            raise Refusal(403, "forbidden", _("Only agents and supervisors may place calls."))
-        if not extension:
-            message = _(
-                "You have no extension to call from: ask a supervisor to set it in your agent"
-                " profile."
-            )
-            raise Refusal(403, "no_extension", message)
+        extension = await calling.extension_of(user, store)
         if not hang_up:
             number = await _number(request.POST.get("number", ""))
-            refused = why_not(number.number)  # the toll-fraud policy, before every call
-            if refused:
-                raise Refusal(403, "not_dialled", refused)
-            await _lock(user, store)
+            calling.may_dial(number.number)
+            await calling.lock(user, store)
     except Refusal as refusal:
-        log.warning("Click2Call %s refused (%s): %s", action, refusal.reason, refusal.message)
-        await store.add_stats({f"click2call:{refusal.reason}": 1})
-        if not refusal.quiet:
-            await _log(user, extension, action, number, refusal.reason, refusal.message)
-        return JsonResponse({"ok": False, "message": refusal.message}, status=refusal.http_status)
-    # Written down before Voicenter is asked, and finished in a task of its own: a person who
-    # closes the page mid-request cancels this view, not the call nor its record.
-    entry = await _log(user, extension, action, number, "asked", _("Asked; no answer yet."))
-    work = _ask_voicenter(user, extension, number, entry, store, hang_up=hang_up)
-    answer = await asyncio.shield(asyncio.ensure_future(work))
-    body = {"ok": answer.ok, "message": call_message(answer, hang_up=hang_up),
-            "call_id": answer.call_id, "extension": extension}  # fmt: skip
-    return JsonResponse(body, status=200 if answer.ok else 502)
-
-
-async def _ask_voicenter(
-    user: User,
-    extension: str,
-    number: PhoneNumber | None,
-    entry: CallRequest,
-    store: StateStore,
-    *,
-    hang_up: bool,
-) -> CallAnswer:
-    started = time.monotonic()
-    client = voicenter_client()
-    try:
-        if number is None:
-            answer = await client.hang_up(phone=extension)
-        else:
-            answer = await client.click2call(
-                phone=extension,
-                target=number.for_voicenter,
-                record=settings.VOICENTER_C2C_RECORD,
-                caller_id=settings.VOICENTER_C2C_CALLER_ID,
-            )
-    finally:
-        await client.aclose()
-    if not hang_up:
-        await _unlock(user, store, answer.reason in NO_CALL)
-    if not answer.ok:
-        log.warning("Click2Call from %s refused: %s", extension, answer.said)
-    await store.add_stats({f"click2call:{answer.reason}": 1})
-    message = call_message(answer, hang_up=hang_up)
-    entry.ok, entry.reason, entry.message = answer.ok, answer.reason, message
-    entry.call_id, entry.voicenter_said = answer.call_id, answer.said[:300]
-    entry.latency_ms = round((time.monotonic() - started) * 1000)
-    fields = ["ok", "reason", "message", "call_id", "voicenter_said", "latency_ms"]
-    await entry.asave(update_fields=fields)
-    return answer
+        target, contact = (number.number, number.contact) if number else ("", None)
+        return await calling.refused(user, extension, action, target, contact, refusal, store)
+    target, contact = (number.number, number.contact) if number else ("", None)
+    answer = await calling.dial(user, extension, action, target, contact, store)
+    return calling.answered(answer, extension, hang_up=hang_up)
 
 
 async def _number(raw: str) -> PhoneNumber:
@@ -362,45 +283,3 @@ async def _number(raw: str) -> PhoneNumber:
     if number is None:
         raise Refusal(404, "no_number", _("That number is no longer in the contacts: reload."))
     return number
-
-
-def _lock_key(prefix: str, user: User) -> str:
-    return Keys(prefix).click2call_asked(user.pk)
-
-
-async def _lock(user: User, store: StateStore) -> None:
-    """One call at a time per person: held while Voicenter is asked (its timeout and a margin
-    at most), then ``CONTACTS_CALL_EVERY_S`` more unless the answer says no call started."""
-    hold = max(settings.CONTACTS_CALL_EVERY_S, settings.VOICENTER_API_TIMEOUT_S + LOCK_MARGIN_S)
-    key = _lock_key(store.prefix, user)
-    if not await store.redis.set(key, 1, nx=True, px=int(hold * 1000)):
-        raise Refusal(429, "too_soon", _("A call is already being placed: one moment."))
-
-
-async def _unlock(user: User, store: StateStore, no_call: bool) -> None:
-    key = _lock_key(store.prefix, user)
-    if no_call:
-        await store.redis.delete(key)  # nothing started: they may try again at once
-    else:  # a call (or maybe one: a timeout) is on its way
-        await store.redis.pexpire(key, int(settings.CONTACTS_CALL_EVERY_S * 1000))
-
-
-async def _log(
-    user: User,
-    extension: str,
-    action: str,
-    number: PhoneNumber | None,
-    reason: str,
-    message: str,
-) -> CallRequest:
-    return await CallRequest.objects.acreate(
-        actor=user,
-        actor_name=user.get_username(),
-        extension=extension,
-        action=action,
-        contact=number.contact if number else None,
-        target=number.number if number else "",
-        ok=False,
-        reason=reason,
-        message=message,
-    )
