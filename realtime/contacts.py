@@ -21,10 +21,10 @@ from realtime.events import (
     AgentsSnapshot,
     Call,
     Event,
-    Queue,
     QueueChanged,
     QueuesSnapshot,
     WaitingCall,
+    with_callers,
 )
 from realtime.phones import key_of
 
@@ -60,16 +60,8 @@ class ContactNames:
         """``event`` with the ``contact`` of its waiting callers and calls set."""
         if not self.names:
             return event
-        if isinstance(event, QueueChanged):
-            queue = self._queue(event.queue)
-            joined = self._waiting(event.joined) if event.joined is not None else None
-            if queue is event.queue and joined is event.joined:
-                return event
-            # (built directly: dataclasses.replace costs several times more, on the hot path)
-            q = event
-            return QueueChanged(q.kind, q.reason, queue, q.call_id, q.at, q.offset_min, joined)
-        if isinstance(event, QueuesSnapshot):
-            return replace(event, queues=tuple(self._queue(q) for q in event.queues))
+        if isinstance(event, QueueChanged | QueuesSnapshot):
+            return with_callers(event, self._waiting)
         if isinstance(event, AgentChanged):
             agent = self._agent(event.agent)
             if agent is event.agent:
@@ -80,22 +72,13 @@ class ContactNames:
             return replace(event, agents=tuple(self._agent(a) for a in event.agents))
         return event
 
-    def _queue(self, queue: Queue) -> Queue:
-        if queue.waiting is None:
-            return queue
-        waiting = tuple(self._waiting(c) for c in queue.waiting)
-        if all(new is old for new, old in zip(waiting, queue.waiting, strict=True)):
-            return queue  # nobody named: the event as it came
-        return Queue(queue.id, queue.name, waiting)
-
     def _waiting(self, caller: WaitingCall) -> WaitingCall:
         name = self.name_of(caller.caller_number)
         if name == caller.contact:
             return caller
         # (built directly: dataclasses.replace costs several times more, on the hot path)
-        return WaitingCall(
-            caller.call_id, caller.caller_number, caller.caller_name, caller.joined_at, name
-        )
+        c = caller
+        return WaitingCall(c.call_id, c.caller_number, c.caller_name, c.joined_at, name, c.earlier)
 
     def _agent(self, agent: Agent) -> Agent:
         if not agent.calls:

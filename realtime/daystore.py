@@ -23,6 +23,16 @@ Keys (``P`` is the store's prefix, ``wallboard:`` by default; ``D`` a business d
                              :class:`realtime.projections.day.agents.AgentDay`: ``name``,
                              ``answered``, ``talk_s``, ``status_s``: status code -> seconds);
                              kept ``KEEP_DAYS_S``
+``P day:D:gave_up``          hash: caller number -> that caller's row on day D's list of callers
+                             who gave up (JSON, :class:`realtime.callbacks.GaveUp`); kept
+                             ``KEEP_CALLS_S``
+``P day:D:callbacks``        hash: ``<number>|<call key>`` -> who calls that caller back after
+                             that abandon (JSON: ``by`` user id, ``name``, ``at`` epoch,
+                             ``extension``, ``request`` the Click2Call log's id); set if absent
+                             by the web side (``wallboard/callbacks``): one call-back per
+                             abandon; kept ``KEEP_CALLS_S``
+``P gave_up:version``        a counter, moved with every change of a list or of a call-back: a
+                             page showing the list reads it to know whether to read the list
 ``P queue_rules``            hash: queue id -> its rules (JSON, :class:`realtime.metrics.
                              QueueRules`), kept by the web side (``wallboard/reports``)
 ``P queue_rules:version``    changes whenever the rules do (the worker reloads them)
@@ -42,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import redis.asyncio as aioredis
 
+from realtime.callbacks import GaveUp
 from realtime.keys import Keys
 from realtime.metrics import CountedCall
 
@@ -90,6 +101,13 @@ class DayStore:
         raw = await self.redis.hgetall(self.agents_key(day))
         return {_text(k): orjson.loads(v) for k, v in raw.items()}
 
+    def gave_up_key(self, day: date) -> str:
+        return self.names.day(day, "gave_up")
+
+    async def gave_up(self, day: date) -> dict[str, GaveUp]:
+        raw = await self.redis.hgetall(self.gave_up_key(day))
+        return {_text(k): orjson.loads(v) for k, v in raw.items()}
+
     async def has_day(self, day: date) -> bool:
         return bool(await self.redis.exists(self.queues_key(day)))
 
@@ -99,9 +117,22 @@ class DayStore:
         calls: Mapping[date, Mapping[str, CountedCall]],
         agents: Mapping[date, Mapping[str, AgentDay]] | None = None,
         answered: Mapping[date, Mapping[str, AnsweredCall]] | None = None,
+        gave_up: Mapping[date, Mapping[str, GaveUp | None]] | None = None,
     ) -> None:
-        """The changed counters, call records and agents' numbers, in one transaction."""
+        """The changed counters, call records, agents' numbers and rows of the lists of callers
+        who gave up (None: the number left the list), in one transaction."""
         async with self.redis.pipeline(transaction=True) as pipe:
+            for when, rows in (gave_up or {}).items():
+                listed = self.gave_up_key(when)
+                on_list = {n: row for n, row in rows.items() if row is not None}
+                gone = [n for n, row in rows.items() if row is None]
+                if on_list:
+                    pipe.hset(listed, mapping={n: orjson.dumps(r) for n, r in on_list.items()})
+                    pipe.expire(listed, KEEP_CALLS_S)
+                if gone:
+                    pipe.hdel(listed, *gone)
+            if gave_up:
+                pipe.incr(self.names.gave_up_version)
             for key_of, kept in ((self.calls_key, calls), (self.answered_key, answered or {})):
                 for day, records in kept.items():
                     if records:

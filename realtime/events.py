@@ -11,7 +11,8 @@ payloads that omit it (the docs' ``loginStatus`` and ``AllExtensionsStatus`` exa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Literal
 
 QueueReason = Literal["JOIN", "EXIT", "ANSWER", "ABANDONED"]
@@ -27,6 +28,7 @@ class WaitingCall:
     caller_name: str
     joined_at: float | None
     contact: str = ""  # our contact's name for the number (realtime.contacts), "" if none
+    earlier: int = 0  # the number's other calls today and yesterday (realtime.callbacks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,3 +185,29 @@ Event = (
     | VoicenterError
     | Rejected
 )
+
+
+def with_callers(event: Event, change: Callable[[WaitingCall], WaitingCall]) -> Event:
+    """``event`` with each of its waiting callers passed through ``change`` (which returns the
+    very caller when it changes nothing); the very event when nothing changed. For the
+    worker's enrichments (our contacts' names, repeat callers), on the hot path: what is built
+    again is built directly."""
+    if isinstance(event, QueueChanged):
+        queue = _queue_with(event.queue, change)
+        joined = change(event.joined) if event.joined is not None else None
+        if queue is event.queue and joined is event.joined:
+            return event
+        q = event  # (dataclasses.replace costs several times more)
+        return QueueChanged(q.kind, q.reason, queue, q.call_id, q.at, q.offset_min, joined)
+    if isinstance(event, QueuesSnapshot):
+        return replace(event, queues=tuple(_queue_with(q, change) for q in event.queues))
+    return event
+
+
+def _queue_with(queue: Queue, change: Callable[[WaitingCall], WaitingCall]) -> Queue:
+    if not queue.waiting:
+        return queue
+    waiting = tuple(change(c) for c in queue.waiting)
+    if all(new is old for new, old in zip(waiting, queue.waiting, strict=True)):
+        return queue
+    return Queue(queue.id, queue.name, waiting)

@@ -11,6 +11,8 @@ its type, owner (who writes it) and lifetime (a test holds the two lists equal):
   ``teams:version`` (changes with every change of a team: the boards' views are recomputed);
 - the day's numbers: ``day:<D>:queues``, ``:agents``, ``:calls``, ``:answered`` (the worker,
   ``realtime/daystore.py``, kept for days);
+- callers who gave up: ``day:<D>:gave_up`` (the worker's list), ``day:<D>:callbacks`` (who
+  calls whom back: the web side), ``gave_up:version`` (both: changes with either);
 - sign-in: ``signin:failed:address:<address>``, ``:account:<account>``,
   ``:known:<account>:<source>`` (a window), ``signin:known:<account>`` (30 days);
 - commands: ``rate:<user>`` (a second), ``status:asked:<user>:<extension>:<status>`` (until
@@ -30,13 +32,14 @@ DEFAULT_PREFIX = "wallboard:"
 FAMILIES = (
     "meta", "queues", "agents", "today", "stats", "health", "frames", "contacts",
     "contacts:version", "queue_rules", "queue_rules:version", "teams:version", "day:<D>:queues",
-    "day:<D>:agents", "day:<D>:calls", "day:<D>:answered", "signin:failed:address:<address>",
+    "day:<D>:agents", "day:<D>:calls", "day:<D>:answered", "day:<D>:gave_up",
+    "day:<D>:callbacks", "gave_up:version", "signin:failed:address:<address>",
     "signin:failed:account:<account>", "signin:failed:known:<account>:<source>",
     "signin:known:<account>", "rate:<user>", "status:asked:<user>:<extension>:<status>",
     "click2call:asked:<user>", "cdr:spool", "cdr:spool:failed", "cdr:spool:lock",
 )  # fmt: skip
 
-DayPart = Literal["queues", "agents", "calls", "answered"]
+DayPart = Literal["queues", "agents", "calls", "answered", "gave_up", "callbacks"]
 
 
 class Keys:
@@ -56,6 +59,8 @@ class Keys:
         self.queue_rules = p + "queue_rules"
         self.queue_rules_version = p + "queue_rules:version"
         self.teams_version = p + "teams:version"
+        # callers who gave up: changes with their list and their call-backs
+        self.gave_up_version = p + "gave_up:version"
         # Voicenter's call records waiting for the database
         self.cdr_spool = p + "cdr:spool"
         self.cdr_spool_failed = p + "cdr:spool:failed"

@@ -61,7 +61,10 @@ small)::
 
 ``q`` the queue's id; ``d`` the business day it was offered; ``j`` when it joined (UTC epoch,
 null: unknown); ``o`` its outcome, ``answered`` or ``abandoned`` (``""`` while it waits); ``w``
-its wait in seconds (null: unknown); ``c`` the business day it closed (null while it waits).
+its wait in seconds (null: unknown); ``c`` the business day it closed (null while it waits);
+and, when known, ``n`` the caller's number and ``e`` when the call left the queue (UTC epoch):
+what the list of callers who gave up is made from (:mod:`realtime.callbacks`; the counters do
+not read them).
 
 :func:`fold` gives a day's counters per queue from its calls' records, under the queues' rules:
 each call offered on the day it was offered, answered or abandoned with its wait on the day it
@@ -108,7 +111,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Literal, TypedDict, TypeGuard
+from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
 
 Formula = Literal["strict", "answered", "both", "no_short"]
 
@@ -200,6 +203,7 @@ class RecordedCall:
     outcome: Outcome
     started_at: float  # UTC epoch
     wait_s: float | None
+    caller_number: str = ""  # the caller's number ("": unknown)
 
     def differs(self, outcome: str, wait: float | None) -> bool:
         """Does this record say otherwise than a call counted with ``outcome`` and ``wait``?"""
@@ -248,6 +252,8 @@ class CountedCall(TypedDict):
     o: Outcome | Literal[""]  # "": still waiting
     w: float | None  # its wait in seconds; None: unknown
     c: str | None  # the business day it closed, YYYY-MM-DD; None: still waiting
+    n: NotRequired[str]  # the caller's number as Voicenter sent it (absent: unknown)
+    e: NotRequired[float | None]  # when it closed (UTC epoch); None or absent: unknown
 
 
 def fold(

@@ -7,7 +7,8 @@ when quiet an event goes through alone, at once. The pipeline normalises each ra
 (:func:`realtime.voicenter.wire.normalise`), remembers the server's ``servertimeoffset`` for
 payloads that omit it, logs and counts what it could not use, hands each usable typed event to
 its projections (:mod:`realtime.projections`), with our contacts' names set on its callers
-and calls (:mod:`realtime.contacts`), then has each commit the batch's effect.
+and calls (:mod:`realtime.contacts`) and whatever else its enrichers set (repeat callers:
+:mod:`realtime.callbacks`), then has each commit the batch's effect.
 
 The order of a batch (:meth:`Pipeline.feed_many`, and :meth:`Pipeline.verify` after its
 verifies):
@@ -75,8 +76,11 @@ class Pipeline:
         tz: tzinfo | None = None,
         contacts: ContactNames | None = None,
         steps: Sequence[Step] = (),
+        enrichers: Sequence[Callable[[Event], Event]] = (),
     ) -> None:
         self.projections = tuple(projections)
+        # what else is set on an event before the projections see it (repeat callers)
+        self.enrichers = tuple(enrichers)
         self.steps = tuple(steps)
         self.tz = tz
         # our contacts' names, set on callers and calls before the projections see them
@@ -159,6 +163,8 @@ class Pipeline:
                 self._stats["voicenter_errors"] += 1
             else:
                 named = self.contacts.enrich(event)
+                for enrich in self.enrichers:
+                    named = enrich(named)
                 for projection in self.projections:
                     await projection.apply(named)
         return events

@@ -19,7 +19,8 @@ Example::
           "id": "12345678", "name": "Queue1",
           "waiting": [                                  # in join order
             {"call_id": "2020082015645675456434324949c071d", "caller_number": "0501234567",
-             "caller_name": "John Doe", "joined_at": 1597930909, "contact": "Dana Cohen"}
+             "caller_name": "John Doe", "joined_at": 1597930909, "contact": "Dana Cohen",
+             "earlier": 1}
           ]
         }
       },
@@ -78,6 +79,8 @@ Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events`
   the call came through, when Voicenter says.
 - ``contact`` (waiting callers and calls): the name of our contact with that number
   (:mod:`realtime.contacts`), ``""`` when the number is no contact's.
+- ``earlier`` (waiting callers): how many other calls that number made today and yesterday
+  (:mod:`realtime.callbacks`, "Repeat callers"); 0 for a first call or a withheld number.
 - Every string that comes from Voicenter is capped at 200 characters. Caller names and numbers
   come from strangers: every consumer shows them as text, never as HTML.
 
@@ -158,6 +161,7 @@ class WaitingView(TypedDict):
     caller_name: str
     joined_at: float | None
     contact: str
+    earlier: int
 
 
 class QueueView(TypedDict):
@@ -279,6 +283,7 @@ def waiting_view(c: WaitingCall) -> WaitingView:
         "caller_name": c.caller_name,
         "joined_at": c.joined_at,
         "contact": c.contact,
+        "earlier": c.earlier,
     }
 
 

@@ -176,6 +176,10 @@ class Stack:
         joined: dict[str, object] = answer.json()
         return joined
 
+    def hang_up(self, call_id: str) -> None:
+        """The waiting caller ``call_id`` (as :meth:`join` answered) gives up now."""
+        httpx.post(f"{self.sim}/simulator/hangup", json={"call_id": call_id}).raise_for_status()
+
     def ring(self, ext: str, phone: str, name: str = "", *, alone: bool = False) -> bool:
         """A direct call ringing at ``ext``; with ``alone``, its only call (the far ends of its
         answered calls hang up), or none (False) while one of its calls is still ringing."""

@@ -351,6 +351,7 @@ BROKEN = {
                 "caller_name": "x" * 201,
                 "joined_at": None,
                 "contact": "",
+                "earlier": 0,
             }
         ),
         "state/queues/7/waiting/0/caller_name: 'xxx",

@@ -32,6 +32,7 @@ async def test_the_stored_state_follows_the_doc_examples_step_by_step(store):
                         "caller_name": "John Doe",
                         "joined_at": 1597941709 - 3 * H,
                         "contact": "",
+                        "earlier": 0,
                     }
                 ]
             ),

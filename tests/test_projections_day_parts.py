@@ -46,7 +46,8 @@ def test_a_call_is_offered_once_and_closed_once_with_its_wait():
     counted = queues.days[TODAY]["7"]
     assert (counted.offered, counted.answered, counted.wait_answered_s) == (1, 1, 12)
     assert queues.calls["7:a"] == {
-        "q": "7", "d": "2026-11-30", "j": NOON, "o": "answered", "w": 12, "c": "2026-11-30"
+        "q": "7", "d": "2026-11-30", "j": NOON, "o": "answered", "w": 12, "c": "2026-11-30",
+        "n": "0501234567", "e": NOON + 12,
     }  # fmt: skip
     assert queues.take_stats() == {"day_offered": 1, "day_answered": 1, "day_duplicates": 1}
 

@@ -283,3 +283,27 @@ async def test_the_steady_load_sends_stamped_joins_never_faster_than_asked(
     stamps = [float(p["data"]["Calls"][-1]["CallerName"][1:]) for p in joins]
     assert stamps == sorted(stamps)
     assert before <= stamps[0] <= time.time() * 1000
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_callers_who_gave_up_call_again_now_and_then_from_valid_numbers():
+    import phonenumbers
+
+    # few agents for many callers: many give up, and some of them call again
+    model = CallCenter(agents=2, queues=1, calls_per_minute=30, speed=4, seed=3, now=NOW)
+    events = model.snapshot_events()
+    for step in range(2400):
+        events += model.advance(NOW + step / 2)
+    joins: dict[str, int] = {}
+    numbers: dict[str, str] = {}
+    for name, payload in events:
+        if name == "QueueEvent" and payload["reason"] == "JOIN":
+            calls = payload["data"]["Calls"]
+            [caller] = [c for c in calls if c["ivrid"] == payload["ivruniqueid"]]
+            numbers[payload["ivruniqueid"]] = caller["CallerID"]
+    for number in numbers.values():
+        joins[number] = joins.get(number, 0) + 1
+    again = [n for n, times in joins.items() if times > 1]
+    assert again, "no caller called again"
+    assert len(again) < len(joins) / 2  # now and then, not always
+    assert all(phonenumbers.is_valid_number(phonenumbers.parse(n, "IL")) for n in numbers.values())

@@ -33,7 +33,7 @@ pytestmark = [
 def queue(queue_id: str, *callers: str) -> Any:
     waiting = [
         {"call_id": f"c-{name}", "caller_number": "0501234567", "caller_name": name,
-         "joined_at": 1_600_000_000, "contact": ""}
+         "joined_at": 1_600_000_000, "contact": "", "earlier": 0}
         for name in callers
     ]  # fmt: skip
     return {"id": queue_id, "name": f"Queue {queue_id}", "waiting": waiting}

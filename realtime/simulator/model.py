@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from realtime.phones import BadNumber, normalise
+
 Json = dict[str, Any]
 RawEvent = tuple[str, Json]
 
@@ -101,6 +103,13 @@ BREAK_STATUSES = [3, 5, 7, 9, 11, 12, 13]  # Voicenter's non-working statuses (L
 RING_S = (2.0, 8.0)
 TALK_MEAN_S = 150.0
 PATIENCE_MEAN_S = 90.0
+#: A random caller who gave up calls again this often, after a while (seconds): the board's
+#: repeat callers, and callers who leave the list of those who gave up once answered.
+RETRY_P = 0.4
+RETRY_AFTER_S = (60.0, 600.0)
+#: Israeli mobile prefixes: the random callers' numbers are valid numbers (a call-back dials
+#: them; drawn again while one is not).
+MOBILE_PREFIXES = ("050", "052", "053", "054", "055", "058")
 BREAK_S = (120.0, 900.0)
 BREAK_CHANCE_PER_IDLE_MIN = 0.03
 OUTBOUND_CHANCE_PER_IDLE_MIN = 0.02
@@ -146,6 +155,7 @@ class Caller:
     joined: int  # server-local epoch seconds
     queue_id: int
     ringing: str | None = None  # the agent ringing for this caller
+    may_retry: bool = False  # a random caller: may call again after giving up
 
 
 @dataclass
@@ -419,12 +429,22 @@ class CallCenter:
             if self.rng.random() < 0.6
             else ""
         )
-        self.join(queue.id, f"05{self.rng.randint(0, 99_999_999):08d}", name)
+        self.join(queue.id, self._mobile(), name, may_retry=True)
 
-    def join(self, queue_id: int, phone: str, name: str = "") -> Caller:
+    def _mobile(self) -> str:
+        """A random Israeli mobile number that is a valid one (a call-back dials it)."""
+        while True:
+            phone = f"{self.rng.choice(MOBILE_PREFIXES)}{self.rng.randint(0, 9_999_999):07d}"
+            try:
+                normalise(phone, "IL")
+            except BadNumber:
+                continue
+            return phone
+
+    def join(self, queue_id: int, phone: str, name: str = "", *, may_retry: bool = False) -> Caller:
         """A caller enters a queue (also used by tests and the demo for named callers)."""
         queue = self.queues[queue_id]
-        caller = Caller(self._new_id(), phone, name, self._local(), queue_id)
+        caller = Caller(self._new_id(), phone, name, self._local(), queue_id, may_retry=may_retry)
         queue.waiting.append(caller)
         self._queue_event(queue, "JOIN", caller.ivrid)
         patience = self.rng.expovariate(1 / PATIENCE_MEAN_S) / self.speed
@@ -447,11 +467,18 @@ class CallCenter:
             if call is not None:
                 self._end_call(agent, call, "Normal hangup", record=False)
         self._queue_event(queue, "ABANDONED", caller.ivrid)
+        if caller.may_retry and self.rng.random() < RETRY_P:
+            again = self.rng.uniform(*RETRY_AFTER_S) / self.speed
+            self._at(again, lambda: self._call_again(caller))
         self._cdr(
             caller=caller.phone, target=queue.name, time=caller.joined, ivruniqueid=caller.ivrid,
             type="Queue", status="ABANDONE", queueid=queue.id, queuename=queue.name,
             seconds_waiting_in_queue=self._local() - caller.joined,
         )  # fmt: skip
+
+    def _call_again(self, caller: Caller) -> None:
+        """A caller who gave up calls the same queue again (once: no retry of the retry)."""
+        self.join(caller.queue_id, caller.phone, caller.name)
 
     def _available(self, agent: SimAgent) -> bool:
         return agent.status == 1 and not agent.calls

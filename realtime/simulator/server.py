@@ -180,6 +180,7 @@ class Simulator:
         app.router.add_route("POST", "/hub/cdr/", self.call_log)
         # Not Voicenter's: the simulator's own control, for demos and browser tests.
         app.router.add_post("/simulator/join", self.control_join)
+        app.router.add_post("/simulator/hangup", self.control_hang_up)
         app.router.add_post("/simulator/load", self.control_load)
         app.router.add_get("/simulator/load", self.load_progress)
         app.router.add_post("/simulator/knobs", self.control_knobs)
@@ -531,6 +532,21 @@ class Simulator:
         )
         self.broadcast(self.model.drain())
         return web.json_response({"queue_id": queue_id, "call_id": caller.ivrid})
+
+    async def control_hang_up(self, request: web.Request) -> web.Response:
+        """A waiting caller gives up now: ``{"call_id": "..."}`` (as ``/simulator/join``
+        answered); the queue's ``ABANDONED`` event and its call record follow, as for any."""
+        p = await self._params(request)
+        if self.model is None:
+            return web.json_response({"error": "replay mode has no call center"}, status=409)
+        call_id = str(p.get("call_id", ""))
+        self.broadcast(self.model.advance(time.time()))
+        waiting = [c for q in self.model.queues.values() for c in q.waiting if c.ivrid == call_id]
+        if not waiting:
+            return web.json_response({"error": f"no caller {call_id[:40]!r} waiting"}, status=404)
+        self.model.hang_up(waiting[0])
+        self.broadcast(self.model.drain())
+        return web.json_response({"call_id": call_id})
 
     #: The behaviours a test may switch over HTTP (``POST /simulator/knobs {"name": value}``).
     KNOBS = (

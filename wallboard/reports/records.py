@@ -115,11 +115,18 @@ class StoredRecords:
             .exclude(Q(queue_id="") & Q(queue_name=""))
             .order_by("id")
             .values_list(
-                "id", "call_id", "queue_id", "queue_name", "status", "started_at", "queue_wait_s"
+                "id",
+                "call_id",
+                "queue_id",
+                "queue_name",
+                "status",
+                "started_at",
+                "queue_wait_s",
+                "caller",
             )[:limit]
         )
         calls: list[RecordedCall] = []
-        for row_id, call_id, queue_id, name, status, started, wait in rows:
+        for row_id, call_id, queue_id, name, status, started, wait, caller in rows:
             cursor = row_id
             if started is None:  # (the filter leaves none)
                 continue
@@ -131,6 +138,7 @@ class StoredRecords:
                     outcome="answered" if status == ANSWERED else "abandoned",
                     started_at=started.timestamp(),
                     wait_s=None if wait is None else float(wait),
+                    caller_number=caller.strip(),
                 )
             )
         return calls, cursor

@@ -47,4 +47,5 @@ def ingest(records: CallRecords | None = None) -> Ingest:
     )
     contacts = ContactNames(region=settings.CONTACTS_DEFAULT_REGION)
     steps = [Step("today", day.show_counted)]
-    return Ingest(store, publisher, board, Pipeline([board, day], account_tz(), contacts, steps))
+    pipeline = Pipeline([board, day], account_tz(), contacts, steps, enrichers=[day.enrich])
+    return Ingest(store, publisher, board, pipeline)

@@ -6,7 +6,10 @@ the queue counts and the agent day, reads from Redis (:class:`realtime.daystore.
 days it needs and writes each batch's changes in one transaction, and about once a second
 (:meth:`DayCounters.verify`) samples the waiting chart, reloads the queues' rules, starts the
 board afresh at a new business day, settles the counted calls from their call records, and
-gives Redis that lost today's numbers ours back.
+gives Redis that lost today's numbers ours back. The list of callers who gave up is kept with
+the calls' records and written with them (:mod:`realtime.projections.day.callers`); its
+``repeats`` set each waiting caller's ``earlier`` before the projections see an event
+(:attr:`DayCounters.enrich`, the pipeline's enricher).
 
 The days in memory are yesterday and today (read at start; an older one is dropped
 ``KEEP_IN_MEMORY_DAYS`` after). An event of another day (an old recording replayed) waits for the
@@ -37,6 +40,7 @@ from realtime.events import (
 )
 from realtime.metrics import Outcome, QueueRules, business_day, day_bounds
 from realtime.projections.day.agents import AgentDays
+from realtime.projections.day.callers import Callers
 from realtime.projections.day.chart import WaitingChart
 from realtime.projections.day.display import Board, TodayOnBoard, board_settings
 from realtime.projections.day.queues import QueueCounts
@@ -79,6 +83,7 @@ class DayCounters:
         self.chart = WaitingChart()
         self.display = TodayOnBoard(board, self.queues, self.chart, self.agents)
         self.settling = Settling(records, self._day, clock)
+        self.callers = Callers(self.queues)
         self.rules_version: str | None = ""  # "": never loaded
         # The days whose records and counters are in memory (read from Redis, or begun here),
         # and the UTC span they cover together: an event of another day waits for its commit,
@@ -87,6 +92,11 @@ class DayCounters:
         self.calls_loaded: set[date] = set()  # the days whose calls are in memory
         self._span = (0.0, 0.0)
         self._deferred: list[Event] = []
+
+    def enrich(self, event: Event) -> Event:
+        """``event`` with its waiting callers' ``earlier`` set (repeat callers: the pipeline
+        runs it on every event before the projections, :mod:`realtime.callbacks`)."""
+        return self.callers.repeats.enrich(event)
 
     @property
     def board(self) -> Board | None:
@@ -163,15 +173,18 @@ class DayCounters:
             self._deferred = []
             for event in deferred:
                 self._apply(event)
-        queues, agents = self.queues, self.agents
-        if not (queues.dirty_calls or queues.dirty_days or agents.dirty or agents.dirty_answered):
+        queues, agents, callers = self.queues, self.agents, self.callers
+        rows = callers.to_write(queues.dirty_calls)
+        dirty = queues.dirty_calls or queues.dirty_days or agents.dirty or agents.dirty_answered
+        if not (dirty or rows):
             return
         counters, calls = queues.to_write()
         numbers, answered = agents.to_write()
         # raises while Redis is away: what is dirty stays so, for the next commit
-        await self.store.write(counters, calls, numbers, answered)
+        await self.store.write(counters, calls, numbers, answered, rows)
         queues.written()
         agents.written()
+        callers.written(rows)
 
     async def verify(self) -> bool:
         """A new business day shows from zero; new rules recount; Redis that lost today's
@@ -202,6 +215,7 @@ class DayCounters:
         stats = self.queues.take_stats()
         stats.update(self.agents.take_stats())
         stats.update(self.settling.take_stats())
+        stats.update(self.callers.take_stats())
         return stats
 
     # --- days ----------------------------------------------------------------------------
@@ -222,7 +236,9 @@ class DayCounters:
     async def _load_calls(self, days: set[date]) -> None:
         """The calls offered on ``days`` (not their counters), if not in memory yet."""
         for day in sorted(days - self.calls_loaded):
-            self.queues.add_calls(await self.store.calls(day))
+            stored = await self.store.calls(day)
+            self.queues.add_calls(stored)
+            self.callers.index(stored.items())
             self.calls_loaded.add(day)
 
     async def _load_days(self, days: set[date]) -> None:
@@ -231,6 +247,7 @@ class DayCounters:
             answered = await self.store.answered(day)
             self.queues.loaded(day, await self.store.counters(day))
             self.agents.loaded(day, await self.store.agents(day), answered)
+            self.callers.loaded(day, await self.store.gave_up(day))
             self.loaded.add(day)
         self._span = self._loaded_span()
         self.agents.since = self._span[0]
@@ -246,6 +263,7 @@ class DayCounters:
     def _forget_before(self, oldest: date) -> None:
         self.queues.forget_before(oldest)
         self.agents.forget_before(oldest)
+        self.callers.forget_before(oldest)
         self.loaded = {d for d in self.loaded if d >= oldest}
         self.calls_loaded = {d for d in self.calls_loaded if d >= oldest}
 

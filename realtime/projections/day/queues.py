@@ -59,10 +59,10 @@ class QueueCounts:
         if key in self.calls:
             return
         joined = caller.joined_at if caller.joined_at is not None else at
-        self._new_record(key, queue, joined)
+        self._new_record(key, queue, joined, number=caller.caller_number)
 
     def _new_record(
-        self, key: str, queue: str, joined: float | None, at: float | None = None
+        self, key: str, queue: str, joined: float | None, at: float | None = None, number: str = ""
     ) -> CountedCall:
         when = joined if joined is not None else at
         day = self.day_of(when if when is not None else self.clock())
@@ -74,6 +74,8 @@ class QueueCounts:
             "w": None,
             "c": None,
         }
+        if number:
+            record["n"] = number
         self.calls[key] = record
         self.dirty_calls[key] = None
         self._count(day, queue, offered)
@@ -93,6 +95,7 @@ class QueueCounts:
         wait = at - joined if at is not None and joined is not None else None
         day = self.day_of(at if at is not None else self.clock())
         record["o"], record["w"], record["c"] = outcome, wait, day.isoformat()
+        record["e"] = at
         self.dirty_calls[key] = None
         rules = self.rules.get(queue, QueueRules())
         self._count(day, queue, lambda counters: closed(counters, outcome, wait, rules))
@@ -116,14 +119,22 @@ class QueueCounts:
         return noted
 
     def settled(
-        self, key: str, record: CountedCall, outcome: Outcome, wait: float | None, ended: str
+        self,
+        key: str,
+        record: CountedCall,
+        outcome: Outcome,
+        wait: float | None,
+        ended: str,
+        ended_at: float | None = None,
     ) -> str:
         """A call as its call record tells it (:mod:`realtime.projections.day.settling`):
         ``record`` takes its outcome and wait, and keeps the day it closed if it had one, else
-        takes ``ended``; returns that day. The days it counts on are recounted by the
-        caller."""
+        takes ``ended`` (and ``ended_at``, when it left the queue); returns that day. The days
+        it counts on are recounted by the caller."""
         closed_on = record["c"] or ended
         record["o"], record["w"], record["c"] = outcome, wait, closed_on
+        if record.get("e") is None and ended_at is not None:
+            record["e"] = ended_at
         self.calls[key] = record
         self.dirty_calls[key] = None
         return closed_on

@@ -145,13 +145,16 @@ class Settling:
                     continue
                 record = {"q": queue, "d": began.isoformat(), "j": call.started_at,
                           "o": "", "w": None, "c": None}  # fmt: skip
+            if call.caller_number and not record.get("n"):
+                record["n"] = call.caller_number
             log.debug(
                 "call %s: counted %s (wait %s), its record says %s (wait %s)", key,
                 record["o"] or "not closed", record["w"], call.outcome, call.wait_s,
             )  # fmt: skip
+            left = call.started_at + call.wait_s if call.wait_s is not None else None
             ended = self.day_of(call.started_at + (call.wait_s or 0.0)).isoformat()
             wait = call.wait_s if call.wait_s is not None else record["w"]
-            closed_on = queues.settled(key, record, call.outcome, wait, ended)
+            closed_on = queues.settled(key, record, call.outcome, wait, ended, left)
             days |= {date.fromisoformat(record["d"]), date.fromisoformat(closed_on)}
             changed += 1
         if changed:
