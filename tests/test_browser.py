@@ -655,3 +655,29 @@ def test_a_supervisor_listening_in_is_counted_apart_from_the_calls(page, stack):
     expect(on_calls).to_contain_text("listening")
     assert re.fullmatch(r"\d+ \+1 listening", plain(on_calls.inner_text())), on_calls.inner_text()
     assert errors == []
+
+
+def test_a_caller_who_gave_up_is_marked_when_calling_again_and_called_back_from_the_list(
+    agent_page, page, stack
+):
+    first = stack.join("Gave Up", phone="0523456789")
+    stack.hang_up(str(first["call_id"]))
+    again = stack.join("Gave Up", phone="0523456789")  # a repeat caller: marked on the tile
+    mark = page.locator(f'.caller[data-call-id="{again["call_id"]}"] .caller-repeat')
+    expect(mark).to_have_text("↻ 1", timeout=15_000)
+    stack.hang_up(str(again["call_id"]))
+    # the agent's list: the caller, with both calls, and a button that calls them back
+    agent_page.goto(stack.web + "/callbacks/")
+    row = agent_page.locator(".callback-row", has_text="052-345-6789")
+    expect(row.locator(".callback-calls")).to_have_text("2", timeout=15_000)
+    agent_page.screenshot(path=OUTPUT / "callbacks.png")
+    row.get_by_role("button", name=f"Call back {isolated('052-345-6789')}").click()
+    expect(row.locator(".callback-done.mine")).to_contain_text("You called back at", timeout=15_000)
+    # the simulator rings the agent's extension first: their card on the board shows the call
+    page.locator(".agent .call-number", has_text="0523456789").first.wait_for(timeout=15_000)
+    # the supervisor's list tells who took it, and offers no second call
+    page.goto(stack.web + "/callbacks/")
+    taken = page.locator(".callback-row", has_text="052-345-6789")
+    expect(taken.locator(".callback-done")).to_contain_text("Called back by", timeout=15_000)
+    assert taken.get_by_role("button").count() == 0
+    page.screenshot(path=OUTPUT / "callbacks-taken.png")

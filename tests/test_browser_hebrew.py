@@ -192,7 +192,7 @@ def test_hebrew_names_beside_numbers_read_in_their_logical_order(browser, stack,
     stack.join("שרה כהן", phone="+972501234567")
     name = page.locator(".caller-name", has_text="שרה כהן").first
     name.wait_for(timeout=15_000)
-    caller = name.locator("xpath=ancestor::*[contains(@class,'caller')][1]")
+    caller = name.locator("xpath=ancestor::li[contains(@class,'caller')][1]")
     number = caller.locator(".caller-number")
     assert name.evaluate(ORDER) == "rtl"  # a Hebrew name reads right to left in any page
     assert number.evaluate(ORDER) == "ltr"  # +972 50-123-4567 never flips

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "wallboard.reports",
     "wallboard.teams",
     "wallboard.board",
+    "wallboard.callbacks",
     "wallboard.worker",
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("wallboard.board.urls")),
     path("agents/", include("wallboard.agents.urls")),
     path("contacts/", include("wallboard.contacts.urls")),
+    path("callbacks/", include("wallboard.callbacks.urls")),
     path("reports/", include("wallboard.reports.urls")),
     path("admin/", admin.site.urls),
 ]

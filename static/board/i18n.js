@@ -145,6 +145,16 @@ const EN = {
   "contacts.notStarted": "The call did not start.",
   "contacts.hungUp": "Hung up.",
   "contacts.notHungUp": "Could not hang up.",
+  // callbacks.js: callers who gave up
+  "callbacks.callBack": "Call back",
+  "callbacks.callBackLabel": "Call back {number}",
+  "callbacks.calledBackBy": "Called back by {name} at {time}",
+  "callbacks.calledBackByYou": "You called back at {time}",
+  "callbacks.withOutcome": "{text} · {outcome}",
+  "callbacks.count": "Callers: {total} · not called back yet: {open}",
+  "callbacks.asking": "Asking Voicenter to call {number} back: your phone rings first…",
+  // queues.js: a repeat caller
+  "queue.repeat": "Called {count} more times today or yesterday",
 };
 
 const HE = {
@@ -270,6 +280,16 @@ const HE = {
   "contacts.notStarted": "השיחה לא התחילה.",
   "contacts.hungUp": "השיחה נותקה.",
   "contacts.notHungUp": "לא ניתן היה לנתק את השיחה.",
+  // callbacks.js: callers who gave up
+  "callbacks.callBack": "חיוג חוזר",
+  "callbacks.callBackLabel": "חיוג חוזר אל {number}",
+  "callbacks.calledBackBy": "{name} חזר/ה אליו ב-{time}",
+  "callbacks.calledBackByYou": "חזרת אליו ב-{time}",
+  "callbacks.withOutcome": "{text} · {outcome}",
+  "callbacks.count": "מתקשרים: {total} · עוד לא קיבלו חיוג חוזר: {open}",
+  "callbacks.asking": "שולח ל-Voicenter בקשה לחזור אל {number}: הטלפון שלך יצלצל קודם…",
+  // queues.js: a repeat caller
+  "queue.repeat": "התקשר עוד {count} פעמים היום או אתמול",
 };
 
 // language (primary subtag) -> its table; a later language adds its own here

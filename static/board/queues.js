@@ -123,8 +123,12 @@ function createCallerView() {
   const wait = el("span", "caller-wait", "—");
   const number = el("span", "caller-number");
   const name = el("span", "caller-name");
-  li.append(wait, number, name);
-  const view = { el: li, wait: wait, number: number, name: name, onWarn: null };
+  const repeat = el("span", "caller-repeat"); // a repeat caller: "↻ 2" (realtime/callbacks.py)
+  repeat.hidden = true;
+  const who = el("span", "caller-who"); // the grid's last column: the mark, then the name
+  who.append(repeat, name);
+  li.append(wait, number, who);
+  const view = { el: li, wait: wait, number: number, name: name, repeat: repeat, onWarn: null };
   view.onWarn = function (warn) {
     li.classList.toggle("warn", warn);
   };
@@ -156,7 +160,15 @@ function renderCallers(view, waiting, now) {
     const contact = str(caller.contact);
     const callerName = contact || str(caller.caller_name);
     setText(cv.name, callerName);
-    setTitle(cv.el, numberAndName(number, callerName));
+    const earlier = typeof caller.earlier === "number" && caller.earlier > 0 ? caller.earlier : 0;
+    const repeatText = earlier ? t("queue.repeat", { count: count(earlier) }) : "";
+    setHidden(cv.repeat, !earlier);
+    if (earlier) {
+      setText(cv.repeat, "↻ " + count(earlier));
+      setTitle(cv.repeat, repeatText);
+    }
+    const tip = numberAndName(number, callerName);
+    setTitle(cv.el, earlier ? tip + " · " + repeatText : tip);
     cv.name.classList.toggle("contact", !!contact);
     setTimer(cv.wait, caller.joined_at, now, WAIT_WARN_S, cv.onWarn);
     wanted.push(cv.el);
