@@ -74,23 +74,57 @@ def _left_at(call: CountedCall) -> float:
     return 0.0
 
 
+class CallerDays:
+    """One number's calls, folded one record at a time into what its rows are made of: the
+    calls offered each day, the last abandon closed each day, the last answer. Folding a record
+    again with more news (it left the queue) is folding it once; a record whose outcome changed
+    after it closed (a call record said otherwise) needs the number folded afresh."""
+
+    __slots__ = ("abandons", "answered_at", "offered")
+
+    def __init__(self) -> None:
+        self.offered: dict[str, set[str]] = {}  # day -> its call ids offered that day
+        self.abandons: dict[str, tuple[float, str, CountedCall]] = {}  # day -> the last abandon
+        self.answered_at: float | None = None  # when its last answered call left the queue
+
+    def add(self, key: str, call: CountedCall) -> None:
+        self.offered.setdefault(call["d"], set()).add(key.split(":", 1)[-1])
+        outcome, closed_on = call["o"], call["c"]
+        if outcome == "answered":
+            left = _left_at(call)
+            if self.answered_at is None or left > self.answered_at:
+                self.answered_at = left
+        elif outcome == "abandoned" and closed_on:
+            mark = (_left_at(call), key)
+            last = self.abandons.get(closed_on)
+            if last is None or mark >= last[:2]:
+                self.abandons[closed_on] = (mark[0], key, call)
+
+    def days(self) -> set[str]:
+        """The days it has an abandon on."""
+        return set(self.abandons)
+
+    def row(self, number: str, day: str) -> GaveUp | None:
+        """Day ``day``'s row (``YYYY-MM-DD``); None when it is on no list that day."""
+        last = self.abandons.get(day)
+        if last is None or not callable_number(number):
+            return None
+        left, key, call = last
+        if self.answered_at is not None and self.answered_at >= left:
+            return None  # they got through since
+        ended = call.get("e")
+        at = ended if ended is not None else (left or None)
+        count = len(self.offered.get(day, ()))
+        return {"n": number, "q": call["q"], "k": key, "a": at, "w": call["w"], "c": count}
+
+
 def gave_up(number: str, calls: Iterable[tuple[str, CountedCall]], day: str) -> GaveUp | None:
     """Day ``day``'s row for ``number`` (``YYYY-MM-DD``), from all of the number's calls held
     (key, record); None when it is on no list that day."""
-    if not callable_number(number):
-        return None
-    held = list(calls)
-    abandons = [(k, c) for k, c in held if c["o"] == "abandoned" and c["c"] == day]
-    if not abandons:
-        return None
-    key, last = max(abandons, key=lambda kc: (_left_at(kc[1]), kc[0]))
-    left = _left_at(last)
-    if any(c["o"] == "answered" and _left_at(c) >= left for _, c in held):
-        return None
-    offered = {k.split(":", 1)[-1] for k, c in held if c["d"] == day}
-    ended = last.get("e")
-    at = ended if ended is not None else (left or None)
-    return {"n": number, "q": last["q"], "k": key, "a": at, "w": last["w"], "c": len(offered)}
+    folded = CallerDays()
+    for key, call in calls:
+        folded.add(key, call)
+    return folded.row(number, day)
 
 
 class Repeats:

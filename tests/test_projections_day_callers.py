@@ -140,3 +140,30 @@ async def test_withheld_numbers_are_not_listed(days):
 
 def test_the_list_key_is_per_day(days):
     assert days.gave_up_key(date(2026, 11, 30)).endswith("day:2026-11-30:gave_up")
+
+
+async def test_a_call_record_that_says_abandoned_where_the_events_said_answered_lists_them(days):
+    clock = Clock()
+    record = RecordedCall("a", "7", "Sales", "abandoned", NOON, 41.0, caller_number=DANA)
+    projection = await counting(days, clock, Records([record]))
+    await feed(projection, joined("7", NOON, waiting("a", NOON)), left("7", "a", NOON + 41, "EXIT"))
+    assert await days.gave_up(TODAY) == {}  # answered, as far as the events told
+    for _ in range(3):  # the record is read on a verify and settles the call on the next
+        await projection.verify()
+        clock.now += 1
+    row = (await days.gave_up(TODAY)).get(DANA)
+    assert row is not None
+    assert (row["k"], row["w"]) == ("7:a", 41.0)
+
+
+async def test_a_number_that_called_many_times_is_counted_once_per_call(days):
+    projection = await counting(days)
+    for i in range(200):  # one busy number (a switchboard): each call joins and gives up
+        at = NOON + i * 60
+        await feed(
+            projection,
+            joined("7", at, waiting(f"c{i}", at)),
+            left("7", f"c{i}", at + 5, "ABANDONED"),
+        )
+    row = (await days.gave_up(TODAY))[DANA]
+    assert (row["k"], row["c"]) == ("7:c199", 200)

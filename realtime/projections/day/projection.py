@@ -238,7 +238,8 @@ class DayCounters:
         for day in sorted(days - self.calls_loaded):
             stored = await self.store.calls(day)
             self.queues.add_calls(stored)
-            self.callers.index(stored.items())
+            held = self.queues.calls  # (the records in memory win over the stored ones)
+            self.callers.index((key, held[key]) for key in stored if key in held)
             self.calls_loaded.add(day)
 
     async def _load_days(self, days: set[date]) -> None:
