@@ -135,8 +135,8 @@ async def ingest(events: list[RawEvent], base: str, client: aioredis.Redis) -> N
     publisher.commits = []
     board = BoardState(store, publisher)
     day = DayCounters(DayStore(client, PREFIX), account_tz(), 0, board=board)
-    steps = [Step("today", day.show_counted)]  # the worker's projections and step (wiring)
-    pipeline = Timed([board, day], account_tz(), steps=steps)
+    steps = [Step("today", day.show_counted)]  # the worker's projections, step and enricher
+    pipeline = Timed([board, day], account_tz(), steps=steps, enrichers=[day.enrich])
     config = WorkerConfig(
         login_type="token",
         credentials={"token": "demo-token"},

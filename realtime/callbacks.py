@@ -40,6 +40,7 @@ marks a caller with one or more.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TypedDict
 
@@ -58,9 +59,12 @@ class GaveUp(TypedDict):
     c: int  # their calls offered that day
 
 
+_DIGIT = re.compile(r"[0-9]")
+
+
 def callable_number(number: str) -> bool:
     """Is there someone to call back (a number with a digit)?"""
-    return any(ch.isdigit() for ch in number)
+    return _DIGIT.search(number) is not None
 
 
 def _left_at(call: CountedCall) -> float:
@@ -136,9 +140,8 @@ class Repeats:
         self.calls: dict[str, set[str]] = {}
 
     def add(self, number: str, key: str) -> None:
-        """The call ``key`` (``<queue>:<call id>``) from ``number``."""
-        if callable_number(number):
-            self.calls.setdefault(number, set()).add(key.split(":", 1)[-1])
+        """The call ``key`` (``<queue>:<call id>``) from ``number`` (a callable one)."""
+        self.calls.setdefault(number, set()).add(key.split(":", 1)[-1])
 
     def clear(self) -> None:
         self.calls = {}

@@ -205,9 +205,12 @@ def with_callers(event: Event, change: Callable[[WaitingCall], WaitingCall]) -> 
 
 
 def _queue_with(queue: Queue, change: Callable[[WaitingCall], WaitingCall]) -> Queue:
-    if not queue.waiting:
+    waiting = queue.waiting
+    if not waiting:
         return queue
-    waiting = tuple(change(c) for c in queue.waiting)
-    if all(new is old for new, old in zip(waiting, queue.waiting, strict=True)):
-        return queue
-    return Queue(queue.id, queue.name, waiting)
+    for i, caller in enumerate(waiting):  # most events change no one: nothing is built then
+        changed = change(caller)
+        if changed is not caller:
+            rest = tuple(change(c) for c in waiting[i + 1 :])
+            return Queue(queue.id, queue.name, (*waiting[:i], changed, *rest))
+    return queue

@@ -105,11 +105,9 @@ def test_a_waiting_callers_earlier_counts_their_other_calls():
     repeats.add("0501234567", "7:a")
     repeats.add("0501234567", "8:a")  # the same call in another queue
     repeats.add("0501234567", "7:b")
-    repeats.add("Anonymous", "7:x")
     assert repeats.earlier(waiting("c")) == 2
     assert repeats.earlier(waiting("b")) == 1  # itself is not earlier
     assert repeats.earlier(waiting("z", "0529999999")) == 0
-    assert repeats.earlier(waiting("y", "Anonymous")) == 0
 
 
 def test_enrich_sets_earlier_on_a_queue_events_list_and_its_joiner_only_when_it_changes():

@@ -131,11 +131,15 @@ async def test_a_call_record_lists_a_caller_the_events_never_showed(days):
     assert (row["k"], row["w"], row["a"]) == ("7:z", 50.0, NOON + 50)
 
 
-async def test_withheld_numbers_are_not_listed(days):
+async def test_withheld_numbers_are_not_listed_nor_repeat_callers(days):
     projection = await counting(days)
     hidden = waiting("a", NOON, "Anonymous")
     await feed(projection, joined("7", NOON, hidden), left("7", "a", NOON + 41, "ABANDONED"))
     assert await days.gave_up(TODAY) == {}
+    again = projection.enrich(joined("7", NOON + 60, waiting("b", NOON + 60, "Anonymous")))
+    assert isinstance(again, QueueChanged)
+    assert again.queue.waiting is not None
+    assert [c.earlier for c in again.queue.waiting] == [0]  # nobody's repeat calls
 
 
 def test_the_list_key_is_per_day(days):

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from realtime.callbacks import CallerDays, GaveUp, Repeats
+from realtime.callbacks import CallerDays, GaveUp, Repeats, callable_number
 from realtime.metrics import CountedCall
 from realtime.projections.day.queues import QueueCounts
 
@@ -52,8 +52,8 @@ class Callers:
         call as any: nothing here walks a number's calls but that rare refold."""
         for key, call in calls:
             number = call.get("n")
-            if not number:
-                continue
+            if not number or not callable_number(number):
+                continue  # a withheld number is on no list and repeats nobody
             keys = self.by_number.setdefault(number, set())
             keys.add(key)
             before, outcome = self.seen.get(key), call["o"]
