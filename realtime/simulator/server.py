@@ -66,6 +66,8 @@ MAX_BACKLOG = 50_000
 REPLAY_WINDOW = 1_000
 
 ERR_OK, ERR_PARAMS, ERR_APP, ERR_OFFLINE, ERR_BLOCKED = 0, 1, 2, 3, 4  # Click2Call ERRORCODEs
+#: The steady load's callers' numbers, used in turn (``/simulator/load``).
+LOAD_NUMBERS = 1_000
 
 
 @dataclass
@@ -610,7 +612,10 @@ class Simulator:
         """Steady traffic for the benchmarks: ``{"rate": events/s, "seconds": s}``. Callers join
         the queues in turn (at most three wait in each, then the oldest hangs up); each caller's
         name is ``t<the moment its QueueEvent JOIN is sent, in epoch milliseconds>``, so that a
-        screen can tell how long the event took to reach it. ``GET`` says how far it got:
+        screen can tell how long the event took to reach it. Their numbers come in turn from a
+        pool of ``LOAD_NUMBERS``: after the first thousand, every caller is a repeat caller who
+        called a few times before (as callers who gave up do), never one whose count moves while
+        it waits. ``GET`` says how far it got:
         events sent, callers stamped, and stamped callers by queue id (``by_queue``: what a
         screen that sees only some queues should have got)."""
         p = await self._params(request)
@@ -640,7 +645,8 @@ class Simulator:
                         model.hang_up(waiting[0])
                     else:
                         queue_id = queues[turn % len(queues)]
-                        model.join(queue_id, "0500000000", f"t{time.time() * 1000:.3f}")
+                        number = f"05{turn % LOAD_NUMBERS:08d}"
+                        model.join(queue_id, number, f"t{time.time() * 1000:.3f}")
                         self.load["stamped"] += 1
                         by_queue = self.load["by_queue"]
                         by_queue[str(queue_id)] = by_queue.get(str(queue_id), 0) + 1
