@@ -225,14 +225,24 @@ def test_the_import_extensions_command_reads_voicenter_and_the_live_user_ids(set
     assert (profile.extension, profile.voicenter_user_id) == (first.ext, str(first.user_id))
 
 
-def test_import_extensions_with_a_wrong_code_is_an_error(settings, use_prefix):
+@pytest.mark.parametrize(
+    ("no_account", "words"),
+    [
+        (False, r"refused the extension list \(ERR 1, Unauthorized\): check VOICENTER_API_CODE"),
+        (True, r"empty array \(\[\]\).*matches no account: check VOICENTER_API_CODE"),
+    ],
+)
+def test_import_extensions_with_a_wrong_code_tells_to_check_the_code(
+    settings, use_prefix, no_account, words
+):
     async def go() -> None:
         async with serving(CallCenter(agents=3, queues=1, seed=1, now=time.time())) as sim:
+            sim.extensions_no_account = no_account
             settings.VOICENTER_COMET_URL = f"{sim.base}/Comet/api"
             settings.VOICENTER_API_CODE = "wrong-code"
             await asyncio.to_thread(run, "import_extensions")
 
-    with pytest.raises(CommandError, match="empty extension list"):
+    with pytest.raises(CommandError, match=words):
         asyncio.run(go())
     assert not Extension.objects.exists()
 

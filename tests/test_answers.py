@@ -100,6 +100,7 @@ def test_call_failures_say_what_happened():
     ("refused", "words"),
     [
         (RestRefused("empty_list"), "empty extension list"),
+        (RestRefused("no_account"), "matches no account: check VOICENTER_API_CODE"),
         (RestRefused("refused", "ERR 1, Unauthorized"), "(ERR 1, Unauthorized): check"),
         (RestRefused("no_list"), "no EXTENSIONS"),
         (RestRefused("not_json"), "not a JSON object"),
@@ -110,10 +111,11 @@ def test_each_refused_extension_list_says_why(refused, words):
     assert words in extensions_refusal(refused)
 
 
-def test_the_parsers_refusals_are_worded():
+@pytest.mark.parametrize("body", [{"ERR": 0, "DESC": "OK", "EXTENSIONS": []}, []])
+def test_an_empty_extension_list_tells_the_admin_to_check_the_api_code(body):
     with pytest.raises(RestRefused) as refused:
-        parse_extensions({"ERR": 0, "DESC": "OK", "EXTENSIONS": []})
-    assert "VOICENTER_API_CODE" in extensions_refusal(refused.value)
+        parse_extensions(body)
+    assert "check VOICENTER_API_CODE" in extensions_refusal(refused.value)
 
 
 @pytest.mark.parametrize(

@@ -46,3 +46,24 @@ def test_a_display_token_stays_out_of_the_web_servers_logs(kept, logger, line, a
     assert TOKEN not in kept[-1]
     assert "[redacted]" in kept[-1]
     assert "1.2.3.4" in kept[-1]
+
+
+def test_the_api_code_of_an_active_calls_question_stays_out_of_the_console():
+    from wallboard.core.logs import RedactSecrets
+
+    consoles = [
+        h for h in logging.getLogger().handlers
+        if any(isinstance(f, RedactSecrets) for f in h.filters)
+    ]  # fmt: skip
+    assert consoles  # the settings' console handler, which every logger reaches
+    console = consoles[0]
+    url = "https://monitor.voicenter.co.il/comet/API/GetQueuesCallers?code=S3CRET&x=1"
+    # httpx logs every request it makes so, at INFO
+    record = logging.LogRecord(
+        "httpx", logging.INFO, "", 0, 'HTTP Request: %s %s "%s %d %s"',
+        ("GET", url, "HTTP/1.1", 200, "OK"), None,
+    )  # fmt: skip
+    assert console.filter(record)
+    message = record.getMessage()
+    assert "S3CRET" not in message
+    assert "GetQueuesCallers?code=[redacted]&x=1" in message

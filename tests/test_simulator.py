@@ -253,11 +253,76 @@ async def test_login_refuses_bad_credentials_with_401(client):
     assert socket["URLList"]
 
 
-async def test_comet_apis_answer_err_0_and_an_empty_list_to_a_wrong_code(client, sim):
-    wrong = await client.post("/Comet/api/GetQueuesCallers", json={"code": "wrong"})
-    assert await wrong.json() == {"ERR": 0, "DESC": "OK", "QUEUES": []}
-    right = await client.post("/Comet/api/GetExtensions", json={"code": "demo-code"})
+@pytest.mark.parametrize("path", ["GetExtensionsCalls", "GetQueuesCallers"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_the_active_calls_apis_refuse_a_wrong_code_as_documented(client, path, method):
+    asked = {"params": {"code": "wrong"}} if method == "GET" else {"json": {"code": "wrong"}}
+    answer = await client.request(method, f"/comet/API/{path}", **asked)
+    assert await answer.json() == {"ERR": 1, "DESC": "Authorization failed."}
+
+
+async def test_get_extensions_calls_lists_every_extension_with_its_calls_as_documented(client, sim):
+    busy, idle = list(sim.model.agents.values())[:2]
+    busy.status, idle.status = 1, 1
+    busy.calls.clear()
+    idle.calls.clear()
+    call = sim.model.ring_direct(busy.ext, "0547777777", "Dana")
+    answer = await client.get("/comet/API/GetExtensionsCalls", params={"code": "demo-code"})
+    body = await answer.json()
+    assert (body["ERR"], body["DESC"]) == (0, "OK")
+    listed = {e["username"]: e for e in body["EXTENSIONS"]}
+    assert set(listed) == set(sim.model.agents)
+    assert listed[idle.ext]["calls"] == []
+    assert set(listed[busy.ext]) == {"name", "representative", "peerstatus", "username", "calls"}
+    assert listed[busy.ext]["calls"] == [
+        {
+            "callername": "Dana",
+            "callerphone": "0547777777",
+            "callstarted": call.started,
+            "callanswered": 0,
+            "answered": 0,
+            "callstatus": "Ringing",
+            "ivrid": call.ivrid,
+            "direction": "Incoming",
+        }
+    ]
+
+
+async def test_get_queues_callers_lists_every_queue_with_its_waiting_callers(client, sim):
+    queue_id = min(sim.model.queues)
+    caller = sim.model.join(queue_id, "0570000000", "Noa")
+    answer = await client.post("/Comet/api/GetQueuesCallers", json={"code": "demo-code"})
+    body = await answer.json()
+    assert (body["ERR"], body["DESC"]) == (0, "OK")
+    assert {q["ID"] for q in body["QUEUES"]} == set(sim.model.queues)
+    [queue] = [q for q in body["QUEUES"] if q["ID"] == queue_id]
+    assert queue["Name"] == sim.model.queues[queue_id].name
+    assert {"Phone": "0570000000", "CallID": caller.ivrid, "JoinTime": caller.joined} in queue[
+        "Callers"
+    ]
+
+
+async def test_the_active_calls_apis_answer_an_internal_error_as_documented(client, sim):
+    sim.comet_internal_error = True
+    answer = await client.get("/Comet/api/GetQueuesCallers", params={"code": "demo-code"})
+    assert await answer.json() == {"ERR": 2, "DESC": "Internal error."}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_get_extensions_refuses_a_wrong_code_with_err_1(client, sim, method):
+    asked = {"params": {"code": "wrong"}} if method == "GET" else {"json": {"code": "wrong"}}
+    wrong = await client.request(method, "/Comet/api/GetExtensions", **asked)
+    assert await wrong.json() == {"ERR": 1, "DESC": "Unauthorized"}
+    right = await client.get("/Comet/api/GetExtensions", params={"code": "demo-code", "showAll": 0})
     assert len((await right.json())["EXTENSIONS"]) == len(sim.model.agents)
+
+
+async def test_get_extensions_answers_a_code_of_no_account_with_a_bare_empty_list(client, sim):
+    sim.extensions_no_account = True
+    wrong = await client.get("/Comet/api/GetExtensions", params={"code": "XXXXXXXXXXXX"})
+    assert await wrong.json() == []
+    right = await client.get("/Comet/api/GetExtensions", params={"code": "demo-code"})
+    assert (await right.json())["ERR"] == 0
 
 
 async def test_the_steady_load_sends_stamped_joins_never_faster_than_asked(

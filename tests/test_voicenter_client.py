@@ -10,7 +10,7 @@ import pytest
 from realtime.simulator.model import CallCenter
 from realtime.voicenter.client import VoicenterClient
 from realtime.voicenter.login import LoginRefused
-from realtime.voicenter.rest import RestRefused
+from realtime.voicenter.rest import ActiveRefused, ExtensionsCalls, QueuesCallers, RestRefused
 from tests.served import Served, serving
 
 pytestmark = pytest.mark.pure  # a local HTTP server; no Redis, no database
@@ -198,7 +198,11 @@ async def test_get_extensions_with_a_wrong_code_is_refused(sim):
     try:
         with pytest.raises(RestRefused) as refused:
             await voicenter.get_extensions()
-        assert refused.value.code == "empty_list"
+        assert (refused.value.code, refused.value.detail) == ("refused", "ERR 1, Unauthorized")
+        sim.extensions_no_account = True
+        with pytest.raises(RestRefused) as refused:
+            await voicenter.get_extensions()
+        assert refused.value.code == "no_account"
     finally:
         await voicenter.aclose()
 
@@ -266,3 +270,63 @@ async def test_answers_that_quote_the_api_code_are_scrubbed(sim, client):
         assert not answer.ok
         assert "[API code]" in answer.detail + answer.said
         assert "demo-code" not in answer.detail + answer.said
+
+
+# --- Active calls -----------------------------------------------------------------------------
+
+
+async def test_extensions_calls_reads_every_extension_and_its_calls(sim, client):
+    agent = first_agent(sim)
+    agent.status = 1
+    agent.calls.clear()
+    assert sim.model is not None
+    call = sim.model.ring_direct(agent.ext, "0547777777", "Dana")
+    answer = await client.extensions_calls()
+    assert isinstance(answer, ExtensionsCalls)
+    assert answer.skipped == 0
+    listed = {e.sip: e for e in answer.extensions}
+    assert set(listed) == set(sim.model.agents)
+    [seen] = listed[agent.ext].calls
+    assert (seen.call_id, seen.caller_phone, seen.status, seen.answered) == (
+        call.ivrid,
+        "0547777777",
+        "Ringing",
+        False,
+    )
+    assert seen.started == call.started
+
+
+async def test_queues_callers_reads_every_queue_and_its_waiting_callers(sim, client):
+    assert sim.model is not None
+    queue_id = min(sim.model.queues)
+    caller = sim.model.join(queue_id, "0570000000", "Noa")
+    answer = await client.queues_callers()
+    assert isinstance(answer, QueuesCallers)
+    [queue] = answer.queues
+    assert queue.queue_id == queue_id
+    assert [(c.phone, c.call_id, c.joined) for c in queue.callers] == [
+        ("0570000000", caller.ivrid, caller.joined)
+    ]
+
+
+async def test_active_calls_refusals_and_failures_are_typed_values_never_raised(sim):
+    wrong = make_client(sim, api_code="wrong")
+    slow = make_client(sim, timeout_s=0.2)
+    try:
+        for ask in (wrong.extensions_calls, wrong.queues_callers):
+            assert await ask() == ActiveRefused("refused", 1, "ERR 1, Authorization failed.")
+        sim.comet_internal_error = True
+        assert await slow.queues_callers() == ActiveRefused("refused", 2, "ERR 2, Internal error.")
+        sim.comet_internal_error, sim.rest_garbage = False, True
+        assert await slow.extensions_calls() == ActiveRefused("not_json")
+        sim.rest_garbage, sim.rest_delay_s = False, 1
+        assert await slow.queues_callers() == ActiveRefused("timeout", None, "0.2")
+    finally:
+        await wrong.aclose()
+        await slow.aclose()
+    gone = VoicenterClient(comet_url="http://127.0.0.1:9/Comet/api", api_code="secret-code")
+    try:
+        refused = await gone.extensions_calls()
+        assert refused == ActiveRefused("network")
+    finally:
+        await gone.aclose()

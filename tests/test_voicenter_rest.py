@@ -6,12 +6,20 @@ from __future__ import annotations
 import pytest
 
 from realtime.voicenter.rest import (
+    ActiveCall,
+    ActiveRefused,
+    ExtensionsCalls,
+    QueueCaller,
+    QueuesCallers,
     RestRefused,
+    active_calls_request,
     call_failure,
     click2call_request,
     extensions_request,
     parse_click2call_answer,
     parse_extensions,
+    parse_extensions_calls,
+    parse_queues_callers,
     parse_status_answer,
     status_failure,
     status_request,
@@ -180,6 +188,8 @@ def test_the_documented_extension_list_is_read():
     ("body", "code", "detail"),
     [
         ({"ERR": 0, "DESC": "OK", "EXTENSIONS": []}, "empty_list", ""),
+        ([], "no_account", ""),
+        ([{"SIP": "SIPSIP1"}], "not_json", ""),
         ({"ERR": 1, "DESC": "Unauthorized"}, "refused", "ERR 1, Unauthorized"),
         ({"ERR": 0, "DESC": "OK"}, "no_list", ""),
         ("<html>", "not_json", ""),
@@ -265,3 +275,115 @@ def test_an_unknown_error_code_is_quoted():
 def test_call_failures_say_what_happened():
     assert call_failure("timeout", "8").detail == "8"
     assert call_failure("network", "").reason == "network"
+
+
+# --- Active calls -----------------------------------------------------------------------------
+
+
+def test_active_calls_ask_with_the_code_alone():
+    assert active_calls_request("C") == {"code": "C"}
+
+
+def test_an_extensions_calls_with_numbers_as_strings_and_odd_case_is_read():
+    answer = parse_extensions_calls(
+        {
+            "err": "0",
+            "Extensions": [
+                {
+                    "UserName": " SIP1 ",
+                    "Calls": [
+                        {"IvrID": "c1", "CallStarted": "1402233117", "CallAnswered": 0},
+                        {"ivrid": "c2", "callanswered": 1402233123},
+                    ],
+                }
+            ],
+        }
+    )
+    assert isinstance(answer, ExtensionsCalls)
+    [extension] = answer.extensions
+    assert (extension.sip, extension.name, extension.peer_status) == ("SIP1", "", "")
+    first, second = extension.calls
+    assert (first.started, first.answered_at, first.answered) == (1402233117, None, False)
+    assert (second.started, second.answered_at, second.answered) == (None, 1402233123, True)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "junk",
+        None,
+        {"name": "no username", "calls": []},
+        {"username": ["SIP1"], "calls": []},
+    ],
+)
+def test_an_unreadable_extension_is_skipped_and_counted(junk):
+    answer = parse_extensions_calls(
+        {"ERR": 0, "EXTENSIONS": [junk, {"username": "SIP2", "calls": []}]}
+    )
+    assert isinstance(answer, ExtensionsCalls)
+    assert [e.sip for e in answer.extensions] == ["SIP2"]
+    assert answer.skipped == 1
+
+
+@pytest.mark.parametrize(
+    "calls",
+    [
+        ["junk", {"ivrid": "c1"}],
+        [{"callername": "no id"}, {"ivrid": "c1"}],
+        [{"ivrid": ""}, {"ivrid": "c1", "callstarted": 10**12, "answered": "maybe"}],
+    ],
+)
+def test_an_unreadable_call_is_skipped_and_junk_times_are_unknown(calls):
+    answer = parse_extensions_calls({"ERR": 0, "EXTENSIONS": [{"username": "S", "calls": calls}]})
+    assert isinstance(answer, ExtensionsCalls)
+    [call] = answer.extensions[0].calls
+    assert call == ActiveCall("c1", "", "", None, None, False, "", "")
+    assert answer.skipped == 1
+
+
+def test_calls_that_are_not_a_list_count_as_skipped_and_leave_the_extension_without_calls():
+    answer = parse_extensions_calls({"ERR": 0, "EXTENSIONS": [{"username": "S", "calls": "x"}]})
+    assert isinstance(answer, ExtensionsCalls)
+    assert (answer.extensions[0].calls, answer.skipped) == ((), 1)
+
+
+def test_queues_callers_skip_what_they_cannot_read():
+    answer = parse_queues_callers(
+        {
+            "ERR": 0,
+            "QUEUES": [
+                {"Name": "Sales", "ID": "10035", "Callers": [
+                    {"Phone": 570000000, "CallID": "c1", "JoinTime": "1402235247"},
+                    {"Phone": "0570000001"},
+                    7,
+                ]},
+                {"Name": "no id", "Callers": []},
+                {"ID": 2, "Callers": None},
+            ],
+        }
+    )  # fmt: skip
+    assert isinstance(answer, QueuesCallers)
+    sales, second = answer.queues
+    assert (sales.queue_id, sales.name) == (10035, "Sales")
+    assert sales.callers == (QueueCaller("570000000", "c1", 1402235247),)
+    assert (second.queue_id, second.callers) == (2, ())
+    assert answer.skipped == 3
+
+
+@pytest.mark.parametrize("parse", [parse_extensions_calls, parse_queues_callers])
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        ({"ERR": 1, "DESC": "Authorization failed."},
+         ActiveRefused("refused", 1, "ERR 1, Authorization failed.")),
+        ({"ERR": 2, "DESC": "Internal error."}, ActiveRefused("refused", 2, "ERR 2, Internal error.")),
+        ({"DESC": "OK"}, ActiveRefused("refused", None, "ERR ?, OK")),
+        ({"ERR": 0, "DESC": "OK"}, ActiveRefused("no_list")),
+        ({"ERR": 0, "EXTENSIONS": {}, "QUEUES": "x"}, ActiveRefused("no_list")),
+        (None, ActiveRefused("not_json")),
+        ([], ActiveRefused("not_json")),
+        ("<html>", ActiveRefused("not_json")),
+    ],
+)  # fmt: skip
+def test_refusals_and_garbage_are_refusals_with_their_code(parse, body, refused):
+    assert parse(body) == refused

@@ -9,9 +9,10 @@ One aiohttp application stands in for all of Voicenter's hosts, at these paths:
 ``GET /socket.io/?EIO=3&transport=websocket&token=``   Socket.IO 2.x over Engine.IO 3
 ``POST|GET /UserLogin/SetStatusFromAPI``               Login/Logout API
 ``POST|GET /ForwardDialer/click2call.aspx``            Click2Call
-``POST /Comet/api/GetExtensions``                      extension list
-``POST /Comet/api/GetExtensionsCalls``                 active calls per extension
-``POST /Comet/api/GetQueuesCallers``                   waiting callers per queue
+``POST|GET /Comet/api/GetExtensions``                  extension list (also spelt
+                                                       ``/comet/API/...``, as section 7 does)
+``POST|GET /Comet/api/GetExtensionsCalls``             active calls per extension
+``POST|GET /Comet/api/GetQueuesCallers``               waiting callers per queue
 ``POST|GET /hub/cdr/``                                 the Call log API (the records of the
                                                        finished calls, also posted to
                                                        ``--cdr-url`` as notifications)
@@ -46,7 +47,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from realtime.recording import RawEvent
-from realtime.simulator.model import CallCenter, Json
+from realtime.simulator.model import CallCenter, Json, SimCall
 from realtime.voicenter.cdr import CALL_LOG_FIELDS
 
 log = logging.getLogger("realtime.simulator")
@@ -153,6 +154,9 @@ class Simulator:
         self.rest_in_flight = 0  # SetStatusFromAPI requests being answered now
         self.rest_most_in_flight = 0  # ...at most, so far
         self.click2call_blocked = False  # Click2Call answers ERRORCODE 4
+        self.click2call_requests: list[dict[str, str]] = []  # each accepted one, without code
+        self.comet_internal_error = False  # the active-calls APIs answer ERR 2
+        self.extensions_no_account = False  # GetExtensions: a wrong code matches no account: []
         self.rest_echo_code = False  # REST answers quote the request's API code back
         self.status_update_late = False  # userStatusUpdate 0.3 s after the HTTP answer
         self.status_update_silent = False
@@ -175,9 +179,14 @@ class Simulator:
         ]:
             app.router.add_route("GET", path, handler)
             app.router.add_route("POST", path, handler)
-        app.router.add_post("/Comet/api/GetExtensions", self.get_extensions)
-        app.router.add_post("/Comet/api/GetExtensionsCalls", self.get_extensions_calls)
-        app.router.add_post("/Comet/api/GetQueuesCallers", self.get_queues_callers)
+        for name, handler in [
+            ("GetExtensions", self.get_extensions),
+            ("GetExtensionsCalls", self.get_extensions_calls),
+            ("GetQueuesCallers", self.get_queues_callers),
+        ]:  # the documents spell the path both ways; Voicenter's server takes either
+            for path in (f"/Comet/api/{name}", f"/comet/API/{name}"):
+                app.router.add_route("GET", path, handler)
+                app.router.add_route("POST", path, handler)
         app.router.add_route("GET", "/hub/cdr/", self.call_log)
         app.router.add_route("POST", "/hub/cdr/", self.call_log)
         # Not Voicenter's: the simulator's own control, for demos and browser tests.
@@ -694,39 +703,69 @@ class Simulator:
         return _c2c_answer(as_json, ERR_OK, "OK", call.ivrid)
 
     async def _comet(
-        self, request: web.Request, key: str, rows: Callable[[CallCenter], Iterable[Json]]
+        self,
+        request: web.Request,
+        key: str,
+        rows: Callable[[CallCenter], Iterable[Json]],
+        refused: Json,
     ) -> web.Response:
-        """A Comet API answer; a wrong code gets Voicenter's ``ERR 0`` with an empty list."""
+        """A Comet API answer, as section 7 documents it: a wrong code gets ``refused``
+        (``ERR`` 1), the ``comet_internal_error`` knob (or replay mode: no call center) ``ERR``
+        2 "Internal error."; ``rest_delay_s`` and ``rest_garbage`` apply."""
         params = await self._params(request)
-        ok = params.get("code") == self.credentials.api_code
-        found = list(rows(self.model)) if ok and self.model is not None else []
-        return web.json_response({"ERR": 0, "DESC": "OK", key: found})
+        if self.rest_delay_s:
+            await asyncio.sleep(self.rest_delay_s)
+        if self.rest_garbage:
+            return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
+        if params.get("code") != self.credentials.api_code:
+            return web.json_response(refused)
+        if self.comet_internal_error or self.model is None:
+            return web.json_response({"ERR": 2, "DESC": "Internal error."})
+        return web.json_response({"ERR": 0, "DESC": "OK", key: list(rows(self.model))})
 
     async def get_extensions(self, request: web.Request) -> web.Response:
+        """The organisational extension list (section 8; the fields of the Hebrew page). A
+        wrong code answers ``ERR`` 1 "Unauthorized" (the Hebrew page: a code of a bad format);
+        with ``extensions_no_account``, a bare ``[]`` (the Hebrew page: a code that matches no
+        account)."""
+        if self.extensions_no_account:
+            params = await self._params(request)
+            if params.get("code") != self.credentials.api_code:
+                return web.json_response([])
+
         def rows(model: CallCenter) -> Iterator[Json]:
             for a in model.agents.values():
                 yield {
                     "SIP": a.ext,
                     "Name": a.name,
-                    "SpeedDial": a.number,
+                    "SpeedDial": str(a.number),
                     "AccountID": 1,
                     "AccountName": "Simulated call center",
                     "UserName": a.name,
                     "UserEmail": f"{a.ext.lower()}@example.com",
                 }
 
-        return await self._comet(request, "EXTENSIONS", rows)
+        refused = {"ERR": 1, "DESC": "Unauthorized"}
+        return await self._comet(request, "EXTENSIONS", rows, refused)
 
     async def get_extensions_calls(self, request: web.Request) -> web.Response:
+        """Every extension with its calls, calls or not (section 7.1's fields)."""
+
         def rows(model: CallCenter) -> Iterator[Json]:
             for a in model.agents.values():
-                if a.calls:
-                    calls = [model._call_json(c) for c in a.calls]
-                    yield {"SIP": a.ext, "Calls": calls}
+                yield {
+                    "name": a.name,
+                    "representative": a.name if a.status != 2 else "",
+                    "peerstatus": "Reachable",
+                    "username": a.ext,
+                    "calls": [_active_call(c) for c in a.calls],
+                }
 
-        return await self._comet(request, "EXTENSIONS", rows)
+        return await self._comet(request, "EXTENSIONS", rows, COMET_REFUSED)
 
     async def get_queues_callers(self, request: web.Request) -> web.Response:
+        """Every queue with its waiting callers (section 7.2's fields)."""
+
         def rows(model: CallCenter) -> Iterator[Json]:
             for q in model.queues.values():
                 callers = [
@@ -734,7 +773,7 @@ class Simulator:
                 ]
                 yield {"Name": q.name, "ID": q.id, "Callers": callers}
 
-        return await self._comet(request, "QUEUES", rows)
+        return await self._comet(request, "QUEUES", rows, COMET_REFUSED)
 
     async def call_log(self, request: web.Request) -> web.Response:
         """The Call log API (format: ``realtime.voicenter.cdr``): the records of the calls
@@ -771,6 +810,24 @@ class Simulator:
         if len(rows) > self.call_log_limit:
             return _call_log_answer(3, "CDR limit exceeded.")
         return _call_log_answer(0, "OK", rows)
+
+
+#: The active-calls APIs' answer to a wrong code (section 7's "BAD ANSWERS").
+COMET_REFUSED: Json = {"ERR": 1, "DESC": "Authorization failed."}
+
+
+def _active_call(call: SimCall) -> Json:
+    """A call as ``GetExtensionsCalls`` lists it (section 7.1's example)."""
+    return {
+        "callername": call.name or call.phone,
+        "callerphone": call.phone,
+        "callstarted": call.started,
+        "callanswered": call.answered,
+        "answered": 1 if call.answered else 0,
+        "callstatus": call.status,
+        "ivrid": call.ivrid,
+        "direction": call.direction,
+    }
 
 
 def _wall_clock(value: object) -> float:

@@ -1,13 +1,16 @@
 """The only code that talks HTTP to Voicenter (httpx), used by the worker and the web views.
 
 The realtime login and the token refresh (formats in :mod:`realtime.voicenter.login`), and the REST
-calls (formats in :mod:`realtime.voicenter.rest`): SetStatusFromAPI, Click2Call, GetExtensions;
-and the Call log API (format in :mod:`realtime.voicenter.cdr`). Each is a method that builds its
-request and reads its answer with the pure formats beside this module. Every call has a timeout.
-The login calls raise :class:`httpx.HTTPError` on a transport failure and the format's own
-exception on a refusal; ``set_status``, ``click2call`` and ``hang_up`` are commands a person
-waits on, so they always return an answer (codes and values, worded for that person by
-``wallboard/core/answers.py``). No answer, and no error text, holds the API code.
+calls (formats in :mod:`realtime.voicenter.rest`): SetStatusFromAPI, Click2Call, GetExtensions,
+the active calls (GetExtensionsCalls, GetQueuesCallers); and the Call log API (format in
+:mod:`realtime.voicenter.cdr`). Each is a method that builds its request and reads its answer
+with the pure formats beside this module. Every call has a timeout. The login calls raise
+:class:`httpx.HTTPError` on a transport failure and the format's own exception on a refusal;
+``set_status``, ``click2call`` and ``hang_up`` are commands a person waits on, so they always
+return an answer (codes and values, worded for that person by ``wallboard/core/answers.py``);
+so do ``extensions_calls`` and ``queues_callers``, which the worker asks while the socket is
+down: whatever comes back (or does not), a typed value. No answer, and no error text, holds
+the API code.
 """
 
 from __future__ import annotations
@@ -21,15 +24,21 @@ import httpx
 from realtime.voicenter.cdr import CallLogRefused, CallRecord, call_log_request, parse_call_log
 from realtime.voicenter.login import LoginRefused, SocketGrant, login_request, parse_login_answer
 from realtime.voicenter.rest import (
+    ActiveRefused,
     CallAnswer,
     ExtensionRow,
+    ExtensionsCalls,
+    QueuesCallers,
     RestRefused,
     StatusAnswer,
+    active_calls_request,
     call_failure,
     click2call_request,
     extensions_request,
     parse_click2call_answer,
     parse_extensions,
+    parse_extensions_calls,
+    parse_queues_callers,
     parse_status_answer,
     status_failure,
     status_request,
@@ -139,6 +148,44 @@ class VoicenterClient:
         if response.status_code >= 400:
             raise RestRefused("http_error", str(response.status_code))
         return parse_extensions(_json(response))
+
+    async def extensions_calls(self) -> ExtensionsCalls | ActiveRefused:
+        """Every extension with its calls now (``GetExtensionsCalls``). Never raises for
+        Voicenter's sake: a refusal, an HTTP error, a timeout, a network error or an unreadable
+        answer comes back as an :class:`ActiveRefused`."""
+        body = await self._active("GetExtensionsCalls")
+        if isinstance(body, ActiveRefused):
+            return body
+        answer = parse_extensions_calls(body)
+        return self._scrub_refused(answer) if isinstance(answer, ActiveRefused) else answer
+
+    async def queues_callers(self) -> QueuesCallers | ActiveRefused:
+        """Every queue with its waiting callers now (``GetQueuesCallers``); as
+        :meth:`extensions_calls`."""
+        body = await self._active("GetQueuesCallers")
+        if isinstance(body, ActiveRefused):
+            return body
+        answer = parse_queues_callers(body)
+        return self._scrub_refused(answer) if isinstance(answer, ActiveRefused) else answer
+
+    async def _active(self, name: str) -> object:
+        """The JSON of an active-calls answer (None if it is not JSON), or why there is none.
+        The documented form: GET with the code in the query (``wallboard/core/logs.py`` keeps it
+        out of the logs)."""
+        try:
+            response = await self.http.get(
+                f"{self.comet_url}/{name}", params=active_calls_request(self._api_code)
+            )
+        except httpx.TimeoutException:
+            return ActiveRefused("timeout", None, f"{self.timeout_s:g}")
+        except httpx.HTTPError:  # its text names the URL, and so the code
+            return ActiveRefused("network")
+        if response.status_code >= 400:
+            return ActiveRefused("http_error", None, str(response.status_code))
+        return _json(response)
+
+    def _scrub_refused(self, refused: ActiveRefused) -> ActiveRefused:
+        return replace(refused, detail=self._scrub(refused.detail))
 
     async def call_log(
         self, since: datetime, until: datetime, tz: tzinfo | None = None

@@ -69,11 +69,56 @@ account). The answer::
                      "AccountID": 12345678, "AccountName": "Voicenter Account",
                      "UserName": "John Doe", "UserEmail": "john@example.com"}]}
 
-``ERR`` 1 / ``DESC`` "Unauthorized" is a malformed code; **a well-formed code that matches no
-account answers ERR 0 with an empty list**, so :func:`parse_extensions` refuses an empty list
-too (:class:`RestRefused`, with a code: ``not_json``, ``refused``, ``no_list``, ``empty_list``;
-``http_error`` from the client). Rows without a SIP user are skipped and counted. The list
-carries no Voicenter user id: the realtime ``AllExtensionsStatus`` does (``userID``).
+It is also asked as ``GET .../GetExtensions?code=XXXXXXXXXX&showAll=0`` (rev. 3.2 section 8
+and the Hebrew extension-list page; ``showAll`` may be ``1``/``0`` or ``true``/``false``).
+``ERR`` 1 / ``DESC`` "Unauthorized" is a code of a bad format (the Hebrew page); **a code
+that matches no account answers an empty array**: a bare ``[]`` (the Hebrew page's words),
+read as ``no_account``; an ``EXTENSIONS`` list that is empty is refused too (``empty_list``:
+an organisation without extensions is no organisation to import). :func:`parse_extensions`
+raises :class:`RestRefused` with a code: ``not_json``, ``refused``, ``no_list``,
+``empty_list``, ``no_account``; ``http_error`` from the client. Rows without a SIP user are
+skipped and counted. The list carries no Voicenter user id: the realtime
+``AllExtensionsStatus`` does (``userID``).
+
+Active calls (GetExtensionsCalls, GetQueuesCallers)
+===================================================
+
+Two questions on the Comet host, asked in the documented form, ``GET`` with the code in the
+query (API documentation rev. 3.2, section 7; the simulator also takes a POST)::
+
+    GET https://monitor.voicenter.co.il/comet/API/GetExtensionsCalls?code=XXXXXXXXXX
+    GET https://monitor.voicenter.co.il/comet/API/GetQueuesCallers?code=XXXXXXXXXX
+
+``GetExtensionsCalls`` answers every extension, with its calls or without::
+
+    {"ERR": 0, "DESC": "OK",
+     "EXTENSIONS": [{"name": "Desk 1", "representative": "Dodod", "peerstatus": "Reachable",
+                     "username": "aaaaaaa",
+                     "calls": [{"callername": "0547777777", "callerphone": "0547777777",
+                                "callstarted": 1402233117, "callanswered": 1402233123,
+                                "answered": 1, "callstatus": "Talking",
+                                "ivrid": "xxxxXxxxXxxxXxxxXxxxXxxxXxxxXxxx",
+                                "direction": "Outgoing"}]}]}
+
+``name`` is the extension's name, ``username`` its SIP user (the socket's ``extenUser``),
+``representative`` the name of who works it ("" for nobody), ``peerstatus`` its phone
+(``Reachable``, ``Unknown``...). ``GetQueuesCallers`` answers every queue with its waiting
+callers::
+
+    {"ERR": 0, "DESC": "OK",
+     "QUEUES": [{"Name": "Sales", "ID": 10035,
+                 "Callers": [{"Phone": "0570000000",
+                              "CallID": "xxxxXxxxXxxxXxxxXxxxXxxxXxxxXxxx",
+                              "JoinTime": 1402235247}]}]}
+
+``ERR``: 0 OK, 1 ``"Authorization failed."`` (a wrong code), 2 ``"Internal error."``. The
+times are Voicenter epochs (seconds, the account's local wall clock, as the socket's before
+its ``servertimeoffset``): kept as they came, 0 and junk read as None; whoever shows them
+converts them as the socket's. :func:`parse_extensions_calls` and :func:`parse_queues_callers`
+never raise: they return :class:`ExtensionsCalls` or :class:`QueuesCallers` (rows that cannot
+be read are skipped and counted; a row without its SIP user, or its queue id, is unreadable),
+or an :class:`ActiveRefused` with its code (``refused`` with Voicenter's ``ERR``, ``not_json``,
+``no_list``; the client adds ``http_error``, ``timeout``, ``network``).
 """
 
 from __future__ import annotations
@@ -84,7 +129,7 @@ from dataclasses import dataclass
 from typing import Literal
 from xml.etree import ElementTree
 
-from realtime.voicenter.fields import ci, first, integer, obj, text
+from realtime.voicenter.fields import MAX_EPOCH, ci, first, integer, obj, text
 
 #: Voicenter's status codes and default names (Login/Logout API page); the account may rename
 #: them. The same table names the realtime ``representativeStatus`` (realtime.voicenter.wire).
@@ -154,7 +199,7 @@ class StatusAnswer:
 
 
 #: Why Voicenter's answer to a REST call cannot be used (:class:`RestRefused`).
-RefusedCode = Literal["not_json", "refused", "no_list", "empty_list", "http_error"]
+RefusedCode = Literal["not_json", "refused", "no_list", "empty_list", "no_account", "http_error"]
 
 
 class RestRefused(Exception):
@@ -364,6 +409,8 @@ def extensions_request(code: str, *, show_all: bool = True) -> dict[str, object]
 def parse_extensions(body: object) -> tuple[list[ExtensionRow], int]:
     """``GetExtensions``' answer -> (the rows, how many were skipped for want of a SIP user);
     raises :class:`RestRefused` for an error, a non-JSON answer or an empty list."""
+    if body == []:  # the Hebrew page: a code that matches no account
+        raise RestRefused("no_account")
     if not isinstance(body, Mapping):
         raise RestRefused("not_json")
     top = ci(body)
@@ -395,3 +442,197 @@ def parse_extensions(body: object) -> tuple[list[ExtensionRow], int]:
             )
         )
     return rows, skipped
+
+
+# --- Active calls ----------------------------------------------------------------------------
+
+#: ``ERR`` of the Comet APIs: a wrong code, Voicenter's internal error.
+ERR_AUTHORIZATION, ERR_INTERNAL = 1, 2
+
+#: Why an active-calls answer cannot be used (:class:`ActiveRefused`).
+ActiveCode = Literal["refused", "not_json", "no_list", "http_error", "timeout", "network"]
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRefused:
+    """An active-calls question that got no usable answer: ``code`` says why
+    (:data:`ActiveCode`), ``err`` is Voicenter's ``ERR`` (None when it gave none: 1 a wrong
+    code, 2 an internal error), ``detail`` the value (Voicenter's ``ERR`` and ``DESC`` in brief,
+    the HTTP status, the seconds waited). Never holds the API code."""
+
+    code: ActiveCode
+    err: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveCall:
+    """One call of ``GetExtensionsCalls``; times are Voicenter epochs (None: not set)."""
+
+    call_id: str
+    caller_name: str
+    caller_phone: str
+    started: int | None
+    answered_at: int | None
+    answered: bool
+    status: str
+    direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionCalls:
+    """One extension of ``GetExtensionsCalls``: ``sip`` is its ``username``."""
+
+    sip: str
+    name: str
+    representative: str
+    peer_status: str
+    calls: tuple[ActiveCall, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionsCalls:
+    """``GetExtensionsCalls``' answer: every extension; ``skipped`` extensions and calls could
+    not be read."""
+
+    extensions: tuple[ExtensionCalls, ...]
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCaller:
+    """One waiting caller of ``GetQueuesCallers``; ``joined`` is a Voicenter epoch."""
+
+    phone: str
+    call_id: str
+    joined: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCallers:
+    queue_id: int
+    name: str
+    callers: tuple[QueueCaller, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuesCallers:
+    """``GetQueuesCallers``' answer: every queue; ``skipped`` queues and callers could not be
+    read."""
+
+    queues: tuple[QueueCallers, ...]
+    skipped: int = 0
+
+
+def active_calls_request(code: str) -> dict[str, str]:
+    """The query of ``GetExtensionsCalls`` and ``GetQueuesCallers`` (``?code=``)."""
+    return {"code": code}
+
+
+def parse_extensions_calls(body: object) -> ExtensionsCalls | ActiveRefused:
+    """``GetExtensionsCalls``' answer -> the extensions and their calls, or why not."""
+    rows = _comet_rows(body, "extensions")
+    if isinstance(rows, ActiveRefused):
+        return rows
+    extensions: list[ExtensionCalls] = []
+    skipped = 0
+    for item in rows:
+        row = obj(item)
+        sip = text(row.get("username")).strip() if row else ""
+        if row is None or not sip:
+            skipped += 1
+            continue
+        raw_calls = row.get("calls")
+        calls: list[ActiveCall] = []
+        for raw in raw_calls if isinstance(raw_calls, list) else ():
+            call = _active_call(raw)
+            if call is None:
+                skipped += 1
+            else:
+                calls.append(call)
+        if raw_calls is not None and not isinstance(raw_calls, list):
+            skipped += 1
+        extensions.append(
+            ExtensionCalls(
+                sip=sip,
+                name=text(row.get("name")).strip(),
+                representative=text(row.get("representative")).strip(),
+                peer_status=text(row.get("peerstatus")).strip(),
+                calls=tuple(calls),
+            )
+        )
+    return ExtensionsCalls(tuple(extensions), skipped)
+
+
+def _active_call(raw: object) -> ActiveCall | None:
+    call = obj(raw)
+    call_id = text(call.get("ivrid")).strip() if call else ""
+    if call is None or not call_id:
+        return None
+    answered_at = _epoch(call.get("callanswered"))
+    flag = integer(call.get("answered"))
+    return ActiveCall(
+        call_id=call_id,
+        caller_name=text(call.get("callername")).strip(),
+        caller_phone=text(call.get("callerphone")).strip(),
+        started=_epoch(call.get("callstarted")),
+        answered_at=answered_at,
+        answered=bool(flag) if flag is not None else answered_at is not None,
+        status=text(call.get("callstatus")).strip(),
+        direction=text(call.get("direction")).strip(),
+    )
+
+
+def parse_queues_callers(body: object) -> QueuesCallers | ActiveRefused:
+    """``GetQueuesCallers``' answer -> the queues and their waiting callers, or why not."""
+    rows = _comet_rows(body, "queues")
+    if isinstance(rows, ActiveRefused):
+        return rows
+    queues: list[QueueCallers] = []
+    skipped = 0
+    for item in rows:
+        row = obj(item)
+        queue_id = integer(row.get("id")) if row else None
+        if row is None or queue_id is None:
+            skipped += 1
+            continue
+        raw_callers = row.get("callers")
+        callers: list[QueueCaller] = []
+        for raw in raw_callers if isinstance(raw_callers, list) else ():
+            caller = obj(raw)
+            call_id = text(caller.get("callid")).strip() if caller else ""
+            if caller is None or not call_id:
+                skipped += 1
+                continue
+            callers.append(
+                QueueCaller(
+                    phone=text(caller.get("phone")).strip(),
+                    call_id=call_id,
+                    joined=_epoch(caller.get("jointime")),
+                )
+            )
+        if raw_callers is not None and not isinstance(raw_callers, list):
+            skipped += 1
+        queues.append(QueueCallers(queue_id, text(row.get("name")).strip(), tuple(callers)))
+    return QueuesCallers(tuple(queues), skipped)
+
+
+def _comet_rows(body: object, key: str) -> list[object] | ActiveRefused:
+    """The answer's list under ``key``, or the refusal it is."""
+    if not isinstance(body, Mapping):
+        return ActiveRefused("not_json")
+    top = ci(body)
+    err = integer(top.get("err"))
+    if err != 0:
+        desc = text(top.get("desc")).strip()
+        return ActiveRefused("refused", err, f"ERR {_show(err)}, {desc or 'no message'}")
+    rows = top.get(key)
+    if not isinstance(rows, list):
+        return ActiveRefused("no_list")
+    return rows
+
+
+def _epoch(value: object) -> int | None:
+    """A Voicenter epoch in seconds; 0, negative and junk (past ``MAX_EPOCH``) are None."""
+    found = integer(value)
+    return found if found is not None and 0 < found < MAX_EPOCH else None

@@ -133,6 +133,12 @@ def extensions_refusal(refused: RestRefused) -> str:
         }
     if refused.code == "no_list":
         return _("Voicenter's answer has no EXTENSIONS list")
+    if refused.code == "no_account":
+        return _(
+            "Voicenter answered the extension list with an empty array ([]), its answer to an"
+            " API code that matches no account: check VOICENTER_API_CODE (the organisation's"
+            " API code, from Voicenter)"
+        )
     if refused.code == "empty_list":
         return _(
             "Voicenter sent an empty extension list, which is its answer to a code that matches"

@@ -2,7 +2,9 @@
 Voicenter's Pop-up screen asks (``/contacts/popup/<CONTACTS_POPUP_SECRET>/``, and the caller's
 number it carries) and its CDR notifications post to
 (``/reports/cdr/<WALLBOARD_CDR_SECRET>/``), and display links' tokens (``/display/<token>/``
-and a board socket's ``?display=<token>``, which uvicorn logs for every socket it accepts).
+and a board socket's ``?display=<token>``, which uvicorn logs for every socket it accepts), and
+the Voicenter API code in a query (``?code=``: the active-calls questions are GETs, and httpx
+logs each request's URL).
 Attached (``wallboard/settings.py``) to the console handler and to the web servers' own
 loggers (``deploy/nginx.conf`` does the same for the proxy's access log)."""
 
@@ -16,6 +18,7 @@ SECRET_PATHS = {
     "/reports/cdr/": re.compile(r"/reports/cdr/[^\s\"'?]+(\?[^\s\"']*)?"),
     "/display/": re.compile(r"/display/[^\s\"'/?]+"),
     "display=": re.compile(r"display=[^\s\"'&]+"),
+    "code=": re.compile(r"(?<=[?&])code=[^\s\"'&]+", re.IGNORECASE),
 }
 
 
