@@ -144,9 +144,27 @@ async def test_a_click_calls_the_caller_back_from_the_clickers_extension_and_mar
     )
     [entry] = [r async for r in CallRequest.objects.all()]
     assert (entry.action, entry.target, entry.ok) == ("call back", "+972507234567", True)
+    [asked] = sim.click2call_requests  # a stranger: tagged with who called back, no contact
+    assert (asked["var_user"], "var_contact" in asked) == ("alice", False)
     [shown] = await the_list(client)
     assert shown["callback"]["name"] == "Alice"
     assert shown["callback"]["mine"] is True
+
+
+@calls
+async def test_a_call_back_to_a_contacts_number_is_logged_and_tagged_with_the_contact(
+    sim, use_prefix
+):
+    contact = await Contact.objects.acreate(name="Dana Cohen")
+    await PhoneNumber.objects.acreate(contact=contact, number="+972507234567")
+    await listed(use_prefix, row(DANA, "7:a", time.time()))
+    client, _ = await person(sim, "alice", 0)
+    response = await client.post("/callbacks/call", {"number": DANA, "key": "7:a"})
+    assert response.status_code == 200, response.json()
+    [entry] = [r async for r in CallRequest.objects.all()]
+    assert entry.contact_id == contact.pk
+    [asked] = sim.click2call_requests
+    assert (asked["var_contact"], asked["var_user"]) == (str(contact.pk), "alice")
 
 
 @calls

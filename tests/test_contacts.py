@@ -357,6 +357,8 @@ async def test_call_rings_the_agents_extension_then_the_contacts_number(sim, num
         body["call_id"],
         True,
     )
+    [asked] = sim.click2call_requests  # tagged for Voicenter's records of the call
+    assert (asked["var_contact"], asked["var_user"]) == (str(number.contact_id), "alice")
     hung = await client.post("/contacts/hangup")
     assert hung.status_code == 200
     assert hung.json()["message"] == "Hung up."

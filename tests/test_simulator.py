@@ -12,6 +12,7 @@ from realtime.events import Rejected
 from realtime.simulator.model import CallCenter
 from realtime.simulator.server import Simulator
 from realtime.state import empty_state, reduce
+from realtime.voicenter.rest import parse_click2call_answer
 from realtime.voicenter.wire import normalise
 from tests.helpers import until
 
@@ -214,8 +215,9 @@ async def test_click2call_rings_leg_one_first(client, sim, monkeypatch):
     monkeypatch.setattr(sim, "broadcast", sent.extend)
     answer = await client.get(
         "/ForwardDialer/click2call.aspx",
-        params={"code": "demo-code", "phone": agent.ext, "target": "0501234567", "format": "JSON"},
-    )
+        params={"code": "demo-code", "phone": agent.ext, "target": "0501234567", "action": "call",
+                "format": "JSON"},
+    )  # fmt: skip
     body = await answer.json()
     assert body["ERRORCODE"] == 0
     assert body["CALLID"]
@@ -233,6 +235,94 @@ async def test_click2call_errors_are_voicenters_codes(client):
         params={"code": "demo-code", "phone": "nobody", "target": "050", "format": "JSON"},
     )
     assert (await answer.json())["ERRORCODE"] == 1
+
+
+async def test_click2call_answers_the_documented_xml_without_a_format(client, sim):
+    agent = next(iter(sim.model.agents.values()))
+    agent.status = 1
+    answer = await client.post(
+        "/ForwardDialer/click2call.aspx",
+        data={"code": "demo-code", "phone": agent.ext, "target": "0501234567", "action": "call"},
+    )
+    body = await answer.text()
+    assert body.startswith("<methodResponse><params><param><value><struct><member>")
+    said = parse_click2call_answer(body)
+    assert (said.ok, said.call_id) == (True, agent.calls[0].ivrid)
+    refused = await client.get(
+        "/ForwardDialer/click2call.aspx", params={"code": "demo-code", "action": "call"}
+    )
+    assert parse_click2call_answer(await refused.text()).said == "ERRORCODE 1, Phone is missing"
+
+
+async def test_click2call_without_an_action_is_refused_and_starts_nothing(client, sim):
+    agent = next(iter(sim.model.agents.values()))
+    agent.status = 1
+    answer = await client.get(
+        "/ForwardDialer/click2call.aspx",
+        params={"code": "demo-code", "phone": agent.ext, "target": "0501234567", "format": "JSON"},
+    )
+    assert await answer.json() == {
+        "ERRORCODE": 1,
+        "ERRORMESSAGE": "Action is missing",
+        "CALLID": "",
+    }
+    assert agent.calls == []
+
+
+async def test_an_unknown_click2call_action_hangs_nobody_up(client, sim):
+    agent = next(iter(sim.model.agents.values()))
+    agent.status = 1
+    call = sim.model.ring_direct(agent.ext, "0547777777")
+    for action in ("hangup", "cal", "TERMINATE "):
+        answer = await client.get(
+            "/ForwardDialer/click2call.aspx",
+            params={"code": "demo-code", "phone": agent.ext, "action": action, "format": "JSON"},
+        )
+        body = await answer.json()
+        if action == "TERMINATE ":  # the documented action, in any case
+            assert body["ERRORCODE"] == 0
+        else:
+            assert body == {"ERRORCODE": 1, "ERRORMESSAGE": "Invalid action", "CALLID": ""}
+            assert agent.calls == [call]
+    assert agent.calls == []
+
+
+@pytest.mark.parametrize("action", ["message", "callference"])
+async def test_the_other_documented_click2call_actions_are_accepted(client, sim, action):
+    agent = next(iter(sim.model.agents.values()))
+    agent.status = 1
+    answer = await client.get(
+        "/ForwardDialer/click2call.aspx",
+        params={"code": "demo-code", "phone": agent.ext, "action": action, "format": "JSON"},
+    )
+    body = await answer.json()
+    assert (body["ERRORCODE"], len(body["CALLID"])) == (0, 32)
+
+
+async def test_click2call_calls_an_extension_as_target_and_keeps_the_var_tags(client, sim):
+    caller, called = list(sim.model.agents.values())[:2]
+    caller.status = 1
+    tags = {"var_contact": "42", "var_user": "dana"}
+    answer = await client.post(
+        "/ForwardDialer/click2call.aspx",
+        data={"code": "demo-code", "phone": caller.ext, "target": called.ext, "action": "call",
+              "format": "JSON", **tags},
+    )  # fmt: skip
+    assert (await answer.json())["ERRORCODE"] == 0
+    assert caller.calls[0].phone == called.ext
+    [asked] = sim.click2call_requests
+    assert {k: asked[k] for k in tags} == tags
+    assert "code" not in asked
+
+
+async def test_click2call_refuses_more_than_ten_var_tags(client, sim):
+    agent = next(iter(sim.model.agents.values()))
+    agent.status = 1
+    params = {"code": "demo-code", "phone": agent.ext, "target": "0501234567", "action": "call",
+              "format": "JSON", **{f"var_t{i}": "x" for i in range(11)}}  # fmt: skip
+    answer = await client.get("/ForwardDialer/click2call.aspx", params=params)
+    assert (await answer.json())["ERRORCODE"] == 1
+    assert agent.calls == []
 
 
 async def test_only_engine_io_3_with_a_valid_token_may_open_the_socket(client):

@@ -277,6 +277,17 @@ def test_call_failures_say_what_happened():
     assert call_failure("network", "").reason == "network"
 
 
+def test_click2call_tags_go_as_var_fields_at_most_ten_with_plain_names():
+    tags = {"contact": "42", "user": "dana", "bad name": "x", "empty": "", "é": "x"}
+    tags |= {f"t{i}": "v" * 150 for i in range(12)}
+    fields = click2call_request("C", "SIPSIP1", "0501234567", tags=tags)
+    sent = {k: v for k, v in fields.items() if k.startswith("var_")}
+    assert (sent["var_contact"], sent["var_user"]) == ("42", "dana")
+    assert not {"var_bad name", "var_empty", "var_é"} & set(sent)
+    assert len(sent) <= 10
+    assert all(len(v) <= 100 for v in sent.values())
+
+
 # --- Active calls -----------------------------------------------------------------------------
 
 
@@ -376,7 +387,8 @@ def test_queues_callers_skip_what_they_cannot_read():
     [
         ({"ERR": 1, "DESC": "Authorization failed."},
          ActiveRefused("refused", 1, "ERR 1, Authorization failed.")),
-        ({"ERR": 2, "DESC": "Internal error."}, ActiveRefused("refused", 2, "ERR 2, Internal error.")),
+        ({"ERR": 2, "DESC": "Internal error."},
+         ActiveRefused("refused", 2, "ERR 2, Internal error.")),
         ({"DESC": "OK"}, ActiveRefused("refused", None, "ERR ?, OK")),
         ({"ERR": 0, "DESC": "OK"}, ActiveRefused("no_list")),
         ({"ERR": 0, "EXTENSIONS": {}, "QUEUES": "x"}, ActiveRefused("no_list")),

@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from aiohttp import WSMsgType, web
 
@@ -67,6 +68,9 @@ MAX_BACKLOG = 50_000
 REPLAY_WINDOW = 1_000
 
 ERR_OK, ERR_PARAMS, ERR_APP, ERR_OFFLINE, ERR_BLOCKED = 0, 1, 2, 3, 4  # Click2Call ERRORCODEs
+#: Click2Call's documented actions (sections 1.2-1.5), and its most ``var_*`` tags (1.2).
+C2C_ACTIONS = ("call", "message", "callference", "terminate")
+C2C_MAX_VARS = 10
 #: The steady load's callers' numbers, used in turn (``/simulator/load``).
 LOAD_NUMBERS = 1_000
 
@@ -668,36 +672,58 @@ class Simulator:
             self.load["running"] = False
 
     async def click2call(self, request: web.Request) -> web.Response:
-        """Click2Call as Voicenter answers it (ERRORCODE 0-4), then the call's two legs as
-        realtime events; ``action=terminate`` ends the extension's calls. Knobs:
-        ``rest_delay_s``, ``rest_garbage``, ``click2call_blocked`` (ERRORCODE 4)."""
+        """Click2Call as the API documentation (rev. 3.2, section 1) has it: GET or POST, the
+        answer in XML (an XML-RPC ``methodResponse``, the default) or JSON (``format=JSON``),
+        ERRORCODE 0-4. ``action`` is mandatory and one of the documented ones (``call``,
+        ``message``, ``callference``, ``terminate``; anything else is ERRORCODE 1 and touches
+        no call). ``call`` rings ``phone`` (an extension: its SIP user or number) and then
+        ``target`` (a number, a star number, or an extension) as realtime events;
+        ``terminate`` ends ``phone``'s calls; ``message`` and ``callference`` are answered
+        with a CALLID and not played out. ``var_*`` tags (at most 10) are kept with the
+        request (``click2call_requests``). Knobs: ``rest_delay_s``, ``rest_garbage``,
+        ``click2call_blocked`` (ERRORCODE 4)."""
         p = await self._params(request)
         if self.rest_delay_s:
             await asyncio.sleep(self.rest_delay_s)
         if self.rest_garbage:
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
-        as_json = str(p.get("format", "")).upper() == "JSON"
-        phone, target = str(p.get("phone", "")), str(p.get("target", ""))
-        action = str(p.get("action", "call")).lower()
+        as_json = str(p.get("format", "")).strip().upper() == "JSON"
+        phone, target = str(p.get("phone", "")).strip(), str(p.get("target", "")).strip()
+        action = str(p.get("action", "")).strip().lower()
         if p.get("code") != self.credentials.api_code:
             return _c2c_answer(as_json, ERR_PARAMS, "Invalid code")
-        if not phone or (action == "call" and not target.strip("+").isdigit()):
-            return _c2c_answer(as_json, ERR_PARAMS, "Invalid parameters")
+        if not action:
+            return _c2c_answer(as_json, ERR_PARAMS, "Action is missing")
+        if action not in C2C_ACTIONS:
+            return _c2c_answer(as_json, ERR_PARAMS, "Invalid action")
+        if not phone:
+            return _c2c_answer(as_json, ERR_PARAMS, "Phone is missing")
+        tags = {k: str(v) for k, v in p.items() if k.startswith("var_")}
+        if len(tags) > C2C_MAX_VARS:
+            return _c2c_answer(as_json, ERR_PARAMS, "Too many var_ parameters")
         model = self.model
         agent = model.find_agent(phone) if model else None
         if model is None or agent is None:
             return _c2c_answer(as_json, ERR_PARAMS, "Invalid phone")
-        if agent.status == 2 and action == "call":
+        if action == "call":
+            if not target:
+                return _c2c_answer(as_json, ERR_PARAMS, "Target is missing")
+            if not (_dialable(target) or model.find_agent(target)):
+                return _c2c_answer(as_json, ERR_PARAMS, "Invalid target")
+        if agent.status == 2 and action != "terminate":
             return _c2c_answer(as_json, ERR_OFFLINE, "Extension representative offline")
         if self.rest_echo_code:
             return _c2c_answer(as_json, 9, f"Code {p.get('code')} is not valid here")
-        if self.click2call_blocked and action == "call":
+        if self.click2call_blocked and action != "terminate":
             return _c2c_answer(as_json, ERR_BLOCKED, "Extension blocked for Click2Call calls")
-        if action != "call":
+        self.click2call_requests.append({k: str(v) for k, v in p.items() if k != "code"})
+        if action == "terminate":
             for call in list(agent.calls):
                 model._end_call(agent, call)
             self.broadcast(model.drain())
             return _c2c_answer(as_json, ERR_OK, "OK")
+        if action != "call":  # message, callference: accepted, not played out
+            return _c2c_answer(as_json, ERR_OK, "OK", secrets.token_hex(16))
         call = model.click2call(agent.ext, target)
         self.broadcast(model.drain())
         return _c2c_answer(as_json, ERR_OK, "OK", call.ivrid)
@@ -870,9 +896,30 @@ def _status_answer(status: int, error: int, message: str) -> web.Response:
 
 
 def _c2c_answer(as_json: bool, code: int, message: str, call_id: str = "") -> web.Response:
+    """Click2Call's answer: JSON, or the XML-RPC ``methodResponse`` of section 1.6's example
+    (every value a ``<string>``)."""
     if as_json:
         return web.json_response({"ERRORCODE": code, "ERRORMESSAGE": message, "CALLID": call_id})
-    return web.Response(text=f"ERRORCODE={code}&ERRORMESSAGE={message}&CALLID={call_id}")
+    members = "".join(
+        f"<member><name>{name}</name><value><string>{escape(value)}</string></value></member>"
+        for name, value in (
+            ("ERRORCODE", str(code)),
+            ("ERRORMESSAGE", message),
+            ("CALLID", call_id),
+        )
+    )
+    body = (
+        "<methodResponse><params><param><value><struct>"
+        f"{members}</struct></value></param></params></methodResponse>"
+    )
+    return web.Response(text=body, content_type="text/xml")
+
+
+def _dialable(target: str) -> bool:
+    """A number Click2Call may dial: digits (E.164 without the plus, or Israeli national), or
+    a star number."""
+    digits = target[1:] if target.startswith("*") else target
+    return digits.isdigit() and len(digits) <= 20
 
 
 def _servertime(payload: object) -> float | None:

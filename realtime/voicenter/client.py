@@ -106,12 +106,18 @@ class VoicenterClient:
         return replace(answer, detail=self._scrub(answer.detail), said=self._scrub(answer.said))
 
     async def click2call(
-        self, *, phone: str, target: str, record: bool = False, caller_id: str = ""
+        self,
+        *,
+        phone: str,
+        target: str,
+        record: bool = False,
+        caller_id: str = "",
+        tags: Mapping[str, str] | None = None,
     ) -> CallAnswer:
-        """Ring extension ``phone``, then connect it to ``target``. Never raises for Voicenter's
-        sake (as :meth:`set_status`)."""
+        """Ring extension ``phone``, then connect it to ``target``; ``tags`` go as Voicenter's
+        ``var_*`` fields. Never raises for Voicenter's sake (as :meth:`set_status`)."""
         fields = click2call_request(
-            self._api_code, phone, target, record=record, caller_id=caller_id
+            self._api_code, phone, target, record=record, caller_id=caller_id, tags=tags
         )
         return await self._click2call(fields)
 

@@ -43,11 +43,18 @@ Click2Call
 
     code=XXXXXXXXXX&phone=SIPSIP1&target=0501234567&action=call&format=JSON
     &checkphonedevicestate=true[&record=true][&targetcallerid=0722776772]
+    [&var_contact=42&var_user=dana]
 
 ``phone`` is leg 1 (the agent's extension: it rings first), ``target`` leg 2 (the number to
-call, national ``0...`` for Israel or E.164 without the ``+``); ``checkphonedevicestate``
-blocks the call when the extension is offline. ``action=terminate`` with ``phone`` hangs up the
-extension's call. The answer (``format=JSON``; XML-RPC ``methodResponse`` otherwise, read too)::
+call, national ``0...`` for Israel or E.164 without the ``+``, a star number, or an
+extension's SIP user); ``checkphonedevicestate`` blocks the call when the extension is
+offline. ``action`` is mandatory: ``call`` here; ``terminate`` with ``phone`` hangs up the
+extension's call (the documents also name ``message`` and ``callference``, which we do not
+use). ``var_*`` fields (at most 10, section 1.2) are tags of our own that Voicenter carries
+to its notifications and call records: the wallboard sends ``var_contact`` (the contact's id,
+when the number is one of a contact's) and ``var_user`` (the username of the person who
+asked). The answer (``format=JSON``; without ``format``, the default, an XML-RPC
+``methodResponse`` whose values are all ``<string>``, read too)::
 
     {"ERRORCODE": 0, "ERRORMESSAGE": "OK", "CALLID": "sdfsdfsdfsdfsdfsdfsdfsdfsdf0brp"}
 
@@ -305,10 +312,22 @@ class CallAnswer:
     detail: str = ""
 
 
+#: Click2Call takes at most this many ``var_*`` tags (section 1.2); a tag's value is cut here.
+MAX_TAGS, MAX_TAG_VALUE = 10, 100
+
+
 def click2call_request(
-    code: str, phone: str, target: str, *, record: bool = False, caller_id: str = ""
+    code: str,
+    phone: str,
+    target: str,
+    *,
+    record: bool = False,
+    caller_id: str = "",
+    tags: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The form fields of a Click2Call call from extension ``phone`` to ``target``."""
+    """The form fields of a Click2Call call from extension ``phone`` to ``target``; ``tags``
+    (name -> value) go as ``var_<name>`` (names of letters, digits and ``_``, at most
+    :data:`MAX_TAGS`; others and empty values are left out)."""
     fields = {
         "code": code,
         "phone": phone,
@@ -321,6 +340,9 @@ def click2call_request(
         fields["record"] = "true"
     if caller_id:
         fields["targetcallerid"] = caller_id
+    for name, value in list((tags or {}).items())[:MAX_TAGS]:
+        if name.isascii() and name.replace("_", "").isalnum() and value:
+            fields[f"var_{name}"] = value[:MAX_TAG_VALUE]
     return fields
 
 

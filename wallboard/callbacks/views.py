@@ -50,6 +50,7 @@ from wallboard.callbacks.listing import (
 )
 from wallboard.contacts import calling
 from wallboard.contacts.dialling import number_problem
+from wallboard.contacts.models import Contact, PhoneNumber
 from wallboard.core.limits import Refusal
 from wallboard.core.services import shared_store
 
@@ -140,7 +141,8 @@ async def call_back(request: HttpRequest) -> JsonResponse:
         await store.add_stats({f"callback:{refusal.reason}": 1})
         return await calling.refused(user, extension, "call back", target, None, refusal, store)
     assert claim is not None  # (taken above, or refused)
-    answer = await calling.dial(user, extension, "call back", target, None, store)
+    contact = await _contact_of(target)
+    answer = await calling.dial(user, extension, "call back", target, contact, store)
     started = answer.reason not in calling.NO_CALL
     claim = Claim(claim.by, claim.name, claim.at, extension, answer.call_id)
     await lists.settle(day, field, claim, started)
@@ -155,6 +157,18 @@ def _dialled(number: str) -> str:
         return normalise(number, settings.CONTACTS_DEFAULT_REGION)
     except BadNumber as bad:
         raise Refusal(403, "not_dialled", number_problem(bad)) from None
+
+
+async def _contact_of(target: str) -> Contact | None:
+    """The contact whose number the call-back dials (the first by name), for the call's log and
+    its ``var_contact`` tag; None for a stranger."""
+    found = (
+        PhoneNumber.objects.select_related("contact")
+        .filter(number=target)
+        .order_by("contact__name", "contact_id")
+    )
+    number = await found.afirst()
+    return number.contact if number is not None else None
 
 
 def _taken(held: Claim, user: User) -> str:

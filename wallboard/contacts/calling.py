@@ -106,7 +106,7 @@ async def dial(
     entry = await _log(
         user, extension, action, target, contact, "asked", _("Asked; no answer yet.")
     )
-    work = _ask_voicenter(user, extension, target, entry, store)
+    work = _ask_voicenter(user, extension, target, entry, store, call_tags(user, contact))
     answer: CallAnswer = await asyncio.shield(asyncio.ensure_future(work))
     return answer
 
@@ -117,8 +117,22 @@ def answered(answer: CallAnswer, extension: str, *, hang_up: bool) -> JsonRespon
     return JsonResponse(body, status=200 if answer.ok else 502)
 
 
+def call_tags(user: User, contact: Contact | None) -> dict[str, str]:
+    """The ``var_*`` tags a call carries to Voicenter's records of it (``docs/voicenter.md``):
+    the contact's id (when the number is a contact's) and the username of who asked."""
+    tags = {"user": user.get_username()}
+    if contact is not None:
+        tags["contact"] = str(contact.pk)
+    return tags
+
+
 async def _ask_voicenter(
-    user: User, extension: str, target: str, entry: CallRequest, store: StateStore
+    user: User,
+    extension: str,
+    target: str,
+    entry: CallRequest,
+    store: StateStore,
+    tags: dict[str, str],
 ) -> CallAnswer:
     hang_up = not target
     started = time.monotonic()
@@ -132,6 +146,7 @@ async def _ask_voicenter(
                 target=for_voicenter(target, settings.CONTACTS_DEFAULT_REGION),
                 record=settings.VOICENTER_C2C_RECORD,
                 caller_id=settings.VOICENTER_C2C_CALLER_ID,
+                tags=tags,
             )
     finally:
         await client.aclose()
