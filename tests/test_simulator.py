@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +20,7 @@ from realtime.voicenter.wire import normalise
 from tests.helpers import until
 
 NOW = 1_795_000_000.0
+FIXTURES = Path(__file__).parent / "fixtures" / "voicenter_rest"
 
 
 def run_model(seed: int, seconds: int = 600) -> list:
@@ -323,6 +327,81 @@ async def test_click2call_refuses_more_than_ten_var_tags(client, sim):
     answer = await client.get("/ForwardDialer/click2call.aspx", params=params)
     assert (await answer.json())["ERRORCODE"] == 1
     assert agent.calls == []
+
+
+def call_log_records(sim) -> None:
+    """Three records on 15 November 2014 (wall clock), between the GET example's dates."""
+    noon = datetime(2014, 11, 15, 12, 0, tzinfo=UTC).timestamp()
+    sim.cdr_log.extend(
+        [
+            {"ivruniqueid": "a", "time": noon, "caller": "0547588535", "target": "Sales",
+             "targetextension": "SipSip", "type": "Queue", "status": "ANSWER"},
+            {"ivruniqueid": "b", "time": noon + 60, "caller": "972500000000",
+             "target": "0722776772", "targetextension": "sipsip", "type": "Incoming Call"},
+            {"ivruniqueid": "c", "time": noon + 120, "caller": "0547588535",
+             "target": "0501111111", "callerextension": "OTHER", "type": "Extension Outgoing"},
+        ]
+    )  # fmt: skip
+
+
+async def test_the_call_logs_get_form_counts_every_repeated_field_and_search(client, sim):
+    call_log_records(sim)
+    example = (FIXTURES / "call_log_request_get.txt").read_text().strip()
+    query = example.split("?", 1)[1].replace("xxxxxxxxxxxxxxxxxxxxxxxx", "demo-code")
+    answer = await client.get(f"/hub/cdr/?{query}")
+    body = await answer.json()
+    assert (body["ERROR_NUMBER"], body["ERROR_DESCRIPTION"]) == (0, "OK")
+    # the criteria together: a phone (972547588535: a's and c's caller, written nationally;
+    # 0500000000: b's, written with 972) and the extension SipSip (a's and b's)
+    assert [row["Date"] for row in body["CDR_LIST"]] == [
+        "2014-11-15 12:00:00",
+        "2014-11-15 12:01:00",
+    ]
+    assert all(set(row) == {"Date", "Type", "DID", "CallerNumber"} for row in body["CDR_LIST"])
+
+
+async def test_the_call_logs_json_form_searches_phones_and_extensions(client, sim):
+    call_log_records(sim)
+    ask = {"code": "demo-code", "format": "JSON", "fields": ["CallID"],
+           "search": {"fromdate": "2014-11-15T00:00", "todate": "2014-11-16T00:00"}}  # fmt: skip
+    ask["search"]["extensions"] = ["other"]
+    by_extension = await (await client.post("/hub/cdr/", json=ask)).json()
+    assert by_extension["CDR_LIST"] == [{"CallID": "c"}]
+    ask["search"] = {**ask["search"], "extensions": [], "phones": ["972722776772"]}
+    by_phone = await (await client.post("/hub/cdr/", json=ask)).json()
+    assert by_phone["CDR_LIST"] == [{"CallID": "b"}]
+    ask["search"]["phones"] = ["972547588535"]
+    by_caller = await (await client.post("/hub/cdr/", json=ask)).json()
+    assert by_caller["CDR_LIST"] == [{"CallID": "a"}, {"CallID": "c"}]
+    del ask["search"]["phones"]
+    everything = await (await client.post("/hub/cdr/", json=ask)).json()
+    assert [row["CallID"] for row in everything["CDR_LIST"]] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [{}, {"fromdate": "yesterday", "todate": "2014-11-16T00:00"},
+     {"fromdate": "2014-11-15T00:00", "todate": 20141116}],
+)  # fmt: skip
+async def test_a_call_log_without_readable_dates_gets_no_invented_error_number(client, dates):
+    answer = await client.post("/hub/cdr/", json={"code": "demo-code", "search": dates})
+    assert answer.status == 400
+    assert "ERROR_NUMBER" not in await answer.text()
+
+
+async def test_the_call_logs_errors_are_the_documented_ones(client, sim):
+    wrong = await (await client.get("/hub/cdr/", params={"code": "wrong"})).json()
+    assert wrong == {"ERROR_NUMBER": 2, "ERROR_DESCRIPTION": "Authorization failed."}
+    sim.call_log_busy = 1
+    busy = await (await client.get("/hub/cdr/", params={"code": "demo-code"})).json()
+    assert busy == {
+        "ERROR_NUMBER": 1,
+        "ERROR_DESCRIPTION": "Request limit exceeded. Please try again later.",
+    }
+    sim.call_log_untrusted_ip = True
+    untrusted = await (await client.get("/hub/cdr/", params={"code": "demo-code"})).json()
+    assert untrusted["ERROR_NUMBER"] == 4
+    assert re.fullmatch(r"IP address \S+ is not trusted\.", untrusted["ERROR_DESCRIPTION"])
 
 
 async def test_only_engine_io_3_with_a_valid_token_may_open_the_socket(client):

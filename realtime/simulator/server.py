@@ -129,6 +129,7 @@ class Simulator:
         self.call_log_limit = CALL_LOG_LIMIT
         self.call_log_requests = 0
         self.call_log_busy = 0  # answer "Request limit exceeded" this many times first
+        self.call_log_untrusted_ip = False  # answer ERROR_NUMBER 4 (the IP is not trusted)
         self.credentials = credentials or Credentials()
         self.token_ttl_s = token_ttl_s
         self.urls = urls  # what login answers in URLList; None: this server's own address
@@ -802,10 +803,16 @@ class Simulator:
         return await self._comet(request, "QUEUES", rows, COMET_REFUSED)
 
     async def call_log(self, request: web.Request) -> web.Response:
-        """The Call log API (format: ``realtime.voicenter.cdr``): the records of the calls
-        that began in [fromdate, todate), read as the account's wall clock, with the asked
-        fields under the Call log's names. ERROR_NUMBER 2 for a wrong code, 3 past
-        ``call_log_limit`` records, 1 the first ``call_log_busy`` times; ``rest_delay_s``,
+        """The Call log API (section 3; the format: ``realtime.voicenter.cdr``): the records of
+        the calls that began in [fromdate, todate), read as the account's wall clock, with the
+        asked fields under the Call log's names (all of them when none is asked). JSON
+        (criteria under ``search``) or GET (criteria beside the code; a repeated ``fields``,
+        ``phones`` or ``extension(s)`` counts every time, names in any case). ``phones``
+        matches the caller's or the target's number (with the country code, or Israeli
+        national), ``extensions`` the calling or answering extension's SIP user. The documented
+        errors only: ERROR_NUMBER 2 for a wrong code, 3 past ``call_log_limit`` records, 1 the
+        first ``call_log_busy`` times, 4 with ``call_log_untrusted_ip``; a missing or unreadable
+        date, for which the page names no error, is an HTTP 400. ``rest_delay_s``,
         ``rest_garbage`` and ``rest_echo_code`` apply."""
         self.call_log_requests += 1
         p = await self._params(request)
@@ -813,6 +820,8 @@ class Simulator:
             await asyncio.sleep(self.rest_delay_s)
         if self.rest_garbage:
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
+        if self.call_log_untrusted_ip:
+            return _call_log_answer(4, f"IP address {request.remote} is not trusted.")
         if p.get("code") != self.credentials.api_code:
             return _call_log_answer(2, "Authorization failed.")
         if self.rest_echo_code:
@@ -820,22 +829,51 @@ class Simulator:
         if self.call_log_busy > 0:
             self.call_log_busy -= 1
             return _call_log_answer(1, "Request limit exceeded. Please try again later.")
-        search = p.get("search") if isinstance(p.get("search"), dict) else p
-        assert isinstance(search, dict)
+        raw_search = p.get("search")
+        if isinstance(raw_search, dict):  # the JSON form
+            search = {str(k).lower(): v for k, v in raw_search.items()}
+            names, phones = _strings(p.get("fields")), _strings(search.get("phones"))
+            extensions = _strings(search.get("extensions"))
+        else:  # the GET form
+            search = p
+            names, phones = _query_all(request, "fields"), _query_all(request, "phones")
+            extensions = _query_all(request, "extensions") + _query_all(request, "extension")
         try:
-            since = _wall_clock(search.get("fromdate"))
-            until = _wall_clock(search.get("todate"))
+            since = _wall_clock(search.get("fromdate"), self.model)
+            until = _wall_clock(search.get("todate"), self.model)
         except (TypeError, ValueError):
-            return _call_log_answer(5, "Invalid fromdate or todate.")
-        asked = p.get("fields")
-        names = asked if isinstance(asked, list) else [asked] if isinstance(asked, str) else []
+            return web.Response(status=400, text="fromdate and todate are ISO 8601 date times")
+        wanted_phones = {_phone_key(n) for n in phones} - {""}
+        wanted_extensions = {e.casefold() for e in extensions if e}
         rows = [
             _call_log_row(r, names) for r in self.cdr_log
             if since <= _number(r.get("time")) < until
+            and (not wanted_phones or _phone_key(r.get("caller")) in wanted_phones
+                 or _phone_key(r.get("target")) in wanted_phones)
+            and (not wanted_extensions
+                 or str(r.get("callerextension", "")).casefold() in wanted_extensions
+                 or str(r.get("targetextension", "")).casefold() in wanted_extensions)
         ]  # fmt: skip
         if len(rows) > self.call_log_limit:
             return _call_log_answer(3, "CDR limit exceeded.")
         return _call_log_answer(0, "OK", rows)
+
+
+def _query_all(request: web.Request, name: str) -> list[str]:
+    """Every value of a query parameter, its name in any case (``fields=``, ``Fields=``)."""
+    return [value for key, value in request.query.items() if key.lower() == name]
+
+
+def _strings(value: object) -> list[str]:
+    """A JSON list of strings (or one string) as a list of strings."""
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    return [str(item) for item in items if isinstance(item, str | int)]
+
+
+def _phone_key(value: object) -> str:
+    """A number's digits with the country code (Israeli national ``05...`` -> ``9725...``)."""
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    return "972" + digits[1:] if digits.startswith("0") else digits
 
 
 #: The active-calls APIs' answer to a wrong code (section 7's "BAD ANSWERS").
@@ -856,11 +894,15 @@ def _active_call(call: SimCall) -> Json:
     }
 
 
-def _wall_clock(value: object) -> float:
-    """``2026-11-30T09:15`` -> the Voicenter epoch of that wall-clock time (local)."""
+def _wall_clock(value: object, model: CallCenter | None) -> float:
+    """``2026-11-30T09:15`` (ISO 8601) -> the Voicenter epoch of that wall-clock time (local);
+    a time with an offset is first moved to the account's zone."""
     if not isinstance(value, str):
         raise TypeError("no date")
-    return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
+    when = datetime.fromisoformat(value.strip())
+    if when.tzinfo is not None:
+        when = when.astimezone(model.tz if model is not None else UTC).replace(tzinfo=None)
+    return when.replace(tzinfo=UTC).timestamp()
 
 
 def _number(value: object) -> float:
