@@ -362,7 +362,7 @@ async def test_the_call_logs_get_form_counts_every_repeated_field_and_search(cli
 
 async def test_the_call_logs_json_form_searches_phones_and_extensions(client, sim):
     call_log_records(sim)
-    ask = {"code": "demo-code", "format": "JSON", "fields": ["CallID"],
+    ask: dict[str, Any] = {"code": "demo-code", "format": "JSON", "fields": ["CallID"],
            "search": {"fromdate": "2014-11-15T00:00", "todate": "2014-11-16T00:00"}}  # fmt: skip
     ask["search"]["extensions"] = ["other"]
     by_extension = await (await client.post("/hub/cdr/", json=ask)).json()

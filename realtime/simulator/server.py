@@ -909,7 +909,7 @@ def _number(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def _call_log_row(record: dict[str, object], names: list[object]) -> Json:
+def _call_log_row(record: dict[str, object], names: Sequence[object]) -> Json:
     """A record as the Call log lists it: the asked fields (all when none), ``Date`` as the
     account's wall clock."""
     wanted = {str(n).lower() for n in names}
