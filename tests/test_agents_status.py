@@ -269,7 +269,9 @@ async def test_an_extension_in_use_by_someone_else_is_explained(sim, alice):
     )  # alice's profile now (wrongly) says she works the other extension
     response = await post(await signed_in(alice), other.ext, 1)
     assert response.status_code == 502
-    assert f"{other.ext} is already in use" in response.json()["message"]
+    assert f"\u2068{other.ext}\u2069 is already in use" in response.json()["message"]
+    [change] = await audit()
+    assert change.voicenter_said.endswith("Extension is already in use")  # its own words
 
 
 async def test_an_extension_without_a_known_user_id_is_a_409(sim, boss, aredis, use_prefix):

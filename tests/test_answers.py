@@ -4,11 +4,18 @@ its message, with the values it names."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
+from django.utils import translation
 
 from realtime.voicenter.cdr import CallLogRefused, parse_call_log
 from realtime.voicenter.rest import (
+    INITIATION_ERRORS,
+    LOGIN_ERRORS,
+    MESSAGES,
     RestRefused,
+    StatusCase,
     call_failure,
     parse_click2call_answer,
     parse_extensions,
@@ -23,6 +30,7 @@ from wallboard.core.answers import (
 )
 
 pytestmark = pytest.mark.pure
+FSI, PDI = "\u2068", "\u2069"
 
 
 def status_words(body: object) -> str:
@@ -39,21 +47,83 @@ def test_a_status_change_done_says_so():
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ({"Status": 2, "StatusErrorMessage": "Authorization Failed"}, "Authorization Failed"),
-        ({"Status": 3, "StatusErroMessage": "Extension is already in use"}, "SIPSIP1 is already"),
+        ({"Status": 2, "StatusErrorMessage": "Authorization Failed"}, "API code"),
+        ({"Status": 4, "StatusErroMessage": "Extension is already in use"}, "SIPSIP1 is already"),
         ({"Status": 3, "StatusErrorMessage": "No extension found"}, "no extension SIPSIP1"),
         ({"Status": 4, "StatusErrorMessage": "Status not support"}, "Lunch (3)"),
-        ({"Status": 2, "StatusErrorMessage": "Error on update"}, "could not save"),
-        ({"Status": 2, "StatusErrorMessage": "Phone error."}, "extension is missing"),
-        ({"Status": 2, "StatusErrorMessage": "Missing parameters"}, "parameter was missing"),
+        ({"Status": 4, "StatusErrorMessage": "Error on update"}, "could not save"),
+        ({"Status": 3, "StatusErrorMessage": "Phone error."}, "extension is missing"),
+        ({"Status": 2, "StatusError": 6}, "parameter was missing"),
         ({"Status": 2, "StatusError": 0}, "format error"),
         ({"Status": 2, "StatusError": 4}, "internal error"),
+        ({"Status": 4}, "either the account does not offer this status or the extension"),
+        ({"Status": 3}, "either extension SIPSIP1 is not valid or a parameter was missing"),
+        ({"Status": 5, "StatusError": 8}, "no organisational PIN code"),
         (None, "may not have changed"),
         ({"Status": 9, "StatusError": 9, "StatusErrorMessage": "Gremlins"}, "(Status 9,"),
     ],
 )
 def test_each_status_answer_gets_its_own_explanation(body, words):
-    assert words in status_words(body)
+    assert words in status_words(body).replace(FSI, "").replace(PDI, "")
+
+
+def every_documented_status_answer() -> list[dict[str, object]]:
+    """One answer per documented message of both tables, and per documented code alone."""
+    bodies: list[dict[str, object]] = [
+        {"Status": 1 if known[1] == "ok" else 4, "StatusErrorMessage": said}
+        for said, known in MESSAGES.items()
+    ]
+    for status, table in ((4, LOGIN_ERRORS), (5, INITIATION_ERRORS)):
+        bodies += [
+            {"Status": status, "StatusError": str(error), "StatusErrorMessage": said}
+            for error, (said, _known) in table.items()
+        ]
+    bodies += [{"Status": 2, "StatusError": error} for error in (0, 1, 4, 6)]
+    bodies += [{"Status": 3}, {"Status": 3, "StatusError": 3}, {"Status": 4}, {"Status": 5}]
+    return bodies
+
+
+def test_every_documented_answer_has_words_of_its_own_in_english_and_hebrew():
+    cases: dict[str, set[str]] = {}
+    for body in every_documented_status_answer():
+        answer = parse_status_answer(body)
+        meaning = status_words(body).split(" Voicenter's words:")[0]
+        with translation.override("he"):
+            hebrew = status_message(answer, extension="SIPSIP1", status=3, name="Lunch")
+        assert hebrew != status_words(body), body  # translated
+        assert any("\u0590" <= c <= "\u05ff" for c in hebrew), body
+        cases.setdefault(answer.case, set()).add(meaning)
+    assert {case for case in get_args(StatusCase) if case not in NOT_ANSWERS} == set(cases)
+    assert all(len(meanings) == 1 for meanings in cases.values())  # one meaning per case
+    meanings = [next(iter(m)) for m in cases.values()]
+    assert len(set(meanings)) == len(meanings)  # and no two cases share words
+
+
+NOT_ANSWERS = {"not_json", "unreadable", "timeout", "network", "http_error"}
+
+
+def test_voicenters_message_is_quoted_as_it_came_and_only_when_it_sent_one():
+    said = status_words({"Status": 4, "StatusError": 1, "StatusErrorMessage": "Status not support"})
+    assert f"“{FSI}Status not support{PDI}”" in said
+    unsaid = status_words({"Status": 4, "StatusError": 1})
+    assert "Status not support" not in unsaid
+    assert "Voicenter's words" not in unsaid
+    hebrew_body = {
+        "Status": 4,
+        "StatusError": 4,
+        "StatusErroMessage": "Extension is already in use",
+    }
+    with translation.override("he"):
+        hebrew = status_words(hebrew_body)
+    assert f"{FSI}Extension is already in use{PDI}" in hebrew  # Voicenter's words, untranslated
+
+
+def test_a_name_and_an_extension_keep_their_own_direction_in_the_sentence():
+    answer = parse_status_answer({"Status": 4})
+    with translation.override("he"):
+        words = status_message(answer, extension="SIM0100", status=3, name="הפסקה")
+    assert f"{FSI}SIM0100{PDI}" in words
+    assert f"{FSI}הפסקה{PDI}" in words
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,10 @@ they list) and the GetExtensions list, as codes and values (their words: tests/t
 
 from __future__ import annotations
 
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
 import pytest
 
 from realtime.voicenter.rest import (
@@ -25,6 +29,7 @@ from realtime.voicenter.rest import (
     status_request,
     terminate_request,
 )
+from tests.examples import FIXTURES
 
 pytestmark = pytest.mark.pure
 
@@ -59,12 +64,12 @@ def test_the_documented_success_is_ok_in_either_spelling(field):
             "authorization_failed",
         ),
         (
-            {"Status": 3, "StatusError": 1, "StatusErroMessage": "Extension is already in use"},
+            {"Status": 4, "StatusError": 4, "StatusErroMessage": "Extension is already in use"},
             "in_use",
             "in_use",
         ),
         (
-            {"Status": 3, "StatusError": 1, "StatusErrorMessage": "No extension found"},
+            {"Status": 3, "StatusError": 3, "StatusErrorMessage": "No extension found"},
             "no_extension",
             "no_extension",
         ),
@@ -74,26 +79,74 @@ def test_the_documented_success_is_ok_in_either_spelling(field):
             "status_not_supported",
         ),
         (
-            {"Status": 2, "StatusError": 4, "StatusErrorMessage": "Error on update"},
+            {"Status": 4, "StatusError": 4, "StatusErrorMessage": "Error on update"},
             "voicenter_error",
             "error_on_update",
         ),
         (
-            {"Status": 2, "StatusError": 1, "StatusErrorMessage": "Phone error."},
+            {"Status": 3, "StatusError": 6, "StatusErrorMessage": "Phone error."},
             "missing_parameters",
             "phone_error",
         ),
-        (
-            {"Status": 2, "StatusError": 6, "StatusErrorMessage": "Missing parameters"},
-            "missing_parameters",
-            "missing_parameters",
-        ),
     ],
 )
-def test_each_documented_error_message_gets_its_own_case(body, reason, case):
+def test_each_message_of_the_english_page_gets_its_own_case(body, reason, case):
     result = answer(body)
     assert not result.ok
     assert (result.reason, result.case) == (reason, case)
+    assert result.message == next(v for k, v in body.items() if k.endswith("Message"))
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "message", "reason", "case"),
+    [
+        (4, "1", "Status Changed", "login_error", "status_changed"),
+        (4, "2", "Failed - Hour Log Error", "login_error", "hour_log_error"),
+        (4, "3", "Failed - Queue registration error", "login_error", "queue_registration_error"),
+        (4, "4", "Extension is already in use", "in_use", "in_use"),
+        (
+            4, "5", "You're already logged in with a different extension",
+            "in_use", "other_extension",
+        ),
+        (5, "1", "Please choose extension", "no_extension", "choose_extension"),
+        (5, "2", "Successfully Logged In", "initiation_error", "logged_in"),
+        (5, "3", "Not logged in", "initiation_error", "not_logged_in"),
+        (5, "4", "Wrong Username or Password", "unauthorized", "wrong_credentials"),
+        (
+            5, "5", "There was a problem with the user, please contact support",
+            "initiation_error", "user_problem",
+        ),
+        (5, "6", "An unexpected error occurred", "voicenter_error", "unexpected_error"),
+        (
+            5, "7", "Failed - Extension Monitor doesn't exist",
+            "no_extension", "no_extension_monitor",
+        ),
+        (
+            5, "8", "Failed - User has no organizational PIN Code",
+            "initiation_error", "no_pin_code",
+        ),
+    ],
+)  # fmt: skip
+def test_each_error_of_rev_3_2_is_read_by_its_message_and_by_its_codes(
+    status, error, message, reason, case
+):
+    with_message = answer({"Status": status, "StatusError": error, "StatusErrorMessage": message})
+    assert (with_message.ok, with_message.reason, with_message.case) == (False, reason, case)
+    assert with_message.message == message
+    codes_only = answer({"Status": status, "StatusError": error})
+    assert not codes_only.ok
+    if status == 5 or error in ("2", "5"):  # the codes that only rev 3.2 gives
+        assert (codes_only.reason, codes_only.case) == (reason, case)
+    else:  # the English page gives StatusError 1, 3 and 4 other meanings: it says which it may be
+        assert codes_only.case == "status_or_extension"
+    assert codes_only.message == ""
+
+
+def test_a_message_is_known_without_case_final_dot_extra_spaces_or_a_curly_apostrophe():
+    result = answer({"Status": 4, "StatusErrorMessage": "you\u2019re  already logged in with a"
+                     " different extension."})  # fmt: skip
+    assert result.case == "other_extension"
+    assert answer({"Status": 3, "StatusErrorMessage": "phone error"}).case == "phone_error"
 
 
 @pytest.mark.parametrize(
@@ -103,18 +156,48 @@ def test_each_documented_error_message_gets_its_own_case(body, reason, case):
         ({"Status": 2, "StatusError": 4}, "voicenter_error", "internal_error"),
         ({"Status": 2, "StatusError": 6}, "missing_parameters", "missing_parameters"),
         ({"Status": 3, "StatusError": 3}, "no_extension", "no_extension"),
+        ({"Status": 3, "StatusError": 6}, "missing_parameters", "missing_parameters"),
         ({"Status": 2}, "unauthorized", "authorization_failed"),
-        ({"Status": 3}, "no_extension", "no_extension"),
-        ({"Status": "4"}, "status_not_supported", "status_not_supported"),
+        ({"Status": 2, "StatusError": 1}, "unauthorized", "authorization_failed"),
+        ({"Status": 4, "StatusError": 6}, "missing_parameters", "missing_parameters"),
+        ({"Status": 5}, "initiation_error", "initiation_error"),
+        ({"Status": 5, "StatusError": "9"}, "initiation_error", "initiation_error"),
+        ({"Status": 9, "StatusError": 4}, "voicenter_error", "internal_error"),
     ],
 )
 def test_without_a_known_message_the_codes_decide(body, reason, case):
     result = answer(body)
+    assert not result.ok
     assert (result.reason, result.case) == (reason, case)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Status": 4},
+        {"Status": "4", "StatusError": 1},
+        {"Status": 4, "StatusError": 4},
+        {"Status": 4, "StatusError": 0},
+        {"Status": 4, "StatusError": 1, "StatusErrorMessage": "Something else"},
+        {"Status": 4, "StatusError": 1, "StatusErrorMessage": "OK"},
+    ],
+)
+def test_status_4_without_a_message_that_tells_is_a_status_or_an_extension(body):
+    """The English page: "Status not supported or the ExtensionUser value is invalid"."""
+    result = answer(body)
+    assert not result.ok
+    assert result.reason == result.case == "status_or_extension"
+    assert "Status not support" not in result.message  # nothing is made up
+
+
+@pytest.mark.parametrize("body", [{"Status": 3}, {"Status": 3, "StatusError": 1}])
+def test_status_3_alone_is_an_invalid_extension_or_a_missing_parameter(body):
+    """The English page: "The Extension value is invalid"; rev 3.2: "Missing parameters"."""
+    assert answer(body).case == "extension_or_parameters"
+
+
 def test_a_known_message_wins_over_the_codes():
-    body = {"Status": 4, "StatusError": 1, "StatusErrorMessage": "extension is already in use."}
+    body = {"Status": 2, "StatusError": 1, "StatusErrorMessage": "extension is already in use."}
     assert answer(body).reason == "in_use"
 
 
@@ -133,10 +216,38 @@ def test_an_unknown_answer_is_unreadable_and_quotes_what_voicenter_said():
     assert "Status 9" in result.said
 
 
-def test_ok_needs_status_1_and_no_error():
-    assert not answer({"Status": 1, "StatusError": 4, "StatusErrorMessage": "OK"}).ok
-    assert not answer({"StatusErrorMessage": "OK"}).ok
-    assert answer({"Status": "1"}).ok
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Status": 1, "StatusError": 1, "StatusErrorMessage": "OK"},
+        {"Status": 1, "StatusError": 4, "StatusErrorMessage": "OK"},  # OK, whatever StatusError
+        {"Status": 1, "StatusError": "0", "StatusErrorMessage": "ok"},  # rev 3.2: "0" no error
+        {"Status": 1, "StatusError": "0"},
+        {"Status": "1"},
+        {"Status": 1, "StatusError": 1, "StatusErrorMessage": "Done"},
+    ],
+)
+def test_status_1_is_a_success_unless_an_error_is_said(body):
+    assert answer(body).ok
+
+
+@pytest.mark.parametrize(
+    ("body", "case"),
+    [
+        ({"Status": 1, "StatusError": 4}, "internal_error"),
+        ({"Status": 1, "StatusError": 6}, "missing_parameters"),
+        (
+            {"Status": 1, "StatusError": 4, "StatusErrorMessage": "Error on update"},
+            "error_on_update",
+        ),
+        ({"StatusErrorMessage": "OK"}, "unreadable"),
+        ({"Status": 2, "StatusError": 1, "StatusErrorMessage": "OK"}, "authorization_failed"),
+    ],
+)
+def test_an_error_said_beside_status_1_or_ok_without_status_1_is_no_success(body, case):
+    result = answer(body)
+    assert not result.ok
+    assert result.case == case
 
 
 @pytest.mark.parametrize(
@@ -399,3 +510,64 @@ def test_queues_callers_skip_what_they_cannot_read():
 )  # fmt: skip
 def test_refusals_and_garbage_are_refusals_with_their_code(parse, body, refused):
     assert parse(body) == refused
+# --- SetStatusFromAPI against the documents (tests/fixtures/set_status/) ----------------------
+
+SET_STATUS = FIXTURES / "set_status"
+
+
+def documented(name: str) -> Any:
+    return json.loads(SET_STATUS.joinpath(name).read_text())
+
+
+@pytest.mark.parametrize("page", ["en", "he"])
+def test_our_request_has_the_documented_examples_fields_and_types(page):
+    example = documented(f"{page}_request_post.json")
+    ours = status_request("XXXXXXXXXX", "123456789", "sipsip", 1)
+    assert list(ours) == list(example)
+    assert [type(v) for v in ours.values()] == [type(v) for v in example.values()]
+    query = dict(
+        parse_qsl(SET_STATUS.joinpath(f"{page}_request_get.txt").read_text().split("?")[1])
+    )
+    assert set(query) == set(ours)
+
+
+@pytest.mark.parametrize("page", ["en", "he"])
+def test_the_documented_answer_of_either_page_is_a_success(page):
+    result = answer(documented(f"{page}_answer.json"))
+    assert (result.ok, result.message) == (True, "OK")
+
+
+@pytest.mark.parametrize("page", ["en", "he"])
+def test_every_message_and_code_of_either_pages_table_is_read(page):
+    table = documented(f"{page}_table.json")
+    messages = table.get("StatusErrorMessage") or table["StatusErroMessage"]
+    cases = set()
+    for message in messages:
+        result = answer({"Status": 1 if message == "OK" else 2, "StatusErrorMessage": message})
+        assert result.ok == (message == "OK")
+        assert result.case != "unreadable"
+        cases.add(result.case)
+    assert len(cases) == len(messages)  # each message its own case
+    for status in table["Status"]:
+        result = answer({"Status": int(status)})
+        assert result.ok == (status == "1")
+        assert result.case != "unreadable"
+    for error in table["StatusError"]:
+        result = answer({"Status": 2, "StatusError": int(error)})
+        assert result.case != "unreadable"
+
+
+def test_every_status_and_error_of_rev_3_2_is_read_each_error_its_own_case():
+    table = documented("rev32_table.json")
+    for status in table["Status"]:
+        assert answer({"Status": int(status), "StatusError": "0"}).ok == (status == "1")
+    cases = set()
+    for status in ("4", "5"):
+        for error, message in table["StatusError"][status].items():
+            result = answer(
+                {"Status": int(status), "StatusError": error, "StatusErrorMessage": message}
+            )
+            assert not result.ok
+            assert result.case != "unreadable"
+            cases.add(result.case)
+    assert len(cases) == 13

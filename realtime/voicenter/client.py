@@ -103,7 +103,12 @@ class VoicenterClient:
         if response.status_code >= 400:
             return status_failure("http_error", str(response.status_code))
         answer = parse_status_answer(_json(response))
-        return replace(answer, detail=self._scrub(answer.detail), said=self._scrub(answer.said))
+        return replace(
+            answer,
+            detail=self._scrub(answer.detail),
+            said=self._scrub(answer.said),
+            message=self._scrub(answer.message),
+        )
 
     async def click2call(
         self,

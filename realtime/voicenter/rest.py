@@ -7,33 +7,57 @@ appears in anything this module returns. ``docs/voicenter.md#rest-apis`` links V
 SetStatusFromAPI (the Login/Logout API)
 =======================================
 
-``POST https://api.voicenter.com/UserLogin/SetStatusFromAPI`` with a JSON body::
+``POST https://api.voicenter.com/UserLogin/SetStatusFromAPI`` with a JSON body (the pages
+also document ``GET`` with the same fields in the query; we POST JSON)::
 
     {"Code": "XXXXXXXXXX", "UserId": "123456789", "ExtensionUser": "sipsip", "Status": 1}
 
-``UserId`` is the agent's Voicenter user id, ``ExtensionUser`` the extension's SIP user and
-``Status`` one of :data:`STATUS_CODES` (accounts rename them in Voicenter's CPanel). Voicenter
-answers (HTTP 200 whatever the outcome)::
+``Code`` (a string), ``UserId`` the agent's Voicenter user id (a string), ``ExtensionUser`` the
+extension's SIP user, ``Status`` one of :data:`STATUS_CODES`, **an integer** (accounts rename
+the statuses in Voicenter's CPanel). Voicenter answers (HTTP 200 whatever the outcome)::
 
     {"Status": 1, "StatusError": 1, "StatusErrorMessage": "OK"}
 
-- ``Status``: 1 ok; 2 the Code or UserId is invalid; 3 the extension is invalid; 4 the status
-  is not supported (or the ExtensionUser is invalid).
-- ``StatusError``: 0 the request's format is wrong; 1 ok; 3 the extension is invalid (Hebrew
-  page only); 4 internal error; 6 missing parameters.
-- The message field is ``StatusErrorMessage`` on the English page and ``StatusErroMessage`` on
-  the Hebrew one (both are read): ``OK``, ``Authorization Failed``, ``Phone error.``,
-  ``Status not support``, ``Extension is already in use``, ``No extension found``,
-  ``Error on update``.
+Three documents describe the answer, and they disagree (``docs/voicenter.md``, "Where the
+documents disagree"); every reading of every one of them is read:
 
-Success is ``Status`` 1 with ``StatusError`` 1 (or absent). The change itself then arrives on
-the realtime socket as an ``ExtensionEvent`` with reason ``userStatusUpdate``.
-:func:`parse_status_answer` reads the message first (it is the most specific), then
-``StatusError``, then ``Status``, into a :class:`StatusAnswer`: codes and values (``reason``,
-``case``, ``detail``), which the web side words for the person who asked
-(``wallboard/core/answers.py``: this module may not import Django, so its words could never be
-translated); :func:`status_failure` does the same for a timeout, a network error or an HTTP
-error, which never reach the answer parser.
+- The English Login/Logout page: ``Status`` 1 ok, 2 the Code or UserId is invalid, 3 the
+  extension is invalid, 4 **the status is not supported or the ExtensionUser is invalid**;
+  ``StatusError`` 0 the request's format is wrong, 1 ok, 4 internal error, 6 missing
+  parameters; ``StatusErrorMessage`` one of ``OK``, ``Authorization Failed``, ``Phone error.``,
+  ``Status not support``, ``Extension is already in use``, ``No extension found``,
+  ``Error on update`` (:data:`MESSAGES`), with no word on which codes go with which message.
+- The Hebrew page: the same, but ``Status`` 2 is a *missing* user id or code, 4 only a status
+  the account does not define, ``StatusError`` 3 an invalid extension, and the field is spelt
+  ``StatusErroMessage``.
+- API documentation rev 3.2, section 10: ``Status`` 1 ok, 2 authorization failed, 3 missing
+  parameters, 4 login error, 5 initiation error; ``StatusError`` (a string) "0" no error, and
+  for ``Status`` 4 one of five numbered errors, for 5 one of eight, each with its message
+  (:data:`LOGIN_ERRORS`, :data:`INITIATION_ERRORS`).
+
+:func:`parse_status_answer` reads them so:
+
+1. ``Status`` 1 is a success when the message is ``OK`` (whatever ``StatusError`` says), or
+   when there is no documented error message and ``StatusError`` is absent, 0 (rev 3.2: no
+   error) or 1 (the English page: ok).
+2. Otherwise a documented message, from any of the three, decides (it is the most specific).
+3. Otherwise the codes: ``Status`` 2 and 3 with the English ``StatusError`` 0, 4 or 6 (or the
+   Hebrew 3) that error, else 2 authorization failed and 3 ``extension_or_parameters`` (the
+   English page's invalid extension or rev 3.2's missing parameters: the answer does not tell
+   which); 4 with
+   ``StatusError`` 2, 5 (rev 3.2's only) or 6 (the English page's only) that error, else
+   ``status_or_extension`` (the status is not supported or the extension is invalid: the
+   codes the pages share mean different things on each); 5 rev 3.2's numbered initiation
+   error, else ``initiation_error``; any other ``Status``: the English ``StatusError``.
+4. Else ``unreadable``.
+
+The result is a :class:`StatusAnswer`: codes and values (``reason``, ``case``, ``detail``,
+``message``: Voicenter's own message, as it came), which the web side words for the person who
+asked (``wallboard/core/answers.py``: this module may not import Django, so its words could
+never be translated); ``said`` is Voicenter's answer in brief, for the audit log.
+:func:`status_failure` does the same for a timeout, a network error or an HTTP error, which
+never reach the answer parser. A change Voicenter accepts then arrives on the realtime socket as
+an ``ExtensionEvent`` with reason ``userStatusUpdate``.
 
 Click2Call
 ==========
@@ -158,8 +182,12 @@ Reason = Literal[
     "in_use",
     "no_extension",
     "status_not_supported",
+    "status_or_extension",
+    "extension_or_parameters",
     "missing_parameters",
     "format_error",
+    "login_error",
+    "initiation_error",
     "voicenter_error",
     "not_json",
     "unreadable",
@@ -169,19 +197,39 @@ Reason = Literal[
 ]
 
 
-#: Which answer a status change got, finer than :data:`Reason` (two of Voicenter's documented
-#: answers share a reason, each has its own message): the web side words each one.
+#: Which answer a status change got, finer than :data:`Reason` (several of Voicenter's
+#: documented answers share a reason, each has its own message): the web side words each one.
 StatusCase = Literal[
     "ok",
+    # the English (and Hebrew) page's messages
     "authorization_failed",
     "phone_error",
     "status_not_supported",
     "in_use",
     "no_extension",
     "error_on_update",
+    # the codes without a message that tells
+    "status_or_extension",
+    "extension_or_parameters",
     "missing_parameters",
     "format_error",
     "internal_error",
+    # rev 3.2: Status 4, login errors
+    "status_changed",
+    "hour_log_error",
+    "queue_registration_error",
+    "other_extension",
+    # rev 3.2: Status 5, initiation errors
+    "choose_extension",
+    "logged_in",
+    "not_logged_in",
+    "wrong_credentials",
+    "user_problem",
+    "unexpected_error",
+    "no_extension_monitor",
+    "no_pin_code",
+    "initiation_error",
+    # no answer, or one we cannot read
     "not_json",
     "unreadable",
     "timeout",
@@ -195,14 +243,16 @@ class StatusAnswer:
     """What became of a status change, in codes and values: ``reason`` (counted, and kept in
     the audit log), ``case`` (which answer: the message a person reads,
     ``wallboard/core/answers.py``), ``detail`` (the message's value: the seconds waited, the
-    HTTP status, or for an answer we do not know, Voicenter's answer in brief); ``said`` is
-    Voicenter's own answer in brief (for the audit log). None holds the API code."""
+    HTTP status, or for an answer we do not know, Voicenter's answer in brief); ``message`` is
+    Voicenter's own message as it came ("" when it sent none: never one we made up), ``said``
+    Voicenter's whole answer in brief (for the audit log). None holds the API code."""
 
     ok: bool
     reason: Reason
     case: StatusCase
     said: str
     detail: str = ""
+    message: str = ""
 
 
 #: Why Voicenter's answer to a REST call cannot be used (:class:`RestRefused`).
@@ -223,7 +273,9 @@ class RestRefused(Exception):
 
 def status_request(code: str, user_id: str, extension: str, status: int) -> dict[str, object]:
     """The JSON body of ``SetStatusFromAPI`` (``Status`` is an integer, the rest strings)."""
-    return {"Code": code, "UserId": str(user_id), "ExtensionUser": extension, "Status": status}
+    return {
+        "Code": code, "UserId": str(user_id), "ExtensionUser": extension, "Status": int(status)
+    }  # fmt: skip
 
 
 def parse_status_answer(body: object) -> StatusAnswer:
@@ -233,19 +285,21 @@ def parse_status_answer(body: object) -> StatusAnswer:
     top = ci(body)
     code = integer(top.get("status"))
     error = integer(top.get("statuserror"))
-    said_text = text(first(top, "statuserrormessage", "statuserromessage"))
-    said = f"Status {_show(code)}, StatusError {_show(error)}, {said_text or 'no message'}"
-    if code == 1 and error in (1, None):
-        return StatusAnswer(True, "ok", "ok", said)
-    known = _BY_MESSAGE.get(said_text.strip().rstrip(".").lower())
-    if known is None and error is not None:
-        known = _BY_STATUS_ERROR.get(error)
+    message = text(first(top, "statuserrormessage", "statuserromessage")).strip()
+    said = f"Status {_show(code)}, StatusError {_show(error)}, {message or 'no message'}"
+    by_message = _BY_MESSAGE.get(_message_key(message))
+    if code == 1 and (
+        (by_message is not None and by_message[1] == "ok")
+        or (by_message is None and error in (None, 0, 1))
+    ):
+        return StatusAnswer(True, "ok", "ok", said, message=message)
+    known = by_message if by_message is not None and by_message[1] != "ok" else None
     if known is None and code is not None:
-        known = _BY_STATUS.get(code)
+        known = _by_codes(code, error)
     if known is None:
-        return StatusAnswer(False, "unreadable", "unreadable", said, said)
+        return StatusAnswer(False, "unreadable", "unreadable", said, said, message)
     reason, case = known
-    return StatusAnswer(False, reason, case, said)
+    return StatusAnswer(False, reason, case, said, message=message)
 
 
 def status_failure(kind: Literal["timeout", "network", "http_error"], detail: str) -> StatusAnswer:
@@ -254,27 +308,82 @@ def status_failure(kind: Literal["timeout", "network", "http_error"], detail: st
     return StatusAnswer(False, kind, kind, f"{kind} {detail}".strip(), detail)
 
 
-#: The messages Voicenter documents, lower-cased without a final dot -> (reason, case).
-_BY_MESSAGE: Mapping[str, tuple[Reason, StatusCase]] = {
-    "authorization failed": ("unauthorized", "authorization_failed"),
-    "phone error": ("missing_parameters", "phone_error"),
-    "status not support": ("status_not_supported", "status_not_supported"),
-    "extension is already in use": ("in_use", "in_use"),
-    "no extension found": ("no_extension", "no_extension"),
-    "error on update": ("voicenter_error", "error_on_update"),
-    "missing parameters": ("missing_parameters", "missing_parameters"),
+Known = tuple[Reason, StatusCase]
+
+#: The English (and Hebrew) page's messages, as Voicenter writes them -> (reason, case).
+MESSAGES: Mapping[str, Known] = {
+    "OK": ("ok", "ok"),
+    "Authorization Failed": ("unauthorized", "authorization_failed"),
+    "Phone error.": ("missing_parameters", "phone_error"),
+    "Status not support": ("status_not_supported", "status_not_supported"),
+    "Extension is already in use": ("in_use", "in_use"),
+    "No extension found": ("no_extension", "no_extension"),
+    "Error on update": ("voicenter_error", "error_on_update"),
 }
-_BY_STATUS_ERROR: Mapping[int, tuple[Reason, StatusCase]] = {
+#: Rev 3.2: ``Status`` 4 (login error), by ``StatusError``: its message, (reason, case).
+LOGIN_ERRORS: Mapping[int, tuple[str, Known]] = {
+    1: ("Status Changed", ("login_error", "status_changed")),
+    2: ("Failed - Hour Log Error", ("login_error", "hour_log_error")),
+    3: ("Failed - Queue registration error", ("login_error", "queue_registration_error")),
+    4: ("Extension is already in use", ("in_use", "in_use")),
+    5: ("You're already logged in with a different extension", ("in_use", "other_extension")),
+}
+#: Rev 3.2: ``Status`` 5 (initiation error), by ``StatusError``: its message, (reason, case).
+INITIATION_ERRORS: Mapping[int, tuple[str, Known]] = {
+    1: ("Please choose extension", ("no_extension", "choose_extension")),
+    2: ("Successfully Logged In", ("initiation_error", "logged_in")),
+    3: ("Not logged in", ("initiation_error", "not_logged_in")),
+    4: ("Wrong Username or Password", ("unauthorized", "wrong_credentials")),
+    5: (
+        "There was a problem with the user, please contact support",
+        ("initiation_error", "user_problem"),
+    ),
+    6: ("An unexpected error occurred", ("voicenter_error", "unexpected_error")),
+    7: ("Failed - Extension Monitor doesn't exist", ("no_extension", "no_extension_monitor")),
+    8: ("Failed - User has no organizational PIN Code", ("initiation_error", "no_pin_code")),
+}
+
+
+def _message_key(message: str) -> str:
+    """A message as compared: without case, a final dot, runs of spaces or curly apostrophes."""
+    return " ".join(message.replace("\u2019", "'").lower().split()).rstrip(".")
+
+
+_BY_MESSAGE: Mapping[str, Known] = {
+    _message_key(said): known
+    for said, known in [
+        *MESSAGES.items(),
+        *LOGIN_ERRORS.values(),
+        *INITIATION_ERRORS.values(),
+    ]
+}
+#: The English page's ``StatusError`` (and the Hebrew page's 3), where ``Status`` says no more.
+_STATUS_ERRORS: Mapping[int, Known] = {
     0: ("format_error", "format_error"),
-    3: _BY_MESSAGE["no extension found"],
+    3: MESSAGES["No extension found"],
     4: ("voicenter_error", "internal_error"),
-    6: _BY_MESSAGE["missing parameters"],
+    6: ("missing_parameters", "missing_parameters"),
 }
-_BY_STATUS: Mapping[int, tuple[Reason, StatusCase]] = {
-    2: _BY_MESSAGE["authorization failed"],
-    3: _BY_MESSAGE["no extension found"],
-    4: _BY_MESSAGE["status not support"],
-}
+
+
+def _by_codes(code: int, error: int | None) -> Known | None:
+    """What ``Status`` and ``StatusError`` say without a documented message (step 3 above)."""
+    if code in (2, 3) and error is not None and error in _STATUS_ERRORS:
+        return _STATUS_ERRORS[error]
+    if code == 2:
+        return MESSAGES["Authorization Failed"]
+    if code == 3:
+        return ("extension_or_parameters", "extension_or_parameters")
+    if code == 4:
+        if error in (2, 5):
+            return LOGIN_ERRORS[error][1]
+        if error == 6:
+            return _STATUS_ERRORS[6]
+        return ("status_or_extension", "status_or_extension")
+    if code == 5:
+        found = INITIATION_ERRORS.get(error) if error is not None else None
+        return found[1] if found else ("initiation_error", "initiation_error")
+    return _STATUS_ERRORS.get(error) if error is not None else None
 
 
 def _show(value: int | None) -> str:

@@ -4,12 +4,16 @@ The realtime core reads Voicenter's answers into codes and values (``realtime/vo
 :class:`StatusAnswer`, :class:`CallAnswer`, :class:`RestRefused`; ``realtime/voicenter/cdr.py``:
 :class:`CallLogRefused`) and may not import Django, so it cannot word them in a person's
 language: the views and the commands call these functions for the message they show. What
-Voicenter itself said (``said``, the audit log's ``voicenter_said``) stays as it came; the
-documented messages quoted in brackets ("Authorization Failed"...) are Voicenter's own words
-too, so that a person can tell Voicenter's support what it answered.
+Voicenter itself said (``said``, the audit log's ``voicenter_said``) stays as it came. A status
+change's answer is worded by what it means, then Voicenter's own message is quoted when it sent
+one, so that a person can tell Voicenter's support what it answered; a message Voicenter did
+not send is never quoted (Status 4 without one is "not supported *or* an invalid extension").
+Names, extensions and Voicenter's words are direction-isolated (FSI ... PDI) in the sentence.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
@@ -24,10 +28,21 @@ from realtime.voicenter.rest import CallAnswer, RestRefused, StatusAnswer
 
 
 def status_message(answer: StatusAnswer, *, extension: str, status: int, name: str) -> str:
-    """What the person who asked for status ``status`` (named ``name``) of ``extension`` reads."""
-    case, detail = answer.case, answer.detail
-    if case == "ok":
+    """What the person who asked for status ``status`` (named ``name``) of ``extension`` reads:
+    the answer's meaning, then Voicenter's own message when it sent one (quoted as it came,
+    never one it did not send)."""
+    if answer.case == "ok":
         return _("%(name)s: done.") % {"name": name}
+    meaning = _status_meaning(answer, extension=extension, status=status, name=name)
+    if not answer.message or answer.case == "unreadable":  # (an unknown answer quotes it all)
+        return meaning
+    quoted = _("Voicenter's words: “%(said)s”.") % {"said": _isolated(answer.message)}
+    return f"{meaning} {quoted}"
+
+
+def _status_meaning(answer: StatusAnswer, *, extension: str, status: int, name: str) -> str:
+    case, detail = answer.case, answer.detail
+    values = {"extension": _isolated(extension), "status": status, "name": _isolated(name)}
     if case == "timeout":
         return _(
             "Voicenter did not answer within %(seconds)s s. The change may still happen: the card"
@@ -40,47 +55,118 @@ def status_message(answer: StatusAnswer, *, extension: str, status: int, name: s
             "Voicenter's answer could not be read (it was not JSON); the status may not have"
             " changed."
         )
-    if case == "authorization_failed":
-        return _(
-            "Voicenter refused the request (Authorization Failed): the wallboard's API code or"
-            " this agent's Voicenter user id is wrong. Ask an administrator to check them."
-        )
-    if case == "phone_error":
-        return _(
-            "Voicenter says the extension is missing (Phone error). Check the agent's profile."
-        )
-    if case == "status_not_supported":
-        return _(
-            "Voicenter does not offer the status %(name)s (%(status)s) on this account (Status"
-            " not support). An administrator can hide it in the wallboard's status list."
-        ) % {"name": name, "status": status}
-    if case == "in_use":
-        return _(
-            "Extension %(extension)s is already in use by another user (Extension is already in"
-            " use): they must log out of it first."
-        ) % {"extension": extension}
-    if case == "no_extension":
-        return _(
-            "Voicenter has no extension %(extension)s (No extension found). Check the agent's"
-            " profile."
-        ) % {"extension": extension}
-    if case == "error_on_update":
-        return _("Voicenter could not save the change (Error on update). Try again in a moment.")
-    if case == "missing_parameters":
-        return _(
-            "Voicenter says a parameter was missing: the agent's profile needs a Voicenter user"
-            " id and an extension."
-        )
-    if case == "format_error":
-        return _("Voicenter could not read the request (format error); the status did not change.")
-    if case == "internal_error":
-        return _(
-            "Voicenter had an internal error; the status did not change. Try again in a moment."
-        )
+    if case in _STATUS_WORDS:
+        return _STATUS_WORDS[case]() % values
     return _(
         "Voicenter answered something the wallboard does not know (%(said)s); the status may not"
         " have changed."
     ) % {"said": detail or answer.said}
+
+
+#: Each documented answer's meaning (``realtime/voicenter/rest.py``), with the placeholders
+#: ``extension``, ``status`` (its code) and ``name`` (its name); made when asked, so that each
+#: is in the language of the person who reads it.
+_STATUS_WORDS: dict[str, Callable[[], str]] = {
+    # the English (and Hebrew) Login/Logout page's messages
+    "authorization_failed": lambda: _(
+        "Voicenter refused the request: the wallboard's API code or this agent's Voicenter user"
+        " id is wrong or missing. Ask an administrator to check them."
+    ),
+    "phone_error": lambda: _(
+        "Voicenter says the extension is missing from the request. Check the agent's profile."
+    ),
+    "status_not_supported": lambda: _(
+        "Voicenter does not offer the status %(name)s (%(status)s) on this account. An"
+        " administrator can hide it in the wallboard's status list."
+    ),
+    "in_use": lambda: _(
+        "Extension %(extension)s is already in use by another user: they must log out of it first."
+    ),
+    "no_extension": lambda: _(
+        "Voicenter has no extension %(extension)s. Check the agent's profile."
+    ),
+    "error_on_update": lambda: _(
+        "Voicenter could not save the change (an error on its side). Try again in a moment."
+    ),
+    # the codes, where no message tells more
+    "status_or_extension": lambda: _(
+        "Voicenter refused the status %(name)s (%(status)s) for extension %(extension)s: either"
+        " the account does not offer this status or the extension is not valid, and its answer"
+        " does not say which. Check the agent's profile and the wallboard's status list."
+    ),
+    "extension_or_parameters": lambda: _(
+        "Voicenter refused the request: either extension %(extension)s is not valid or a"
+        " parameter was missing, and its answer does not say which. Check the agent's profile"
+        " (Voicenter user id and extension)."
+    ),
+    "missing_parameters": lambda: _(
+        "Voicenter says a parameter was missing: the agent's profile needs a Voicenter user"
+        " id and an extension."
+    ),
+    "format_error": lambda: _(
+        "Voicenter could not read the request (format error); the status did not change."
+    ),
+    "internal_error": lambda: _(
+        "Voicenter had an internal error; the status did not change. Try again in a moment."
+    ),
+    # rev 3.2's login errors (Status 4)
+    "status_changed": lambda: _(
+        "Voicenter says the status changed, yet answered with a login error: the card shows"
+        " what Voicenter reports."
+    ),
+    "hour_log_error": lambda: _(
+        "Voicenter could not log the agent's working hours (a login error); the status may not"
+        " have changed. Try again in a moment."
+    ),
+    "queue_registration_error": lambda: _(
+        "Voicenter could not register the agent in their queues (a login error); the status"
+        " may not have changed. Try again in a moment."
+    ),
+    "other_extension": lambda: _(
+        "This agent is already logged in with another extension: log out of it first, or"
+        " change the status there."
+    ),
+    # rev 3.2's initiation errors (Status 5)
+    "choose_extension": lambda: _(
+        "Voicenter asks for an extension to be chosen: check that the agent's profile names"
+        " extension %(extension)s."
+    ),
+    "logged_in": lambda: _(
+        "Voicenter says the agent logged in, yet answered with an initiation error: the card"
+        " shows what Voicenter reports."
+    ),
+    "not_logged_in": lambda: _(
+        "Voicenter says the agent is not logged in (an initiation error); the status did not"
+        " change."
+    ),
+    "wrong_credentials": lambda: _(
+        "Voicenter refused the agent's Voicenter user (wrong username or password). Ask an"
+        " administrator to check the agent's Voicenter user id."
+    ),
+    "user_problem": lambda: _(
+        "Voicenter reports a problem with this agent's Voicenter user: ask Voicenter's support."
+    ),
+    "unexpected_error": lambda: _(
+        "Voicenter had an unexpected error; the status may not have changed. Try again in a moment."
+    ),
+    "no_extension_monitor": lambda: _(
+        "Voicenter has no monitor for extension %(extension)s (an initiation error): ask"
+        " Voicenter's support."
+    ),
+    "no_pin_code": lambda: _(
+        "This agent's Voicenter user has no organisational PIN code: an administrator must set"
+        " one in Voicenter's CPanel."
+    ),
+    "initiation_error": lambda: _(
+        "Voicenter answered with an initiation error; the status may not have changed."
+    ),
+}
+
+
+def _isolated(text: str) -> str:
+    """``text`` (a name, an extension, Voicenter's words) between FSI and PDI: it keeps its own
+    direction inside a sentence of the other one."""
+    return f"\u2068{text}\u2069"
 
 
 def call_message(answer: CallAnswer, *, hang_up: bool) -> str:
