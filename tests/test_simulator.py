@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -17,6 +19,7 @@ from realtime.simulator.server import Simulator
 from realtime.state import empty_state, reduce
 from realtime.voicenter.rest import parse_click2call_answer
 from realtime.voicenter.wire import normalise
+from tests.examples import FIXTURES
 from tests.helpers import until
 
 NOW = 1_795_000_000.0
@@ -211,6 +214,85 @@ async def test_set_status_answers_like_voicenter_and_emits_user_status_update(
         "userStatusUpdate",
         3,
     )
+
+
+SET_STATUS = FIXTURES / "set_status"
+
+
+def documented_request(name: str, agent, **changes: object) -> dict[str, object]:
+    """A documented example request's fields (its own types kept), with the simulated agent's
+    ids and the simulator's API code in place of the example's."""
+    if name.endswith(".txt"):
+        query = SET_STATUS.joinpath(name).read_text().strip().split("?", 1)[1]
+        fields: dict[str, object] = dict(parse_qsl(query))
+    else:
+        fields = json.loads(SET_STATUS.joinpath(name).read_text())
+    assert set(fields) == {"Code", "UserId", "ExtensionUser", "Status"}
+    fields.update(Code="demo-code", UserId=str(agent.user_id), ExtensionUser=agent.ext)
+    fields.update(changes)
+    return fields
+
+
+@pytest.mark.parametrize("page", ["en", "he"])
+async def test_set_status_takes_both_documented_requests_and_answers_the_documented_answer(
+    client, sim, page
+):
+    agent = next(iter(sim.model.agents.values()))
+    agent.status = 3
+    documented = json.loads(SET_STATUS.joinpath("en_answer.json").read_text())
+    by_get = await client.get(
+        "/UserLogin/SetStatusFromAPI", params=documented_request(f"{page}_request_get.txt", agent)
+    )
+    assert await by_get.json() == documented
+    assert agent.status == 1
+    agent.status = 3
+    by_post = await client.post(
+        "/UserLogin/SetStatusFromAPI", json=documented_request(f"{page}_request_post.json", agent)
+    )
+    answer = await by_post.json()
+    assert answer == documented
+    assert [type(v) for v in answer.values()] == [int, int, str]  # as the page types them
+    assert agent.status == 1
+
+
+async def test_set_status_refuses_a_form_post_and_a_status_that_is_not_an_integer(client, sim):
+    agent = next(iter(sim.model.agents.values()))
+    form = await client.post(
+        "/UserLogin/SetStatusFromAPI", data=documented_request("en_request_post.json", agent)
+    )
+    assert await form.json() == {
+        "Status": 2, "StatusError": 0, "StatusErrorMessage": "Authorization Failed"
+    }  # fmt: skip
+    for wrong in ("3", 3.5, True, None, [3]):
+        body = documented_request("en_request_post.json", agent, Status=wrong)
+        answer = await (await client.post("/UserLogin/SetStatusFromAPI", json=body)).json()
+        assert answer["Status"] == 4, wrong
+        assert answer["StatusErrorMessage"] == "Status not support"
+    assert sim.status_requests == 0
+
+
+async def test_every_set_status_refusal_is_a_documented_message_with_integer_codes(client, sim):
+    english = json.loads(SET_STATUS.joinpath("en_table.json").read_text())
+    agent, other = list(sim.model.agents.values())[:2]
+    other.status = 1
+    asks = [
+        {"Code": "wrong"}, {"Code": ""}, {"UserId": ""}, {"UserId": "1"}, {"ExtensionUser": ""},
+        {"ExtensionUser": "NOSUCH"}, {"ExtensionUser": other.ext}, {"Status": ""},
+        {"Status": 4}, {"Status": 99},
+    ]  # fmt: skip
+    seen = set()
+    for changes in asks:
+        body = documented_request("en_request_post.json", agent, **changes)
+        answer = await (await client.post("/UserLogin/SetStatusFromAPI", json=body)).json()
+        assert set(answer) == {"Status", "StatusError", "StatusErrorMessage"}
+        assert answer["StatusErrorMessage"] in english["StatusErrorMessage"], changes
+        assert str(answer["Status"]) in english["Status"], changes
+        assert isinstance(answer["Status"], int)
+        assert isinstance(answer["StatusError"], int)
+        assert answer["Status"] != 1
+        seen.add(answer["StatusErrorMessage"])
+    assert seen == set(english["StatusErrorMessage"]) - {"OK", "Error on update"}
+    assert sim.status_requests == 0
 
 
 async def test_click2call_rings_leg_one_first(client, sim, monkeypatch):

@@ -470,16 +470,39 @@ class Simulator:
         return {k.lower(): v for k, v in params.items()}
 
     async def set_status(self, request: web.Request) -> web.Response:
-        """``SetStatusFromAPI``, validated as Voicenter does (answers: realtime.voicenter.rest).
+        """``SetStatusFromAPI`` as the Login/Logout page documents it (the product's reading of
+        every document: realtime.voicenter.rest; ``docs/voicenter.md``).
 
-        Simulated users are bound to their own extension: another user's extension answers
-        "Extension is already in use" while it is logged in, "Authorization Failed" otherwise.
-        An agent whose status was set here is left alone by the simulated breaks (a person
-        chose it). Knobs: ``rest_delay_s``, ``rest_garbage``, ``rest_echo_code``;
-        ``status_update_fails`` makes Voicenter answer "Error on update";
+        A ``GET`` with the fields in the query, or a ``POST`` of a JSON object (the pages' two
+        "acceptable request types"; a form POST is a wrong format). ``Status`` is an integer: a
+        JSON string, a fraction or a boolean is refused, as a status not supported. Only the
+        page's messages are answered, with the codes the pages give them (the pages pair no
+        message with a code: our pairing is in ``docs/voicenter.md``):
+
+        ==========================================  ======  ===========  ======================
+        what went wrong                             Status  StatusError  StatusErrorMessage
+        ==========================================  ======  ===========  ======================
+        not a JSON object, or a form POST           2       0            Authorization Failed
+        no Code or UserId                           2       6            Authorization Failed
+        no ExtensionUser                            3       6            Phone error.
+        no Status                                   4       6            Status not support
+        Status not an integer                       4       0            Status not support
+        a wrong Code or an unknown UserId           2       1            Authorization Failed
+        a status the account does not have          4       1            Status not support
+        no such extension                           3       3            No extension found
+        another user's extension, logged in         4       4            Extension is already
+                                                                         in use
+        another user's extension, logged out        2       1            Authorization Failed
+        ``status_update_fails``                     4       4            Error on update
+        done                                        1       1            OK
+        ==========================================  ======  ===========  ======================
+
+        Simulated users are bound to their own extension. An agent whose status was set here is
+        left alone by the simulated breaks (a person chose it). Knobs: ``rest_delay_s``,
+        ``rest_garbage``, ``rest_echo_code`` (an answer no document has, quoting the code);
         ``status_update_silent`` accepts without the ``userStatusUpdate`` ever coming;
         ``status_update_late`` sends it after the answer (as Voicenter does)."""
-        p = await self._params(request)
+        p = await self._status_params(request)
         self.rest_in_flight += 1
         self.rest_most_in_flight = max(self.rest_most_in_flight, self.rest_in_flight)
         try:
@@ -489,33 +512,35 @@ class Simulator:
             self.rest_in_flight -= 1
         if self.rest_garbage:
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
-        if not all(
-            p.get(k) not in (None, "") for k in ("code", "userid", "extensionuser", "status")
-        ):
-            return _status_answer(2, 6, "Missing parameters")
-        if p["code"] != self.credentials.api_code:
+        if p is None:
+            return _status_answer(2, 0, "Authorization Failed")
+        if any(p.get(k) in (None, "") for k in ("code", "userid")):
+            return _status_answer(2, 6, "Authorization Failed")
+        if p.get("extensionuser") in (None, ""):
+            return _status_answer(3, 6, "Phone error.")
+        if p.get("status") in (None, ""):
+            return _status_answer(4, 6, "Status not support")
+        status = _status_code(p["status"], from_query=request.method == "GET")
+        if status is None:
+            return _status_answer(4, 0, "Status not support")
+        if str(p["code"]) != self.credentials.api_code:
             return _status_answer(2, 1, "Authorization Failed")
-        try:
-            status = int(str(p["status"]))
-        except ValueError:
-            return _status_answer(4, 1, "Status not support")
-        if status not in (1, 2, 3, 5, 7, 9, 11, 12, 13):  # the Login/Logout API's list
-            return _status_answer(4, 1, "Status not support")
         model = self.model
-        if model is None:
-            return _status_answer(1, 4, "Error on update")
-        users = {str(a.user_id): a for a in model.agents.values()}
+        users = {str(a.user_id): a for a in model.agents.values()} if model else {}
         if str(p["userid"]) not in users:
             return _status_answer(2, 1, "Authorization Failed")
+        if status not in STATUSES:  # the Login/Logout page's list
+            return _status_answer(4, 1, "Status not support")
+        assert model is not None  # (a user was found)
         agent = model.agents.get(str(p["extensionuser"]))
         if agent is None:
-            return _status_answer(3, 1, "No extension found")
+            return _status_answer(3, 3, "No extension found")
         if str(agent.user_id) != str(p["userid"]):
             if agent.status != 2:
-                return _status_answer(3, 1, "Extension is already in use")
+                return _status_answer(4, 4, "Extension is already in use")
             return _status_answer(2, 1, "Authorization Failed")
         if self.status_update_fails:
-            return _status_answer(1, 4, "Error on update")
+            return _status_answer(4, 4, "Error on update")
         if self.rest_echo_code:  # an unknown answer that quotes the request's code
             return _status_answer(9, 9, f"Code {p['code']} is not valid here")
         self.status_requests += 1
@@ -525,6 +550,19 @@ class Simulator:
         elif not self.status_update_silent:
             self._apply_status(model, agent.ext, status)
         return _status_answer(1, 1, "OK")
+
+    async def _status_params(self, request: web.Request) -> dict[str, object] | None:
+        """SetStatusFromAPI's fields, keys lower-cased: the query of a GET, the JSON object of
+        a POST; None for any other request (a form, a body that is not a JSON object)."""
+        if request.method == "GET":
+            return {k.lower(): v for k, v in request.query.items()}
+        try:
+            body = await request.json() if request.can_read_body else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        if not isinstance(body, dict):
+            return None
+        return {str(k).lower(): v for k, v in body.items()}
 
     def _apply_status(self, model: CallCenter, ext: str, status: int) -> None:
         model.set_status(ext, status, by_person=True)
@@ -929,6 +967,19 @@ def _call_log_answer(err: int, desc: str, rows: list[Json] | None = None) -> web
     if rows is not None:
         body["CDR_LIST"] = rows
     return web.json_response(body)
+
+
+#: The Login/Logout page's statuses (any account's; ours has them all).
+STATUSES = frozenset({1, 2, 3, 5, 7, 9, 11, 12, 13})
+
+
+def _status_code(value: object, *, from_query: bool) -> int | None:
+    """``Status`` as the page types it, an integer: in a query, its digits; in JSON, an
+    integer (not a string, a fraction or a boolean)."""
+    if from_query:
+        text = str(value).strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _status_answer(status: int, error: int, message: str) -> web.Response:
