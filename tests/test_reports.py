@@ -294,6 +294,24 @@ def test_the_call_log_names_voicenters_codes_in_words_with_the_code_in_the_title
     assert '<option value="ABANDONE">ננטשה בתור</option>' in hebrew
 
 
+def test_the_call_log_finds_an_agents_records_by_extension_incoming_and_outgoing():
+    from django.test import Client
+
+    from tests.helpers import signed_in
+
+    _stored_today(ivruniqueid="in", targetextension=" SIP7 ", representative_name="")
+    _stored_today(
+        ivruniqueid="out", type="Extension Outgoing", callerextension="SIP7 ",
+        targetextension="", callerextension_name="Dana Cohen", representative_name="",
+        queueid=0, queuename="",
+    )  # fmt: skip
+    _stored_today(ivruniqueid="other", targetextension="SIP8", representative_name="")
+    boss = signed_in(Client(), "boss", supervisor=True)
+    page = boss.get("/reports/calls/", {"agent": "SIP7"}).content.decode()
+    assert page.count('class="call-record"') == 2
+    assert "Dana Cohen" in page  # the outgoing record's agent, from the caller's side
+
+
 def test_the_call_log_shows_a_code_it_has_no_words_for_as_it_came_escaped():
     from django.test import Client
 

@@ -19,6 +19,7 @@ from realtime.voicenter.cdr import (
     parse,
     parse_call_log,
 )
+from tests.examples import FIXTURES
 
 pytestmark = pytest.mark.pure
 TZ = ZoneInfo("Asia/Jerusalem")
@@ -220,3 +221,92 @@ def test_a_call_log_date_past_the_calendars_edge_is_no_date():
     rows = [{"CallID": "far", "Date": "9999-12-31T23:00:00-14:00"}, {"CallID": "junk", "Date": "x"}]
     records, _ = parse_call_log({"ERROR_NUMBER": 0, "CDR_LIST": rows}, TZ)
     assert [r.started_at for r in records] == [None, None]
+
+
+# --- the documented examples (tests/fixtures/cdr/) -----------------------------------------
+
+CDR_DOCS = FIXTURES / "cdr"
+
+
+def test_the_documented_xmlrpc_post_reads_as_printed():
+    record, fmt = parse(CDR_DOCS.joinpath("rev32_xmlrpc_request.xml").read_bytes())
+    assert fmt == "xmlrpc"
+    assert (record.call_id, record.type, record.caller_extension) == (
+        "sdfsdfsdfsfsf", "Extension Outgoing", "IuYtReWq",
+    )  # fmt: skip
+    assert record.agent_extension == "IuYtReWq"  # an outgoing record is the caller's
+
+
+def test_the_documented_json_post_reads_with_its_repeated_queueid():
+    record, fmt = parse(CDR_DOCS.joinpath("rev32_json_request.json").read_bytes())
+    assert fmt == "json"
+    assert (record.call_id, record.queue_id, record.ring_s) == (
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", None, 31,
+    )  # fmt: skip
+    assert record.record_url.endswith("-0544444444-0722776772.mp3")
+    assert record.agent_extension == "SIPSIPSI"
+
+
+def test_the_field_tables_own_examples_read_trimmed_so_the_extension_matches():
+    record, _ = parse(CDR_DOCS.joinpath("rev32_field_examples.json").read_bytes())
+    assert record.call_id == "201809131615530APIAPI-APIAac40c3d53"  # spelt ivrunique-id there
+    assert record.type == "Click2Callleg1"
+    assert record.caller_extension == record.target_extension == "AAPINFzL"
+    assert record.agent_code == "9996"
+    assert record.original_call_id == "201809131730110122APIAPI-API"
+    assert (record.queue_id, record.queue_wait_s, record.agent_name) == (
+        "12345", 5, "Walter Melon",
+    )  # fmt: skip
+    assert record.raw["callerextension"] == " AAPINFzL"  # what came is kept as it came
+
+
+@pytest.mark.parametrize(
+    ("fields", "agent", "extension"),
+    [
+        (
+            {"type": "Extension Outgoing", "callerextension": " SIP1 ", "targetextension": "SIP2",
+             "callerextension_name": " Dana Cohen", "targetextension_name": "Avi Levi"},
+            "Dana Cohen", "SIP1",
+        ),
+        (
+            {"type": "Click2Call leg2", "callerextension": "SIP1", "callerextension_name": "Dana"},
+            "Dana", "SIP1",
+        ),
+        (
+            {"type": "Click2Call leg1", "targetextension": "SIP1", "targetextension_name": "Dana",
+             "callerextension_name": "Someone"},
+            "Dana", "SIP1",
+        ),
+        (
+            {"type": "Queue", "targetextension": "SIP2 ", "targetextension_name": "Avi Levi "},
+            "Avi Levi", "SIP2",
+        ),
+        (
+            {"type": "XferCDR", "callerextension": "SIP1", "callerextension_name": "Dana"},
+            "Dana", "SIP1",  # only a caller extension: the caller's record
+        ),
+        (
+            {"type": "Extension Outgoing", "callerextension": "SIP1",
+             "callerextension_name": "Dana", "representative_name": " Walter Melon "},
+            "Walter Melon", "SIP1",  # the representative first, as before
+        ),
+    ],
+)  # fmt: skip
+def test_an_outgoing_records_agent_is_the_caller_and_any_others_the_answerer(
+    fields, agent, extension
+):
+    record, _ = parse(json.dumps({"ivruniqueid": " c1 ", "time": 1764496800, **fields}).encode())
+    assert (record.call_id, record.agent_name, record.agent_extension) == ("c1", agent, extension)
+
+
+def test_our_answers_are_the_documented_answers():
+    documented = xmlrpc.client.loads(CDR_DOCS.joinpath("rev32_xmlrpc_answer.xml").read_text())
+    body, _ = answer(0, "OK", "xmlrpc")
+    assert xmlrpc.client.loads(body.decode()) == documented
+    error = xmlrpc.client.loads(CDR_DOCS.joinpath("rev32_xmlrpc_error.xml").read_text())[0]
+    body, _ = answer(2, "Some error description", "xmlrpc")
+    assert xmlrpc.client.loads(body.decode())[0] == error
+    example = json.loads(CDR_DOCS.joinpath("rev32_json_answer.json").read_text())
+    ours = json.loads(answer(0, "OK", "json")[0])
+    assert set(ours) == set(example)
+    assert (int(ours["err"]), ours["errdesc"]) == (int(example["err"]), example["errdesc"])

@@ -22,7 +22,8 @@ form): the content types are documented nowhere. Field names are read case-insen
 ==============================  ================================================================
 field                           meaning -> :class:`CallRecord`
 ==============================  ================================================================
-``ivruniqueid``                 the call's id (the socket's ``ivruniqueid``) -> ``call_id``
+``ivruniqueid``                 the call's id (the socket's ``ivruniqueid``; the field table's
+                                example spells it ``ivrunique-id``, read too) -> ``call_id``
 ``type``                        ``Incoming Call``, ``Queue``, ``Extension Outgoing``,
                                 ``Click2Call leg1``/``leg2``, ``XferCDR``, ... -> ``type``
 ``status``                      ``ANSWER``, ``ABANDONE`` (a queue caller who left unanswered),
@@ -38,10 +39,19 @@ field                           meaning -> :class:`CallRecord`
 ``dialtime``                    seconds of ringing -> ``ring_s``
 ``seconds_waiting_in_queue``    (JSON only) the wait in the queue -> ``queue_wait_s``
 ``representative_name``/        who the call is associated with -> ``agent_name``/``agent_code``
-``representative_code``         (``targetextension_name`` when there is no representative)
+``representative_code``         (without a representative: ``callerextension_name`` on an
+                                outgoing record, else ``targetextension_name``)
 ``record``                      the recording's URL -> ``record_url``
 ``OriginalIvrUniqueID``         the call a transfer came from -> ``original_call_id``
 ==============================  ================================================================
+
+Text fields are read trimmed: the documents' own examples carry stray spaces
+(``"callerextension": " AAPINFzL"``, ``"representative_code": "9996 "``, ``"type":
+" Click2Callleg1"``), and an extension must match the realtime ``extenUser``. An **outgoing**
+record (type ``Extension Outgoing``, ``Click2Call leg2``, ``ProductiveCall Leg2``, or one with a
+``callerextension`` and no ``targetextension``) is the caller's: its agent is the calling
+extension (:attr:`CallRecord.agent_extension`) and its name ``callerextension_name``; any other
+record's agent is the extension that answered.
 
 Every other field is kept as it came (``raw``), but for what no database takes: ``NaN`` and
 ``Infinity`` become null (unknown), NUL characters are removed (from every text field too).
@@ -95,7 +105,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl
 from xml.parsers.expat import ExpatError
 
-from realtime.voicenter.fields import MAX_EPOCH, ci, integer, number, text
+from realtime.voicenter.fields import MAX_EPOCH, ci, first, integer, number, text
 
 Format = Literal["xmlrpc", "json", "form"]
 #: A CDR is a few hundred bytes; a body past this is not one.
@@ -142,6 +152,14 @@ class CallRecord:
             self.call_id, self.type, self.queue_id or self.queue_name, self.target_extension,
             self.started_at,
         )  # fmt: skip
+
+    @property
+    def agent_extension(self) -> str:
+        """The agent's extension: the caller's on an outgoing record (:data:`OUTGOING_TYPES`, or
+        one with only ``callerextension``), else the one that answered."""
+        if _squashed(self.type) in OUTGOING_TYPES or not self.target_extension:
+            return self.caller_extension
+        return self.target_extension
 
     @property
     def outcome(self) -> Literal["answered", "abandoned", "other"]:
@@ -215,34 +233,51 @@ def _fields(body: bytes, fmt: Format) -> Mapping[str, Any]:
 
 
 def _record(f: Mapping[str, Any], tz: tzinfo | None) -> CallRecord:
-    call_id = text(f.get("ivruniqueid"))
+    def trimmed(*names: str) -> str:
+        return text(first(f, *names)).strip()
+
+    call_id = trimmed("ivruniqueid", "ivrunique-id")
     if not call_id:
         raise CdrRefused(ERR_APPLICATION, "the CDR has no ivruniqueid")
-    queue = text(f.get("queueid")).strip()
+    queue = trimmed("queueid")
     wait = integer(f.get("seconds_waiting_in_queue"))
     ring = integer(f.get("dialtime"))
     raw = {str(k).replace("\x00", ""): _kept(v) for k, v in f.items() if _jsonable(v)}
+    kind = trimmed("type")
+    caller_extension, target_extension = trimmed("callerextension"), trimmed("targetextension")
+    outgoing = _squashed(kind) in OUTGOING_TYPES or bool(caller_extension and not target_extension)
+    side = "callerextension_name" if outgoing else "targetextension_name"
     return CallRecord(
         call_id=call_id,
-        type=text(f.get("type")),
-        status=text(f.get("status")).upper(),
+        type=kind,
+        status=trimmed("status").upper(),
         queue_id=None if queue in ("", "0") else queue,
-        queue_name=text(f.get("queuename")),
-        caller=text(f.get("caller")),
-        target=text(f.get("target")),
-        caller_extension=text(f.get("callerextension")),
-        target_extension=text(f.get("targetextension")),
-        did=text(f.get("did")),
+        queue_name=trimmed("queuename"),
+        caller=trimmed("caller"),
+        target=trimmed("target"),
+        caller_extension=caller_extension,
+        target_extension=target_extension,
+        did=trimmed("did"),
         started_at=_utc(f.get("time"), tz),
         talk_s=max(0, integer(f.get("duration")) or 0),
         ring_s=ring if ring is not None and ring >= 0 else None,
         queue_wait_s=wait if wait is not None and wait >= 0 else None,
-        agent_name=text(f.get("representative_name")) or text(f.get("targetextension_name")),
-        agent_code=text(f.get("representative_code")).strip(),
+        agent_name=trimmed("representative_name") or trimmed(side),
+        agent_code=trimmed("representative_code"),
         record_url=_url(f.get("record")),
-        original_call_id=text(f.get("originalivruniqueid")).strip(),
+        original_call_id=trimmed("originalivruniqueid"),
         raw=raw,
     )
+
+
+#: The types (without case or spaces) whose agent is on the caller's side (``callerextension``):
+#: an extension's own outgoing call, and the leg of a Click2Call (or dialer) call that the
+#: agent's extension places to the destination.
+OUTGOING_TYPES = frozenset({"extensionoutgoing", "click2callleg2", "productivecallleg2"})
+
+
+def _squashed(kind: str) -> str:
+    return "".join(kind.lower().split())
 
 
 def _utc(value: object, tz: tzinfo | None) -> float | None:

@@ -83,8 +83,10 @@ def calls(request: HttpRequest) -> HttpResponse:
     if wanted["queue"]:
         rows = rows.filter(Q(queue_id=wanted["queue"]) | Q(queue_name__iexact=wanted["queue"]))
     if wanted["agent"]:
-        rows = rows.filter(
-            Q(agent_name__icontains=wanted["agent"]) | Q(target_extension=wanted["agent"])
+        rows = rows.filter(  # the extension answered, or called (an outgoing record)
+            Q(agent_name__icontains=wanted["agent"])
+            | Q(target_extension=wanted["agent"])
+            | Q(caller_extension=wanted["agent"])
         )
     if wanted["status"]:
         rows = rows.filter(status=wanted["status"].upper())
