@@ -623,3 +623,148 @@ def test_callers_who_gave_up_call_again_now_and_then_from_valid_numbers():
     assert again, "no caller called again"
     assert len(again) < len(joins) / 2  # now and then, not always
     assert all(phonenumbers.is_valid_number(phonenumbers.parse(n, "IL")) for n in numbers.values())
+
+
+# --- call records (CDR notifications, API documentation rev 3.2 section 4) -------------------
+
+CDR_DOCS = FIXTURES / "cdr"
+
+
+def click2call_records(*, terminate_at: float | None = None) -> tuple[Any, list[dict]]:
+    """A Click2Call from the first agent to a mobile, run to its end (or hung up at
+    ``terminate_at`` seconds), and the records it left."""
+    model = CallCenter(agents=2, queues=1, calls_per_minute=0, seed=3, now=NOW)
+    agent = model.agents["SIM0100"]
+    call = model.click2call(agent.ext, "0501234567")
+    if terminate_at is not None:
+        model.advance(NOW + terminate_at)
+        model._end_call(agent, call)
+    model.advance(NOW + 3600)
+    return agent, [r for r in model.drain_cdrs() if r["ivruniqueid"] == call.ivrid]
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_a_click2call_leaves_both_legs_records_the_agents_and_the_called_partys():
+    from realtime.voicenter.cdr import parse
+
+    agent, records = click2call_records()
+    leg1, leg2 = (parse(json.dumps(r).encode())[0] for r in records)
+    assert (leg1.type, leg2.type) == ("Click2Call leg1", "Click2Call leg2")
+    assert leg1.call_id == leg2.call_id
+    assert leg1.key != leg2.key
+    # leg 1: Voicenter rings the agent's extension, which answers it
+    assert (leg1.target_extension, leg1.agent_extension, leg1.agent_name) == (
+        agent.ext, agent.ext, agent.name,
+    )  # fmt: skip
+    # leg 2: the agent's extension calls the destination (international, as documented)
+    assert (leg2.caller_extension, leg2.agent_extension, leg2.target) == (
+        agent.ext, agent.ext, "972501234567",
+    )  # fmt: skip
+    assert leg2.raw["callerextension_name"] == agent.name
+    assert (leg1.status, leg2.status) == ("ANSWER", "ANSWER")
+    assert leg2.started_at is not None
+    assert leg1.started_at is not None
+    assert leg2.started_at > leg1.started_at
+    assert leg1.talk_s > leg2.talk_s > 0  # the agent's leg lasted from its own answer
+    assert [type(r["price"]) for r in records] == [int, int]
+    assert records[1]["price"] == -(-leg2.talk_s // 60) * 7  # agorot, each minute begun
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_a_click2call_hung_up_before_leg_2_leaves_leg_2_not_called():
+    _, records = click2call_records(terminate_at=1)  # leg 1 rings for at least 2 s
+    assert [(r["type"], r["status"]) for r in records] == [
+        ("Click2Call leg1", "NOANSWER"), ("Click2Call leg2", "NOTCALLED"),
+    ]  # fmt: skip
+    assert [r["price"] for r in records] == [0, 0]
+
+
+def documented_types(record: dict[str, object]) -> dict[str, type]:
+    return {k.lower(): type(v) for k, v in record.items()}
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_every_simulated_record_has_the_documented_fields_typed_as_the_documents_examples():
+    examples = documented_types(
+        json.loads(CDR_DOCS.joinpath("rev32_field_examples.json").read_text())
+    )
+    examples.pop("ivrunique-id")  # (the table's example spelling of ivruniqueid)
+    examples.pop("originalivruniqueid")  # only for a call related to another
+    examples.pop("seconds_waiting_in_queue")  # only for a call that waited in a queue
+    json_example = documented_types(
+        json.loads(CDR_DOCS.joinpath("rev32_json_request.json").read_text())
+    )
+    model = CallCenter(agents=20, queues=2, calls_per_minute=30, speed=4, seed=6, now=NOW)
+    records = []
+    for step in range(600):
+        model.advance(NOW + step)
+        records += model.drain_cdrs()
+    model.click2call("SIM0100", "0501234567")
+    model.dial_out("SIM0101", "0312345678")
+    model.advance(NOW + 4000)
+    records += model.drain_cdrs()
+    types = {r["type"] for r in records}
+    assert {"Queue", "Extension Outgoing", "Click2Call leg1", "Click2Call leg2"} <= types
+    for record in records:
+        fields = documented_types(record)
+        waited = fields.pop("seconds_waiting_in_queue", None)
+        assert waited in (None, int)
+        assert fields | {"ivruniqueid": str} == examples | {"ivruniqueid": str}, record
+        assert {k: fields[k] for k in json_example} == json_example
+
+
+def test_the_xmlrpc_form_is_the_documents_and_reads_as_the_json_form():
+    from realtime.simulator.server import cdr_body
+    from realtime.voicenter.cdr import parse
+
+    model = CallCenter(agents=2, queues=1, calls_per_minute=0, seed=3, now=NOW)
+    model.join(1000, "0501234567", "Dana")
+    model.advance(NOW + 3600)
+    (record,) = [r for r in model.drain_cdrs() if r["type"] == "Queue"]
+    assert "seconds_waiting_in_queue" in record
+    xml, content_type = cdr_body(record, "xmlrpc")
+    assert content_type == "text/xml"
+    documented = CDR_DOCS.joinpath("rev32_xmlrpc_request.xml").read_text()
+    for tag in ("<methodName>CDR</methodName>", "<i8>", "<i4>", "<string>", "<string />"):
+        assert tag in documented
+        assert tag in xml.decode()
+    from_xml, fmt = parse(xml)
+    from_json, _ = parse(cdr_body(record, "json")[0])
+    assert fmt == "xmlrpc"
+    assert from_xml.queue_wait_s is None  # a JSON-only field: not in the XML-RPC form
+    assert from_json.queue_wait_s == record["seconds_waiting_in_queue"]
+    assert from_xml.key == from_json.key
+    assert (from_xml.agent_name, from_xml.talk_s) == (from_json.agent_name, from_json.talk_s)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xmlrpc"])
+async def test_the_simulator_posts_each_record_in_the_accounts_format(fmt):
+    from aiohttp import web
+
+    from realtime.voicenter.cdr import answer, parse
+
+    received = []
+
+    async def receiver(request: web.Request) -> web.Response:
+        record, body_format = parse(await request.read())
+        received.append((record, body_format, request.content_type))
+        body, content_type = answer(0, "OK", body_format)
+        return web.Response(body=body, content_type=content_type)
+
+    app = web.Application()
+    app.router.add_post("/cdr/", receiver)
+    async with TestServer(app) as server:
+        _, records = click2call_records()
+        sim = Simulator(CallCenter(agents=0, queues=1, calls_per_minute=0), cdr_url=str(
+            server.make_url("/cdr/")), cdr_format=fmt)  # fmt: skip
+        async with TestClient(TestServer(sim.app)):
+            sim._queue_cdrs(records)
+            await until(lambda: sim.cdrs_posted == 2)
+    assert [r.type for r, _, _ in received] == ["Click2Call leg1", "Click2Call leg2"]
+    expected = "application/json" if fmt == "json" else "text/xml"
+    assert {(f, c) for _, f, c in received} == {(fmt, expected)}
+
+
+def test_a_cdr_format_voicenter_does_not_have_is_refused():
+    with pytest.raises(ValueError, match="json, xmlrpc"):
+        Simulator(None, cdr_format="form")

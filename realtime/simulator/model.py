@@ -97,6 +97,10 @@ NAMES = {
     "en": (FIRST_NAMES, LAST_NAMES, QUEUE_NAMES),
     "he": (HEBREW_FIRST_NAMES, HEBREW_LAST_NAMES, HEBREW_QUEUE_NAMES),
 }
+#: The simulated account's number: the DID its callers dial, the caller id its calls show.
+ACCOUNT_NUMBER = "0722776772"
+#: What an outgoing minute costs, in agorot (a CDR's ``price``: an integer, ILS cents).
+AGOROT_PER_MINUTE = 7
 BREAK_STATUSES = [3, 5, 7, 9, 11, 12, 13]  # Voicenter's non-working statuses (Login/Logout API)
 
 # Durations in seconds of simulated time (divided by ``speed``); typical call-center figures.
@@ -128,6 +132,8 @@ class SimCall:
     queue_id: int | None = None
     leg: int | None = None
     waited: int | None = None  # seconds the caller waited in the queue (answered queue calls)
+    leg1_answered: int = 0  # Click2Call: when the agent answered leg 1 (server-local)
+    leg2_started: int = 0  # Click2Call: when leg 2 began to ring the destination
 
 
 @dataclass
@@ -270,14 +276,19 @@ class CallCenter:
         return out
 
     def _cdr(self, **fields: object) -> None:
-        """A finished call's record, as Voicenter's notification system posts it (JSON)."""
+        """A finished call's record, as Voicenter's notification system posts it (the JSON
+        form; API documentation rev 3.2, section 4): every field of the section's table, typed
+        as its examples (``time``, ``duration``, ``queueid``, ``price`` in agorot and
+        ``dialtime`` integers, the rest strings); ``seconds_waiting_in_queue`` only for a call
+        that waited in a queue (the server leaves it out of the XML-RPC form)."""
         record: dict[str, object] = {
             "caller": "", "target": "", "time": self._local(), "duration": 0,
             "ivruniqueid": "", "type": "Incoming Call", "status": "ANSWER",
-            "targetextension": "", "callerextension": "", "did": "0722776772",
-            "queueid": 0, "queuename": "", "dialtime": 0, "record": "", "price": 0.0,
+            "targetextension": "", "callerextension": "", "did": ACCOUNT_NUMBER,
+            "queueid": 0, "queuename": "", "dialtime": 0, "record": "", "price": 0,
             "representative_name": "", "representative_code": "",
             "targetextension_name": "", "callerextension_name": "",
+            "target_country": "", "caller_country": "",
         }  # fmt: skip
         record.update(fields)
         self.cdrs.append(record)
@@ -503,7 +514,7 @@ class CallCenter:
             "Ringing",
             caller.phone,
             caller.name,
-            "0722776772",
+            ACCOUNT_NUMBER,
             self._local(),
             queue_id=caller.queue_id,
         )
@@ -540,6 +551,10 @@ class CallCenter:
         self._dispatch(agent.queues)
 
     def _record_call(self, agent: SimAgent, call: SimCall) -> None:
+        """The records of a call that ended: one, or two for a Click2Call (its legs)."""
+        if call.direction == "Click2Call":
+            self._record_click2call(agent, call)
+            return
         talk = self._local() - call.answered if call.answered else 0
         ring = (call.answered or self._local()) - call.started
         common: dict[str, object] = {
@@ -551,18 +566,48 @@ class CallCenter:
             queue = self.queues.get(call.queue_id) if call.queue_id is not None else None
             self._cdr(
                 **common, caller=call.phone, target=agent.ext, targetextension=agent.ext,
-                targetextension_name=agent.name,
+                targetextension_name=agent.name, caller_country="Israel",
                 type="Queue" if queue else "Incoming Call",
                 queueid=queue.id if queue else 0, queuename=queue.name if queue else "",
                 **({"seconds_waiting_in_queue": call.waited} if queue and call.waited is not None
                    else {}),
             )  # fmt: skip
         else:
-            kind = "Click2Call leg1" if call.direction == "Click2Call" else "Extension Outgoing"
             self._cdr(
-                **common, caller=str(agent.number), target=call.phone, callerextension=agent.ext,
-                callerextension_name=agent.name, type=kind,
+                **common, caller=ACCOUNT_NUMBER, target=_international(call.phone),
+                callerextension=agent.ext, callerextension_name=agent.name, did="",
+                type="Extension Outgoing", target_country="Israel", price=_price(talk),
             )  # fmt: skip
+
+    def _record_click2call(self, agent: SimAgent, call: SimCall) -> None:
+        """A Click2Call's two records, under its CALLID (rev 3.2 section 4, call types 5 and 6):
+        leg 1 the agent's (Voicenter rings the extension: the extension answers it), leg 2 the
+        called party's (the extension calls the destination: the caller's record). A call that
+        ended before leg 2 began has leg 2 ``NOTCALLED``."""
+        now = self._local()
+        leg1_end = call.leg2_started or now
+        agent_fields: dict[str, object] = {
+            "ivruniqueid": call.ivrid, "representative_name": agent.name,
+            "representative_code": str(agent.user_id),
+        }  # fmt: skip
+        self._cdr(
+            **agent_fields, type="Click2Call leg1", time=call.started,
+            status="ANSWER" if call.leg1_answered else "NOANSWER",
+            caller=ACCOUNT_NUMBER, target=agent.ext, targetextension=agent.ext,
+            targetextension_name=agent.name, did="",
+            duration=now - call.leg1_answered if call.leg1_answered else 0,
+            dialtime=max(0, (call.leg1_answered or leg1_end) - call.started),
+        )  # fmt: skip
+        rang = call.leg2_started  # 0: leg 2 never began
+        answered = call.answered if rang else 0
+        talk = now - answered if answered else 0
+        self._cdr(
+            **agent_fields, type="Click2Call leg2", time=rang or now,
+            status="ANSWER" if answered else "NOANSWER" if rang else "NOTCALLED",
+            caller=ACCOUNT_NUMBER, target=_international(call.phone), callerextension=agent.ext,
+            callerextension_name=agent.name, did="", duration=talk, target_country="Israel",
+            dialtime=max(0, (answered or now) - rang) if rang else 0, price=_price(talk),
+        )  # fmt: skip
 
     # --- agents -----------------------------------------------------------------------------
 
@@ -673,13 +718,14 @@ class CallCenter:
             if call not in agent.calls:
                 return
             call.status, call.answered = "Talking", self._local()
+            call.leg1_answered = call.answered
             self._extension_event(agent, "ANSWER", call)
             self._at(1 / self.speed, leg2_rings)
 
         def leg2_rings() -> None:
             if call not in agent.calls:
                 return
-            call.leg, call.answered = 2, 0
+            call.leg, call.answered, call.leg2_started = 2, 0, self._local()
             self._extension_event(agent, "NEWCALL", call)
             self._at(self.rng.uniform(*RING_S) / self.speed, leg2_answered)
 
@@ -697,3 +743,17 @@ class CallCenter:
 
     def find_agent(self, phone: str) -> SimAgent | None:
         return self.agents.get(phone) or self._by_number.get(phone)
+
+
+def _international(phone: str) -> str:
+    """A number as a CDR's ``target`` carries it, "with the international country prefix"
+    (``0501234567`` -> ``972501234567``); an extension or a star code as it is."""
+    digits = phone.lstrip("+")
+    if digits.startswith("0") and digits.isdigit():
+        return "972" + digits[1:]
+    return digits
+
+
+def _price(talk_s: int) -> int:
+    """An outgoing call's price in agorot: each minute begun."""
+    return -(-talk_s // 60) * AGOROT_PER_MINUTE

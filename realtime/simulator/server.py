@@ -38,11 +38,13 @@ import json
 import logging
 import secrets
 import time
+import xmlrpc.client
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from xml.parsers.expat import ExpatError
 from xml.sax.saxutils import escape
 
 from aiohttp import WSMsgType, web
@@ -120,9 +122,13 @@ class Simulator:
         replay: Iterable[RawEvent] | None = None,
         replay_fast: bool = False,
         cdr_url: str | None = None,
+        cdr_format: str = "json",
     ) -> None:
+        if cdr_format not in CDR_FORMATS:
+            raise ValueError(f"cdr_format must be one of {', '.join(CDR_FORMATS)}")
         self.model = model
         self.cdr_url = cdr_url  # where finished calls' records are posted (None: nowhere)
+        self.cdr_format = cdr_format  # as the account chose: "json" or "xmlrpc"
         self.cdrs_posted = 0
         self._cdr_outbox: asyncio.Queue[dict[str, object]] = asyncio.Queue(maxsize=MAX_CDRS)
         self.cdr_log: deque[dict[str, object]] = deque(maxlen=CALL_LOG_KEPT)  # the Call log API
@@ -239,17 +245,21 @@ class Simulator:
                 self._cdr_outbox.put_nowait(record)
 
     async def _post_cdrs(self, url: str) -> None:
-        """Voicenter's CDR notification system: each finished call's record, as JSON, in order;
-        an answer that is not ``err`` 0 is logged (Voicenter documents no retry)."""
+        """Voicenter's CDR notification system: each finished call's record, in order, in the
+        account's format (:func:`cdr_body`); an answer that is not ``err`` 0 is logged
+        (Voicenter documents no retry)."""
         import aiohttp
 
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             while True:
                 record = await self._cdr_outbox.get()
+                body, content_type = cdr_body(record, self.cdr_format)
                 try:
-                    async with session.post(url, json=record) as answer:
-                        reply = await answer.json(content_type=None)
-                        if answer.status != 200 or reply.get("err") != 0:
+                    async with session.post(
+                        url, data=body, headers={"Content-Type": content_type}
+                    ) as answer:
+                        reply = cdr_reply(await answer.read())
+                        if answer.status != 200 or reply.get("err") not in (0, "0"):
                             log.warning("CDR receiver answered %s: %s", answer.status, reply)
                         else:
                             self.cdrs_posted += 1
@@ -967,6 +977,50 @@ def _call_log_answer(err: int, desc: str, rows: list[Json] | None = None) -> web
     if rows is not None:
         body["CDR_LIST"] = rows
     return web.json_response(body)
+
+
+#: The CDR notification system's formats the simulator posts (API documentation rev 3.2,
+#: section 4): an XML-RPC ``methodCall``, or a JSON object.
+CDR_FORMATS = ("json", "xmlrpc")
+#: The fields only the JSON form carries (section 4: "only be sent in the json CDR").
+JSON_ONLY_CDR_FIELDS = frozenset({"seconds_waiting_in_queue", "originalivruniqueid"})
+
+
+def cdr_body(record: dict[str, object], fmt: str) -> tuple[bytes, str]:
+    """A record as Voicenter posts it: JSON, or the XML-RPC ``methodCall`` ``CDR`` of section
+    4's example (``time`` an ``<i8>``, the other integers ``<i4>``, text ``<string>``; the
+    JSON-only fields left out). Returns (body, content type)."""
+    if fmt == "json":
+        return json.dumps(record, ensure_ascii=False).encode(), "application/json"
+    members = []
+    for name, value in record.items():
+        if name.lower() in JSON_ONLY_CDR_FIELDS:
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            tag = "i8" if name == "time" else "i4"
+            typed = f"<{tag}>{value}</{tag}>"
+        else:
+            typed = (
+                "<string />" if value in ("", None) else f"<string>{escape(str(value))}</string>"
+            )
+        members.append(f"<member><name>{escape(name)}</name><value>{typed}</value></member>")
+    body = (
+        '<?xml version="1.0"?>\n<methodCall><methodName>CDR</methodName><params><param>'
+        f"<value><struct>{''.join(members)}</struct></value></param></params></methodCall>"
+    )
+    return body.encode(), "text/xml"
+
+
+def cdr_reply(body: bytes) -> dict[str, object]:
+    """The receiver's answer to a CDR: its ``err`` and ``errdesc`` (JSON or XML-RPC), or {}."""
+    try:
+        if body.lstrip().startswith(b"<"):
+            (reply,), _ = xmlrpc.client.loads(body.decode())
+        else:
+            reply = json.loads(body)
+    except (ValueError, TypeError, xmlrpc.client.Error, ExpatError):
+        return {}
+    return reply if isinstance(reply, dict) else {}
 
 
 #: The Login/Logout page's statuses (any account's; ours has them all).

@@ -44,8 +44,12 @@ class Command(BaseCommand):
         parser.add_argument("--fast", action="store_true", help="replay as fast as possible")
         parser.add_argument("--token", default="demo-token")
         parser.add_argument("--api-code", default="demo-code")
+        parser.add_argument("--cdr-url", help="post each finished call's record (CDR) to this URL")
         parser.add_argument(
-            "--cdr-url", help="post each finished call's record (CDR, JSON) to this URL"
+            "--cdr-format",
+            choices=["json", "xmlrpc"],
+            default="json",
+            help="the CDRs' format, as a Voicenter account chooses it",
         )
 
     def handle(self, *args: object, **o: Any) -> None:
@@ -84,6 +88,7 @@ class Command(BaseCommand):
             replay=replay,
             replay_fast=o["fast"],
             cdr_url=o["cdr_url"] or None,
+            cdr_format=o["cdr_format"],
         )
         self.stdout.write(
             f"Voicenter simulator on http://{o['host']}:{o['port']} "
