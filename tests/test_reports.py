@@ -173,6 +173,27 @@ def test_an_xmlrpc_cdr_gets_an_xmlrpc_answer(cdr_url):
     assert reply == {"err": 0, "errdesc": "OK"}
 
 
+@committed
+@pytest.mark.parametrize("fmt", ["json", "xmlrpc"])
+def test_a_simulated_click2calls_two_legs_are_stored_as_posted_in_either_format(cdr_url, fmt):
+    from django.test import Client
+
+    from realtime.simulator.server import cdr_body
+    from wallboard.reports.models import CallRecord
+
+    model = CallCenter(agents=1, queues=1, calls_per_minute=0, seed=3, now=time.time())
+    call = model.click2call("SIM0100", "0501234567")
+    model.advance(time.time() + 3600)
+    for record in model.drain_cdrs():
+        body, content_type = cdr_body(record, fmt)
+        assert Client().post(cdr_url, body, content_type=content_type).status_code == 200
+    stored = CallRecord.objects.filter(call_id=call.ivrid).order_by("type")
+    assert [(r.type, r.target_extension, r.caller_extension) for r in stored] == [
+        ("Click2Call leg1", "SIM0100", ""), ("Click2Call leg2", "", "SIM0100"),
+    ]  # fmt: skip
+    assert {r.agent_name for r in stored} == {model.agents["SIM0100"].name}
+
+
 def test_a_bad_body_gets_err_1_with_a_reason_and_is_counted(client, cdr_url, use_prefix):
     from django.test import Client
 
