@@ -768,3 +768,21 @@ async def test_the_simulator_posts_each_record_in_the_accounts_format(fmt):
 def test_a_cdr_format_voicenter_does_not_have_is_refused():
     with pytest.raises(ValueError, match="json, xmlrpc"):
         Simulator(None, cdr_format="form")
+
+
+@pytest.mark.pure  # no I/O
+@pytest.mark.parametrize(
+    ("name", "err"),
+    [
+        ("rev32_json_answer.json", "0"),
+        ("rev32_xmlrpc_answer.xml", 0),
+        ("rev32_xmlrpc_error.xml", 2),
+    ],
+)
+def test_the_simulator_reads_the_documented_answers_to_a_cdr(name, err):
+    from realtime.simulator.server import cdr_reply
+
+    reply = cdr_reply(CDR_DOCS.joinpath(name).read_bytes())
+    assert reply["err"] == err
+    assert reply["errdesc"] in ("OK", "Some error description")
+    assert cdr_reply(b"<html>502</html>") == cdr_reply(b"{not json") == {}
