@@ -6,7 +6,6 @@ import json
 import re
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,7 +22,7 @@ from tests.examples import FIXTURES
 from tests.helpers import until
 
 NOW = 1_795_000_000.0
-FIXTURES = Path(__file__).parent / "fixtures" / "voicenter_rest"
+REST_FIXTURES = FIXTURES / "voicenter_rest"
 
 
 def run_model(seed: int, seconds: int = 600) -> list:
@@ -428,7 +427,7 @@ def call_log_records(sim) -> None:
 
 async def test_the_call_logs_get_form_counts_every_repeated_field_and_search(client, sim):
     call_log_records(sim)
-    example = (FIXTURES / "call_log_request_get.txt").read_text().strip()
+    example = (REST_FIXTURES / "call_log_request_get.txt").read_text().strip()
     query = example.split("?", 1)[1].replace("xxxxxxxxxxxxxxxxxxxxxxxx", "demo-code")
     answer = await client.get(f"/hub/cdr/?{query}")
     body = await answer.json()

@@ -510,6 +510,8 @@ def test_queues_callers_skip_what_they_cannot_read():
 )  # fmt: skip
 def test_refusals_and_garbage_are_refusals_with_their_code(parse, body, refused):
     assert parse(body) == refused
+
+
 # --- SetStatusFromAPI against the documents (tests/fixtures/set_status/) ----------------------
 
 SET_STATUS = FIXTURES / "set_status"
