@@ -494,6 +494,24 @@ async def test_only_engine_io_3_with_a_valid_token_may_open_the_socket(client):
     assert stranger.status == 401
 
 
+async def test_the_open_packet_carries_voicenters_documented_ping_interval_and_timeout(client):
+    # the Real Time API page's "Initial message": pingInterval 60000, pingTimeout 180000
+    login = await client.post("/monitorAPI/Login/Token", json={"token": "demo-token"})
+    token = (await login.json())["Data"]["Socket"]["Token"]
+    query = {"EIO": "3", "transport": "websocket", "token": token}
+    async with client.ws_connect("/socket.io/", params=query) as ws:
+        opening = await ws.receive_str()
+        assert opening.startswith("0")
+        packet = json.loads(opening[1:])
+        assert (packet["pingInterval"], packet["pingTimeout"]) == (60_000, 180_000)
+        assert packet["upgrades"] == []
+        assert await ws.receive_str() == "40"
+        await ws.send_str("2probe")  # the client pings, the server answers (Engine.IO 3)
+        while (answer := await ws.receive_str()).startswith("42"):
+            pass  # the snapshots come first
+        assert answer == "3probe"
+
+
 async def test_login_refuses_bad_credentials_with_401(client):
     answer = await client.post("/monitorAPI/Login/Token", json={"token": "wrong"})
     assert answer.status == 401
@@ -785,3 +803,100 @@ def test_the_simulator_reads_the_documented_answers_to_a_cdr(name, err):
     assert reply["err"] == err
     assert reply["errdesc"] in ("OK", "Some error description")
     assert cdr_reply(b"<html>502</html>") == cdr_reply(b"{not json") == {}
+def _applied(model: CallCenter, events: list, state=None):
+    """The state after ``events`` (the model's snapshot first when no state is given), and
+    every typed event they made."""
+    typed = []
+    if state is None:
+        state = empty_state()
+        events = model.snapshot_events() + list(events)
+    for name, payload in events:
+        for event in normalise(name, payload):
+            assert not isinstance(event, Rejected), event
+            typed.append(event)
+            state, _ = reduce(state, event)
+    return state, typed
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_hold_and_unhold_are_voicenters_events_about_the_talking_call():
+    model = CallCenter(agents=2, queues=1, calls_per_minute=0, seed=1, now=NOW)
+    model.agents["SIM0100"].status = 1
+    state, _ = _applied(model, [])
+    call = model.ring_direct("SIM0100", "0501111111")
+    with pytest.raises(ValueError, match="no call to put on hold"):
+        model.hold("SIM0100")  # still ringing
+    model.advance(NOW + 9)  # answered after at most 8 s of ringing
+    state, _ = _applied(model, model.drain(), state)
+    model.hold("SIM0100")
+    held, typed = _applied(model, model.drain(), state)
+    [event] = typed
+    assert (event.reason, event.call_id) == ("HOLD", call.ivrid)
+    assert [c["state"] for c in held["agents"]["SIM0100"]["calls"]] == ["Hold"]
+    model.hold("SIM0100", on=False)
+    back, typed = _applied(model, model.drain(), held)
+    assert [e.reason for e in typed] == ["UNHOLD"]
+    assert [c["state"] for c in back["agents"]["SIM0100"]["calls"]] == ["Talking"]
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_a_ring_all_call_rings_every_free_agent_and_the_others_hear_answered_elsewhere():
+    model = CallCenter(agents=3, queues=1, calls_per_minute=0, seed=1, now=NOW)
+    for agent in model.agents.values():
+        agent.status = 1
+    state, _ = _applied(model, [])
+    caller = model.join(1000, "0502222222", "Ring All", ring_all=True)
+    state, typed = _applied(model, model.drain(), state)
+    rung = {e.agent.extension for e in typed if getattr(e, "reason", "") == "NEWCALL"}
+    assert rung == set(model.agents)
+    assert all(a["calls"][0]["call_id"] == caller.ivrid for a in state["agents"].values())
+    raw = model.advance(NOW + 9)
+    state, typed = _applied(model, raw, state)
+    [answered] = [e for e in typed if getattr(e, "reason", "") == "ANSWER"]
+    hangups = [
+        p["data"] for n, p in raw if n == "ExtensionEvent" and p["data"]["reason"] == "HANGUP"
+    ]
+    assert {h["extenUser"] for h in hangups} == set(model.agents) - {answered.agent.extension}
+    for hangup in hangups:  # the documented fields of a HANGUP
+        assert (hangup["cause"], hangup["ivruniqueid"]) == ("Answered elsewhere", caller.ivrid)
+        assert hangup["callerID"] == "0502222222"
+        assert hangup["calls"] == []
+    with_call = {e for e, a in state["agents"].items() if a["calls"]}
+    assert with_call == {answered.agent.extension}
+    assert model.cdrs == []  # no record yet for the rings that were not answered
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_a_click2call_leg_one_not_answered_is_a_hangup_call_rejected():
+    model = CallCenter(agents=2, queues=1, calls_per_minute=0, seed=1, now=NOW)
+    state, _ = _applied(model, [])
+    call = model.click2call("SIM0100", "0501234567")
+    model.reject("SIM0100")
+    state, typed = _applied(model, model.drain(), state)
+    assert [(e.reason, e.cause) for e in typed] == [("NEWCALL", ""), ("HANGUP", "Call Rejected")]
+    assert typed[-1].call_id == call.ivrid
+    assert state["agents"]["SIM0100"]["calls"] == []
+    with pytest.raises(ValueError, match="no Click2Call leg 1"):
+        model.reject("SIM0100")
+    model.click2call("SIM0101", "0501234567", reject=True)  # not answered: rejected after a ring
+    _, typed = _applied(model, model.advance(NOW + 9), state)
+    assert [(e.reason, e.cause) for e in typed] == [("NEWCALL", ""), ("HANGUP", "Call Rejected")]
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_the_call_centers_life_holds_rings_all_rejects_and_listens_in_at_random():
+    # five simulated hours of a call center half busy
+    model = CallCenter(agents=30, queues=3, calls_per_minute=6, speed=10, seed=5, now=NOW)
+    events = model.snapshot_events()
+    for step in range(1800):
+        events += model.advance(NOW + step)
+    _, typed = _applied(model, events, empty_state())
+    seen = {(e.reason, e.cause) for e in typed if e.kind == "agent_changed"}
+    assert {("HOLD", ""), ("UNHOLD", "")} <= seen
+    assert {("HANGUP", "Answered elsewhere"), ("HANGUP", "Call Rejected")} <= seen
+    supervisor = list(model.agents)[-1]
+    spies = [
+        c for e in typed if e.kind == "agent_changed" and e.agent.extension == supervisor
+        for c in e.agent.calls or () if (c.direction, c.state) == ("Spy", "Spying")
+    ]  # fmt: skip
+    assert spies, "the supervisor never listened in"

@@ -520,3 +520,75 @@ async def test_a_message_nested_too_deep_is_a_bad_line_reported_and_skipped(
     assert worker.health.connected  # the socket goes on
     assert not [r for r in caplog.records if r.exc_info]  # a line each, no traceback
     assert any("unreadable message from Voicenter" in r.getMessage() for r in caplog.records)
+
+
+async def test_hold_ring_all_and_a_rejected_click2call_reach_the_stored_state_live(store):
+    # the simulator's on-demand moments, through the real socket, worker and Redis
+    import httpx
+
+    model = CallCenter(agents=3, queues=1, calls_per_minute=0, speed=20, seed=1, now=time.time())
+    for agent in model.agents.values():
+        agent.status = 1
+    async with serving(model) as simulator:
+        worker = VoicenterWorker(
+            worker_config(simulator.base), Pipeline([BoardState(store)]), store
+        )
+        task = asyncio.create_task(worker.run())
+        try:
+            await until(lambda: snap_with_agents(store))
+            async with httpx.AsyncClient(base_url=simulator.base) as http:
+                answer = await http.post(
+                    "/simulator/join", json={"phone": "0502222222", "ring_all": True}
+                )
+                call_id = answer.json()["call_id"]
+
+                async def calls() -> dict[str, list[tuple[str, str]]]:
+                    agents = (await store.snapshot()).state["agents"]
+                    return {
+                        ext: [(c["call_id"], c["state"]) for c in a["calls"]]
+                        for ext, a in agents.items()
+                    }
+
+                async def all_ringing():
+                    now = await calls()
+                    return all(v == [(call_id, "Ringing")] for v in now.values())
+
+                await until(all_ringing)  # (the ring lasts 0.1-0.4 s at speed 20)
+
+                async def answered_by_one():
+                    now = await calls()
+                    busy = {e: v for e, v in now.items() if v}
+                    return busy if list(busy.values()) == [[(call_id, "Talking")]] else None
+
+                [talker] = await until(answered_by_one)  # the others: "Answered elsewhere"
+                (await http.post("/simulator/hold", json={"ext": talker})).raise_for_status()
+                await until(async_eq(calls, talker, [(call_id, "Hold")]))
+                answer = await http.post("/simulator/hold", json={"ext": talker, "hold": False})
+                answer.raise_for_status()
+                await until(async_eq(calls, talker, [(call_id, "Talking")]))
+
+                free = next(e for e in model.agents if e != talker)
+                answer = await http.get(
+                    "/ForwardDialer/click2call.aspx",
+                    params={"code": "demo-code", "phone": free, "target": "0501234567",
+                            "format": "JSON"},
+                )  # fmt: skip
+                leg1 = answer.json()["CALLID"]
+                await until(async_eq(calls, free, [(leg1, "Dialing")]))
+                (await http.post("/simulator/reject", json={"ext": free})).raise_for_status()
+                await until(async_eq(calls, free, []))  # "Call Rejected" ended it
+                refused = await http.post("/simulator/reject", json={"ext": free})
+                assert refused.status_code == 409
+        finally:
+            worker.stop()
+            await asyncio.wait_for(task, 10)
+            await worker.client.aclose()
+
+
+def async_eq(read, key, wanted):
+    """A check for :func:`until`: ``(await read())[key] == wanted``."""
+
+    async def check():
+        return (await read())[key] == wanted
+
+    return check

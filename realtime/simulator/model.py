@@ -117,6 +117,25 @@ MOBILE_PREFIXES = ("050", "052", "053", "054", "055", "058")
 BREAK_S = (120.0, 900.0)
 BREAK_CHANCE_PER_IDLE_MIN = 0.03
 OUTBOUND_CHANCE_PER_IDLE_MIN = 0.02
+# Rarer moments of a call center's life, drawn from a random generator of their own (``rare``),
+# so that the seeded call center's other draws stay where they were:
+#: a random caller who comes through a ring-all group: every free agent of the queue rings, one
+#: answers, the others get ``HANGUP`` "Answered elsewhere"
+RING_ALL_P = 0.1
+#: an answered queue call the agent puts on hold (``HOLD``) for a while, then back (``UNHOLD``)
+HOLD_P = 0.2
+HOLD_S = (5.0, 40.0)
+#: an idle agent's outgoing call made with Click2Call (from a CRM) rather than dialled, and a
+#: Click2Call whose leg 1 the agent does not answer (``HANGUP`` "Call Rejected")
+CLICK2CALL_SHARE = 0.3
+REJECT_P = 0.2
+#: a call center of this many agents has a supervisor (its last extension) who listens in on a
+#: talking agent now and then (Voicenter's "Spy" call), for LISTEN_S
+SUPERVISED_FROM = 20
+LISTEN_CHANCE_PER_IDLE_MIN = 0.2
+LISTEN_S = (30.0, 180.0)
+#: the agents' last answered and ended calls before the model starts: so long ago at most
+LAST_CALL_BEFORE_S = 3600.0
 
 
 @dataclass
@@ -160,8 +179,10 @@ class Caller:
     name: str
     joined: int  # server-local epoch seconds
     queue_id: int
-    ringing: str | None = None  # the agent ringing for this caller
+    ringing: str | None = None  # the agent ringing for this caller (the first, if several)
     may_retry: bool = False  # a random caller: may call again after giving up
+    ring_all: bool = False  # rings every free agent of the queue at once
+    rung: list[str] = field(default_factory=list)  # every agent ringing for this caller
 
 
 @dataclass
@@ -196,6 +217,7 @@ class CallCenter:
         self.first_names, self.last_names, queue_names = NAMES[names]
         self.hebrew = names == "he"
         self.rng = random.Random(seed)
+        self.rare = random.Random(f"{seed}:rare")  # RING_ALL_P, HOLD_P, ...: see above
         self.speed = speed
         self.calls_per_minute = calls_per_minute
         self.tz = ZoneInfo(tz)
@@ -230,6 +252,11 @@ class CallCenter:
                 status_updated_ms=self._local_ms(now - self.rng.uniform(60, 3600)),
                 idle_since=now,
             )
+            # a day already under way: each agent's last call ended a while ago
+            ended = now - self.rare.uniform(30, LAST_CALL_BEFORE_S)
+            agent.last_hangup = agent.last_call = self._local(ended)
+            agent.last_answered = self._local(ended - self.rare.uniform(10, 300))
+            agent.idle_since = ended
             self.agents[agent.ext] = agent
         self._by_number = {str(a.number): a for a in self.agents.values()}
         self.members: dict[int, list[SimAgent]] = {q: [] for q in self.queues}
@@ -440,7 +467,8 @@ class CallCenter:
             if self.rng.random() < 0.6
             else ""
         )
-        self.join(queue.id, self._mobile(), name, may_retry=True)
+        ring_all = self.rare.random() < RING_ALL_P
+        self.join(queue.id, self._mobile(), name, may_retry=True, ring_all=ring_all)
 
     def _mobile(self) -> str:
         """A random Israeli mobile number that is a valid one (a call-back dials it)."""
@@ -452,10 +480,23 @@ class CallCenter:
                 continue
             return phone
 
-    def join(self, queue_id: int, phone: str, name: str = "", *, may_retry: bool = False) -> Caller:
-        """A caller enters a queue (also used by tests and the demo for named callers)."""
+    def join(
+        self,
+        queue_id: int,
+        phone: str,
+        name: str = "",
+        *,
+        may_retry: bool = False,
+        ring_all: bool = False,
+    ) -> Caller:
+        """A caller enters a queue (also used by tests and the demo for named callers).
+        ``ring_all``: the call rings every free agent of the queue at once; the first to
+        answer takes it, and the others get ``HANGUP`` with cause "Answered elsewhere"."""
         queue = self.queues[queue_id]
-        caller = Caller(self._new_id(), phone, name, self._local(), queue_id, may_retry=may_retry)
+        caller = Caller(
+            self._new_id(), phone, name, self._local(), queue_id, may_retry=may_retry,
+            ring_all=ring_all,
+        )  # fmt: skip
         queue.waiting.append(caller)
         self._queue_event(queue, "JOIN", caller.ivrid)
         patience = self.rng.expovariate(1 / PATIENCE_MEAN_S) / self.speed
@@ -472,8 +513,8 @@ class CallCenter:
         if caller not in queue.waiting:
             return
         queue.waiting.remove(caller)
-        if caller.ringing:
-            agent = self.agents[caller.ringing]
+        for ext in caller.rung:
+            agent = self.agents[ext]
             call = next((c for c in agent.calls if c.ivrid == caller.ivrid), None)
             if call is not None:
                 self._end_call(agent, call, "Normal hangup", record=False)
@@ -504,10 +545,15 @@ class CallCenter:
                 free = [a for a in self.members[queue_id] if self._available(a)]
                 if not free:
                     break
-                self._ring(min(free, key=lambda a: a.idle_since), caller)
+                if caller.ring_all:
+                    for agent in sorted(free, key=lambda a: a.idle_since):
+                        self._ring(agent, caller)
+                else:
+                    self._ring(min(free, key=lambda a: a.idle_since), caller)
 
     def _ring(self, agent: SimAgent, caller: Caller) -> None:
-        caller.ringing = agent.ext
+        caller.ringing = caller.ringing or agent.ext
+        caller.rung.append(agent.ext)
         call = SimCall(
             caller.ivrid,
             "Incoming",
@@ -533,9 +579,19 @@ class CallCenter:
         call.waited = self._local() - caller.joined
         agent.last_answered = self._local()
         self._extension_event(agent, "ANSWER", call)
+        for ext in caller.rung:  # a ring-all call: it stops ringing at the others
+            other = self.agents[ext]
+            rang = next((c for c in other.calls if c.ivrid == caller.ivrid), None)
+            if other is not agent and rang is not None:
+                self._end_call(other, rang, "Answered elsewhere", record=False)
         self._queue_event(queue, "EXIT", caller.ivrid)
         talk = self.rng.expovariate(1 / TALK_MEAN_S) / self.speed
         self._at(max(talk, 10 / self.speed), lambda: self._end_call(agent, call))
+        if self.rare.random() < HOLD_P:  # the agent puts the caller on hold a while, then back
+            at = talk * self.rare.uniform(0.2, 0.6)
+            held = min(self.rare.uniform(*HOLD_S) / self.speed, talk * 0.3)
+            self._at(at, lambda: self._hold_now(agent, call, True))
+            self._at(at + held, lambda: self._hold_now(agent, call, False))
 
     def _end_call(
         self, agent: SimAgent, call: SimCall, cause: str = "Normal hangup", record: bool = True
@@ -549,6 +605,41 @@ class CallCenter:
         agent.idle_since = self.now
         self._extension_event(agent, "HANGUP", call, cause)
         self._dispatch(agent.queues)
+
+    def hold(self, ext: str, on: bool = True) -> SimCall:
+        """``ext`` puts its talking call on hold (``HOLD``), or takes its held call back
+        (``off``: ``UNHOLD``); ValueError when it has no such call."""
+        agent = self.agents[ext]
+        wanted = "Talking" if on else "Hold"
+        call = next((c for c in agent.calls if c.status == wanted), None)
+        if call is None:
+            raise ValueError(f"{ext} has no call {'to put on hold' if on else 'on hold'}")
+        self._hold_now(agent, call, on)
+        return call
+
+    def _hold_now(self, agent: SimAgent, call: SimCall, on: bool) -> None:
+        if call not in agent.calls or call.status != ("Talking" if on else "Hold"):
+            return  # ended meanwhile (or already so)
+        call.status = "Hold" if on else "Talking"
+        self._extension_event(agent, "HOLD" if on else "UNHOLD", call)
+
+    def reject(self, ext: str) -> SimCall:
+        """``ext`` rejects the leg 1 of a Click2Call ringing its phone: ``HANGUP`` with cause
+        "Call Rejected" (the Real Time API page: "a leg1 click2call call was not answered");
+        ValueError when no such call rings."""
+        agent = self.agents[ext]
+        call = next(
+            (
+                c
+                for c in agent.calls
+                if c.direction == "Click2Call" and c.leg == 1 and not c.answered
+            ),
+            None,
+        )
+        if call is None:
+            raise ValueError(f"{ext} has no Click2Call leg 1 ringing")
+        self._end_call(agent, call, "Call Rejected")
+        return call
 
     def _record_call(self, agent: SimAgent, call: SimCall) -> None:
         """The records of a call that ended: one, or two for a Click2Call (its legs)."""
@@ -627,7 +718,30 @@ class CallCenter:
                 back = self.rng.uniform(*BREAK_S) / self.speed
                 self._at(back, functools.partial(self._back_from_break, agent))
             elif roll < BREAK_CHANCE_PER_IDLE_MIN + OUTBOUND_CHANCE_PER_IDLE_MIN:
-                self.dial_out(agent.ext, f"03{self.rng.randint(0, 9_999_999):07d}")
+                target = f"03{self.rng.randint(0, 9_999_999):07d}"
+                if self.rare.random() < CLICK2CALL_SHARE:  # from a CRM's call button
+                    self.click2call(agent.ext, target, reject=self.rare.random() < REJECT_P)
+                else:
+                    self.dial_out(agent.ext, target)
+        self._supervise()
+
+    def _supervise(self) -> None:
+        """A supervisor (the last extension of a call center of ``SUPERVISED_FROM`` agents)
+        free of calls listens in on a talking agent now and then."""
+        if len(self.agents) < SUPERVISED_FROM:
+            return
+        supervisor = list(self.agents.values())[-1]
+        if supervisor.calls or supervisor.status != 1 or supervisor.by_person:
+            return
+        if self.rare.random() >= LISTEN_CHANCE_PER_IDLE_MIN:
+            return
+        talking = [
+            a for a in self.agents.values()
+            if a is not supervisor and any(c.status == "Talking" for c in a.calls)
+        ]  # fmt: skip
+        if talking:
+            heard = self.rare.choice(talking)
+            self.listen_in(supervisor.ext, heard.ext, self.rare.uniform(*LISTEN_S))
 
     def set_status(self, ext: str, status: int, *, by_person: bool = False) -> bool:
         """Put ``ext`` in ``status`` (a ``userStatusUpdate`` when it changes). ``by_person``: a
@@ -699,13 +813,16 @@ class CallCenter:
         )
         call.answered = call.started
         agent.calls.append(call)
+        agent.last_call = self._local()
         self._extension_event(agent, "NEWCALL", call)
         # no call record: listening in is not a call of the account's (record=False)
         self._at(seconds / self.speed, lambda: self._end_call(agent, call, record=False))
         return call
 
-    def click2call(self, phone: str, target: str) -> SimCall:
-        """Leg 1 rings the agent's phone; once answered, leg 2 dials the target, then talk."""
+    def click2call(self, phone: str, target: str, *, reject: bool = False) -> SimCall:
+        """Leg 1 rings the agent's phone; once answered, leg 2 dials the target, then talk.
+        ``reject``: the agent does not answer leg 1 (``HANGUP`` "Call Rejected", as
+        :meth:`reject` does at once)."""
         agent = self.agents.get(phone) or self._by_number[phone]
         call = SimCall(
             self._new_id(), "Click2Call", "Dialing", target, target, "", self._local(), leg=1
@@ -716,6 +833,9 @@ class CallCenter:
 
         def leg1_answered() -> None:
             if call not in agent.calls:
+                return
+            if reject:
+                self._end_call(agent, call, "Call Rejected")
                 return
             call.status, call.answered = "Talking", self._local()
             call.leg1_answered = call.answered

@@ -61,8 +61,10 @@ CALL_LOG_KEPT = 50_000
 #: The Call log API's most records in one answer (Voicenter: ERROR_NUMBER 3 beyond it).
 CALL_LOG_LIMIT = 10_000
 
-PING_INTERVAL_MS = 25_000  # Engine.IO 3 defaults (socket.io 2.x servers)
-PING_TIMEOUT_MS = 60_000
+#: What Voicenter's servers say in the open packet (the Real Time API page's "Initial message"):
+#: the client pings every minute, and a socket silent for 60 + 180 s is dead.
+PING_INTERVAL_MS = 60_000
+PING_TIMEOUT_MS = 180_000
 TICK_S = 0.1
 #: A socket that falls this many frames behind is cut off rather than buffered for ever.
 MAX_BACKLOG = 50_000
@@ -208,6 +210,8 @@ class Simulator:
         app.router.add_post("/simulator/knobs", self.control_knobs)
         app.router.add_post("/simulator/ring", self.control_ring)
         app.router.add_post("/simulator/listen", self.control_listen)
+        app.router.add_post("/simulator/hold", self.control_hold)
+        app.router.add_post("/simulator/reject", self.control_reject)
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._stop)
         return app
@@ -580,7 +584,8 @@ class Simulator:
 
     async def control_join(self, request: web.Request) -> web.Response:
         """Put a named caller in a queue now: ``{"queue_id": 1000, "phone": "...", "name": ...}``
-        (default: the first queue)."""
+        (default: the first queue); with ``"ring_all": true`` the call rings every free agent
+        of the queue at once (the others hear "Answered elsewhere" once one answers)."""
         p = await self._params(request)
         if self.model is None:
             return web.json_response({"error": "replay mode has no call center"}, status=409)
@@ -592,8 +597,9 @@ class Simulator:
             return web.json_response({"error": f"no queue {queue_id}"}, status=404)
         self.broadcast(self.model.advance(time.time()))
         caller = self.model.join(
-            queue_id, str(p.get("phone", "0500000000")), str(p.get("name", ""))
-        )
+            queue_id, str(p.get("phone", "0500000000")), str(p.get("name", "")),
+            ring_all=p.get("ring_all") is True,
+        )  # fmt: skip
         self.broadcast(self.model.drain())
         return web.json_response({"queue_id": queue_id, "call_id": caller.ivrid})
 
@@ -665,6 +671,38 @@ class Simulator:
         self.broadcast(self.model.advance(time.time()))
         try:
             call = self.model.listen_in(ext, target)
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=409)
+        self.broadcast(self.model.drain())
+        return web.json_response({"ext": ext, "call_id": call.ivrid})
+
+    async def control_hold(self, request: web.Request) -> web.Response:
+        """An extension puts its talking call on hold, or takes it back:
+        ``{"ext": "SIM0100", "hold": true}`` (``HOLD``) or ``"hold": false`` (``UNHOLD``); 409
+        when it has no such call."""
+        return await self._on_extension(
+            request, lambda model, ext, p: model.hold(ext, on=p.get("hold", True) is not False)
+        )
+
+    async def control_reject(self, request: web.Request) -> web.Response:
+        """An extension rejects the leg 1 of a Click2Call ringing it: ``{"ext": "SIM0100"}``
+        (``HANGUP`` "Call Rejected"); 409 when none rings."""
+        return await self._on_extension(request, lambda model, ext, p: model.reject(ext))
+
+    async def _on_extension(
+        self,
+        request: web.Request,
+        act: Callable[[CallCenter, str, dict[str, object]], SimCall],
+    ) -> web.Response:
+        p = await self._params(request)
+        if self.model is None:
+            return web.json_response({"error": "replay mode has no call center"}, status=409)
+        ext = str(p.get("ext", ""))
+        if ext not in self.model.agents:
+            return web.json_response({"error": f"no extension {ext!r}"}, status=404)
+        self.broadcast(self.model.advance(time.time()))
+        try:
+            call = act(self.model, ext, p)
         except ValueError as exc:
             return web.json_response({"error": str(exc)}, status=409)
         self.broadcast(self.model.drain())
