@@ -80,6 +80,9 @@ class Agent:
     status_since: float | None
     peer_status: str | None  # None: not in this payload (ExtensionEvents omit it)
     calls: tuple[Call, ...] | None
+    # lastAnsweredCallEventEpoch, lastHangupCallEpoch (None: not sent, or 0)
+    last_answered_at: float | None = None
+    last_hangup_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ Example::
           "agent_name": "Lois Lane",                    # who works the extension now
           "status": 1, "status_name": "Login", "status_since": 1597934133,
           "peer_status": "OK",
+          "last_answered_at": 1606897234, "last_hangup_at": 1606897339,
           "calls": [
             {"call_id": "202012021122010135330b4f77", "direction": "Incoming",
              "state": "Talking", "number": "0501234567", "name": "Test Voicenter",
@@ -72,6 +73,10 @@ Fields (where each comes from in Voicenter's events: ``docs/voicenter.md#events`
   5 Administrative, 7 Private, 9 Other, 11 Training, 12 Team meeting, 13 Brief; accounts can
   rename them) and its name (``Status <n>`` for another code, ``Unknown`` for none);
   ``status_since``: when the agent entered that status (see the rules below).
+- ``last_answered_at`` / ``last_hangup_at``: when the extension last answered a call and
+  when a call of its last ended (Voicenter's ``lastAnsweredCallEventEpoch`` and
+  ``lastHangupCallEpoch``); null: never, or not known. How long an agent has been idle is
+  told from them (``static/board/present.js`` ``idleSince``).
 - ``calls``: the extension's active calls. ``state`` is one of Ringing, Dialing, Talking, Hold,
   Spying (listening in on another extension: not talking); ``direction`` one of Incoming,
   Outgoing, Spy, Click2Call (any other value Voicenter sends passes through); ``leg`` is the
@@ -126,6 +131,10 @@ Rules
 - An event that does not say which calls an extension has (no ``calls`` key) keeps its calls,
   except the call a HANGUP names, which ends; likewise ``peer_status``, which
   ``ExtensionEvent`` payloads omit.
+- ``last_answered_at`` / ``last_hangup_at``: what Voicenter sent; a payload without them (or
+  with 0) keeps the last known. A HANGUP that ends a call the agent had answered is a call
+  ended at the event's time, even when ``lastHangupCallEpoch`` says earlier (the Real Time
+  API page's Click2Call leg 2 HANGUP example still carries the previous call's).
 """
 
 from __future__ import annotations
@@ -200,6 +209,8 @@ class AgentView(TypedDict):
     status_name: str
     status_since: float | None
     peer_status: str
+    last_answered_at: float | None
+    last_hangup_at: float | None
     calls: list[CallView]
 
 
@@ -328,6 +339,16 @@ def agent_view(
         since = previous.get("status_since")
     else:
         since = at
+    answered_at, hangup_at = agent.last_answered_at, agent.last_hangup_at
+    if previous is not None:
+        if answered_at is None:
+            answered_at = previous.get("last_answered_at")
+        if hangup_at is None:
+            hangup_at = previous.get("last_hangup_at")
+        if ended and at is not None and (hangup_at is None or hangup_at < at):
+            for call in previous.get("calls", ()):
+                if call.get("call_id") == ended and call.get("answered_at") is not None:
+                    hangup_at = at  # an answered call ended now, whatever the payload says
     if agent.calls is not None:
         calls = [call_view(c) for c in agent.calls]
     else:
@@ -348,6 +369,8 @@ def agent_view(
             if agent.peer_status is not None
             else (previous.get("peer_status", "") if previous is not None else "")
         ),
+        "last_answered_at": answered_at,
+        "last_hangup_at": hangup_at,
         "calls": calls,
     }
 

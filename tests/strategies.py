@@ -55,6 +55,8 @@ def agents(draw):
         status_since=draw(times),
         peer_status=draw(st.sampled_from([None, "OK", "UNREACHABLE"])),
         calls=draw(st.one_of(st.none(), st.lists(calls, max_size=2).map(tuple))),
+        last_answered_at=draw(times),
+        last_hangup_at=draw(times),
     )
 
 

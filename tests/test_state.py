@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -266,3 +267,35 @@ def test_spying_is_its_own_call_state_not_talking():
     state = run(empty_state(), listed(agent()), event)
     [call] = state["agents"]["SIP1"]["calls"]
     assert (call["state"], call["direction"]) == ("Spying", "Spy")
+
+
+def _hung_up(call_id, *, hangup_at, answered_at=None):
+    """A HANGUP of ``call_id`` whose payload says the extension's last calls ended and were
+    answered at these times (None: the payload does not say)."""
+    ag = replace(agent(), last_hangup_at=hangup_at, last_answered_at=answered_at)
+    return AgentChanged("agent_changed", "HANGUP", ag, call_id, "Normal hangup", 2_000, None)
+
+
+def test_the_last_answered_and_ended_calls_stand_until_voicenter_says_otherwise():
+    known = replace(agent(), last_answered_at=900, last_hangup_at=950)
+    state = run(empty_state(), listed(known))
+    assert state["agents"]["SIP1"]["last_answered_at"] == 900
+    state = run(state, changed(agent(status=3), at=1_000))  # the event does not say
+    assert (
+        state["agents"]["SIP1"]["last_answered_at"],
+        state["agents"]["SIP1"]["last_hangup_at"],
+    ) == (900, 950)
+    state = run(state, changed(replace(agent(), last_hangup_at=990), at=1_000))
+    assert state["agents"]["SIP1"]["last_hangup_at"] == 990
+
+
+def test_a_hangup_of_an_answered_call_is_an_ended_call_even_when_the_payload_lags():
+    talking = Call("c1", "Incoming", "Talking", "050", "", "", 1_500, 1_510, None, None)
+    ringing = Call("c2", "Incoming", "Ringing", "050", "", "", 1_500, None, None, None)
+    state = run(empty_state(), listed(agent(calls=(talking, ringing))))
+    # the docs' Click2Call leg 2 HANGUP still carries the call before's lastHangupCallEpoch
+    ended = run(state, _hung_up("c1", hangup_at=900))
+    assert ended["agents"]["SIP1"]["last_hangup_at"] == 2_000
+    # a call never answered (a ring-all call answered elsewhere) leaves what Voicenter says
+    missed = run(state, _hung_up("c2", hangup_at=900))
+    assert missed["agents"]["SIP1"]["last_hangup_at"] == 900

@@ -186,6 +186,15 @@ def test_hangup_carries_its_cause_and_leaves_no_call():
     assert event.agent.calls == ()
 
 
+def test_the_last_answered_and_ended_calls_are_read_in_utc_and_missing_is_unknown():
+    event = one("ExtensionEvent", doc("ExtensionEvent", "HANGUP"))
+    assert event.agent.last_answered_at == 1606908139 - 120 * 60  # lastAnsweredCallEventEpoch
+    assert event.agent.last_hangup_at == 1606908139 - 120 * 60  # lastHangupCallEpoch
+    snapshot = one("AllExtensionsStatus", doc("AllExtensionsStatus"), offset_min=180)
+    clark = snapshot.agents[0]  # the doc's snapshot sends no lastHangupCallEpoch
+    assert (clark.last_answered_at, clark.last_hangup_at) == (1545243466 - 180 * 60, None)
+
+
 def test_hangup_drops_the_ended_call_even_if_calls_still_lists_it():
     payload = doc("ExtensionEvent", "NEWCALL")["data"]
     payload = {

@@ -56,7 +56,8 @@ JoinTimeStamp}]}``; ``Calls`` is the queue's full waiting list.
 
 Extension: ``{extenUser (SIP user, the key), number, userID, userName, onlineUserID,
 representative (user id), summery: {representative: name}, representativeStatus,
-representativeUpdated (milliseconds), peerStatus, calls: [Call], currentCall: Call}``;
+representativeUpdated (milliseconds), peerStatus, lastAnsweredCallEventEpoch,
+lastHangupCallEpoch, calls: [Call], currentCall: Call}``;
 ``calls`` is the extension's full list of active calls, ``currentCall`` the one the event is
 about. Call: ``{ivrid, callerphone, callername, callstatus (Ringing, Dialing, Talking, Hold),
 direction (Incoming, Outgoing, Spy, Click2Call or Click2call), did, callStarted, callAnswered,
@@ -346,6 +347,8 @@ def _agent(
         # null is what Voicenter sends where it does not say: "not sent", not ""
         peer_status=text(ext["peerstatus"]) if ext.get("peerstatus") is not None else None,
         calls=calls,
+        last_answered_at=to_utc(ext.get("lastansweredcalleventepoch")),
+        last_hangup_at=to_utc(ext.get("lasthangupcallepoch")),
     )
 
 
