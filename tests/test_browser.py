@@ -213,7 +213,7 @@ def test_a_change_touches_only_its_own_card(page, stack):
           if (window.wallboard.stats.drawPending) return false;
           window.__before = Object.assign({}, window.wallboard.board.state.agents);
           window.__touched = new Set();
-          const timers = '.agent-since, .call-duration';
+          const timers = '.agent-since, .call-duration, .agent-idle-time';
           new MutationObserver(records => {
             for (const r of records) {
               const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
@@ -637,6 +637,51 @@ def test_todays_numbers_and_a_queues_alert_show_on_its_tile(page, stack):
             "from wallboard.reports.models import QueueSettings;"
             "QueueSettings.objects.all().delete()",
         )  # fmt: skip
+
+
+def test_an_available_agent_shows_the_time_since_their_last_call_longest_idle_first(page, stack):
+    import httpx
+
+    page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
+    # the simulator's agents ended a call within the last hour: an available card says when
+    idle = page.locator('.agent[data-category="available"]:not(.over) .agent-idle').first
+    expect(idle).to_have_text(re.compile(r"^Idle \d+:\d\d(:\d\d)?$"), timeout=30_000)
+    timer = idle.locator(".agent-idle-time")
+    expect(timer).not_to_have_text(timer.inner_text(), timeout=5_000)  # it ticks
+    # a call that ends (the simulator's far end hangs up): idle from that moment
+    ext = page.evaluate(
+        """() => {
+          const agents = window.wallboard.board.state.agents;
+          return Object.keys(agents).find(e => agents[e].status === 1 && !agents[e].calls.length
+            && !document.querySelector(`.agent[data-ext="${e}"]`).classList.contains('over'));
+        }"""
+    )
+    card = page.locator(f'.agent[data-ext="{ext}"]')
+    until_now(lambda: stack.ring(ext, "0503334455", alone=True), within_s=30)
+    expect(card).to_have_attribute("data-category", "oncall", timeout=15_000)  # answered
+    expect(card.locator(".agent-idle")).to_be_hidden()
+    httpx.get(
+        f"{stack.sim}/ForwardDialer/click2call.aspx",
+        params={"code": "demo-code", "phone": ext, "action": "terminate", "format": "JSON"},
+    ).raise_for_status()
+    expect(card.locator(".agent-idle")).to_have_text(re.compile(r"^Idle 0:0\d$"), timeout=10_000)
+    # the available cards, longest idle first: the next one a queue rings comes first
+    page.wait_for_function(
+        """() => {
+          if (window.wallboard.stats.drawPending) return false;
+          const agents = window.wallboard.board.state.agents;
+          const since = (a) => {
+            const t = [a.last_hangup_at, a.last_answered_at].filter(v => typeof v === 'number');
+            return t.length ? Math.max(...t) : Infinity;
+          };
+          const cards = document.querySelectorAll(
+            '#agents .agent[data-category="available"]:not(.over)');
+          const times = [...cards].map(c => since(agents[c.dataset.ext]));
+          return times.length > 1 && times.every((t, i) => i === 0 || times[i - 1] <= t);
+        }""",
+        timeout=30_000,
+    )
+    page.screenshot(path=OUTPUT / "board-idle.png")
 
 
 def test_a_supervisor_listening_in_is_counted_apart_from_the_calls(page, stack):

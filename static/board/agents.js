@@ -1,5 +1,6 @@
 /* The agent cards: one per extension, with name, extension, status (colour, icon and name),
- * time in status and the current call (direction, state, number or name, duration). Keyed by
+ * time in status and the current call (direction, state, number or name, duration), or, for
+ * an available agent, how long since their last call (present.idleSince). Keyed by
  * extension, so a change touches only its own card; ordered by present.agentOrder.
  */
 
@@ -10,6 +11,7 @@ import {
   agentName,
   agentOrder,
   callStart,
+  idleSince,
   limitsOf,
   mainCall,
   overWords,
@@ -46,6 +48,7 @@ function createAgentView(ext) {
     since: since,
     category: null,
     call: null, // {el, kind, number, name, duration}
+    idle: null, // {el, time}: made the first time the agent is available and idle
     over: over,
     overKind: null, // "status" | "call": over its limit in its status, or on a long call
     onStatusOver: null,
@@ -123,6 +126,29 @@ function statusLabel(category, agent, call, controls) {
   }
 }
 
+// An available agent's "Idle 12:05": since their last call ended (present.idleSince), ticking
+// like the other timers; made once per card, hidden (its timer stopped) when not available.
+function renderIdle(view, category, agent, now) {
+  const since = category === "available" ? idleSince(agent) : null;
+  if (since === null) {
+    if (view.idle && !view.idle.el.hidden) {
+      stopTimer(view.idle.time);
+      setHidden(view.idle.el, true);
+    }
+    return;
+  }
+  if (!view.idle) {
+    const root = el("div", "agent-idle");
+    root.title = t("agent.idleTitle");
+    const time = el("span", "agent-idle-time", "—");
+    root.append(el("span", "agent-idle-label", t("agent.idle")), " ", time);
+    view.el.insertBefore(root, view.over);
+    view.idle = { el: root, time: time };
+  }
+  setHidden(view.idle.el, false);
+  setTimer(view.idle.time, since, now);
+}
+
 // callLimit: the long-call limit of the agent's status, seconds (null: none).
 function renderCall(view, calls, now, callLimit) {
   const call = mainCall(calls);
@@ -171,6 +197,7 @@ export function createAgents(container, filter, controls, limits, mySlot) {
   function remove(ext, view) {
     stopTimer(view.since);
     if (view.call) stopTimer(view.call.duration);
+    if (view.idle) stopTimer(view.idle.time);
     view.el.remove();
     views.delete(ext);
   }
@@ -207,6 +234,7 @@ export function createAgents(container, filter, controls, limits, mySlot) {
       if (view.overKind === "status") setOver(view, null, 0);
     }
     renderCall(view, calls, now, category === "oncall" ? callLimit : null);
+    renderIdle(view, category, agent, now);
     setHidden(view.el, !filter.showsAgent(agent));
   }
 

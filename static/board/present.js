@@ -64,6 +64,21 @@ export function mainCall(calls) {
   return null;
 }
 
+/**
+ * Since when an agent on no call has been idle: the later of their last ended and last
+ * answered call (realtime/state.py: Voicenter's lastHangupCallEpoch may lag behind an answer;
+ * docs/voicenter.md), null when neither is known. Not meaningful while on a call.
+ * @returns {number | null}
+ */
+export function idleSince(agent) {
+  const ended = agent ? agent.last_hangup_at : null;
+  const answered = agent ? agent.last_answered_at : null;
+  const e = typeof ended === "number" && isFinite(ended) ? ended : null;
+  const a = typeof answered === "number" && isFinite(answered) ? answered : null;
+  if (e === null) return a;
+  return a === null || e >= a ? e : a;
+}
+
 // What needs attention first: ringing, over a limit, on a call, available, on a break, logged out.
 const RANK = { ringing: 0, over: 1, oncall: 2, listening: 2, available: 3, break: 4, loggedout: 5 };
 
@@ -147,7 +162,8 @@ function elapsed(since, nowSec) {
 
 // The cards' order, what needs attention first: ringing, over a limit (limitsOf: the furthest
 // over first), on a call, available, on a break, logged out; within each, the longest in that
-// state first, then by name.
+// state first (available: the longest idle first, idleSince, the next a queue would ring; then
+// the longest available), then by name.
 export function agentOrder(agents, nowSec, limits) {
   const now = typeof nowSec === "number" ? nowSec : Date.now() / 1000;
   const rows = [];
@@ -155,6 +171,7 @@ export function agentOrder(agents, nowSec, limits) {
     const agent = agents[ext] || {};
     let category = agentCategory(agent);
     let duration = 0; // ringing: by name only
+    let then = 0; // a second order within the same duration (available: time in the status)
     const over = limits ? overLimit(agent, ext, limits, now).by : 0;
     if (over > 0) {
       category = "over";
@@ -162,14 +179,20 @@ export function agentOrder(agents, nowSec, limits) {
     } else if (category === "oncall" || category === "listening") {
       duration = elapsed(longestCallStart(agent), now);
     }
-    else if (category === "break" || category === "available") {
+    else if (category === "available") {
+      duration = elapsed(idleSince(agent), now);
+      then = elapsed(agent.status_since, now);
+    } else if (category === "break") {
       duration = elapsed(agent.status_since, now);
     }
-    rows.push({ ext: ext, rank: RANK[category], duration: duration, name: agent.agent_name });
+    rows.push({
+      ext: ext, rank: RANK[category], duration: duration, then: then, name: agent.agent_name,
+    });
   }
   rows.sort(function (a, b) {
     if (a.rank !== b.rank) return a.rank - b.rank;
     if (a.duration !== b.duration) return b.duration - a.duration; // longest first
+    if (a.then !== b.then) return b.then - a.then;
     return compareText(a.name, b.name) || compareText(a.ext, b.ext);
   });
   return rows.map(function (row) {

@@ -7,8 +7,8 @@ import { test } from "node:test";
 import { bannerFor, frozenSince } from "../../static/board/banner.js";
 import { count, setLanguage, share, t, word } from "../../static/board/i18n.js";
 import {
-  age, agentCategory, agentOrder, clockTime, countOver, formatDuration, limitsOf, overLimit,
-  overWords, setTimeZone, todayTotals,
+  age, agentCategory, agentOrder, clockTime, countOver, formatDuration, idleSince, limitsOf,
+  overLimit, overWords, setTimeZone, todayTotals,
 } from "../../static/board/present.js";
 import { createBoard, receive } from "../../static/board/reducer.js";
 
@@ -221,4 +221,21 @@ test("counts and percentages are written as the language writes them", () => {
   assert.equal(share(null), "—");
   assert.equal(share(NaN), "—");
   assert.equal(count(undefined), "");
+});
+
+test("available agents come longest idle first, since their last call ended or was answered", () => {
+  const agents = {
+    recent: { status: 1, status_since: 0, calls: [], last_hangup_at: 90, last_answered_at: 80 },
+    long: { status: 1, status_since: 95, calls: [], last_hangup_at: 10, last_answered_at: 5 },
+    // the ended call's time lags behind the answer (docs/voicenter.md): idle since the answer
+    lagging: { status: 1, status_since: 0, calls: [], last_hangup_at: 20, last_answered_at: 50 },
+    unknown: { status: 1, status_since: 0, calls: [], last_hangup_at: null, last_answered_at: null },
+    talking: { status: 1, status_since: 0, calls: [{ state: "Talking", answered_at: 99 }],
+               last_hangup_at: 1, last_answered_at: 1 },
+  };
+  assert.equal(idleSince(agents.long), 10);
+  assert.equal(idleSince(agents.lagging), 50);
+  assert.equal(idleSince(agents.unknown), null);
+  assert.equal(idleSince({ last_hangup_at: null, last_answered_at: 7 }), 7);
+  assert.deepEqual(agentOrder(agents, 100), ["talking", "long", "lagging", "recent", "unknown"]);
 });
