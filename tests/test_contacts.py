@@ -565,8 +565,65 @@ def test_voicenters_popup_gets_its_format_from_our_contacts(db, client, settings
         "CLIENTNAME": "Dana Cohen", "TOTAL": "1", "COMPANY": "Cohen Logistics",
     }  # fmt: skip
     missing = client.get("/contacts/popup/s3cret-popup-path/", {"phone": "0509999999"}).json()
-    assert missing["STATUS"] != "OK"
-    assert missing["TOTAL"] == "0"
+    # no contact is no error: Voicenter reads any STATUS but "OK" as an error on our side
+    assert missing == {"STATUS": "OK", "URL": "", "CLIENTNAME": "", "TOTAL": "0", "COMPANY": ""}
+
+
+POPUP = "/contacts/popup/s3cret-popup-path/"
+
+
+@pytest.fixture
+def popup_contacts(db, settings):
+    settings.CONTACTS_POPUP_SECRET = "s3cret-popup-path"
+    import_csv(io.StringIO(GOOD), "IL")
+
+
+def test_voicenters_popup_answers_a_post_of_json_or_a_form_without_csrf(popup_contacts):
+    from django.test import Client
+
+    extension = Client(enforce_csrf_checks=True)  # no cookie, no token: a browser extension
+    ringing = {
+        "phone": "97235551234", "callerName": "Dana", "ivrid": "2022091610354602", "did": "",
+        "extenUser": "SIPSIP1", "status": "Ringing", "direction": "Incoming",
+    }  # fmt: skip
+    answer = extension.post(POPUP, ringing, content_type="application/json")
+    assert answer.status_code == 200
+    assert (answer.json()["STATUS"], answer.json()["CLIENTNAME"]) == ("OK", "Dana Cohen")
+    assert answer["Access-Control-Allow-Origin"] == "*"
+    form = extension.post(POPUP, {"phone": "035551234", "ivrid": "x", "status": "Ringing"})
+    assert form.json()["CLIENTNAME"] == "Dana Cohen"
+    unknown = extension.post(
+        POPUP, {**ringing, "phone": 509999999}, content_type="application/json"
+    )
+    assert (unknown.json()["STATUS"], unknown.json()["TOTAL"]) == ("OK", "0")
+
+
+def test_voicenters_popup_answers_a_browser_extensions_preflight(popup_contacts, client):
+    answer = client.options(
+        POPUP,
+        headers={
+            "Origin": "chrome-extension://abcdefghijklmnop",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert answer.status_code == 204
+    assert answer["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in answer["Access-Control-Allow-Methods"]
+    assert answer["Access-Control-Allow-Headers"].lower() == "content-type"
+    assert "Access-Control-Allow-Credentials" not in answer  # the secret path is the credential
+    assert client.options("/contacts/popup/wrong/").status_code == 404
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]"])
+def test_a_popup_request_whose_body_cannot_be_read_is_a_logged_400(
+    popup_contacts, client, body, caplog
+):
+    answer = client.post(POPUP, body, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json()["STATUS"] == "ERROR"
+    assert answer["Access-Control-Allow-Origin"] == "*"
+    assert "cannot read" in caplog.text
 
 
 @pytest.mark.parametrize(("configured", "asked"), [("s3cret", "wrong"), ("", "anything")])

@@ -13,7 +13,9 @@ its Click2Call endpoints and the CSV import page.
 - ``/contacts/<id>/``: one contact; ``GET /contacts/lookup?phone=``: the board's screen-pop
   (and, for who may add contacts, its "Add contact" link for an unknown caller:
   :func:`add_contact_url`);
-  ``/contacts/popup/<CONTACTS_POPUP_SECRET>/?phone=``: Voicenter's own Pop-up screen service.
+  ``/contacts/popup/<CONTACTS_POPUP_SECRET>/``: Voicenter's own Pop-up screen service
+  (:func:`voicenter_popup`: GET ``?phone=``, or a POST of a form or of JSON; CORS open, no
+  CSRF: the secret path is the credential).
 
 A number the toll-fraud policy refuses (``wallboard.contacts.dialling``) is never dialled.
 
@@ -24,6 +26,7 @@ dialled, 404 no such number,
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import Any, BinaryIO, cast
@@ -42,6 +45,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from realtime.phones import digits, for_voicenter, key_of
@@ -174,28 +178,79 @@ def lookup(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
-def voicenter_popup(request: HttpRequest, secret: str) -> JsonResponse:
-    """Voicenter's Pop-up screen asks this URL for the caller (``?phone=0722776772``) and pops
-    ``{"STATUS", "URL", "CLIENTNAME", "TOTAL", "COMPANY"}`` in its Chrome extension (API
-    documentation, section 2, step 3). The URL holds ``CONTACTS_POPUP_SECRET``: without it (or
-    with a wrong one) the answer is a 404, as for any unknown page."""
+#: What a browser extension may send to the Pop-up screen's URL from another origin.
+POPUP_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+class BadPopupRequest(ValueError):
+    """A Pop-up screen request whose body cannot be read."""
+
+
+@csrf_exempt  # asked by Voicenter (its cloud, or its Chrome extension): the path is the secret
+@require_http_methods(["GET", "POST", "OPTIONS"])
+def voicenter_popup(request: HttpRequest, secret: str) -> HttpResponse:
+    """Voicenter's Pop-up screen asks this URL for the caller and pops the answer
+    ``{"STATUS", "URL", "CLIENTNAME", "TOTAL", "COMPANY"}`` (all strings) in its Chrome
+    extension (API documentation rev. 3.2, section 2; the Pop Up Screen API page).
+
+    The question: ``GET ?phone=0722776772`` (rev. 3.2; the page adds ``ivrid``, ``extenUser``,
+    ``did``, ``statusCall``), a form POST, or a POST of JSON (``{"phone": "972722776772",
+    "ivrid", "extenUser", "status": "Ringing", ...}``, sent again as the call is answered and
+    ends): only ``phone`` is read, in any spelling. The answer's ``STATUS`` is ``"OK"``
+    whenever the question was read, a caller who is no contact included (``TOTAL`` "0"): the
+    page says any other ``STATUS`` means an error on our side. A body that cannot be read is a
+    400 with ``STATUS`` "ERROR", logged. Every answer, and the preflight (``OPTIONS``), carries
+    the CORS headers a browser extension needs (:data:`POPUP_CORS`; no cookies: the secret path
+    is the credential). The URL holds ``CONTACTS_POPUP_SECRET``: without it (or with a wrong
+    one) the answer is a 404, as for any unknown page."""
     expected = settings.CONTACTS_POPUP_SECRET
     if not expected or not constant_time_compare(secret, expected):
         raise Http404
-    contact, total = matching(request.GET.get("phone", ""))
-    if contact is None:
-        body = {"STATUS": "NOT FOUND", "URL": "", "CLIENTNAME": "", "TOTAL": "0", "COMPANY": ""}
-        return JsonResponse(body)
-    url = request.build_absolute_uri(reverse("contact", args=[contact.pk]))
-    body = {
-        "STATUS": "OK",
-        "URL": url,
-        "CLIENTNAME": contact.name,
-        "TOTAL": str(total),
-        "COMPANY": contact.company,
-    }
-    return JsonResponse(body)
+    if request.method == "OPTIONS":
+        return _with_cors(HttpResponse(status=204))
+    body = {"STATUS": "OK", "URL": "", "CLIENTNAME": "", "TOTAL": "0", "COMPANY": ""}
+    try:
+        phone = _popup_phone(request)
+    except BadPopupRequest as exc:
+        log.warning("Voicenter's Pop-up screen sent a request we cannot read: %s", exc)
+        return _with_cors(JsonResponse({**body, "STATUS": "ERROR", "ERROR": str(exc)}, status=400))
+    contact, total = matching(phone)
+    if contact is not None:
+        body = {
+            "STATUS": "OK",
+            "URL": request.build_absolute_uri(reverse("contact", args=[contact.pk])),
+            "CLIENTNAME": contact.name,
+            "TOTAL": str(total),
+            "COMPANY": contact.company,
+        }
+    return _with_cors(JsonResponse(body))
+
+
+def _popup_phone(request: HttpRequest) -> str:
+    """The caller's number a Pop-up screen request names ("" if none)."""
+    if request.method != "POST":
+        return str(request.GET.get("phone", ""))
+    if request.content_type != "application/json":
+        return str(request.POST.get("phone", "") or request.GET.get("phone", ""))
+    try:
+        sent = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadPopupRequest("the body is not JSON") from exc
+    if not isinstance(sent, dict):
+        raise BadPopupRequest("the body is not a JSON object")
+    phone = sent.get("phone")
+    return str(phone) if isinstance(phone, str | int) and not isinstance(phone, bool) else ""
+
+
+def _with_cors(response: HttpResponse) -> HttpResponse:
+    for name, value in POPUP_CORS.items():
+        response[name] = value
+    return response
 
 
 @login_required
