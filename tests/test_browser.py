@@ -643,45 +643,56 @@ def test_an_available_agent_shows_the_time_since_their_last_call_longest_idle_fi
     import httpx
 
     page.wait_for_function("document.querySelector('#banner').dataset.state === 'live'")
-    # the simulator's agents ended a call within the last hour: an available card says when
-    idle = page.locator('.agent[data-category="available"]:not(.over) .agent-idle').first
-    expect(idle).to_have_text(re.compile(r"^Idle \d+:\d\d(:\d\d)?$"), timeout=30_000)
-    timer = idle.locator(".agent-idle-time")
-    expect(timer).not_to_have_text(timer.inner_text(), timeout=5_000)  # it ticks
-    # a call that ends (the simulator's far end hangs up): idle from that moment
-    ext = page.evaluate(
-        """() => {
-          const agents = window.wallboard.board.state.agents;
-          return Object.keys(agents).find(e => agents[e].status === 1 && !agents[e].calls.length
-            && !document.querySelector(`.agent[data-ext="${e}"]`).classList.contains('over'));
-        }"""
-    )
-    card = page.locator(f'.agent[data-ext="{ext}"]')
-    until_now(lambda: stack.ring(ext, "0503334455", alone=True), within_s=30)
-    expect(card).to_have_attribute("data-category", "oncall", timeout=15_000)  # answered
-    expect(card.locator(".agent-idle")).to_be_hidden()
-    httpx.get(
-        f"{stack.sim}/ForwardDialer/click2call.aspx",
-        params={"code": "demo-code", "phone": ext, "action": "terminate", "format": "JSON"},
-    ).raise_for_status()
-    expect(card.locator(".agent-idle")).to_have_text(re.compile(r"^Idle 0:0\d$"), timeout=10_000)
-    # the available cards, longest idle first: the next one a queue rings comes first
-    page.wait_for_function(
-        """() => {
-          if (window.wallboard.stats.drawPending) return false;
-          const agents = window.wallboard.board.state.agents;
-          const since = (a) => {
-            const t = [a.last_hangup_at, a.last_answered_at].filter(v => typeof v === 'number');
-            return t.length ? Math.max(...t) : Infinity;
-          };
-          const cards = document.querySelectorAll(
-            '#agents .agent[data-category="available"]:not(.over)');
-          const times = [...cards].map(c => since(agents[c.dataset.ext]));
-          return times.length > 1 && times.every((t, i) => i === 0 || times[i - 1] <= t);
-        }""",
-        timeout=30_000,
-    )
-    page.screenshot(path=OUTPUT / "board-idle.png")
+    talking = """() => {
+      const agents = window.wallboard.board.state.agents;
+      return Object.keys(agents).filter(e => agents[e].status === 1
+        && agents[e].calls.length === 1 && agents[e].calls[0].state === 'Talking'
+        && !document.querySelector(`.agent[data-ext="${e}"]`).classList.contains('over'));
+    }"""
+
+    def hang_up(ext: str) -> None:  # the far end hangs up (Click2Call's terminate)
+        httpx.get(
+            f"{stack.sim}/ForwardDialer/click2call.aspx",
+            params={"code": "demo-code", "phone": ext, "action": "terminate", "format": "JSON"},
+        ).raise_for_status()
+
+    stack.knobs(dispatch_paused=True)  # who is freed stays available: no queue rings them
+    try:
+        first, second = page.wait_for_function(
+            f"(() => {{ const t = ({talking})(); return t.length >= 2 ? t : null; }})()",
+            timeout=60_000,
+        ).json_value()[:2]
+        hang_up(first)
+        card = page.locator(f'.agent[data-ext="{first}"]')
+        idle = card.locator(".agent-idle")
+        expect(idle).to_have_text(re.compile(r"^Idle 0:0\d$"), timeout=10_000)
+        timer = idle.locator(".agent-idle-time")
+        expect(timer).not_to_have_text(timer.inner_text(), timeout=5_000)  # it ticks
+        hang_up(second)
+        later = page.locator(f'.agent[data-ext="{second}"] .agent-idle')
+        expect(later).to_have_text(re.compile(r"^Idle 0:0\d$"), timeout=10_000)
+        # the available cards, longest idle first: the next one a queue rings comes first
+        page.wait_for_function(
+            """([first, second]) => {
+              if (window.wallboard.stats.drawPending) return false;
+              const agents = window.wallboard.board.state.agents;
+              const since = (a) => {
+                const t = [a.last_hangup_at, a.last_answered_at].filter(v => typeof v === 'number');
+                return t.length ? Math.max(...t) : Infinity;
+              };
+              const cards = [...document.querySelectorAll(
+                '#agents .agent[data-category="available"]:not(.over)')];
+              const order = cards.map(c => c.dataset.ext);
+              const times = cards.map(c => since(agents[c.dataset.ext]));
+              return order.indexOf(first) >= 0 && order.indexOf(first) < order.indexOf(second)
+                && times.every((t, i) => i === 0 || times[i - 1] <= t);
+            }""",
+            arg=[first, second],
+            timeout=10_000,
+        )
+        page.screenshot(path=OUTPUT / "board-idle.png")
+    finally:
+        stack.knobs(dispatch_paused=False)
 
 
 def test_a_supervisor_listening_in_is_counted_apart_from_the_calls(page, stack):

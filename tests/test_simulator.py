@@ -900,3 +900,17 @@ def test_the_call_centers_life_holds_rings_all_rejects_and_listens_in_at_random(
         for c in e.agent.calls or () if (c.direction, c.state) == ("Spy", "Spying")
     ]  # fmt: skip
     assert spies, "the supervisor never listened in"
+
+
+async def test_paused_queues_offer_no_caller_until_switched_back(client, sim, monkeypatch):
+    sent: list[tuple[str, Any]] = []
+    monkeypatch.setattr(sim, "broadcast", sent.extend)
+    for agent in sim.model.agents.values():
+        agent.status = 1
+    answer = await client.post("/simulator/knobs", json={"dispatch_paused": True})
+    assert (await answer.json())["dispatch_paused"] is True
+    await client.post("/simulator/join", json={"phone": "0501112233"})
+    assert [p["reason"] for _, p in sent] == ["JOIN"]  # nobody rings
+    await client.post("/simulator/knobs", json={"dispatch_paused": False})
+    rung = [p["data"]["extenUser"] for _, p in sent if p.get("data", {}).get("reason") == "NEWCALL"]
+    assert len(rung) == 1  # offered at once, to one agent

@@ -218,6 +218,7 @@ class CallCenter:
         self.hebrew = names == "he"
         self.rng = random.Random(seed)
         self.rare = random.Random(f"{seed}:rare")  # RING_ALL_P, HOLD_P, ...: see above
+        self.paused = False  # the queues offer no caller to anyone (tests: who is free stays)
         self.speed = speed
         self.calls_per_minute = calls_per_minute
         self.tz = ZoneInfo(tz)
@@ -537,6 +538,8 @@ class CallCenter:
 
     def _dispatch(self, queue_ids: list[int]) -> None:
         """Offer the oldest waiting callers of these queues to their longest-idle agents."""
+        if self.paused:
+            return
         for queue_id in queue_ids:
             queue = self.queues[queue_id]
             for caller in queue.waiting:

@@ -626,7 +626,24 @@ class Simulator:
         "rest_garbage",
         "rest_echo_code",
         "click2call_blocked",
+        "dispatch_paused",
     )
+
+    @property
+    def dispatch_paused(self) -> bool:
+        """The queues offer their callers to no one (an agent freed stays available, so that a
+        test sees them so); switched off, they offer the waiting callers at once."""
+        return self.model is not None and self.model.paused
+
+    @dispatch_paused.setter
+    def dispatch_paused(self, paused: bool) -> None:
+        if self.model is None:
+            return
+        self.broadcast(self.model.advance(time.time()))
+        self.model.paused = paused
+        if not paused:
+            self.model._dispatch(list(self.model.queues))
+        self.broadcast(self.model.drain())
 
     async def control_knobs(self, request: web.Request) -> web.Response:
         """Switch test behaviours on or off: ``{"status_update_silent": true}``."""
