@@ -803,6 +803,8 @@ def test_the_simulator_reads_the_documented_answers_to_a_cdr(name, err):
     assert reply["err"] == err
     assert reply["errdesc"] in ("OK", "Some error description")
     assert cdr_reply(b"<html>502</html>") == cdr_reply(b"{not json") == {}
+
+
 def _applied(model: CallCenter, events: list, state=None):
     """The state after ``events`` (the model's snapshot first when no state is given), and
     every typed event they made."""

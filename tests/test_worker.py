@@ -571,7 +571,7 @@ async def test_hold_ring_all_and_a_rejected_click2call_reach_the_stored_state_li
                 answer = await http.get(
                     "/ForwardDialer/click2call.aspx",
                     params={"code": "demo-code", "phone": free, "target": "0501234567",
-                            "format": "JSON"},
+                            "action": "call", "format": "JSON"},
                 )  # fmt: skip
                 leg1 = answer.json()["CALLID"]
                 await until(async_eq(calls, free, [(leg1, "Dialing")]))
