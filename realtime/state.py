@@ -131,10 +131,11 @@ Rules
 - An event that does not say which calls an extension has (no ``calls`` key) keeps its calls,
   except the call a HANGUP names, which ends; likewise ``peer_status``, which
   ``ExtensionEvent`` payloads omit.
-- ``last_answered_at`` / ``last_hangup_at``: what Voicenter sent; a payload without them (or
-  with 0) keeps the last known. A HANGUP that ends a call the agent had answered is a call
-  ended at the event's time, even when ``lastHangupCallEpoch`` says earlier (the Real Time
-  API page's Click2Call leg 2 HANGUP example still carries the previous call's).
+- ``last_answered_at`` / ``last_hangup_at``: what Voicenter sent, never earlier than the last
+  known (a payload without them, with 0, or replayed keeps it). A HANGUP that ends a call the
+  agent had answered is a call ended at the event's time, even when ``lastHangupCallEpoch``
+  says earlier (the Real Time API page's Click2Call leg 2 HANGUP example still carries the
+  previous call's).
 """
 
 from __future__ import annotations
@@ -310,6 +311,14 @@ def moved_queue_view(event: QueueChanged, previous: QueueView | None) -> QueueVi
     return {"id": event.queue.id, "name": name, "waiting": waiting}
 
 
+def _later(a: float | None, b: object) -> float | None:
+    """The later of two known times (None: unknown)."""
+    known = b if isinstance(b, int | float) and not isinstance(b, bool) else None
+    if a is None:
+        return known
+    return a if known is None or a >= known else float(known)
+
+
 def call_view(call: Call) -> CallView:
     return {
         "call_id": call.call_id,
@@ -340,11 +349,9 @@ def agent_view(
     else:
         since = at
     answered_at, hangup_at = agent.last_answered_at, agent.last_hangup_at
-    if previous is not None:
-        if answered_at is None:
-            answered_at = previous.get("last_answered_at")
-        if hangup_at is None:
-            hangup_at = previous.get("last_hangup_at")
+    if previous is not None:  # (never back in time: a replayed event changes nothing)
+        answered_at = _later(answered_at, previous.get("last_answered_at"))
+        hangup_at = _later(hangup_at, previous.get("last_hangup_at"))
         if ended and at is not None and (hangup_at is None or hangup_at < at):
             for call in previous.get("calls", ()):
                 if call.get("call_id") == ended and call.get("answered_at") is not None:

@@ -299,3 +299,14 @@ def test_a_hangup_of_an_answered_call_is_an_ended_call_even_when_the_payload_lag
     # a call never answered (a ring-all call answered elsewhere) leaves what Voicenter says
     missed = run(state, _hung_up("c2", hangup_at=900))
     assert missed["agents"]["SIP1"]["last_hangup_at"] == 900
+
+
+def test_a_replayed_hangup_does_not_take_the_last_ended_call_back_in_time():
+    # found by the no-op property: the first HANGUP ends the answered call at the event's time;
+    # the same event again (the call gone) must not put back the payload's earlier time
+    talking = Call("c1", "Incoming", "Talking", "050", "", "", 1_500, 1_510, None, None)
+    state = run(empty_state(), listed(agent(calls=(talking,))))
+    hangup = _hung_up("c1", hangup_at=900)
+    once = run(state, hangup)
+    assert once["agents"]["SIP1"]["last_hangup_at"] == 2_000
+    assert reduce(once, hangup)[1] is None  # replayed: nothing changes
