@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -657,3 +659,24 @@ def test_the_popup_secret_and_the_callers_number_stay_out_of_the_logs():
     assert "0507234567" not in message
     assert "/contacts/popup/[redacted]" in message
     assert "1.2.3.4" in message
+
+
+def test_voicenters_documented_popup_request_gets_the_documented_answers_shape(db, settings):
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.test import Client
+
+    settings.CONTACTS_POPUP_SECRET = "s3cret-popup-path"
+    fixtures = Path(__file__).parent / "fixtures" / "popup"
+    asked = urlsplit((fixtures / "request.txt").read_text().strip())
+    documented = json.loads((fixtures / "answer.json").read_text())
+    voicenter = Contact.objects.create(name="John Doe", company="Voicenter")
+    PhoneNumber.objects.create(contact=voicenter, number="+972722776772")
+    answer = Client(enforce_csrf_checks=True).get(POPUP, parse_qs(asked.query))
+    body = answer.json()
+    assert set(body) == set(documented)
+    assert all(isinstance(value, str) for value in body.values())  # "TOTAL": "1", a string
+    assert (body["STATUS"], body["CLIENTNAME"], body["TOTAL"], body["COMPANY"]) == (
+        documented["STATUS"], documented["CLIENTNAME"], documented["TOTAL"], documented["COMPANY"]
+    )  # fmt: skip
+    assert body["URL"].endswith(f"/contacts/{voicenter.pk}/")
