@@ -659,22 +659,13 @@ class Simulator:
         """Ring an extension directly: ``{"ext": "SIM0100", "phone": "...", "name": ...}``;
         with ``"alone": true`` the far ends of its answered calls hang up as it rings (409 while
         one of its calls is still ringing)."""
-        p = await self._params(request)
-        if self.model is None:
-            return web.json_response({"error": "replay mode has no call center"}, status=409)
-        ext = str(p.get("ext", ""))
-        if ext not in self.model.agents:
-            return web.json_response({"error": f"no extension {ext!r}"}, status=404)
-        self.broadcast(self.model.advance(time.time()))
-        try:
-            call = self.model.ring_direct(
+        return await self._on_extension(
+            request,
+            lambda model, ext, p: model.ring_direct(
                 ext, str(p.get("phone", "0500000000")), str(p.get("name", "")),
                 alone=p.get("alone") is True,
-            )  # fmt: skip
-        except ValueError as exc:
-            return web.json_response({"error": str(exc)}, status=409)
-        self.broadcast(self.model.drain())
-        return web.json_response({"ext": ext, "call_id": call.ivrid})
+            ),
+        )  # fmt: skip
 
     async def control_listen(self, request: web.Request) -> web.Response:
         """One extension listens in on another: ``{"ext": "SIM0100", "target": "SIM0101"}``."""
