@@ -38,9 +38,11 @@ Keys (``P`` is the store's prefix, ``wallboard:`` by default; ``D`` a business d
 ``P queue_rules:version``    changes whenever the rules do (the worker reloads them)
 ===========================  =================================================================
 
-A commit writes the changed records and counters in one ``MULTI``: the counters never move
-without the records that say why. Redis keeps them on disk (AOF in docker-compose); after a
-data loss the worker writes back what it holds in memory (today and yesterday).
+A commit writes the changed records and counters in one script, fenced by the writer's lease
+(:mod:`realtime.lease`): the counters never move without the records that say why, and a
+worker that lost its lease writes none of them. Redis keeps them on disk (AOF in
+docker-compose); after a data loss the worker writes back what it holds in memory (today and
+yesterday).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ import redis.asyncio as aioredis
 
 from realtime.callbacks import GaveUp
 from realtime.keys import Keys
+from realtime.lease import Fence, FencedWrites, fenced_script
 from realtime.metrics import CountedCall
 
 if TYPE_CHECKING:  # (the projection's own types; it imports this module)
@@ -66,10 +69,14 @@ KEEP_CALLS_S = 3 * 86_400
 
 
 class DayStore:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: aioredis.Redis, prefix: str, holder: str = "") -> None:
+        """``holder``: the writer's lease id (``""``: unfenced), as for
+        :class:`realtime.store.StateStore`."""
         self.redis = client
         self.prefix = prefix
         self.names = Keys(prefix)
+        self.fence = Fence(self.names.worker_lease, holder)
+        self.fenced = fenced_script(client)
         self.rules_key = self.names.queue_rules
         self.rules_version_key = self.names.queue_rules_version
 
@@ -120,36 +127,37 @@ class DayStore:
         gave_up: Mapping[date, Mapping[str, GaveUp | None]] | None = None,
     ) -> None:
         """The changed counters, call records, agents' numbers and rows of the lists of callers
-        who gave up (None: the number left the list), in one transaction."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for when, rows in (gave_up or {}).items():
-                listed = self.gave_up_key(when)
-                on_list = {n: row for n, row in rows.items() if row is not None}
-                gone = [n for n, row in rows.items() if row is None]
-                if on_list:
-                    pipe.hset(listed, mapping={n: orjson.dumps(r) for n, r in on_list.items()})
-                    pipe.expire(listed, KEEP_CALLS_S)
-                if gone:
-                    pipe.hdel(listed, *gone)
-            if gave_up:
-                pipe.incr(self.names.gave_up_version)
-            for key_of, kept in ((self.calls_key, calls), (self.answered_key, answered or {})):
-                for day, records in kept.items():
-                    if records:
-                        key = key_of(day)
-                        pipe.hset(key, mapping={k: orjson.dumps(v) for k, v in records.items()})
-                        pipe.expire(key, KEEP_CALLS_S)
-            for day, queues in counters.items():
-                if queues:
-                    key = self.queues_key(day)
-                    pipe.hset(key, mapping={k: orjson.dumps(v) for k, v in queues.items()})
-                    pipe.expire(key, KEEP_DAYS_S)
-            for day, numbers in (agents or {}).items():
-                if numbers:
-                    key = self.agents_key(day)
-                    pipe.hset(key, mapping={k: orjson.dumps(v) for k, v in numbers.items()})
-                    pipe.expire(key, KEEP_DAYS_S)
-            await pipe.execute()
+        who gave up (None: the number left the list), in one fenced script
+        (:class:`realtime.lease.LeaseLost` if the writer lost its lease: nothing written)."""
+        writes = FencedWrites(self.fence)
+        for when, rows in (gave_up or {}).items():
+            listed = self.gave_up_key(when)
+            on_list = {n: row for n, row in rows.items() if row is not None}
+            gone = [n for n, row in rows.items() if row is None]
+            if on_list:
+                writes.hset(listed, {n: orjson.dumps(r) for n, r in on_list.items()})
+                writes.expire(listed, KEEP_CALLS_S)
+            if gone:
+                writes.hdel(listed, gone)
+        if gave_up:
+            writes.incr(self.names.gave_up_version)
+        for key_of, kept in ((self.calls_key, calls), (self.answered_key, answered or {})):
+            for day, records in kept.items():
+                if records:
+                    key = key_of(day)
+                    writes.hset(key, {k: orjson.dumps(v) for k, v in records.items()})
+                    writes.expire(key, KEEP_CALLS_S)
+        for day, queues in counters.items():
+            if queues:
+                key = self.queues_key(day)
+                writes.hset(key, {k: orjson.dumps(v) for k, v in queues.items()})
+                writes.expire(key, KEEP_DAYS_S)
+        for day, numbers in (agents or {}).items():
+            if numbers:
+                key = self.agents_key(day)
+                writes.hset(key, {k: orjson.dumps(v) for k, v in numbers.items()})
+                writes.expire(key, KEEP_DAYS_S)
+        await writes.execute(self.fenced)
 
     async def rules(self, known: str | None) -> tuple[str | None, dict[str, Any] | None]:
         """The queues' rules if their version is not ``known``: (version, rules by queue id);

@@ -6,6 +6,8 @@ its type, owner (who writes it) and lifetime (a test holds the two lists equal):
 
 - the board's state: ``meta``, ``queues``, ``agents``, ``today`` (the worker, for good);
   ``stats`` (everyone's counters); ``health`` (the worker, each second); ``frames`` (pub/sub);
+- the workers: ``worker:lease`` (the active worker's id, expiring), ``workers`` (each worker's
+  presence: ``realtime/lease.py``);
 - kept by the web side for the worker: ``contacts``, ``contacts:version`` (the contact
   directory), ``queue_rules``, ``queue_rules:version`` (the queues' settings);
   ``teams:version`` (changes with every change of a team: the boards' views are recomputed);
@@ -30,7 +32,8 @@ DEFAULT_PREFIX = "wallboard:"
 
 #: The families, as docs/protocol.md names them (the test compares the two).
 FAMILIES = (
-    "meta", "queues", "agents", "today", "stats", "health", "frames", "contacts",
+    "meta", "queues", "agents", "today", "stats", "health", "frames", "worker:lease", "workers",
+    "contacts",
     "contacts:version", "queue_rules", "queue_rules:version", "teams:version", "day:<D>:queues",
     "day:<D>:agents", "day:<D>:calls", "day:<D>:answered", "day:<D>:gave_up",
     "day:<D>:callbacks", "gave_up:version", "signin:failed:address:<address>",
@@ -53,6 +56,9 @@ class Keys:
         self.stats = p + "stats"
         self.health = p + "health"
         self.frames = p + "frames"
+        # the workers (realtime/lease.py)
+        self.worker_lease = p + "worker:lease"
+        self.workers = p + "workers"
         # what the web side keeps for the worker
         self.contacts = p + "contacts"
         self.contacts_version = p + "contacts:version"

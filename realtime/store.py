@@ -15,8 +15,10 @@ Keys (``P`` is the configured prefix, ``wallboard:`` by default):
                        :mod:`realtime.worker`
 =====================  ====================================================================
 
-Every change is one Lua script that checks the epoch, writes the entities and increments
-``seq``, so the state and its ``seq`` always move together. A snapshot is read in one ``MULTI``,
+Every change is one Lua script that checks the writer's lease (:mod:`realtime.lease`: a worker
+that lost it writes nothing and is told :class:`realtime.lease.LeaseLost`) and the epoch, writes
+the entities and increments ``seq``, so the state and its ``seq`` always move together; a
+rebuild, the health and the counters are fenced likewise. A snapshot is read in one ``MULTI``,
 so state, epoch and seq agree. The store publishes nothing itself: its writer
 (:mod:`realtime.projections.board`) passes each committed change on once the commit returned.
 Adding a collection to :data:`realtime.state.COLLECTIONS` is all the store needs: its keys,
@@ -36,6 +38,7 @@ import redis.asyncio as aioredis
 import redis.exceptions
 
 from realtime.keys import DEFAULT_PREFIX, Keys
+from realtime.lease import FENCE_REFUSED, Fence, FencedWrites, LeaseLost, fenced_script
 from realtime.state import COLLECTIONS, CollectionName, Delta, State
 
 #: What Redis being away or refusing writes looks like (stopped, restarting, loading its data,
@@ -50,16 +53,20 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 
-# KEYS: meta, then one hash per collection in COLLECTIONS order.  ARGV: epoch, then for each
-# collection: n_set, n_set pairs (key, JSON), n_del, n_del keys. Fields go CHUNK at a time in
-# one HSET / HDEL (unpack() has a bounded stack), so a batch is a handful of commands.
+# KEYS: meta, then one hash per collection in COLLECTIONS order, then the lease.  ARGV: epoch,
+# the writer ('': unfenced), then for each collection: n_set, n_set pairs (key, JSON), n_del,
+# n_del keys. Fields go CHUNK at a time in one HSET / HDEL (unpack() has a bounded stack), so a
+# batch is a handful of commands. -2: the writer lost its lease; -1: the epoch is not its own.
 _COMMIT = """
+if ARGV[2] ~= '' and redis.call('GET', KEYS[#KEYS]) ~= ARGV[2] then
+  return -2
+end
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] then
   return -1
 end
 local CHUNK = 500
-local i = 2
-for c = 2, #KEYS do
+local i = 3
+for c = 2, #KEYS - 1 do
   local n = tonumber(ARGV[i]); i = i + 1
   while n > 0 do
     local m = math.min(n, CHUNK)
@@ -105,10 +112,16 @@ def new_epoch() -> str:
 
 
 class StateStore:
-    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX, holder: str = ""
+    ) -> None:
+        """``holder``: the writer's lease id (the worker's, :class:`realtime.lease.Lease`);
+        ``""`` writes unfenced (the web side's counters, ``replay``, the tests)."""
         self.redis = client
         self.prefix = prefix
         self.names = Keys(prefix)
+        self.fence = Fence(self.names.worker_lease, holder)
+        self.fenced = fenced_script(client)
         self.meta_key = self.names.meta
         self.keys = {name: self.names.collection(name) for name in COLLECTIONS}
         self.stats_key = self.names.stats
@@ -152,37 +165,35 @@ class StateStore:
         return orjson.loads(raw) if raw is not None else None
 
     async def reset(self, state: State) -> str:
-        """Replace everything with ``state`` under a new epoch (seq 0); returns the epoch."""
+        """Replace everything with ``state`` under a new epoch (seq 0); returns the epoch.
+        :class:`LeaseLost` (nothing written) if the writer lost its lease."""
         epoch = new_epoch()
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for name in COLLECTIONS:
-                pipe.delete(self.keys[name])
-                if state.get(name):  # (a collection left out is empty)
-                    pipe.hset(
-                        self.keys[name],
-                        mapping={k: orjson.dumps(v) for k, v in state[name].items()},
-                    )
-            pipe.hset(
-                self.meta_key, mapping={"epoch": epoch, "seq": 0, "rebuilt_at": int(time.time())}
-            )
-            await pipe.execute()
+        writes = FencedWrites(self.fence)
+        for name in COLLECTIONS:
+            writes.delete(self.keys[name])
+            if state.get(name):  # (a collection left out is empty)
+                writes.hset(self.keys[name], {k: orjson.dumps(v) for k, v in state[name].items()})
+        writes.hset(self.meta_key, {"epoch": epoch, "seq": 0, "rebuilt_at": int(time.time())})
+        await writes.execute(self.fenced)
         return epoch
 
     async def commit(self, epoch: str, delta: Delta) -> int:
         """Write ``delta`` and bump seq atomically; returns the new seq.
 
-        Raises :class:`EpochLost` when the stored epoch is not ``epoch``; then nothing was
-        written.
+        Raises :class:`EpochLost` when the stored epoch is not ``epoch``, and
+        :class:`LeaseLost` when the writer lost its lease; then nothing was written.
         """
         keys, args = self.commit_command(epoch, delta)
         seq = await self.commit_script(keys=keys, args=args)
+        if seq == FENCE_REFUSED:
+            raise LeaseLost(self.fence.holder)
         if seq == -1:
             raise EpochLost(epoch)
         return int(seq)
 
     def commit_command(self, epoch: str, delta: Delta) -> tuple[list[str], list[str | bytes | int]]:
         """The keys and arguments of the commit script for ``delta`` (one EVALSHA)."""
-        args: list[str | bytes | int] = [epoch]
+        args: list[str | bytes | int] = [epoch, self.fence.holder]
         for name in COLLECTIONS:
             part = delta.get(name, {})
             sets = part.get("set", {})
@@ -192,25 +203,26 @@ class StateStore:
             dels = part.get("del", ())
             args.append(len(dels))
             args += dels
-        return [self.meta_key, *(self.keys[name] for name in COLLECTIONS)], args
+        keys = [self.meta_key, *(self.keys[name] for name in COLLECTIONS), self.fence.key]
+        return keys, args
 
     async def add_stats(self, stats: Mapping[str, int]) -> None:
-        """Add to the counters in ``P stats`` (one round trip)."""
-        if not stats:
-            return
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for key, amount in stats.items():
-                pipe.hincrby(self.stats_key, key, amount)
-            await pipe.execute()
+        """Add to the counters in ``P stats`` (one round trip; fenced)."""
+        writes = FencedWrites(self.fence)
+        for key, amount in stats.items():
+            writes.hincrby(self.stats_key, key, amount)
+        await writes.execute(self.fenced)
 
     async def stats(self) -> dict[str, int]:
         raw = await self.redis.hgetall(self.stats_key)
         return {_text(k): int(v) for k, v in raw.items()}
 
     async def write_health(self, health: Mapping[str, object]) -> None:
-        await self.redis.hset(
-            self.health_key, mapping={k: orjson.dumps(v) for k, v in health.items()}
-        )
+        """The worker's health (fenced: a worker that lost its lease no longer speaks for the
+        active one)."""
+        writes = FencedWrites(self.fence)
+        writes.hset(self.health_key, {k: orjson.dumps(v) for k, v in health.items()})
+        await writes.execute(self.fenced)
 
     async def raw_snapshot(self) -> RawSnapshot:
         """What :meth:`snapshot` reads, plus the health, in one round trip, the stored values

@@ -43,9 +43,19 @@ Redis, adds the pipeline's counters to ``P stats``, asks the pipeline to verify 
 data, and, when the link (running / connected / syncing) changed, tells the boards through
 ``on_link``.
 
+One worker is active, any number wait on standby (:class:`Standby`, the lease and its rules:
+:mod:`realtime.lease`). Only the holder of the lease runs a :class:`VoicenterWorker`; it renews
+the lease every ``RENEW_EVERY_S`` and every one of its writes is fenced by it. A worker that
+finds its lease gone to another (a renewal answered so, or a write refused with
+:class:`realtime.lease.LeaseLost`: it was paused, or cut off from Redis, past the lease's
+expiry) steps down at once: it closes its socket, drops what it held in memory, writes nothing
+more, and waits as a standby again. Redis merely away is not a lost lease: the holder keeps its
+socket and retries, as above, and re-takes its lease first when Redis comes back empty.
+
 Health (JSON values): ``running``, ``connected``, ``syncing`` (connected, snapshots not yet
 in), ``server``, ``connected_since``, ``last_event_at`` (UTC epoch seconds), ``events_per_s``
-(last 10 s), ``reconnects``, ``login_errors``, ``last_error``, ``pid``, ``updated_at``.
+(last 10 s), ``reconnects``, ``login_errors``, ``last_error``, ``pid``, ``worker_id`` (the
+lease's holder), ``updated_at``.
 """
 
 from __future__ import annotations
@@ -66,6 +76,7 @@ import httpx
 import socketio
 
 from realtime.events import ConfigChanged, KeepaliveAnswer
+from realtime.lease import RETRY_S, Lease, LeaseLost
 from realtime.pipeline import Pipeline
 from realtime.store import UNAVAILABLE, StateStore
 from realtime.voicenter.client import VoicenterClient
@@ -147,6 +158,7 @@ class Health:
     reconnects: int = 0
     login_errors: int = 0
     last_error: str = ""
+    worker_id: str = ""
     _arrivals: deque[tuple[float, int]] = field(default_factory=deque)  # (when, how many)
 
     def on_events(self, now: float, count: int) -> None:
@@ -171,6 +183,7 @@ class Health:
             "login_errors": self.login_errors,
             "last_error": self.last_error,
             "pid": os.getpid(),
+            "worker_id": self.worker_id,
             "updated_at": now,
         }
 
@@ -197,7 +210,10 @@ class VoicenterWorker:
         client: VoicenterClient | None = None,
         on_link: LinkListener | None = None,
         rng: random.Random | None = None,
+        lease: Lease | None = None,
     ) -> None:
+        """``lease``: the lease this worker holds (:class:`Standby` gives it); without one it
+        renews nothing and writes unfenced (tests, benchmarks)."""
         self.config = config
         self.pipeline = pipeline
         self.store = store
@@ -208,7 +224,9 @@ class VoicenterWorker:
         )
         self.on_link = on_link
         self.rng = rng or random.Random()
-        self.health = Health()
+        self.health = Health(worker_id=lease.id if lease else "")
+        self.lease = lease
+        self.lease_lost = False  # stepped down: another worker holds the lease
         self.grant: SocketGrant | None = None
         self.url_index = 0
         self.sessions = 0  # sockets opened (tests watch this)
@@ -226,6 +244,32 @@ class VoicenterWorker:
     def stop(self) -> None:
         self._stop.set()
 
+    def _step_down(self, why: str) -> None:
+        """The lease is another's: stop at once, writing nothing more."""
+        if not self.lease_lost:
+            log.warning("stepping down: %s", why)
+        self.lease_lost = True
+        self._stop.set()
+
+    async def _keep_lease(self, lease: Lease) -> None:
+        """Renew the lease every ``renew_every_s`` (RENEW_EVERY_S; RETRY_S while Redis does not
+        answer), with this worker's presence row; step down the moment it is another's."""
+        while not self._stop.is_set():
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT_S):
+                    held = await lease.renew()
+                    await lease.write_presence()
+            except UNAVAILABLE:
+                await asyncio.sleep(RETRY_S)
+                continue
+            except Exception:  # a bug: logged; the fenced writes still guard the data
+                log.exception("the lease's renewal failed")
+                held = True
+            if not held:
+                self._step_down("another worker took the lease")
+                return
+            await asyncio.sleep(lease.renew_every_s)
+
     def _unreadable(self, problem: str) -> None:
         log.warning("an unreadable message from Voicenter (%s); skipped", problem)
         self._unsent_stats.update(("rejected_total", "rejected:unreadable"))
@@ -238,6 +282,7 @@ class VoicenterWorker:
         # health every second whatever the worker is doing (logging in, backing off): boards
         # take a worker that has not written it for WORKER_SILENT_S as not running
         beating = asyncio.create_task(self._write_health_every_second())
+        renewing = asyncio.create_task(self._keep_lease(self.lease)) if self.lease else None
         try:
             if not await self._wait_for_store():
                 return
@@ -250,6 +295,9 @@ class VoicenterWorker:
                 outcome: SessionOutcome
                 try:
                     outcome = await self._attempt()
+                except LeaseLost:
+                    self._step_down("a write was refused: another worker holds the lease")
+                    break
                 except Exception as exc:  # e.g. Redis unreachable: log, back off, go on
                     log.exception("the realtime connection failed")
                     self.health.last_error = f"internal error: {exc!r}"
@@ -272,9 +320,12 @@ class VoicenterWorker:
                     await asyncio.wait_for(self._stop.wait(), delay)
         finally:
             beating.cancel()
+            if renewing is not None:
+                renewing.cancel()
             self.health.running = self.health.connected = self.health.syncing = False
-            with contextlib.suppress(Exception):
-                await self._flush_health_and_stats(force=True)
+            if not self.lease_lost:  # (a stepped-down worker's writes are refused anyway)
+                with contextlib.suppress(Exception):
+                    await self._flush_health_and_stats(force=True)
 
     async def _write_health_every_second(self) -> None:
         """The health, when no flush has written it in the last second (a held socket
@@ -286,6 +337,8 @@ class VoicenterWorker:
             try:
                 async with asyncio.timeout(REDIS_TIMEOUT_S):
                     await self.store.write_health(self.health.as_mapping(time.time()))
+            except LeaseLost:
+                self._step_down("its health was refused: another worker holds the lease")
             except Exception:  # Redis away: noted by the flushes, which retry it too
                 log.debug("cannot write the health", exc_info=True)
 
@@ -296,6 +349,9 @@ class VoicenterWorker:
         while not self._stop.is_set():
             try:
                 await self.pipeline.load()
+            except LeaseLost:
+                self._step_down("its first write was refused: another worker holds the lease")
+                return False
             except UNAVAILABLE as exc:
                 self._store_failed(exc)
                 with contextlib.suppress(TimeoutError):
@@ -485,6 +541,8 @@ class VoicenterWorker:
         try:
             async with asyncio.timeout(REDIS_TIMEOUT_S):
                 await self.pipeline.commit()
+        except LeaseLost:
+            self._step_down("a commit was refused: another worker holds the lease")
         except UNAVAILABLE as exc:
             self._store_failed(exc)
 
@@ -507,6 +565,8 @@ class VoicenterWorker:
         try:
             async with asyncio.timeout(REDIS_TIMEOUT_S):
                 await self._flush(now)
+        except LeaseLost:
+            self._step_down("a flush was refused: another worker holds the lease")
         except UNAVAILABLE as exc:
             self._store_failed(exc)
         except Exception:  # not Redis being away: a bug; logged, and the worker goes on
@@ -532,6 +592,82 @@ class VoicenterWorker:
                     await self.on_link(health)
                 except Exception:  # boards notice by their own heartbeat within seconds
                     log.exception("could not tell the boards of the link change")
+
+
+#: Makes the active worker, its writes fenced by the lease it is given (the command's wiring).
+WorkerFactory = Callable[[Lease], Awaitable[VoicenterWorker]]
+#: Called with a worker that has stopped, to close what it holds (its Redis and HTTP clients).
+WorkerCloser = Callable[[VoicenterWorker], Awaitable[None]]
+
+
+class Standby:
+    """One worker process: waits on standby until it takes the lease, then runs the active
+    worker until it stops (SIGTERM: the lease is released) or steps down (the lease is
+    another's: back to waiting, with a fresh worker the next time). The rules:
+    :mod:`realtime.lease`."""
+
+    def __init__(self, lease: Lease, make: WorkerFactory, close: WorkerCloser) -> None:
+        self.lease = lease
+        self.make = make
+        self.close = close
+        self.worker: VoicenterWorker | None = None
+        self.terms = 0  # times this process became the active worker (tests watch it)
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.worker is not None:
+            self.worker.stop()
+
+    async def run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if not await self._wait_for_lease():
+                    break
+                self.terms += 1
+                log.warning("worker %s is now the active worker", self.lease.id)
+                worker = self.worker = await self.make(self.lease)
+                if self._stop.is_set():
+                    worker.stop()
+                try:
+                    await worker.run()
+                finally:
+                    self.worker = None
+                    await self.close(worker)
+                if not worker.lease_lost:
+                    break  # stopped
+                self.lease.stood_down()
+                log.warning("worker %s is on standby again", self.lease.id)
+        finally:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(REDIS_TIMEOUT_S):
+                    if self.lease.role == "active":
+                        await self.lease.release()
+                    await self.lease.forget_presence()
+
+    async def _wait_for_lease(self) -> bool:
+        """Try every ``poll_s`` (STANDBY_POLL_S), writing this worker's presence; False if
+        stopped first."""
+        announced = redis_down = False
+        while not self._stop.is_set():
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT_S):
+                    if await self.lease.try_take():
+                        return True
+                    await self.lease.write_presence()
+                redis_down = False
+                if not announced and not self.lease.seen_free:
+                    log.warning("worker %s is on standby: another holds the lease", self.lease.id)
+                    announced = True
+            except UNAVAILABLE as exc:
+                if not redis_down:
+                    log.error(
+                        "Redis is unavailable (%s); retrying every %.0f s", exc, self.lease.poll_s
+                    )
+                redis_down = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.lease.poll_s)
+        return False
 
 
 def _take_batch(

@@ -49,6 +49,7 @@ class Stack:
         server: str = "daphne",
         env: dict[str, str] | None = None,
         names: str = "en",
+        workers: int = 1,
     ) -> None:
         self.data_dir = data_dir
         self.redis_url = redis_url
@@ -91,6 +92,9 @@ class Stack:
             **(env or {}),
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        #: the worker processes' names: ``worker``, then ``worker1``... (one active, the rest on
+        #: standby: realtime/lease.py)
+        self.workers = ["worker", *(f"worker{n}" for n in range(1, workers))]
 
     def _manage(self, *args: str) -> list[str]:
         return [sys.executable, str(ROOT / "manage.py"), *args]
@@ -147,16 +151,25 @@ class Stack:
             self._stop(f"web{n}")
 
     def start_worker(self) -> None:
-        self._spawn("worker", self._manage("voicenter_worker"))
+        for name in self.workers:
+            if name not in self.procs:
+                self._spawn(name, self._manage("voicenter_worker"))
 
     def stop_worker(self) -> None:
-        self._stop("worker")
+        for name in self.workers:
+            self._stop(name)
 
-    def kill_worker(self) -> None:
-        """The worker dies without a word (SIGKILL): it cannot tell anyone it stopped."""
-        proc = self.procs.pop("worker")
+    def kill_worker(self, name: str = "worker") -> None:
+        """A worker dies without a word (SIGKILL): it cannot tell anyone it stopped."""
+        proc = self.procs.pop(name)
         proc.kill()
         proc.wait()
+
+    def worker_named(self, worker_id: str) -> str | None:
+        """Which of our worker processes a lease id (``host:pid:random``) names."""
+        parts = worker_id.split(":")
+        pid = int(parts[-2]) if len(parts) >= 3 and parts[-2].isdigit() else None
+        return next((n for n, p in self.procs.items() if n in self.workers and p.pid == pid), None)
 
     def wait_for_agents(self, timeout: float = 30) -> None:
         client = redis.Redis.from_url(self.redis_url)

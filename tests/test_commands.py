@@ -95,6 +95,7 @@ def test_dump_state_of_an_empty_store(use_prefix):
         "state": {"queues": {}, "agents": {}, "today": {}},
         "stats": {},
         "health": {},
+        "lease": {"active": None, "workers": []},  # no worker has run
     }
 
 

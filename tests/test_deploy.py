@@ -50,6 +50,7 @@ def test_compose_has_the_services_and_the_demo_profile():
         "service_completed_successfully"  # migrations once, not once per web process
     )
     assert services["worker"]["command"][-1] == "voicenter_worker"
+    assert services["worker"]["deploy"]["replicas"] == 2  # one active, one on standby
 
 
 def test_every_variable_reaches_the_app_containers():

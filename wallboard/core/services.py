@@ -89,13 +89,15 @@ def keys() -> Keys:
     return Keys(settings.WALLBOARD_REDIS_PREFIX)
 
 
-def day_store(client: aioredis.Redis) -> DayStore:
-    """The day's counters and call records in Redis (``realtime/daystore.py``)."""
-    return DayStore(client, settings.WALLBOARD_REDIS_PREFIX)
+def day_store(client: aioredis.Redis, holder: str = "") -> DayStore:
+    """The day's counters and call records in Redis (``realtime/daystore.py``); ``holder``: the
+    worker's lease id, which fences its writes (``realtime/lease.py``)."""
+    return DayStore(client, settings.WALLBOARD_REDIS_PREFIX, holder)
 
 
-def state_store(client: aioredis.Redis | None = None) -> StateStore:
-    return StateStore(client or redis_client(), settings.WALLBOARD_REDIS_PREFIX)
+def state_store(client: aioredis.Redis | None = None, holder: str = "") -> StateStore:
+    """The board's state in Redis (``realtime/store.py``); ``holder`` as for :func:`day_store`."""
+    return StateStore(client or redis_client(), settings.WALLBOARD_REDIS_PREFIX, holder)
 
 
 _shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, StateStore] = (

@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from realtime.lease import lease_status
 from wallboard.core.services import shared_store
 
 
@@ -35,7 +36,10 @@ READY_DATABASE_S = 2.0
 async def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 only when Redis answers and the worker reported within
     ``READY_WORKER_S``; else 503, with the reason (``redis``: ok | unreachable; ``worker``:
-    ok | stopped | stale | never). ``database`` (ok | unreachable) is reported but does not
+    ok | stopped | stale | never), and which worker holds the lease (``active_worker``, its
+    id: host, pid), when it last renewed it and for how long it has been active
+    (``lease_renewed_s_ago``, ``lease_expires_in_s``, ``active_for_s``), and how many wait on
+    standby (``standby_workers``). ``database`` (ok | unreachable) is reported but does not
     make a process unready: the boards work without it (they read Redis), and a load balancer
     that took every web process out during a database outage would cut them off too. No
     secrets: no addresses, no error texts."""
@@ -45,10 +49,23 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     }  # fmt: skip
     try:
         async with asyncio.timeout(READY_REDIS_S):
-            health = await shared_store().health()
+            store = shared_store()
+            health = await store.health()
+            lease = await lease_status(store.redis, store.prefix)
     except Exception:  # Redis down or slow: that is the answer
         return JsonResponse(body, status=503)
     body["redis"] = "ok"
+    # which worker is active (realtime/lease.py), how old its lease is, how many wait
+    body["active_worker"] = lease["active"]
+    for name in ("lease_renewed_s_ago", "lease_expires_in_s", "active_for_s"):
+        if name in lease:
+            body[name] = lease[name]
+    rows = lease["workers"]
+    body["standby_workers"] = (
+        sum(1 for r in rows if isinstance(r, dict) and r.get("id") != lease["active"])
+        if isinstance(rows, list)
+        else 0
+    )
     updated = health.get("updated_at")
     if isinstance(updated, int | float):
         age = max(0.0, time.time() - updated)

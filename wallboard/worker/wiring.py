@@ -29,17 +29,18 @@ class Ingest:
         await self.store.redis.aclose()
 
 
-def ingest(records: CallRecords | None = None) -> Ingest:
+def ingest(records: CallRecords | None = None, holder: str = "") -> Ingest:
     """The pipeline with its projections (the board's live state, then the day's numbers,
     which the board shows: loaded after the board's, so today's numbers as counted win over
     the stored board's) and its one step (the day's numbers a batch counted put on the board
     before it commits: ``realtime/pipeline.py``), publishing to the boards. With ``records``,
-    the stored call records settle the day's numbers (the worker)."""
-    store = state_store(redis_client("wallboard-worker"))
+    the stored call records settle the day's numbers (the worker); with ``holder``, the active
+    worker's lease id, every write is fenced by its lease (``realtime/lease.py``)."""
+    store = state_store(redis_client("wallboard-worker"), holder)
     publisher = Publisher(store)
     board = BoardState(store, publisher)
     day = DayCounters(
-        day_store(store.redis),
+        day_store(store.redis, holder),
         account_tz(),
         settings.WALLBOARD_DAY_START_HOUR,
         board=board,

@@ -1,7 +1,9 @@
 """``python manage.py dump_state``: print the current snapshot as JSON.
 
 Output: ``{"epoch", "seq", "state": {"queues": ..., "agents": ...}, "stats": {...},
-"health": {...}}`` (health: the worker's, see :mod:`realtime.worker`).
+"health": {...}, "lease": {...}}`` (health: the worker's, see :mod:`realtime.worker`; lease:
+which worker is active, how old its lease is, and every worker seen, active and standby, see
+:func:`realtime.lease.lease_status`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import orjson
 from django.core.management.base import BaseCommand, CommandParser
 
+from realtime.lease import lease_status
 from wallboard.core.services import state_store
 
 
@@ -34,6 +37,7 @@ class Command(BaseCommand):
                 **snap.as_json(),
                 "stats": await store.stats(),
                 "health": await store.health(),
+                "lease": await lease_status(store.redis, store.prefix),
             }
         finally:
             await store.redis.aclose()

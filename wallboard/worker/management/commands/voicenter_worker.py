@@ -1,5 +1,7 @@
 """``python manage.py voicenter_worker``: hold Voicenter's realtime socket (see
-:mod:`realtime.worker`). SIGTERM and Ctrl-C stop it cleanly."""
+:mod:`realtime.worker`), or wait on standby while another worker does (the lease:
+:mod:`realtime.lease`); run two or more for a worker that takes over. SIGTERM and Ctrl-C stop it
+cleanly (the active one gives its lease up)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from realtime.worker import VoicenterWorker, WorkerConfig
+from realtime.lease import Lease
+from realtime.worker import Standby, VoicenterWorker, WorkerConfig
 from wallboard.contacts import directory
 from wallboard.core import services
 from wallboard.reports import rules
@@ -88,21 +91,40 @@ class Command(BaseCommand):
                 log.debug("cannot check the contact directory", exc_info=True)
 
     async def _run(self) -> None:
-        # (the worker loads it once Redis answers; the stored call records settle the day's
-        # numbers, and rebuild a day Redis lost)
-        wired = wiring.ingest(records=StoredRecords())
-        worker = VoicenterWorker(
-            worker_config(), wired.pipeline, wired.store, on_link=wired.publisher.link_changed
-        )
+        lease_redis = services.redis_client("wallboard-worker-lease")
+        lease = Lease(lease_redis, settings.WALLBOARD_REDIS_PREFIX)
+        wirings: dict[int, wiring.Ingest] = {}
+
+        async def make(lease: Lease) -> VoicenterWorker:
+            # (a fresh pipeline each term: it loads what the worker before left in Redis; the
+            # stored call records settle the day's numbers, and rebuild a day Redis lost)
+            wired = wiring.ingest(records=StoredRecords(), holder=lease.id)
+            worker = VoicenterWorker(
+                worker_config(),
+                wired.pipeline,
+                wired.store,
+                on_link=wired.publisher.link_changed,
+                lease=lease,
+            )
+            wirings[id(worker)] = wired
+            return worker
+
+        async def close(worker: VoicenterWorker) -> None:
+            await worker.client.aclose()
+            await wirings.pop(id(worker)).aclose()
+
+        standby = Standby(lease, make, close)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, worker.stop)
-        self.stdout.write(f"Voicenter worker: logging in at {settings.VOICENTER_LOGIN_URL}")
+            loop.add_signal_handler(sig, standby.stop)
+        self.stdout.write(
+            f"Voicenter worker {lease.id}: logging in at {settings.VOICENTER_LOGIN_URL} "
+            "once it holds the lease"
+        )
         keeper = asyncio.create_task(self._keep_contacts())
         try:
-            await worker.run()
+            await standby.run()
         finally:
             keeper.cancel()
-            await worker.client.aclose()
-            await wired.aclose()
+            await lease_redis.aclose()
         self.stdout.write("Voicenter worker stopped")
