@@ -82,8 +82,13 @@ a socket to Voicenter; ``syncing``: it is rebuilding the state
 after a (re)connect; ``last_event_at``: when anything last came from Voicenter (keep-alive
 answers included, so a quiet call center still shows it is alive); ``worker_updated_at``: when the
 worker last wrote its health (about every second while it runs): a board that sees it fall far
-behind ``server_time`` knows the worker itself is not running. ``null`` fields: unknown (no worker
-has run yet).
+behind ``server_time`` knows the worker itself is not running. ``source``: where the board's data
+come from: ``socket`` (Voicenter's realtime socket), ``api`` (the socket is down and the
+worker keeps the waiting callers and the agents' calls live from Voicenter's Active calls API;
+the agents' statuses may be stale: ``realtime/fallback.py``), ``""`` (neither); ``api_at``: when
+that API last answered; ``api_failing``: it did not answer the last time it was asked (with the
+socket down too: Voicenter cannot be reached). ``null`` fields: unknown (no worker has run
+yet).
 
 Browser -> server
 =================
@@ -121,7 +126,10 @@ from realtime.state import Delta, State
 WORKER_SILENT_S = 5.0
 
 #: The health fields a board may see (everything else in the worker's health stays server-side).
-PUBLIC_HEALTH = ("running", "connected", "syncing", "last_event_at", "events_per_s", "reconnects")
+PUBLIC_HEALTH = (
+    "running", "connected", "syncing", "last_event_at", "events_per_s", "reconnects", "source",
+    "api_at", "api_failing",
+)  # fmt: skip
 
 # The frames as types (each held equal to its definition in messages.schema.json by
 # tests/test_messages_schema.py: the same fields, the same ones required).
@@ -137,6 +145,9 @@ class BoardHealth(TypedDict):
     events_per_s: float | None
     reconnects: int | None
     worker_updated_at: float | None
+    source: Literal["socket", "api", ""]
+    api_at: float | None
+    api_failing: bool
 
 
 class SnapshotFrame(TypedDict):
@@ -222,7 +233,14 @@ def public_health(health: Mapping[str, object]) -> BoardHealth:
         "events_per_s": cast("float | None", health.get("events_per_s")),
         "reconnects": cast("int | None", health.get("reconnects")),
         "worker_updated_at": cast("float | None", health.get("updated_at")),
+        "source": _source(health.get("source")),
+        "api_at": cast("float | None", health.get("api_at")),
+        "api_failing": bool(health.get("api_failing")),
     }
+
+
+def _source(value: object) -> Literal["socket", "api", ""]:
+    return "socket" if value == "socket" else "api" if value == "api" else ""
 
 
 def snapshot(

@@ -142,6 +142,25 @@ class Pipeline:
         if failure is not None:
             raise failure
 
+    async def apply_polled(self, source: str, events: Sequence[Event]) -> None:
+        """Typed events made from an answer of Voicenter's REST API (not the socket: the
+        Active calls API while the socket is down, ``realtime/fallback.py``), applied as the
+        socket's are, with our contacts' names and the enrichers, without committing; counted
+        as ``polled:<source>``."""
+        if not self._loaded:
+            await self.load()
+        self._stats[f"polled:{source}"[:MAX_COUNTER_KEY]] += 1
+        for event in events:
+            await self._hand_on(event)
+
+    async def _hand_on(self, event: Event) -> None:
+        """A usable typed event, named and enriched, to every projection in order."""
+        named = self.contacts.enrich(event)
+        for enrich in self.enrichers:
+            named = enrich(named)
+        for projection in self.projections:
+            await projection.apply(named)
+
     async def _one(self, name: str, payload: object) -> tuple[Event, ...]:
         events = normalise(name, payload, offset_min=self.offset_min, tz=self.tz)
         self._stats["events_total"] += 1
@@ -162,11 +181,7 @@ class Pipeline:
                 log.error("Voicenter %s error %s: %s", event.event, event.code, event.desc)
                 self._stats["voicenter_errors"] += 1
             else:
-                named = self.contacts.enrich(event)
-                for enrich in self.enrichers:
-                    named = enrich(named)
-                for projection in self.projections:
-                    await projection.apply(named)
+                await self._hand_on(event)
         return events
 
     def wants_resync(self) -> bool:

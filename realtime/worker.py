@@ -75,12 +75,15 @@ from urllib.parse import urlsplit
 import httpx
 import socketio
 
-from realtime.events import ConfigChanged, KeepaliveAnswer
+from realtime.events import ConfigChanged, Event, KeepaliveAnswer
+from realtime.fallback import DOWN_BEFORE_POLL_S, POLL_EVERY_S, agent_events, queue_events
 from realtime.lease import RETRY_S, Lease, LeaseLost
 from realtime.pipeline import Pipeline
+from realtime.projections.board import BoardState
 from realtime.store import UNAVAILABLE, StateStore
 from realtime.voicenter.client import VoicenterClient
 from realtime.voicenter.login import LoginRefused, SocketGrant
+from realtime.voicenter.rest import ActiveRefused
 from realtime.voicenter.socket import (
     CatchAll,
     Disconnected,
@@ -90,6 +93,7 @@ from realtime.voicenter.socket import (
     close,
     http_status,
 )
+from realtime.voicenter.wire import server_clock
 
 log = logging.getLogger("realtime.worker")
 
@@ -145,6 +149,10 @@ class WorkerConfig:
     connect_timeout_s: float = 10.0  # the SDKs' connect timeout
     snapshot_timeout_s: float = 10.0
     http_timeout_s: float = 15.0
+    # the Active calls API while the socket is down (realtime/fallback.py); the worker's
+    # client must have the API code and the Comet host for it
+    fallback_after_s: float = DOWN_BEFORE_POLL_S
+    fallback_every_s: float = POLL_EVERY_S
 
 
 @dataclass
@@ -159,6 +167,10 @@ class Health:
     login_errors: int = 0
     last_error: str = ""
     worker_id: str = ""
+    # where the board's data come from while the socket is down (realtime/fallback.py)
+    source: str = ""  # "socket", "api" (the Active calls API answers), "" (neither)
+    api_at: float | None = None  # the last time both Active calls APIs answered
+    api_failing: bool = False  # the last poll got no usable answer
     _arrivals: deque[tuple[float, int]] = field(default_factory=deque)  # (when, how many)
 
     def on_events(self, now: float, count: int) -> None:
@@ -184,6 +196,9 @@ class Health:
             "last_error": self.last_error,
             "pid": os.getpid(),
             "worker_id": self.worker_id,
+            "source": "socket" if self.connected else self.source,
+            "api_at": self.api_at,
+            "api_failing": self.api_failing,
             "updated_at": now,
         }
 
@@ -211,9 +226,12 @@ class VoicenterWorker:
         on_link: LinkListener | None = None,
         rng: random.Random | None = None,
         lease: Lease | None = None,
+        rest: VoicenterClient | None = None,
     ) -> None:
         """``lease``: the lease this worker holds (:class:`Standby` gives it); without one it
-        renews nothing and writes unfenced (tests, benchmarks)."""
+        renews nothing and writes unfenced (tests, benchmarks). ``rest``: a client with the API
+        code and the Comet host, for the live calls while the socket is down
+        (``realtime/fallback.py``; ``client``, if it has them, else none)."""
         self.config = config
         self.pipeline = pipeline
         self.store = store
@@ -222,6 +240,7 @@ class VoicenterWorker:
             refresh_url=config.refresh_url,
             timeout_s=config.http_timeout_s,
         )
+        self.rest = rest or self.client
         self.on_link = on_link
         self.rng = rng or random.Random()
         self.health = Health(worker_id=lease.id if lease else "")
@@ -240,6 +259,10 @@ class VoicenterWorker:
         self.store_down_since: float | None = None  # monotonic; None while Redis answers
         self._store_recovered = False  # Redis came back: commit, then ask for fresh snapshots
         self._last_wished_resync = -UNMONITORED_RESYNC_EVERY_S
+        # monotonic; None while a socket is open (the Active calls API is asked once it has
+        # been down for fallback_after_s: realtime/fallback.py)
+        self.socket_down_since: float | None = time.monotonic()
+        self.polls = 0  # times the Active calls API was asked (tests watch this)
 
     def stop(self) -> None:
         self._stop.set()
@@ -283,6 +306,9 @@ class VoicenterWorker:
         # take a worker that has not written it for WORKER_SILENT_S as not running
         beating = asyncio.create_task(self._write_health_every_second())
         renewing = asyncio.create_task(self._keep_lease(self.lease)) if self.lease else None
+        polling = (
+            asyncio.create_task(self._poll_while_down()) if self.rest.asks_active_calls else None
+        )
         try:
             if not await self._wait_for_store():
                 return
@@ -320,8 +346,9 @@ class VoicenterWorker:
                     await asyncio.wait_for(self._stop.wait(), delay)
         finally:
             beating.cancel()
-            if renewing is not None:
-                renewing.cancel()
+            for task in (renewing, polling):
+                if task is not None:
+                    task.cancel()
             self.health.running = self.health.connected = self.health.syncing = False
             if not self.lease_lost:  # (a stepped-down worker's writes are refused anyway)
                 with contextlib.suppress(Exception):
@@ -454,6 +481,7 @@ class VoicenterWorker:
             self._error(f"cannot open the socket at {url}: {exc or type(exc).__name__}")
             return "refused" if http_status(exc) in (401, 403) else "unreachable"
         log.info("connected to %s", url)
+        self.socket_down_since = None  # (any poll under way is dropped: the snapshots win)
         self._socket_failures = 0
         self.health.connected, self.health.syncing = True, True
         self.health.server = urlsplit(url).netloc
@@ -468,6 +496,8 @@ class VoicenterWorker:
             # it would not do: python-engineio swallows a handler's cancellation)
             queue.close()
             await close(client)
+            self.socket_down_since = time.monotonic()
+            self.health.source = ""
             self.health.connected = self.health.syncing = False
             await self._flush_health_and_stats(force=True)
 
@@ -534,6 +564,63 @@ class VoicenterWorker:
                 log.info("asking Voicenter for fresh snapshots after the Redis outage")
                 await client.emit("resync", {"cache": False})
         return "stopped"
+
+    # --- the Active calls API while the socket is down (realtime/fallback.py) ---------------
+
+    async def _poll_while_down(self) -> None:
+        """Ask the Active calls API every ``fallback_every_s`` once the socket has been down for
+        ``fallback_after_s``; never while it is open."""
+        cfg = self.config
+        last = -cfg.fallback_every_s
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), min(1.0, cfg.fallback_every_s))
+            down, now = self.socket_down_since, time.monotonic()
+            if self._stop.is_set() or down is None or now - down < cfg.fallback_after_s:
+                continue
+            if now - last < cfg.fallback_every_s or self.store_down_since is not None:
+                continue
+            last = now
+            try:
+                await self._poll_once(down)
+            except LeaseLost:
+                self._step_down("a write was refused: another worker holds the lease")
+            except Exception:  # a bug: logged; the next interval tries again
+                log.exception("the live calls from the Active calls API failed")
+
+    async def _poll_once(self, down: float) -> None:
+        """Both APIs at once (one request each); their answers to the board, unless a socket
+        opened meanwhile."""
+        self.polls += 1
+        queues, extensions = await asyncio.gather(
+            self.rest.queues_callers(), self.rest.extensions_calls()
+        )
+        board = next((p for p in self.pipeline.projections if isinstance(p, BoardState)), None)
+        if self.socket_down_since != down or self._stop.is_set():
+            return  # the socket is back: its fresh snapshots win
+        if board is None or board.rebuilding or board.epoch is None:
+            return  # (a socket that died before its snapshots: the state before it stands)
+        at = time.time()
+        refused = [a for a in (queues, extensions) if isinstance(a, ActiveRefused)]
+        for answer in refused:
+            log.warning("the Active calls API gave no usable answer: %s", answer.code)
+            self._unsent_stats[f"polled_refused:{answer.code}"] += 1
+        to_utc = server_clock(self.pipeline.offset_min, self.pipeline.tz)
+        events: list[Event] = []
+        if not isinstance(queues, ActiveRefused):
+            events += queue_events(queues, board.state["queues"], to_utc, at)
+        if not isinstance(extensions, ActiveRefused):
+            events += agent_events(extensions, board.state["agents"], to_utc, at)
+        if events:
+            await self.pipeline.apply_polled("active_calls", events)
+            await self._commit()
+        health = self.health
+        health.api_failing = bool(refused)
+        if not refused:
+            health.api_at, health.source = at, "api"
+        elif health.api_at is None or at - health.api_at > 3 * self.config.fallback_every_s:
+            health.source = ""
+        self._last_flush = 0.0  # the boards hear of it at the next flush
 
     async def _commit(self) -> None:
         """Commit what the pipeline applied; Redis away is noted, not raised: the events stay

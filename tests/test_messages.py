@@ -45,6 +45,9 @@ def test_boards_see_only_the_public_part_of_the_workers_health():
         "events_per_s": 2.5,
         "reconnects": 3,
         "worker_updated_at": 101.0,
+        "source": "",
+        "api_at": None,
+        "api_failing": False,
     }
 
 
@@ -53,6 +56,13 @@ def test_no_worker_yet_means_not_connected_and_unknown_times():
     assert seen["connected"] is False
     assert seen["last_event_at"] is None
     assert seen["worker_updated_at"] is None
+    assert seen["source"] == ""
+
+
+def test_where_the_data_come_from_is_public_and_never_anything_else():
+    seen = messages.public_health({**HEALTH, "source": "api", "api_at": 99.0, "api_failing": True})
+    assert (seen["source"], seen["api_at"], seen["api_failing"]) == ("api", 99.0, True)
+    assert messages.public_health({"source": "<b>x</b>"})["source"] == ""
 
 
 def test_resync_and_ack_are_the_requests():

@@ -39,7 +39,7 @@ import logging
 import secrets
 import time
 import xmlrpc.client
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -169,6 +169,7 @@ class Simulator:
         self.click2call_blocked = False  # Click2Call answers ERRORCODE 4
         self.click2call_requests: list[dict[str, str]] = []  # each accepted one, without code
         self.comet_internal_error = False  # the active-calls APIs answer ERR 2
+        self.comet_requests: Counter[str] = Counter()  # Comet API requests, by the API's name
         self.extensions_no_account = False  # GetExtensions: a wrong code matches no account: []
         self.rest_echo_code = False  # REST answers quote the request's API code back
         self.status_update_late = False  # userStatusUpdate 0.3 s after the HTTP answer
@@ -833,6 +834,7 @@ class Simulator:
         """A Comet API answer, as section 7 documents it: a wrong code gets ``refused``
         (``ERR`` 1), the ``comet_internal_error`` knob (or replay mode: no call center) ``ERR``
         2 "Internal error."; ``rest_delay_s`` and ``rest_garbage`` apply."""
+        self.comet_requests[request.path.rsplit("/", 1)[-1]] += 1
         params = await self._params(request)
         if self.rest_delay_s:
             await asyncio.sleep(self.rest_delay_s)

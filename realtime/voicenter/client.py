@@ -73,6 +73,12 @@ class VoicenterClient:
         self.timeout_s = timeout_s
         self.http = http or httpx.AsyncClient(timeout=timeout_s)
 
+    @property
+    def asks_active_calls(self) -> bool:
+        """Whether this client can ask the Active calls API (it has the Comet host and the API
+        code): the worker's live calls while its socket is down (``realtime/fallback.py``)."""
+        return bool(self.comet_url and self._api_code)
+
     async def login(self, login_type: str, credentials: Mapping[str, str]) -> SocketGrant:
         """Log in for the realtime socket; raises :class:`LoginRefused` or ``httpx.HTTPError``."""
         try:

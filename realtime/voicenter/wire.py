@@ -141,6 +141,19 @@ _DIRECTIONS = {
     "spy": "Spy",
     "click2call": "Click2Call",  # older servers spell it Click2call
 }
+
+
+def call_state(raw: str) -> str:
+    """A call's ``callstatus`` in our words (``Ringing``, ``Talking``...); an unknown one as is.
+    The socket's and the Active calls API's (``realtime/fallback.py``)."""
+    return _CALL_STATES.get(raw.lower().replace(" ", ""), raw)
+
+
+def call_direction(raw: str) -> str:
+    """A call's ``direction`` in our words (``Incoming``, ``Click2Call``...); likewise."""
+    return _DIRECTIONS.get(raw.lower(), raw)
+
+
 _EXTENSION_REASONS = {
     r.lower(): r for r in ("NEWCALL", "ANSWER", "HOLD", "UNHOLD", "HANGUP", "userStatusUpdate")
 }
@@ -229,6 +242,13 @@ def _clock(
     return to_utc, own
 
 
+def server_clock(offset_min: int | None, tz: tzinfo | None) -> ToUtc:
+    """A converter from Voicenter's server-local epochs to UTC for an answer that carries no
+    ``servertimeoffset`` of its own (the Active calls API: ``realtime/fallback.py``): the last
+    offset the socket gave, else the account's time zone."""
+    return _clock({}, None, offset_min, tz)[0]
+
+
 def _ms(value: object) -> float | int | None:
     ms = number(value)
     if ms is None:
@@ -291,8 +311,8 @@ def _call(raw: object, to_utc: ToUtc, default_queue: str | None) -> Call:
     leg = integer(call.get("c2cdirection"))
     return Call(
         call_id=call_id,
-        direction=_DIRECTIONS.get(direction.lower(), direction),
-        state=_CALL_STATES.get(state.lower().replace(" ", ""), state),
+        direction=call_direction(direction),
+        state=call_state(state),
         number=text(first(call, "callerphone", "callerid")),
         name=text(first(call, "callername", "callernme")),
         did=text(call.get("did")),

@@ -4,8 +4,10 @@
  * data shown; "cannot reach Redis" or "the database is unreachable" when that is why it closed
  * us); the server cannot read
  * Redis (an outage frame); no word from the server for a while (heartbeats stopped); catching
- * up (no snapshot yet); the worker not running; the worker reconnecting to Voicenter; syncing
- * with Voicenter; no data from Voicenter for N (stale); live. Each failure shows within
+ * up (no snapshot yet); the worker not running; the worker reconnecting to Voicenter (and
+ * Voicenter's API not answering either); live calls from Voicenter's API while the socket is
+ * down (the statuses may be stale: realtime/fallback.py; not frozen, the calls are live);
+ * syncing with Voicenter; no data from Voicenter for N (stale); live. Each failure shows within
  * seconds (realtime/messages.py: "A board shows not live within seconds").
  *
  * Stale looks stale: while the banner says anything but live (or catching up, a moment after
@@ -22,6 +24,9 @@ import { serverNow } from "./reducer.js";
 // WORKER_SILENT_S; the worker writes its health every second)
 const WORKER_LAG_S = 5;
 const STALE_S = 90; // nothing from Voicenter for this long: stale
+// the Active calls API answered within this long: the calls on the board are its (the worker
+// asks every 5 s: realtime/fallback.py POLL_EVERY_S)
+const API_FRESH_S = 20;
 
 // link: the socket's state as socket.js keeps it (open, snapshotOnSocket, signedOut,
 // lastDataSec, lastDeltaSec, healthServerSec).
@@ -93,6 +98,18 @@ export function bannerFor(board, link, reconnects, now, nowMs) {
     lastEvent = link.lastDeltaSec;
   }
   if (!v.connected) {
+    const apiAt = typeof v.api_at === "number" ? v.api_at : null;
+    if (v.source === "api" && apiAt !== null && now - apiAt <= API_FRESH_S) {
+      return ["api", t("banner.fromApi")];
+    }
+    if (v.api_failing) {
+      return [
+        "voicenter-down",
+        lastEvent !== null
+          ? t("banner.voicenterUnreachableFor", { age: age(now - lastEvent) })
+          : t("banner.voicenterUnreachable"),
+      ];
+    }
     return [
       "voicenter-down",
       lastEvent !== null
@@ -129,7 +146,7 @@ function newest(...times) {
  * @returns {number | null}
  */
 export function frozenSince(code, board, link) {
-  if (code === "live" || code === "syncing") return null;
+  if (code === "live" || code === "syncing" || code === "api") return null;
   const v = board.voicenter || {};
   let since = null;
   if (code === "worker-down") since = newest(v.worker_updated_at);

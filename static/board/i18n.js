@@ -41,6 +41,10 @@ const EN = {
   "banner.workerDownFor": "⚠ Wallboard worker not running — no data from Voicenter for {age}",
   "banner.voicenterDown": "↻ Reconnecting to Voicenter…",
   "banner.voicenterDownFor": "↻ Reconnecting to Voicenter… no data for {age}",
+  "banner.fromApi": "◐ Live calls from Voicenter's API; statuses may be stale",
+  "banner.voicenterUnreachable": "⚠ Cannot reach Voicenter (realtime socket and API)",
+  "banner.voicenterUnreachableFor":
+    "⚠ Cannot reach Voicenter (realtime socket and API) — no data for {age}",
   "banner.syncing": "↻ Syncing with Voicenter…",
   "banner.stale": "⚠ No data from Voicenter",
   "banner.staleFor": "⚠ No data from Voicenter for {age}",
@@ -178,6 +182,10 @@ const HE = {
     "⚠ תהליך הרקע של לוח המוקד לא פועל — אין נתונים מ-Voicenter כבר {age}",
   "banner.voicenterDown": "↻ מתחבר מחדש ל-Voicenter…",
   "banner.voicenterDownFor": "↻ מתחבר מחדש ל-Voicenter… אין נתונים כבר {age}",
+  "banner.fromApi": "◐ שיחות חיות מה-API של Voicenter; ייתכן שהסטטוסים אינם מעודכנים",
+  "banner.voicenterUnreachable": "⚠ אין חיבור ל-Voicenter (לא לשקע הזמן-אמת ולא ל-API)",
+  "banner.voicenterUnreachableFor":
+    "⚠ אין חיבור ל-Voicenter (לא לשקע הזמן-אמת ולא ל-API) — אין נתונים כבר {age}",
   "banner.syncing": "↻ מסתנכרן עם Voicenter…",
   "banner.stale": "⚠ אין נתונים מ-Voicenter",
   "banner.staleFor": "⚠ אין נתונים מ-Voicenter כבר {age}",

@@ -161,6 +161,30 @@ test("the banner says live only with a fresh worker and a connected socket", () 
   assert.equal(bannerFor({ ...board, voicenter: silent }, link, 0, now, 0)[0], "worker-down");
 });
 
+test("with the socket down the banner says calls come from the API, or that both are down", () => {
+  const now = 2_000_000;
+  const link = {
+    open: true, snapshotOnSocket: true, signedOut: false, lastDataSec: now, lastDeltaSec: now - 30,
+    healthServerSec: now, healthAtMs: 0, heartbeatS: 5, heartbeatGapS: 20, outage: null,
+    storeDown: false, databaseDown: false,
+  };
+  const down = {
+    running: true, connected: false, syncing: false, last_event_at: now - 30,
+    worker_updated_at: now, source: "", api_at: null, api_failing: false,
+  };
+  const banner = (v) => bannerFor({ synced: true, epoch: "e1", voicenter: v }, link, 0, now, 0);
+  assert.equal(banner(down)[0], "voicenter-down");
+  const polled = { ...down, source: "api", api_at: now - 3 };
+  assert.deepEqual(banner(polled), ["api", t("banner.fromApi")]);
+  assert.equal(frozenSince("api", { voicenter: polled }, link), null); // the calls are live
+  // an API answer long ago is not live calls
+  assert.equal(banner({ ...polled, api_at: now - 60 })[0], "voicenter-down");
+  const both = { ...down, api_failing: true };
+  assert.equal(banner(both)[0], "voicenter-down");
+  assert.match(banner(both)[1], /API/);
+  assert.notEqual(banner(both)[1], banner(down)[1]);
+});
+
 test("a board not live is frozen since its last data, by what failed", () => {
   const now = 2_000_000;
   const link = { lastDataSec: now - 3, lastDeltaSec: now - 40, outage: null };

@@ -105,12 +105,14 @@ class Command(BaseCommand):
                 wired.store,
                 on_link=wired.publisher.link_changed,
                 lease=lease,
+                rest=services.voicenter_client(),  # live calls while the socket is down
             )
             wirings[id(worker)] = wired
             return worker
 
         async def close(worker: VoicenterWorker) -> None:
             await worker.client.aclose()
+            await worker.rest.aclose()
             await wirings.pop(id(worker)).aclose()
 
         standby = Standby(lease, make, close)
