@@ -35,7 +35,9 @@ Counters gathered here (:meth:`Pipeline.take_stats` adds the projections' own):
   Voicenter does not document: one counter, however many invented names arrive);
 - ``rejected_total`` and ``rejected:<EventName>`` (likewise ``rejected:other``): unusable
   events or parts of events;
-- ``voicenter_errors``: events that carried a non-zero ``errorCode``.
+- ``voicenter_errors``: events that carried a non-zero ``errorCode``;
+- ``telemetry:*``: what its owner (the worker) observed of its batches in :attr:`Pipeline.telemetry`
+  (:mod:`realtime.telemetry`: batch sizes, the newest event's age, commit times).
 
 Writing the counters (and the worker's health) to Redis is the caller's business: the worker
 does it about once a second, ``replay`` at its end.
@@ -52,6 +54,7 @@ from datetime import tzinfo
 from realtime.contacts import ContactNames
 from realtime.events import Event, Rejected, VoicenterError
 from realtime.projections import Projection
+from realtime.telemetry import Telemetry
 from realtime.voicenter.wire import known_event, normalise
 
 log = logging.getLogger("realtime.pipeline")
@@ -87,6 +90,8 @@ class Pipeline:
         self.contacts = contacts or ContactNames()
         self.offset_min: int | None = None
         self._stats: Counter[str] = Counter()
+        # the batches as the worker observes them, handed out with the counters
+        self.telemetry = Telemetry()
         self._loaded = False
 
     async def load(self) -> None:
@@ -198,8 +203,10 @@ class Pipeline:
         return any(restored)
 
     def take_stats(self) -> Counter[str]:
-        """Every counter gathered since the last call: the pipeline's and its projections'."""
+        """Every counter gathered since the last call: the pipeline's, its projections' and
+        the telemetry's."""
         stats, self._stats = self._stats, Counter()
+        stats.update(self.telemetry.take())
         for projection in self.projections:
             stats.update(projection.take_stats())
         return stats

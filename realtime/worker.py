@@ -519,7 +519,11 @@ class VoicenterWorker:
                 self.health.on_events(time.time(), len(batch))
                 typed = await self.pipeline.apply_many(batch)
                 if self.store_down_since is None:  # else the flush below tries Redis
+                    began = time.perf_counter()
                     await self._commit()
+                    if self.store_down_since is None:  # committed (realtime/telemetry.py)
+                        took = time.perf_counter() - began
+                        self.pipeline.telemetry.batch(len(batch), typed, took, time.time())
                 for event in typed:
                     if isinstance(event, ConfigChanged):
                         await client.emit("resync", {"cache": False})
