@@ -92,7 +92,7 @@ def test_wallboard_https_turns_on_secure_cookies_redirect_hsts_and_the_proxy_hea
         "True",
         "True",
         "('HTTP_X_FORWARDED_PROTO', 'https')",
-        "['^healthz$', '^readyz$']",
+        "['^healthz$', '^readyz$', '^metrics$']",
     ]
 
 
@@ -115,6 +115,7 @@ def test_with_https_plain_http_is_redirected_but_the_health_probes_are_not(https
     assert page["Location"] == "https://testserver/accounts/login/"
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code in (200, 503)  # answered, not redirected
+    assert client.get("/metrics").status_code == 200  # Prometheus, from loopback
 
 
 @pytest.mark.django_db

@@ -159,6 +159,8 @@ def test_a_json_cdr_is_stored_once_and_answered_as_voicenter_expects(client, cdr
         "1001", "ANSWER", 42, 95,
     )  # fmt: skip
     assert record.raw["seconds_waiting_in_queue"] == 42
+    stats = client.hgetall(settings.WALLBOARD_REDIS_PREFIX + "stats")
+    assert (stats[b"cdr_stored"], stats[b"cdr_duplicate"]) == (b"1", b"1")  # (/metrics)
 
 
 @committed

@@ -9,6 +9,7 @@ starts (``wallboard.core.apps.CoreConfig.ready``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -290,6 +291,21 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Behind a TLS-terminating proxy: the https:// origins it serves, comma-separated.
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
 
+# --- Metrics (/metrics, wallboard/core/metrics.py) -------------------------------------------
+# Who may read them: a client address (REMOTE_ADDR, as the web server took it from the proxy:
+# docs/deployment.md) in one of these networks, comma-separated (none: no address), or a request
+# with "Authorization: Bearer <METRICS_TOKEN>" (empty: no token is taken).
+METRICS_ALLOWED_CIDRS = env_list(
+    "METRICS_ALLOWED_CIDRS",
+    "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+)
+for _cidr in METRICS_ALLOWED_CIDRS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_CIDRS: {_cidr!r} is not a network") from _exc
+METRICS_TOKEN = env("METRICS_TOKEN")
+
 # --- HTTPS and the browser's protections -----------------------------------------------------
 # WALLBOARD_HTTPS=1: the site is served over https only, by a TLS proxy in front that sets
 # X-Forwarded-Proto (and overwrites one a client sent): secure cookies, http redirected to https,
@@ -298,8 +314,9 @@ WALLBOARD_HTTPS = env_bool("WALLBOARD_HTTPS", False)
 SESSION_COOKIE_SECURE = WALLBOARD_HTTPS
 CSRF_COOKIE_SECURE = WALLBOARD_HTTPS
 SECURE_SSL_REDIRECT = WALLBOARD_HTTPS
-# The probes ask over plain http inside the network (paths without their leading slash).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# The probes and Prometheus ask over plain http inside the network (paths without their
+# leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 365 * 86_400 if WALLBOARD_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = WALLBOARD_HTTPS
 SECURE_HSTS_PRELOAD = WALLBOARD_HTTPS

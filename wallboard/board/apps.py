@@ -15,6 +15,7 @@ class BoardConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from wallboard.board import metrics  # noqa: F401 - its numbers at /metrics
         from wallboard.board.models import DisplayLink
 
         def display_saved(**kwargs: Any) -> None:

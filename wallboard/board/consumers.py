@@ -33,6 +33,7 @@ from realtime.scopes import WHOLE_ACCOUNT
 from realtime.store import UNAVAILABLE
 from wallboard.board.fanout import Board, Fanout, fanout, urgent
 from wallboard.board.heartbeat import Heartbeat, heartbeat
+from wallboard.board.metrics import SNAPSHOT_SECONDS
 from wallboard.board.models import DisplayLink
 from wallboard.board.snapshots import snapshots
 from wallboard.core.errors import DATABASE_DOWN
@@ -356,8 +357,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         assert self.board is not None
         self._last_snapshot = time.monotonic()
         self.board.catch_up()
+        began = time.perf_counter()
         async with urgent().first():  # the process's rounds of sends wait for the read
             snap = await snapshots(self.store).take(self.board.scope)
+        SNAPSHOT_SECONDS.observe(time.perf_counter() - began)
         self.board.took_snapshot(snap.epoch, snap.seq)
         await self.send(text_data=snap.text)
         await self.board.go_live()

@@ -216,7 +216,10 @@ class Fanout:
         self.client = client
         self.channel = channel(prefix)
         self.boards: set[Board] = set()
+        # (counted per round, never per screen; served at /metrics: wallboard/board/metrics.py)
         self.received = 0  # messages read from Redis
+        self.handed = 0  # frames (or merged runs) handed to boards, one per board each
+        self.coalesced = 0  # deltas merged into another's frame (a run of n: n - 1)
         self.fell_behind = 0  # boards found behind (then sent a fresh snapshot)
         self.closed_slow = 0  # boards closed for not reading
         self.behind_s = float(settings.WALLBOARD_SCREEN_BEHIND_S)
@@ -271,8 +274,10 @@ class Fanout:
     async def deliver(self, frames: list[Published]) -> None:
         """Frames read together, in order: runs of consecutive deltas merged, to every board."""
         guard = SendGuard()
+        items = coalesce(frames)
+        self.coalesced += len(frames) - len(items)
         try:
-            await self._deliver(coalesce(frames), guard)
+            await self._deliver(items, guard)
         finally:
             guard.close()
         await self.check()
@@ -307,6 +312,7 @@ class Fanout:
                     parts = item.parts if isinstance(item, Run | ScopedRun) else [item]
                     room = MAX_BACKLOG - len(board.backlog)
                     board.backlog.extend(parts[: max(room, 0)])
+        self.handed += sent
 
     async def check(self) -> None:
         """At most once per CHECK_EVERY_S: boards whose frames stay unacknowledged are behind

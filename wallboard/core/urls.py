@@ -1,5 +1,6 @@
 """The site's own pages: sign-in (ours and the admin's, with the limits and back-pressure of
-``wallboard/core/signin.py``), Django's account pages for the rest, and the health checks."""
+``wallboard/core/signin.py``), Django's account pages for the rest, the health checks and the
+metrics."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -35,4 +36,5 @@ urlpatterns = [
     path("accounts/language", language.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
 ]  # fmt: skip

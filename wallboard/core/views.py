@@ -1,5 +1,5 @@
-"""Liveness (``/healthz``) and readiness (``/readyz``): what a load balancer and the operators
-ask of a web process."""
+"""Liveness (``/healthz``), readiness (``/readyz``) and the metrics (``/metrics``): what a load
+balancer, the operators and their monitoring ask of a web process."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import time
 
 from channels.db import database_sync_to_async
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from realtime.lease import lease_status
+from wallboard.core import metrics as numbers
+from wallboard.core.errors import error_response
 from wallboard.core.services import shared_store
 
 
@@ -78,6 +82,22 @@ async def readyz(request: HttpRequest) -> JsonResponse:
             body["worker"] = "ok"
     body["ready"] = body["worker"] == "ok"
     return JsonResponse(body, status=200 if body["ready"] else 503)
+
+
+@require_GET
+async def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus' text format, to the addresses and the token ``wallboard/core/metrics.py``
+    allows; anyone else: 403, in words, with no number."""
+    if not numbers.allowed(request):
+        numbers.log.info("metrics refused to %s", request.META.get("REMOTE_ADDR", "?"))
+        return error_response(
+            request,
+            403,
+            _("Not allowed"),
+            _("The wallboard's metrics are for its monitoring system, not for this address."),
+        )
+    stored = await numbers.read_stored()
+    return HttpResponse(numbers.exposition([stored]), content_type=CONTENT_TYPE_LATEST)
 
 
 def _select_one() -> None:

@@ -164,6 +164,7 @@ def _take(raw: bytes) -> tuple[bytes, str]:
     except Exception:  # refused by the database for another reason: say so; logged
         log.exception("a CDR could not be stored")
         return answer(ERR_APPLICATION, NOT_STORED, fmt)
+    count("cdr_stored" if created else "cdr_duplicate")
     return answer(ERR_OK, "OK" if created else "OK (already stored)", fmt)
 
 
