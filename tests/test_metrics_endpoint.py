@@ -110,6 +110,16 @@ def test_with_the_sync_client_remote_addr_decides_not_the_forwarded_header(use_p
     assert private.status_code == 200
 
 
+async def test_a_scraper_asking_by_the_processes_address_is_answered(use_prefix, token):
+    for address, ok in (("172.30.57.5", 200), (PUBLIC, 400)):
+        response = await From(address).get("/metrics", headers={"Host": "172.30.57.9:8000"})
+        assert response.status_code == ok  # (a stranger: Django's own host check refuses)
+    by_token = await From(PUBLIC).get(
+        "/metrics", headers={"Host": "172.30.57.9:8000", "Authorization": f"Bearer {TOKEN}"}
+    )
+    assert by_token.status_code == 200
+
+
 async def test_a_wrong_token_or_scheme_is_refused_and_the_right_one_passes(use_prefix, token):
     for wrong in (f"Bearer {TOKEN}x", f"Basic {TOKEN}", "Bearer ", TOKEN, f"Bearer{TOKEN}"):
         response = await get(PUBLIC, Authorization=wrong)
@@ -296,7 +306,7 @@ async def test_this_processes_boards_show_by_scope_with_their_frames(store, use_
 # --- deploy/ ---------------------------------------------------------------------------------
 
 
-async def test_the_dashboard_asks_only_for_metrics_we_serve(use_prefix, aredis):
+async def test_the_dashboard_and_the_docs_name_only_metrics_we_serve(use_prefix, aredis):
     store = StateStore(aredis, use_prefix)
     await store.write_health(
         Health(running=True, last_event_at=time.time()).as_mapping(time.time())
@@ -313,10 +323,12 @@ async def test_the_dashboard_asks_only_for_metrics_we_serve(use_prefix, aredis):
     )
     await store.add_stats(dict.fromkeys(labelled, 1))  # (labelled families: a sample each)
     await store.add_stats(Telemetry().take() | {BATCH_EVENTS.keys[0]: 1})
-    samples: set[str] = set()
+    samples: set[str] = set()  # every name an expression may use
+    named: set[str] = set()  # each metric as the docs name it
     for family in text_string_to_metric_families(await scrape()):
-        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum", ""]}
         samples |= {family.name + end for end in suffixes.get(family.type, [""])}
+        named.add(family.name + ("_total" if family.type == "counter" else ""))
     dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
     exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
     assert len(exprs) >= 10
@@ -324,6 +336,11 @@ async def test_the_dashboard_asks_only_for_metrics_we_serve(use_prefix, aredis):
         names = set(re.findall(r"\bwallboard_[a-z0-9_]+", expr))
         assert names, expr
         assert names <= samples, (expr, names - samples)
+    deployment = (ROOT / "docs" / "deployment.md").read_text()
+    monitoring = deployment[deployment.index("## Monitoring") :]
+    documented = set(re.findall(r"`(wallboard_[a-z0-9_]+)", monitoring))
+    assert len(documented) >= 30
+    assert documented == named  # every metric served is documented, and only those
 
 
 def test_the_scrape_config_reads_the_token_from_a_file():

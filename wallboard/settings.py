@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wallboard.core.security.ContentSecurityPolicyMiddleware",  # WALLBOARD_CSP, below
     "wallboard.core.security.NulMiddleware",  # no NUL in a path, a query or a form field
+    # /metrics to Prometheus, which asks each web process by its address, not a host name
+    "wallboard.core.metrics.MetricsMiddleware",
     "wallboard.core.static.StaticFilesMiddleware",  # WhiteNoise, async capable
     # Django's, but a session renewal the database could not take does not fail the page
     "wallboard.core.errors.SessionMiddleware",

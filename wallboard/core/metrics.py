@@ -9,6 +9,11 @@ Who may read them (:func:`allowed`): a client whose address is in ``METRICS_ALLO
 ``wallboard/core/signin.py``); this module never reads ``X-Forwarded-For`` itself, so a client
 cannot choose its address. Anyone else gets a 403 in words and no number.
 
+A scraper asks each web process by its address (``deploy/prometheus.yml``), so its ``Host`` is
+that address, which is not in ``ALLOWED_HOSTS``: :class:`MetricsMiddleware` answers an allowed
+``GET /metrics`` before Django checks the host (the numbers build no URL from it) and before
+the session and the rest; anyone else goes the usual way, to the view's refusal.
+
 Two kinds of numbers, each made at scrape time, never per event:
 
 - **the account's**, the same whichever web process answers: the counters in ``P stats`` (the
@@ -31,14 +36,20 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
 import orjson
+from asgiref.sync import markcoroutinefunction
 from django.conf import settings
-from django.http import HttpRequest
-from prometheus_client import CollectorRegistry, generate_latest
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -51,6 +62,10 @@ from realtime import telemetry
 from wallboard.core.services import shared_store
 
 log = logging.getLogger("wallboard.core.metrics")
+
+# No "<name>_created" series beside each counter and histogram: what the text format would
+# show as gauges of their own, to no one's use here.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 #: This web process's own metrics: each app registers its collectors here.
 PROCESS = CollectorRegistry(auto_describe=True)
@@ -331,6 +346,29 @@ def _health(raw: Mapping[bytes | str, bytes | str]) -> dict[str, object]:
         except orjson.JSONDecodeError:
             continue
     return out
+
+
+async def respond() -> HttpResponse:
+    """The metrics, as ``/metrics`` answers them to whoever :func:`allowed`."""
+    stored = await read_stored()
+    return HttpResponse(exposition([stored]), content_type=CONTENT_TYPE_LATEST)
+
+
+class MetricsMiddleware:
+    """``GET /metrics`` from whoever :func:`allowed`, answered here (see the module's
+    docstring); every other request passes on. Async only: the web server's event loop."""
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]) -> None:
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path_info == "/metrics" and request.method == "GET" and allowed(request):
+            return await respond()
+        return await self.get_response(request)
 
 
 def exposition(collectors: Iterable[Collector]) -> bytes:

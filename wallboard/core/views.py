@@ -11,7 +11,6 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from realtime.lease import lease_status
 from wallboard.core import metrics as numbers
@@ -96,8 +95,7 @@ async def metrics(request: HttpRequest) -> HttpResponse:
             _("Not allowed"),
             _("The wallboard's metrics are for its monitoring system, not for this address."),
         )
-    stored = await numbers.read_stored()
-    return HttpResponse(numbers.exposition([stored]), content_type=CONTENT_TYPE_LATEST)
+    return await numbers.respond()  # (MetricsMiddleware answers first whoever is allowed)
 
 
 def _select_one() -> None:
