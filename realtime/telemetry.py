@@ -45,8 +45,8 @@ cumulative since Redis last lost its data:
 - ``telemetry:<histogram>:sum``: the observed values' sum in millionths of their unit
   (:attr:`Histogram.scale`: microseconds for seconds; whole events for ``batch_events``).
 
-:func:`read` takes the bounds it finds stored, whatever this module's are today: a change of
-buckets leaves the stored ones readable (coarser for the old observations, never wrong).
+:func:`read` gives every bound of today's buckets, and any other bound it finds stored: a change
+of buckets leaves the stored ones readable (coarser for the old observations, never wrong).
 """
 
 from __future__ import annotations
@@ -163,6 +163,9 @@ def read(stats: Mapping[str, int]) -> dict[str, Stored]:
             if not math.isnan(bound):
                 found[name][bound] = found[name].get(bound, 0) + value
     out: dict[str, Stored] = {}
+    for histogram in HISTOGRAMS:  # today's bounds, always: no bucket series comes and goes
+        for bound in histogram.bounds:
+            found[histogram.name].setdefault(float(bound), 0)
     for name, buckets in found.items():
         buckets.setdefault(math.inf, 0)
         running, cumulative = 0, []

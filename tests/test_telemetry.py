@@ -74,7 +74,8 @@ def test_stored_buckets_read_back_cumulative_with_inf_and_the_sum_in_units():
     assert batches.count == 4
     assert batches.sum == 609
     assert stored["commit_seconds"].sum == pytest.approx(0.0302)
-    assert stored["event_age_seconds"].count == 0  # known, nothing stored yet
+    assert stored["event_age_seconds"].count == 0  # known, nothing stored yet...
+    assert [b for b, _ in stored["event_age_seconds"].buckets] == [*EVENT_AGE.bounds, math.inf]
 
 
 def test_counts_added_over_several_flushes_and_old_bounds_still_read():

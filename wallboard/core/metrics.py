@@ -45,7 +45,7 @@ from asgiref.sync import markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
+    CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
     disable_created_metrics,
     generate_latest,
@@ -351,7 +351,9 @@ def _health(raw: Mapping[bytes | str, bytes | str]) -> dict[str, object]:
 async def respond() -> HttpResponse:
     """The metrics, as ``/metrics`` answers them to whoever :func:`allowed`."""
     stored = await read_stored()
-    return HttpResponse(exposition([stored]), content_type=CONTENT_TYPE_LATEST)
+    # the classic text format's type, as prometheus_client's own server answers by default:
+    # every Prometheus reads it
+    return HttpResponse(exposition([stored]), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 class MetricsMiddleware:
