@@ -244,6 +244,8 @@ async def test_the_workers_events_by_type_and_its_batches_show(sim, store, use_p
     assert batches >= 1
     assert value(text, "wallboard_worker_batch_events_bucket", le="+Inf") == batches
     assert value(text, "wallboard_worker_commit_seconds_count") == batches
+    ages = value(text, "wallboard_worker_event_age_seconds_count")  # (Voicenter's times: ages)
+    assert 1 <= ages <= batches
     assert value(text, "wallboard_worker_batch_events_sum") >= batches
 
 
