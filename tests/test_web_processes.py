@@ -115,3 +115,29 @@ async def test_a_flood_of_resyncs_is_closed_on_every_server(stack):
         assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         assert ws.close_code == 4029
         assert frames <= 1
+
+
+async def test_each_process_serves_metrics_with_the_workers_numbers_and_the_proxys_address(
+    stack,
+):
+    """/metrics through the real servers: the worker's counters (another process's, through
+    Redis) from either web process; the client's address as the server took it: uvicorn
+    trusts X-Forwarded-For from 127.0.0.1 (its default proxy address), daphne as run here
+    reads none, so the same header refuses on one and is ignored by the other."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with aiohttp.ClientSession() as session:
+        for web in stack.webs:
+            async with session.get(f"{web}/metrics") as response:
+                assert response.status == 200
+                text = await response.text()
+            samples = {
+                (s.name, s.labels.get("type")): s.value
+                for family in text_string_to_metric_families(text)
+                for s in family.samples
+            }
+            assert samples[("wallboard_events_total", "AllExtensionsStatus")] >= 1
+            assert samples[("wallboard_worker_up", None)] == 1
+            forwarded = {"X-Forwarded-For": "203.0.113.7"}  # a proxy at 127.0.0.1 says: public
+            async with session.get(f"{web}/metrics", headers=forwarded) as response:
+                assert response.status == (403 if stack.server == "uvicorn" else 200)
