@@ -36,8 +36,9 @@ Counters gathered here (:meth:`Pipeline.take_stats` adds the projections' own):
 - ``rejected_total`` and ``rejected:<EventName>`` (likewise ``rejected:other``): unusable
   events or parts of events;
 - ``voicenter_errors``: events that carried a non-zero ``errorCode``;
-- ``telemetry:*``: what its owner (the worker) observed of its batches in :attr:`Pipeline.telemetry`
-  (:mod:`realtime.telemetry`: batch sizes, the newest event's age, commit times).
+- ``telemetry:*``: what its owner (the worker) observed of its batches in
+  :attr:`Pipeline.telemetry` (:mod:`realtime.telemetry`: batch sizes, the newest event's age,
+  commit times).
 
 Writing the counters (and the worker's health) to Redis is the caller's business: the worker
 does it about once a second, ``replay`` at its end.
