@@ -191,6 +191,26 @@ async def test_a_stale_or_stopped_worker_is_down_and_redis_away_is_said(use_pref
     assert value(text, "wallboard_redis_up") == 1
 
 
+async def test_the_lease_the_workers_by_role_and_the_data_source_show(use_prefix, aredis):
+    from realtime.lease import Lease
+
+    active, standby = Lease(aredis, use_prefix, "a"), Lease(aredis, use_prefix, "b")
+    assert await active.try_take()
+    assert not await standby.try_take()
+    await active.write_presence()
+    await standby.write_presence()
+    await StateStore(aredis, use_prefix).write_health(
+        {"running": True, "connected": False, "source": "api", "updated_at": time.time()}
+    )
+    text = await scrape()
+    assert value(text, "wallboard_worker_lease_held") == 1
+    assert 0 < value(text, "wallboard_worker_lease_expires_in_seconds") <= 8
+    assert value(text, "wallboard_workers", role="active") == 1
+    assert value(text, "wallboard_workers", role="standby") == 1
+    assert value(text, "wallboard_data_source", source="api") == 1
+    assert value(text, "wallboard_data_source", source="socket") == 0
+
+
 async def test_with_redis_out_of_reach_the_process_numbers_are_still_served(use_prefix):
     from wallboard.core import services
 
@@ -325,6 +345,9 @@ async def test_the_dashboard_and_the_docs_name_only_metrics_we_serve(use_prefix,
     )
     await store.add_stats(dict.fromkeys(labelled, 1))  # (labelled families: a sample each)
     await store.add_stats(Telemetry().take() | {BATCH_EVENTS.keys[0]: 1})
+    from realtime.lease import Lease
+
+    assert await Lease(aredis, use_prefix, "active").try_take()  # (the lease's gauges)
     samples: set[str] = set()  # every name an expression may use
     named: set[str] = set()  # each metric as the docs name it
     for family in text_string_to_metric_families(await scrape()):
@@ -334,6 +357,7 @@ async def test_the_dashboard_and_the_docs_name_only_metrics_we_serve(use_prefix,
     dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
     exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
     assert len(exprs) >= 10
+    assert {p["type"] for p in dashboard["panels"]} <= {"timeseries", "stat"}  # Grafana's kinds
     for expr in exprs:
         names = set(re.findall(r"\bwallboard_[a-z0-9_]+", expr))
         assert names, expr

@@ -59,6 +59,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from realtime import telemetry
+from realtime.lease import lease_status
 from wallboard.core.services import shared_store
 
 log = logging.getLogger("wallboard.core.metrics")
@@ -202,6 +203,7 @@ class Stored(Collector):
     stats: Mapping[str, int] | None
     health: Mapping[str, object] | None
     now: float
+    lease: Mapping[str, object] | None = None  # realtime.lease.lease_status
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
@@ -213,6 +215,47 @@ class Stored(Collector):
             yield from _stats_families(self.stats)
         if self.health is not None:
             yield from _health_families(self.health, self.now)
+        if self.lease is not None:
+            yield from _lease_families(self.lease, self.health or {})
+
+
+def _lease_families(lease: Mapping[str, object], health: Mapping[str, object]) -> Iterator[Metric]:
+    """Who is active and how fresh its lease is (``realtime/lease.py``), how many workers by
+    role, and where the board's data come from (``realtime/fallback.py``)."""
+    held = GaugeMetricFamily(
+        "wallboard_worker_lease_held", "Whether a worker holds the lease (is active)"
+    )
+    held.add_metric([], 1.0 if lease.get("active") else 0.0)
+    yield held
+    for name, key, help_text in (
+        ("wallboard_worker_lease_expires_in_seconds", "lease_expires_in_s",
+         "Seconds until the active worker's lease expires unless renewed"),
+        ("wallboard_worker_lease_renewed_seconds_ago", "lease_renewed_s_ago",
+         "Seconds since the active worker last renewed its lease"),
+    ):  # fmt: skip
+        value = _number(lease.get(key))
+        if value is not None:
+            gauge = GaugeMetricFamily(name, help_text)
+            gauge.add_metric([], value)
+            yield gauge
+    roles = GaugeMetricFamily(
+        "wallboard_workers", "Worker processes seen in the last 30 s, by role", labels=["role"]
+    )
+    rows = lease.get("workers")
+    seen = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    for role in ("active", "standby"):
+        roles.add_metric([role], float(sum(1 for r in seen if r.get("role") == role)))
+    yield roles
+    source = GaugeMetricFamily(
+        "wallboard_data_source",
+        "Where the board's data come from: Voicenter's socket, its Active calls API while the "
+        "socket is down, or none (1 for the current one)",
+        labels=["source"],
+    )
+    now = health.get("source") if health.get("connected") is not True else "socket"
+    for name in ("socket", "api", "none"):
+        source.add_metric([name], 1.0 if (now or "none") == name else 0.0)
+    yield source
 
 
 def _stats_families(stats: Mapping[str, int]) -> Iterator[Metric]:
@@ -317,7 +360,8 @@ def _health_families(health: Mapping[str, object], now: float) -> Iterator[Metri
 
 
 async def read_stored() -> Stored:
-    """The stats and the worker's health in one pipelined round trip; Redis away or slow:
+    """The stats and the worker's health in one pipelined round trip, the lease in another;
+    Redis away or slow:
     neither (the scrape still serves this process's numbers)."""
     store = shared_store()
     try:
@@ -326,12 +370,13 @@ async def read_stored() -> Stored:
                 pipe.hgetall(store.stats_key)
                 pipe.hgetall(store.health_key)
                 raw_stats, raw_health = await pipe.execute()
+            lease = await lease_status(store.redis, store.prefix)
         stats = {_text(k): int(v) for k, v in raw_stats.items()}
         health = _health(raw_health)
     except Exception as exc:  # Redis away: that is a number too (wallboard_redis_up 0)
         log.warning("metrics without the stored numbers: Redis did not answer (%r)", exc)
         return Stored(None, None, time.time())
-    return Stored(stats, health, time.time())
+    return Stored(stats, health, time.time(), lease)
 
 
 def _text(value: bytes | str) -> str:
