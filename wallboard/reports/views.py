@@ -1,7 +1,10 @@
 """The reports app's pages.
 
-- ``/reports/calls/``: the call log for supervisors: a business day's call records (default
-  today), filtered by queue, agent, status and number, newest first.
+- ``/reports/calls/``: the call log for supervisors: the call records of a range of business
+  days (default today) that the person's teams may see, filtered by team, queue, agent, status
+  and number, newest first, paged; ``format=csv`` or ``xlsx`` downloads the whole filtered
+  range (what it shows and how: ``wallboard/reports/calllog.py``, the files:
+  ``wallboard/reports/export.py``).
 - ``/reports/cdr/<WALLBOARD_CDR_SECRET>/``: Voicenter's CDR notifications (the format and the
   answer: ``realtime/voicenter/cdr.py``). Each record is stored once (its key), whatever repeats
   it. Without the secret (or with a wrong one) the answer is a 404, as for any unknown page;
@@ -24,36 +27,33 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, tzinfo
 from urllib.parse import urlencode
 
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import close_old_connections
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import get_language_bidi, gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from realtime.metrics import business_day, day_bounds
+from realtime.metrics import business_day
 from realtime.voicenter.cdr import ERR_APPLICATION, ERR_OK, CdrRefused, answer, detect, parse
 from wallboard.agents.roles import role_of
 from wallboard.core.errors import DATABASE_DOWN, count
 from wallboard.core.services import account_tz
-from wallboard.reports import spool
-from wallboard.reports.models import CallRecord as StoredRecord
+from wallboard.reports import calllog, export, spool
 from wallboard.reports.records import store
 from wallboard.reports.words import status_words, type_words
 
 log = logging.getLogger("wallboard.reports")
 
-#: Rows per page of the call log.
-PAGE_SIZE = 100
 #: Seconds a CDR notification waits to be stored before it is answered as not stored.
 CDR_WAIT_S = 20.0
 #: The answer's reason when a record could not be stored (Voicenter sends it again).
@@ -62,51 +62,63 @@ NOT_STORED = "the record could not be stored"
 
 @login_required
 @require_GET
-def calls(request: HttpRequest) -> HttpResponse:
+def calls(request: HttpRequest) -> HttpResponseBase:
     if not role_of(request.user).supervisor:
         raise PermissionDenied("the call log is for supervisors")
+    assert isinstance(request.user, User)
     tz = account_tz()
     today = business_day(time.time(), tz, settings.WALLBOARD_DAY_START_HOUR)
-    day = today
-    if request.GET.get("date"):
-        try:
-            asked = date.fromisoformat(request.GET["date"])
-            _bounds(asked, tz)
-            day = asked
-        except (ValueError, OverflowError, OSError):  # not a date, or one no clock reaches
-            pass
-    since, until = _bounds(day, tz)
-    rows = StoredRecord.objects.filter(started_at__gte=since, started_at__lt=until)
-    wanted = {
-        k: request.GET.get(k, "").strip()[:100] for k in ("queue", "agent", "status", "number")
-    }
-    if wanted["queue"]:
-        rows = rows.filter(Q(queue_id=wanted["queue"]) | Q(queue_name__iexact=wanted["queue"]))
-    if wanted["agent"]:
-        rows = rows.filter(  # the extension answered, or called (an outgoing record)
-            Q(agent_name__icontains=wanted["agent"])
-            | Q(target_extension=wanted["agent"])
-            | Q(caller_extension=wanted["agent"])
+    query = {name: request.GET.get(name, "") for name in request.GET}
+    wanted = calllog.asked(query, today, tz)
+    problems = wanted.problems
+    seen = calllog.seen_by(request.user, wanted.team, problems)
+    rows = calllog.records(wanted, seen, tz)
+    kind = request.GET.get("format", "")
+    if kind == "csv":
+        return export.csv_response(
+            "calls", wanted.first, wanted.last, calllog.columns(), calllog.aexport_rows(rows, tz)
         )
-    if wanted["status"]:
-        rows = rows.filter(status=wanted["status"].upper())
-    if wanted["number"]:
-        digits = "".join(c for c in wanted["number"] if c.isdigit())[-9:] or wanted["number"]
-        rows = rows.filter(Q(caller__contains=digits) | Q(target__contains=digits))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for call in page.object_list:  # Voicenter's codes in words (wallboard/reports/words.py)
-        call.status_shown = status_words(call.status)
-        call.type_shown = type_words(call.type)
+    if kind == "xlsx":
+        return export.xlsx_response(
+            "calls",
+            wanted.first,
+            wanted.last,
+            calllog.columns(),
+            calllog.export_rows(rows, tz),
+            title=gettext("Call log"),
+            rtl=get_language_bidi(),
+        )
+    if kind:
+        calllog.refused(problems, gettext("Downloads come as CSV or XLSX."), "format", kind)
+    page = calllog.page(rows, request.GET.get("at", ""), problems)
+    for call in page.rows:  # Voicenter's codes in words (wallboard/reports/words.py)
+        call.status_shown = status_words(call.status)  # type: ignore[attr-defined]
+        call.type_shown = type_words(call.type)  # type: ignore[attr-defined]
+    counted = calllog.total(rows)
+    filters = {
+        **{k: v for k, v in wanted.wanted.items() if v},
+        "from": wanted.first.isoformat(),
+        "to": wanted.last.isoformat(),
+        **({"team": seen.chosen} if seen.chosen else {}),
+    }
+    query_string = urlencode(filters)
     context = {
-        "day": day,
+        "first": wanted.first,
+        "last": wanted.last,
         "today": today,
         "page": page,
-        "wanted": wanted,
+        "records": min(counted, calllog.COUNT_CAP),
+        "more_than": counted > calllog.COUNT_CAP,
+        "wanted": wanted.wanted,
+        "seen": seen,
+        "problems": problems,
         "statuses": [
             (code, status_words(code))
             for code in ("ANSWER", "ABANDONE", "NOANSWER", "BUSY", "CANCEL", "VOEND")
         ],
-        "query": urlencode({k: v for k, v in {**wanted, "date": day.isoformat()}.items() if v}),
+        "query": query_string,
+        "csv": urlencode({**filters, "format": "csv"}),
+        "xlsx": urlencode({**filters, "format": "xlsx"}),
     }
     return render(request, "reports/calls.html", context)
 
@@ -178,12 +190,6 @@ def _take_in_thread(raw: bytes) -> tuple[bytes, str]:
         return _take(raw)
     finally:
         close_old_connections()
-
-
-def _bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
-    """Business day ``day`` as the UTC datetimes [since, until)."""
-    start, end = day_bounds(day, tz, settings.WALLBOARD_DAY_START_HOUR)
-    return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
 
 
 def _refused(reason: str) -> None:

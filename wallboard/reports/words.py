@@ -70,3 +70,27 @@ def _squashed(code: str) -> str:
 
 
 _TYPES_SQUASHED: dict[str, Promise] = {_squashed(code): words for code, words in TYPE_WORDS.items()}
+
+
+class Words:
+    """The words of every listed code in the language active when made (:meth:`now`), for rows
+    made later, outside the request (a download's rows, made while the file is sent)."""
+
+    def __init__(self, statuses: dict[str, str], types: dict[str, str]) -> None:
+        self._statuses = statuses
+        self._types = types
+
+    @classmethod
+    def now(cls) -> Words:
+        return cls(
+            {code: str(words) for code, words in STATUS_WORDS.items()},
+            {code: str(words) for code, words in _TYPES_SQUASHED.items()},
+        )
+
+    def status(self, code: str) -> str:
+        """As :func:`status_words`."""
+        return self._statuses.get(code.strip().upper(), code)
+
+    def type(self, code: str) -> str:
+        """As :func:`type_words`."""
+        return self._types.get(_squashed(code), code)
