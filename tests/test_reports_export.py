@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
@@ -137,8 +139,12 @@ def test_file_names_carry_the_days_and_only_safe_characters():
 
 
 def test_downloads_stream_with_an_attachment_name_and_no_caching():
-    async def rows():
+    made_on: set[int] = set()
+    loop_on: set[int] = set()
+
+    def rows() -> Iterator[Row]:
         for n in range(1200):
+            made_on.add(threading.get_ident())
             yield [f"agent {n}", "=1", n]
 
     response = csv_response("calls", date(2026, 12, 1), date(2026, 12, 2), HEADER, rows())
@@ -153,10 +159,12 @@ def test_downloads_stream_with_an_attachment_name_and_no_caching():
 
     async def read() -> None:
         async for part in response.streaming_content:  # type: ignore[union-attr]
+            loop_on.add(threading.get_ident())
             parts.append(part)
 
     async_to_sync(read)()
     assert len(parts) > 2  # sent in chunks, not as one piece
+    assert made_on.isdisjoint(loop_on)  # the rows were made off the event loop
     rows_read = read_csv(b"".join(parts))
     assert len(rows_read) == 1201
     assert rows_read[-1] == ["agent 1199", "'=1", "1199"]
@@ -174,3 +182,20 @@ def test_downloads_stream_with_an_attachment_name_and_no_caching():
     sheet = load_workbook(io.BytesIO(body(xlsx))).active
     assert sheet is not None
     assert sheet["A2"].value == "דנה"
+
+
+def test_rows_past_excels_last_row_go_on_in_a_second_sheet_with_its_header(monkeypatch):
+    from wallboard.reports import export
+
+    monkeypatch.setattr(export, "SHEET_ROWS", 4)  # the header and 3 rows a sheet
+    rows: list[Row] = [[f"agent {n}", "q", n] for n in range(8)]
+    book = load_workbook(xlsx_file(HEADER, rows, title="יומן השיחות של דצמבר 2026", rtl=True))
+    assert [sheet.title for sheet in book.worksheets] == [
+        "יומן השיחות של דצמבר 2026",
+        "יומן השיחות של דצמבר 2026 (2)",
+        "יומן השיחות של דצמבר 2026 (3)",
+    ]
+    values = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
+    assert all(sheet[0] == ("שם הנציג", "Queue", "Talk (s)") for sheet in values)
+    assert [row[2] for sheet in values for row in sheet[1:]] == list(range(8))
+    assert all(sheet.sheet_view.rightToLeft for sheet in book.worksheets)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
@@ -297,19 +297,8 @@ def row_maker(tz: tzinfo) -> Callable[[CallRecord], list[Cell]]:
 
 
 def export_rows(rows: QuerySet[CallRecord], tz: tzinfo) -> Iterator[list[Cell]]:
-    """A download's rows, oldest first, read :data:`EXPORT_CHUNK` at a time (sync)."""
-    row = row_maker(tz)
-    for record in rows.order_by("started_at", "id").iterator(chunk_size=EXPORT_CHUNK):
-        yield row(record)
-
-
-def aexport_rows(rows: QuerySet[CallRecord], tz: tzinfo) -> AsyncIterator[list[Cell]]:
-    """:func:`export_rows`, read while the file is sent."""
+    """A download's rows, oldest first, read :data:`EXPORT_CHUNK` at a time as they are
+    sent; their words in the language active now (not when they are read)."""
     row = row_maker(tz)
     ordered = rows.order_by("started_at", "id")
-
-    async def read() -> AsyncIterator[list[Cell]]:
-        async for record in ordered.aiterator(chunk_size=EXPORT_CHUNK):
-            yield row(record)
-
-    return read()
+    return (row(record) for record in ordered.iterator(chunk_size=EXPORT_CHUNK))

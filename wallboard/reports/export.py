@@ -15,11 +15,10 @@ account's clock, or ``None`` (empty). Anything else is written as its ``str``.
   ``@``, a tab or a carriage return gets a leading apostrophe (``'=1+1``, ``'+972...``), so a
   spreadsheet shows it as text. Only text is escaped: a number is never a formula.
 
-**XLSX** (Office Open XML, ``openpyxl``'s write-only mode: rows go to disk as they come, so a
-month of calls never sits in memory; the file is then sent in chunks):
+**XLSX** (Office Open XML, ``openpyxl``'s write-only mode: rows go to disk as they come):
 
-- One sheet; the header row bold and frozen; each column as wide as its width (characters), at
-  least its title's, at most 60.
+- One sheet (a second past Excel's row limit, below); the header row bold and frozen; each
+  column as wide as its width (characters), at least its title's, at most 60.
 - Text is written as text, always: ``openpyxl`` takes a string starting with ``=`` for a
   formula, so every text cell's type is set to string. A text cell starting with one of the
   characters above is also marked "quote prefix" (the apostrophe Excel itself puts before text
@@ -31,27 +30,29 @@ month of calls never sits in memory; the file is then sent in chunks):
 
 **The response** is a ``StreamingHttpResponse`` whose body is an asynchronous iterator, so
 that an ASGI server sends it as it is made (Django reads a synchronous iterator whole before
-sending it under ASGI). ``Content-Disposition: attachment`` with the file name
+sending it under ASGI). Its chunks are made in Django's thread for synchronous code, never on
+the event loop (:func:`off_the_loop`): the rows are an iterable read there as the file is sent
+(``QuerySet.iterator()`` reads the database a chunk at a time), so a month of calls never sits
+in memory. A CSV's first bytes leave at once; an XLSX is a zip, whose directory comes last: it
+is written to a temporary file (``openpyxl``'s write-only mode) and then sent in chunks; past
+Excel's 1,048,576 rows a sheet, the rows go on in a second sheet (``Calls (2)``).
+``Content-Disposition: attachment`` with the file name
 ``<name>-<first day>[_<last day>].<csv|xlsx>`` (``calls-2026-12-01_2026-12-07.csv``); the name
 is ASCII letters, digits, ``-`` and ``_`` only. ``Cache-Control: private, no-store``: a file
 of calls is not kept by a proxy. Nothing but the table goes in the file.
-
-CSV rows may come as an asynchronous iterable (a query's ``aiterator()`` mapped to rows: the
-database is read chunk by chunk while the file is sent) or as an iterable already in memory. XLSX
-rows are an iterable read in synchronous code (a sync view: ``QuerySet.iterator()``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import re
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, cast
 
+from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
@@ -72,6 +73,8 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Widest a column is made, in characters.
 MAX_WIDTH = 60
+#: Rows a sheet holds at most, its header included (Excel's limit).
+SHEET_ROWS = 1_048_576
 #: Bytes per chunk of an XLSX file sent; rows per chunk of a CSV.
 FILE_CHUNK = 64 * 1024
 CSV_ROWS_PER_CHUNK = 500
@@ -141,26 +144,6 @@ def csv_chunks(header: Sequence[Column], rows: Iterable[Row]) -> Iterator[bytes]
         yield writer.lines(batch)
 
 
-async def acsv_chunks(
-    header: Sequence[Column], rows: AsyncIterable[Row] | Iterable[Row]
-) -> AsyncIterator[bytes]:
-    """:func:`csv_chunks` from rows that may come asynchronously."""
-    if not isinstance(rows, AsyncIterable):
-        for chunk in csv_chunks(header, rows):
-            yield chunk
-        return
-    writer = _Writer()
-    yield writer.head(header)
-    batch: list[Row] = []
-    async for row in rows:
-        batch.append(row)
-        if len(batch) == CSV_ROWS_PER_CHUNK:
-            yield writer.lines(batch)
-            batch = []
-    if batch:
-        yield writer.lines(batch)
-
-
 def _xlsx_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
@@ -184,15 +167,15 @@ def sheet_title(text: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", " ", text).strip()[:31] or "Sheet"
 
 
-def xlsx_file(header: Sequence[Column], rows: Iterable[Row], *, title: str, rtl: bool) -> IO[bytes]:
-    """The XLSX file (module doc), written to a temporary file, rewound."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_title(title))
+def _sheet(book: Workbook, header: Sequence[Column], title: str, rtl: bool) -> WriteOnlyWorksheet:
+    """A new sheet, its header row written."""
+    sheet = cast(WriteOnlyWorksheet, book.create_sheet(title))
     sheet.sheet_view.rightToLeft = rtl
     sheet.freeze_panes = "A2"
     for n, column in enumerate(header, 1):
         width = min(MAX_WIDTH, max(column.width, len(column.title) + 2, 6))
-        sheet.column_dimensions[get_column_letter(n)].width = width
+        # set in a write-only sheet's __init__; its stubs leave it out
+        sheet.column_dimensions[get_column_letter(n)].width = width  # type: ignore[attr-defined]
     bold = Font(bold=True)
     titles = []
     for column in header:
@@ -200,8 +183,24 @@ def xlsx_file(header: Sequence[Column], rows: Iterable[Row], *, title: str, rtl:
         cell.font = bold
         titles.append(cell)
     sheet.append(titles)
+    return sheet
+
+
+def xlsx_file(header: Sequence[Column], rows: Iterable[Row], *, title: str, rtl: bool) -> IO[bytes]:
+    """The XLSX file (module doc), written to a temporary file, rewound."""
+    book = Workbook(write_only=True)
+    base = sheet_title(title)
+    sheets = 1
+    sheet = _sheet(book, header, base, rtl)
+    written = 1
     for row in rows:
+        if written == SHEET_ROWS:  # Excel's last row: the rest on the next sheet
+            sheets += 1
+            suffix = f" ({sheets})"
+            sheet = _sheet(book, header, base[: 31 - len(suffix)] + suffix, rtl)
+            written = 1
         sheet.append([_xlsx_cell(sheet, value) for value in row])
+        written += 1
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller sends it, then closes it
     try:
         book.save(out)
@@ -212,6 +211,18 @@ def xlsx_file(header: Sequence[Column], rows: Iterable[Row], *, title: str, rtl:
     return out
 
 
+def xlsx_chunks(
+    header: Sequence[Column], rows: Iterable[Row], *, title: str, rtl: bool
+) -> Iterator[bytes]:
+    """The XLSX file (:func:`xlsx_file`) in chunks of :data:`FILE_CHUNK` bytes."""
+    made = xlsx_file(header, rows, title=title, rtl=rtl)
+    try:
+        while chunk := made.read(FILE_CHUNK):
+            yield chunk
+    finally:
+        made.close()
+
+
 def file_name(name: str, first: date, last: date, extension: str) -> str:
     """``<name>-<first>[_<last>].<extension>``, ASCII only (module doc)."""
     stem = re.sub(r"[^A-Za-z0-9_-]", "", name) or "table"
@@ -219,22 +230,36 @@ def file_name(name: str, first: date, last: date, extension: str) -> str:
     return f"{stem}-{days}.{extension}"
 
 
-def _response(body: AsyncIterator[bytes], content_type: str, name: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(body, content_type=content_type)
+async def off_the_loop(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """``chunks``, each made in Django's thread for synchronous code (the request's, where the
+    view ran), never on the event loop: making them reads the database and a month's rows take
+    seconds, which would hold every board the web process serves."""
+    step = sync_to_async(_next, thread_sensitive=True)
+    try:
+        while (chunk := await step(chunks)) is not None:
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:  # a generator given up on: its cursor or file closed, there too
+            await sync_to_async(close, thread_sensitive=True)()
+
+
+def _next(chunks: Iterator[bytes]) -> bytes | None:
+    return next(chunks, None)
+
+
+def _response(chunks: Iterator[bytes], content_type: str, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(off_the_loop(chunks), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, name) or ""
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 def csv_response(
-    name: str,
-    first: date,
-    last: date,
-    header: Sequence[Column],
-    rows: AsyncIterable[Row] | Iterable[Row],
+    name: str, first: date, last: date, header: Sequence[Column], rows: Iterable[Row]
 ) -> StreamingHttpResponse:
-    """The table as a streamed CSV download (module doc)."""
-    return _response(acsv_chunks(header, rows), CSV_TYPE, file_name(name, first, last, "csv"))
+    """The table as a streamed CSV download (module doc); ``rows`` read as it is sent."""
+    return _response(csv_chunks(header, rows), CSV_TYPE, file_name(name, first, last, "csv"))
 
 
 def xlsx_response(
@@ -247,16 +272,7 @@ def xlsx_response(
     title: str,
     rtl: bool,
 ) -> StreamingHttpResponse:
-    """The table as an XLSX download (module doc): made now, in synchronous code, from
-    ``rows``; sent in chunks."""
-    made = xlsx_file(header, rows, title=title, rtl=rtl)
-    name = file_name(name, first, last, "xlsx")
-    return _response(_chunks_of(made), XLSX_TYPE, name)
-
-
-async def _chunks_of(made: IO[bytes]) -> AsyncIterator[bytes]:
-    try:
-        while chunk := await asyncio.to_thread(made.read, FILE_CHUNK):
-            yield chunk
-    finally:
-        made.close()
+    """The table as a streamed XLSX download (module doc); ``rows`` read into the file once
+    the response is being sent, then the file sent."""
+    chunks = xlsx_chunks(header, rows, title=title, rtl=rtl)
+    return _response(chunks, XLSX_TYPE, file_name(name, first, last, "xlsx"))

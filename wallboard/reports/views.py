@@ -76,7 +76,7 @@ def calls(request: HttpRequest) -> HttpResponseBase:
     kind = request.GET.get("format", "")
     if kind == "csv":
         return export.csv_response(
-            "calls", wanted.first, wanted.last, calllog.columns(), calllog.aexport_rows(rows, tz)
+            "calls", wanted.first, wanted.last, calllog.columns(), calllog.export_rows(rows, tz)
         )
     if kind == "xlsx":
         return export.xlsx_response(
