@@ -312,3 +312,21 @@ def test_the_downloads_are_for_supervisors_only():
     agent = signed_in(Client(), "alice", voicenter_user_id="1", extension="SIP1")
     assert agent.get("/reports/calls/", {"format": "csv"}).status_code == 403
     assert Client().get("/reports/calls/", {"format": "xlsx"}).status_code == 302
+
+
+def test_one_end_of_the_range_alone_runs_to_today_or_from_it():
+    from wallboard.reports.calllog import asked
+
+    today = date(2026, 12, 7)
+    only_from = asked({"from": "2026-12-01"}, today, TZ)
+    assert (only_from.first, only_from.last) == (date(2026, 12, 1), today)
+    only_to = asked({"to": "2026-12-03"}, today, TZ)
+    assert (only_to.first, only_to.last) == (date(2026, 12, 3), date(2026, 12, 3))
+    swapped = asked({"from": "2026-12-05", "to": "2026-12-02"}, today, TZ)
+    assert (swapped.first, swapped.last) == (date(2026, 12, 2), date(2026, 12, 5))
+    assert swapped.problems == []
+    nothing = asked({}, today, TZ)
+    assert (nothing.first, nothing.last) == (today, today)
+    long = asked({"queue": "x" * 500, "team": "7" * 50}, today, TZ)
+    assert len(long.wanted["queue"]) == 100
+    assert len(long.team) == 20

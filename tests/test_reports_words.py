@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from wallboard.reports.words import TYPE_WORDS, status_words, type_words
+from wallboard.reports.words import TYPE_WORDS, Words, status_words, type_words
 
 pytestmark = pytest.mark.pure
 
@@ -75,3 +75,17 @@ def test_a_code_not_listed_is_shown_as_it_came():
     assert status_words(" odd ") == " odd "
     assert type_words("Scrubber") == "Scrubber"
     assert type_words("") == status_words("") == ""
+
+
+def test_words_made_now_keep_their_language_for_rows_made_later():
+    """A download's rows are made while the file is sent, outside the request's language."""
+    with translation.override("he"):
+        hebrew = Words.now()
+        expected = [status_words(code) for code in DOCUMENTED_STATUSES]
+        types = [type_words(code) for code in DOCUMENTED_TYPES]
+    with translation.override("en"):
+        assert [hebrew.status(code) for code in DOCUMENTED_STATUSES] == expected
+        assert [hebrew.type(code) for code in DOCUMENTED_TYPES] == types
+        assert hebrew.status(" abandone ") == "ננטשה בתור"
+        assert hebrew.status("NEWSTATUS") == "NEWSTATUS"  # one not listed, as it came
+        assert hebrew.type(" Click2Call  Leg1") == "Click2Call, הצד של הנציג"
