@@ -148,7 +148,7 @@ def test_someone_who_sees_every_team_filters_by_team(teams):
     boss_user.user_permissions.add(Permission.objects.get(codename="see_all_teams"))
     every = boss.get("/reports/calls/", DAY_2).content.decode()
     assert len(rows_of(every)) == 4
-    assert f'<option value="{sales.pk}">Sales</option>' in every
+    assert f'<option value="{sales.pk}" dir="auto">Sales</option>' in every
     only_sales = boss.get("/reports/calls/", {**DAY_2, "team": str(sales.pk)}).content.decode()
     assert [("דנה כהן" in row) for row in rows_of(only_sales)] == [True]
     only_support = csv_rows(
@@ -289,6 +289,7 @@ def test_statuses_read_in_words_in_both_languages_on_the_page_and_in_the_downloa
     boss = signed_in(Client(), "boss", supervisor=True)
     english = boss.get("/reports/calls/", DAY_2).content.decode()
     assert '<bdi title="ABANDONE">Abandoned in the queue</bdi>' in english
+    assert '<option value="SSWPREAUTH">Cancelled before dialling</option>' in english
     got = csv_rows(boss.get("/reports/calls/", {**DAY_2, "format": "csv"}))
     assert got[0][:4] == ["Started", "Type", "Status", "Status code"]
     assert [row[2:4] for row in got[1:]] == [

@@ -50,7 +50,7 @@ from wallboard.core.errors import DATABASE_DOWN, count
 from wallboard.core.services import account_tz
 from wallboard.reports import calllog, export, spool
 from wallboard.reports.records import store
-from wallboard.reports.words import status_words, type_words
+from wallboard.reports.words import STATUS_WORDS, status_words, type_words
 
 log = logging.getLogger("wallboard.reports")
 
@@ -112,10 +112,7 @@ def calls(request: HttpRequest) -> HttpResponseBase:
         "wanted": wanted.wanted,
         "seen": seen,
         "problems": problems,
-        "statuses": [
-            (code, status_words(code))
-            for code in ("ANSWER", "ABANDONE", "NOANSWER", "BUSY", "CANCEL", "VOEND")
-        ],
+        "statuses": [(code, status_words(code)) for code in STATUS_WORDS],
         "query": query_string,
         "csv": urlencode({**filters, "format": "csv"}),
         "xlsx": urlencode({**filters, "format": "xlsx"}),
