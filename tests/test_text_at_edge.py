@@ -48,10 +48,12 @@ FOR_LOGS = {
 LOG_LIKE = {
     "_error",  # realtime.worker: logs the text and keeps it as last_error (dump_state)
     "_recount",  # realtime.projections.day: logs why the day is counted again
+    "_step_down",  # realtime.worker: logs why the worker steps down to standby
 }
 #: Constants whose value is code in another language, by file.
 CODE: dict[str, set[str]] = {
     "realtime/store.py": {"_COMMIT"},  # the commit's Lua script
+    "realtime/lease.py": {"_RENEW", "_RELEASE", "_FENCED"},  # the lease's Lua scripts
 }
 #: Strings of three words or more that are not a person's sentence, by file: why each is here.
 ALLOWED: dict[str, set[str]] = {
