@@ -620,10 +620,9 @@ class VoicenterWorker:
             await self._commit()
         health = self.health
         health.api_failing = bool(refused)
+        health.source = "" if refused else "api"  # (a failed answer: no live calls now)
         if not refused:
-            health.api_at, health.source = at, "api"
-        elif health.api_at is None or at - health.api_at > 3 * self.config.fallback_every_s:
-            health.source = ""
+            health.api_at = at
         self._last_flush = 0.0  # the boards hear of it at the next flush
 
     async def _commit(self) -> None:

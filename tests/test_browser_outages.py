@@ -107,6 +107,33 @@ def test_a_killed_worker_dims_the_board_stops_its_timers_and_says_since_when(pag
     assert since.inner_text() != ticking  # live: ticking again
 
 
+def test_with_the_socket_refused_callers_come_from_voicenters_api_and_the_banner_says_so(
+    page, stack
+):
+    """Issue 30: the socket down, the Active calls API up: after 15 s the worker asks the API
+    every 5 s (realtime/fallback.py); a caller who joins then is on the board within 10 s."""
+    stack.knobs(sockets_refused=True)
+    try:
+        page.wait_for_function(f"{STATE} === 'api'", timeout=30_000)
+        assert "statuses may be stale" in page.locator("#banner").inner_text()
+        assert not page.evaluate("document.body.classList.contains('frozen')")  # calls are live
+        stack.knobs(dispatch_paused=True)  # the caller waits: no agent takes the call
+        joined = stack.join("Via the API", phone="0527654321")
+        page.wait_for_function(
+            "id => [...document.querySelectorAll('[data-call-id]')]"
+            ".some(e => e.dataset.callId === id)",
+            arg=joined["call_id"],
+            timeout=10_000,
+        )
+        page.screenshot(path=OUTPUT / "board-from-api.png")
+        stack.knobs(comet_internal_error=True)  # the API fails too
+        page.wait_for_function(f"{STATE} === 'voicenter-down'", timeout=15_000)
+        assert "Cannot reach Voicenter" in page.locator("#banner").inner_text()
+    finally:
+        stack.knobs(sockets_refused=False, comet_internal_error=False, dispatch_paused=False)
+    page.wait_for_function(f"{STATE} === 'live'", timeout=30_000)
+
+
 def test_a_stopped_redis_turns_the_banner_within_10_s_and_new_pages_say_why(
     page, browser, stack, redis_dir
 ):

@@ -628,7 +628,22 @@ class Simulator:
         "rest_echo_code",
         "click2call_blocked",
         "dispatch_paused",
+        "sockets_refused",
+        "comet_internal_error",
     )
+
+    @property
+    def sockets_refused(self) -> bool:
+        """The realtime socket is refused (HTTP 401 before the upgrade) and the open ones are
+        closed, as when Voicenter's monitor servers are out of reach; its REST APIs still
+        answer (the worker's live calls from the Active calls API: ``realtime/fallback.py``)."""
+        return not self.accept_sockets
+
+    @sockets_refused.setter
+    def sockets_refused(self, refused: bool) -> None:
+        self.accept_sockets = not refused
+        if refused:
+            self._tasks.append(asyncio.ensure_future(self.drop_all()))
 
     @property
     def dispatch_paused(self) -> bool:

@@ -99,7 +99,7 @@ export function bannerFor(board, link, reconnects, now, nowMs) {
   }
   if (!v.connected) {
     const apiAt = typeof v.api_at === "number" ? v.api_at : null;
-    if (v.source === "api" && apiAt !== null && now - apiAt <= API_FRESH_S) {
+    if (v.source === "api" && !v.api_failing && apiAt !== null && now - apiAt <= API_FRESH_S) {
       return ["api", t("banner.fromApi")];
     }
     if (v.api_failing) {
