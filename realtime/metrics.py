@@ -71,7 +71,8 @@ each call offered on the day it was offered, answered or abandoned with its wait
 closed. Counting event by event (:func:`offered`, :func:`closed`) and folding the records give
 the same counters; a recount (new rules, call records that said otherwise, a day Redis lost)
 folds them. A day's answers include calls offered the day before: their records are folded in
-too.
+too. :func:`fold` is :func:`fold_by` with business days for periods; the history of past days
+(:mod:`realtime.history`) folds the call records with it into the hours of the wall clock.
 
 Metrics (``QueueRules`` per queue; percentages 0-100, rounded to one decimal; None when the
 denominator is 0)
@@ -108,12 +109,13 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
+from typing import Any, Literal, NotRequired, TypedDict, TypeGuard, TypeVar
 
 Formula = Literal["strict", "answered", "both", "no_short"]
+K = TypeVar("K")  # a period the fold counts in (a day; an hour)
 
 #: The service-level formulas' names (as a person reads them, in words:
 #: ``wallboard/reports/models.py`` FORMULA_WORDS, and the board's catalog, ``formula.<name>``).
@@ -204,6 +206,8 @@ class RecordedCall:
     started_at: float  # UTC epoch
     wait_s: float | None
     caller_number: str = ""  # the caller's number ("": unknown)
+    talk_s: float | None = None  # seconds of conversation (the record's ``duration``; None:
+    # unknown): the history's talk time (:mod:`realtime.history`); the day's counters ignore it
 
     def differs(self, outcome: str, wait: float | None) -> bool:
         """Does this record say otherwise than a call counted with ``outcome`` and ``wait``?"""
@@ -262,17 +266,43 @@ def fold(
     """The counters of each of ``days``, per queue, from the records of its calls (a queue
     without rules: the defaults); records of other days count on none of them. Hand in the
     calls offered the day before each day too: some were answered on it."""
+    wanted = set(days)
+
+    def offered_on(call: CountedCall) -> date | None:
+        day = date.fromisoformat(call["d"])
+        return day if day in wanted else None
+
+    def closed_on(call: CountedCall) -> date | None:
+        day = date.fromisoformat(call["c"]) if call["c"] else None
+        return day if day in wanted else None
+
     counted: dict[date, dict[str, QueueDay]] = {day: {} for day in days}
+    counted.update(fold_by(calls, rules, offered_on, closed_on))
+    return counted
+
+
+def fold_by(
+    calls: Iterable[CountedCall],
+    rules: Mapping[str, QueueRules],
+    offered_in: Callable[[CountedCall], K | None],
+    closed_in: Callable[[CountedCall], K | None],
+) -> dict[K, dict[str, QueueDay]]:
+    """The one fold: the counters per period and queue from the calls' records, each call
+    offered in the period ``offered_in`` names and answered or abandoned, with its wait, in the
+    one ``closed_in`` names (None: in no period). :func:`fold` folds into business days; the
+    history (:mod:`realtime.history`) into the hours of the account's wall clock."""
+    counted: dict[K, dict[str, QueueDay]] = {}
     default = QueueRules()
     for call in calls:
         queue = call["q"]
-        offered_on = date.fromisoformat(call["d"])
-        if offered_on in counted:
-            on = counted[offered_on]
+        offered_key = offered_in(call)
+        if offered_key is not None:
+            on = counted.setdefault(offered_key, {})
             on[queue] = offered(on.get(queue, QueueDay()))
-        outcome, closed_on = call["o"], call["c"]
-        if outcome and closed_on and date.fromisoformat(closed_on) in counted:
-            on = counted[date.fromisoformat(closed_on)]
+        outcome = call["o"]
+        closed_key = closed_in(call) if outcome and call["c"] else None
+        if outcome and closed_key is not None:
+            on = counted.setdefault(closed_key, {})
             queue_rules = rules.get(queue, default)
             on[queue] = closed(on.get(queue, QueueDay()), outcome, call["w"], queue_rules)
     return counted

@@ -19,6 +19,7 @@ PURE = [
     "realtime.voicenter.rest",
     "realtime.voicenter.cdr",
     "realtime.metrics",
+    "realtime.history",
     "realtime.simulator.model",
     "realtime.phones",
     "realtime.contacts",
