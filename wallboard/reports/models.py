@@ -143,3 +143,57 @@ class CallRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.type} {self.status}"
+
+
+class ReportDay(models.Model):
+    """Whether a business day's roll-ups (:class:`QueueHour`) are up to date
+    (``wallboard/reports/history.py``): a record stored of a call that began on the day moves
+    ``changed``; a fold of the day's records sets ``rolled`` to the ``changed`` it read before
+    them, and ``basis`` to what it folded under (time zone, day start hour, queues' rules)."""
+
+    day = models.DateField(_("business day"), primary_key=True)
+    changed = models.BigIntegerField(_("changed"), default=0)
+    rolled = models.BigIntegerField(_("rolled up at"), default=-1)
+    basis = models.CharField(_("folded under"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("report day")
+        verbose_name_plural = _("report days")
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+class QueueHour(models.Model):
+    """The roll-up: one queue's counters (``realtime.metrics.QueueDay``) in one hour of the
+    wall clock (``day``, ``hour``), from the calls that began on business day ``source_day``,
+    folded under the queue's rules (``realtime.history``)."""
+
+    source_day = models.DateField(_("calls of the day"))
+    queue_id = models.CharField(_("queue id"), max_length=200)
+    day = models.DateField(_("business day"))
+    hour = models.PositiveSmallIntegerField(_("hour"))
+    offered = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    abandoned = models.PositiveIntegerField(default=0)
+    short_abandoned = models.PositiveIntegerField(default=0)
+    answered_within_sl = models.PositiveIntegerField(default=0)
+    abandoned_within_sl = models.PositiveIntegerField(default=0)
+    answered_timed = models.PositiveIntegerField(default=0)
+    wait_answered_s = models.FloatField(default=0.0)
+    longest_wait_s = models.FloatField(default=0.0)
+    talk_s = models.FloatField(default=0.0)
+    talk_counted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("queue hour")
+        verbose_name_plural = _("queue hours")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_day", "queue_id", "day", "hour"], name="queue_hour_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "queue_id"], name="queue_hour_day")]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id} {self.day} {self.hour:02d}:00"

@@ -10,6 +10,8 @@
   call that came the same way and differ in queue or extension stay two (a call that
   overflowed to another queue; a leg nobody answered). Writers of one call id take turns
   (PostgreSQL: an advisory lock; SQLite: its write lock, ``transaction_mode`` IMMEDIATE).
+- Each record stored of a queue call marks the day it began for the reports' roll-ups
+  (``wallboard/reports/history.py``), in the same transaction.
 - :class:`StoredRecords` hands the worker's day counters the queue calls recorded since its
   last look (``realtime.projections.day.CallRecords``): the records win over what the events
   counted (``realtime.metrics``, "Call records win").
@@ -28,6 +30,7 @@ from django.db.models import Q
 from realtime.metrics import RecordedCall
 from realtime.voicenter.cdr import ABANDONED, ANSWERED, CallRecord
 from wallboard.core.services import account_tz
+from wallboard.reports import history
 from wallboard.reports.models import CallRecord as StoredRecord
 
 log = logging.getLogger("wallboard.reports.records")
@@ -61,6 +64,7 @@ def store(record: CallRecord, source: str) -> bool:
             if same is not None:  # replaced, under a new id: the worker reads it again
                 same.delete()
             StoredRecord.objects.create(key=record.key, **fields)
+            history.record_stored(record.started_at, record.status)  # (its day's roll-ups)
     except IntegrityError:
         if StoredRecord.objects.filter(key=record.key).exists():
             return False  # the same record, stored meanwhile by another request

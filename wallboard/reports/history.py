@@ -1,0 +1,196 @@
+"""The reports' numbers from the stored call records, through roll-ups (``realtime/history.py``
+is their spec; this module reads and keeps them).
+
+Roll-ups
+========
+
+A month of a large center is about 1.5 million records: folding them all for each report is
+too slow, and a per-hour table of numbers alone cannot tell calls within a new threshold. So the
+roll-up (:class:`~wallboard.reports.models.QueueHour`) is the fold's own output: per business
+day the calls began on (``source_day``), per queue and per hour of the wall clock, the
+:class:`~realtime.metrics.QueueDay` counters folded from those calls under the queue's rules,
+with their talk time. A report sums the rows of its range (a group's counters are the sums of
+its slots'), which is what folding the range's calls gives, to the call.
+
+A day's rows are folded again, from its records, when they may say otherwise than its records:
+
+- a record stored of a call that began on the day (a late one too, or one replacing the
+  Call log's) moves the day's ``changed`` (:func:`record_stored`, in the transaction that
+  stores it); its rows were folded at an older one;
+- the time zone, the day start hour or any queue's rules are not those the rows were folded
+  under (``basis``): the first report after a change folds its days again;
+- the day was never folded.
+
+That check is one query per report; the fold runs only for the days that need it (today, with
+calls coming in; a past day once, then again only for a late record or new rules). A report
+marks its days before it reads their records, so a record stored meanwhile leaves its day to be
+folded again; two reports folding one day take turns (its ``ReportDay`` row locked).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max, Sum
+
+from realtime.history import Grouping, Slot, Tally, report, tally
+from realtime.metrics import QueueDay, QueueRules, RecordedCall, business_day, day_start
+from realtime.voicenter.cdr import ABANDONED, ANSWERED
+from wallboard.core.services import account_tz
+from wallboard.reports.models import CallRecord, QueueHour, QueueSettings, ReportDay
+
+log = logging.getLogger("wallboard.reports.history")
+
+COUNTERS = (
+    "offered", "answered", "abandoned", "short_abandoned", "answered_within_sl",
+    "abandoned_within_sl", "answered_timed", "wait_answered_s",
+)  # fmt: skip
+
+
+def queue_rules() -> dict[str, QueueRules]:
+    return {q.queue_id: QueueRules.from_mapping(q.rules()) for q in QueueSettings.objects.all()}
+
+
+def record_stored(started_at: float | None, status: str) -> None:
+    """A queue call's record was stored: the roll-ups of the day it began are out of date."""
+    if started_at is None or status not in (ANSWERED, ABANDONED):
+        return
+    day = business_day(started_at, account_tz(), settings.WALLBOARD_DAY_START_HOUR)
+    ReportDay.objects.filter(day=day).update(changed=F("changed") + 1)
+
+
+def _basis(rules: dict[str, QueueRules]) -> str:
+    told = f"{settings.TIME_ZONE}|{settings.WALLBOARD_DAY_START_HOUR}|" + ";".join(
+        f"{q}:{r.sl_threshold_s}:{r.formula}:{r.short_abandon_s}" for q, r in sorted(rules.items())
+    )
+    return hashlib.sha256(told.encode()).hexdigest()[:32]
+
+
+def roll_up(days: Sequence[date], rules: dict[str, QueueRules]) -> list[date]:
+    """Fold again the days of ``days`` whose roll-ups are out of date; the days folded."""
+    basis = _basis(rules)
+    ReportDay.objects.bulk_create([ReportDay(day=d) for d in days], ignore_conflicts=True)
+    seen = {r.day: r for r in ReportDay.objects.filter(day__in=days)}
+    stale = sorted(d for d, r in seen.items() if r.rolled != r.changed or r.basis != basis)
+    tz, start = account_tz(), settings.WALLBOARD_DAY_START_HOUR
+    for day in stale:  # (a day at a time: a cold month is a million records)
+        records = _records(day)
+        slots, unmatched = tally(records, rules, tz, start, _names(records))
+        if unmatched:
+            log.warning("%d call records of %s name a queue no one queue has", unmatched, day)
+        rows = [
+            _row(day, queue, at, counted)
+            for at, queues in slots.items()
+            for queue, counted in queues.items()
+        ]
+        with transaction.atomic():
+            ReportDay.objects.select_for_update().filter(day=day).exists()
+            QueueHour.objects.filter(source_day=day).delete()
+            QueueHour.objects.bulk_create(rows, batch_size=5_000)
+            ReportDay.objects.filter(day=day).update(rolled=seen[day].changed, basis=basis)
+    return stale
+
+
+def _records(day: date) -> list[RecordedCall]:
+    """The queue calls recorded that began on business day ``day``, oldest stored first."""
+    tz, start = account_tz(), settings.WALLBOARD_DAY_START_HOUR
+    since = datetime.fromtimestamp(day_start(day, tz, start), UTC)
+    until = datetime.fromtimestamp(day_start(day + timedelta(days=1), tz, start), UTC)
+    rows = (
+        CallRecord.objects.filter(
+            started_at__gte=since, started_at__lt=until, status__in=(ANSWERED, ABANDONED)
+        )
+        .exclude(queue_id="", queue_name="")
+        .order_by("id")
+        .values_list(
+            "call_id", "queue_id", "queue_name", "status", "started_at", "queue_wait_s", "talk_s"
+        )
+    )
+    return [
+        RecordedCall(
+            call_id=call_id,
+            queue_id=queue_id or None,
+            queue_name=name,
+            outcome="answered" if status == ANSWERED else "abandoned",
+            started_at=started.timestamp(),
+            wait_s=None if wait is None else float(wait),
+            talk_s=float(talk) if status == ANSWERED else None,
+        )
+        for call_id, queue_id, name, status, started, wait, talk in rows.iterator(10_000)
+        if started is not None  # (the filter leaves none)
+    ]
+
+
+def _names(records: Iterable[RecordedCall]) -> Any:
+    """The queue of a name-only record: the one queue the records or the settings call so."""
+    ids: dict[str, set[str]] = {}
+    for record in records:
+        if record.queue_id and record.queue_name.strip():
+            ids.setdefault(record.queue_name.strip().casefold(), set()).add(record.queue_id)
+    for q in QueueSettings.objects.exclude(display_name=""):
+        ids.setdefault(q.display_name.strip().casefold(), set()).add(q.queue_id)
+
+    def named(name: str) -> str | None:
+        found = ids.get(name.strip().casefold(), set())
+        return next(iter(found)) if len(found) == 1 else None
+
+    return named
+
+
+def _row(source_day: date, queue: str, at: Slot, counted: Tally) -> QueueHour:
+    return QueueHour(
+        source_day=source_day,
+        queue_id=queue,
+        day=at[0],
+        hour=at[1],
+        talk_s=counted.talk_s,
+        talk_counted=counted.talk_counted,
+        **counted.day.as_mapping(),
+    )
+
+
+def slots(first: date, last: date, queues: Iterable[str] | None) -> list[tuple[Slot, str, Tally]]:
+    """The roll-ups of the business days ``first``-``last`` summed per slot and queue."""
+    rows = QueueHour.objects.filter(day__gte=first, day__lte=last)
+    if queues is not None:
+        rows = rows.filter(queue_id__in=list(queues))
+    summed = rows.values("queue_id", "day", "hour").annotate(
+        **{f"sum_{name}": Sum(name) for name in (*COUNTERS, "talk_s", "talk_counted")},
+        max_longest=Max("longest_wait_s"),
+    )
+    out: list[tuple[Slot, str, Tally]] = []
+    for r in summed:
+        day = QueueDay(
+            **{name: r[f"sum_{name}"] for name in COUNTERS}, longest_wait_s=r["max_longest"]
+        )
+        counted = Tally(day, float(r["sum_talk_s"]), int(r["sum_talk_counted"]))
+        out.append(((r["day"], r["hour"]), r["queue_id"], counted))
+    return out
+
+
+def history(
+    first: date, last: date, grouping: Grouping, queues: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The report of the business days ``first``-``last`` (``realtime.history.report``), its
+    days rolled up first where they need it. ``queues``: only these (None: all)."""
+    rules = queue_rules()
+    wanted = None if queues is None else list(queues)
+    roll_up([first + timedelta(days=n) for n in range(-1, (last - first).days + 1)], rules)
+    found = report(
+        slots(first, last, wanted), rules, first, last, grouping,
+        settings.WALLBOARD_DAY_START_HOUR, wanted,
+    )  # fmt: skip
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "group": grouping,
+        "time_zone": settings.TIME_ZONE,
+        "day_start_hour": settings.WALLBOARD_DAY_START_HOUR,
+        **found,
+    }
