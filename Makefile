@@ -88,11 +88,13 @@ BENCH_SECONDS := 3000
 BENCH_LIVE_S := 120
 BENCH_SAMPLES := 50
 BENCH_SOAK_S := 3600
+BENCH_RECORDS := 1500000
 else
 BENCH_SECONDS := 300
 BENCH_LIVE_S := 20
 BENCH_SAMPLES := 10
 BENCH_SOAK_S := 60
+BENCH_RECORDS := 150000
 endif
 
 BENCH_NODE_STAMP := bench/node/node_modules/.installed-$(shell cat bench/node/package-lock.json | cksum | cut -d' ' -f1)
@@ -117,6 +119,7 @@ bench: $(STAMP) $(BENCH_NODE_STAMP) chromium messages
 	$(BIN)/python bench/bench_teams.py --screens 1000 --teams 20 --all-screens 50 --rate 340 --seconds $(BENCH_LIVE_S)
 	$(BIN)/python bench/bench_fleet.py --soak $(BENCH_SOAK_S)
 	$(BIN)/python bench/bench_signin.py --rate 50 --seconds 60
+	$(BIN)/python bench/bench_reports.py --records $(BENCH_RECORDS)
 
 demo: $(STAMP) messages
 	$(BIN)/python manage.py migrate --verbosity 0

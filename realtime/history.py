@@ -99,10 +99,12 @@ class Tally:
 
 def add_days(a: QueueDay, b: QueueDay) -> QueueDay:
     """The counters of two sets of calls together."""
-    x, y = a.as_mapping(), b.as_mapping()
-    summed = {name: x[name] + y[name] for name in x}
-    summed["longest_wait_s"] = max(x["longest_wait_s"], y["longest_wait_s"])
-    return QueueDay(**summed)
+    return QueueDay(
+        a.offered + b.offered, a.answered + b.answered, a.abandoned + b.abandoned,
+        a.short_abandoned + b.short_abandoned, a.answered_within_sl + b.answered_within_sl,
+        a.abandoned_within_sl + b.abandoned_within_sl, a.answered_timed + b.answered_timed,
+        a.wait_answered_s + b.wait_answered_s, max(a.longest_wait_s, b.longest_wait_s),
+    )  # fmt: skip
 
 
 def slot(ts: float, tz: tzinfo, start_hour: int = 0) -> Slot:
@@ -110,8 +112,24 @@ def slot(ts: float, tz: tzinfo, start_hour: int = 0) -> Slot:
     return business_day(ts, tz, start_hour), datetime.fromtimestamp(ts, tz).hour
 
 
+class Slots:
+    """:func:`slot`, remembered per minute (every zone's offset is whole minutes, so a minute
+    is in one slot): a month's records fall in a few tens of thousands of minutes."""
+
+    def __init__(self, tz: tzinfo, start_hour: int) -> None:
+        self.tz, self.start_hour = tz, start_hour
+        self.known: dict[int, Slot] = {}
+
+    def __call__(self, ts: float) -> Slot:
+        minute = int(ts // 60)
+        found = self.known.get(minute)
+        if found is None:
+            found = self.known[minute] = slot(minute * 60.0, self.tz, self.start_hour)
+        return found
+
+
 def calls_of(
-    records: Iterable[RecordedCall], tz: tzinfo, start_hour: int, named: Named
+    records: Iterable[RecordedCall], slot_of: Slots, named: Named
 ) -> tuple[list[tuple[CountedCall, float | None]], int]:
     """Each call once, as its newest record tells it, with its talk time; and how many records
     name a queue no one queue has."""
@@ -128,11 +146,11 @@ def calls_of(
         left = record.started_at + (record.wait_s or 0.0)
         call: CountedCall = {
             "q": queue,
-            "d": business_day(record.started_at, tz, start_hour).isoformat(),
+            "d": slot_of(record.started_at)[0].isoformat(),
             "j": record.started_at,
             "o": record.outcome,
             "w": record.wait_s,
-            "c": business_day(left, tz, start_hour).isoformat(),
+            "c": slot_of(left)[0].isoformat(),
             "e": left,
         }
         calls.append((call, record.talk_s))
@@ -148,15 +166,16 @@ def tally(
 ) -> tuple[dict[Slot, dict[str, Tally]], int]:
     """The counters of each slot and queue the calls of ``records`` count in, by the fold; and
     how many records were left out (their queue unknown)."""
-    calls, unmatched = calls_of(records, tz, start_hour, named)
+    slot_of = Slots(tz, start_hour)
+    calls, unmatched = calls_of(records, slot_of, named)
 
     def offered_in(call: CountedCall) -> Slot | None:
         joined = call["j"]
-        return None if joined is None else slot(joined, tz, start_hour)
+        return None if joined is None else slot_of(joined)
 
     def closed_in(call: CountedCall) -> Slot | None:
         left = call.get("e")
-        return None if left is None else slot(left, tz, start_hour)
+        return None if left is None else slot_of(left)
 
     folded = fold_by((call for call, _ in calls), rules, offered_in, closed_in)
     slots: dict[Slot, dict[str, Tally]] = {

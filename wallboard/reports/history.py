@@ -155,14 +155,23 @@ def _row(source_day: date, queue: str, at: Slot, counted: Tally) -> QueueHour:
     )
 
 
-def slots(first: date, last: date, queues: Iterable[str] | None) -> list[tuple[Slot, str, Tally]]:
-    """The roll-ups of the business days ``first``-``last`` summed per slot and queue."""
+def slots(
+    first: date, last: date, queues: Iterable[str] | None, grouping: Grouping = "day"
+) -> list[tuple[Slot, str, Tally]]:
+    """The roll-ups of the business days ``first``-``last``, summed by the database per queue
+    and hour of day (``grouping`` ``hour``: each in the slot of ``first`` at that hour) or per
+    queue and day (each in its day's first slot); ``realtime.history.report`` groups them."""
     rows = QueueHour.objects.filter(day__gte=first, day__lte=last)
     if queues is not None:
         rows = rows.filter(queue_id__in=list(queues))
-    summed = rows.values("queue_id", "day", "hour").annotate(
-        **{f"sum_{name}": Sum(name) for name in (*COUNTERS, "talk_s", "talk_counted")},
-        max_longest=Max("longest_wait_s"),
+    by = ("queue_id", "hour") if grouping == "hour" else ("queue_id", "day")
+    summed = (
+        rows.values(*by)
+        .order_by()
+        .annotate(
+            **{f"sum_{name}": Sum(name) for name in (*COUNTERS, "talk_s", "talk_counted")},
+            max_longest=Max("longest_wait_s"),
+        )
     )
     out: list[tuple[Slot, str, Tally]] = []
     for r in summed:
@@ -170,7 +179,8 @@ def slots(first: date, last: date, queues: Iterable[str] | None) -> list[tuple[S
             **{name: r[f"sum_{name}"] for name in COUNTERS}, longest_wait_s=r["max_longest"]
         )
         counted = Tally(day, float(r["sum_talk_s"]), int(r["sum_talk_counted"]))
-        out.append(((r["day"], r["hour"]), r["queue_id"], counted))
+        at = (first, r["hour"]) if grouping == "hour" else (r["day"], 0)
+        out.append((at, r["queue_id"], counted))
     return out
 
 
@@ -183,7 +193,7 @@ def history(
     wanted = None if queues is None else list(queues)
     roll_up([first + timedelta(days=n) for n in range(-1, (last - first).days + 1)], rules)
     found = report(
-        slots(first, last, wanted), rules, first, last, grouping,
+        slots(first, last, wanted, grouping), rules, first, last, grouping,
         settings.WALLBOARD_DAY_START_HOUR, wanted,
     )  # fmt: skip
     return {
