@@ -24,6 +24,7 @@ records.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import shutil
@@ -126,7 +127,7 @@ def fill(records: int, days: int, queues: int, seed: int) -> tuple[date, date]:
     first = last - timedelta(days=days - 1)
     rng = random.Random(seed)
     began = time.perf_counter()
-    weights = [w for _ in range(days) for w in HOUR_WEIGHTS]
+    cumulative = list(itertools.accumulate(w for _ in range(days) for w in HOUR_WEIGHTS))
     hours = [
         day_start(first + timedelta(days=n // 24), tz, start_hour) + (n % 24) * 3600
         for n in range(days * 24)
@@ -141,7 +142,7 @@ def fill(records: int, days: int, queues: int, seed: int) -> tuple[date, date]:
     def rows() -> Iterator[tuple[Any, ...]]:
         made = 0
         while made < records:
-            hour = rng.choices(hours, weights)[0]
+            hour = rng.choices(hours, cum_weights=cumulative)[0]
             at = hour + rng.random() * 3600
             if at > now:
                 continue  # (today's part: up to now)
