@@ -221,3 +221,86 @@ def test_todays_report_equals_the_workers_numbers_and_queue_stats_on_a_simulated
     assert (
         sum(r["offered"] for r in hours["rows"] if r["queue"] == "1000") == stats["1000"]["offered"]
     )
+
+
+def test_the_presets_are_business_days_with_weeks_from_sunday():
+    from wallboard.reports.pages import preset_range
+
+    tuesday = date(2026, 12, 1)
+    assert preset_range("today", tuesday) == (tuesday, tuesday)
+    assert (
+        preset_range("yesterday", tuesday) == (DAY - date.resolution, DAY - date.resolution) or True
+    )
+    assert preset_range("yesterday", tuesday) == (date(2026, 11, 30), date(2026, 11, 30))
+    assert preset_range("this_week", tuesday) == (date(2026, 11, 29), tuesday)
+    assert preset_range("last_week", tuesday) == (date(2026, 11, 22), date(2026, 11, 28))
+    assert preset_range("this_month", tuesday) == (date(2026, 12, 1), tuesday)
+    assert preset_range("last_month", tuesday) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert preset_range("last_week", date(2026, 11, 29)) == (date(2026, 11, 22), date(2026, 11, 28))
+
+
+def page(client, **query) -> str:
+    answer = client.get("/reports/", query)
+    assert answer.status_code == 200
+    return answer.content.decode()
+
+
+def test_the_reports_page_shows_a_supervisor_the_table_and_is_for_supervisors_only():
+    from django.test import Client
+
+    from tests.helpers import signed_in
+
+    push("a", 9, wait=5), push("b", 10, "ABANDONE", wait=40), push("c", 9, queue=8, name="Support")
+    agent = signed_in(Client(), "alice", voicenter_user_id="1", extension="SIP1")
+    assert agent.get("/reports/").status_code == 403
+    boss = signed_in(Client(), "boss", supervisor=True)
+    html = page(boss, range="custom", **{"from": DAY.isoformat(), "to": DAY.isoformat()})
+    assert html.count('class="report-row"') == 48  # 24 hours, two queues
+    assert 'data-group="09:00" data-queue="all"' in html
+    assert html.count("report-total") == 3  # each queue, then all
+    by_day = page(boss, range="custom", group="day", queue="7", **{"from": DAY.isoformat()})
+    assert by_day.count('class="report-row"') == 1
+    assert 'data-group="2026-11-29" data-queue="7"' in by_day
+    assert "<td>2</td>" in by_day  # offered
+
+
+def test_a_team_supervisor_sees_only_their_teams_queues():
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tests.helpers import signed_in
+    from wallboard.teams.models import Team
+
+    push("a", 9), push("b", 9, queue=8, name="Support")
+    boss = signed_in(Client(), "dana", supervisor=True)
+    sales = Team.objects.create(name="Sales")
+    sales.queues.create(queue_id="7", name="Sales")
+    sales.supervisors.add(User.objects.get(username="dana"))
+    other = Team.objects.create(name="Support")
+    other.queues.create(queue_id="8", name="Support")
+    html = page(boss, range="custom", group="day", **{"from": DAY.isoformat()})
+    assert 'data-queue="7"' in html
+    assert 'data-queue="8"' not in html
+    assert ">Support</option>" not in html
+    picked = page(boss, range="custom", group="day", queue=["7", "8"], **{"from": DAY.isoformat()})
+    assert 'data-queue="8"' not in picked
+    assert "not in your teams" in picked
+    theirs = page(boss, range="custom", team=str(other.pk), **{"from": DAY.isoformat()})
+    assert 'data-queue="8"' not in theirs
+    assert "not one of yours" in theirs
+
+
+def test_the_reports_page_is_in_hebrew_right_to_left_with_names_isolated():
+    from django.test import Client
+
+    from tests.helpers import signed_in
+
+    push("a", 9)
+    QueueSettings.objects.create(queue_id="7", display_name="מכירות")
+    boss = signed_in(Client(), "boss", supervisor=True)
+    query = {"range": "custom", "group": "day", "from": DAY.isoformat()}
+    html = boss.get("/reports/", query, HTTP_ACCEPT_LANGUAGE="he").content.decode()
+    assert 'dir="rtl"' in html
+    assert "<title>דוחות · לוח מוקד</title>" in html
+    assert '<th scope="col">הוצעו</th>' in html
+    assert "<bdi>מכירות</bdi>" in html

@@ -29,6 +29,7 @@ folded again; two reports folding one day take turns (its ``ReportDay`` row lock
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
@@ -42,6 +43,7 @@ from django.db.models import F, Max, Sum
 from realtime.history import Grouping, Slot, Tally, report, tally
 from realtime.metrics import QueueDay, QueueRules, RecordedCall, business_day, day_start
 from realtime.voicenter.cdr import ABANDONED, ANSWERED
+from wallboard.core import services
 from wallboard.core.services import account_tz
 from wallboard.reports.models import CallRecord, QueueHour, QueueSettings, ReportDay
 
@@ -51,6 +53,27 @@ COUNTERS = (
     "offered", "answered", "abandoned", "short_abandoned", "answered_within_sl",
     "abandoned_within_sl", "answered_timed", "wait_answered_s",
 )  # fmt: skip
+
+
+def queue_names() -> dict[str, str]:
+    """Each queue's name: its display name, else the board's (Voicenter's) when Redis answers."""
+    names: dict[str, str] = {}
+    try:
+        names = asyncio.run(_board_names())
+    except Exception as exc:  # Redis away: the names we keep ourselves, else the ids alone
+        log.warning("the board's queue names were not read: %s", type(exc).__name__)
+    for q in QueueSettings.objects.exclude(display_name=""):
+        names[q.queue_id] = q.display_name
+    return names
+
+
+async def _board_names() -> dict[str, str]:
+    store = services.state_store()
+    try:
+        queues = (await store.snapshot()).state.get("queues", {})
+        return {q: str(v.get("name", "")) for q, v in queues.items()}
+    finally:
+        await store.redis.aclose()
 
 
 def queue_rules() -> dict[str, QueueRules]:

@@ -22,11 +22,9 @@ no spreadsheet runs it as a formula.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-import logging
 from datetime import date
 from typing import Any
 
@@ -34,12 +32,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from realtime.history import ALL, FIELDS, GROUPINGS, Grouping
-from wallboard.core import services
-from wallboard.reports.history import history
-from wallboard.reports.models import QueueSettings
+from wallboard.reports.history import history, queue_names
 from wallboard.teams.models import Team
-
-log = logging.getLogger("wallboard.reports")
 
 #: The longest range a report covers, in days.
 MAX_DAYS = 400
@@ -68,7 +62,7 @@ class Command(BaseCommand):
         queues = _queues(options["queues"], options["team"])
         grouping: Grouping = options["group"]
         found = history(first, last, grouping, queues)
-        names = _names()
+        names = queue_names()
 
         def named(row: dict[str, Any]) -> dict[str, Any]:
             queue = row["queue"]
@@ -111,27 +105,6 @@ def _queues(raw: str | None, team: str | None) -> list[str] | None:
             % {"name": repr(team), "known": known}
         )
     return list(found.queues.values_list("queue_id", flat=True))
-
-
-def _names() -> dict[str, str]:
-    """Each queue's name: its display name, else the board's (Voicenter's), when Redis answers."""
-    names: dict[str, str] = {}
-    try:
-        names = asyncio.run(_board_names())
-    except Exception as exc:  # Redis away: the names we keep ourselves, else the ids alone
-        log.warning("the board's queue names were not read: %s", type(exc).__name__)
-    for q in QueueSettings.objects.exclude(display_name=""):
-        names[q.queue_id] = q.display_name
-    return names
-
-
-async def _board_names() -> dict[str, str]:
-    store = services.state_store()
-    try:
-        queues = (await store.snapshot()).state.get("queues", {})
-        return {q: str(v.get("name", "")) for q, v in queues.items()}
-    finally:
-        await store.redis.aclose()
 
 
 def safe_cell(value: object) -> str:

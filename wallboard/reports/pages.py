@@ -1,0 +1,148 @@
+"""``/reports/``: the queues' numbers over a range of days, for supervisors (the numbers:
+``realtime/history.py``; read through ``wallboard/reports/history.py``'s roll-ups).
+
+A range is a preset (today, yesterday, this week, last week, this month, last month: business
+days in the account's time zone, weeks from Sunday) or two days (custom, at most
+``MAX_DAYS``); the queues are a team's, or those picked, or all; the grouping is by hour of the
+day, by day or by week. A team supervisor sees only their teams' queues (and their teams in the
+picker); whoever sees the whole account (``wallboard.teams.visibility.teams_for_user``: a
+superuser, "Can see all teams", or an account without teams) any queue. What cannot be read
+(a bad date, a range past the limit, a team or queue not theirs) falls back to the defaults and
+says so.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from realtime.history import ALL, GROUPINGS, TOTAL
+from realtime.metrics import business_day
+from wallboard.agents.roles import role_of
+from wallboard.core.services import account_tz
+from wallboard.reports.history import history, queue_names
+from wallboard.teams.visibility import teams_for_user
+
+#: The longest custom range, in days.
+MAX_DAYS = 400
+PRESETS = {
+    "today": gettext_lazy("Today"),
+    "yesterday": gettext_lazy("Yesterday"),
+    "this_week": gettext_lazy("This week"),
+    "last_week": gettext_lazy("Last week"),
+    "this_month": gettext_lazy("This month"),
+    "last_month": gettext_lazy("Last month"),
+    "custom": gettext_lazy("Custom"),
+}
+GROUPING_WORDS = {
+    "hour": gettext_lazy("By hour of day"),
+    "day": gettext_lazy("By day"),
+    "week": gettext_lazy("By week"),
+}
+
+
+def preset_range(preset: str, today: date) -> tuple[date, date]:
+    """The business days a preset names, ``today`` being today's."""
+    sunday = today - timedelta(days=(today.weekday() + 1) % 7)
+    month = today.replace(day=1)
+    if preset == "yesterday":
+        return today - timedelta(days=1), today - timedelta(days=1)
+    if preset == "this_week":
+        return sunday, today
+    if preset == "last_week":
+        return sunday - timedelta(days=7), sunday - timedelta(days=1)
+    if preset == "this_month":
+        return month, today
+    if preset == "last_month":
+        last = month - timedelta(days=1)
+        return last.replace(day=1), last
+    return today, today
+
+
+@login_required
+@require_GET
+def reports(request: HttpRequest) -> HttpResponse:
+    if not role_of(request.user).supervisor:
+        raise PermissionDenied("the reports are for supervisors")
+    teams, whole = teams_for_user(request.user)
+    today = business_day(time.time(), account_tz(), settings.WALLBOARD_DAY_START_HOUR)
+    problems: list[str] = []
+    preset = request.GET.get("range", "today")
+    if preset not in PRESETS:
+        preset = "today"
+    first, last = preset_range(preset, today)
+    if preset == "custom":
+        try:
+            first = date.fromisoformat(request.GET.get("from", ""))
+            last = date.fromisoformat(request.GET.get("to", "") or first.isoformat())
+            if last < first:
+                first, last = last, first
+            if (last - first).days >= MAX_DAYS:
+                problems.append(_("A report covers at most %(days)d days.") % {"days": MAX_DAYS})
+                first = last - timedelta(days=MAX_DAYS - 1)
+        except ValueError:
+            problems.append(_("Pick the first and last day of the range."))
+            first = last = today
+    grouping = request.GET.get("group", "hour")
+    if grouping not in GROUPINGS:
+        grouping = "hour"
+    names = queue_names()
+    allowed: set[str] | None = (
+        None if whole else {q.queue_id for t in teams for q in t.queues.all()}
+    )
+    for team in teams:
+        for q in team.queues.all():
+            names.setdefault(q.queue_id, q.name)
+    team_id = request.GET.get("team", "")
+    picked = [q.strip()[:64] for q in request.GET.getlist("queue") if q.strip()]
+    queues: list[str] | None = None
+    chosen_team = next((t for t in teams if str(t.pk) == team_id), None)
+    if team_id and chosen_team is None:
+        problems.append(_("That team is not one of yours."))
+    if chosen_team is not None:
+        queues = [q.queue_id for q in chosen_team.queues.all()]
+    elif picked:
+        queues = [q for q in picked if allowed is None or q in allowed]
+        if len(queues) < len(picked):
+            problems.append(_("Some of those queues are not in your teams: left out."))
+    elif allowed is not None:
+        queues = sorted(allowed)
+    found: dict[str, Any] = (
+        history(first, last, grouping, queues)  # type: ignore[arg-type]
+        if queues is None or queues
+        else {"rows": [], "totals": []}
+    )
+    for row in (*found["rows"], *found["totals"]):
+        row["name"] = "" if row["queue"] == ALL else names.get(row["queue"], "")
+    shown = sorted(names.items() if allowed is None else ((q, names.get(q, "")) for q in allowed))
+    context = {
+        "presets": PRESETS.items(),
+        "preset": preset,
+        "first": first,
+        "last": last,
+        "today": today,
+        "groupings": GROUPING_WORDS.items(),
+        "grouping": grouping,
+        "teams": teams,
+        "team_id": str(chosen_team.pk) if chosen_team else "",
+        "queue_options": shown,
+        "picked": set(picked),
+        "rows": found["rows"],
+        "totals": found["totals"],
+        "all_queues": ALL,
+        "total": TOTAL,
+        "problems": problems,
+        "day_start_hour": settings.WALLBOARD_DAY_START_HOUR,
+        "time_zone": settings.TIME_ZONE,
+    }
+    return render(request, "reports/reports.html", context)
