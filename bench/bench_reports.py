@@ -10,10 +10,12 @@ waits and talk times drawn as a busy center's, most calls in the day's working h
 times the report by hour of the day for all queues over those days
 (``wallboard.reports.history.history``, what the command and the page run):
 
-- cold: the first report, which folds every day's records into the roll-ups;
+- cold: the first report, which folds every hour's records into the roll-ups (once; again
+  for all only when a queue's rules, the time zone or the day start hour change);
 - warm: p50 and max over ``--runs`` reports, each after one more record of today was stored
-  (so each folds today again, as a report during the day does); and the same after a late
-  record of yesterday too (a whole day folded again: the target is held against this one);
+  (so each folds today's last hour again, as a report during the day does); and the same
+  after a late record of yesterday too (its hour folded again: the target is held against
+  this one);
 
 and beside them the ceiling: the same report's roll-up query alone (its bare SQL, p50), and
 for scale a bare SQL ``GROUP BY`` of the raw records by queue and hour (what a report without
@@ -219,9 +221,9 @@ def measure(first: date, last: date, runs: int) -> None:
     cold = history(first, last, "hour")
     cold_s = time.perf_counter() - began
     offered = next(r for r in cold["totals"] if r["queue"] == "all")["offered"]
-    print(f"cold (every day folded): {cold_s:.2f} s, {offered:,} calls offered")
+    print(f"cold (every hour folded): {cold_s:.2f} s, {offered:,} calls offered")
     warm: list[float] = []  # today changed (a report during the day)
-    late: list[float] = []  # and a late record of yesterday: a whole day folded again
+    late: list[float] = []  # and a late record of yesterday: its hour folded again
     for n in range(runs):
         one_more_record(n)
         began = time.perf_counter()
@@ -232,12 +234,12 @@ def measure(first: date, last: date, runs: int) -> None:
         began = time.perf_counter()
         history(first, last, "hour")
         late.append(time.perf_counter() - began)
-    bare_rollup = timed_sql(
-        "SELECT queue_id, day, hour, sum(offered), sum(answered), sum(abandoned), "
+    bare_rollup = timed_sql(  # (what history() asks the database for a report by hour)
+        "SELECT queue_id, hour, sum(offered), sum(answered), sum(abandoned), "
         "sum(short_abandoned), sum(answered_within_sl), sum(abandoned_within_sl), "
         "sum(answered_timed), sum(wait_answered_s), sum(talk_s), sum(talk_counted), "
         "max(longest_wait_s) FROM reports_queuehour WHERE day >= %s AND day <= %s "
-        "GROUP BY queue_id, day, hour",
+        "GROUP BY queue_id, hour",
         [first, last],
         runs,
     )
@@ -253,9 +255,12 @@ def measure(first: date, last: date, runs: int) -> None:
             max(1, runs // 2),
         )
     p50, worst = statistics.median(warm), statistics.median(late)
-    print(f"warm, today folded again: p50 {p50:.3f} s, max {max(warm):.3f} s over {runs} runs")
     print(
-        f"warm, today and yesterday (a late record) folded again: p50 {worst:.3f} s, "
+        f"warm, today's last hour folded again: p50 {p50:.3f} s, max {max(warm):.3f} s "
+        f"over {runs} runs"
+    )
+    print(
+        f"warm, with a late record of yesterday too: p50 {worst:.3f} s, "
         f"max {max(late):.3f} s; target {TARGET_S:.0f} s: "
         f"{'met' if worst < TARGET_S else 'MISSED'}"
     )

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from realtime.voicenter.cdr import parse
-from wallboard.reports.models import QueueHour, QueueSettings, ReportDay
+from wallboard.reports.models import QueueHour, QueueSettings, ReportHour
 from wallboard.reports.records import store
 
 pytestmark = pytest.mark.django_db
@@ -93,10 +93,11 @@ def test_the_json_has_queue_stats_field_names_a_row_per_hour_and_queue_and_total
 def test_a_late_record_of_a_rolled_up_day_counts_at_the_next_report():
     push("a", 9)
     assert row(report_json("--from", DAY.isoformat()), "total")["offered"] == 1
-    rolled = ReportDay.objects.get(day=DAY)
+    rolled = ReportHour.objects.get(day=DAY, hour=15)
     assert rolled.rolled == rolled.changed
     push("late", 15, "ABANDONE", wait=3)
-    assert ReportDay.objects.get(day=DAY).changed == rolled.changed + 1
+    assert ReportHour.objects.get(day=DAY, hour=15).changed == rolled.changed + 1
+    assert ReportHour.objects.get(day=DAY, hour=9).changed == 0
     total = row(report_json("--from", DAY.isoformat()), "total")
     assert (total["offered"], total["abandoned"]) == (2, 1)
 
@@ -118,7 +119,34 @@ def test_a_call_offered_before_midnight_and_answered_after_counts_on_each_day():
     assert (before["offered"], before["answered"], after["offered"], after["answered"]) == (
         1, 0, 0, 1,
     )  # fmt: skip
-    assert QueueHour.objects.filter(source_day=date(2026, 11, 28), day=DAY, hour=0).exists()
+    assert QueueHour.objects.filter(
+        source_day=date(2026, 11, 28), source_hour=23, day=DAY, hour=0
+    ).exists()
+
+
+def test_the_25_hour_days_roll_ups_count_both_one_oclocks_and_fold_a_late_record_again():
+    import dataclasses
+
+    autumn = date(2026, 10, 25)  # 02:00 goes back to 01:00 in Jerusalem
+
+    def at(hour: int, minute: int, fold: int = 0) -> float:
+        return datetime(2026, 10, 25, hour, minute, tzinfo=TZ, fold=fold).timestamp()
+
+    def push_at(call_id: str, started: float) -> None:
+        body = {"ivruniqueid": call_id, "type": "Queue", "status": "ANSWER", "queueid": 7,
+                "queuename": "Sales", "time": 1, "seconds_waiting_in_queue": 5}  # fmt: skip
+        record, _ = parse(json.dumps(body).encode(), TZ)
+        assert store(dataclasses.replace(record, started_at=started), "push")
+
+    push_at("first", at(1, 30))
+    push_at("second", at(1, 30, fold=1))
+    push_at("two", at(2, 30))
+    assert at(1, 30, fold=1) - at(1, 30) == 3600
+    hours = report_json("--from", autumn.isoformat(), "--group", "hour")
+    assert (row(hours, "01:00")["offered"], row(hours, "02:00")["offered"]) == (2, 1)
+    push_at("late", at(1, 45, fold=1))
+    hours = report_json("--from", autumn.isoformat(), "--group", "hour")
+    assert (row(hours, "01:00")["answered"], row(hours, "total")["offered"]) == (3, 4)
 
 
 def test_the_csv_has_a_bom_a_header_and_no_cell_a_spreadsheet_would_run():

@@ -6,25 +6,28 @@ Roll-ups
 
 A month of a large center is about 1.5 million records: folding them all for each report is
 too slow, and a per-hour table of numbers alone cannot tell calls within a new threshold. So the
-roll-up (:class:`~wallboard.reports.models.QueueHour`) is the fold's own output: per business
-day the calls began on (``source_day``), per queue and per hour of the wall clock, the
-:class:`~realtime.metrics.QueueDay` counters folded from those calls under the queue's rules,
-with their talk time. A report sums the rows of its range (a group's counters are the sums of
-its slots'), which is what folding the range's calls gives, to the call.
+roll-up (:class:`~wallboard.reports.models.QueueHour`) is the fold's own output: per hour the
+calls began in (``source_day``, ``source_hour``: a business day and an hour of the wall clock),
+per queue and per hour of the wall clock they count in, the :class:`~realtime.metrics.QueueDay`
+counters folded from those calls under the queue's rules, with their talk time. A report sums
+the rows of its range (a group's counters are the sums of its slots'), which is what folding
+the range's calls gives, to the call (each call's records began in one hour).
 
-A day's rows are folded again, from its records, when they may say otherwise than its records:
+An hour's rows are folded again, from its records, when they may say otherwise than its records
+(:class:`~wallboard.reports.models.ReportHour`):
 
-- a record stored of a call that began on the day (a late one too, or one replacing the
-  Call log's) moves the day's ``changed`` (:func:`record_stored`, in the transaction that
+- a record stored of a call that began in the hour (a late one too, or one replacing the
+  Call log's) moves the hour's ``changed`` (:func:`record_stored`, in the transaction that
   stores it); its rows were folded at an older one;
 - the time zone, the day start hour or any queue's rules are not those the rows were folded
-  under (``basis``): the first report after a change folds its days again;
-- the day was never folded.
+  under (``basis``): the first report after a change folds its hours again;
+- the hour was never folded.
 
-That check is one query per report; the fold runs only for the days that need it (today, with
-calls coming in; a past day once, then again only for a late record or new rules). A report
-marks its days before it reads their records, so a record stored meanwhile leaves its day to be
-folded again; two reports folding one day take turns (its ``ReportDay`` row locked).
+That check is one query per report; the fold runs only for the hours that need it (during the
+day, the last hour or two, whose records are still coming; a past hour once, then again only
+for a late record or new rules). A report marks its hours before it reads their records, so a
+record stored meanwhile leaves its hour to be folded again; two reports folding one day take
+turns (its ``ReportHour`` rows locked).
 """
 
 from __future__ import annotations
@@ -40,12 +43,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Sum
 
-from realtime.history import Grouping, Slot, Tally, report, tally
-from realtime.metrics import QueueDay, QueueRules, RecordedCall, business_day, day_start
+from realtime.history import Grouping, Slot, Slots, Tally, report, slot, tally
+from realtime.metrics import QueueDay, QueueRules, RecordedCall, day_start
 from realtime.voicenter.cdr import ABANDONED, ANSWERED
 from wallboard.core import services
 from wallboard.core.services import account_tz
-from wallboard.reports.models import CallRecord, QueueHour, QueueSettings, ReportDay
+from wallboard.reports.models import CallRecord, QueueHour, QueueSettings, ReportHour
 
 log = logging.getLogger("wallboard.reports.history")
 
@@ -81,11 +84,11 @@ def queue_rules() -> dict[str, QueueRules]:
 
 
 def record_stored(started_at: float | None, status: str) -> None:
-    """A queue call's record was stored: the roll-ups of the day it began are out of date."""
+    """A queue call's record was stored: the roll-ups of the hour it began in are out of date."""
     if started_at is None or status not in (ANSWERED, ABANDONED):
         return
-    day = business_day(started_at, account_tz(), settings.WALLBOARD_DAY_START_HOUR)
-    ReportDay.objects.filter(day=day).update(changed=F("changed") + 1)
+    day, hour = slot(started_at, account_tz(), settings.WALLBOARD_DAY_START_HOUR)
+    ReportHour.objects.filter(day=day, hour=hour).update(changed=F("changed") + 1)
 
 
 def _basis(rules: dict[str, QueueRules]) -> str:
@@ -95,39 +98,64 @@ def _basis(rules: dict[str, QueueRules]) -> str:
     return hashlib.sha256(told.encode()).hexdigest()[:32]
 
 
-def roll_up(days: Sequence[date], rules: dict[str, QueueRules]) -> list[date]:
-    """Fold again the days of ``days`` whose roll-ups are out of date; the days folded."""
+def roll_up(days: Sequence[date], rules: dict[str, QueueRules]) -> list[Slot]:
+    """Fold again the hours of ``days`` whose roll-ups are out of date; the hours folded."""
     basis = _basis(rules)
-    ReportDay.objects.bulk_create([ReportDay(day=d) for d in days], ignore_conflicts=True)
-    seen = {r.day: r for r in ReportDay.objects.filter(day__in=days)}
-    stale = sorted(d for d, r in seen.items() if r.rolled != r.changed or r.basis != basis)
+    seen = {(r.day, r.hour): r for r in ReportHour.objects.filter(day__in=days)}
+    missing = [ReportHour(day=d, hour=h) for d in days for h in range(24) if (d, h) not in seen]
+    if missing:
+        ReportHour.objects.bulk_create(missing, ignore_conflicts=True)
+        seen = {(r.day, r.hour): r for r in ReportHour.objects.filter(day__in=days)}
+    stale = sorted(at for at, r in seen.items() if r.rolled != r.changed or r.basis != basis)
     tz, start = account_tz(), settings.WALLBOARD_DAY_START_HOUR
-    for day in stale:  # (a day at a time: a cold month is a million records)
-        records = _records(day)
-        slots, unmatched = tally(records, rules, tz, start, _names(records))
-        if unmatched:
-            log.warning("%d call records of %s name a queue no one queue has", unmatched, day)
-        rows = [
-            _row(day, queue, at, counted)
-            for at, queues in slots.items()
-            for queue, counted in queues.items()
-        ]
+    by_day: dict[date, list[int]] = {}
+    for day, hour in stale:
+        by_day.setdefault(day, []).append(hour)
+    for day, hours in by_day.items():  # (a day at a time: a cold month is a million records)
+        slot_of = Slots(tz, start)
+        began_in: dict[int, list[RecordedCall]] = {hour: [] for hour in hours}
+        for record in _records(day, hours):
+            at = slot_of(record.started_at)
+            if at[0] == day and at[1] in began_in:
+                began_in[at[1]].append(record)
+        named = _names(r for began in began_in.values() for r in began)
+        rows: list[QueueHour] = []
+        for hour, began in began_in.items():
+            slots, unmatched = tally(began, rules, tz, start, named)
+            if unmatched:
+                log.warning("%d call records of %s %02d:00 name a queue no one queue has",
+                            unmatched, day, hour)  # fmt: skip
+            rows += [
+                _row((day, hour), queue, at, counted)
+                for at, queues in slots.items()
+                for queue, counted in queues.items()
+            ]
         with transaction.atomic():
-            ReportDay.objects.select_for_update().filter(day=day).exists()
-            QueueHour.objects.filter(source_day=day).delete()
+            locked = ReportHour.objects.select_for_update().filter(day=day, hour__in=hours)
+            list(locked.order_by("hour"))
+            QueueHour.objects.filter(source_day=day, source_hour__in=hours).delete()
             QueueHour.objects.bulk_create(rows, batch_size=5_000)
-            ReportDay.objects.filter(day=day).update(rolled=seen[day].changed, basis=basis)
+            for hour in hours:
+                ReportHour.objects.filter(day=day, hour=hour).update(
+                    rolled=seen[(day, hour)].changed, basis=basis
+                )
     return stale
 
 
-def _records(day: date) -> list[RecordedCall]:
-    """The queue calls recorded that began on business day ``day``, oldest stored first."""
+def _records(day: date, hours: list[int]) -> list[RecordedCall]:
+    """The queue calls recorded that began on business day ``day``, in (at least) the span of
+    ``hours``, oldest stored first."""
     tz, start = account_tz(), settings.WALLBOARD_DAY_START_HOUR
-    since = datetime.fromtimestamp(day_start(day, tz, start), UTC)
-    until = datetime.fromtimestamp(day_start(day + timedelta(days=1), tz, start), UTC)
+    begins, ends = day_start(day, tz, start), day_start(day + timedelta(days=1), tz, start)
+    # the hours' span on the wall clock, an hour wider each side (a DST change moves it)
+    positions = [(h - start) % 24 for h in hours]
+    since = max(begins, begins + (min(positions) - 1) * 3600)
+    until = min(ends, begins + (max(positions) + 2) * 3600)
     rows = (
         CallRecord.objects.filter(
-            started_at__gte=since, started_at__lt=until, status__in=(ANSWERED, ABANDONED)
+            started_at__gte=datetime.fromtimestamp(since, UTC),
+            started_at__lt=datetime.fromtimestamp(until, UTC),
+            status__in=(ANSWERED, ABANDONED),
         )
         .exclude(queue_id="", queue_name="")
         .order_by("id")
@@ -166,9 +194,10 @@ def _names(records: Iterable[RecordedCall]) -> Any:
     return named
 
 
-def _row(source_day: date, queue: str, at: Slot, counted: Tally) -> QueueHour:
+def _row(source: Slot, queue: str, at: Slot, counted: Tally) -> QueueHour:
     return QueueHour(
-        source_day=source_day,
+        source_day=source[0],
+        source_hour=source[1],
         queue_id=queue,
         day=at[0],
         hour=at[1],

@@ -145,31 +145,35 @@ class CallRecord(models.Model):
         return f"{self.call_id} {self.type} {self.status}"
 
 
-class ReportDay(models.Model):
-    """Whether a business day's roll-ups (:class:`QueueHour`) are up to date
-    (``wallboard/reports/history.py``): a record stored of a call that began on the day moves
-    ``changed``; a fold of the day's records sets ``rolled`` to the ``changed`` it read before
-    them, and ``basis`` to what it folded under (time zone, day start hour, queues' rules)."""
+class ReportHour(models.Model):
+    """Whether an hour's roll-ups (:class:`QueueHour`) are up to date
+    (``wallboard/reports/history.py``): a record stored of a call that began in the hour (a
+    business day and an hour of the wall clock) moves ``changed``; a fold of the hour's records
+    sets ``rolled`` to the ``changed`` it read before them, and ``basis`` to what it folded
+    under (time zone, day start hour, queues' rules)."""
 
-    day = models.DateField(_("business day"), primary_key=True)
+    day = models.DateField(_("business day"))
+    hour = models.PositiveSmallIntegerField(_("hour"))
     changed = models.BigIntegerField(_("changed"), default=0)
     rolled = models.BigIntegerField(_("rolled up at"), default=-1)
     basis = models.CharField(_("folded under"), max_length=64, blank=True)
 
     class Meta:
-        verbose_name = _("report day")
-        verbose_name_plural = _("report days")
+        verbose_name = _("report hour")
+        verbose_name_plural = _("report hours")
+        constraints = [models.UniqueConstraint(fields=["day", "hour"], name="report_hour_once")]
 
     def __str__(self) -> str:
-        return self.day.isoformat()
+        return f"{self.day.isoformat()} {self.hour:02d}:00"
 
 
 class QueueHour(models.Model):
     """The roll-up: one queue's counters (``realtime.metrics.QueueDay``) in one hour of the
-    wall clock (``day``, ``hour``), from the calls that began on business day ``source_day``,
-    folded under the queue's rules (``realtime.history``)."""
+    wall clock (``day``, ``hour``), from the calls that began in the hour ``source_day``,
+    ``source_hour``, folded under the queue's rules (``realtime.history``)."""
 
     source_day = models.DateField(_("calls of the day"))
+    source_hour = models.PositiveSmallIntegerField(_("calls of the hour"))
     queue_id = models.CharField(_("queue id"), max_length=200)
     day = models.DateField(_("business day"))
     hour = models.PositiveSmallIntegerField(_("hour"))
@@ -190,7 +194,8 @@ class QueueHour(models.Model):
         verbose_name_plural = _("queue hours")
         constraints = [
             models.UniqueConstraint(
-                fields=["source_day", "queue_id", "day", "hour"], name="queue_hour_once"
+                fields=["source_day", "source_hour", "queue_id", "day", "hour"],
+                name="queue_hour_once",
             )
         ]
         indexes = [models.Index(fields=["day", "queue_id"], name="queue_hour_day")]
