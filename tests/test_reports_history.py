@@ -172,6 +172,8 @@ def test_a_team_reports_its_queues_and_an_unknown_team_or_bad_input_is_refused()
         report("--from", "yesterday")
     with pytest.raises(CommandError, match="before --from"):
         report("--from", DAY.isoformat(), "--to", "2026-11-01")
+    with pytest.raises(CommandError, match="from 2000"):
+        report("--from", "0001-01-01")
     only = report_json("--from", DAY.isoformat(), "--queues", "9")
     assert [(r["queue"], r["offered"]) for r in only["rows"]] == [("9", 0)]
 
@@ -286,6 +288,8 @@ def test_the_reports_page_shows_a_supervisor_the_table_and_is_for_supervisors_on
     assert html.count('class="report-row"') == 48  # 24 hours, two queues
     assert 'data-group="09:00" data-queue="all"' in html
     assert html.count("report-total") == 3  # each queue, then all
+    far = page(boss, range="custom", **{"from": "0001-01-01", "to": "9999-12-31"})
+    assert "Pick the first and last day of the range." in far
     by_day = page(boss, range="custom", group="day", queue="7", **{"from": DAY.isoformat()})
     assert by_day.count('class="report-row"') == 1
     assert 'data-group="2026-11-29" data-queue="7"' in by_day

@@ -58,6 +58,16 @@ COUNTERS = (
 )  # fmt: skip
 
 
+#: The first day a report may begin on (and the last is at most a year from now): days no clock
+#: of ours reaches are no report's.
+EARLIEST = date(2000, 1, 1)
+
+
+def within_reach(first: date, last: date) -> bool:
+    """Are the days ``first``-``last`` ones a report can cover?"""
+    return EARLIEST <= first <= last <= date.today() + timedelta(days=366)
+
+
 def queue_names() -> dict[str, str]:
     """Each queue's name: its display name, else the board's (Voicenter's) when Redis answers."""
     names: dict[str, str] = {}

@@ -26,11 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from realtime.history import ALL, GROUPINGS, TOTAL
+from realtime.history import ALL, GROUPINGS, TOTAL, Grouping
 from realtime.metrics import business_day
 from wallboard.agents.roles import role_of
 from wallboard.core.services import account_tz
-from wallboard.reports.history import history, queue_names
+from wallboard.reports.history import history, queue_names, within_reach
 from wallboard.teams.visibility import teams_for_user
 
 #: The longest custom range, in days.
@@ -90,12 +90,13 @@ def reports(request: HttpRequest) -> HttpResponse:
             if (last - first).days >= MAX_DAYS:
                 problems.append(_("A report covers at most %(days)d days.") % {"days": MAX_DAYS})
                 first = last - timedelta(days=MAX_DAYS - 1)
+            if not within_reach(first, last):
+                raise ValueError("no report reaches those days")
         except ValueError:
             problems.append(_("Pick the first and last day of the range."))
             first = last = today
-    grouping = request.GET.get("group", "hour")
-    if grouping not in GROUPINGS:
-        grouping = "hour"
+    asked = request.GET.get("group", "hour")
+    grouping: Grouping = next((g for g in GROUPINGS if g == asked), "hour")
     names = queue_names()
     allowed: set[str] | None = (
         None if whole else {q.queue_id for t in teams for q in t.queues.all()}
@@ -118,7 +119,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     elif allowed is not None:
         queues = sorted(allowed)
     found: dict[str, Any] = (
-        history(first, last, grouping, queues)  # type: ignore[arg-type]
+        history(first, last, grouping, queues)
         if queues is None or queues
         else {"rows": [], "totals": []}
     )

@@ -32,7 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from realtime.history import ALL, FIELDS, GROUPINGS, Grouping
-from wallboard.reports.history import history, queue_names
+from wallboard.reports.history import history, queue_names, within_reach
 from wallboard.teams.models import Team
 
 #: The longest range a report covers, in days.
@@ -57,6 +57,8 @@ class Command(BaseCommand):
         last = _day(options["last"], "--to") if options["last"] else first
         if last < first:
             raise CommandError(_("--to must not be before --from"))
+        if not within_reach(first, last):
+            raise CommandError(_("A report covers days from 2000 to a year from now."))
         if (last - first).days >= MAX_DAYS:
             raise CommandError(_("A report covers at most %(days)d days.") % {"days": MAX_DAYS})
         queues = _queues(options["queues"], options["team"])
