@@ -336,3 +336,31 @@ def test_the_reports_page_is_in_hebrew_right_to_left_with_names_isolated():
     assert "<title>דוחות · לוח מוקד</title>" in html
     assert '<th scope="col">הוצעו</th>' in html
     assert "<bdi>מכירות</bdi>" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_range_with_many_hours_to_fold_is_prepared_in_the_background_then_shown():
+    from django.test import Client
+
+    from tests.helpers import signed_in
+    from wallboard.reports import pages
+
+    push("a", 9), push("b", 9, day=date(2026, 11, 20))
+    boss = signed_in(Client(), "boss", supervisor=True)
+    query = {"range": "custom", "group": "day", "from": "2026-11-15", "to": DAY.isoformat()}
+    first = page(boss, **query)
+    assert "being prepared" in first
+    assert 'class="report-row"' not in first
+    pages._folding["fold"].result(timeout=60)
+    shown = page(boss, **query)
+    assert "being prepared" not in shown
+    total = 'data-group="total" data-queue="7"'
+    assert total in shown
+    assert ReportHour.objects.filter(rolled=-1).count() == 0
+    # an hour a record changed is folded by the report itself
+    push("c", 11)
+    assert "being prepared" not in page(boss, **query)
+    from django.db import connections
+
+    # the fold's thread keeps its connection: the test database is dropped only once none does
+    pages.FOLD_THREAD.submit(connections.close_all).result()

@@ -108,6 +108,20 @@ def _basis(rules: dict[str, QueueRules]) -> str:
     return hashlib.sha256(told.encode()).hexdigest()[:32]
 
 
+def days_of(first: date, last: date) -> list[date]:
+    """The days whose calls a report of ``first``-``last`` counts: the day before too (its
+    calls answered after midnight)."""
+    return [first + timedelta(days=n) for n in range(-1, (last - first).days + 1)]
+
+
+def out_of_date(days: Sequence[date], rules: dict[str, QueueRules]) -> int:
+    """How many hours of ``days`` a report would fold first (never folded counts too)."""
+    basis = _basis(rules)
+    rows = ReportHour.objects.filter(day__in=days)
+    fresh = rows.filter(rolled=F("changed"), basis=basis).count()
+    return 24 * len(days) - fresh
+
+
 def roll_up(days: Sequence[date], rules: dict[str, QueueRules]) -> list[Slot]:
     """Fold again the hours of ``days`` whose roll-ups are out of date; the hours folded."""
     basis = _basis(rules)
@@ -253,7 +267,7 @@ def history(
     days rolled up first where they need it. ``queues``: only these (None: all)."""
     rules = queue_rules()
     wanted = None if queues is None else list(queues)
-    roll_up([first + timedelta(days=n) for n in range(-1, (last - first).days + 1)], rules)
+    roll_up(days_of(first, last), rules)
     found = report(
         slots(first, last, wanted, grouping), rules, first, last, grouping,
         settings.WALLBOARD_DAY_START_HOUR, wanted,
