@@ -288,6 +288,7 @@ def test_the_reports_page_shows_a_supervisor_the_table_and_is_for_supervisors_on
     assert html.count('class="report-row"') == 48  # 24 hours, two queues
     assert 'data-group="09:00" data-queue="all"' in html
     assert html.count("report-total") == 3  # each queue, then all
+    assert '<option value="8" dir="auto">8</option>' in html  # a queue with calls, no name
     far = page(boss, range="custom", **{"from": "0001-01-01", "to": "9999-12-31"})
     assert "Pick the first and last day of the range." in far
     by_day = page(boss, range="custom", group="day", queue="7", **{"from": DAY.isoformat()})

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from realtime.history import ALL, GROUPINGS, TOTAL, Grouping
+from realtime.history import ALL, GROUPINGS, TOTAL, Grouping, queue_order
 from realtime.metrics import business_day
 from wallboard.agents.roles import role_of
 from wallboard.core.services import account_tz
@@ -148,7 +148,8 @@ def reports(request: HttpRequest) -> HttpResponse:
     )
     for row in (*found["rows"], *found["totals"]):
         row["name"] = "" if row["queue"] == ALL else names.get(row["queue"], "")
-    shown = sorted(names.items() if allowed is None else ((q, names.get(q, "")) for q in allowed))
+    listed = set(names) | {row["queue"] for row in found["totals"]} if allowed is None else allowed
+    shown = sorted(((q, names.get(q, "")) for q in listed - {ALL}), key=lambda o: queue_order(o[0]))
     context = {
         "presets": PRESETS.items(),
         "preset": preset,
