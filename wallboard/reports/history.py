@@ -48,7 +48,13 @@ from realtime.metrics import QueueDay, QueueRules, RecordedCall, day_start
 from realtime.voicenter.cdr import ABANDONED, ANSWERED
 from wallboard.core import services
 from wallboard.core.services import account_tz
-from wallboard.reports.models import CallRecord, QueueHour, QueueSettings, ReportHour
+from wallboard.reports.models import (
+    CallRecord,
+    QueueHour,
+    QueueSettings,
+    ReportHour,
+    recorded_call,
+)
 
 log = logging.getLogger("wallboard.reports.history")
 
@@ -188,15 +194,7 @@ def _records(day: date, hours: list[int]) -> list[RecordedCall]:
         )
     )
     return [
-        RecordedCall(
-            call_id=call_id,
-            queue_id=queue_id or None,
-            queue_name=name,
-            outcome="answered" if status == ANSWERED else "abandoned",
-            started_at=started.timestamp(),
-            wait_s=None if wait is None else float(wait),
-            talk_s=float(talk) if status == ANSWERED else None,
-        )
+        recorded_call(call_id, queue_id, name, status, started, wait, talk=talk)
         for call_id, queue_id, name, status, started, wait, talk in rows.iterator(10_000)
         if started is not None  # (the filter leaves none)
     ]

@@ -4,6 +4,8 @@ board colours a tile by."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import Promise
@@ -11,7 +13,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from realtime.metrics import DEFAULT_SL_TARGET_PCT, DEFAULT_SL_THRESHOLD_S, FORMULAS
+from realtime.metrics import DEFAULT_SL_TARGET_PCT, DEFAULT_SL_THRESHOLD_S, FORMULAS, RecordedCall
+from realtime.voicenter.cdr import ANSWERED
 
 #: The service-level formulas (``realtime.metrics.FORMULAS``), as a person reads them: the
 #: admin's choices, the board's tooltip (``wallboard/board/views.py``), ``queue_stats``.
@@ -202,3 +205,30 @@ class QueueHour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue_id} {self.day} {self.hour:02d}:00"
+
+
+def recorded_call(
+    call_id: str,
+    queue_id: str,
+    queue_name: str,
+    status: str,
+    started: datetime,
+    wait: float | None,
+    *,
+    caller: str = "",
+    talk: float | None = None,
+) -> RecordedCall:
+    """A stored queue call record's row (answered or abandoned) as the fold reads it
+    (``realtime.metrics.RecordedCall``): the worker's settling (``records.py``) and the reports'
+    roll-ups (``history.py``) both."""
+    answered = status == ANSWERED
+    return RecordedCall(
+        call_id=call_id,
+        queue_id=queue_id or None,
+        queue_name=queue_name,
+        outcome="answered" if answered else "abandoned",
+        started_at=started.timestamp(),
+        wait_s=None if wait is None else float(wait),
+        caller_number=caller.strip(),
+        talk_s=float(talk) if answered and talk is not None else None,
+    )

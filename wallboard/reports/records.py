@@ -32,6 +32,7 @@ from realtime.voicenter.cdr import ABANDONED, ANSWERED, CallRecord
 from wallboard.core.services import account_tz
 from wallboard.reports import history
 from wallboard.reports.models import CallRecord as StoredRecord
+from wallboard.reports.models import recorded_call
 
 log = logging.getLogger("wallboard.reports.records")
 
@@ -135,15 +136,7 @@ class StoredRecords:
             if started is None:  # (the filter leaves none)
                 continue
             calls.append(
-                RecordedCall(
-                    call_id=call_id,
-                    queue_id=queue_id or None,
-                    queue_name=name,
-                    outcome="answered" if status == ANSWERED else "abandoned",
-                    started_at=started.timestamp(),
-                    wait_s=None if wait is None else float(wait),
-                    caller_number=caller.strip(),
-                )
+                recorded_call(call_id, queue_id, name, status, started, wait, caller=caller)
             )
         return calls, cursor
 
