@@ -297,6 +297,55 @@ def test_the_reports_page_shows_a_supervisor_the_table_and_is_for_supervisors_on
     assert "<td>2</td>" in by_day  # offered
 
 
+def test_the_reports_table_downloads_as_csv_and_xlsx_with_the_pages_numbers():
+    import csv as csv_module
+    import io as io_module
+
+    from django.test import Client
+    from openpyxl import load_workbook
+
+    from tests.helpers import signed_in
+
+    (
+        push("a", 9, wait=5),
+        push("b", 10, "ABANDONE", wait=40),
+        push("c", 9, queue=8, name="=HYPERLINK(1)"),
+    )
+    QueueSettings.objects.create(queue_id="8", display_name="=HYPERLINK(1)")  # a stranger's text
+    boss = signed_in(Client(), "boss", supervisor=True)
+    query = {"range": "custom", "group": "day", "from": DAY.isoformat()}
+    html = page(boss, **query)
+    assert "format=csv" in html
+    assert "format=xlsx" in html
+    answer = boss.get("/reports/", {**query, "format": "csv"})
+    body = _download(answer).decode()
+    assert body.startswith("\ufeff")
+    rows = list(csv_module.reader(io_module.StringIO(body[1:])))
+    assert rows[0][:4] == ["Day", "Queue", "Queue id", "Offered"]
+    by_queue = {(r[0], r[2]): r for r in rows[1:]}
+    assert by_queue[(DAY.isoformat(), "7")][3:6] == ["2", "1", "1"]  # offered, answered, abandoned
+    assert by_queue[("Total", "")][1] == "All queues"
+    assert by_queue[(DAY.isoformat(), "8")][1] == "'=HYPERLINK(1)"  # a name is never a formula
+    answer = boss.get("/reports/", {**query, "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="he")
+    book = load_workbook(io_module.BytesIO(_download(answer)))
+    sheet = book.active
+    assert sheet is not None
+    assert sheet.sheet_view.rightToLeft
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][3] == "הוצעו"
+    assert [r[3] for r in values[1:] if r[2] == "7"] == [2, 2]  # the day, then its total
+
+
+def _download(response: object) -> bytes:
+    """A streamed download's bytes (its body is an asynchronous iterator: export.py)."""
+    from asgiref.sync import async_to_sync
+
+    async def read() -> bytes:
+        return b"".join([part async for part in response.streaming_content])  # type: ignore[attr-defined]
+
+    return async_to_sync(read)()
+
+
 def test_a_team_supervisor_sees_only_their_teams_queues():
     from django.contrib.auth.models import User
     from django.test import Client

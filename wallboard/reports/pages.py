@@ -24,16 +24,17 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from realtime.history import ALL, GROUPINGS, TOTAL, Grouping, queue_order
 from realtime.metrics import business_day
 from wallboard.agents.roles import role_of
 from wallboard.core.services import account_tz
+from wallboard.reports import export
 from wallboard.reports.history import (
     days_of,
     history,
@@ -93,7 +94,7 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
 
 @login_required
 @require_GET
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: HttpRequest) -> HttpResponseBase:
     if not role_of(request.user).supervisor:
         raise PermissionDenied("the reports are for supervisors")
     teams, whole = teams_for_user(request.user)
@@ -148,6 +149,14 @@ def reports(request: HttpRequest) -> HttpResponse:
     )
     for row in (*found["rows"], *found["totals"]):
         row["name"] = "" if row["queue"] == ALL else names.get(row["queue"], "")
+    kind = request.GET.get("format", "")
+    if kind in ("csv", "xlsx") and not preparing:  # the table as shown, as a file
+        header, table = download_table(grouping, [*found["rows"], *found["totals"]])
+        if kind == "csv":
+            return export.csv_response("report", first, last, header, table)
+        return export.xlsx_response(
+            "report", first, last, header, table, title=_("Reports"), rtl=get_language_bidi()
+        )
     listed = set(names) | {row["queue"] for row in found["totals"]} if allowed is None else allowed
     shown = sorted(((q, names.get(q, "")) for q in listed - {ALL}), key=lambda o: queue_order(o[0]))
     context = {
@@ -170,8 +179,60 @@ def reports(request: HttpRequest) -> HttpResponse:
         "preparing": preparing,
         "day_start_hour": settings.WALLBOARD_DAY_START_HOUR,
         "time_zone": settings.TIME_ZONE,
+        "csv": _with_format(request, "csv"),
+        "xlsx": _with_format(request, "xlsx"),
     }
     return render(request, "reports/reports.html", context)
+
+
+def _with_format(request: HttpRequest, kind: str) -> str:
+    query = request.GET.copy()
+    query["format"] = kind
+    return query.urlencode()
+
+
+def download_table(
+    grouping: Grouping, rows: list[dict[str, Any]]
+) -> tuple[list[export.Column], list[list[export.Cell]]]:
+    """The report's table as a download: the page's columns, its rows then its totals, numbers
+    as numbers (seconds, percentages), in the active language."""
+    first = {"hour": _("Hour"), "day": _("Day"), "week": _("Week of")}[grouping]
+    header = [
+        export.Column(first, 12),
+        export.Column(_("Queue"), 20),
+        export.Column(_("Queue id"), 8),
+        export.Column(_("Offered"), 8),
+        export.Column(_("Answered"), 8),
+        export.Column(_("Abandoned"), 8),
+        export.Column(_("Short abandons"), 8),
+        export.Column(_("Within SL"), 8),
+        export.Column(_("Service level (%)"), 8),
+        export.Column(_("ASA (s)"), 8),
+        export.Column(_("Average talk (s)"), 8),
+        export.Column(_("Longest wait (s)"), 8),
+        export.Column(_("Abandon rate (%)"), 8),
+    ]
+    table: list[list[export.Cell]] = []
+    for row in rows:
+        every = row["queue"] == ALL
+        table.append(
+            [
+                _("Total") if row["group"] == TOTAL else row["group"],
+                _("All queues") if every else (row.get("name") or row["queue"]),
+                None if every else row["queue"],
+                row["offered"],
+                row["answered"],
+                row["abandoned"],
+                row["short_abandoned"],
+                row["answered_within_sl"],
+                row["service_level_pct"],
+                row["asa_s"],
+                row["avg_talk_s"],
+                row["longest_wait_s"] if row["answered"] or row["abandoned"] else None,
+                row["abandon_rate_pct"],
+            ]
+        )
+    return header, table
 
 
 def _prepare(first: date, last: date) -> bool:
