@@ -2,7 +2,7 @@
 worker's configuration against the simulator and its checks on the store, the pipeline fed
 with events, a published message, a client signed in with a role, a board screen as the fan-out
 and the heartbeat see it, the worker's side publishing to the boards and a change it commits,
-the headers of a board's socket."""
+the headers of a board's socket, a download's bytes."""
 
 from __future__ import annotations
 
@@ -150,3 +150,17 @@ def calls(test):
     transactions), and Django's sync thread's connection closed after."""
     test = pytest.mark.usefixtures("close_thread_connections")(test)
     return pytest.mark.django_db(transaction=True)(test)
+
+
+def downloaded(response: object) -> bytes:
+    """A download's bytes: a streamed response whose body is an asynchronous iterator
+    (``wallboard/reports/export.py``), read to its end."""
+    from asgiref.sync import async_to_sync
+    from django.http import StreamingHttpResponse
+
+    assert isinstance(response, StreamingHttpResponse)
+
+    async def read() -> bytes:
+        return b"".join([part async for part in response.streaming_content])  # type: ignore[union-attr]
+
+    return async_to_sync(read)()

@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.http import StreamingHttpResponse
 from django.test import Client
 from openpyxl import load_workbook
 
-from tests.helpers import signed_in
+from tests.helpers import downloaded, signed_in
 from wallboard.reports import calllog
 from wallboard.reports.models import CallRecord
 from wallboard.teams.models import Team, TeamAgent, TeamQueue
@@ -56,12 +55,7 @@ def streamed(response: object) -> StreamingHttpResponse:
 
 
 def download(response: object) -> bytes:
-    response = streamed(response)
-
-    async def read() -> bytes:
-        return b"".join([part async for part in response.streaming_content])  # type: ignore[union-attr]
-
-    return async_to_sync(read)()
+    return downloaded(response)
 
 
 def csv_rows(response: object) -> list[list[str]]:

@@ -15,6 +15,7 @@ from asgiref.sync import async_to_sync
 from django.http import StreamingHttpResponse
 from openpyxl import load_workbook
 
+from tests.helpers import downloaded
 from wallboard.reports.export import (
     BOM,
     Column,
@@ -39,10 +40,7 @@ def read_csv(data: bytes) -> list[list[str]]:
 
 
 def body(response: StreamingHttpResponse) -> bytes:
-    async def read() -> bytes:
-        return b"".join([part async for part in response.streaming_content])  # type: ignore[union-attr]
-
-    return async_to_sync(read)()
+    return downloaded(response)
 
 
 def test_a_csv_starts_with_a_bom_and_hebrew_names_read_back_intact():

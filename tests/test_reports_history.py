@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from realtime.voicenter.cdr import parse
+from tests.helpers import downloaded
 from wallboard.reports.models import QueueHour, QueueSettings, ReportHour
 from wallboard.reports.records import store
 
@@ -318,7 +319,7 @@ def test_the_reports_table_downloads_as_csv_and_xlsx_with_the_pages_numbers():
     assert "format=csv" in html
     assert "format=xlsx" in html
     answer = boss.get("/reports/", {**query, "format": "csv"})
-    body = _download(answer).decode()
+    body = downloaded(answer).decode()
     assert body.startswith("\ufeff")
     rows = list(csv_module.reader(io_module.StringIO(body[1:])))
     assert rows[0][:4] == ["Day", "Queue", "Queue id", "Offered"]
@@ -327,23 +328,13 @@ def test_the_reports_table_downloads_as_csv_and_xlsx_with_the_pages_numbers():
     assert by_queue[("Total", "")][1] == "All queues"
     assert by_queue[(DAY.isoformat(), "8")][1] == "'=HYPERLINK(1)"  # a name is never a formula
     answer = boss.get("/reports/", {**query, "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="he")
-    book = load_workbook(io_module.BytesIO(_download(answer)))
+    book = load_workbook(io_module.BytesIO(downloaded(answer)))
     sheet = book.active
     assert sheet is not None
     assert sheet.sheet_view.rightToLeft
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][3] == "הוצעו"
     assert [r[3] for r in values[1:] if r[2] == "7"] == [2, 2]  # the day, then its total
-
-
-def _download(response: object) -> bytes:
-    """A streamed download's bytes (its body is an asynchronous iterator: export.py)."""
-    from asgiref.sync import async_to_sync
-
-    async def read() -> bytes:
-        return b"".join([part async for part in response.streaming_content])  # type: ignore[attr-defined]
-
-    return async_to_sync(read)()
 
 
 def test_a_team_supervisor_sees_only_their_teams_queues():
