@@ -303,6 +303,15 @@ def status_of(
     return status
 
 
+def standby_count(status: Mapping[str, object]) -> int:
+    """How many workers of :func:`lease_status` wait: those seen that do not hold the lease (the
+    lease, not a row's own word, says who is active: a worker paused past its lease still
+    calls itself active until it wakes)."""
+    rows = status.get("workers")
+    seen = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    return sum(1 for r in seen if r.get("id") != status.get("active"))
+
+
 def presence_rows(raw: Mapping[Any, bytes | str], now: float) -> list[dict[str, object]]:
     """The workers seen within ``PRESENCE_STALE_S``, active first, then by id (pure)."""
     rows: list[dict[str, object]] = []

@@ -59,7 +59,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from realtime import telemetry
-from realtime.lease import lease_status
+from realtime.lease import lease_status, standby_count
 from wallboard.core.services import shared_store
 
 log = logging.getLogger("wallboard.core.metrics")
@@ -239,12 +239,12 @@ def _lease_families(lease: Mapping[str, object], health: Mapping[str, object]) -
             gauge.add_metric([], value)
             yield gauge
     roles = GaugeMetricFamily(
-        "wallboard_workers", "Worker processes seen in the last 30 s, by role", labels=["role"]
+        "wallboard_workers",
+        "Worker processes by role: the lease's holder, and those seen in the last 30 s waiting",
+        labels=["role"],
     )
-    rows = lease.get("workers")
-    seen = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
-    for role in ("active", "standby"):
-        roles.add_metric([role], float(sum(1 for r in seen if r.get("role") == role)))
+    roles.add_metric(["active"], 1.0 if lease.get("active") else 0.0)
+    roles.add_metric(["standby"], float(standby_count(lease)))
     yield roles
     source = GaugeMetricFamily(
         "wallboard_data_source",

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from realtime.lease import lease_status
+from realtime.lease import lease_status, standby_count
 from wallboard.core import metrics as numbers
 from wallboard.core.errors import error_response
 from wallboard.core.services import shared_store
@@ -63,12 +63,7 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     for name in ("lease_renewed_s_ago", "lease_expires_in_s", "active_for_s"):
         if name in lease:
             body[name] = lease[name]
-    rows = lease["workers"]
-    body["standby_workers"] = (
-        sum(1 for r in rows if isinstance(r, dict) and r.get("id") != lease["active"])
-        if isinstance(rows, list)
-        else 0
-    )
+    body["standby_workers"] = standby_count(lease)
     updated = health.get("updated_at")
     if isinstance(updated, int | float):
         age = max(0.0, time.time() - updated)
