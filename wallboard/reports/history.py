@@ -259,13 +259,20 @@ def slots(
 
 
 def history(
-    first: date, last: date, grouping: Grouping, queues: Iterable[str] | None = None
+    first: date,
+    last: date,
+    grouping: Grouping,
+    queues: Iterable[str] | None = None,
+    *,
+    fold: bool = True,
 ) -> dict[str, Any]:
     """The report of the business days ``first``-``last`` (``realtime.history.report``), its
-    days rolled up first where they need it. ``queues``: only these (None: all)."""
+    days rolled up first where they need it (``fold`` False: just rolled up, by another report
+    of the same days). ``queues``: only these (None: all)."""
     rules = queue_rules()
     wanted = None if queues is None else list(queues)
-    roll_up(days_of(first, last), rules)
+    if fold:
+        roll_up(days_of(first, last), rules)
     found = report(
         slots(first, last, wanted, grouping), rules, first, last, grouping,
         settings.WALLBOARD_DAY_START_HOUR, wanted,

@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -34,6 +35,7 @@ from realtime.history import ALL, GROUPINGS, TOTAL, Grouping, queue_order
 from realtime.metrics import business_day
 from wallboard.agents.roles import role_of
 from wallboard.core.services import account_tz
+from wallboard.reports import charts as charts_of
 from wallboard.reports import export
 from wallboard.reports.history import (
     days_of,
@@ -149,6 +151,9 @@ def reports(request: HttpRequest) -> HttpResponseBase:
     )
     for row in (*found["rows"], *found["totals"]):
         row["name"] = "" if row["queue"] == ALL else names.get(row["queue"], "")
+    charts = (
+        _charts(found, first, last, grouping, queues) if found["totals"] and not preparing else []
+    )
     kind = request.GET.get("format", "")
     if kind in ("csv", "xlsx") and not preparing:  # the table as shown, as a file
         header, table = download_table(grouping, [*found["rows"], *found["totals"]])
@@ -177,12 +182,74 @@ def reports(request: HttpRequest) -> HttpResponseBase:
         "total": TOTAL,
         "problems": problems,
         "preparing": preparing,
+        "charts": charts,
         "day_start_hour": settings.WALLBOARD_DAY_START_HOUR,
         "time_zone": settings.TIME_ZONE,
         "csv": _with_format(request, "csv"),
         "xlsx": _with_format(request, "xlsx"),
     }
     return render(request, "reports/reports.html", context)
+
+
+def _charts(
+    found: dict[str, Any], first: date, last: date, grouping: Grouping, queues: list[str] | None
+) -> list[dict[str, Any]]:
+    """The page's charts: offered calls and service level by hour of the day, and by day when
+    the range has more than one (from ``found``, the table's report, when it is grouped so)."""
+    rtl = get_language_bidi()
+
+    def of(by: Grouping) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = (
+            found if by == grouping else history(first, last, by, queues, fold=False)
+        )["rows"]
+        return rows
+
+    charts = [
+        {
+            "id": "hour",
+            "title": _("Offered calls and service level by hour of the day"),
+            "chart": charts_of.bar_line(_trimmed(chart_points(of("hour"))), rtl=rtl),
+        }
+    ]
+    if last > first:
+        charts.append(
+            {
+                "id": "day",
+                "title": _("Offered calls and service level by day"),
+                "chart": charts_of.bar_line(
+                    [
+                        charts_of.Point(_short_day(p.label), p.offered, p.sl_pct, p.label)
+                        for p in chart_points(of("day"))
+                    ],
+                    rtl=rtl,
+                ),
+            }
+        )
+    return charts
+
+
+def chart_points(rows: list[dict[str, Any]]) -> list[charts_of.Point]:
+    """Each group's numbers over all the report's queues (its ``all`` row, else its one
+    queue's), in the report's order."""
+    by_group: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["queue"] == ALL or row["group"] not in by_group:
+            by_group[row["group"]] = row
+    return [
+        charts_of.Point(group, int(row["offered"]), row["service_level_pct"])
+        for group, row in by_group.items()
+    ]
+
+
+def _short_day(iso: str) -> str:
+    """A day as a chart labels it: "30 Nov" (the page's language's month)."""
+    return date_format(date.fromisoformat(iso), "j M")
+
+
+def _trimmed(points: list[charts_of.Point]) -> list[charts_of.Point]:
+    """The hours from the first with a call offered to the last (every hour when none has)."""
+    busy = [n for n, p in enumerate(points) if p.offered or p.sl_pct is not None]
+    return points[busy[0] : busy[-1] + 1] if busy else points
 
 
 def _with_format(request: HttpRequest, kind: str) -> str:
