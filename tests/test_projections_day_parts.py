@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from realtime.events import Agent, Queue, WaitingCall
+from realtime.events import Agent, Call, Queue, WaitingCall
 from realtime.metrics import QueueDay, QueueRules, RecordedCall, business_day, day_bounds
 from realtime.projections.day.agents import AgentDays
 from realtime.projections.day.chart import HISTORY_MINUTES, WaitingChart
@@ -95,9 +95,46 @@ def test_an_answer_counts_once_and_its_talk_time_on_the_day_it_ended():
     agents.hang_up(agent(1), "c", NOON + 90)
     agents.hang_up(agent(1), "c", NOON + 95)  # counted already
     assert agents.agents[TODAY]["SIP1"] == {
-        "name": "Dana", "answered": 1, "talk_s": 90, "status_s": {}
+        "name": "Dana", "answered": 1, "talk_s": 90, "status_s": {}, "missed": 0
     }  # fmt: skip
     assert agents.take_stats() == {"day_duplicates": 1}
+
+
+def ringing(status: int, *calls: tuple[str, str, str]) -> Agent:
+    """An agent whose event lists ``calls`` (call id, direction, state)."""
+    listed = tuple(
+        Call(c, direction, state, "0501234567", "", "", NOON, None, "7", None)
+        for c, direction, state in calls
+    )
+    return Agent("SIP1", "101", 7, "Dana", "Dana", status, "", None, None, listed)
+
+
+def test_an_incoming_call_that_rang_and_left_unanswered_is_one_miss_on_the_day_it_left():
+    agents = AgentDays(day_of, lambda day: day_bounds(day, TZ), clock)
+    agents.rang(ringing(1, ("a", "Incoming", "Ringing"), ("o", "Outgoing", "Ringing")))
+    agents.rang(ringing(1, ("a", "Incoming", "Ringing")))  # listed again: one ring
+    agents.rang(ringing(1, ("b", "Incoming", "Ringing")))
+    agents.answer(agent(1), "b", NOON)  # answered: no miss
+    agents.hang_up(agent(1), "b", NOON + 60)
+    agents.hang_up(agent(1), "a", NOON + 20)  # the caller gave up, or another agent answered
+    agents.hang_up(agent(1), "a", NOON + 21)  # (repeated)
+    agents.hang_up(agent(1), "o", NOON + 30)  # an outgoing call the far end never took
+    numbers = agents.agents[TODAY]["SIP1"]
+    assert numbers["missed"] == 1
+    assert (numbers["answered"], numbers["talk_s"]) == (1, 60)
+
+
+def test_rings_whose_hangup_never_came_are_forgotten_once_too_many_are_kept(monkeypatch):
+    from realtime.projections.day import agents as module
+
+    monkeypatch.setattr(module, "RINGING_KEPT", 3)
+    now = [NOON]
+    agents = AgentDays(day_of, lambda day: day_bounds(day, TZ), lambda: now[0])
+    for n in range(3):
+        agents.rang(ringing(1, (f"old{n}", "Incoming", "Ringing")))
+    now[0] += module.RING_FORGET_S + 1
+    agents.rang(ringing(1, ("new", "Incoming", "Ringing")))
+    assert set(agents.ringing) == {"SIP1:new"}
 
 
 def queues_waiting(**waiting: int) -> dict:

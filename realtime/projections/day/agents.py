@@ -7,6 +7,10 @@ the time spent in each status.
   (:meth:`AgentDays.answered_by`) are who serves it, for the tiles of queues that no team
   names (``realtime/state.py``: ``answered_by``);
 - talk time: from that answer to the call's HANGUP, counted on the day it ended;
+- calls missed: an incoming call that rang at the extension (an ``ExtensionEvent`` listing it
+  ``Ringing``) and left it (its HANGUP) unanswered there: the caller hung up, another agent of
+  a ring-all queue answered it, or the queue moved it on; counted on the day it left, once
+  (the rings in flight are in memory only: a restart forgets those ringing then);
 - time in each status: when the agent leaves a status, the interval spent in it is added, split
   at day boundaries, to the days in memory (yesterday and today); a snapshot only says where an
   agent is, and since when if Voicenter says.
@@ -26,6 +30,10 @@ from typing import NotRequired, TypedDict
 
 from realtime.events import Agent
 
+#: Rings kept without their HANGUP (a lost event) before the old ones are dropped, and how old.
+RINGING_KEPT = 10_000
+RING_FORGET_S = 3600.0
+
 
 class AgentDay(TypedDict):
     """One agent's numbers for one business day (``day:D:agents``, by extension)."""
@@ -34,6 +42,7 @@ class AgentDay(TypedDict):
     answered: int  # calls answered
     talk_s: float  # seconds talking, of the calls that ended that day
     status_s: dict[str, float]  # status code (as text: JSON) -> seconds spent in it
+    missed: int  # incoming calls that rang here unanswered (absent in a day stored before it)
 
 
 class AnsweredCall(TypedDict):
@@ -58,6 +67,9 @@ class AgentDays:
         self.agents: dict[date, dict[str, AgentDay]] = {}  # day -> extension -> its numbers
         self.answered: dict[str, AnsweredCall] = {}  # "a:<ext>:<call>" -> the answer
         self.statuses: dict[str, tuple[int | None, float | None]] = {}  # ext -> (status, since)
+        # "<ext>:<call id>" -> since when an incoming call rings there (a HANGUP lost: dropped
+        # after RING_FORGET_S, once more than RINGING_KEPT ring)
+        self.ringing: dict[str, float] = {}
         # day -> queue id -> the extensions that answered its calls that day
         self.queue_agents: dict[date, dict[str, set[str]]] = {}
         self.since = 0.0  # (UTC) time in a status counts from here on: the first day in memory
@@ -68,7 +80,7 @@ class AgentDays:
 
     def _day_of(self, day: date, agent: Agent) -> AgentDay:
         numbers = self.agents.setdefault(day, {}).setdefault(
-            agent.extension, {"name": "", "answered": 0, "talk_s": 0.0, "status_s": {}}
+            agent.extension, {"name": "", "answered": 0, "talk_s": 0.0, "status_s": {}, "missed": 0}
         )
         if agent.agent_name:
             numbers["name"] = agent.agent_name
@@ -79,6 +91,7 @@ class AgentDays:
         """``agent`` answered ``call_id`` at ``at``: counted once. The day and queue whose
         agents it joined, if it came through a queue whose calls it had not answered that day."""
         key = f"a:{agent.extension}:{call_id}"
+        self.ringing.pop(f"{agent.extension}:{call_id}", None)
         if key in self.answered:
             self._stats["day_duplicates"] += 1
             return None
@@ -106,12 +119,26 @@ class AgentDays:
         """The extensions that answered ``queue``'s calls on ``day``, sorted."""
         return sorted(self.queue_agents.get(day, {}).get(queue, ()))
 
+    def rang(self, agent: Agent) -> None:
+        """The incoming calls ``agent``'s event lists as ringing (each a miss, unless answered)."""
+        now = self.clock()
+        for call in agent.calls or ():
+            if call.state == "Ringing" and call.direction == "Incoming":
+                self.ringing.setdefault(f"{agent.extension}:{call.call_id}", now)
+        if len(self.ringing) > RINGING_KEPT:
+            self.ringing = {k: t for k, t in self.ringing.items() if now - t < RING_FORGET_S}
+
     def hang_up(self, agent: Agent, call_id: str, at: float | None) -> None:
-        """``agent``'s call ``call_id`` ended at ``at``: its talk time, if it answered it."""
+        """``agent``'s call ``call_id`` ended at ``at``: its talk time, if it answered it; a
+        miss, if it rang there unanswered."""
+        ended = at if at is not None else self.clock()
+        if self.ringing.pop(f"{agent.extension}:{call_id}", None) is not None:
+            numbers = self._day_of(self.day_of(ended), agent)
+            numbers["missed"] = numbers.get("missed", 0) + 1
+            return
         record = self.answered.get(f"a:{agent.extension}:{call_id}")
         if record is None or record["e"] is not None:
-            return  # never answered here (a missed call), or already counted
-        ended = at if at is not None else self.clock()
+            return  # never answered here, or already counted
         record["e"] = ended
         self.dirty_answered[f"a:{agent.extension}:{call_id}"] = None
         talk = max(0.0, ended - record["a"])

@@ -159,6 +159,7 @@ class DayCounters:
         elif isinstance(event, AgentChanged):
             agents = self.agents
             agents.status(event.agent, event.at, snapshot=False)
+            agents.rang(event.agent)
             if event.reason == "ANSWER" and event.call_id:
                 joined = agents.answer(event.agent, event.call_id, event.at)
                 if joined is not None:  # a queue's tile names one more of its agents

@@ -7,7 +7,10 @@ Read from what the worker counted (``realtime.daystore``), with each queue's set
     {"date": "2026-11-30", "queues": {"<queue id>": {"name", "offered", "answered",
      "abandoned", "short_abandoned", "answered_within_sl", "sl_threshold_s",
      "service_level_pct", "asa_s", "abandon_rate_pct", "longest_wait_s", "formula"}},
-     "agents": {"<extension>": {"name", "answered", "talk_s", "status_s": {"<status>": s}}}}
+     "agents": {"<extension>": {"name", "answered", "missed", "talk_s",
+                                "status_s": {"<status>": s}}}}
+
+(``missed`` absent in a day counted before it was.)
 
 percentages 0-100 (null when nothing was counted), times in seconds. Without it, a table.
 """
