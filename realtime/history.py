@@ -47,6 +47,24 @@ fields ``queue_stats --json`` prints) and ``avg_talk_s``; per group a row of all
 ``total``). All the queues' rows sum the counters; their service level is the queues' rules when
 they share them, else the strict formula over the sums, as the board's header says today's
 (``sl_threshold_s`` then null: each queue's own).
+
+Agents
+======
+
+The agents report sums, per agent (extension), the days the worker counted
+(:mod:`realtime.projections.day.agents`: each business day's ``AgentDay``) over the range
+(:func:`agent_rows`):
+
+- ``answered``: calls the agent answered (queue calls and direct ones, as the board counts);
+- ``missed``: incoming calls that rang at the agent and left unanswered there;
+- ``talk_s``: seconds talking (counted on the day a call ended);
+- ``aht_s``: average handle time, ``talk_s`` over ``answered`` (Voicenter tells no wrap-up
+  time, and a held call is still the agent's), null when none was answered;
+- ``status_s``: seconds in each status (its code as text), from the status changes the worker
+  saw; ``login_s``: in every status but Logout (:data:`LOGGED_OUT`);
+- ``name``: the name of the agent's newest day.
+
+And a row of all the agents together (``extension`` ``all``), the same sums.
 """
 
 from __future__ import annotations
@@ -269,3 +287,42 @@ def report(
 def queue_order(queue_id: str) -> tuple[int, str]:
     """Queues in the order ``queue_stats`` prints them: numeric ids by number, then the rest."""
     return (0, queue_id.zfill(20)) if queue_id.isdigit() else (1, queue_id)
+
+
+#: Voicenter's status code for logged out (the Login/Logout API's ``Status`` 2).
+LOGGED_OUT = "2"
+AGENT_FIELDS = ("answered", "missed", "talk_s", "aht_s", "login_s", "status_s")
+
+
+def agent_rows(days: Iterable[tuple[date, str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """The agents report: ``days`` are (business day, extension, that day's ``AgentDay``);
+    a row per extension (in :func:`queue_order`), then all of them (``extension`` ``all``)."""
+    summed: dict[str, dict[str, Any]] = {}
+    newest: dict[str, date] = {}
+    for day, extension, numbers in days:
+        row = summed.setdefault(
+            extension,
+            {"extension": extension, "name": "", "answered": 0, "missed": 0, "talk_s": 0.0,
+             "status_s": {}},
+        )  # fmt: skip
+        row["answered"] += int(numbers.get("answered", 0))
+        row["missed"] += int(numbers.get("missed", 0))
+        row["talk_s"] += float(numbers.get("talk_s", 0.0))
+        for status, seconds in dict(numbers.get("status_s") or {}).items():
+            row["status_s"][str(status)] = row["status_s"].get(str(status), 0.0) + float(seconds)
+        if numbers.get("name") and day >= newest.get(extension, day):
+            row["name"], newest[extension] = str(numbers["name"]), day
+    everyone: dict[str, Any] = {"extension": ALL, "name": "", "answered": 0, "missed": 0,
+                                "talk_s": 0.0, "status_s": {}}  # fmt: skip
+    rows = [summed[e] for e in sorted(summed, key=queue_order)]
+    for row in rows:
+        for name in ("answered", "missed", "talk_s"):
+            everyone[name] += row[name]
+        for status, seconds in row["status_s"].items():
+            everyone["status_s"][status] = everyone["status_s"].get(status, 0.0) + seconds
+    for row in [*rows, everyone]:
+        row["talk_s"] = round(row["talk_s"], 1)
+        row["aht_s"] = round(row["talk_s"] / row["answered"], 1) if row["answered"] else None
+        row["status_s"] = {k: round(v, 1) for k, v in sorted(row["status_s"].items())}
+        row["login_s"] = round(sum(v for k, v in row["status_s"].items() if k != LOGGED_OUT), 1)
+    return [*rows, everyone]

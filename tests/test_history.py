@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from realtime.history import ALL, TOTAL, groups, report, slot, tally
+from realtime.history import ALL, TOTAL, agent_rows, groups, report, slot, tally
 from realtime.metrics import CountedCall, QueueDay, QueueRules, RecordedCall, figures, fold
 
 pytestmark = pytest.mark.pure
@@ -177,3 +177,30 @@ def test_slots_outside_the_range_are_left_out():
     result = report(flat(tally(records, {}, TZ)[0]), {}, DAY, DAY, "hour")
     assert total(result)["offered"] == 1
     assert datetime.fromtimestamp(at(DAY, 9), UTC).hour == 7  # (Jerusalem is UTC+2 in winter)
+
+
+def test_the_agents_report_sums_each_agents_days_with_aht_and_login_time():
+    days = [
+        (date(2026, 11, 29), "SIP2", {"name": "Avi", "answered": 2, "missed": 1, "talk_s": 100,
+                                      "status_s": {"1": 3000, "3": 600, "2": 900}}),
+        (date(2026, 11, 30), "SIP2", {"name": "אבי 2", "answered": 2, "talk_s": 140.4,
+                                      "status_s": {"1": 1000}}),  # stored before "missed"
+        (date(2026, 11, 30), "SIP10", {"name": "Dana", "answered": 0, "missed": 3, "talk_s": 0,
+                                       "status_s": {"2": 86400}}),
+    ]  # fmt: skip
+    rows = agent_rows(days)
+    assert [r["extension"] for r in rows] == ["SIP10", "SIP2", ALL]
+    avi = rows[1]
+    assert avi["name"] == "אבי 2"  # the newest day's
+    assert (avi["answered"], avi["missed"], avi["talk_s"], avi["aht_s"]) == (4, 1, 240.4, 60.1)
+    assert avi["status_s"] == {"1": 4000, "2": 900, "3": 600}
+    assert avi["login_s"] == 4600  # every status but Logout
+    dana = rows[0]
+    assert (dana["aht_s"], dana["login_s"]) == (None, 0)
+    everyone = rows[2]
+    assert (everyone["answered"], everyone["missed"], everyone["login_s"]) == (4, 4, 4600)
+    assert everyone["status_s"]["2"] == 87300
+    assert agent_rows([]) == [
+        {"extension": ALL, "name": "", "answered": 0, "missed": 0, "talk_s": 0.0,
+         "status_s": {}, "aht_s": None, "login_s": 0}
+    ]  # fmt: skip

@@ -159,6 +159,9 @@ FAMILIES = (
            "Voicenter's call records (CDR notifications), by outcome: stored, duplicate, "
            "refused, spooled (kept while the database is away), spool_stored, spool_failed",
            "outcome"),
+    Family("reports:", "wallboard_reports_kept_total",
+           "What the worker kept ready for the reports: agent_days copied to the database, "
+           "hours_folded into the roll-ups, failed passes", "what"),
     Family("signin:refused:", "wallboard_signin_refused_total",
            "Sign-in attempts refused by a limit on guessing, by limit", "limit"),
     Family("signin:busy", "wallboard_signin_busy_total",

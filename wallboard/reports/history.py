@@ -107,7 +107,7 @@ def record_stored(started_at: float | None, status: str) -> None:
     ReportHour.objects.filter(day=day, hour=hour).update(changed=F("changed") + 1)
 
 
-def _basis(rules: dict[str, QueueRules]) -> str:
+def basis_of(rules: dict[str, QueueRules]) -> str:
     told = f"{settings.TIME_ZONE}|{settings.WALLBOARD_DAY_START_HOUR}|" + ";".join(
         f"{q}:{r.sl_threshold_s}:{r.formula}:{r.short_abandon_s}" for q, r in sorted(rules.items())
     )
@@ -122,7 +122,7 @@ def days_of(first: date, last: date) -> list[date]:
 
 def out_of_date(days: Sequence[date], rules: dict[str, QueueRules]) -> int:
     """How many hours of ``days`` a report would fold first (never folded counts too)."""
-    basis = _basis(rules)
+    basis = basis_of(rules)
     rows = ReportHour.objects.filter(day__in=days)
     fresh = rows.filter(rolled=F("changed"), basis=basis).count()
     return 24 * len(days) - fresh
@@ -130,7 +130,7 @@ def out_of_date(days: Sequence[date], rules: dict[str, QueueRules]) -> int:
 
 def roll_up(days: Sequence[date], rules: dict[str, QueueRules]) -> list[Slot]:
     """Fold again the hours of ``days`` whose roll-ups are out of date; the hours folded."""
-    basis = _basis(rules)
+    basis = basis_of(rules)
     seen = {(r.day, r.hour): r for r in ReportHour.objects.filter(day__in=days)}
     missing = [ReportHour(day=d, hour=h) for d in days for h in range(24) if (d, h) not in seen]
     if missing:

@@ -207,6 +207,29 @@ class QueueHour(models.Model):
         return f"{self.queue_id} {self.day} {self.hour:02d}:00"
 
 
+class AgentDayStats(models.Model):
+    """One agent's (extension's) numbers of one business day, as the worker counted them
+    (``realtime.projections.day.agents.AgentDay``), copied from Redis for the agents report
+    (``wallboard/reports/keeper.py``): Redis keeps a day 45 days, this for good."""
+
+    day = models.DateField(_("business day"))
+    extension = models.CharField(_("extension (SIP user)"), max_length=64)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    answered = models.PositiveIntegerField(_("answered"), default=0)
+    missed = models.PositiveIntegerField(_("missed"), default=0)
+    talk_s = models.FloatField(_("talk (s)"), default=0.0)
+    status_s = models.JSONField(_("seconds in each status"), default=dict)
+    copied_at = models.DateTimeField(_("copied at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agent day")
+        verbose_name_plural = _("agent days")
+        constraints = [models.UniqueConstraint(fields=["day", "extension"], name="agent_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.extension} {self.day}"
+
+
 def recorded_call(
     call_id: str,
     queue_id: str,

@@ -19,7 +19,8 @@ from realtime.lease import Lease
 from realtime.worker import Standby, VoicenterWorker, WorkerConfig
 from wallboard.contacts import directory
 from wallboard.core import services
-from wallboard.reports import rules
+from wallboard.core.errors import count
+from wallboard.reports import keeper, rules
 from wallboard.reports.records import StoredRecords
 from wallboard.worker import wiring
 
@@ -90,6 +91,19 @@ class Command(BaseCommand):
             except Exception:  # Redis away: the worker's own reconnects report it
                 log.debug("cannot check the contact directory", exc_info=True)
 
+    async def _keep_reports(self, lease: Lease) -> None:
+        """While this worker holds the lease, keep the reports ready (the agents' days in the
+        database, the roll-ups folded: ``wallboard/reports/keeper.py``), on a thread of its own."""
+        while True:
+            await asyncio.sleep(keeper.KEEP_EVERY_S)
+            if lease.role != "active":
+                continue
+            try:
+                await sync_to_async(keeper.keep_on_thread, thread_sensitive=False)()
+            except Exception:  # the database or Redis away: the next pass tries again
+                log.exception("the reports were not kept ready")
+                await sync_to_async(count)("reports:failed")
+
     async def _run(self) -> None:
         lease_redis = services.redis_client("wallboard-worker-lease")
         lease = Lease(lease_redis, settings.WALLBOARD_REDIS_PREFIX)
@@ -123,10 +137,14 @@ class Command(BaseCommand):
             f"Voicenter worker {lease.id}: logging in at {settings.VOICENTER_LOGIN_URL} "
             "once it holds the lease"
         )
-        keeper = asyncio.create_task(self._keep_contacts())
+        keeping = [
+            asyncio.create_task(self._keep_contacts()),
+            asyncio.create_task(self._keep_reports(lease)),
+        ]
         try:
             await standby.run()
         finally:
-            keeper.cancel()
+            for task in keeping:
+                task.cancel()
             await lease_redis.aclose()
         self.stdout.write("Voicenter worker stopped")
