@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 DAY = date(2026, 11, 29)
 
 
-def agents_in_redis(day: date, **numbers: dict) -> None:
+def agents_in_redis(day: date, **numbers: object) -> None:
     client = redis.Redis.from_url(settings.REDIS_URL)
     key = f"{settings.WALLBOARD_REDIS_PREFIX}day:{day.isoformat()}:agents"
     client.hset(key, mapping={ext: orjson.dumps(n) for ext, n in numbers.items()})
