@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -76,6 +77,43 @@ GROUPING_WORDS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The business days a report covers, as asked (a preset, or custom days)."""
+
+    preset: str
+    first: date
+    last: date
+    today: date
+    problems: list[str]  # what could not be read, said on the page
+
+
+def span_of(request: HttpRequest) -> Span:
+    """The range the request asks for (``range``, ``from``, ``to``): the defaults, and a
+    problem to say, for what cannot be read."""
+    today = business_day(time.time(), account_tz(), settings.WALLBOARD_DAY_START_HOUR)
+    problems: list[str] = []
+    preset = request.GET.get("range", "today")
+    if preset not in PRESETS:
+        preset = "today"
+    first, last = preset_range(preset, today)
+    if preset == "custom":
+        try:
+            first = date.fromisoformat(request.GET.get("from", ""))
+            last = date.fromisoformat(request.GET.get("to", "") or first.isoformat())
+            if last < first:
+                first, last = last, first
+            if (last - first).days >= MAX_DAYS:
+                problems.append(_("A report covers at most %(days)d days.") % {"days": MAX_DAYS})
+                first = last - timedelta(days=MAX_DAYS - 1)
+            if not within_reach(first, last):
+                raise ValueError("no report reaches those days")
+        except ValueError:
+            problems.append(_("Pick the first and last day of the range."))
+            first = last = today
+    return Span(preset, first, last, today, problems)
+
+
 def preset_range(preset: str, today: date) -> tuple[date, date]:
     """The business days a preset names, ``today`` being today's."""
     sunday = today - timedelta(days=(today.weekday() + 1) % 7)
@@ -100,26 +138,14 @@ def reports(request: HttpRequest) -> HttpResponseBase:
     if not role_of(request.user).supervisor:
         raise PermissionDenied("the reports are for supervisors")
     teams, whole = teams_for_user(request.user)
-    today = business_day(time.time(), account_tz(), settings.WALLBOARD_DAY_START_HOUR)
-    problems: list[str] = []
-    preset = request.GET.get("range", "today")
-    if preset not in PRESETS:
-        preset = "today"
-    first, last = preset_range(preset, today)
-    if preset == "custom":
-        try:
-            first = date.fromisoformat(request.GET.get("from", ""))
-            last = date.fromisoformat(request.GET.get("to", "") or first.isoformat())
-            if last < first:
-                first, last = last, first
-            if (last - first).days >= MAX_DAYS:
-                problems.append(_("A report covers at most %(days)d days.") % {"days": MAX_DAYS})
-                first = last - timedelta(days=MAX_DAYS - 1)
-            if not within_reach(first, last):
-                raise ValueError("no report reaches those days")
-        except ValueError:
-            problems.append(_("Pick the first and last day of the range."))
-            first = last = today
+    span = span_of(request)
+    first, last, today, preset, problems = (
+        span.first,
+        span.last,
+        span.today,
+        span.preset,
+        span.problems,
+    )
     asked = request.GET.get("group", "hour")
     grouping: Grouping = next((g for g in GROUPINGS if g == asked), "hour")
     names = queue_names()
@@ -185,8 +211,8 @@ def reports(request: HttpRequest) -> HttpResponseBase:
         "charts": charts,
         "day_start_hour": settings.WALLBOARD_DAY_START_HOUR,
         "time_zone": settings.TIME_ZONE,
-        "csv": _with_format(request, "csv"),
-        "xlsx": _with_format(request, "xlsx"),
+        "csv": with_format(request, "csv"),
+        "xlsx": with_format(request, "xlsx"),
     }
     return render(request, "reports/reports.html", context)
 
@@ -252,7 +278,7 @@ def _trimmed(points: list[charts_of.Point]) -> list[charts_of.Point]:
     return points[busy[0] : busy[-1] + 1] if busy else points
 
 
-def _with_format(request: HttpRequest, kind: str) -> str:
+def with_format(request: HttpRequest, kind: str) -> str:
     query = request.GET.copy()
     query["format"] = kind
     return query.urlencode()
