@@ -3,6 +3,7 @@ as a line, mirrored in a right-to-left page; and the page drawing them from its 
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 
@@ -57,11 +58,13 @@ def test_a_right_to_left_chart_is_mirrored_with_its_axes_swapped():
     assert rtl.sl_x < rtl.left
 
 
-def test_labels_are_thinned_to_fit_and_the_last_group_is_named_when_room_allows():
+def test_labels_are_thinned_to_fit_evenly_and_the_last_group_is_always_named():
     chart = bar_line([Point(f"d{n}", n, None) for n in range(31)])
     named = [b.point.label for b in chart.bars if b.labelled]
-    assert len(named) <= 16
-    assert named[0] == "d0"
+    assert len(named) <= 14
+    assert named[-1] == "d30"
+    steps = {int(b[1:]) - int(a[1:]) for a, b in itertools.pairwise(named)}
+    assert len(steps) == 1  # evenly spaced: no two labels crowd each other
     hours = bar_line([Point(f"{h:02d}:00", 1, None) for h in range(12)])
     assert all(b.labelled for b in hours.bars)
 

@@ -11,7 +11,8 @@ page's language. This module is the geometry alone, pure (no I/O, no framework):
   the reading end side, broken where a group has none (no call answered or abandoned);
 - in a right-to-left page the chart is mirrored: the first group on the right, the offered
   axis on the right, the service level's on the left; numbers and hours read as ever;
-- a group's label under every bar while they fit, else under every n-th (and the last).
+- a group's label under every bar while they fit, else under every n-th, counted back from
+  the last (the range's end is always named).
 
 Sizes are the SVG's user units (``WIDTH`` by ``HEIGHT``); the page scales the whole.
 """
@@ -110,7 +111,7 @@ def bar_line(points: Sequence[Point], *, rtl: bool = False) -> Chart:
     for n, point in enumerate(points):
         height = span * point.offered / most
         x = x_at(n) + (slot - width) / 2
-        labelled = n % every == 0 or (n == len(points) - 1 and (n % every) * 2 >= every)
+        labelled = (len(points) - 1 - n) % every == 0
         bars.append(
             Bar(
                 round(x, 1), round(bottom - height, 1), round(width, 1), round(height, 1),

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from wallboard.core.services import ensure_redis
+from wallboard.worker import demo_history
 
 
 class Command(BaseCommand):
@@ -43,6 +44,10 @@ class Command(BaseCommand):
     def handle(self, *args: object, **o: Any) -> None:
         ensure_redis()
         display = demo_people(o["user"], o["agent"], o["password"])
+        names = o["names"] or ("he" if settings.LANGUAGE_CODE.startswith("he") else "en")
+        past = demo_history.seed(o["agents"], o["queues"], names, o["calls_per_minute"])
+        if past:
+            self.stdout.write(f"reports: {past} call records of the last two weeks made up")
         sim = f"http://127.0.0.1:{o['sim_port']}"
         # the simulator posts each finished call's record to the board, as Voicenter would
         cdr_secret = settings.WALLBOARD_CDR_SECRET or secrets.token_urlsafe(24)
@@ -75,7 +80,7 @@ class Command(BaseCommand):
                 "--speed",
                 str(o["speed"]),
                 "--names",
-                o["names"] or ("he" if settings.LANGUAGE_CODE.startswith("he") else "en"),
+                names,
                 "--cdr-url",
                 f"http://127.0.0.1:{o['port']}/reports/cdr/{cdr_secret}/",
             ],
