@@ -17,6 +17,10 @@ times the report by hour of the day for all queues over those days
   after a late record of yesterday too (its hour folded again: the target is held against
   this one);
 
+then the page's numbers (the table by hour and its by-day chart); then a queue's rules changed
+and the worker's keeper (``wallboard/reports/keeper.py``) folding the days back pass after pass
+(each within its budget), and a report after it;
+
 and beside them the ceiling: the same report's roll-up query alone (its bare SQL, p50), and
 for scale a bare SQL ``GROUP BY`` of the raw records by queue and hour (what a report without
 roll-ups would at least cost). Target (issue 31): under 2 s warm on PostgreSQL at 1.5 million
@@ -269,6 +273,45 @@ def measure(first: date, last: date, runs: int) -> None:
         print(
             f"for scale: a bare GROUP BY of the raw records by queue and hour {bare_records:.2f} s"
         )
+    page: list[float] = []  # the page's numbers: the table by hour, and its by-day chart
+    for n in range(runs):
+        one_more_record(n + 2 * runs)
+        began = time.perf_counter()
+        history(first, last, "hour")
+        history(first, last, "day", fold=False)
+        page.append(time.perf_counter() - began)
+    print(
+        f"the page (table by hour and its by-day chart): p50 {statistics.median(page):.3f} s, "
+        f"max {max(page):.3f} s"
+    )
+    kept_by_the_worker(first, last, runs)
+
+
+def kept_by_the_worker(first: date, last: date, runs: int) -> None:
+    """A queue's rules change (every hour folded again): the worker's keeper passes fold the
+    days back, each within its budget; then a report, as after a change the worker has kept."""
+    from wallboard.reports import keeper
+    from wallboard.reports.history import history, queue_rules
+    from wallboard.reports.models import QueueSettings
+
+    QueueSettings.objects.update_or_create(queue_id="1000", defaults={"sl_threshold_s": 30})
+    passes, began = 0, time.perf_counter()
+    while keeper.stale_days(first, last, queue_rules()) and passes < 1_000:
+        keeper.keep()
+        passes += 1
+    spent = time.perf_counter() - began
+    after: list[float] = []
+    for n in range(runs):
+        one_more_record(n + 3 * runs)
+        began = time.perf_counter()
+        history(first, last, "hour")
+        after.append(time.perf_counter() - began)
+    print(
+        f"new rules, kept by the worker: {passes} keeper passes ({keeper.KEEP_BUDGET_S:.0f} s "
+        f"budget each, one a minute) folded the month again in {spent:.1f} s; then a report: "
+        f"p50 {statistics.median(after):.3f} s, max {max(after):.3f} s; target {TARGET_S:.0f} s: "
+        f"{'met' if statistics.median(after) < TARGET_S else 'MISSED'}"
+    )
 
 
 def timed_sql(sql: str, params: list[Any], runs: int) -> float:
