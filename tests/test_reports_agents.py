@@ -143,3 +143,25 @@ def test_the_agents_report_is_in_hebrew_right_to_left_with_names_isolated(use_pr
     assert 'dir="rtl"' in html
     assert "<bdi>דנה 2</bdi>" in html
     assert "דוח נציגים" in html
+
+
+def test_days_typed_under_an_unchanged_range_are_a_custom_range_and_a_new_range_wins():
+    from datetime import date as day_type
+
+    from wallboard.reports.pages import span_of
+
+    def span(**query: str):
+        from django.test import RequestFactory
+
+        return span_of(RequestFactory().get("/reports/", query))
+
+    shown = {"shown_range": "last_week", "shown_from": "2026-11-29", "shown_to": "2026-12-05"}
+    typed = span(range="last_week", **{"from": "2026-11-01", "to": "2026-11-03"}, **shown)
+    assert (typed.preset, typed.first, typed.last) == (
+        "custom", day_type(2026, 11, 1), day_type(2026, 11, 3),
+    )  # fmt: skip
+    moved = span(range="yesterday", **{"from": "2026-11-29", "to": "2026-12-05"}, **shown)
+    assert moved.preset == "yesterday"
+    assert moved.first == moved.last == moved.today - timedelta(days=1)
+    untouched = span(range="last_week", **{"from": "2026-11-29", "to": "2026-12-05"}, **shown)
+    assert untouched.preset == "last_week"

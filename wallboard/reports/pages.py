@@ -89,13 +89,16 @@ class Span:
 
 
 def span_of(request: HttpRequest) -> Span:
-    """The range the request asks for (``range``, ``from``, ``to``): the defaults, and a
-    problem to say, for what cannot be read."""
+    """The range the request asks for (``range``, ``from``, ``to``; days typed under an
+    unchanged preset are a custom range): the defaults, and a problem to say, for what cannot
+    be read."""
     today = business_day(time.time(), account_tz(), settings.WALLBOARD_DAY_START_HOUR)
     problems: list[str] = []
     preset = request.GET.get("range", "today")
     if preset not in PRESETS:
         preset = "today"
+    if _dates_edited(request, preset):
+        preset = "custom"  # new days typed under an unchanged preset: those days
     first, last = preset_range(preset, today)
     if preset == "custom":
         try:
@@ -112,6 +115,16 @@ def span_of(request: HttpRequest) -> Span:
             problems.append(_("Pick the first and last day of the range."))
             first = last = today
     return Span(preset, first, last, today, problems)
+
+
+def _dates_edited(request: HttpRequest, preset: str) -> bool:
+    """Did the form come back with its range unchanged but other days in From or To? (The
+    page sends the range and days it showed along, as ``shown_range``, ``shown_from``,
+    ``shown_to``.)"""
+    got = request.GET
+    if preset == "custom" or got.get("shown_range") != preset:
+        return False
+    return (got.get("from"), got.get("to")) != (got.get("shown_from"), got.get("shown_to"))
 
 
 def preset_range(preset: str, today: date) -> tuple[date, date]:
