@@ -149,7 +149,7 @@ def test_a_display_link_in_hebrew_shows_the_tv_without_a_sign_in(browser, stack)
     page.context.close()
 
 
-def test_contacts_and_the_call_log_in_hebrew(browser, stack):
+def test_contacts_the_call_log_and_the_reports_in_hebrew(browser, stack):
     stack.manage_output("shell", "-c", "from wallboard.worker.management.commands.demo import"
                         " demo_contacts; demo_contacts()")  # fmt: skip
     page = new_page(browser, HEBREW, 1366, 768)
@@ -162,6 +162,12 @@ def test_contacts_and_the_call_log_in_hebrew(browser, stack):
     page.locator("main.contacts-main").wait_for()
     assert_hebrew(page)
     page.screenshot(path=OUTPUT / "he-call-log.png")
+    page.goto(stack.web + "/reports/?range=this_week")  # the table and its charts
+    page.locator("main.contacts-main").wait_for()
+    assert_hebrew(page)
+    page.goto(stack.web + "/reports/agents/")
+    page.locator("main.contacts-main").wait_for()
+    assert_hebrew(page)
     page.goto(stack.web + "/contacts/import")
     assert_hebrew(page)
     page.context.close()
