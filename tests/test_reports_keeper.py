@@ -79,3 +79,34 @@ def test_a_pass_copies_todays_and_yesterdays_agents_and_counts_its_work(use_pref
     client.close()
     assert stats[b"reports:agent_days"] == b"2"
     assert int(stats[b"reports:hours_folded"]) == 48
+
+
+@pytest.fixture
+def quick_stack(tmp_path, _test_redis):
+    from tests.stack import Stack
+
+    running = Stack(
+        tmp_path, settings.REDIS_URL, agents=3, queues=1, calls_per_minute=0,
+        env={"WALLBOARD_REPORTS_KEEP_S": "1"},
+    )  # fmt: skip
+    try:
+        yield running.start()
+    finally:
+        running.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_running_worker_copies_an_answered_call_into_the_agents_days(quick_stack):
+    from tests.helpers import until_now
+
+    quick_stack.join("Dana", "0501234567")  # rings an agent, who answers it
+
+    def answered() -> int:
+        out = quick_stack.manage_output(
+            "shell", "-c",
+            "from django.db.models import Sum; from wallboard.reports.models import AgentDayStats;"
+            " print(AgentDayStats.objects.aggregate(n=Sum('answered'))['n'] or 0)",
+        )  # fmt: skip
+        return int(out.strip().splitlines()[-1])
+
+    assert until_now(answered, within_s=60, every_s=1.0) == 1

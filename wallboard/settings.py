@@ -234,6 +234,8 @@ VOICENTER_RECONNECT_MAX_S = env_float("VOICENTER_RECONNECT_MAX_S", 120)
 # at Redis and the worker's health every second and tells its boards at once when either fails,
 # so the period only bounds how late a board notices a lost delta (it resyncs).
 WALLBOARD_HEARTBEAT_S = env_float("WALLBOARD_HEARTBEAT_S", 5)
+#: Seconds between two passes of the worker keeping the reports ready (wallboard/reports/keeper.py).
+WALLBOARD_REPORTS_KEEP_S = env_float("WALLBOARD_REPORTS_KEEP_S", 60)
 # The hour (0-23, in TIME_ZONE) at which the business day, and so today's numbers, begins: a
 # 24/7 center may start its day at 06:00 (realtime/metrics.py).
 WALLBOARD_DAY_START_HOUR = int(env_float("WALLBOARD_DAY_START_HOUR", 0))

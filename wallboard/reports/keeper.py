@@ -1,5 +1,5 @@
-"""What the worker keeps ready for the reports, every ``KEEP_EVERY_S`` while it holds the lease
-(``voicenter_worker``), so that no report waits for a fold:
+"""What the worker keeps ready for the reports, every ``WALLBOARD_REPORTS_KEEP_S`` (a minute)
+while it holds the lease (``voicenter_worker``), so that no report waits for a fold:
 
 - **the agents' days**: today's and yesterday's numbers as the worker counts them (Redis
   ``day:D:agents``, ``realtime/daystore.py``) copied into the database
@@ -39,8 +39,6 @@ from wallboard.reports.models import AgentDayStats, ReportHour
 
 log = logging.getLogger("wallboard.reports.keeper")
 
-#: Seconds between two passes.
-KEEP_EVERY_S = 60.0
 #: The most seconds of folding older days in one pass (about 2 s a day of a 1,000-agent center).
 KEEP_BUDGET_S = 10.0
 #: How many days back the roll-ups are kept folded (last month's report at the end of a month).

@@ -95,7 +95,7 @@ class Command(BaseCommand):
         """While this worker holds the lease, keep the reports ready (the agents' days in the
         database, the roll-ups folded: ``wallboard/reports/keeper.py``), on a thread of its own."""
         while True:
-            await asyncio.sleep(keeper.KEEP_EVERY_S)
+            await asyncio.sleep(settings.WALLBOARD_REPORTS_KEEP_S)
             if lease.role != "active":
                 continue
             try:
