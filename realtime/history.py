@@ -298,31 +298,28 @@ def agent_rows(days: Iterable[tuple[date, str, Mapping[str, Any]]]) -> list[dict
     """The agents report: ``days`` are (business day, extension, that day's ``AgentDay``);
     a row per extension (in :func:`queue_order`), then all of them (``extension`` ``all``)."""
     summed: dict[str, dict[str, Any]] = {}
+    everyone = _agent_row(ALL)
     newest: dict[str, date] = {}
     for day, extension, numbers in days:
-        row = summed.setdefault(
-            extension,
-            {"extension": extension, "name": "", "answered": 0, "missed": 0, "talk_s": 0.0,
-             "status_s": {}},
-        )  # fmt: skip
-        row["answered"] += int(numbers.get("answered", 0))
-        row["missed"] += int(numbers.get("missed", 0))
-        row["talk_s"] += float(numbers.get("talk_s", 0.0))
-        for status, seconds in dict(numbers.get("status_s") or {}).items():
-            row["status_s"][str(status)] = row["status_s"].get(str(status), 0.0) + float(seconds)
+        row = summed.get(extension) or summed.setdefault(extension, _agent_row(extension))
+        for adding in (row, everyone):
+            adding["answered"] += int(numbers.get("answered", 0))
+            adding["missed"] += int(numbers.get("missed", 0))
+            adding["talk_s"] += float(numbers.get("talk_s", 0.0))
+            spent = adding["status_s"]
+            for status, seconds in dict(numbers.get("status_s") or {}).items():
+                spent[str(status)] = spent.get(str(status), 0.0) + float(seconds)
         if numbers.get("name") and day >= newest.get(extension, day):
             row["name"], newest[extension] = str(numbers["name"]), day
-    everyone: dict[str, Any] = {"extension": ALL, "name": "", "answered": 0, "missed": 0,
-                                "talk_s": 0.0, "status_s": {}}  # fmt: skip
-    rows = [summed[e] for e in sorted(summed, key=queue_order)]
+    rows = [*(summed[e] for e in sorted(summed, key=queue_order)), everyone]
     for row in rows:
-        for name in ("answered", "missed", "talk_s"):
-            everyone[name] += row[name]
-        for status, seconds in row["status_s"].items():
-            everyone["status_s"][status] = everyone["status_s"].get(status, 0.0) + seconds
-    for row in [*rows, everyone]:
         row["talk_s"] = round(row["talk_s"], 1)
         row["aht_s"] = round(row["talk_s"] / row["answered"], 1) if row["answered"] else None
         row["status_s"] = {k: round(v, 1) for k, v in sorted(row["status_s"].items())}
         row["login_s"] = round(sum(v for k, v in row["status_s"].items() if k != LOGGED_OUT), 1)
-    return [*rows, everyone]
+    return rows
+
+
+def _agent_row(extension: str) -> dict[str, Any]:
+    return {"extension": extension, "name": "", "answered": 0, "missed": 0, "talk_s": 0.0,
+            "status_s": {}}  # fmt: skip

@@ -20,7 +20,6 @@ from typing import Any
 import redis
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import get_language, get_language_bidi
@@ -34,7 +33,7 @@ from wallboard.agents.roles import role_of
 from wallboard.reports import export
 from wallboard.reports.keeper import copy_agent_days
 from wallboard.reports.models import AgentDayStats
-from wallboard.reports.pages import PRESETS, span_of, with_format
+from wallboard.reports.pages import PRESETS, span_of, team_picked, with_format
 from wallboard.teams.visibility import teams_for_user
 
 log = logging.getLogger("wallboard.reports")
@@ -48,10 +47,7 @@ def agents_report(request: HttpRequest) -> HttpResponseBase:
     teams, whole = teams_for_user(request.user)
     span = span_of(request)
     first, last, problems = span.first, span.last, list(span.problems)
-    team_id = request.GET.get("team", "")
-    chosen = next((t for t in teams if str(t.pk) == team_id), None)
-    if team_id and chosen is None:
-        problems.append(_("That team is not one of yours."))
+    chosen = team_picked(request, teams, problems)
     extensions: set[str] | None = None  # None: every agent
     if chosen is not None:
         extensions = {a.extension for a in chosen.agents.all()}
@@ -109,7 +105,7 @@ def clock(seconds: float | None) -> str:
 def _days(first: date, last: date, extensions: set[str] | None) -> Any:
     rows = AgentDayStats.objects.filter(day__gte=first, day__lte=last)
     if extensions is not None:
-        rows = rows.filter(Q(extension__in=sorted(extensions)))
+        rows = rows.filter(extension__in=sorted(extensions))
     for day, ext, name, answered, missed, talk, status_s in rows.values_list(
         "day", "extension", "name", "answered", "missed", "talk_s", "status_s"
     ).iterator(5_000):

@@ -47,6 +47,7 @@ from wallboard.reports.history import (
     roll_up,
     within_reach,
 )
+from wallboard.teams.models import Team
 from wallboard.teams.visibility import teams_for_user
 
 log = logging.getLogger("wallboard.reports")
@@ -145,6 +146,16 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
     return today, today
 
 
+def team_picked(request: HttpRequest, teams: list[Team], problems: list[str]) -> Team | None:
+    """The team the request picks (``team``) among ``teams`` (the person's); one not theirs
+    is a problem to say, and none picked."""
+    team_id = request.GET.get("team", "")
+    chosen = next((t for t in teams if str(t.pk) == team_id), None)
+    if team_id and chosen is None:
+        problems.append(_("That team is not one of yours."))
+    return chosen
+
+
 @login_required
 @require_GET
 def reports(request: HttpRequest) -> HttpResponseBase:
@@ -168,12 +179,9 @@ def reports(request: HttpRequest) -> HttpResponseBase:
     for team in teams:
         for q in team.queues.all():
             names.setdefault(q.queue_id, q.name)
-    team_id = request.GET.get("team", "")
     picked = [q.strip()[:64] for q in request.GET.getlist("queue") if q.strip()]
     queues: list[str] | None = None
-    chosen_team = next((t for t in teams if str(t.pk) == team_id), None)
-    if team_id and chosen_team is None:
-        problems.append(_("That team is not one of yours."))
+    chosen_team = team_picked(request, teams, problems)
     if chosen_team is not None:
         queues = [q.queue_id for q in chosen_team.queues.all()]
     elif picked:
@@ -190,9 +198,6 @@ def reports(request: HttpRequest) -> HttpResponseBase:
     )
     for row in (*found["rows"], *found["totals"]):
         row["name"] = "" if row["queue"] == ALL else names.get(row["queue"], "")
-    charts = (
-        _charts(found, first, last, grouping, queues) if found["totals"] and not preparing else []
-    )
     kind = request.GET.get("format", "")
     if kind in ("csv", "xlsx") and not preparing:  # the table as shown, as a file
         header, table = download_table(grouping, [*found["rows"], *found["totals"]])
@@ -201,6 +206,9 @@ def reports(request: HttpRequest) -> HttpResponseBase:
         return export.xlsx_response(
             "report", first, last, header, table, title=_("Reports"), rtl=get_language_bidi()
         )
+    charts = (
+        _charts(found, first, last, grouping, queues) if found["totals"] and not preparing else []
+    )
     listed = set(names) | {row["queue"] for row in found["totals"]} if allowed is None else allowed
     shown = sorted(((q, names.get(q, "")) for q in listed - {ALL}), key=lambda o: queue_order(o[0]))
     context = {

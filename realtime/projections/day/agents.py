@@ -121,11 +121,11 @@ class AgentDays:
 
     def rang(self, agent: Agent) -> None:
         """The incoming calls ``agent``'s event lists as ringing (each a miss, unless answered)."""
-        now = self.clock()
         for call in agent.calls or ():
             if call.state == "Ringing" and call.direction == "Incoming":
-                self.ringing.setdefault(f"{agent.extension}:{call.call_id}", now)
+                self.ringing.setdefault(f"{agent.extension}:{call.call_id}", self.clock())
         if len(self.ringing) > RINGING_KEPT:
+            now = self.clock()
             self.ringing = {k: t for k, t in self.ringing.items() if now - t < RING_FORGET_S}
 
     def hang_up(self, agent: Agent, call_id: str, at: float | None) -> None:
