@@ -291,7 +291,6 @@ def queue_order(queue_id: str) -> tuple[int, str]:
 
 #: Voicenter's status code for logged out (the Login/Logout API's ``Status`` 2).
 LOGGED_OUT = "2"
-AGENT_FIELDS = ("answered", "missed", "talk_s", "aht_s", "login_s", "status_s")
 
 
 def agent_rows(days: Iterable[tuple[date, str, Mapping[str, Any]]]) -> list[dict[str, Any]]:

@@ -203,13 +203,10 @@ class Lease:
         self.presence_key = names.workers
         self.id = worker_id or new_worker_id()
         self.ttl_ms = int(ttl_s * 1000)
-        self.ttl_s = ttl_s
         self.renew_every_s = ttl_s * RENEW_EVERY_S / LEASE_TTL_S
         self.poll_s = ttl_s * STANDBY_POLL_S / LEASE_TTL_S
-        self.fence = Fence(self.key, self.id)
         self.role: Role = "standby"
         self.since = time.time()  # when it took its role
-        self.renewed_at: float | None = None  # monotonic, the last renewal that held
         self.seen_free = False  # the last try found the lease absent
         self._tried = False  # a first try takes an absent lease at once (nobody to wait for)
         self._renew = client.register_script(_RENEW)
@@ -233,27 +230,23 @@ class Lease:
     def _became(self, role: Role) -> bool:
         if self.role != role:
             self.role, self.since = role, time.time()
-        if role == "active":
-            self.renewed_at = time.monotonic()
         return True
 
     async def renew(self) -> bool:
         """The holder's renewal: False if someone else holds the lease now (step down)."""
         answer = await self._renew(keys=[self.key], args=[self.id, self.ttl_ms])
-        if answer == 0:
-            return False
-        self.renewed_at = time.monotonic()
-        return True
+        return bool(answer != 0)
 
     async def release(self) -> None:
         """Give the lease up (a clean stop), if it is still ours."""
         await self._release(keys=[self.key], args=[self.id])
 
     def stood_down(self) -> None:
-        self.role, self.since, self.renewed_at = "standby", time.time(), None
+        self.role, self.since = "standby", time.time()
 
     async def write_presence(self) -> None:
-        """This worker's presence row; rows gone stale are dropped on the way (one round trip)."""
+        """This worker's presence row; rows gone stale are dropped on the way (two round
+        trips: the rows read, then this one written and the stale ones dropped)."""
         now = time.time()
         row = {"role": self.role, "host": socket.gethostname()[:64], "pid": os.getpid()}
         row |= {"since": round(self.since, 3), "seen_at": round(now, 3)}

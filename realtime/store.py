@@ -159,6 +159,17 @@ class StateStore:
             raw, names = await pipe.execute()
         return _maybe_text(raw), {_text(k): _text(v) for k, v in names.items()}
 
+    async def queue_names(self) -> dict[str, str]:
+        """Voicenter's name of each queue on the board (one read of the ``queues`` collection;
+        an entry that is not the board's JSON is left out)."""
+        names: dict[str, str] = {}
+        for key, value in (await self.redis.hgetall(self.keys["queues"])).items():
+            try:
+                names[_text(key)] = str(orjson.loads(value).get("name", ""))
+            except (orjson.JSONDecodeError, AttributeError):
+                continue
+        return names
+
     async def entity(self, collection: CollectionName, key: str) -> dict[str, Any] | None:
         """One entity of the stored state (e.g. an agent by SIP user), or None."""
         raw = await self.redis.hget(self.keys[collection], key)

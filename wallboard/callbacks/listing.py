@@ -92,6 +92,7 @@ class Lists:
     """The lists and their call-backs in Redis, for the web side."""
 
     def __init__(self, store: StateStore) -> None:
+        self.store = store
         self.redis = store.redis
         self.names = Keys(store.prefix)
 
@@ -137,14 +138,7 @@ class Lists:
 
     async def queue_names(self) -> dict[str, str]:
         """Voicenter's queue names, from the board's state."""
-        raw = await self.redis.hgetall(self.names.collection("queues"))
-        names: dict[str, str] = {}
-        for key, value in raw.items():
-            try:
-                names[_text(key)] = str(orjson.loads(value).get("name", ""))
-            except (orjson.JSONDecodeError, AttributeError):
-                continue
-        return names
+        return await self.store.queue_names()
 
 
 def _text(value: bytes | str) -> str:

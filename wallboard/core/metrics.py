@@ -255,9 +255,9 @@ def _lease_families(lease: Mapping[str, object], health: Mapping[str, object]) -
         "socket is down, or none (1 for the current one)",
         labels=["source"],
     )
-    now = health.get("source") if health.get("connected") is not True else "socket"
+    now = health.get("source") or "none"  # (the worker writes "socket" while connected)
     for name in ("socket", "api", "none"):
-        source.add_metric([name], 1.0 if (now or "none") == name else 0.0)
+        source.add_metric([name], 1.0 if now == name else 0.0)
     yield source
 
 

@@ -89,8 +89,7 @@ def queue_names() -> dict[str, str]:
 async def _board_names() -> dict[str, str]:
     store = services.state_store()
     try:
-        queues = (await store.snapshot()).state.get("queues", {})
-        return {q: str(v.get("name", "")) for q, v in queues.items()}
+        return await store.queue_names()
     finally:
         await store.redis.aclose()
 

@@ -29,6 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from realtime.history import queue_order
 from realtime.metrics import QueueDay, QueueRules, business_day, figures
 from wallboard.core import services
 from wallboard.reports.models import FORMULA_WORDS, QueueSettings
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         settings_by_queue = {q.queue_id: q for q in QueueSettings.objects.all()}
         counters, agents, names = asyncio.run(_read(day))
         queues: dict[str, dict[str, Any]] = {}
-        for queue_id in sorted(counters, key=_queue_order):
+        for queue_id in sorted(counters, key=queue_order):
             own = settings_by_queue.get(queue_id)
             # the rules the day was counted under (stored with it), else the queue's own now
             stored = counters[queue_id].get("rules")
@@ -76,19 +77,13 @@ class Command(BaseCommand):
             self.stdout.write(_table(report))
 
 
-def _queue_order(queue_id: str) -> tuple[int, str]:
-    return (0, queue_id.zfill(20)) if queue_id.isdigit() else (1, queue_id)
-
-
 async def _read(day: date) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     store = services.state_store()
     try:
         days = services.day_store(store.redis)
         counters = await days.counters(day)
         agents = await days.agents(day)
-        queues = (await store.snapshot()).state.get("queues", {})
-        names = {q: str(v.get("name", "")) for q, v in queues.items()}
-        return counters, agents, names
+        return counters, agents, await store.queue_names()
     finally:
         await store.redis.aclose()
 

@@ -32,12 +32,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from realtime.history import ALL, FIELDS, GROUPINGS, Grouping
+from wallboard.reports.export import BOM, csv_cell
 from wallboard.reports.history import history, queue_names, within_reach
 from wallboard.teams.models import Team
 
 #: The longest range a report covers, in days.
 MAX_DAYS = 400
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Command(BaseCommand):
@@ -109,12 +109,6 @@ def _queues(raw: str | None, team: str | None) -> list[str] | None:
     return list(found.queues.values_list("queue_id", flat=True))
 
 
-def safe_cell(value: object) -> str:
-    """A value as a CSV cell no spreadsheet reads as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """The rows under a header row of their field names, with a BOM."""
     out = io.StringIO()
@@ -122,5 +116,5 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     columns = ["group", "queue", "name", *FIELDS]
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([safe_cell(row.get(column)) for column in columns])
-    return "\ufeff" + out.getvalue()
+        writer.writerow([csv_cell(row.get(column)) for column in columns])
+    return BOM + out.getvalue()
