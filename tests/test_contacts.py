@@ -26,6 +26,7 @@ from wallboard.agents.onboarding import create_agent
 from wallboard.contacts.importing import import_csv
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 from wallboard.core import limits
+from wallboard.reports.models import CallRecord as StoredRecord
 
 GOOD = """name,phone,company,mobile,notes
 Dana Cohen,03-555-1234,Cohen Logistics,050-723-4567,Prefers mornings
@@ -365,6 +366,32 @@ async def test_call_rings_the_agents_extension_then_the_contacts_number(sim, num
     assert hung.status_code == 200
     assert hung.json()["message"] == "Hung up."
     assert me.calls == []
+
+
+@calls
+@pytest.mark.parametrize("tagged", [True, False], ids=["by-tag", "by-call-id"])
+async def test_a_calls_records_link_to_the_contact_it_was_placed_to_without_its_number(
+    sim, number, tagged
+):
+    from realtime.voicenter.cdr import parse
+    from wallboard.reports.records import store
+
+    client, _ = await agent_client(sim)
+    body = (await client.post("/contacts/call", {"number": number.pk})).json()
+    assert (await client.post("/contacts/hangup")).status_code == 200
+    records = [r for r in sim.model.drain_cdrs() if r["ivruniqueid"] == body["call_id"]]
+    assert [r["type"] for r in records] == ["Click2Call leg1", "Click2Call leg2"]
+    stranger = dict(records[1], ivruniqueid="another-call", target="972507234567")
+    stranger.pop("CustomData")
+    for record in [*records, stranger]:
+        if not tagged:  # where Voicenter puts the tags is not documented: the call id links
+            record.pop("CustomData", None)
+        await sync_to_async(store)(parse(json.dumps(record).encode())[0], "push")
+    linked = {
+        r.call_id: r.contact_id async for r in StoredRecord.objects.filter(type__contains="leg")
+    }
+    # both legs of the call placed to the contact, not a call to the same number from elsewhere
+    assert linked == {body["call_id"]: number.contact_id, "another-call": None}
 
 
 @calls

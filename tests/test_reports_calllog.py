@@ -19,6 +19,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.helpers import downloaded, signed_in
+from wallboard.contacts.models import Contact
 from wallboard.reports import calllog
 from wallboard.reports.models import CallRecord
 from wallboard.teams.models import Team, TeamAgent, TeamQueue
@@ -272,7 +273,7 @@ def test_downloads_hold_the_whole_filtered_range_not_one_page_streamed():
     assert sheet[1][6] == "=1+1"
     assert sheet[1][-1] == "call-900"
     assert sheet[1][0] == datetime(2026, 11, 3, 12)
-    assert sheet[1][11] == 30  # talk seconds, a number
+    assert sheet[1][12] == 30  # talk seconds, a number
 
 
 def test_statuses_read_in_words_in_both_languages_on_the_page_and_in_the_downloads():
@@ -325,3 +326,48 @@ def test_one_end_of_the_range_alone_runs_to_today_or_from_it():
     long = asked({"queue": "x" * 500, "team": "7" * 50}, today, TZ)
     assert len(long.wanted["queue"]) == 100
     assert len(long.team) == 20
+
+
+def test_a_contacts_calls_are_those_linked_to_it_shown_by_name_on_the_page_and_downloads():
+    day = date(2026, 11, 2)
+    dana = Contact.objects.create(name="דנה לוי 2")
+    other = Contact.objects.create(name="Omer")
+    CallRecord.objects.bulk_create(
+        [  # both legs of a Click2Call to Dana; one to Omer; one from Dana's number, not linked
+            record(1, at(day, 9), type="Click2Call leg1", contact=dana, queue_id="",
+                   target_extension="SIP1", agent_name=""),
+            record(2, at(day, 9, 1), type="Click2Call leg2", contact=dana, queue_id="",
+                   target="972501111111", target_extension="", caller_extension="SIP2",
+                   agent_name=""),
+            record(3, at(day, 10), type="Click2Call leg2", contact=other, queue_id=""),
+            record(4, at(day, 11), caller="0501111111"),
+        ]
+    )  # fmt: skip
+    boss = signed_in(Client(), "boss", supervisor=True)
+    page = boss.get("/reports/calls/", {**DAY_2, "contact": str(dana.pk)}).content.decode()
+    rows = rows_of(page)
+    assert len(rows) == 2
+    assert all(f'href="/contacts/{dana.pk}/"><bdi>דנה לוי 2</bdi>' in row for row in rows)
+    assert "Only the calls placed to <bdi>דנה לוי 2</bdi> from the wallboard." in page
+    # leg 2 is the agent's outgoing call: its agent is the calling extension, not the target
+    assert "<bdi>SIP2</bdi>" in rows[0]
+    exported = csv_rows(boss.get("/reports/calls/", {**DAY_2, "contact": str(dana.pk),
+                                                     "format": "csv"}))  # fmt: skip
+    header = exported[0]
+    assert [row[-1] for row in exported[1:]] == ["call-1", "call-2"]
+    assert {row[header.index("Contact")] for row in exported[1:]} == {"דנה לוי 2"}
+    assert [row[header.index("Extension")] for row in exported[1:]] == ["SIP1", "SIP2"]
+    everyone = boss.get("/reports/calls/", {**DAY_2, "contact": "1 OR 1=1"}).content.decode()
+    assert "That is not a contact" in everyone
+    assert len(rows_of(everyone)) == 4
+
+
+def test_a_supervisor_reaches_a_contacts_calls_from_the_contacts_page_and_an_agent_does_not():
+    dana = Contact.objects.create(name="Dana")
+    boss = signed_in(Client(), "boss", supervisor=True)
+    agent = signed_in(Client(), "agent", extension="SIP1", voicenter_user_id="1")
+    page = boss.get("/contacts/").content.decode()
+    link = re.search(r'class="contact-calls" href="([^"]+)"', page)
+    assert link is not None
+    assert link.group(1).startswith(f"/reports/calls/?contact={dana.pk}&amp;from=")
+    assert "contact-calls" not in agent.get("/contacts/").content.decode()

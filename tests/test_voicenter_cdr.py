@@ -310,3 +310,25 @@ def test_our_answers_are_the_documented_answers():
     ours = json.loads(answer(0, "OK", "json")[0])
     assert set(ours) == set(example)
     assert (int(ours["err"]), ours["errdesc"]) == (int(example["err"]), example["errdesc"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "tags"),
+    [
+        ({"CustomData": {"var_contact": 12, "VAR_User": " dana "}},
+         {"var_contact": "12", "var_user": "dana"}),
+        ({"customdata": '{"var_contact": "12"}'}, {"var_contact": "12"}),
+        ({"var_contact": "12", "CustomData": {"var_contact": "99"}}, {"var_contact": "12"}),
+        ({"CustomData": {"contact": "12", "var_": "x", "var_list": [1]}}, {}),
+        ({"CustomData": "{not json"}, {}),
+        ({"CustomData": "[" * 5000}, {}),
+        ({"CustomData": {f"var_t{i}": "x" for i in range(30)}},
+         {f"var_t{i}": "x" for i in range(10)}),
+        ({}, {}),
+    ],
+    ids=["object", "json-text", "own-field-wins", "not-tags", "bad-json", "deep", "past-ten",
+         "none"],
+)  # fmt: skip
+def test_a_records_var_tags_are_read_from_its_fields_or_its_custom_data(fields, tags):
+    record, _ = parse(json.dumps({"ivruniqueid": "c1", "time": 1764496800, **fields}).encode())
+    assert record.tags == tags

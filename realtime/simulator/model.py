@@ -153,6 +153,7 @@ class SimCall:
     waited: int | None = None  # seconds the caller waited in the queue (answered queue calls)
     leg1_answered: int = 0  # Click2Call: when the agent answered leg 1 (server-local)
     leg2_started: int = 0  # Click2Call: when leg 2 began to ring the destination
+    tags: dict[str, str] = field(default_factory=dict)  # Click2Call: its ``var_*`` parameters
 
 
 @dataclass
@@ -683,6 +684,9 @@ class CallCenter:
         agent_fields: dict[str, object] = {
             "ivruniqueid": call.ivrid, "representative_name": agent.name,
             "representative_code": str(agent.user_id),
+            # the request's var_* tags, "used in CDR to CRM" (section 1.2) in a CustomData
+            # object as the dialer's API sends them (6.10): where is not documented
+            **({"CustomData": dict(call.tags)} if call.tags else {}),
         }  # fmt: skip
         self._cdr(
             **agent_fields, type="Click2Call leg1", time=call.started,
@@ -822,13 +826,24 @@ class CallCenter:
         self._at(seconds / self.speed, lambda: self._end_call(agent, call, record=False))
         return call
 
-    def click2call(self, phone: str, target: str, *, reject: bool = False) -> SimCall:
+    def click2call(
+        self, phone: str, target: str, *, reject: bool = False, tags: dict[str, str] | None = None
+    ) -> SimCall:
         """Leg 1 rings the agent's phone; once answered, leg 2 dials the target, then talk.
         ``reject``: the agent does not answer leg 1 (``HANGUP`` "Call Rejected", as
-        :meth:`reject` does at once)."""
+        :meth:`reject` does at once). ``tags``: the request's ``var_*`` parameters, carried
+        into both legs' records."""
         agent = self.agents.get(phone) or self._by_number[phone]
         call = SimCall(
-            self._new_id(), "Click2Call", "Dialing", target, target, "", self._local(), leg=1
+            self._new_id(),
+            "Click2Call",
+            "Dialing",
+            target,
+            target,
+            "",
+            self._local(),
+            leg=1,
+            tags=dict(tags or {}),
         )
         agent.calls.append(call)
         agent.last_call = self._local()

@@ -835,7 +835,7 @@ class Simulator:
             return _c2c_answer(as_json, ERR_OK, "OK")
         if action != "call":  # message, callference: accepted, not played out
             return _c2c_answer(as_json, ERR_OK, "OK", secrets.token_hex(16))
-        call = model.click2call(agent.ext, target)
+        call = model.click2call(agent.ext, target, tags=tags)
         self.broadcast(model.drain())
         return _c2c_answer(as_json, ERR_OK, "OK", call.ivrid)
 
@@ -1055,11 +1055,22 @@ def cdr_body(record: dict[str, object], fmt: str) -> tuple[bytes, str]:
     JSON-only fields left out). Returns (body, content type)."""
     if fmt == "json":
         return json.dumps(record, ensure_ascii=False).encode(), "application/json"
+    kept = {k: v for k, v in record.items() if k.lower() not in JSON_ONLY_CDR_FIELDS}
+    body = (
+        '<?xml version="1.0"?>\n<methodCall><methodName>CDR</methodName><params><param>'
+        f"<value>{_xmlrpc_struct(kept)}</value></param></params></methodCall>"
+    )
+    return body.encode(), "text/xml"
+
+
+def _xmlrpc_struct(fields: dict[str, object]) -> str:
+    """``fields`` as section 4's struct: ``time`` an ``<i8>``, other integers ``<i4>``, an
+    object a struct of its own (``CustomData``), the rest ``<string>``."""
     members = []
-    for name, value in record.items():
-        if name.lower() in JSON_ONLY_CDR_FIELDS:
-            continue
-        if isinstance(value, int) and not isinstance(value, bool):
+    for name, value in fields.items():
+        if isinstance(value, dict):
+            typed = _xmlrpc_struct(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
             tag = "i8" if name == "time" else "i4"
             typed = f"<{tag}>{value}</{tag}>"
         else:
@@ -1067,11 +1078,7 @@ def cdr_body(record: dict[str, object], fmt: str) -> tuple[bytes, str]:
                 "<string />" if value in ("", None) else f"<string>{escape(str(value))}</string>"
             )
         members.append(f"<member><name>{escape(name)}</name><value>{typed}</value></member>")
-    body = (
-        '<?xml version="1.0"?>\n<methodCall><methodName>CDR</methodName><params><param>'
-        f"<value><struct>{''.join(members)}</struct></value></param></params></methodCall>"
-    )
-    return body.encode(), "text/xml"
+    return f"<struct>{''.join(members)}</struct>"
 
 
 def cdr_reply(body: bytes) -> dict[str, object]:

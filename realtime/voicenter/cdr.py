@@ -53,6 +53,13 @@ record (type ``Extension Outgoing``, ``Click2Call leg2``, ``ProductiveCall Leg2`
 extension (:attr:`CallRecord.agent_extension`) and its name ``callerextension_name``; any other
 record's agent is the extension that answered.
 
+**Tags.** A Click2Call request may carry up to ten ``var_*`` parameters, which Voicenter passes
+on to "CDR to CRM systems" (rev 3.2 section 1.2; the Call log's ``fields`` options list
+``CustomData``). No example shows where they come back in a record, so both places its dialer
+API uses are read (:func:`custom_tags`): ``var_*`` fields of the record itself, and a
+``CustomData`` object (or that object as JSON text) of ``var_*`` fields; values as trimmed text,
+at most ten, each at most 200 characters -> ``tags`` (``{"var_contact": "12", ...}``).
+
 Every other field is kept as it came (``raw``), but for what no database takes: ``NaN`` and
 ``Infinity`` become null (unknown), NUL characters are removed (from every text field too).
 One call may have several records (the two legs of a Click2Call, transfers): a record is known
@@ -155,11 +162,13 @@ class CallRecord:
 
     @property
     def agent_extension(self) -> str:
-        """The agent's extension: the caller's on an outgoing record (:data:`OUTGOING_TYPES`, or
-        one with only ``callerextension``), else the one that answered."""
-        if _squashed(self.type) in OUTGOING_TYPES or not self.target_extension:
-            return self.caller_extension
-        return self.target_extension
+        """The agent's extension (:func:`agent_extension_of`)."""
+        return agent_extension_of(self.type, self.caller_extension, self.target_extension)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The call's ``var_*`` tags (:func:`custom_tags`)."""
+        return custom_tags(self.raw)
 
     @property
     def outcome(self) -> Literal["answered", "abandoned", "other"]:
@@ -274,6 +283,38 @@ def _record(f: Mapping[str, Any], tz: tzinfo | None) -> CallRecord:
 #: an extension's own outgoing call, and the leg of a Click2Call (or dialer) call that the
 #: agent's extension places to the destination.
 OUTGOING_TYPES = frozenset({"extensionoutgoing", "click2callleg2", "productivecallleg2"})
+
+
+def agent_extension_of(kind: str, caller_extension: str, target_extension: str) -> str:
+    """A record's agent's extension: the caller's on an outgoing record (:data:`OUTGOING_TYPES`,
+    or one with only a caller extension), else the one that answered."""
+    if _squashed(kind) in OUTGOING_TYPES or not target_extension:
+        return caller_extension
+    return target_extension
+
+
+#: At most this many tags per call (rev 3.2 section 1.2: "The limit is 10 parameters"), each
+#: value at most this long.
+MAX_TAGS, MAX_TAG = 10, 200
+
+
+def custom_tags(raw: Mapping[str, Any]) -> dict[str, str]:
+    """The ``var_*`` tags a record carries, by their lower-case names: its own ``var_*`` fields
+    and those of its ``CustomData`` object (or that object as JSON text); the record's own win.
+    Never raises: anything else is no tag."""
+    found: dict[str, str] = {}
+    data = ci(raw).get("customdata")
+    if isinstance(data, str) and data.strip().startswith("{"):
+        try:
+            data = json.loads(data)
+        except (ValueError, RecursionError):
+            data = None
+    for source in (data if isinstance(data, Mapping) else {}, raw):
+        for name, value in source.items():
+            key = str(name).strip().lower()
+            if key.startswith("var_") and len(key) > 4 and isinstance(value, str | int | float):
+                found[key[:64]] = str(value).strip()[:MAX_TAG]
+    return dict(list(found.items())[:MAX_TAGS])
 
 
 def _squashed(kind: str) -> str:

@@ -84,7 +84,7 @@ class CallRequest(models.Model):
     ok = models.BooleanField(_("ok"))
     reason = models.CharField(_("reason"), max_length=40)
     message = models.TextField(_("message shown"))
-    call_id = models.CharField(_("Voicenter CALLID"), max_length=64, blank=True)
+    call_id = models.CharField(_("Voicenter CALLID"), max_length=64, blank=True, db_index=True)
     voicenter_said = models.CharField(_("Voicenter's answer"), max_length=300, blank=True)
     latency_ms = models.PositiveIntegerField(_("latency ms"), null=True, blank=True)
 

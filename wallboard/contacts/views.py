@@ -10,6 +10,9 @@ its Click2Call endpoints and the CSV import page.
   Click2Call log), so that a reload during a call brings back its panel and its "Hang up": the
   page follows it again once the board's socket shows it on the person's extension.
 - ``/contacts/import`` (supervisors): a CSV upload (``wallboard.contacts.importing``).
+- For supervisors each contact links to the call log of the calls placed to it from the
+  wallboard over :data:`CALLS_SHOWN_DAYS` days (``/reports/calls/?contact=<id>``: the call
+  records link to the contact by the call's tags or id, ``wallboard.reports.records``).
 - ``/contacts/<id>/``: one contact; ``GET /contacts/lookup?phone=``: the board's screen-pop
   (and, for who may add contacts, its "Add contact" link for an unknown caller:
   :func:`add_contact_url`);
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 from typing import Any, BinaryIO, cast
 
@@ -48,13 +52,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from realtime.metrics import business_day
 from realtime.phones import digits, for_voicenter, key_of
 from wallboard.agents.roles import role_of
 from wallboard.contacts import calling
 from wallboard.contacts.importing import ENCODINGS, BadFile, import_file
 from wallboard.contacts.models import CallRequest, Contact, PhoneNumber
 from wallboard.core.limits import Refusal, ascii_int
-from wallboard.core.services import shared_store
+from wallboard.core.services import account_tz, shared_store
 
 log = logging.getLogger("wallboard.contacts")
 
@@ -65,6 +70,8 @@ MAX_UPLOAD = settings.WALLBOARD_MAX_UPLOAD
 #: How long after it was asked for a call is still given back to a reloaded contacts page (if
 #: the board's socket shows it on the person's extension): longer than any call.
 CALL_REMEMBERED = timedelta(hours=4)
+#: A contact's "Calls placed" link opens the call log over this many days, today's included.
+CALLS_SHOWN_DAYS = 90
 
 
 def search(query: str) -> QuerySet[Contact]:
@@ -108,7 +115,12 @@ def _context(request: HttpRequest, contacts: Any, query: str) -> dict[str, objec
         "add_contact_url": add_contact_url(user),
         "call": my_call(user, role.extension) if role.may_call and isinstance(user, User) else None,
     }
-    return {"page": page, "query": query, "role": role, "config": config}
+    # the call log's link to a contact's calls reaches back CALLS_SHOWN_DAYS (its days)
+    since = business_day(time.time(), account_tz(), settings.WALLBOARD_DAY_START_HOUR)
+    return {
+        "page": page, "query": query, "role": role, "config": config,
+        "calls_since": (since - timedelta(days=CALLS_SHOWN_DAYS - 1)).isoformat(),
+    }  # fmt: skip
 
 
 def add_contact_url(user: object) -> str:

@@ -16,7 +16,10 @@ exported.
   in its place; ``from`` after ``to``: the two are swapped.
 - **Filters.** ``queue`` (an id, or a name without case), ``agent`` (a name's part, or an
   extension that answered or called), ``status`` (Voicenter's code, any case), ``number`` (the
-  caller's or the target's last nine digits); each at most 100 characters.
+  caller's or the target's last nine digits), ``contact`` (a contact's id: the records of the
+  calls placed to it from the wallboard, ``wallboard.reports.records.contact_of``; the
+  contacts page links to it); each at most 100 characters, a ``contact`` that is not a number
+  refused with a message.
 - **Pages.** Newest first (``started_at``, then ``id``), :data:`PAGE_SIZE` rows a page,
   keyset-paged: ``at=o<microseconds>.<id>`` is the page of the records older than that row,
   ``at=n<microseconds>.<id>`` the one of those newer, so that a page of a month's calls reads
@@ -42,6 +45,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from realtime.metrics import day_bounds
+from realtime.voicenter.cdr import agent_extension_of
 from wallboard.core.errors import count
 from wallboard.reports.export import Cell, Column
 from wallboard.reports.models import CallRecord
@@ -57,7 +61,7 @@ PAGE_SIZE = 100
 COUNT_CAP = 100_000
 #: Records read from the database at a time by a download.
 EXPORT_CHUNK = 2_000
-FILTERS = ("queue", "agent", "status", "number")
+FILTERS = ("queue", "agent", "status", "number", "contact")
 CURSOR = re.compile(r"([on])(-?\d{1,20})\.(\d{1,20})")
 
 
@@ -153,6 +157,10 @@ def asked(query: Mapping[str, str], today: date, tz: tzinfo) -> Asked:
     if first > last:
         first, last = last, first
     wanted = {name: query.get(name, "").strip()[:100] for name in FILTERS}
+    if wanted["contact"] and not (wanted["contact"].isascii() and wanted["contact"].isdigit()):
+        refused(problems, _("That is not a contact: calls to anyone are shown."), "contact",
+                wanted["contact"])  # fmt: skip
+        wanted["contact"] = ""
     return Asked(first, last, wanted, query.get("team", "").strip()[:20], problems)
 
 
@@ -186,6 +194,8 @@ def records(request: Asked, seen: Seen, tz: tzinfo) -> QuerySet[CallRecord]:
         )
     if wanted["status"]:
         rows = rows.filter(status=wanted["status"].upper())
+    if wanted["contact"]:
+        rows = rows.filter(contact_id=int(wanted["contact"]))
     if wanted["number"]:
         digits = "".join(c for c in wanted["number"] if c.isdigit())[-9:] or wanted["number"]
         rows = rows.filter(Q(caller__contains=digits) | Q(target__contains=digits))
@@ -261,6 +271,7 @@ def columns() -> list[Column]:
         Column(_("Queue id"), 8),
         Column(_("Caller"), 16),
         Column(_("Target"), 16),
+        Column(_("Contact"), 20),
         Column(_("Agent"), 20),
         Column(_("Extension"), 12),
         Column(_("Wait (s)"), 8),
@@ -276,7 +287,7 @@ def row_maker(tz: tzinfo) -> Callable[[CallRecord], list[Cell]]:
 
     def row(record: CallRecord) -> list[Cell]:
         started = record.started_at
-        extension = record.target_extension or record.caller_extension
+        extension = agent_extension(record)
         return [
             started.astimezone(tz).replace(tzinfo=None) if started is not None else None,
             words.type(record.type),
@@ -286,6 +297,7 @@ def row_maker(tz: tzinfo) -> Callable[[CallRecord], list[Cell]]:
             record.queue_id,
             record.caller,
             record.target,
+            record.contact.name if record.contact is not None else "",
             record.agent_name or extension,
             extension,
             record.queue_wait_s,
@@ -296,9 +308,15 @@ def row_maker(tz: tzinfo) -> Callable[[CallRecord], list[Cell]]:
     return row
 
 
+def agent_extension(record: CallRecord) -> str:
+    """The record's agent's extension: the caller's on an outgoing record
+    (``realtime.voicenter.cdr.agent_extension_of``)."""
+    return agent_extension_of(record.type, record.caller_extension, record.target_extension)
+
+
 def export_rows(rows: QuerySet[CallRecord], tz: tzinfo) -> Iterator[list[Cell]]:
     """A download's rows, oldest first, read :data:`EXPORT_CHUNK` at a time as they are
     sent; their words in the language active now (not when they are read)."""
     row = row_maker(tz)
-    ordered = rows.order_by("started_at", "id")
+    ordered = rows.select_related("contact").order_by("started_at", "id")
     return (row(record) for record in ordered.iterator(chunk_size=EXPORT_CHUNK))

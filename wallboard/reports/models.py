@@ -135,6 +135,15 @@ class CallRecord(models.Model):
     agent_code = models.CharField(_("agent code"), max_length=200, blank=True)
     record_url = models.URLField(_("recording URL"), max_length=1000, blank=True)
     original_call_id = models.CharField(_("original call id"), max_length=200, blank=True)
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="call_records",
+        verbose_name=_("contact"),
+        help_text=_("the contact a call from the wallboard was placed to"),
+    )
     raw = models.JSONField(_("raw"), default=dict)
     source = models.CharField(_("source"), max_length=16, choices=SOURCES, default="push")
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)

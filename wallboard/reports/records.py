@@ -29,6 +29,7 @@ from django.db.models import Q
 
 from realtime.metrics import RecordedCall
 from realtime.voicenter.cdr import ABANDONED, ANSWERED, CallRecord
+from wallboard.contacts.models import CallRequest, Contact
 from wallboard.core.services import account_tz
 from wallboard.reports import history
 from wallboard.reports.models import CallRecord as StoredRecord
@@ -53,6 +54,7 @@ def store(record: CallRecord, source: str) -> bool:
         "queue_wait_s": record.queue_wait_s, "agent_name": record.agent_name,
         "agent_code": record.agent_code, "record_url": record.record_url,
         "original_call_id": record.original_call_id, "raw": record.raw, "source": source,
+        "contact_id": contact_of(record),
     }  # fmt: skip
     try:
         with transaction.atomic():
@@ -71,6 +73,19 @@ def store(record: CallRecord, source: str) -> bool:
             return False  # the same record, stored meanwhile by another request
         raise  # another constraint: not "already stored"
     return True
+
+
+def contact_of(record: CallRecord) -> int | None:
+    """The contact a call the wallboard placed was to, linked without matching numbers: by its
+    ``var_contact`` tag (``realtime.voicenter.cdr.custom_tags``) if the record carries one that
+    names a contact, else by the Click2Call log's row of the same call id (Voicenter's CALLID is
+    the call's ``ivruniqueid``); None for every other call."""
+    tag = record.tags.get("var_contact", "")
+    if tag.isdigit() and Contact.objects.filter(pk=int(tag)).exists():
+        return int(tag)
+    asked = CallRequest.objects.filter(call_id=record.call_id, contact__isnull=False)
+    found: int | None = asked.values_list("contact_id", flat=True).first()
+    return found
 
 
 def _take_turns(call_id: str) -> None:

@@ -46,6 +46,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from realtime.metrics import business_day
 from realtime.voicenter.cdr import ERR_APPLICATION, ERR_OK, CdrRefused, answer, detect, parse
 from wallboard.agents.roles import role_of
+from wallboard.contacts.models import Contact
 from wallboard.core.errors import DATABASE_DOWN, count
 from wallboard.core.services import account_tz
 from wallboard.reports import calllog, export, spool
@@ -90,10 +91,11 @@ def calls(request: HttpRequest) -> HttpResponseBase:
         )
     if kind:
         calllog.refused(problems, gettext("Downloads come as CSV or XLSX."), "format", kind)
-    page = calllog.page(rows, request.GET.get("at", ""), problems)
+    page = calllog.page(rows.select_related("contact"), request.GET.get("at", ""), problems)
     for call in page.rows:  # Voicenter's codes in words (wallboard/reports/words.py)
         call.status_shown = status_words(call.status)  # type: ignore[attr-defined]
         call.type_shown = type_words(call.type)  # type: ignore[attr-defined]
+        call.agent_extension = calllog.agent_extension(call)  # type: ignore[attr-defined]
     counted = calllog.total(rows)
     filters = {
         **{k: v for k, v in wanted.wanted.items() if v},
@@ -112,8 +114,12 @@ def calls(request: HttpRequest) -> HttpResponseBase:
         "wanted": wanted.wanted,
         "seen": seen,
         "problems": problems,
+        "contact": Contact.objects.filter(pk=wanted.wanted["contact"]).first()
+        if wanted.wanted["contact"]
+        else None,
         "statuses": [(code, status_words(code)) for code in STATUS_WORDS],
         "query": query_string,
+        "all_contacts": urlencode({k: v for k, v in filters.items() if k != "contact"}),
         "csv": urlencode({**filters, "format": "csv"}),
         "xlsx": urlencode({**filters, "format": "xlsx"}),
     }
