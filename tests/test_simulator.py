@@ -503,8 +503,12 @@ async def test_the_open_packet_carries_voicenters_documented_ping_interval_and_t
         opening = await ws.receive_str()
         assert opening.startswith("0")
         packet = json.loads(opening[1:])
-        assert (packet["pingInterval"], packet["pingTimeout"]) == (60_000, 180_000)
-        assert packet["upgrades"] == []
+        documented = json.loads((FIXTURES / "realtime" / "initial_message.json").read_text())
+        assert set(packet) == set(documented)
+        assert {k: packet[k] for k in ("pingInterval", "pingTimeout", "upgrades")} == {
+            k: documented[k] for k in ("pingInterval", "pingTimeout", "upgrades")
+        }
+        assert isinstance(packet["sid"], str)
         assert await ws.receive_str() == "40"
         await ws.send_str("2probe")  # the client pings, the server answers (Engine.IO 3)
         while (answer := await ws.receive_str()).startswith("42"):
@@ -647,12 +651,14 @@ def test_callers_who_gave_up_call_again_now_and_then_from_valid_numbers():
 CDR_DOCS = FIXTURES / "cdr"
 
 
-def click2call_records(*, terminate_at: float | None = None) -> tuple[Any, list[dict]]:
+def click2call_records(
+    *, terminate_at: float | None = None, tags: dict[str, str] | None = None
+) -> tuple[Any, list[dict]]:
     """A Click2Call from the first agent to a mobile, run to its end (or hung up at
     ``terminate_at`` seconds), and the records it left."""
     model = CallCenter(agents=2, queues=1, calls_per_minute=0, seed=3, now=NOW)
     agent = model.agents["SIM0100"]
-    call = model.click2call(agent.ext, "0501234567")
+    call = model.click2call(agent.ext, "0501234567", tags=tags)
     if terminate_at is not None:
         model.advance(NOW + terminate_at)
         model._end_call(agent, call)
@@ -685,6 +691,83 @@ def test_a_click2call_leaves_both_legs_records_the_agents_and_the_called_partys(
     assert leg1.talk_s > leg2.talk_s > 0  # the agent's leg lasted from its own answer
     assert [type(r["price"]) for r in records] == [int, int]
     assert records[1]["price"] == -(-leg2.talk_s // 60) * 7  # agorot, each minute begun
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_a_click2calls_var_tags_come_back_in_both_legs_records_and_no_other_call_has_any():
+    from realtime.voicenter.cdr import parse
+
+    tags = {"var_contact": "42", "var_user": "dana"}
+    _, records = click2call_records(tags=tags)
+    assert [parse(json.dumps(r).encode())[0].tags for r in records] == [tags, tags]
+    _, untagged = click2call_records()
+    assert [r.get("CustomData") for r in untagged] == [None, None]
+
+
+def _json_kind(value: object) -> str:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return "number" if number else type(value).__name__
+
+
+def _missing_or_retyped(documented: Any, got: Any, path: str) -> list[str]:
+    """Where ``got`` lacks a field of ``documented`` or types it otherwise (each element of a
+    list as the documented list's first)."""
+    if isinstance(documented, dict):
+        if not isinstance(got, dict):
+            return [f"{path}: not an object"]
+        return [
+            problem
+            for key, value in documented.items()
+            for problem in (
+                _missing_or_retyped(value, got[key], f"{path}.{key}")
+                if key in got
+                else [f"{path}.{key}: missing"]
+            )
+        ]
+    if isinstance(documented, list):
+        if not isinstance(got, list):
+            return [f"{path}: not a list"]
+        return [
+            p for item in got if documented for p in _missing_or_retyped(documented[0], item, path)
+        ]
+    if _json_kind(documented) != _json_kind(got):
+        return [f"{path}: {got!r} where the example has {documented!r}"]
+    return []
+
+
+def _reason(payload: dict) -> str:
+    return str(payload.get("reason") or payload.get("data", {}).get("reason") or "")
+
+
+def _current_direction(payload: dict) -> str:
+    data = payload.get("data", payload)
+    current = data.get("currentCall") or (data.get("calls") or [{}])[0]
+    return str(current.get("direction", "")) if isinstance(current, dict) else ""
+
+
+@pytest.mark.pure  # the model alone: no I/O
+def test_every_simulated_event_has_each_field_of_the_documented_example_typed_alike():
+    from tests.examples import doc_examples
+
+    model = CallCenter(agents=10, queues=2, calls_per_minute=40, seed=5, now=NOW)
+    events = list(model.snapshot_events())
+    first = next(iter(model.agents.values()))
+    model.click2call(first.ext, "0501234567")
+    for second in range(1, 900):
+        events += model.advance(NOW + second)
+    model.set_status(first.ext, 3)
+    events += model.drain()
+    for name, documented in doc_examples():
+        same = [
+            payload
+            for event, payload in events
+            if event == name
+            and _reason(payload) == _reason(documented)
+            and _current_direction(documented) in ("", _current_direction(payload))
+        ]
+        assert same, (name, _reason(documented), _current_direction(documented))
+        problems = {p for payload in same for p in _missing_or_retyped(documented, payload, name)}
+        assert not problems, sorted(problems)[:10]
 
 
 @pytest.mark.pure  # the model alone: no I/O
@@ -764,6 +847,7 @@ async def test_the_simulator_posts_each_record_in_the_accounts_format(fmt):
 
     async def receiver(request: web.Request) -> web.Response:
         record, body_format = parse(await request.read())
+        assert record.tags == {"var_contact": "7", "var_user": "דנה"}
         received.append((record, body_format, request.content_type))
         body, content_type = answer(0, "OK", body_format)
         return web.Response(body=body, content_type=content_type)
@@ -771,7 +855,7 @@ async def test_the_simulator_posts_each_record_in_the_accounts_format(fmt):
     app = web.Application()
     app.router.add_post("/cdr/", receiver)
     async with TestServer(app) as server:
-        _, records = click2call_records()
+        _, records = click2call_records(tags={"var_contact": "7", "var_user": "דנה"})
         sim = Simulator(CallCenter(agents=0, queues=1, calls_per_minute=0), cdr_url=str(
             server.make_url("/cdr/")), cdr_format=fmt)  # fmt: skip
         async with TestClient(TestServer(sim.app)):

@@ -275,6 +275,35 @@ async def test_the_simulators_click2call_answers_as_the_documented_examples(clie
     )
 
 
+async def test_the_php_samples_request_without_an_action_is_refused_and_with_one_is_a_call(
+    client, sim
+):
+    # section 1.7's sample POSTs no action, which every parameter table calls mandatory: the
+    # simulator keeps to the tables (docs/voicenter.md, "Click2Call"); we always send one
+    agent = next(iter(sim.model.agents.values()))
+    agent.status = 1
+    sample = dict(parse_qsl(example("click2call_php_sample.txt")))
+    sample |= {"code": "demo-code", "phone": agent.ext, "target": "0312345678"}
+    assert {k for k in sample if k != "action"} <= CLICK2CALL_PARAMETERS
+    path = urlsplit(example("click2call_request.txt")).path
+    refused = ElementTree.fromstring(await (await client.post(path, data=sample)).text())
+    assert _xml_member(refused, "ERRORCODE") == "1"
+    assert agent.calls == []
+    answered = ElementTree.fromstring(
+        await (await client.post(path, data={**sample, "action": "call"})).text()
+    )
+    # read as the sample reads it: params/param/value/struct/member named CALLID
+    assert _xml_member(answered, "ERRORCODE") == "0"
+    assert _xml_member(answered, "CALLID") == agent.calls[0].ivrid
+
+
+def _xml_member(answer: ElementTree.Element, name: str) -> str:
+    for member in answer.iterfind("params/param/value/struct/member"):
+        if member.findtext("name") == name:
+            return member.findtext("value/string") or ""
+    raise AssertionError(f"no {name} in the answer")
+
+
 async def test_the_simulators_call_log_answers_the_documented_request(client, sim):
     from datetime import UTC, datetime
 
