@@ -1,12 +1,15 @@
 """Live calls from Voicenter's Active calls API while the realtime socket is down (pure).
 
-When the worker has held no socket for ``DOWN_BEFORE_POLL_S`` (15 s), it asks Voicenter's
+When the worker has held no live socket for ``DOWN_BEFORE_POLL_S`` (15 s), it asks Voicenter's
 Active calls API (rev. 3.2 section 7, https://www.voicenter.com/API/Active-Calls:
 ``GetQueuesCallers`` and ``GetExtensionsCalls``, read by :mod:`realtime.voicenter.rest`) every
 ``POLL_EVERY_S`` (5 s), one request per API per interval, whatever the number of web processes
 or screens (only the active worker asks: ``realtime/lease.py``), and keeps the waiting callers
 and the agents' calls live from the answers (:meth:`realtime.worker.VoicenterWorker`). It stops
-the moment a socket opens: the socket's fresh snapshots rebuild the board and win.
+while a socket's snapshots are coming and for good once they are in: they rebuild the board
+and win (an answer that comes after them is dropped). A socket that opens and closes before its
+snapshots is no live socket: the 15 s run on, the board stays as it was (the half-received
+snapshots are dropped) and the answers keep it live.
 
 What the answers become: ordinary typed events (:mod:`realtime.events`), so that the board's
 reducer, our contacts' names, the repeat callers and the day's numbers take them as they take

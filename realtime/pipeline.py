@@ -90,6 +90,7 @@ class Pipeline:
         # our contacts' names, set on callers and calls before the projections see them
         self.contacts = contacts or ContactNames()
         self.offset_min: int | None = None
+        self._offset_before: int | None = None  # the offset before a rebuild began
         self._stats: Counter[str] = Counter()
         # the batches as the worker observes them, handed out with the counters
         self.telemetry = Telemetry()
@@ -103,9 +104,17 @@ class Pipeline:
 
     def begin_rebuild(self) -> None:
         """A fresh connection: its snapshots rebuild every projection that derives from them."""
-        self.offset_min = None
+        self._offset_before, self.offset_min = self.offset_min, None
         for projection in self.projections:
             projection.begin_rebuild()
+
+    def abandon_rebuild(self) -> None:
+        """The connection closed before its snapshots were all in: every projection goes on
+        from what it held before it (and the clock offset it knew, unless the new one came)."""
+        if self.offset_min is None:
+            self.offset_min = self._offset_before
+        for projection in self.projections:
+            projection.abandon_rebuild()
 
     @property
     def rebuilding(self) -> bool:

@@ -259,8 +259,9 @@ class VoicenterWorker:
         self.store_down_since: float | None = None  # monotonic; None while Redis answers
         self._store_recovered = False  # Redis came back: commit, then ask for fresh snapshots
         self._last_wished_resync = -UNMONITORED_RESYNC_EVERY_S
-        # monotonic; None while a socket is open (the Active calls API is asked once it has
-        # been down for fallback_after_s: realtime/fallback.py)
+        # monotonic; None while a socket is up, its snapshots in (the Active calls API is asked
+        # once none has been for fallback_after_s: realtime/fallback.py). A socket that opens
+        # and closes before its snapshots does not count as up.
         self.socket_down_since: float | None = time.monotonic()
         self.polls = 0  # times the Active calls API was asked (tests watch this)
 
@@ -481,7 +482,6 @@ class VoicenterWorker:
             self._error(f"cannot open the socket at {url}: {exc or type(exc).__name__}")
             return "refused" if http_status(exc) in (401, 403) else "unreachable"
         log.info("connected to %s", url)
-        self.socket_down_since = None  # (any poll under way is dropped: the snapshots win)
         self._socket_failures = 0
         self.health.connected, self.health.syncing = True, True
         self.health.server = urlsplit(url).netloc
@@ -496,8 +496,12 @@ class VoicenterWorker:
             # it would not do: python-engineio swallows a handler's cancellation)
             queue.close()
             await close(client)
-            self.socket_down_since = time.monotonic()
-            self.health.source = ""
+            if self.pipeline.rebuilding:  # closed before its snapshots: the stored state stands
+                self.pipeline.abandon_rebuild()
+            if self.socket_down_since is None:  # it was up: down from now, no live data yet
+                self.socket_down_since = time.monotonic()
+                self.health.source = ""
+            # (else down since it last was: the API's answers, if any, stay the data's source)
             self.health.connected = self.health.syncing = False
             await self._flush_health_and_stats(force=True)
 
@@ -548,6 +552,7 @@ class VoicenterWorker:
                     last_resync = now
             elif not synced:
                 synced, self.health.syncing = True, False
+                self.socket_down_since = None  # (any poll under way is dropped: snapshots win)
                 self._last_flush = 0.0  # publish (and tell the boards) right away
                 self.last_synced = True
                 log.info("state rebuilt from fresh snapshots")
@@ -584,6 +589,9 @@ class VoicenterWorker:
                 continue
             if now - last < cfg.fallback_every_s or self.store_down_since is not None:
                 continue
+            if self.pipeline.rebuilding:
+                continue  # a socket is open and its snapshots are coming: they will win
+
             last = now
             try:
                 await self._poll_once(down)
@@ -603,7 +611,7 @@ class VoicenterWorker:
         if self.socket_down_since != down or self._stop.is_set():
             return  # the socket is back: its fresh snapshots win
         if board is None or board.rebuilding or board.epoch is None:
-            return  # (a socket that died before its snapshots: the state before it stands)
+            return  # (a socket opened meanwhile and its snapshots are coming)
         at = time.time()
         refused = [a for a in (queues, extensions) if isinstance(a, ActiveRefused)]
         for answer in refused:

@@ -156,6 +156,25 @@ async def test_with_the_socket_refused_new_callers_come_from_the_api_until_it_is
     assert sum(sim.comet_requests.values()) == asked
 
 
+async def test_sockets_that_close_before_their_snapshots_leave_the_board_live_from_the_api(
+    sim, store, polling
+):
+    await polling()
+    await until(lambda: snap_with_agents(store))
+    epoch = (await store.snapshot()).epoch
+    sim.close_before_snapshots = True  # each socket opens, then closes before any snapshot
+    await sim.drop_all()
+    await until(lambda: sim.sockets_opened >= 3)
+    queue_id = sorted(sim.model.queues)[0]
+    caller = sim.model.join(queue_id, "0541234567", "Yael")
+    await until(lambda: _waiting(store, str(queue_id), caller.ivrid), within_s=10)
+    assert (await store.snapshot()).epoch == epoch  # the board carried on, never half-built
+    await until(lambda: _health_with(store, source="api"))
+    # a socket that delivers its snapshots again: they win
+    sim.close_before_snapshots = False
+    await until(lambda: _health_with(store, source="socket"), within_s=15)
+
+
 async def test_the_api_is_asked_once_per_interval_and_each_api_once(sim, store, polling):
     worker = await polling()
     await until(lambda: snap_with_agents(store))

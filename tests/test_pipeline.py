@@ -172,6 +172,9 @@ class Collector:
     def begin_rebuild(self):
         self.rebuilds += 1
 
+    def abandon_rebuild(self):
+        pass
+
     @property
     def rebuilding(self):
         return False

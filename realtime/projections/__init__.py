@@ -29,6 +29,10 @@ class Projection(Protocol):
         """The worker (re)connected: fresh snapshots follow. A projection that derives its
         state from snapshots starts over; one that only accumulates may ignore this."""
 
+    def abandon_rebuild(self) -> None:
+        """The connection closed before the rebuild's snapshots were all in: go on from the
+        state held before :meth:`begin_rebuild` (the next connection begins another)."""
+
     @property
     def rebuilding(self) -> bool:
         """Still waiting for the snapshots of a rebuild."""

@@ -111,6 +111,11 @@ class BoardState:
     def begin_rebuild(self) -> None:
         self._staging, self._staged = empty_state(), set()
 
+    def abandon_rebuild(self) -> None:
+        """The socket closed before both snapshots came: what was staged is dropped, the stored
+        state (which the boards show) stands and takes the Active calls API's answers."""
+        self._staging, self._staged = None, set()
+
     @property
     def rebuilding(self) -> bool:
         return self._staging is not None

@@ -158,6 +158,7 @@ class Simulator:
         # test knobs
         self.accept_logins = True
         self.accept_sockets = True
+        self.close_before_snapshots = False  # a socket opens, then closes before any snapshot
         self.silent = False  # no traffic, but keep-alives are still answered
         self.frozen = False  # the socket stays open and nothing at all comes down it
         self.keepalive_error = 0
@@ -400,6 +401,9 @@ class Simulator:
         }
         await ws.send_str("0" + json.dumps(open_packet, separators=(",", ":")))
         await ws.send_str("40")
+        if self.close_before_snapshots:
+            await ws.close()
+            return ws
         for name, payload in self._snapshot():
             peer.outbox.put_nowait(frame(name, payload))
         self.peers.add(peer)

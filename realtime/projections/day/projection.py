@@ -127,6 +127,9 @@ class DayCounters:
     def begin_rebuild(self) -> None:
         """A reconnect: the counters go on (the fresh snapshots' callers are known already)."""
 
+    def abandon_rebuild(self) -> None:
+        """Nothing was set aside (:meth:`begin_rebuild`)."""
+
     @property
     def rebuilding(self) -> bool:
         return False
