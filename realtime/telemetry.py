@@ -27,6 +27,10 @@ Histograms
                        round trips and the publish to the boards: what stands between an event
                        applied and the boards told). Buckets: 0.5, 1, 2.5, 5, 10, 25, 50, 100,
                        250, 500, 1000, 5000 ms.
+``redis_rtt_seconds``  one Redis round trip, as the active worker sees it: its lease renewal
+                       (one script call, every ``realtime.lease.RENEW_EVERY_S``), so measured
+                       apart from the events and costing none. A renewal that failed is not
+                       counted. Buckets: as ``commit_seconds``.
 =====================  ========================================================================
 
 A batch applied while Redis is away is not observed (it is committed later, with others, by the
@@ -87,7 +91,8 @@ COMMIT = Histogram(
     (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
     scale=1_000_000,
 )
-HISTOGRAMS = (BATCH_EVENTS, EVENT_AGE, COMMIT)
+REDIS_RTT = Histogram("redis_rtt_seconds", COMMIT.bounds, scale=1_000_000)
+HISTOGRAMS = (BATCH_EVENTS, EVENT_AGE, COMMIT, REDIS_RTT)
 
 
 class Telemetry:

@@ -81,6 +81,7 @@ from realtime.lease import RETRY_S, Lease, LeaseLost
 from realtime.pipeline import Pipeline
 from realtime.projections.board import BoardState
 from realtime.store import UNAVAILABLE, StateStore
+from realtime.telemetry import REDIS_RTT
 from realtime.voicenter.client import VoicenterClient
 from realtime.voicenter.login import LoginRefused, SocketGrant
 from realtime.voicenter.rest import ActiveRefused
@@ -281,7 +282,9 @@ class VoicenterWorker:
         while not self._stop.is_set():
             try:
                 async with asyncio.timeout(REDIS_TIMEOUT_S):
-                    held = await lease.renew()
+                    began = time.perf_counter()
+                    held = await lease.renew()  # (one round trip: realtime/telemetry.py)
+                    self.pipeline.telemetry.observe(REDIS_RTT, time.perf_counter() - began)
                     await lease.write_presence()
             except UNAVAILABLE:
                 await asyncio.sleep(RETRY_S)

@@ -194,6 +194,27 @@ async def test_two_workers_started_together_one_connects_and_the_epoch_changes_o
         await asyncio.wait_for(asyncio.gather(*tasks), 10)
 
 
+async def test_the_active_workers_lease_renewals_are_its_measured_redis_round_trips(
+    sim, aredis, prefix, store
+):
+    worker = _standby(sim, aredis, prefix, "w1")
+    task = asyncio.create_task(worker.run())
+    try:
+        await until(lambda: snap_with_agents(store))
+
+        async def renewals_counted() -> int:
+            stats = await store.stats()
+            return sum(
+                v for k, v in stats.items() if k.startswith("telemetry:redis_rtt_seconds:le:")
+            )
+
+        assert await until(renewals_counted, within_s=3 * TTL_S) >= 1
+        assert (await store.stats())["telemetry:redis_rtt_seconds:sum"] > 0  # microseconds
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, 10)
+
+
 async def test_a_stopped_active_worker_gives_its_lease_up_and_the_standby_carries_on(
     sim, aredis, prefix, store
 ):

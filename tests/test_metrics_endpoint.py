@@ -258,7 +258,8 @@ async def test_the_workers_events_by_type_and_its_batches_show(sim, store, use_p
     assert value(text, "wallboard_worker_running") == 0  # stopped cleanly
     found = families(text)
     for name in ("wallboard_worker_batch_events", "wallboard_worker_commit_seconds",
-                 "wallboard_worker_event_age_seconds"):  # fmt: skip
+                 "wallboard_worker_event_age_seconds",
+                 "wallboard_worker_redis_rtt_seconds"):  # fmt: skip
         assert found[name].type == "histogram"
     batches = value(text, "wallboard_worker_batch_events_count")
     assert batches >= 1

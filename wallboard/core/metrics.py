@@ -195,6 +195,10 @@ HISTOGRAM_HELP = {
         "wallboard_worker_commit_seconds",
         "Time to commit one batch (the projections' Redis round trips and the publish)",
     ),
+    telemetry.REDIS_RTT.name: (
+        "wallboard_worker_redis_rtt_seconds",
+        "One Redis round trip as the active worker sees it (its lease renewal)",
+    ),
 }
 
 
