@@ -51,6 +51,7 @@ from django.conf import settings
 from bench.workload import peak
 from realtime.daystore import DayStore
 from realtime.events import Event
+from realtime.lease import Lease
 from realtime.pipeline import Pipeline, Step
 from realtime.projections.board import BoardState
 from realtime.projections.day import DayCounters
@@ -128,14 +129,18 @@ def start_simulator(events: list[RawEvent], tmp: Path) -> tuple[subprocess.Popen
 
 
 async def ingest(events: list[RawEvent], base: str, client: aioredis.Redis) -> None:
-    store = StateStore(client, PREFIX)
     keys = [k async for k in client.scan_iter(match=PREFIX + "*")]
     if keys:
         await client.delete(*keys)
+    # as the worker runs: under a lease it renews, every write fenced by it (realtime/lease.py)
+    lease = Lease(client, PREFIX)
+    if not await lease.try_take():
+        raise RuntimeError("the bench could not take its own lease")
+    store = StateStore(client, PREFIX, holder=lease.id)
     publisher = Capturing(store)
     publisher.commits = []
     board = BoardState(store, publisher)
-    day = DayCounters(DayStore(client, PREFIX), account_tz(), 0, board=board)
+    day = DayCounters(DayStore(client, PREFIX, holder=lease.id), account_tz(), 0, board=board)
     steps = [Step("today", day.show_counted)]  # the worker's projections, step and enricher
     pipeline = Timed([board, day], account_tz(), steps=steps, enrichers=[day.enrich])
     config = WorkerConfig(
@@ -144,7 +149,7 @@ async def ingest(events: list[RawEvent], base: str, client: aioredis.Redis) -> N
         login_url=f"{base}/monitorAPI/Login",
         refresh_url=f"{base}/monitorAPI/RefreshIdentityToken",
     )
-    worker = VoicenterWorker(config, pipeline, store)
+    worker = VoicenterWorker(config, pipeline, store, lease=lease)
     before = await commands(client)
     task = asyncio.create_task(worker.run())
     deadline = time.monotonic() + 600
