@@ -22,7 +22,14 @@ The rules:
   from Redis while a standby took over) gets :class:`LeaseLost` and nothing is written. The
   worker then steps down (``realtime/worker.py``): it drops its socket and what it held in
   memory, and waits as a standby. A fence with no holder (``""``) writes unconditionally: the
-  ``replay`` command, the tests and the benchmarks, which hold no lease.
+  ``replay`` command and the tests, which hold no lease (the ingest benchmark takes one).
+- **Not fenced, and why**: the contact directory and the queues' rules in Redis are the web's
+  data, which every web process publishes on a save and the active worker re-publishes when
+  Redis lost them (the same content from the database, whoever writes it); the reports
+  keeper's writes go to the database, where a Redis lease cannot fence them: it runs only
+  while its worker is active, and what it writes are idempotent copies (an agent's day, an
+  hour's roll-up), so a late pass by a worker that just lost its lease writes what the next
+  active one would.
 - **Take-over**: a standby tries every ``STANDBY_POLL_S``, and takes the lease once it has seen
   it absent on two tries in a row (a process's first try takes an absent lease at once; a
   holder whose Redis just came back, retrying every ``RETRY_S``, keeps its lease ahead of the

@@ -99,6 +99,34 @@ def test_dump_state_of_an_empty_store(use_prefix):
     }
 
 
+def test_dump_state_says_which_worker_is_active_how_old_its_lease_is_and_who_waits(use_prefix):
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from realtime.lease import Lease
+
+    async def two_workers() -> None:
+        client = aioredis.from_url(settings.REDIS_URL)
+        try:
+            active, waiting = Lease(client, use_prefix, "w-active"), Lease(client, use_prefix, "w2")
+            assert await active.try_take()
+            assert not await waiting.try_take()
+            await active.write_presence()
+            await waiting.write_presence()
+        finally:
+            await client.aclose()
+
+    asyncio.run(two_workers())
+    lease = dump()["lease"]
+    assert lease["active"] == "w-active"
+    assert 0 < lease["lease_expires_in_s"] <= 8
+    assert lease["lease_renewed_s_ago"] >= 0
+    assert sorted((w["id"], w["role"]) for w in lease["workers"]) == [
+        ("w-active", "active"), ("w2", "standby"),
+    ]  # fmt: skip
+
+
 @pytest.mark.django_db
 def test_the_demo_people_can_sign_in_even_after_a_password_change():
     from django.contrib.auth import authenticate, get_user_model

@@ -76,11 +76,14 @@ class Command(BaseCommand):
         except Exception:
             log.exception("queue settings not published")
 
-    async def _keep_contacts(self) -> None:
-        """Publish the contact directory again whenever Redis has lost it (the worker then
-        reloads it, realtime/contacts.py)."""
+    async def _keep_contacts(self, lease: Lease) -> None:
+        """While this worker holds the lease, publish the contact directory and the queues'
+        rules again whenever Redis has lost them (the worker then reloads them,
+        realtime/contacts.py): the web's data, not fenced (realtime/lease.py)."""
         while True:
             await asyncio.sleep(CONTACTS_CHECK_S)
+            if lease.role != "active":
+                continue
             try:
                 if await sync_to_async(directory.lost)():
                     log.warning("the contact directory was gone from Redis: publishing it again")
@@ -138,7 +141,7 @@ class Command(BaseCommand):
             "once it holds the lease"
         )
         keeping = [
-            asyncio.create_task(self._keep_contacts()),
+            asyncio.create_task(self._keep_contacts(lease)),
             asyncio.create_task(self._keep_reports(lease)),
         ]
         try:
