@@ -352,10 +352,14 @@ def agent_view(
     if previous is not None:  # (never back in time: a replayed event changes nothing)
         answered_at = _later(answered_at, previous.get("last_answered_at"))
         hangup_at = _later(hangup_at, previous.get("last_hangup_at"))
-        if ended and at is not None and (hangup_at is None or hangup_at < at):
-            for call in previous.get("calls", ()):
-                if call.get("call_id") == ended and call.get("answered_at") is not None:
-                    hangup_at = at  # an answered call ended now, whatever the payload says
+    if ended and at is not None and (hangup_at is None or hangup_at < at):
+        # an answered call ended now, whatever the payload says: answered as we knew it, or as
+        # the event's own list has it (so that the event replayed changes nothing more)
+        known = previous.get("calls", []) if previous is not None else []
+        if any(
+            c.get("call_id") == ended and c.get("answered_at") is not None for c in known
+        ) or any(c.call_id == ended and c.answered_at is not None for c in agent.calls or ()):
+            hangup_at = at
     if agent.calls is not None:
         calls = [call_view(c) for c in agent.calls]
     else:

@@ -54,6 +54,17 @@ def queue_event(qid, *waiting_ids):
     return QueueChanged("queue_changed", "JOIN", Queue(qid, "Q", waiting), "", None, None)
 
 
+def test_a_hangup_whose_own_list_shows_its_call_answered_ends_it_once_replayed_or_not():
+    # (found by the property below: the HANGUP's list still carries the call it ended, answered)
+    talking = Call("c1", "Incoming", "Talking", "050", "", "", 1_599_999_000, 1_599_999_100,
+                   None, None, "")  # fmt: skip
+    hangup = AgentChanged("agent_changed", "HANGUP", agent(calls=(talking,)), "c1", "",
+                          1_600_000_000, None)  # fmt: skip
+    once, _ = reduce(run(empty_state(), listed(agent())), hangup)
+    assert once["agents"]["SIP1"]["last_hangup_at"] == 1_600_000_000
+    assert reduce(once, hangup) == (once, None)
+
+
 @settings(max_examples=300)
 @given(st.lists(events, max_size=12), events)
 def test_a_delta_applied_to_the_old_state_gives_the_new_state(history, event):
