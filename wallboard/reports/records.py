@@ -54,7 +54,6 @@ def store(record: CallRecord, source: str) -> bool:
         "queue_wait_s": record.queue_wait_s, "agent_name": record.agent_name,
         "agent_code": record.agent_code, "record_url": record.record_url,
         "original_call_id": record.original_call_id, "raw": record.raw, "source": source,
-        "contact_id": contact_of(record),
     }  # fmt: skip
     try:
         with transaction.atomic():
@@ -66,7 +65,8 @@ def store(record: CallRecord, source: str) -> bool:
                 return False  # the fetched record of a call pushed already
             if same is not None:  # replaced, under a new id: the worker reads it again
                 same.delete()
-            StoredRecord.objects.create(key=record.key, **fields)
+            # (the contact looked up only for a record stored: not for each one sent twice)
+            StoredRecord.objects.create(key=record.key, contact_id=contact_of(record), **fields)
             history.record_stored(record.started_at, record.status)  # (its day's roll-ups)
     except IntegrityError:
         if StoredRecord.objects.filter(key=record.key).exists():
